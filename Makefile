@@ -1,0 +1,45 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_URL ?= postgres://postgres@127.0.0.1:5432/oversight
+REDIS_URL ?= redis://127.0.0.1:6379
+# Tests run on PostgreSQL; the worker tests use their own Redis database number.
+TEST_ENV := DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(REDIS_URL)/15 DJANGO_ALLOW_ASYNC_UNSAFE=true
+
+.PHONY: run test install lint format services bench help
+
+help:
+	@echo "make run   install what is missing, load the demo and serve http://127.0.0.1:8000"
+	@echo "make test  install what is missing, start PostgreSQL and Redis, lint and run all tests"
+
+install:
+	@scripts/bootstrap.sh
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop). Mails are written to var/mail/."
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+services:
+	@scripts/services.sh
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test:
+	@scripts/bootstrap.sh --system-test-deps
+	@scripts/services.sh
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='oversight'" | grep -q 1 \
+		|| createdb -h 127.0.0.1 -U postgres oversight
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)

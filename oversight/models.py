@@ -1,0 +1,378 @@
+"""The inspection domain: who oversees whom, and what the inspectorate published."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+SECTION_55_RESPONSE_DAYS = 56
+ACTION_PLAN_DUE_WEEKS = 6
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Force(TimeStampedModel):
+    name = models.CharField(max_length=120, unique=True)
+    short_name = models.CharField(max_length=40, blank=True)
+    chief_constable = models.CharField(max_length=120, blank=True)
+    address = models.TextField(blank=True, help_text="Postal address, used on letters.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Office(TimeStampedModel):
+    """An Office of the Police and Crime Commissioner (OPCC)."""
+
+    name = models.CharField(max_length=160, unique=True)
+    commissioner = models.CharField(max_length=120, blank=True, help_text="The PCC's name.")
+    address = models.TextField(blank=True, help_text="Postal address, used on letters.")
+    email = models.EmailField(blank=True)
+    forces = models.ManyToManyField(Force, related_name="offices", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PartnerAgency(TimeStampedModel):
+    class Kind(models.TextChoices):
+        CHILDRENS_SERVICES = "childrens_services", "Local authority children's services"
+        HEALTH = "health", "Health"
+        EDUCATION = "education", "Education"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=160, unique=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.OTHER)
+    forces = models.ManyToManyField(
+        Force, related_name="partner_agencies", blank=True, help_text="Forces it works with."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "partner agencies"
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    """A person, belonging to exactly one organisation: an OPCC, a force or a partner agency.
+
+    The role decides what the person may do; the organisation decides what they may see.
+    The matching auth group (see oversight.roles) carries the Django model permissions.
+    """
+
+    class Role(models.TextChoices):
+        OPCC_STAFF = "opcc_staff", "OPCC staff"
+        READ_ONLY = "read_only", "Read-only"
+        PLAN_OWNER = "plan_owner", "Force plan owner"
+        POLICE_LEAD = "police_lead", "Police lead"
+        PARTNER_LEAD = "partner_lead", "Partner agency lead"
+
+    class DigestFrequency(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly (Mondays)"
+
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    force = models.ForeignKey(
+        Force, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    partner_agency = models.ForeignKey(
+        PartnerAgency, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    job_title = models.CharField(max_length=120, blank=True)
+    manager = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports_to_me",
+        help_text="Receives escalations when this person's items are long overdue.",
+    )
+    email_reminders = models.BooleanField(
+        default=True, help_text="Send reminder digests by e-mail."
+    )
+    digest_frequency = models.CharField(
+        max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.DAILY
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="user_role_matches_organisation",
+                condition=(
+                    Q(
+                        role__in=["opcc_staff", "read_only"],
+                        office__isnull=False,
+                        force__isnull=True,
+                        partner_agency__isnull=True,
+                    )
+                    | Q(
+                        role__in=["plan_owner", "police_lead"],
+                        office__isnull=True,
+                        force__isnull=False,
+                        partner_agency__isnull=True,
+                    )
+                    | Q(
+                        role="partner_lead",
+                        office__isnull=True,
+                        force__isnull=True,
+                        partner_agency__isnull=False,
+                    )
+                    | Q(
+                        role="",
+                        office__isnull=True,
+                        force__isnull=True,
+                        partner_agency__isnull=True,
+                    )
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @property
+    def is_opcc(self) -> bool:
+        """OPCC staff and read-only users see what their office oversees."""
+        return self.role in {self.Role.OPCC_STAFF, self.Role.READ_ONLY}
+
+    @property
+    def is_opcc_staff(self) -> bool:
+        return self.role == self.Role.OPCC_STAFF
+
+    @property
+    def is_force_user(self) -> bool:
+        return self.role in {self.Role.PLAN_OWNER, self.Role.POLICE_LEAD}
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role == self.Role.PARTNER_LEAD
+
+    @property
+    def organisation(self):
+        return self.office or self.force or self.partner_agency
+
+
+class InspectionReport(TimeStampedModel):
+    class Inspectorate(models.TextChoices):
+        HMIC = "hmic", "HMIC"
+        HMICFRS = "hmicfrs", "HMICFRS"
+
+    class Programme(models.TextChoices):
+        CHILD_PROTECTION = "child_protection", "National child protection inspection"
+        POST_INSPECTION_REVIEW = "post_inspection_review", "Post-inspection review"
+        PEEL = "peel", "PEEL"
+        THEMATIC = "thematic", "Thematic inspection"
+        JOINT = "joint", "Joint inspection"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        LOGGING = "logging", "Being logged"
+        MONITORING = "monitoring", "Monitoring"
+        CLOSED = "closed", "Closed"
+
+    inspectorate = models.CharField(
+        max_length=10, choices=Inspectorate.choices, default=Inspectorate.HMICFRS
+    )
+    programme = models.CharField(max_length=30, choices=Programme.choices)
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="reports")
+    title = models.CharField(max_length=255)
+    summary = models.TextField(blank=True)
+    fieldwork_start = models.DateField(null=True, blank=True)
+    fieldwork_end = models.DateField(null=True, blank=True)
+    published_on = models.DateField()
+    source_url = models.URLField(blank=True, max_length=500)
+    report_file = models.FileField(upload_to="reports/%Y/", blank=True)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_up_reports",
+        help_text="The original report, when this is a post-inspection review.",
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.LOGGING)
+    formal_response_requested_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the OPCC asked the chief constable for a formal response.",
+    )
+    formal_response_due_on = models.DateField(
+        null=True, blank=True, help_text="When the chief constable's formal response is due."
+    )
+    formal_response_received_on = models.DateField(null=True, blank=True)
+    section_55_published_on = models.DateField(
+        null=True, blank=True, help_text="When the PCC published the section 55 comments."
+    )
+    action_plan_received_on = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="report_fieldwork_ends_after_start",
+                condition=Q(fieldwork_start__isnull=True)
+                | Q(fieldwork_end__isnull=True)
+                | Q(fieldwork_end__gte=F("fieldwork_start")),
+            ),
+            models.CheckConstraint(
+                name="report_is_not_its_own_parent", condition=~Q(parent=F("pk"))
+            ),
+            models.CheckConstraint(
+                name="report_formal_response_due_after_request",
+                condition=Q(formal_response_requested_on__isnull=True)
+                | Q(formal_response_due_on__isnull=True)
+                | Q(formal_response_due_on__gte=F("formal_response_requested_on")),
+            ),
+        ]
+        indexes = [
+            # Report list: newest first within a force.
+            models.Index(fields=["force", "-published_on"], name="report_force_published_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("oversight:report_detail", args=[self.pk])
+
+    @property
+    def section_55_due_on(self) -> datetime.date:
+        """The PCC must publish comments within 56 days of publication (Police Act 1996 s55)."""
+        return self.published_on + datetime.timedelta(days=SECTION_55_RESPONSE_DAYS)
+
+    @property
+    def action_plan_due_on(self) -> datetime.date:
+        return self.published_on + datetime.timedelta(weeks=ACTION_PLAN_DUE_WEEKS)
+
+
+class PriorityArea(TimeStampedModel):
+    """What the OPCC groups locally from a report, e.g. 'children who go missing from home'."""
+
+    report = models.ForeignKey(
+        InspectionReport, on_delete=models.CASCADE, related_name="priority_areas"
+    )
+    position = models.PositiveSmallIntegerField(default=1)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    opcc_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_priority_areas",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["report", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "position"], name="priority_area_unique_position"
+            ),
+            models.UniqueConstraint(fields=["report", "title"], name="priority_area_unique_title"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("oversight:report_detail", args=[self.report_id]) + f"#area-{self.pk}"
+
+
+class Judgement(TimeStampedModel):
+    class Grade(models.TextChoices):
+        OUTSTANDING = "outstanding", "Outstanding"
+        GOOD = "good", "Good"
+        ADEQUATE = "adequate", "Adequate"
+        REQUIRES_IMPROVEMENT = "requires_improvement", "Requires improvement"
+        INADEQUATE = "inadequate", "Inadequate"
+
+    report = models.ForeignKey(
+        InspectionReport, on_delete=models.CASCADE, related_name="judgements"
+    )
+    topic = models.CharField(max_length=200)
+    grade = models.CharField(max_length=25, choices=Grade.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "topic"], name="judgement_unique_topic"),
+        ]
+
+    def __str__(self):
+        return f"{self.topic}: {self.get_grade_display()}"
+
+
+class CauseOfConcern(TimeStampedModel):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DISCHARGED = "discharged", "Discharged"
+
+    report = models.ForeignKey(
+        InspectionReport, on_delete=models.CASCADE, related_name="causes_of_concern"
+    )
+    reference = models.CharField(max_length=20, help_text="As published, e.g. C1.")
+    text = models.TextField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    discharged_on = models.DateField(null=True, blank=True)
+    priority_areas = models.ManyToManyField(
+        PriorityArea, related_name="causes_of_concern", blank=True
+    )
+
+    history = HistoricalRecords(m2m_fields=[priority_areas])
+
+    class Meta:
+        verbose_name_plural = "causes of concern"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "reference"], name="cause_of_concern_unique_reference"
+            ),
+            models.CheckConstraint(
+                name="cause_of_concern_discharged_has_date",
+                condition=~Q(status="discharged") | Q(discharged_on__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.text[:60]}"
+
+
+class Finding(TimeStampedModel):
+    class Kind(models.TextChoices):
+        POSITIVE = "positive", "Positive"
+        CONCERN = "concern", "Concern"
+
+    report = models.ForeignKey(InspectionReport, on_delete=models.CASCADE, related_name="findings")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    text = models.TextField()
+    position = models.PositiveSmallIntegerField(default=1)
+    priority_areas = models.ManyToManyField(PriorityArea, related_name="findings", blank=True)
+
+    history = HistoricalRecords(m2m_fields=[priority_areas])
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.text[:60]}"

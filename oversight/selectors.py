@@ -1,0 +1,72 @@
+"""Reads for the inspection domain.
+
+Every queryset that reaches a user starts from a `*_visible_to(user)` function here or
+in the other apps' selectors: pages, counts, exports, letters and search alike.
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from oversight.models import Force, InspectionReport, PartnerAgency, PriorityArea, User
+
+
+def forces_visible_to(user: User) -> QuerySet[Force]:
+    if not user.is_authenticated:
+        return Force.objects.none()
+    if user.is_opcc:
+        return Force.objects.filter(offices=user.office_id)
+    if user.is_force_user:
+        return Force.objects.filter(pk=user.force_id)
+    if user.is_partner:
+        return Force.objects.filter(partner_agencies=user.partner_agency_id)
+    return Force.objects.none()
+
+
+def reports_visible_to(user: User) -> QuerySet[InspectionReport]:
+    """OPCC and read-only: the forces their office oversees; force users: their force;
+    partner leads: reports with an action their agency owns."""
+    if not user.is_authenticated:
+        return InspectionReport.objects.none()
+    if user.is_opcc:
+        return InspectionReport.objects.filter(
+            force__in=Force.objects.filter(offices=user.office_id).values("pk")
+        )
+    if user.is_force_user:
+        return InspectionReport.objects.filter(force=user.force_id)
+    if user.is_partner:
+        from django.apps import apps
+
+        # Looked up by name: recommendations depends on oversight, not the other way.
+        action_model = apps.get_model("recommendations", "Action")
+        return InspectionReport.objects.filter(
+            Exists(
+                action_model.objects.filter(
+                    plan__report=OuterRef("pk"), partner_agency=user.partner_agency_id
+                )
+            )
+        )
+    return InspectionReport.objects.none()
+
+
+def priority_areas_visible_to(user: User) -> QuerySet[PriorityArea]:
+    return PriorityArea.objects.filter(report__in=reports_visible_to(user).values("pk"))
+
+
+def people_visible_to(user: User) -> QuerySet[User]:
+    """People the user may see and pick as an owner or lead: their own organisation's staff
+    and, for the OPCC, the staff of the forces and partner agencies it oversees."""
+    if not user.is_authenticated:
+        return User.objects.none()
+    forces = forces_visible_to(user).values("pk")
+    if user.is_opcc:
+        people = (
+            Q(office=user.office_id)
+            | Q(force__in=forces)
+            | Q(partner_agency__in=PartnerAgency.objects.filter(forces__in=forces).values("pk"))
+        )
+    elif user.is_force_user:
+        people = Q(force=user.force_id) | Q(
+            partner_agency__in=PartnerAgency.objects.filter(forces=user.force_id).values("pk")
+        )
+    else:
+        people = Q(pk=user.pk) | Q(partner_agency=user.partner_agency_id)
+    return User.objects.filter(people, is_active=True)

@@ -1,0 +1,3 @@
+"""Pages for reports and what hangs off them (namespace "oversight")."""
+
+urlpatterns: list = []

@@ -1,0 +1,535 @@
+"""Recommendations, the force's action plan, progress updates, evidence, letters and reminders."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from oversight.models import (
+    CauseOfConcern,
+    Force,
+    InspectionReport,
+    PartnerAgency,
+    PriorityArea,
+    TimeStampedModel,
+)
+
+
+class Rag(models.TextChoices):
+    """Red / amber / green, and blue for complete."""
+
+    RED = "red", "Red"
+    AMBER = "amber", "Amber"
+    GREEN = "green", "Green"
+    COMPLETE = "complete", "Complete (blue)"
+
+
+class Recommendation(TimeStampedModel):
+    class Kind(models.TextChoices):
+        RECOMMENDATION = "recommendation", "Recommendation"
+        AREA_FOR_IMPROVEMENT = "afi", "Area for improvement"
+
+    class Timescale(models.TextChoices):
+        IMMEDIATELY = "immediately", "Immediately"
+        ONE_MONTH = "1_month", "Within one month"
+        THREE_MONTHS = "3_months", "Within three months"
+        SIX_MONTHS = "6_months", "Within six months"
+        TWELVE_MONTHS = "12_months", "Within twelve months"
+        NONE = "none", "No timescale stated"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "In progress"
+        PROPOSED_FOR_CLOSURE = "proposed_for_closure", "Proposed for closure"
+        CLOSED = "closed", "Closed"
+        SUPERSEDED = "superseded", "Superseded"
+        NO_ACTION = "no_action", "No action"
+
+    class InspectorateStatus(models.TextChoices):
+        AWAITING_REVIEW = "awaiting_review", "Awaiting review"
+        BEING_PROGRESSED = "being_progressed", "Being progressed"
+        COMPLETE = "complete", "Complete"
+
+    class Acceptance(models.TextChoices):
+        AGREED = "agreed", "Agreed"
+        PARTLY_AGREED = "partly_agreed", "Partly agreed"
+        NOT_AGREED = "not_agreed", "Not agreed"
+
+    OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS, Status.PROPOSED_FOR_CLOSURE)
+
+    report = models.ForeignKey(
+        InspectionReport, on_delete=models.PROTECT, related_name="recommendations"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RECOMMENDATION)
+    reference = models.CharField(max_length=20, help_text="As published, e.g. R1 or AFI3.")
+    position = models.PositiveIntegerField(default=1)
+    text = models.TextField()
+    timescale = models.CharField(max_length=12, choices=Timescale.choices, default=Timescale.NONE)
+    due_on = models.DateField(null=True, blank=True)
+    cause_of_concern = models.ForeignKey(
+        CauseOfConcern,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recommendations",
+    )
+    priority_areas = models.ManyToManyField(
+        PriorityArea, related_name="recommendations", blank=True
+    )
+    force_acceptance = models.CharField(max_length=15, choices=Acceptance.choices, blank=True)
+    status = models.CharField(max_length=25, choices=Status.choices, default=Status.OPEN)
+    inspectorate_status = models.CharField(
+        max_length=20,
+        choices=InspectorateStatus.choices,
+        default=InspectorateStatus.AWAITING_REVIEW,
+    )
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes"
+    )
+    status_reason = models.TextField(
+        blank=True, help_text="Why no action is taken, or why the recommendation was superseded."
+    )
+    closure_rationale = models.TextField(blank=True)
+    closure_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closure_proposed_at = models.DateTimeField(null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[priority_areas])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "reference"], name="recommendation_unique_reference"
+            ),
+            models.CheckConstraint(
+                name="recommendation_superseded_needs_target",
+                condition=~Q(status="superseded") | Q(superseded_by__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="recommendation_not_superseded_by_itself",
+                condition=~Q(superseded_by=F("pk")),
+            ),
+            models.CheckConstraint(
+                name="recommendation_no_action_needs_reason",
+                condition=~Q(status="no_action") | ~Q(status_reason=""),
+            ),
+            models.CheckConstraint(
+                name="recommendation_closed_needs_rationale_and_sign_off",
+                condition=~Q(status="closed")
+                | (~Q(closure_rationale="") & Q(signed_off_by__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="recommendation_sign_off_by_another_person",
+                condition=Q(signed_off_by__isnull=True)
+                | Q(closure_proposed_by__isnull=True)
+                | ~Q(signed_off_by=F("closure_proposed_by")),
+            ),
+        ]
+        indexes = [
+            # Register filtered by status, newest report first; dashboard counts by status.
+            models.Index(fields=["status", "report"], name="rec_status_report_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference}: {self.text[:80]}"
+
+    def get_absolute_url(self):
+        return reverse("recommendations:recommendation_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class ActionPlan(TimeStampedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        ACTIVE = "active", "Active"
+        CLOSED = "closed", "Closed"
+
+    report = models.ForeignKey(
+        InspectionReport, on_delete=models.PROTECT, related_name="action_plans"
+    )
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="action_plans")
+    title = models.CharField(max_length=200, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_action_plans",
+        help_text="The force chief officer who owns the plan.",
+    )
+    governance_board = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    submitted_on = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "force"], name="action_plan_one_per_force"),
+        ]
+
+    def __str__(self):
+        return self.title or f"Action plan: {self.report}"
+
+    def get_absolute_url(self):
+        return reverse("recommendations:plan_detail", args=[self.pk])
+
+
+class Action(TimeStampedModel):
+    class Status(models.TextChoices):
+        AWAITING_ALLOCATION = "awaiting_allocation", "Awaiting allocation"
+        IN_PROGRESS = "in_progress", "In progress"
+        PENDING_SIGN_OFF = "pending_sign_off", "Pending sign-off"
+        CLOSED = "closed", "Closed"
+        PAUSED = "paused", "Paused"
+        NOT_NEEDED = "not_needed", "Not needed"
+
+    class Cadence(models.TextChoices):
+        MONTHLY = "monthly", "Monthly"
+        QUARTERLY = "quarterly", "Quarterly"
+        CUSTOM = "custom", "Every N days"
+
+    LIVE_STATUSES = (Status.AWAITING_ALLOCATION, Status.IN_PROGRESS, Status.PENDING_SIGN_OFF)
+    FINISHED_STATUSES = (Status.CLOSED, Status.NOT_NEEDED)
+
+    plan = models.ForeignKey(ActionPlan, on_delete=models.PROTECT, related_name="actions")
+    recommendations = models.ManyToManyField(Recommendation, related_name="actions")
+    reference = models.CharField(max_length=20, help_text="e.g. A1")
+    description = models.TextField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_actions",
+        help_text="The chief officer accountable for the action.",
+    )
+    delivery_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_actions",
+        help_text="The police lead or partner agency lead who keeps it up to date.",
+    )
+    partner_agency = models.ForeignKey(
+        PartnerAgency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actions",
+        help_text="Set when a partner agency owns the action.",
+    )
+    target_date = models.DateField(help_text="The original target date; never changed.")
+    revised_target_date = models.DateField(null=True, blank=True)
+    revision_reason = models.TextField(blank=True)
+    rag = models.CharField(max_length=10, choices=Rag.choices, default=Rag.AMBER)
+    success_measure = models.TextField(blank=True)
+    cadence = models.CharField(max_length=10, choices=Cadence.choices, default=Cadence.QUARTERLY)
+    cadence_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    next_update_due = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.AWAITING_ALLOCATION
+    )
+    status_reason = models.TextField(
+        blank=True, help_text="Why the action is paused or not needed."
+    )
+    completion_evidence = models.TextField(
+        blank=True, help_text="Evidence of impact, given when completion is proposed."
+    )
+    completion_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    completion_proposed_at = models.DateTimeField(null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(
+        blank=True, help_text="Why the OPCC returned a proposed completion."
+    )
+
+    history = HistoricalRecords(m2m_fields=[recommendations])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "reference"], name="action_unique_reference"),
+            models.CheckConstraint(
+                name="action_revised_date_needs_reason",
+                condition=Q(revised_target_date__isnull=True) | ~Q(revision_reason=""),
+            ),
+            models.CheckConstraint(
+                name="action_custom_cadence_needs_days",
+                condition=~Q(cadence="custom") | Q(cadence_days__isnull=False, cadence_days__gte=1),
+            ),
+            models.CheckConstraint(
+                name="action_not_needed_or_paused_needs_reason",
+                condition=~Q(status__in=["not_needed", "paused"]) | ~Q(status_reason=""),
+            ),
+            models.CheckConstraint(
+                name="action_closed_needs_sign_off",
+                condition=~Q(status="closed") | Q(signed_off_by__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="action_sign_off_by_another_person",
+                condition=Q(signed_off_by__isnull=True)
+                | Q(completion_proposed_by__isnull=True)
+                | ~Q(signed_off_by=F("completion_proposed_by")),
+            ),
+        ]
+        indexes = [
+            # "My actions": a lead's live actions, soonest update due first.
+            models.Index(fields=["delivery_lead", "next_update_due"], name="action_lead_due_idx"),
+            # Reminder sweep and dashboard: live actions by update due date.
+            models.Index(fields=["status", "next_update_due"], name="action_status_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference}: {self.description[:80]}"
+
+    def get_absolute_url(self):
+        return reverse("recommendations:action_detail", args=[self.pk])
+
+    @property
+    def current_target_date(self) -> datetime.date:
+        return self.revised_target_date or self.target_date
+
+    @property
+    def cadence_in_days(self) -> int:
+        if self.cadence == self.Cadence.MONTHLY:
+            return 30
+        if self.cadence == self.Cadence.QUARTERLY:
+            return 91
+        return self.cadence_days or 30
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in self.LIVE_STATUSES
+
+
+class ProgressUpdate(TimeStampedModel):
+    """A dated progress report on an action. Never overwritten: a resubmission is a new row."""
+
+    class Review(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        ACCEPTED = "accepted", "Accepted"
+        RETURNED = "returned", "Returned"
+
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="updates")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="progress_updates"
+    )
+    written_on = models.DateField(default=datetime.date.today)
+    narrative = models.TextField()
+    rag = models.CharField(max_length=10, choices=Rag.choices)
+    percent_complete = models.PositiveSmallIntegerField(default=0)
+    review_state = models.CharField(max_length=10, choices=Review.choices, default=Review.SUBMITTED)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(blank=True)
+    resubmission_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="resubmissions"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="update_percent_between_0_and_100",
+                condition=Q(percent_complete__gte=0) & Q(percent_complete__lte=100),
+            ),
+            models.CheckConstraint(name="update_narrative_not_blank", condition=~Q(narrative="")),
+            models.CheckConstraint(
+                name="update_returned_needs_reason",
+                condition=~Q(review_state="returned") | ~Q(review_comment=""),
+            ),
+            models.CheckConstraint(
+                name="update_reviewed_has_reviewer",
+                condition=Q(review_state="submitted") | Q(reviewed_by__isnull=False),
+            ),
+        ]
+        indexes = [
+            # Latest accepted update per action (letters, next-update-due).
+            models.Index(
+                fields=["action", "review_state", "-written_on"], name="update_action_state_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Update on {self.action.reference} ({self.written_on:%d %b %Y})"
+
+    def get_absolute_url(self):
+        return (
+            reverse("recommendations:action_detail", args=[self.action_id]) + f"#update-{self.pk}"
+        )
+
+
+class Evidence(TimeStampedModel):
+    """A file attached to a progress update or to a proposed completion of an action."""
+
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="evidence")
+    update = models.ForeignKey(
+        ProgressUpdate, on_delete=models.PROTECT, null=True, blank=True, related_name="evidence"
+    )
+    file = models.FileField(upload_to="evidence/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "evidence"
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        return reverse("recommendations:evidence_download", args=[self.pk])
+
+
+class Letter(TimeStampedModel):
+    """A formal letter generated from the live data; once issued it is frozen."""
+
+    class Kind(models.TextChoices):
+        FORMAL_RESPONSE = "formal_response", "Chief constable's formal response to the PCC"
+        RESPONSE_REQUEST = "response_request", "OPCC request for a formal response"
+        SECTION_55 = "section_55", "PCC's section 55 response"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ISSUED = "issued", "Issued"
+
+    class RenderState(models.TextChoices):
+        IDLE = "idle", "Not rendered"
+        QUEUED = "queued", "Queued"
+        RENDERING = "rendering", "Rendering"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    report = models.ForeignKey(InspectionReport, on_delete=models.PROTECT, related_name="letters")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    reference = models.CharField(max_length=60, blank=True)
+    letter_date = models.DateField(default=datetime.date.today)
+    addressee = models.TextField(blank=True)
+    salutation = models.CharField(max_length=120, blank=True)
+    opening = models.TextField(blank=True, help_text="Covering paragraphs before the detail.")
+    closing = models.TextField(blank=True, help_text="Paragraphs after the detail.")
+    signatory_name = models.CharField(max_length=120, blank=True)
+    signatory_title = models.CharField(max_length=120, blank=True)
+    render_state = models.CharField(
+        max_length=10, choices=RenderState.choices, default=RenderState.IDLE
+    )
+    render_error = models.TextField(blank=True)
+    rendered_pdf = models.FileField(upload_to="letters/drafts/", blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    issued_pdf = models.FileField(upload_to="letters/issued/", blank=True)
+    checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the issued PDF.")
+    snapshot = models.JSONField(null=True, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "kind", "version"], name="letter_unique_version"
+            ),
+            models.CheckConstraint(
+                name="letter_issued_is_frozen",
+                condition=Q(status="draft")
+                | (
+                    Q(issued_at__isnull=False, issued_by__isnull=False, snapshot__isnull=False)
+                    & Q(checksum__regex=r"^[0-9a-f]{64}$")
+                    & ~Q(issued_pdf="")
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} v{self.version} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("recommendations:letter_detail", args=[self.pk])
+
+
+class Reminder(TimeStampedModel):
+    """The reminder ledger: one row per (thing, due date, stage, recipient).
+
+    The unique constraint is what makes a second send impossible, even when two sweeps
+    run at once; `sent_at` stays empty until the digest carrying it was accepted by the
+    mail server.
+    """
+
+    class Stage(models.TextChoices):
+        DUE_SOON = "due_soon", "Due soon"
+        DUE_TODAY = "due_today", "Due today"
+        OVERDUE = "overdue", "Overdue"
+        ESCALATED = "escalated", "Escalated"
+
+    subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    subject_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("subject_type", "subject_id")
+    what = models.CharField(max_length=40, help_text="Which date, e.g. update_due or target_date.")
+    due_on = models.DateField()
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    title = models.CharField(max_length=255)
+    url = models.CharField(max_length=255)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "what", "due_on", "stage", "recipient"],
+                name="reminder_once_per_thing_date_stage_recipient",
+            ),
+        ]
+        indexes = [
+            # Notification list and unread count in the navigation bar.
+            models.Index(fields=["recipient", "read_at"], name="reminder_recipient_read_idx"),
+            # Chain of who was told, shown on an item's page.
+            models.Index(fields=["subject_type", "subject_id"], name="reminder_subject_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_stage_display()}: {self.title} → {self.recipient}"

@@ -1,0 +1,772 @@
+"""The demo scenario: HMIC's 2015 national child protection inspection of Devon and Cornwall
+Police and the OPCC's response to it.
+
+Published facts (the report, its positive findings and concerns, the six priority areas,
+the post-inspection review, the deep dive, the investment in intelligence sharing, the
+request for a formal response) come from the OPCC's press release. The wording of the
+recommendations and actions is illustrative. Dates of live work (target dates, updates
+due, the formal response request) are set relative to the day the scenario is first
+loaded, so the tracker shows current work.
+
+Loading is idempotent: everything is looked up by its natural key and only created when
+missing, so a second run changes nothing.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from oversight.models import (
+    CauseOfConcern,
+    Finding,
+    Force,
+    InspectionReport,
+    Office,
+    PartnerAgency,
+    PriorityArea,
+    User,
+)
+from oversight.roles import roles_ensure_groups, user_set_role
+from recommendations.models import Action, ActionPlan, ProgressUpdate, Rag, Recommendation
+from reviews.models import Assurance, DeepDiveReview, FollowUp, Investment, LineOfEnquiry
+
+DEMO_PASSWORD = "oversight-demo"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    name: str
+    role: str
+    organisation: str
+    description: str
+
+
+DEMO_LOGINS = [
+    DemoLogin(
+        "opcc",
+        "Olivia Price",
+        User.Role.OPCC_STAFF,
+        "office",
+        "OPCC staff: logs findings, reviews updates, signs off closure, issues letters",
+    ),
+    DemoLogin(
+        "panel",
+        "Peter Nance",
+        User.Role.READ_ONLY,
+        "office",
+        "Read-only panel member: reads everything the OPCC sees, changes nothing",
+    ),
+    DemoLogin(
+        "acc",
+        "Alison Carter",
+        User.Role.PLAN_OWNER,
+        "force",
+        "Assistant Chief Constable: owns the force's action plan",
+    ),
+    DemoLogin(
+        "lead",
+        "Daniel Hughes",
+        User.Role.POLICE_LEAD,
+        "force",
+        "Police lead (Det Supt, public protection): updates the actions assigned to him",
+    ),
+    DemoLogin(
+        "lead2",
+        "Megan Rowe",
+        User.Role.POLICE_LEAD,
+        "force",
+        "Police lead (Supt, digital forensics): the high-tech crime unit actions",
+    ),
+    DemoLogin(
+        "partner",
+        "Sam Whitfield",
+        User.Role.PARTNER_LEAD,
+        "partner",
+        "Partner lead, Devon children's services: updates the agency's actions only",
+    ),
+]
+
+POSITIVE_FINDINGS = [
+    "A strong commitment, from chief officers down, to improving the protection of children.",
+    "Dedicated child abuse investigators with the skills and experience the work needs.",
+    "A fast initial response when a child is reported to be at risk.",
+    "Good relationships with partner agencies, including the local safeguarding boards.",
+]
+CONCERN_FINDINGS = [
+    (
+        "A poor understanding of the extent of child sexual exploitation (CSE) and an "
+        "inconsistent response to it.",
+        [2],
+    ),
+    ("Inconsistent protection for children who repeatedly go missing from home.", [1]),
+    ("Some serious cases handled by staff without specialist child protection training.", [4]),
+    ("Children held overnight in police custody when they did not need to be.", [5]),
+]
+PRIORITY_AREAS = [
+    "Children who go missing from home",
+    "Consistency of child sexual exploitation investigations",
+    "Use and recording of police information for risk assessment",
+    "Consistency of child protection investigations",
+    "Children held in detention",
+    "Backlog at the high-tech crime unit",
+]
+# reference, timescale, priority area positions, cause of concern, text (illustrative)
+RECOMMENDATIONS = [
+    (
+        "R1",
+        "immediately",
+        [2],
+        "C1",
+        "Immediately, the force should ensure that every child sexual exploitation case is "
+        "identified, recorded as such and allocated to an investigator with specialist skills.",
+    ),
+    (
+        "R2",
+        "3_months",
+        [2],
+        "C1",
+        "Within three months, the force should put in place a process to track child sexual "
+        "exploitation investigations and share what it learns with partner agencies.",
+    ),
+    (
+        "R3",
+        "immediately",
+        [1],
+        "C2",
+        "Immediately, the force should ensure that a child who goes missing repeatedly is "
+        "reassessed for risk after every episode and offered a return-home interview.",
+    ),
+    (
+        "R4",
+        "3_months",
+        [1],
+        "C2",
+        "Within three months, the force should agree with the local authorities a joint approach "
+        "to children who repeatedly go missing, based on a shared problem profile.",
+    ),
+    (
+        "R5",
+        "3_months",
+        [3],
+        None,
+        "Within three months, the force should improve how it records information about children "
+        "at risk so that it is available to officers and staff assessing risk.",
+    ),
+    (
+        "R6",
+        "6_months",
+        [3],
+        None,
+        "Within six months, the force should review how it shares intelligence with partner "
+        "agencies to support decisions about children at risk.",
+    ),
+    (
+        "R7",
+        "3_months",
+        [4],
+        None,
+        "Within three months, the force should ensure that serious child protection cases are "
+        "investigated by specialist staff.",
+    ),
+    (
+        "R8",
+        "6_months",
+        [4],
+        None,
+        "Within six months, the force should provide training on vulnerability and child "
+        "protection for all frontline officers and staff.",
+    ),
+    (
+        "R9",
+        "immediately",
+        [5],
+        None,
+        "Immediately, the force should work with local authorities so that children who are "
+        "charged and refused bail are moved to local authority accommodation, not held overnight "
+        "in police custody.",
+    ),
+    (
+        "R10",
+        "6_months",
+        [6],
+        None,
+        "Within six months, the force should reduce the backlog of lower-priority cases referred "
+        "to the high-tech crime unit in line with an agreed trajectory.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoAction:
+    reference: str
+    recommendations: list
+    description: str
+    lead: str
+    status: str
+    rag: str
+    cadence: str
+    target_days: int  # target date relative to the load day (negative: in the past)
+    revised_days: int | None = None
+    revision_reason: str = ""
+    partner: bool = False
+    next_update_days: int | None = None
+    success_measure: str = ""
+
+
+ACTIONS = [
+    DemoAction(
+        "A1",
+        ["R1"],
+        "Create and fill additional investigator posts dedicated to child sexual exploitation.",
+        "lead",
+        "closed",
+        Rag.COMPLETE,
+        "quarterly",
+        -3400,
+        success_measure="All CSE cases allocated to a specialist investigator.",
+    ),
+    DemoAction(
+        "A2",
+        ["R2"],
+        "Introduce a CSE tracking process reviewed weekly by the safeguarding hub.",
+        "lead",
+        "in_progress",
+        Rag.GREEN,
+        "monthly",
+        60,
+        next_update_days=12,
+        success_measure="Every open CSE investigation on the tracker with a review date.",
+    ),
+    DemoAction(
+        "A3",
+        ["R5", "R7"],
+        "Establish a central safeguarding team to triage and allocate child protection referrals.",
+        "lead",
+        "closed",
+        Rag.COMPLETE,
+        "quarterly",
+        -3300,
+    ),
+    DemoAction(
+        "A4",
+        ["R8"],
+        "Deliver vulnerability training to all frontline officers and staff.",
+        "lead",
+        "in_progress",
+        Rag.AMBER,
+        "monthly",
+        45,
+        next_update_days=-6,
+        success_measure="95% of frontline staff trained; dip-sample of cases shows use.",
+    ),
+    DemoAction(
+        "A5",
+        ["R9"],
+        "Agree with the local authorities alternative accommodation for "
+        "children charged and refused bail.",
+        "partner",
+        "in_progress",
+        Rag.RED,
+        "monthly",
+        -120,
+        revised_days=30,
+        revision_reason="Local authority placement contract re-tendered; new provider "
+        "starts next quarter.",
+        partner=True,
+        next_update_days=-3,
+    ),
+    DemoAction(
+        "A6",
+        ["R10"],
+        "Agree and deliver a trajectory to clear the high-tech crime "
+        "unit backlog of lower-priority cases.",
+        "lead2",
+        "in_progress",
+        Rag.RED,
+        "monthly",
+        -90,
+        revised_days=75,
+        revision_reason="Two forensic examiner posts vacant for six months; recruitment "
+        "complete and examiners in training.",
+        next_update_days=-10,
+    ),
+    DemoAction(
+        "A7",
+        ["R3"],
+        "Commission return-home interviews with the local authority for every missing episode.",
+        "partner",
+        "in_progress",
+        Rag.AMBER,
+        "quarterly",
+        90,
+        partner=True,
+        next_update_days=20,
+    ),
+    DemoAction(
+        "A8",
+        ["R4"],
+        "Produce a joint problem profile of children who repeatedly go missing.",
+        "lead",
+        "in_progress",
+        Rag.GREEN,
+        "quarterly",
+        120,
+        next_update_days=35,
+    ),
+    DemoAction(
+        "A9",
+        ["R2", "R6"],
+        "Agree a multi-agency information-sharing protocol for CSE intelligence.",
+        "lead",
+        "in_progress",
+        Rag.AMBER,
+        "quarterly",
+        150,
+        next_update_days=5,
+    ),
+    DemoAction(
+        "A10",
+        ["R5"],
+        "Publish recording standards for risk information on the child protection system.",
+        "lead",
+        "closed",
+        Rag.COMPLETE,
+        "quarterly",
+        -3250,
+    ),
+    DemoAction(
+        "A11",
+        ["R3"],
+        "Daily management review of every missing episode in the safeguarding hub.",
+        "lead",
+        "closed",
+        Rag.COMPLETE,
+        "monthly",
+        -3380,
+    ),
+    DemoAction(
+        "A12",
+        ["R7"],
+        "Adopt an allocation policy so serious child protection cases "
+        "go to specialist investigators.",
+        "lead",
+        "pending_sign_off",
+        Rag.GREEN,
+        "quarterly",
+        -10,
+        next_update_days=40,
+    ),
+    DemoAction(
+        "A13",
+        ["R9"],
+        "Custody inspector review of every child detained overnight, reported monthly to the OPCC.",
+        "lead",
+        "in_progress",
+        Rag.GREEN,
+        "monthly",
+        200,
+        next_update_days=2,
+    ),
+    DemoAction(
+        "A14",
+        ["R10"],
+        "Introduce digital forensic triage kiosks in the main custody centres.",
+        "lead2",
+        "in_progress",
+        Rag.AMBER,
+        "quarterly",
+        100,
+        next_update_days=25,
+    ),
+]
+
+
+def demo_logins() -> list[DemoLogin]:
+    return DEMO_LOGINS
+
+
+def _user(login: DemoLogin, *, office, force, partner) -> User:
+    first, last = login.name.split(" ", 1)
+    organisation = {
+        "office": {"office": office},
+        "force": {"force": force},
+        "partner": {"partner_agency": partner},
+    }[login.organisation]
+    user, created = User.objects.get_or_create(
+        username=login.username,
+        defaults={
+            "first_name": first,
+            "last_name": last,
+            "email": f"{login.username}@demo.oversight.localhost",
+            "role": login.role,
+            "job_title": login.description.split(":")[0],
+            **organisation,
+        },
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        user_set_role(user=user, role=login.role)
+    return user
+
+
+@transaction.atomic
+def seed_demo(*, today: datetime.date | None = None) -> dict:
+    """Load the scenario; returns what it created, by kind (all zero on a second run)."""
+    today = today or timezone.localdate()
+    created: dict[str, int] = {}
+
+    def count(kind, was_created):
+        created[kind] = created.get(kind, 0) + int(was_created)
+
+    def days(n):
+        return today + datetime.timedelta(days=n)
+
+    roles_ensure_groups()
+    force, was = Force.objects.get_or_create(
+        name="Devon & Cornwall Police",
+        defaults={
+            "short_name": "D&C",
+            "chief_constable": "Chief Constable Shaun Sawyer",
+            "address": "Middlemoor, Exeter, Devon EX2 7HQ",
+        },
+    )
+    count("forces", was)
+    office, was = Office.objects.get_or_create(
+        name="Office of the Police and Crime Commissioner for Devon, Cornwall and the "
+        "Isles of Scilly",
+        defaults={
+            "commissioner": "Tony Hogg",
+            "address": "Andy Hocking House, Alderson Drive, Exeter EX2 7RP",
+            "email": "opcc@demo.oversight.localhost",
+        },
+    )
+    count("offices", was)
+    office.forces.add(force)
+    childrens, was = PartnerAgency.objects.get_or_create(
+        name="Devon County Council children's services",
+        defaults={"kind": PartnerAgency.Kind.CHILDRENS_SERVICES},
+    )
+    count("partner_agencies", was)
+    health, was = PartnerAgency.objects.get_or_create(
+        name="NHS Devon safeguarding children team", defaults={"kind": PartnerAgency.Kind.HEALTH}
+    )
+    count("partner_agencies", was)
+    childrens.forces.add(force)
+    health.forces.add(force)
+
+    users = {}
+    for login in DEMO_LOGINS:
+        existed = User.objects.filter(username=login.username).exists()
+        users[login.username] = _user(login, office=office, force=force, partner=childrens)
+        count("users", not existed)
+    if users["lead"].manager_id is None:
+        User.objects.filter(username__in=["lead", "lead2"]).update(manager=users["acc"])
+
+    report, was = InspectionReport.objects.get_or_create(
+        force=force,
+        title="National child protection inspection: Devon and Cornwall Police",
+        defaults={
+            "inspectorate": InspectionReport.Inspectorate.HMIC,
+            "programme": InspectionReport.Programme.CHILD_PROTECTION,
+            "summary": "HMIC inspected how well the force protects children. Recommendation "
+            "and action wording in this demo is illustrative; the findings and priority "
+            "areas follow the OPCC's published response.",
+            "fieldwork_start": datetime.date(2015, 5, 11),
+            "fieldwork_end": datetime.date(2015, 5, 22),
+            "published_on": datetime.date(2015, 7, 16),
+            "status": InspectionReport.Status.MONITORING,
+            "action_plan_received_on": datetime.date(2015, 8, 24),
+            "section_55_published_on": datetime.date(2015, 9, 7),
+            "formal_response_requested_on": days(-14),
+            "formal_response_due_on": days(28),
+        },
+    )
+    count("reports", was)
+    review_report, was = InspectionReport.objects.get_or_create(
+        force=force,
+        title="Child protection post-inspection review: Devon and Cornwall Police",
+        defaults={
+            "inspectorate": InspectionReport.Inspectorate.HMIC,
+            "programme": InspectionReport.Programme.POST_INSPECTION_REVIEW,
+            "summary": "HMIC's return visit to test progress against the 2015 recommendations.",
+            "published_on": datetime.date(2016, 4, 21),
+            "parent": report,
+            "status": InspectionReport.Status.MONITORING,
+        },
+    )
+    count("reports", was)
+
+    areas = {}
+    for position, title in enumerate(PRIORITY_AREAS, start=1):
+        areas[position], was = PriorityArea.objects.get_or_create(
+            report=report,
+            position=position,
+            defaults={"title": title, "opcc_lead": users["opcc"]},
+        )
+        count("priority_areas", was)
+
+    for position, text in enumerate(POSITIVE_FINDINGS, start=1):
+        _, was = Finding.objects.get_or_create(
+            report=report, kind=Finding.Kind.POSITIVE, position=position, defaults={"text": text}
+        )
+        count("findings", was)
+    for position, (text, area_positions) in enumerate(CONCERN_FINDINGS, start=1):
+        finding, was = Finding.objects.get_or_create(
+            report=report, kind=Finding.Kind.CONCERN, position=position, defaults={"text": text}
+        )
+        if was:
+            finding.priority_areas.set([areas[p] for p in area_positions])
+        count("findings", was)
+
+    causes = {}
+    for reference, text, area_position in [
+        ("C1", CONCERN_FINDINGS[0][0], 2),
+        ("C2", CONCERN_FINDINGS[1][0], 1),
+    ]:
+        causes[reference], was = CauseOfConcern.objects.get_or_create(
+            report=report, reference=reference, defaults={"text": text}
+        )
+        if was:
+            causes[reference].priority_areas.set([areas[area_position]])
+        count("causes_of_concern", was)
+
+    timescale_days = {"immediately": 0, "3_months": 91, "6_months": 182}
+    recommendations = {}
+    for position, (reference, timescale, area_positions, cause, text) in enumerate(
+        RECOMMENDATIONS, start=1
+    ):
+        rec, was = Recommendation.objects.get_or_create(
+            report=report,
+            reference=reference,
+            defaults={
+                "position": position,
+                "text": text,
+                "timescale": timescale,
+                "due_on": report.published_on + datetime.timedelta(days=timescale_days[timescale]),
+                "cause_of_concern": causes.get(cause),
+                "force_acceptance": Recommendation.Acceptance.AGREED,
+                "status": Recommendation.Status.IN_PROGRESS,
+                "inspectorate_status": Recommendation.InspectorateStatus.BEING_PROGRESSED,
+            },
+        )
+        if was:
+            rec.priority_areas.set([areas[p] for p in area_positions])
+        recommendations[reference] = rec
+        count("recommendations", was)
+
+    plan, was = ActionPlan.objects.get_or_create(
+        report=report,
+        force=force,
+        defaults={
+            "title": "Child protection improvement plan",
+            "owner": users["acc"],
+            "governance_board": "Force Safeguarding Board (chaired by the ACC)",
+            "status": ActionPlan.Status.ACTIVE,
+            "submitted_on": datetime.date(2015, 8, 24),
+        },
+    )
+    count("action_plans", was)
+
+    for spec in ACTIONS:
+        if Action.objects.filter(plan=plan, reference=spec.reference).exists():
+            count("actions", False)
+            continue
+        _create_demo_action(
+            spec,
+            plan=plan,
+            users=users,
+            partner=childrens,
+            recommendations=recommendations,
+            days=days,
+        )
+        count("actions", True)
+
+    # R1 is fully delivered and signed off by the OPCC; R3's actions are done too, and the
+    # police lead has proposed it for closure.
+    r1 = recommendations["R1"]
+    if r1.status != Recommendation.Status.CLOSED:
+        r1.status = Recommendation.Status.CLOSED
+        r1.inspectorate_status = Recommendation.InspectorateStatus.COMPLETE
+        r1.closure_rationale = (
+            "Dedicated CSE investigator posts filled; the post-inspection "
+            "review found every CSE case allocated to a specialist."
+        )
+        r1.closure_proposed_by = users["acc"]
+        r1.closure_proposed_at = timezone.now()
+        r1.signed_off_by = users["opcc"]
+        r1.signed_off_at = timezone.now()
+        r1.save()
+
+    review, was = DeepDiveReview.objects.get_or_create(
+        office=office,
+        force=force,
+        theme="Child protection",
+        defaults={
+            "report": report,
+            "held_on": datetime.date(2015, 6, 18),
+            "panel": "Police and Crime Commissioner\nOPCC chief executive\nOPCC scrutiny officer",
+            "evidence_summary": "The force presented its safeguarding review, the CSE "
+            "investigation data for the year and the plan to change how safeguarding needs "
+            "are risk assessed.",
+            "findings": "The panel heard the same issues the inspection raised. The force has "
+            "plans to address them, notably the roll-out of changes to how safeguarding needs "
+            "are risk assessed; their impact is not yet visible in performance.",
+            "performance_assurance": Assurance.PARTLY_ASSURED,
+            "performance_rationale": "Response to missing children and CSE is still "
+            "inconsistent between areas.",
+            "plans_assurance": Assurance.ASSURED,
+            "plans_rationale": "The force has credible, resourced plans for every concern.",
+            "revisit_on": days(45),
+        },
+    )
+    count("reviews", was)
+    if was:
+        review.priority_areas.set([areas[1], areas[2], areas[4]])
+        for position, question in enumerate(
+            [
+                "How does the force know the extent of child sexual exploitation in its area?",
+                "What happens when a child goes missing for the third time?",
+                "Who investigates serious child protection cases, and with what training?",
+            ],
+            start=1,
+        ):
+            LineOfEnquiry.objects.create(review=review, position=position, question=question)
+        FollowUp.objects.create(
+            review=review,
+            owner=users["lead"],
+            due_on=days(21),
+            recommendation=recommendations["R2"],
+            description="Present the CSE tracker data for the last quarter to the OPCC.",
+        )
+        FollowUp.objects.create(
+            review=review,
+            owner=users["opcc"],
+            due_on=days(-5),
+            recommendation=recommendations["R4"],
+            description="Ask the local authorities for their view of the joint missing "
+            "children approach.",
+        )
+        FollowUp.objects.create(
+            review=review,
+            owner=users["lead"],
+            due_on=datetime.date(2015, 9, 30),
+            status=FollowUp.Status.DONE,
+            completed_on=datetime.date(2015, 9, 24),
+            recommendation=recommendations["R1"],
+            description="Confirm the number of CSE investigator posts filled.",
+            outcome="Posts filled; confirmed at the September performance board.",
+        )
+
+    investment, was = Investment.objects.get_or_create(
+        office=office,
+        force=force,
+        title="Intelligence sharing with partners",
+        defaults={
+            "purpose": "Fund an analyst and system changes to find new opportunities to share "
+            "intelligence with partner agencies, so that decisions about children at risk are "
+            "based on the information available.",
+            "amount": "48000.00",
+            "awarded_on": datetime.date(2015, 7, 16),
+            "status": Investment.Status.IN_DELIVERY,
+            "outcome": "Information-sharing protocol drafted with children's services and health.",
+        },
+    )
+    count("investments", was)
+    if was:
+        investment.recommendations.set([recommendations["R5"], recommendations["R6"]])
+    return created
+
+
+def _create_demo_action(spec: DemoAction, *, plan, users, partner, recommendations, days):
+    finished = spec.status == Action.Status.CLOSED
+    action = Action.objects.create(
+        plan=plan,
+        reference=spec.reference,
+        description=spec.description,
+        owner=users["acc"],
+        delivery_lead=users[spec.lead],
+        partner_agency=partner if spec.partner else None,
+        target_date=days(spec.target_days),
+        revised_target_date=days(spec.revised_days) if spec.revised_days else None,
+        revision_reason=spec.revision_reason,
+        rag=spec.rag,
+        success_measure=spec.success_measure,
+        cadence=spec.cadence,
+        next_update_due=None if finished else days(spec.next_update_days or 30),
+        status=spec.status,
+        completion_evidence="Delivered and tested at the post-inspection review."
+        if finished or spec.status == Action.Status.PENDING_SIGN_OFF
+        else "",
+        completion_proposed_by=users[spec.lead]
+        if finished or spec.status == Action.Status.PENDING_SIGN_OFF
+        else None,
+        completion_proposed_at=timezone.now()
+        if finished or spec.status == Action.Status.PENDING_SIGN_OFF
+        else None,
+        signed_off_by=users["opcc"] if finished else None,
+        signed_off_at=timezone.now() if finished else None,
+    )
+    action.recommendations.set([recommendations[r] for r in spec.recommendations])
+    author = users[spec.lead]
+    step = 30 if spec.cadence == "monthly" else 91
+    last_due = (spec.next_update_days or 30) - step
+    history = [
+        (last_due - 2 * step, 30, Rag.AMBER, "Scoping complete; resources agreed at the board."),
+        (last_due - step, 55, Rag.AMBER, "Delivery under way; first milestones met."),
+        (
+            last_due,
+            70,
+            spec.rag if spec.rag != Rag.COMPLETE else Rag.GREEN,
+            "Progress on track against the plan; evidence attached to the board minutes.",
+        ),
+    ]
+    if finished:
+        history.append(
+            (
+                spec.target_days,
+                100,
+                Rag.COMPLETE,
+                "Complete. Impact confirmed by dip-sample and the post-inspection review.",
+            )
+        )
+    for offset, percent, rag, narrative in history:
+        ProgressUpdate.objects.create(
+            action=action,
+            author=author,
+            written_on=days(min(offset, -1)),
+            narrative=narrative,
+            rag=rag,
+            percent_complete=percent,
+            review_state=ProgressUpdate.Review.ACCEPTED,
+            reviewed_by=users["opcc"],
+            reviewed_at=timezone.now(),
+        )
+    if spec.reference == "A4":
+        returned = ProgressUpdate.objects.create(
+            action=action,
+            author=author,
+            written_on=days(-9),
+            narrative="Training continuing.",
+            rag=Rag.AMBER,
+            percent_complete=72,
+            review_state=ProgressUpdate.Review.RETURNED,
+            reviewed_by=users["opcc"],
+            reviewed_at=timezone.now(),
+            review_comment="Please give the percentage of frontline staff trained so far and "
+            "the date you expect to reach 95%.",
+        )
+        ProgressUpdate.objects.create(
+            action=action,
+            author=author,
+            written_on=days(-2),
+            resubmission_of=returned,
+            narrative="81% of frontline officers and staff trained (2,940 of 3,630). At the "
+            "current rate 95% is reached in six weeks.",
+            rag=Rag.AMBER,
+            percent_complete=81,
+        )
+    return action

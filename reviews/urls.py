@@ -1,0 +1,3 @@
+app_name = "reviews"
+
+urlpatterns: list = []

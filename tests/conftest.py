@@ -1,0 +1,169 @@
+"""Personas and a small two-force world shared by every test.
+
+Office A oversees force A; office B oversees force B. The partner agency works with
+force A. Every persona is a fixture: opcc_staff, read_only, plan_owner_a, police_lead_a,
+police_lead_b, partner_lead.
+"""
+
+import os
+
+import pytest
+
+from oversight.models import User
+from oversight.roles import roles_ensure_groups, user_set_role
+from tests import factories
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Uploaded and rendered files go to a per-test folder, never to var/."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private"},
+        },
+    }
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def force_a(db):
+    return factories.ForceFactory(name="Force A Police")
+
+
+@pytest.fixture
+def force_b(db):
+    return factories.ForceFactory(name="Force B Police")
+
+
+@pytest.fixture
+def office_a(force_a):
+    return factories.OfficeFactory(name="OPCC A", forces=[force_a])
+
+
+@pytest.fixture
+def office_b(force_b):
+    return factories.OfficeFactory(name="OPCC B", forces=[force_b])
+
+
+@pytest.fixture
+def agency(force_a):
+    return factories.PartnerAgencyFactory(name="County A children's services", forces=[force_a])
+
+
+def _persona(username: str, role: str, **organisation) -> User:
+    roles_ensure_groups()
+    user = factories.UserFactory(username=username, role=role, **organisation)
+    return user_set_role(user=user, role=role)
+
+
+@pytest.fixture
+def opcc_staff(office_a):
+    return _persona("opcc_a", User.Role.OPCC_STAFF, office=office_a)
+
+
+@pytest.fixture
+def opcc_staff_b(office_b):
+    return _persona("opcc_b", User.Role.OPCC_STAFF, office=office_b)
+
+
+@pytest.fixture
+def read_only(office_a):
+    return _persona("panel_a", User.Role.READ_ONLY, office=office_a)
+
+
+@pytest.fixture
+def plan_owner_a(force_a):
+    return _persona("acc_a", User.Role.PLAN_OWNER, force=force_a)
+
+
+@pytest.fixture
+def police_lead_a(force_a, plan_owner_a):
+    user = _persona("lead_a", User.Role.POLICE_LEAD, force=force_a)
+    user.manager = plan_owner_a
+    user.save(update_fields=["manager"])
+    return user
+
+
+@pytest.fixture
+def police_lead_a2(force_a):
+    return _persona("lead_a2", User.Role.POLICE_LEAD, force=force_a)
+
+
+@pytest.fixture
+def police_lead_b(force_b):
+    return _persona("lead_b", User.Role.POLICE_LEAD, force=force_b)
+
+
+@pytest.fixture
+def partner_lead(agency):
+    return _persona("partner_a", User.Role.PARTNER_LEAD, partner_agency=agency)
+
+
+@pytest.fixture
+def report_a(force_a):
+    return factories.InspectionReportFactory(force=force_a, title="Child protection in force A")
+
+
+@pytest.fixture
+def report_b(force_b):
+    return factories.InspectionReportFactory(force=force_b, title="Child protection in force B")
+
+
+@pytest.fixture
+def recommendation_a(report_a):
+    return factories.RecommendationFactory(report=report_a, reference="R1")
+
+
+@pytest.fixture
+def recommendation_b(report_b):
+    return factories.RecommendationFactory(report=report_b, reference="R1")
+
+
+@pytest.fixture
+def plan_a(report_a, plan_owner_a):
+    return factories.ActionPlanFactory(report=report_a, owner=plan_owner_a)
+
+
+@pytest.fixture
+def action_a(plan_a, recommendation_a, police_lead_a):
+    """A police-only action led by police lead A."""
+    return factories.ActionFactory(
+        plan=plan_a, reference="A1", delivery_lead=police_lead_a, recommendations=[recommendation_a]
+    )
+
+
+@pytest.fixture
+def partner_action_a(plan_a, recommendation_a, partner_lead, agency):
+    """An action force A's partner agency owns."""
+    return factories.ActionFactory(
+        plan=plan_a,
+        reference="A2",
+        delivery_lead=partner_lead,
+        partner_agency=agency,
+        recommendations=[recommendation_a],
+    )
+
+
+@pytest.fixture
+def action_b(report_b, recommendation_b, police_lead_b):
+    plan = factories.ActionPlanFactory(report=report_b)
+    return factories.ActionFactory(
+        plan=plan, reference="B1", delivery_lead=police_lead_b, recommendations=[recommendation_b]
+    )
+
+
+@pytest.fixture
+def everyone(opcc_staff, read_only, plan_owner_a, police_lead_a, police_lead_b, partner_lead):
+    return {
+        "opcc_staff": opcc_staff,
+        "read_only": read_only,
+        "plan_owner_a": plan_owner_a,
+        "police_lead_a": police_lead_a,
+        "police_lead_b": police_lead_b,
+        "partner_lead": partner_lead,
+    }
