@@ -1,0 +1,54 @@
+"""Extension points for pages that show things from apps further downstream.
+
+Dependencies point one way (oversight ← recommendations ← reviews), yet the report page
+must show the letters and deep dives, and the recommendation page the follow-ups and
+investments. A downstream app registers a panel for a page in its AppConfig.ready(); the
+page's view asks for the panels and renders each one's template with its context.
+
+    panels.register("recommendation_detail", template="reviews/_recommendation_panel.html",
+                    context=follow_ups_and_investments_for, order=50)
+
+`context(user=..., obj=...)` must scope everything to the user (a `*_visible_to` selector)
+and run a fixed number of queries, whatever the number of rows.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+PAGES = {"report_detail", "recommendation_detail", "action_detail", "dashboard", "my_actions"}
+
+
+@dataclass(frozen=True)
+class Panel:
+    template: str
+    context: Callable[..., dict]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class RenderedPanel:
+    template: str
+    context: dict
+
+
+_registry: dict[str, list[Panel]] = {page: [] for page in PAGES}
+
+
+def register(page: str, *, template: str, context: Callable[..., dict], order: int = 100) -> None:
+    if page not in PAGES:
+        raise ValueError(f"Unknown page {page!r}; known pages: {sorted(PAGES)}")
+    panel = Panel(template=template, context=context, order=order)
+    if panel not in _registry[page]:
+        _registry[page].append(panel)
+        _registry[page].sort(key=lambda p: p.order)
+
+
+def panels_for(page: str, *, user, obj=None) -> list[RenderedPanel]:
+    """The panels for a page, each with its context; a panel with nothing to show
+    (its context function returns None) is left out."""
+    rendered = []
+    for panel in _registry[page]:
+        context = panel.context(user=user, obj=obj)
+        if context is not None:
+            rendered.append(RenderedPanel(template=panel.template, context=context))
+    return rendered
