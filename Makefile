@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
+PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/oversight
 REDIS_URL ?= redis://127.0.0.1:6379
 # Tests run on PostgreSQL; the worker tests use their own Redis database number.
@@ -20,8 +21,8 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo ""
-	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop). Mails are written to var/mail/."
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C to stop). Mails are written to var/mail/."
+	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 services:
 	@scripts/services.sh

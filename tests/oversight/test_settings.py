@@ -63,3 +63,19 @@ def test_process_starts_with_safe_production_values():
         {"DEBUG": "false", "ALLOWED_HOSTS": "example.org", "SECRET_KEY": GOOD_KEY}
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_production_settings_pass_the_deploy_check():
+    unset = {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}  # the last is test-only
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env.update({"DEBUG": "false", "ALLOWED_HOSTS": "example.org", "SECRET_KEY": GOOD_KEY})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
