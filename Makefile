@@ -13,6 +13,7 @@ TEST_ENV := DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(REDIS_URL)/15 DJANGO_ALLOW_A
 help:
 	@echo "make run   install what is missing, load the demo and serve http://127.0.0.1:8000"
 	@echo "make test  install what is missing, start PostgreSQL and Redis, lint and run all tests"
+	@echo "make bench national-size data, served by gunicorn, measured with wrk (see README)"
 
 install:
 	@scripts/bootstrap.sh
@@ -26,6 +27,13 @@ run: install
 
 services:
 	@scripts/services.sh
+
+# National-size data on PostgreSQL, gunicorn on loopback, wrk at concurrency 1 and 16.
+# BENCH_ARGS="--size small" for a quick run, "--reuse" to keep the filled database.
+bench:
+	@scripts/bootstrap.sh --bench-deps
+	@scripts/services.sh
+	$(PY) scripts/bench.py $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -43,4 +51,4 @@ test:
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='oversight'" | grep -q 1 \
 		|| createdb -h 127.0.0.1 -U postgres oversight
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)

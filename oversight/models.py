@@ -255,7 +255,7 @@ class InspectionReport(TimeStampedModel):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("oversight:report_detail", args=[self.pk])
+        return reverse("recommendations:report_detail", args=[self.pk])
 
     @property
     def section_55_due_on(self) -> datetime.date:
@@ -299,7 +299,8 @@ class PriorityArea(TimeStampedModel):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("oversight:report_detail", args=[self.report_id]) + f"#area-{self.pk}"
+        report_url = reverse("recommendations:report_detail", args=[self.report_id])
+        return f"{report_url}#area-{self.pk}"
 
 
 class Judgement(TimeStampedModel):

@@ -4,6 +4,9 @@ Every queryset that reaches a user starts from a `*_visible_to(user)` function h
 in the other apps' selectors: pages, counts, exports, letters and search alike.
 """
 
+import datetime
+from dataclasses import dataclass
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from oversight.models import Force, InspectionReport, PartnerAgency, PriorityArea, User
@@ -70,3 +73,75 @@ def people_visible_to(user: User) -> QuerySet[User]:
     else:
         people = Q(pk=user.pk) | Q(partner_agency=user.partner_agency_id)
     return User.objects.filter(people, is_active=True)
+
+
+# --- Reports: list and statutory clocks (issue 3) --------------------------------------
+
+
+def report_list_for(user: User) -> QuerySet[InspectionReport]:
+    """The report list, newest first. select_related: force (shown on every row)."""
+    return reports_visible_to(user).select_related("force").order_by("-published_on", "title")
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A statutory or requested date a report is held to, as of a given day."""
+
+    report: InspectionReport
+    what: str
+    due_on: datetime.date
+    done_on: datetime.date | None
+    days_left: int
+    done_word: str = "Done"  # e.g. "Published" or "Received", shown with done_on
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_on is not None
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.is_done and self.days_left < 0
+
+    @property
+    def days_overdue(self) -> int:
+        return -self.days_left
+
+    @property
+    def is_due_soon(self) -> bool:
+        return not self.is_done and 0 <= self.days_left <= DUE_SOON_DAYS
+
+
+DUE_SOON_DAYS = 14
+
+
+def report_deadlines(report: InspectionReport, *, today: datetime.date) -> list[Deadline]:
+    """The section 55 comments (published + 56 days), the force's action plan (published +
+    6 weeks) and, once requested, the chief constable's formal response. No queries."""
+
+    def deadline(what, due_on, done_on, done_word):
+        return Deadline(report, what, due_on, done_on, (due_on - today).days, done_word)
+
+    deadlines = [
+        deadline(
+            "Section 55 comments",
+            report.section_55_due_on,
+            report.section_55_published_on,
+            "Published",
+        ),
+        deadline(
+            "Force action plan",
+            report.action_plan_due_on,
+            report.action_plan_received_on,
+            "Received",
+        ),
+    ]
+    if report.formal_response_due_on:
+        deadlines.append(
+            deadline(
+                "Chief constable's formal response",
+                report.formal_response_due_on,
+                report.formal_response_received_on,
+                "Received",
+            )
+        )
+    return deadlines

@@ -1,11 +1,18 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from oversight import health
-from oversight.selectors import reports_visible_to
+from oversight import forms as oversight_forms
+from oversight import health, services
+from oversight.concurrency import StaleEditError
+from oversight.filters import ReportFilter
+from oversight.models import CauseOfConcern, Finding, Judgement, PriorityArea
+from oversight.selectors import report_deadlines, report_list_for, reports_visible_to
 
 
 @require_GET
@@ -19,5 +26,313 @@ def healthz(request):
 @require_GET
 @login_required
 def home(request):
+    if request.user.is_opcc:
+        return redirect("recommendations:dashboard")
+    if request.user.is_force_user or request.user.is_partner:
+        return redirect("recommendations:my_actions")
     reports = reports_visible_to(request.user).select_related("force").order_by("-published_on")
     return render(request, "oversight/home.html", {"reports": reports[:20]})
+
+
+# --- Reports and what the OPCC logs against them (issue 3) ---------------------------
+# Only OPCC staff change these records: others who can see the report get 403, those who
+# cannot see it 404. The inline forms on the report page post here; an htmx request gets
+# the form fragment back (with errors) or follows the redirect to the report page and
+# swaps in the section it changed.
+
+REPORTS_PER_PAGE = 25
+
+
+def _require_opcc_staff(user) -> None:
+    if not user.is_opcc_staff:
+        raise PermissionDenied("Only OPCC staff change inspection reports and what they contain.")
+
+
+def _form_values(form) -> dict:
+    return {name: value for name, value in form.cleaned_data.items() if name != "version"}
+
+
+def _save_form(form, save):
+    """Run the service with the form's values. Returns (what it saved, None), or
+    (None, the status to re-render the form with) after putting the refusal on the form:
+    409 when someone else saved first, 400 when a rule refused the values."""
+    try:
+        return save(_form_values(form)), None
+    except StaleEditError as error:
+        form.add_error(None, str(error))
+        return None, 409
+    except ValidationError as error:
+        oversight_forms.add_service_error(form, error)
+        return None, 400
+
+
+@login_required
+@require_GET
+def report_list(request):
+    reports = report_list_for(request.user)
+    report_filter = ReportFilter(request.GET, queryset=reports, user=request.user)
+    page = Paginator(report_filter.qs, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = []
+    for report in page.object_list:
+        section_55, action_plan, *_ = report_deadlines(report, today=today)
+        rows.append({"report": report, "section_55": section_55, "action_plan": action_plan})
+    return render(
+        request,
+        "oversight/report_list.html",
+        {
+            "filter": report_filter,
+            "page_obj": page,
+            "rows": rows,
+            "can_create": request.user.is_opcc_staff,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_create(request):
+    _require_opcc_staff(request.user)
+    form = oversight_forms.ReportForm(request.POST or None, user=request.user)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            report, status = _save_form(
+                form, lambda fields: services.report_create(by=request.user, fields=fields)
+            )
+            if report is not None:
+                return redirect(report)
+    return render(
+        request, "oversight/report_form.html", {"form": form, "report": None}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_edit(request, pk: int):
+    report = get_object_or_404(reports_visible_to(request.user), pk=pk)
+    _require_opcc_staff(request.user)
+    form = oversight_forms.ReportForm(request.POST or None, instance=report, user=request.user)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            saved, status = _save_form(
+                form,
+                lambda fields: services.report_update(
+                    report=report,
+                    by=request.user,
+                    fields=fields,
+                    version=form.cleaned_data["version"],
+                ),
+            )
+            if saved is not None:
+                return redirect(saved)
+    return render(
+        request, "oversight/report_form.html", {"form": form, "report": report}, status=status
+    )
+
+
+def _report_part(request, *, report, section, title, form, save):
+    """GET shows the form; POST saves through the service and goes back to the report.
+
+    `section` names the part of the report page the form belongs to; htmx requests get the
+    form fragment only, and an invalid one is swapped back into that section's form slot.
+    """
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            saved, status = _save_form(form, save)
+            if saved is not None:
+                return redirect(f"{report.get_absolute_url()}#section-{section}")
+    context = {
+        "report": report,
+        "form": form,
+        "section": section,
+        "title": title,
+        "action": request.get_full_path(),
+    }
+    if request.htmx:
+        response = render(request, "oversight/_part_form.html", context, status=status)
+        if status != 200:
+            slot = f"#form-slot-{section}"
+            response["HX-Retarget"] = slot
+            response["HX-Reselect"] = slot
+            response["HX-Reswap"] = "outerHTML"
+        return response
+    return render(request, "oversight/part_form.html", context, status=status)
+
+
+def _visible_report(request, pk: int):
+    report = get_object_or_404(reports_visible_to(request.user).select_related("force"), pk=pk)
+    _require_opcc_staff(request.user)
+    return report
+
+
+def _visible_part(request, model, pk: int):
+    part = get_object_or_404(
+        model.objects.select_related("report__force").filter(
+            report__in=reports_visible_to(request.user).values("pk")
+        ),
+        pk=pk,
+    )
+    _require_opcc_staff(request.user)
+    return part
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def finding_create(request, pk: int):
+    report = _visible_report(request, pk)
+    form = oversight_forms.FindingForm(
+        request.POST or None, instance=Finding(report=report), report=report
+    )
+    return _report_part(
+        request,
+        report=report,
+        section="findings",
+        title="Add a finding",
+        form=form,
+        save=lambda fields: services.finding_create(report=report, by=request.user, fields=fields),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def finding_edit(request, pk: int):
+    finding = _visible_part(request, Finding, pk)
+    form = oversight_forms.FindingForm(
+        request.POST or None, instance=finding, report=finding.report
+    )
+    return _report_part(
+        request,
+        report=finding.report,
+        section="findings",
+        title="Edit finding",
+        form=form,
+        save=lambda fields: services.finding_update(
+            finding=finding, by=request.user, fields=fields, version=form.cleaned_data["version"]
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def judgement_create(request, pk: int):
+    report = _visible_report(request, pk)
+    form = oversight_forms.JudgementForm(
+        request.POST or None, instance=Judgement(report=report), report=report
+    )
+    return _report_part(
+        request,
+        report=report,
+        section="judgements",
+        title="Add a graded judgement",
+        form=form,
+        save=lambda fields: services.judgement_create(
+            report=report, by=request.user, fields=fields
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def judgement_edit(request, pk: int):
+    judgement = _visible_part(request, Judgement, pk)
+    form = oversight_forms.JudgementForm(
+        request.POST or None, instance=judgement, report=judgement.report
+    )
+    return _report_part(
+        request,
+        report=judgement.report,
+        section="judgements",
+        title="Edit judgement",
+        form=form,
+        save=lambda fields: services.judgement_update(
+            judgement=judgement,
+            by=request.user,
+            fields=fields,
+            version=form.cleaned_data["version"],
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def priority_area_create(request, pk: int):
+    report = _visible_report(request, pk)
+    form = oversight_forms.PriorityAreaForm(
+        request.POST or None,
+        instance=PriorityArea(report=report),
+        report=report,
+        user=request.user,
+    )
+    return _report_part(
+        request,
+        report=report,
+        section="areas",
+        title="Add a priority area",
+        form=form,
+        save=lambda fields: services.priority_area_create(
+            report=report, by=request.user, fields=fields
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def priority_area_edit(request, pk: int):
+    area = _visible_part(request, PriorityArea, pk)
+    form = oversight_forms.PriorityAreaForm(
+        request.POST or None, instance=area, report=area.report, user=request.user
+    )
+    return _report_part(
+        request,
+        report=area.report,
+        section="areas",
+        title="Edit priority area",
+        form=form,
+        save=lambda fields: services.priority_area_update(
+            area=area, by=request.user, fields=fields, version=form.cleaned_data["version"]
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cause_create(request, pk: int):
+    report = _visible_report(request, pk)
+    form = oversight_forms.CauseOfConcernForm(
+        request.POST or None, instance=CauseOfConcern(report=report), report=report
+    )
+    return _report_part(
+        request,
+        report=report,
+        section="causes",
+        title="Add a cause of concern",
+        form=form,
+        save=lambda fields: services.cause_of_concern_create(
+            report=report, by=request.user, fields=fields
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cause_edit(request, pk: int):
+    cause = _visible_part(request, CauseOfConcern, pk)
+    form = oversight_forms.CauseOfConcernForm(
+        request.POST or None, instance=cause, report=cause.report
+    )
+    return _report_part(
+        request,
+        report=cause.report,
+        section="causes",
+        title="Edit cause of concern",
+        form=form,
+        save=lambda fields: services.cause_of_concern_update(
+            cause=cause, by=request.user, fields=fields, version=form.cleaned_data["version"]
+        ),
+    )

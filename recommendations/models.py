@@ -448,6 +448,11 @@ class Letter(TimeStampedModel):
     closing = models.TextField(blank=True, help_text="Paragraphs after the detail.")
     signatory_name = models.CharField(max_length=120, blank=True)
     signatory_title = models.CharField(max_length=120, blank=True)
+    response_due_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="For a request for a formal response: the date the response is due.",
+    )
     render_state = models.CharField(
         max_length=10, choices=RenderState.choices, default=RenderState.IDLE
     )

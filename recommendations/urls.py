@@ -1,3 +1,93 @@
+from django.urls import path
+
+from recommendations import views, views_actions, views_letters, views_notifications
+
 app_name = "recommendations"
 
 urlpatterns: list = []
+
+# The OPCC's pages: dashboard, register, report and recommendation pages (issue 3)
+urlpatterns += [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("recommendations/", views.register, name="register"),
+    path("recommendations/export.csv", views.register_csv, name="register_csv"),
+    path("recommendations/<int:pk>/", views.recommendation_detail, name="recommendation_detail"),
+    path("recommendations/<int:pk>/edit/", views.recommendation_edit, name="recommendation_edit"),
+    path(
+        "recommendations/<int:pk>/status/",
+        views.recommendation_transition,
+        name="recommendation_transition",
+    ),
+    path("reports/<int:pk>/", views.report_detail, name="report_detail"),
+    path(
+        "reports/<int:pk>/recommendations/new/",
+        views.recommendation_create,
+        name="recommendation_create",
+    ),
+    path(
+        "reports/<int:pk>/recommendations/paste/",
+        views.recommendation_paste,
+        name="recommendation_paste",
+    ),
+]
+
+# Action plans, actions, progress updates, two-person closure (issue 4)
+urlpatterns += [
+    path("my-actions/", views_actions.my_actions, name="my_actions"),
+    path("updates/awaiting-review/", views_actions.review_queue, name="review_queue"),
+    path("plans/", views_actions.plan_list, name="plan_list"),
+    path("plans/new/", views_actions.plan_create, name="plan_create"),
+    path("plans/<int:pk>/", views_actions.plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/edit/", views_actions.plan_edit, name="plan_edit"),
+    path("plans/<int:pk>/status/", views_actions.plan_transition, name="plan_transition"),
+    path("plans/<int:pk>/export.csv", views_actions.plan_export, name="plan_export"),
+    path("plans/<int:pk>/actions/new/", views_actions.action_create, name="action_create"),
+    path("actions/<int:pk>/", views_actions.action_detail, name="action_detail"),
+    path("actions/<int:pk>/edit/", views_actions.action_edit, name="action_edit"),
+    path(
+        "actions/<int:pk>/target/", views_actions.action_revise_target, name="action_revise_target"
+    ),
+    path("actions/<int:pk>/status/", views_actions.action_status, name="action_status"),
+    path("actions/<int:pk>/updates/new/", views_actions.update_create, name="update_create"),
+    path("updates/<int:pk>/review/", views_actions.update_review, name="update_review"),
+    path(
+        "actions/<int:pk>/complete/",
+        views_actions.action_propose_completion,
+        name="action_propose_completion",
+    ),
+    path("actions/<int:pk>/sign-off/", views_actions.action_sign_off, name="action_sign_off"),
+    path("evidence/<int:pk>/", views_actions.evidence_download, name="evidence_download"),
+]
+
+# Notifications and reminder preferences (issue 5)
+urlpatterns += [
+    path("notifications/", views_notifications.notifications, name="notifications"),
+    path(
+        "notifications/<int:pk>/read/",
+        views_notifications.notification_read,
+        name="notification_read",
+    ),
+    path(
+        "notifications/read-all/",
+        views_notifications.notifications_read_all,
+        name="notifications_read_all",
+    ),
+    path("notifications/preferences/", views_notifications.preferences, name="preferences"),
+]
+
+# The formal letters: builder, preview, render, issue, download, compare (issue 6)
+urlpatterns += [
+    path("reports/<int:pk>/letters/", views_letters.letter_list, name="letter_list"),
+    path("reports/<int:pk>/letters/new/", views_letters.letter_create, name="letter_create"),
+    path("letters/<int:pk>/", views_letters.letter_detail, name="letter_detail"),
+    path("letters/<int:pk>/preview/", views_letters.letter_preview, name="letter_preview"),
+    path("letters/<int:pk>/render/", views_letters.letter_render, name="letter_render"),
+    path("letters/<int:pk>/status/", views_letters.letter_status, name="letter_status"),
+    path("letters/<int:pk>/pdf/", views_letters.letter_download, name="letter_download"),
+    path("letters/<int:pk>/issue/", views_letters.letter_issue, name="letter_issue"),
+    path(
+        "letters/<int:pk>/compare/<int:other_pk>/",
+        views_letters.letter_compare,
+        name="letter_compare",
+    ),
+]

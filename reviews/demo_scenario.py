@@ -495,6 +495,8 @@ def seed_demo(*, today: datetime.date | None = None) -> dict:
             "summary": "HMIC's return visit to test progress against the 2015 recommendations.",
             "published_on": datetime.date(2016, 4, 21),
             "parent": report,
+            "action_plan_received_on": datetime.date(2016, 5, 26),
+            "section_55_published_on": datetime.date(2016, 6, 9),
             "status": InspectionReport.Status.MONITORING,
         },
     )
@@ -713,7 +715,8 @@ def _create_demo_action(spec: DemoAction, *, plan, users, partner, recommendatio
     action.recommendations.set([recommendations[r] for r in spec.recommendations])
     author = users[spec.lead]
     step = 30 if spec.cadence == "monthly" else 91
-    last_due = (spec.next_update_days or 30) - step
+    # Finished actions' updates lead up to their target date; live ones to the next due date.
+    last_due = (spec.target_days - step) if finished else (spec.next_update_days or 30) - step
     history = [
         (last_due - 2 * step, 30, Rag.AMBER, "Scoping complete; resources agreed at the board."),
         (last_due - step, 55, Rag.AMBER, "Delivery under way; first milestones met."),

@@ -102,6 +102,9 @@ def seed_scale(
                 for office, force in zip(offices, forces, strict=True)
             ]
         )
+        # One office sees every force: the worst case for dashboards and exports.
+        national = Office.objects.create(name="Scale national oversight")
+        national.forces.add(*forces)
         agencies = PartnerAgency.objects.bulk_create(
             [
                 PartnerAgency(name=f"Scale council {i + 1:02d} children's services")
@@ -127,6 +130,7 @@ def seed_scale(
             users.append(
                 User(username=f"scale-partner-{n}", role="partner_lead", partner_agency=agency)
             )
+        users.append(User(username="scale-national", role="read_only", office=national))
         for user in users:
             user.password = password
             user.first_name = "Scale"

@@ -1,10 +1,28 @@
-"""Reads for deep-dive reviews, follow-ups and investments, each scoped to the user."""
+"""Reads for deep-dive reviews, follow-ups and investments, each scoped to the user.
 
-from django.db.models import Q, QuerySet
+The `*_visible_to(user)` functions are the only doors: every other selector here starts
+from one of them (or from the oversight and recommendations ones) and says what it
+preloads, so a page runs a fixed number of queries whatever the number of rows.
+"""
 
-from oversight.models import User
-from oversight.selectors import forces_visible_to
-from reviews.models import DeepDiveReview, FollowUp, Investment, ReviewEvidence
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+
+from oversight.models import Force, InspectionReport, PriorityArea, User
+from oversight.selectors import forces_visible_to, reports_visible_to
+from recommendations.models import Action, Recommendation
+from recommendations.selectors import actions_visible_to, recommendations_visible_to
+from reviews.models import (
+    ActionSample,
+    DeepDiveReview,
+    FollowUp,
+    Investment,
+    LineOfEnquiry,
+    ReviewEvidence,
+)
 
 
 def reviews_visible_to(user: User) -> QuerySet[DeepDiveReview]:
@@ -37,3 +55,279 @@ def investments_visible_to(user: User) -> QuerySet[Investment]:
     if user.is_opcc:
         return Investment.objects.filter(office=user.office_id)
     return Investment.objects.filter(force__in=forces_visible_to(user).values("pk"))
+
+
+# --- Reviews ---------------------------------------------------------------------------
+
+
+def review_list_for(user: User) -> QuerySet[DeepDiveReview]:
+    """The review list: newest first, with force, report, priority areas and counts.
+
+    select_related: force, report; prefetch: priority_areas; annotate: line and open
+    follow-up counts (one query for the page, one for the priority areas).
+    """
+    return (
+        reviews_visible_to(user)
+        .select_related("force", "report")
+        .prefetch_related(Prefetch("priority_areas", queryset=PriorityArea.objects.order_by()))
+        .annotate(
+            line_count=Count("lines_of_enquiry", distinct=True),
+            open_follow_up_count=Count(
+                "follow_ups",
+                filter=Q(follow_ups__status__in=FollowUp.OPEN_STATUSES),
+                distinct=True,
+            ),
+        )
+        .order_by("-held_on", "-pk")
+    )
+
+
+def review_detail_for(user: User) -> QuerySet[DeepDiveReview]:
+    """One review with everything its page shows, in a fixed number of queries.
+
+    select_related: force, report; prefetch: priority areas, lines of enquiry (in order),
+    evidence files (with uploader), follow-ups (with owner and recommendation, due first),
+    samples (with action and recorder).
+    """
+    return (
+        reviews_visible_to(user)
+        .select_related("force", "report")
+        .prefetch_related(
+            Prefetch("priority_areas", queryset=PriorityArea.objects.order_by("position")),
+            Prefetch("lines_of_enquiry", queryset=LineOfEnquiry.objects.order_by("position")),
+            Prefetch(
+                "evidence",
+                queryset=ReviewEvidence.objects.select_related("uploaded_by").order_by(
+                    "created_at"
+                ),
+            ),
+            Prefetch(
+                "follow_ups",
+                queryset=FollowUp.objects.select_related("owner", "recommendation").order_by(
+                    "due_on", "pk"
+                ),
+            ),
+            Prefetch(
+                "samples",
+                queryset=ActionSample.objects.select_related("action", "recorded_by").order_by(
+                    "created_at"
+                ),
+            ),
+        )
+    )
+
+
+def reviewable_reports_for(user: User) -> QuerySet[InspectionReport]:
+    """Reports a review may be linked to: those the user sees, newest first."""
+    return reports_visible_to(user).select_related("force").order_by("-published_on", "title")
+
+
+def reviewable_priority_areas_for(user: User) -> QuerySet[PriorityArea]:
+    """Priority areas a review may cover, with their report for grouping in the form."""
+    return (
+        PriorityArea.objects.filter(report__in=reports_visible_to(user).values("pk"))
+        .select_related("report")
+        .order_by("-report__published_on", "report_id", "position")
+    )
+
+
+def review_forces_for(user: User) -> QuerySet[Force]:
+    return forces_visible_to(user).order_by("name")
+
+
+def follow_up_recommendations_for(user: User, review: DeepDiveReview) -> QuerySet[Recommendation]:
+    """A follow-up may serve one of the review's report's recommendations the user sees."""
+    if review.report_id is None:
+        return Recommendation.objects.none()
+    return recommendations_visible_to(user).filter(report=review.report_id).order_by("position")
+
+
+def sampleable_actions_for(user: User, review: DeepDiveReview) -> QuerySet[Action]:
+    """Closed actions the review may sample: from its report's plan (or, for a review with
+    no report, its force's plans) that the user sees and this review has not sampled."""
+    actions = actions_visible_to(user).filter(status=Action.Status.CLOSED)
+    if review.report_id is not None:
+        actions = actions.filter(plan__report=review.report_id)
+    else:
+        actions = actions.filter(plan__force=review.force_id)
+    return actions.exclude(samples__review=review).order_by("plan_id", "reference")
+
+
+# --- Follow-ups ------------------------------------------------------------------------
+
+
+def open_follow_ups_owned_by(user: User) -> QuerySet[FollowUp]:
+    """A person's open follow-ups, due first ("my actions"), with review and recommendation.
+
+    Uses the follow_up_owner_due_idx index (owner, status, due_on).
+    """
+    return (
+        follow_ups_visible_to(user)
+        .filter(owner=user.pk, status__in=FollowUp.OPEN_STATUSES)
+        .select_related("review", "recommendation")
+        .order_by("due_on", "pk")
+    )
+
+
+def follow_ups_for_recommendation(user: User, recommendation: Recommendation) -> list[FollowUp]:
+    return list(
+        follow_ups_visible_to(user)
+        .filter(recommendation=recommendation)
+        .select_related("owner", "review")
+        .order_by("due_on", "pk")
+    )
+
+
+def visible_review_ids(user: User, review_ids: Iterable[int]) -> set[int]:
+    """Which of these reviews the user may open (partner leads own follow-ups of reviews
+    they cannot see): one query."""
+    return set(reviews_visible_to(user).filter(pk__in=set(review_ids)).values_list("pk", flat=True))
+
+
+# --- Investments -----------------------------------------------------------------------
+
+
+def investment_list_for(user: User) -> QuerySet[Investment]:
+    """select_related: force; annotate: how many recommendations each serves."""
+    return (
+        investments_visible_to(user)
+        .select_related("force")
+        .annotate(recommendation_count=Count("recommendations", distinct=True))
+        .order_by("-awarded_on", "-pk")
+    )
+
+
+def investment_totals(investments: QuerySet[Investment]) -> dict:
+    """The total awarded, and the total still live (not withdrawn), in one query."""
+    return investments.order_by().aggregate(
+        total=Sum("amount", default=Decimal("0")),
+        live_total=Sum(
+            "amount",
+            filter=~Q(status=Investment.Status.WITHDRAWN),
+            default=Decimal("0"),
+        ),
+        count=Count("pk"),
+    )
+
+
+def investment_detail_for(user: User) -> QuerySet[Investment]:
+    """select_related: force; prefetch: recommendations with their report."""
+    return (
+        investments_visible_to(user)
+        .select_related("force", "office")
+        .prefetch_related(
+            Prefetch(
+                "recommendations",
+                queryset=Recommendation.objects.select_related("report").order_by(
+                    "report_id", "position"
+                ),
+            )
+        )
+    )
+
+
+def investable_recommendations_for(user: User) -> QuerySet[Recommendation]:
+    """Recommendations an investment may serve: those of the reports the user sees."""
+    return (
+        recommendations_visible_to(user)
+        .select_related("report", "report__force")
+        .order_by("-report__published_on", "report_id", "position")
+    )
+
+
+def investments_for_recommendation(user: User, recommendation: Recommendation) -> list[Investment]:
+    return list(
+        investments_visible_to(user)
+        .filter(recommendations=recommendation)
+        .order_by("-awarded_on", "pk")
+    )
+
+
+# --- Assurance and funding per priority area -------------------------------------------
+
+
+def _latest_assured_review(user: User):
+    """A subquery: the latest review the user sees that covers the outer priority area and
+    gives at least one assurance judgement."""
+    return Subquery(
+        reviews_visible_to(user)
+        .filter(priority_areas=OuterRef("pk"))
+        .exclude(performance_assurance="", plans_assurance="")
+        .order_by("-held_on", "-pk")
+        .values("pk")[:1]
+    )
+
+
+@dataclass(frozen=True)
+class AreaAssurance:
+    area: PriorityArea
+    review: DeepDiveReview
+
+
+def latest_assurance_by_area(
+    user: User, *, report: InspectionReport | None = None, limit: int | None = None
+) -> list[AreaAssurance]:
+    """For each priority area (of one report, or of every report the user sees) the latest
+    deep dive giving an assurance on it. Areas no review has judged are left out.
+
+    Two queries: the areas annotated with their latest review's id, then those reviews.
+    """
+    if reviews_visible_to(user).query.is_empty():
+        return []
+    areas = PriorityArea.objects.filter(report__in=reports_visible_to(user).values("pk"))
+    if report is not None:
+        areas = areas.filter(report=report)
+    areas = (
+        areas.annotate(latest_review_id=_latest_assured_review(user))
+        .filter(latest_review_id__isnull=False)
+        .select_related("report")
+        .order_by("-report__published_on", "report_id", "position")
+    )
+    if limit is not None:
+        areas = areas[:limit]
+    areas = list(areas)
+    reviews = reviews_visible_to(user).in_bulk({area.latest_review_id for area in areas})
+    return [AreaAssurance(area=area, review=reviews[area.latest_review_id]) for area in areas]
+
+
+@dataclass
+class AreaFunding:
+    area: PriorityArea | None
+    total: Decimal = Decimal("0")
+    investments: list[Investment] = field(default_factory=list)
+
+
+def investment_totals_by_area(user: User, *, report: InspectionReport) -> list[AreaFunding]:
+    """Live (not withdrawn) investments serving the report's recommendations, totalled per
+    priority area. An investment counts once in each area it serves, however many of the
+    area's recommendations it serves; one serving no area's recommendation is shown apart.
+
+    Three queries: the report's areas, the (investment, area) pairs, the investments.
+    """
+    areas = list(PriorityArea.objects.filter(report=report).order_by("position"))
+    links = Investment.recommendations.through.objects.filter(
+        investment__in=investments_visible_to(user)
+        .exclude(status=Investment.Status.WITHDRAWN)
+        .values("pk"),
+        recommendation__in=recommendations_visible_to(user).filter(report=report).values("pk"),
+    )
+    pairs = set(links.values_list("investment_id", "recommendation__priority_areas"))
+    if not pairs:
+        return []
+    investments = Investment.objects.in_bulk({investment_id for investment_id, _ in pairs})
+    funding = {area.pk: AreaFunding(area=area) for area in areas}
+    unassigned = AreaFunding(area=None)
+    for investment_id, area_id in sorted(pairs, key=lambda pair: (pair[0], pair[1] or 0)):
+        bucket = funding.get(area_id, unassigned)
+        investment = investments[investment_id]
+        if investment not in bucket.investments:
+            bucket.investments.append(investment)
+            bucket.total += investment.amount
+    # An investment already counted under an area is not also "not linked to an area".
+    counted = {i.pk for f in funding.values() for i in f.investments}
+    unassigned.investments = [i for i in unassigned.investments if i.pk not in counted]
+    unassigned.total = sum((i.amount for i in unassigned.investments), Decimal("0"))
+    rows = [f for f in funding.values() if f.investments]
+    if unassigned.investments:
+        rows.append(unassigned)
+    return rows

@@ -27,6 +27,10 @@ if [ "${1:-}" = "--system-test-deps" ]; then
   # Real Chromium for the browser tests, pdftotext/pdftoppm to read PDFs back.
   apt_install chromium poppler-utils
 fi
+if [ "${1:-}" = "--bench-deps" ]; then
+  # The load generator, and pdfinfo for the letter benchmark.
+  apt_install wrk poppler-utils
+fi
 
 if [ ! -x .venv/bin/python ]; then
   python="$(scripts/find-python.sh)"

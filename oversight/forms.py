@@ -1,0 +1,273 @@
+"""Forms for reports and what the OPCC logs against them.
+
+Forms validate and convert, with messages that say what to fix next to the field; the
+services in oversight.services save. Every edit form carries the row's version
+(oversight.concurrency) so a stale save is refused rather than overwriting someone else.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from oversight.concurrency import VersionedModelForm
+from oversight.models import (
+    CauseOfConcern,
+    Finding,
+    InspectionReport,
+    Judgement,
+    PriorityArea,
+    User,
+)
+from oversight.selectors import forces_visible_to, people_visible_to, reports_visible_to
+
+
+def add_service_error(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's refusal on the form: next to the field it names when the form has
+    that field, above the form otherwise."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class DateInput(forms.DateInput):
+    """The browser's own date picker; the value travels as YYYY-MM-DD."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class ReportForm(VersionedModelForm):
+    class Meta:
+        model = InspectionReport
+        fields = [
+            "title",
+            "force",
+            "inspectorate",
+            "programme",
+            "published_on",
+            "fieldwork_start",
+            "fieldwork_end",
+            "parent",
+            "status",
+            "summary",
+            "source_url",
+            "action_plan_received_on",
+            "section_55_published_on",
+            "formal_response_requested_on",
+            "formal_response_due_on",
+            "formal_response_received_on",
+        ]
+        labels = {
+            "published_on": "Date published",
+            "source_url": "Link to the published report",
+            "parent": "Original report",
+            "section_55_published_on": "Section 55 comments published on",
+            "action_plan_received_on": "Force action plan received on",
+            "formal_response_requested_on": "Formal response requested on",
+            "formal_response_due_on": "Formal response due on",
+            "formal_response_received_on": "Formal response received on",
+        }
+        help_texts = {
+            "published_on": "Starts the section 55 clock (56 days) and the action plan "
+            "deadline (6 weeks).",
+            "parent": "Only for a post-inspection review: the report it follows up.",
+            "section_55_published_on": "Leave empty until the PCC's comments are published.",
+        }
+        widgets = {
+            "published_on": DateInput(),
+            "fieldwork_start": DateInput(),
+            "fieldwork_end": DateInput(),
+            "action_plan_received_on": DateInput(),
+            "section_55_published_on": DateInput(),
+            "formal_response_requested_on": DateInput(),
+            "formal_response_due_on": DateInput(),
+            "formal_response_received_on": DateInput(),
+            "summary": forms.Textarea(attrs={"rows": 4}),
+        }
+        error_messages = {
+            "title": {"required": "Enter the report's title, as published."},
+            "force": {"required": "Choose the force the report is about."},
+            "programme": {"required": "Choose the inspection programme."},
+            "published_on": {
+                "required": "Enter the date the report was published: the deadlines count from it.",
+                "invalid": "Enter the date as day, month and year.",
+            },
+        }
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["force"].queryset = forces_visible_to(user).order_by("name")
+        parents = reports_visible_to(user).select_related("force").order_by("-published_on")
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents
+        self.fields["parent"].empty_label = "None: this is an original inspection"
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("fieldwork_start"), cleaned.get("fieldwork_end")
+        if start and end and end < start:
+            self.add_error("fieldwork_end", "The fieldwork cannot end before it starts.")
+        requested = cleaned.get("formal_response_requested_on")
+        due = cleaned.get("formal_response_due_on")
+        if requested and due and due < requested:
+            self.add_error(
+                "formal_response_due_on",
+                "The response cannot be due before it was requested: check both dates.",
+            )
+        received = cleaned.get("formal_response_received_on")
+        if received and not requested:
+            self.add_error(
+                "formal_response_requested_on",
+                "Enter when the formal response was requested, as well as when it arrived.",
+            )
+        parent, force = cleaned.get("parent"), cleaned.get("force")
+        if parent and force and parent.force_id != force.pk:
+            self.add_error(
+                "parent",
+                f"The original report is about {parent.force}; choose a report about "
+                f"{force}, or none.",
+            )
+        published = cleaned.get("published_on")
+        if parent and published and parent.published_on > published:
+            self.add_error(
+                "parent", "The original report must have been published before this one."
+            )
+        return cleaned
+
+
+class _ReportPartForm(VersionedModelForm):
+    """A form for something that belongs to one report: its priority-area choices and
+    uniqueness checks are limited to that report."""
+
+    def __init__(self, *args, report: InspectionReport, **kwargs):
+        self.report = report
+        super().__init__(*args, **kwargs)
+        if "priority_areas" in self.fields:
+            # The widget first: setting the queryset hands the choices to the widget.
+            self.fields["priority_areas"].widget = forms.CheckboxSelectMultiple()
+            self.fields["priority_areas"].queryset = PriorityArea.objects.filter(
+                report=report
+            ).order_by("position")
+            self.fields["priority_areas"].help_text = ""
+
+    def _siblings(self, model):
+        siblings = model.objects.filter(report=self.report)
+        if self.instance.pk:
+            siblings = siblings.exclude(pk=self.instance.pk)
+        return siblings
+
+
+class FindingForm(_ReportPartForm):
+    class Meta:
+        model = Finding
+        fields = ["kind", "text", "priority_areas"]
+        labels = {"kind": "Kind of finding", "text": "Finding"}
+        widgets = {"kind": forms.RadioSelect, "text": forms.Textarea(attrs={"rows": 3})}
+        error_messages = {
+            "kind": {"required": "Choose whether this is something that works well or a concern."},
+            "text": {"required": "Enter the finding, as the report puts it."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Finding.Kind.choices  # no empty radio button
+
+
+class JudgementForm(_ReportPartForm):
+    class Meta:
+        model = Judgement
+        fields = ["topic", "grade"]
+        labels = {"topic": "What was graded"}
+        error_messages = {
+            "topic": {"required": "Enter what was graded, e.g. “Protecting vulnerable people”."},
+            "grade": {"required": "Choose the grade the inspectorate gave."},
+        }
+
+    def clean_topic(self):
+        topic = self.cleaned_data["topic"].strip()
+        if self._siblings(Judgement).filter(topic__iexact=topic).exists():
+            raise forms.ValidationError(
+                "This report already has a judgement on that topic: edit that one instead."
+            )
+        return topic
+
+
+class PriorityAreaForm(_ReportPartForm):
+    class Meta:
+        model = PriorityArea
+        fields = ["title", "description", "opcc_lead", "position"]
+        labels = {"opcc_lead": "OPCC lead", "position": "Order on the report page"}
+        help_texts = {"position": "Leave empty to add it at the end."}
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        error_messages = {
+            "title": {"required": "Enter a short title, e.g. “Children who go missing”."},
+        }
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["opcc_lead"].queryset = people_visible_to(user).filter(
+            role=User.Role.OPCC_STAFF
+        )
+        self.fields["opcc_lead"].empty_label = "No lead yet"
+        self.fields["position"].required = False
+        if not self.instance.pk:
+            # Empty means "at the end", worked out when saving; not the model's default.
+            self.initial.pop("position", None)
+            self.fields["position"].initial = None
+
+    def clean_title(self):
+        title = self.cleaned_data["title"].strip()
+        if self._siblings(PriorityArea).filter(title__iexact=title).exists():
+            raise forms.ValidationError(
+                "This report already has a priority area with that title: choose another "
+                "title or edit the existing one."
+            )
+        return title
+
+    def clean_position(self):
+        position = self.cleaned_data.get("position")
+        if position is not None and self._siblings(PriorityArea).filter(position=position).exists():
+            raise forms.ValidationError(
+                f"Another priority area is already number {position}: choose a free number "
+                "or leave it empty to add this one at the end."
+            )
+        return position
+
+
+class CauseOfConcernForm(_ReportPartForm):
+    class Meta:
+        model = CauseOfConcern
+        fields = ["reference", "text", "status", "discharged_on", "priority_areas"]
+        labels = {"text": "Cause of concern", "discharged_on": "Discharged on"}
+        widgets = {"text": forms.Textarea(attrs={"rows": 3}), "discharged_on": DateInput()}
+        error_messages = {
+            "reference": {"required": "Enter the reference the report gives it, e.g. C1."},
+            "text": {"required": "Enter the cause of concern, as the report puts it."},
+        }
+
+    def clean_reference(self):
+        reference = self.cleaned_data["reference"].strip()
+        if self._siblings(CauseOfConcern).filter(reference__iexact=reference).exists():
+            raise forms.ValidationError(
+                f"This report already has a cause of concern {reference}: use another "
+                "reference or edit that one."
+            )
+        return reference
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") == CauseOfConcern.Status.DISCHARGED and not cleaned.get(
+            "discharged_on"
+        ):
+            self.add_error("discharged_on", "Enter the date the cause of concern was discharged.")
+        if cleaned.get("status") == CauseOfConcern.Status.OPEN and cleaned.get("discharged_on"):
+            self.add_error(
+                "discharged_on",
+                "An open cause of concern has no discharge date: clear the date or mark it "
+                "discharged.",
+            )
+        return cleaned

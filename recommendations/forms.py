@@ -1,0 +1,239 @@
+"""Forms for recommendations: edit, status moves and pasting several at once.
+
+Forms validate and convert with messages that say what to fix; the services in
+recommendations.services save and enforce the lifecycle.
+"""
+
+from django import forms
+
+from oversight.concurrency import VersionedModelForm
+from oversight.forms import DateInput
+from oversight.models import CauseOfConcern, InspectionReport, PriorityArea, User
+from recommendations.models import Recommendation
+from recommendations.paste_import import MAX_ITEMS, PastedRecommendation
+from recommendations.selectors import superseding_choices
+from recommendations.services import Transition
+
+
+def _report_areas(report: InspectionReport):
+    return PriorityArea.objects.filter(report=report).order_by("position")
+
+
+class RecommendationForm(VersionedModelForm):
+    class Meta:
+        model = Recommendation
+        fields = [
+            "reference",
+            "kind",
+            "text",
+            "timescale",
+            "due_on",
+            "cause_of_concern",
+            "priority_areas",
+            "force_acceptance",
+            "inspectorate_status",
+        ]
+        labels = {
+            "text": "Wording, as published",
+            "due_on": "Due on",
+            "force_acceptance": "Force's acceptance",
+            "inspectorate_status": "Status with the inspectorate",
+        }
+        help_texts = {
+            "due_on": "Leave empty to work it out from the timescale and the publication date.",
+            "reference": "As published, e.g. R1 or AFI3.",
+        }
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 4}),
+            "due_on": DateInput(),
+            "priority_areas": forms.CheckboxSelectMultiple,
+        }
+        error_messages = {
+            "reference": {"required": "Enter the reference the report gives it, e.g. R1."},
+            "text": {"required": "Enter the recommendation's wording."},
+        }
+
+    def __init__(self, *args, report: InspectionReport, **kwargs):
+        self.report = report
+        super().__init__(*args, **kwargs)
+        self.fields["priority_areas"].queryset = _report_areas(report)
+        self.fields["priority_areas"].help_text = ""
+        self.fields["cause_of_concern"].queryset = CauseOfConcern.objects.filter(
+            report=report
+        ).order_by("reference")
+        self.fields["cause_of_concern"].empty_label = "None"
+        self.fields["force_acceptance"].choices = [
+            ("", "Not yet known"),
+            *Recommendation.Acceptance.choices,
+        ]
+
+    def clean_reference(self):
+        reference = self.cleaned_data["reference"].strip()
+        taken = Recommendation.objects.filter(report=self.report, reference__iexact=reference)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(
+                f"This report already has a recommendation {reference}: use another "
+                "reference or edit that one."
+            )
+        return reference
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError("Enter the recommendation's wording.")
+        return text
+
+
+class TransitionForm(forms.Form):
+    """The input one status move needs: a reason, or the superseding recommendation."""
+
+    to_status = forms.ChoiceField(choices=Recommendation.Status.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    superseded_by = forms.ModelChoiceField(
+        queryset=Recommendation.objects.none(),
+        required=False,
+        label="Superseded by",
+        empty_label="Choose the recommendation that replaces it",
+    )
+
+    def __init__(
+        self,
+        *args,
+        transition: Transition,
+        recommendation: Recommendation,
+        user: User,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.transition = transition
+        self.initial["to_status"] = transition.to_status
+        # Field ids must be unique: each transition has its own form on the page.
+        self.auto_id = f"id_{transition.to_status}_%s"
+        if transition.needs == "superseded_by":
+            self.fields["superseded_by"].queryset = superseding_choices(user, recommendation)
+            self.fields["superseded_by"].required = True
+            self.fields["superseded_by"].label_from_instance = lambda r: (
+                f"{r.reference} · {r.report} ({r.report.published_on:%b %Y})"
+            )
+            self.fields["reason"].label = transition.reason_label
+        else:
+            del self.fields["superseded_by"]
+        if transition.needs == "reason":
+            self.fields["reason"].required = True
+            self.fields["reason"].label = transition.reason_label
+            self.fields["reason"].error_messages["required"] = (
+                f"{transition.reason_label}: write a sentence or two; this is kept in the "
+                "recommendation's history."
+            )
+            if transition.to_status == Recommendation.Status.CLOSED:
+                # The signer confirms (or rewrites) the rationale the proposer gave.
+                self.initial.setdefault("reason", recommendation.closure_rationale)
+        elif transition.needs != "superseded_by":
+            del self.fields["reason"]
+
+    def clean_reason(self):
+        reason = self.cleaned_data.get("reason", "").strip()
+        if self.fields["reason"].required and not reason:
+            raise forms.ValidationError(self.fields["reason"].error_messages["required"])
+        return reason
+
+
+class PasteForm(forms.Form):
+    text = forms.CharField(
+        label="Paste the recommendations",
+        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
+        max_length=100_000,
+        help_text="One recommendation per numbered paragraph, as published: “1. …”, "
+        "“2) …” or “Recommendation 3: …”; areas for improvement as “AFI 1 …”. "
+        f"Up to {MAX_ITEMS} at a time.",
+    )
+    priority_areas = forms.ModelMultipleChoiceField(
+        queryset=PriorityArea.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Priority areas for all of them",
+        help_text="You can change this for each one on the next step.",
+    )
+
+    def __init__(self, *args, report: InspectionReport, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["priority_areas"].queryset = _report_areas(report)
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        if not text.strip():
+            raise forms.ValidationError("Paste at least one numbered recommendation.")
+        return text
+
+
+class PasteConfirmForm(forms.Form):
+    """The recommendations read from the paste, one row each, with the reference, the
+    timescale and the priority areas still open to correction before saving."""
+
+    def __init__(
+        self,
+        *args,
+        report: InspectionReport,
+        items: list[PastedRecommendation],
+        default_areas=(),
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.items = items
+        areas = _report_areas(report)
+        for index, item in enumerate(items):
+            self.fields[f"reference_{index}"] = forms.CharField(
+                label="Reference", initial=item.reference, max_length=20
+            )
+            self.fields[f"timescale_{index}"] = forms.ChoiceField(
+                label="Timescale",
+                choices=Recommendation.Timescale.choices,
+                initial=item.timescale,
+            )
+            self.fields[f"areas_{index}"] = forms.ModelMultipleChoiceField(
+                label="Priority areas",
+                queryset=areas,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                initial=list(default_areas),
+            )
+
+    def rows(self):
+        """Each item with its bound fields, for the template."""
+        return [
+            {
+                "item": item,
+                "reference": self[f"reference_{index}"],
+                "timescale": self[f"timescale_{index}"],
+                "areas": self[f"areas_{index}"],
+            }
+            for index, item in enumerate(self.items)
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = {}
+        for index in range(len(self.items)):
+            reference = (cleaned.get(f"reference_{index}") or "").strip().upper()
+            if reference in seen:
+                self.add_error(
+                    f"reference_{index}",
+                    f"{reference} is used twice: give each recommendation its own reference.",
+                )
+            seen[reference] = index
+        return cleaned
+
+    def recommendation_values(self) -> list[dict]:
+        """What recommendations_create_many needs, in the pasted order."""
+        return [
+            {
+                "reference": self.cleaned_data[f"reference_{index}"].strip(),
+                "kind": item.kind,
+                "text": item.text,
+                "timescale": self.cleaned_data[f"timescale_{index}"],
+                "priority_areas": list(self.cleaned_data[f"areas_{index}"]),
+            }
+            for index, item in enumerate(self.items)
+        ]

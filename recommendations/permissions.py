@@ -1,0 +1,175 @@
+"""Who may change what in action plans, actions, progress updates and closure.
+
+Seeing is decided by the `*_visible_to(user)` selectors; these predicates decide changing,
+for an object the user can already see. Views use them to answer 403 and to show only
+the buttons that work, services use them to refuse, templates get their answers in the
+context (never by calling them).
+
+- The force plan owner manages the plans and actions of their force.
+- A police lead changes only the actions they are the delivery lead of.
+- A partner agency lead changes only their agency's actions.
+- OPCC staff review progress updates and sign off completion; never their own proposal.
+- Read-only users change nothing.
+"""
+
+from oversight.models import User
+from recommendations.models import Action, ActionPlan, ProgressUpdate
+
+
+def _is_plan_owner_of_force(user: User, force_id: int) -> bool:
+    return user.is_authenticated and user.role == User.Role.PLAN_OWNER and user.force_id == force_id
+
+
+# --- Action plans ---------------------------------------------------------------------
+
+
+def can_create_plans(user: User) -> bool:
+    return user.is_authenticated and user.role == User.Role.PLAN_OWNER
+
+
+def can_edit_plan(user: User, plan: ActionPlan) -> bool:
+    return plan.status != ActionPlan.Status.CLOSED and _is_plan_owner_of_force(user, plan.force_id)
+
+
+def can_submit_plan(user: User, plan: ActionPlan) -> bool:
+    return plan.status == ActionPlan.Status.DRAFT and _is_plan_owner_of_force(user, plan.force_id)
+
+
+def can_activate_plan(user: User, plan: ActionPlan) -> bool:
+    """The OPCC acknowledges a submitted plan, which makes it the plan being monitored."""
+    return plan.status == ActionPlan.Status.SUBMITTED and user.is_opcc_staff
+
+
+def can_return_plan_to_draft(user: User, plan: ActionPlan) -> bool:
+    """A submitted plan goes back to draft: withdrawn by its owner or returned by the OPCC."""
+    return plan.status == ActionPlan.Status.SUBMITTED and (
+        user.is_opcc_staff or _is_plan_owner_of_force(user, plan.force_id)
+    )
+
+
+def can_close_plan(user: User, plan: ActionPlan) -> bool:
+    return plan.status == ActionPlan.Status.ACTIVE and (
+        user.is_opcc_staff or _is_plan_owner_of_force(user, plan.force_id)
+    )
+
+
+def can_transition_plan(user: User, plan: ActionPlan, to_status: str) -> bool:
+    rule = {
+        ActionPlan.Status.SUBMITTED: can_submit_plan,
+        ActionPlan.Status.ACTIVE: can_activate_plan,
+        ActionPlan.Status.DRAFT: can_return_plan_to_draft,
+        ActionPlan.Status.CLOSED: can_close_plan,
+    }.get(to_status)
+    return rule is not None and rule(user, plan)
+
+
+def can_add_actions(user: User, plan: ActionPlan) -> bool:
+    return can_edit_plan(user, plan)
+
+
+# --- Actions --------------------------------------------------------------------------
+
+
+def _plan_is_open(action: Action) -> bool:
+    return action.plan.status != ActionPlan.Status.CLOSED
+
+
+def can_edit_action(user: User, action: Action) -> bool:
+    """Change the description, leads, recommendations and cadence; pause or resume."""
+    return (
+        _plan_is_open(action)
+        and action.status not in Action.FINISHED_STATUSES
+        and _is_plan_owner_of_force(user, action.plan.force_id)
+    )
+
+
+def can_revise_target(user: User, action: Action) -> bool:
+    return can_edit_action(user, action)
+
+
+def can_change_action_status(user: User, action: Action) -> bool:
+    """Pause, resume or mark not needed: the plan owner's call."""
+    return can_edit_action(user, action) and action.status != Action.Status.PENDING_SIGN_OFF
+
+
+def _is_responsible_for(user: User, action: Action) -> bool:
+    """The person who keeps the action up to date: its delivery lead, its partner agency's
+    lead, or the force's plan owner acting for a lead."""
+    if not user.is_authenticated:
+        return False
+    if user.role == User.Role.POLICE_LEAD:
+        return action.delivery_lead_id == user.pk
+    if user.role == User.Role.PARTNER_LEAD:
+        return action.partner_agency_id is not None and (
+            action.partner_agency_id == user.partner_agency_id
+        )
+    return _is_plan_owner_of_force(user, action.plan.force_id)
+
+
+UPDATABLE_STATUSES = (Action.Status.AWAITING_ALLOCATION, Action.Status.IN_PROGRESS)
+
+
+def can_update_action(user: User, action: Action) -> bool:
+    """Post a progress update: not while paused, waiting for sign-off or finished."""
+    return (
+        _plan_is_open(action)
+        and action.status in UPDATABLE_STATUSES
+        and _is_responsible_for(user, action)
+    )
+
+
+def can_propose_completion(user: User, action: Action) -> bool:
+    return (
+        _plan_is_open(action)
+        and action.status == Action.Status.IN_PROGRESS
+        and _is_responsible_for(user, action)
+    )
+
+
+def can_sign_off(user: User, action: Action) -> bool:
+    """OPCC staff sign off (or return) a proposed completion, never their own proposal."""
+    return (
+        user.is_authenticated
+        and user.is_opcc_staff
+        and action.status == Action.Status.PENDING_SIGN_OFF
+        and action.completion_proposed_by_id != user.pk
+    )
+
+
+# --- Progress updates -----------------------------------------------------------------
+
+
+def can_review_updates(user: User) -> bool:
+    return user.is_authenticated and user.is_opcc_staff
+
+
+def can_review_update(user: User, update: ProgressUpdate) -> bool:
+    return (
+        can_review_updates(user)
+        and update.review_state == ProgressUpdate.Review.SUBMITTED
+        and update.author_id != user.pk
+    )
+
+
+def action_permissions(user: User, action: Action) -> dict[str, bool]:
+    """Every answer an action page needs, computed once for the template."""
+    return {
+        "can_update": can_update_action(user, action),
+        "can_edit": can_edit_action(user, action),
+        "can_revise_target": can_revise_target(user, action),
+        "can_change_status": can_change_action_status(user, action),
+        "can_propose_completion": can_propose_completion(user, action),
+        "can_sign_off": can_sign_off(user, action),
+        "can_review_updates": can_review_updates(user),
+    }
+
+
+def plan_permissions(user: User, plan: ActionPlan) -> dict[str, bool]:
+    return {
+        "can_edit": can_edit_plan(user, plan),
+        "can_add_actions": can_add_actions(user, plan),
+        "can_submit": can_submit_plan(user, plan),
+        "can_activate": can_activate_plan(user, plan),
+        "can_return_to_draft": can_return_plan_to_draft(user, plan),
+        "can_close": can_close_plan(user, plan),
+    }

@@ -1,0 +1,83 @@
+"""The register as CSV: exactly the rows the filter shows, streamed, spreadsheet-safe.
+
+A cell a spreadsheet would run as a formula (starting with = + - @, or a tab or carriage
+return that some spreadsheets skip before one) is prefixed with a single quote, so an
+exported recommendation can never execute in the reader's spreadsheet.
+"""
+
+import csv
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.formats import date_format
+
+from recommendations.models import Recommendation
+from recommendations.selectors import delivery_leads, rag_label
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CHUNK_SIZE = 500
+
+HEADER = [
+    "Reference",
+    "Kind",
+    "Report",
+    "Force",
+    "Report published",
+    "Recommendation",
+    "Timescale",
+    "Due on",
+    "Status",
+    "RAG",
+    "Overdue",
+    "Priority areas",
+    "Cause of concern",
+    "Action delivery leads",
+    "Link",
+]
+
+
+def spreadsheet_safe(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back to the csv writer's caller."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _row(recommendation: Recommendation) -> list[str]:
+    report = recommendation.report
+    return [
+        recommendation.reference,
+        recommendation.get_kind_display(),
+        report.title,
+        report.force.name,
+        report.published_on.isoformat(),
+        recommendation.text,
+        recommendation.get_timescale_display(),
+        recommendation.due_on.isoformat() if recommendation.due_on else "",
+        recommendation.get_status_display(),
+        rag_label(recommendation.rag),
+        "Yes" if recommendation.is_overdue else "No",
+        "; ".join(area.title for area in recommendation.priority_areas.all()),
+        str(recommendation.cause_of_concern.reference) if recommendation.cause_of_concern else "",
+        "; ".join(str(lead) for lead in delivery_leads(recommendation)),
+        settings.SITE_URL + recommendation.get_absolute_url(),
+    ]
+
+
+def register_csv_lines(recommendations: QuerySet[Recommendation]) -> Iterator[str]:
+    """CSV lines for a recommendation_register() queryset (already filtered and sorted),
+    read from the database in chunks so memory stays flat however many rows there are."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(HEADER)  # the byte-order mark tells Excel it is UTF-8
+    for recommendation in recommendations.iterator(chunk_size=CHUNK_SIZE):
+        yield writer.writerow([spreadsheet_safe(cell) for cell in _row(recommendation)])
+
+
+def export_filename(today) -> str:
+    return f"recommendations-{date_format(today, 'Y-m-d')}.csv"

@@ -1,0 +1,439 @@
+"""OPCC pages for recommendations: the dashboard, the register (and its CSV), the report
+page, the recommendation page with its status moves, editing, and pasting several.
+
+Every object is fetched through a `*_visible_to(user)` selector (404 for what the user
+cannot see). Only OPCC staff change OPCC records (403 for anyone else who can see them);
+a force plan owner may also propose a recommendation for closure.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from oversight.concurrency import StaleEditError
+from oversight.forms import add_service_error
+from oversight.panels import panels_for
+from oversight.selectors import reports_visible_to
+from recommendations import charts, selectors, services
+from recommendations.filters import RecommendationFilter
+from recommendations.forms import (
+    PasteConfirmForm,
+    PasteForm,
+    RecommendationForm,
+    TransitionForm,
+)
+from recommendations.models import Action, Recommendation
+from recommendations.paste_import import parse_recommendations
+from recommendations.register_csv import export_filename, register_csv_lines
+
+REGISTER_PER_PAGE = 25
+# The register's "Sort by" list (the column headings sort too, on wider screens).
+SORT_CHOICES = [
+    ("report", "Newest report first"),
+    ("due", "Due date, soonest first"),
+    ("rag", "RAG, worst first"),
+    ("status", "Status, open first"),
+    ("reference", "Reference"),
+    ("force", "Force"),
+    ("timescale", "Timescale, shortest first"),
+]
+
+
+def _require_opcc_staff(user) -> None:
+    if not user.is_opcc_staff:
+        raise PermissionDenied("Only OPCC staff change recommendations.")
+
+
+def _run_service(form, save):
+    """Run a service. Returns (what it returned, None) or, after putting its refusal on the
+    form, (None, the status to re-render with): 409 for a stale edit, 400 otherwise."""
+    try:
+        return save(), None
+    except StaleEditError as error:
+        form.add_error(None, str(error))
+        return None, 409
+    except ValidationError as error:
+        add_service_error(form, error)
+        return None, 400
+
+
+# --- Dashboard ------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    if not request.user.is_opcc:
+        raise PermissionDenied("The dashboard is for OPCC staff and read-only panel members.")
+    data = selectors.dashboard_for(request.user)
+    reports = {counts.report for counts in data.areas if counts.report}
+    # With one report, naming it once above the charts says more than on every bar.
+    single_report = reports.pop() if len(reports) == 1 else None
+    rows_by_rag, rows_by_status, count_rows = [], [], []
+    for counts in data.areas:
+        label = counts.area.title if counts.area else "Not in a priority area"
+        sublabel = str(counts.report) if counts.report and not single_report else ""
+        url = counts.area.get_absolute_url() if counts.area else ""
+        rows_by_rag.append(charts.ChartRow(label, sublabel, url, counts.by_rag))
+        rows_by_status.append(charts.ChartRow(label, sublabel, url, counts.by_status))
+        count_rows.append(
+            {
+                "label": f"{label} ({sublabel})" if sublabel else label,
+                "cells": [counts.by_status.get(s.key, 0) for s in charts.STATUS_SERIES]
+                + [counts.by_rag.get(s.key, 0) for s in charts.RAG_SERIES],
+            }
+        )
+    return render(
+        request,
+        "recommendations/dashboard.html",
+        {
+            "data": data,
+            "rag_chart": charts.stacked_bar_chart(
+                title="RAG of recommendations by priority area",
+                id="rag",
+                series=charts.RAG_SERIES,
+                rows=rows_by_rag,
+            ),
+            "status_chart": charts.stacked_bar_chart(
+                title="Status of recommendations by priority area",
+                id="status",
+                series=charts.STATUS_SERIES,
+                rows=rows_by_status,
+            ),
+            "count_rows": count_rows,
+            "single_report": single_report,
+            "rag_series": charts.RAG_SERIES,
+            "status_series": charts.STATUS_SERIES,
+            "panels": panels_for("dashboard", user=request.user),
+        },
+    )
+
+
+# --- Register -------------------------------------------------------------------------
+
+
+def _register(request):
+    """The filter, the applied sort key and the filtered, sorted recommendations."""
+    register_filter = RecommendationFilter(
+        request.GET or None,
+        queryset=selectors.recommendation_register(request.user),
+        user=request.user,
+    )
+    sort_key, ordering = selectors.register_sort(request.GET.get("sort"))
+    return register_filter, sort_key, register_filter.qs.order_by(*ordering)
+
+
+def _sort_links(sort_key: str) -> dict[str, dict]:
+    """For each sortable column: the sort a click applies and its aria-sort state."""
+    links = {}
+    for key in selectors.REGISTER_SORTS:
+        if sort_key == key:
+            links[key] = {"next": f"-{key}", "aria": "ascending"}
+        elif sort_key == f"-{key}":
+            links[key] = {"next": key, "aria": "descending"}
+        else:
+            links[key] = {"next": key, "aria": ""}
+    return links
+
+
+@login_required
+@require_GET
+def register(request):
+    register_filter, sort_key, recommendations = _register(request)
+    page = Paginator(recommendations, REGISTER_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [{"recommendation": r, "leads": selectors.delivery_leads(r)} for r in page.object_list]
+    return render(
+        request,
+        "recommendations/register.html",
+        {
+            "filter": register_filter,
+            "page_obj": page,
+            "rows": rows,
+            "sort": _sort_links(sort_key),
+            "sort_key": sort_key,
+            "sort_choices": SORT_CHOICES,
+            "filtered": any(
+                value for name, value in request.GET.items() if name not in {"page", "sort"}
+            ),
+        },
+    )
+
+
+@login_required
+@require_GET
+def register_csv(request):
+    _, _, recommendations = _register(request)
+    response = StreamingHttpResponse(
+        register_csv_lines(recommendations), content_type="text/csv; charset=utf-8"
+    )
+    filename = export_filename(timezone.localdate())
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Report page ----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def report_detail(request, pk: int):
+    page = selectors.report_page(request.user, pk)
+    if page is None:
+        raise Http404("No report found.")
+    return render(
+        request,
+        "recommendations/report_detail.html",
+        {
+            "page": page,
+            "report": page.report,
+            "can_change": request.user.is_opcc_staff,
+            "panels": panels_for("report_detail", user=request.user, obj=page.report),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def recommendation_create(request, pk: int):
+    report = get_object_or_404(reports_visible_to(request.user), pk=pk)
+    _require_opcc_staff(request.user)
+    form = RecommendationForm(
+        request.POST or None, instance=Recommendation(report=report), report=report
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            created, status = _run_service(
+                form,
+                lambda: services.recommendation_create(
+                    report=report, by=request.user, fields=fields
+                ),
+            )
+            if created is not None:
+                messages.success(request, f"{created.reference} added.")
+                return redirect(f"{report.get_absolute_url()}#section-recommendations")
+    context = {
+        "report": report,
+        "form": form,
+        "section": "recommendations",
+        "title": "Add a recommendation",
+        "action": request.get_full_path(),
+    }
+    if request.htmx:
+        response = render(request, "oversight/_part_form.html", context, status=status)
+        if status != 200:
+            response["HX-Retarget"] = "#form-slot-recommendations"
+            response["HX-Reselect"] = "#form-slot-recommendations"
+            response["HX-Reswap"] = "outerHTML"
+        return response
+    return render(request, "oversight/part_form.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def recommendation_paste(request, pk: int):
+    """Step 1: paste. Step 2 (POST step=preview): what was read, to check and adjust.
+    Step 3 (POST step=confirm): save them all, or none."""
+    report = get_object_or_404(reports_visible_to(request.user).select_related("force"), pk=pk)
+    _require_opcc_staff(request.user)
+    step = request.POST.get("step", "paste") if request.method == "POST" else "paste"
+    paste_form = PasteForm(
+        request.POST if step in {"preview", "confirm"} else None,
+        report=report,
+        initial=(
+            {
+                "text": request.POST.get("text", ""),
+                "priority_areas": request.POST.getlist("priority_areas"),
+            }
+            if step == "edit"
+            else None
+        ),
+    )
+    context = {"report": report, "paste_form": paste_form}
+    if step in {"preview", "confirm"}:
+        if not paste_form.is_valid():
+            return render(request, "recommendations/paste.html", context, status=400)
+        existing = {
+            reference.upper()
+            for reference in report.recommendations.values_list("reference", flat=True)
+        }
+        parsed = parse_recommendations(
+            paste_form.cleaned_data["text"], existing_references=existing
+        )
+        context["parsed"] = parsed
+        if not parsed.ok:
+            for error in parsed.errors:
+                paste_form.add_error("text", error)
+            return render(request, "recommendations/paste.html", context, status=400)
+        confirm_form = PasteConfirmForm(
+            request.POST if step == "confirm" else None,
+            report=report,
+            items=parsed.items,
+            default_areas=paste_form.cleaned_data["priority_areas"],
+        )
+        context["confirm_form"] = confirm_form
+        if step == "confirm":
+            if confirm_form.is_valid():
+                created, _ = _run_service(
+                    confirm_form,
+                    lambda: services.recommendations_create_many(
+                        report=report, by=request.user, rows=confirm_form.recommendation_values()
+                    ),
+                )
+                if created is not None:
+                    messages.success(
+                        request,
+                        f"{len(created)} recommendation{'s' if len(created) != 1 else ''} "
+                        f"added: {', '.join(r.reference for r in created)}.",
+                    )
+                    return redirect(f"{report.get_absolute_url()}#section-recommendations")
+            return render(request, "recommendations/paste_preview.html", context, status=400)
+        return render(request, "recommendations/paste_preview.html", context)
+    return render(request, "recommendations/paste.html", context)
+
+
+# --- Recommendation page --------------------------------------------------------------
+
+
+def _detail_context(request, recommendation, *, bound_form: TransitionForm | None = None):
+    user = request.user
+    transitions = services.recommendation_transitions_for(recommendation=recommendation, user=user)
+    forms = []
+    blocked = None
+    for transition in transitions:
+        if bound_form is not None and bound_form.transition == transition:
+            form = bound_form
+        else:
+            form = TransitionForm(transition=transition, recommendation=recommendation, user=user)
+        if transition.to_status == Recommendation.Status.PROPOSED_FOR_CLOSURE:
+            # Whoever may propose (OPCC staff, the force's plan owner) sees every action of
+            # the recommendation, so the prefetched ones are all of them.
+            unfinished = [
+                a
+                for a in recommendation.visible_actions
+                if a.status not in Action.FINISHED_STATUSES
+            ]
+            if unfinished:
+                blocked = {"transition": transition, "actions": unfinished}
+                continue
+        forms.append(form)
+    return {
+        "recommendation": recommendation,
+        "rag_label": selectors.rag_label(recommendation.rag),
+        "actions": recommendation.visible_actions,
+        "transition_forms": forms,
+        "proposal_blocked": blocked,
+        "can_edit": user.is_opcc_staff,
+        "history": selectors.recommendation_history(recommendation),
+        "panels": panels_for("recommendation_detail", user=user, obj=recommendation),
+    }
+
+
+@login_required
+@require_GET
+def recommendation_detail(request, pk: int):
+    recommendation = get_object_or_404(
+        selectors.recommendation_detail_queryset(request.user), pk=pk
+    )
+    return render(
+        request,
+        "recommendations/recommendation_detail.html",
+        _detail_context(request, recommendation),
+    )
+
+
+@login_required
+@require_POST
+def recommendation_transition(request, pk: int):
+    recommendation = get_object_or_404(
+        selectors.recommendation_detail_queryset(request.user), pk=pk
+    )
+    to_status = request.POST.get("to_status", "")
+    transition = next(
+        (
+            t
+            for t in services.recommendation_transitions_for(
+                recommendation=recommendation, user=request.user
+            )
+            if t.to_status == to_status
+        ),
+        None,
+    )
+    if transition is None:
+        if not services.recommendation_may_move(recommendation=recommendation, user=request.user):
+            raise PermissionDenied("You may not change this recommendation's status.")
+        messages.error(
+            request,
+            f"{recommendation.reference} is {recommendation.get_status_display().lower()}: "
+            "that change is no longer possible. Its current status is shown below.",
+        )
+        return redirect(recommendation)
+    form = TransitionForm(
+        request.POST, transition=transition, recommendation=recommendation, user=request.user
+    )
+    if form.is_valid():
+        moved, _ = _run_service(
+            form,
+            lambda: services.recommendation_transition(
+                recommendation=recommendation,
+                to_status=transition.to_status,
+                by=request.user,
+                reason=form.cleaned_data.get("reason", ""),
+                superseded_by=form.cleaned_data.get("superseded_by"),
+            ),
+        )
+        if moved is not None:
+            messages.success(
+                request, f"{moved.reference} is now {moved.get_status_display().lower()}."
+            )
+            return redirect(moved)
+    return render(
+        request,
+        "recommendations/recommendation_detail.html",
+        _detail_context(request, recommendation, bound_form=form),
+        status=400,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def recommendation_edit(request, pk: int):
+    recommendation = get_object_or_404(
+        selectors.recommendations_visible_to(request.user).select_related("report__force"),
+        pk=pk,
+    )
+    _require_opcc_staff(request.user)
+    form = RecommendationForm(
+        request.POST or None, instance=recommendation, report=recommendation.report
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            saved, status = _run_service(
+                form,
+                lambda: services.recommendation_update(
+                    recommendation=recommendation,
+                    by=request.user,
+                    fields=fields,
+                    version=form.cleaned_data["version"],
+                ),
+            )
+            if saved is not None:
+                messages.success(request, f"{saved.reference} saved.")
+                return redirect(saved)
+    return render(
+        request,
+        "recommendations/recommendation_form.html",
+        {"form": form, "recommendation": recommendation},
+        status=status,
+    )

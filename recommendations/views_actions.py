@@ -1,0 +1,591 @@
+"""Pages for police leads, partner leads, plan owners and the OPCC reviewers of their work:
+'my actions', action plans, actions, progress updates with evidence, and two-person closure.
+
+Every object is fetched through a `*_visible_to(user)` selector (404 for what the user
+cannot see); changing needs the matching predicate from recommendations.permissions (403).
+"""
+
+import copy
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from oversight.concurrency import StaleEditError
+from oversight.panels import panels_for
+from oversight.uploads import attachment_response, limits_help_text
+from recommendations import permissions, selectors, services
+from recommendations.forms_actions import (
+    ActionForm,
+    ActionPlanCreateForm,
+    ActionPlanEditForm,
+    ActionReviseTargetForm,
+    ActionStatusForm,
+    PlanTransitionForm,
+    ProgressUpdateForm,
+    ProposeCompletionForm,
+    SignOffForm,
+    UpdateReviewForm,
+)
+from recommendations.models import Action, ActionPlan, ProgressUpdate, Rag
+from recommendations.plan_csv import plan_csv_lines, plan_export_filename
+
+GET_POST = require_http_methods(["GET", "POST"])
+PLANS_PER_PAGE = 25
+
+
+def _save(form, save):
+    """Run a service; its ValidationError becomes form errors next to the fields it names.
+    Returns what the service returned, or None when the form now carries errors."""
+    try:
+        return save()
+    except ValidationError as error:
+        form.add_error(None, error)
+    except StaleEditError as error:
+        form.add_error(None, str(error))
+        form.stale = True
+    return None
+
+
+def _status_for(form) -> int:
+    """409 when someone else saved first (the form was stale), 400 for invalid input."""
+    return 409 if getattr(form, "stale", False) else 400
+
+
+def _due_text(day) -> str:
+    return date_format(day, "j F Y") if day else "none for now"
+
+
+# --- My actions -----------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def my_actions(request):
+    mine = selectors.my_actions_for(request.user)
+    context = {
+        "mine": mine,
+        "reports": selectors.reports_with_plans_for(request.user),
+        "can_create_plans": permissions.can_create_plans(request.user),
+        "can_review_updates": permissions.can_review_updates(request.user),
+        "panels": panels_for("my_actions", user=request.user),
+    }
+    return render(request, "recommendations/my_actions.html", context)
+
+
+@require_GET
+@login_required
+def review_queue(request):
+    """What waits for the OPCC: submitted updates and proposed completions."""
+    context = {
+        "updates": selectors.updates_awaiting_review(request.user),
+        "completions": selectors.actions_awaiting_sign_off(request.user),
+        "can_review_updates": permissions.can_review_updates(request.user),
+    }
+    return render(request, "recommendations/review_queue.html", context)
+
+
+# --- Action plans ---------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def plan_list(request):
+    page = Paginator(selectors.action_plans_for_list(request.user), PLANS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page_obj": page,
+        "plans": page.object_list,
+        "can_create_plans": permissions.can_create_plans(request.user),
+    }
+    return render(request, "recommendations/plan_list.html", context)
+
+
+@GET_POST
+@login_required
+def plan_create(request):
+    if not permissions.can_create_plans(request.user):
+        raise PermissionDenied("Only a force plan owner can create an action plan.")
+    form = ActionPlanCreateForm(
+        request.POST or None, user=request.user, initial={"report": request.GET.get("report")}
+    )
+    if request.method == "POST" and form.is_valid():
+        plan = _save(
+            form,
+            lambda: services.action_plan_create(
+                by=request.user,
+                report=form.cleaned_data["report"],
+                title=form.cleaned_data["title"],
+                owner=form.cleaned_data["owner"],
+                governance_board=form.cleaned_data["governance_board"],
+            ),
+        )
+        if plan is not None:
+            messages.success(request, "Plan created as a draft. Now add its actions.")
+            return redirect(plan)
+    status = 400 if form.is_bound else 200
+    return render(request, "recommendations/plan_form.html", {"form": form}, status=status)
+
+
+def _render_plan(request, plan, *, transition_error=None, status=200):
+    rows, summary = selectors.plan_action_rows(plan, user=request.user)
+    context = {
+        "plan": plan,
+        "rows": rows,
+        "summary": summary,
+        "history": selectors.plan_history(plan),
+        "allowed": permissions.plan_permissions(request.user, plan),
+        "transition_error": transition_error,
+    }
+    return render(request, "recommendations/plan_detail.html", context, status=status)
+
+
+@require_GET
+@login_required
+def plan_detail(request, pk):
+    plan = get_object_or_404(selectors.plan_detail_queryset(request.user), pk=pk)
+    return _render_plan(request, plan)
+
+
+@GET_POST
+@login_required
+def plan_edit(request, pk):
+    plan = get_object_or_404(selectors.plan_detail_queryset(request.user), pk=pk)
+    if not permissions.can_edit_plan(request.user, plan):
+        raise PermissionDenied("Only the force's plan owner can edit this plan.")
+    form = ActionPlanEditForm(request.POST or None, instance=copy.copy(plan), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        saved = _save(
+            form,
+            lambda: services.action_plan_update(
+                plan=plan,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                title=form.cleaned_data["title"],
+                owner=form.cleaned_data["owner"],
+                governance_board=form.cleaned_data["governance_board"],
+            ),
+        )
+        if saved is not None:
+            messages.success(request, "Plan saved.")
+            return redirect(saved)
+    status = _status_for(form) if form.is_bound else 200
+    context = {"form": form, "plan": plan}
+    return render(request, "recommendations/plan_form.html", context, status=status)
+
+
+@require_POST
+@login_required
+def plan_transition(request, pk):
+    plan = get_object_or_404(selectors.plan_detail_queryset(request.user), pk=pk)
+    form = PlanTransitionForm(request.POST)
+    if not form.is_valid():
+        return _render_plan(
+            request, plan, transition_error="Choose a status to move to.", status=400
+        )
+    to_status = form.cleaned_data["to_status"]
+    if not permissions.can_transition_plan(request.user, plan, to_status):
+        raise PermissionDenied("You cannot move this plan to that status.")
+    try:
+        plan = services.action_plan_transition(plan=plan, by=request.user, to_status=to_status)
+    except ValidationError as error:
+        return _render_plan(request, plan, transition_error=" ".join(error.messages), status=400)
+    messages.success(request, f"The plan is now {plan.get_status_display().lower()}.")
+    return redirect(plan)
+
+
+@require_GET
+@login_required
+def plan_export(request, pk):
+    """The plan as CSV: exactly the actions the user can see on the plan page."""
+    plan = get_object_or_404(selectors.plan_detail_queryset(request.user), pk=pk)
+    actions = selectors.plan_actions_for_export(plan, user=request.user)
+    response = StreamingHttpResponse(
+        plan_csv_lines(actions), content_type="text/csv; charset=utf-8"
+    )
+    filename = plan_export_filename(plan, timezone.localdate())
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Actions --------------------------------------------------------------------------
+
+
+def _visible_action(request, pk) -> Action:
+    return get_object_or_404(selectors.action_detail_queryset(request.user), pk=pk)
+
+
+def _next_reference(plan: ActionPlan) -> str:
+    numbers = [
+        int(reference[1:])
+        for reference in plan.actions.values_list("reference", flat=True)
+        if reference[:1].upper() == "A" and reference[1:].isdigit()
+    ]
+    return f"A{max(numbers, default=0) + 1}"
+
+
+@GET_POST
+@login_required
+def action_create(request, pk):
+    plan = get_object_or_404(selectors.plan_detail_queryset(request.user), pk=pk)
+    if not permissions.can_add_actions(request.user, plan):
+        raise PermissionDenied("Only the force's plan owner can add actions to this plan.")
+    form = ActionForm(
+        request.POST or None,
+        plan=plan,
+        user=request.user,
+        initial={"reference": _next_reference(plan), "cadence": Action.Cadence.QUARTERLY},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        action = _save(
+            form,
+            lambda: services.action_create(
+                plan=plan,
+                by=request.user,
+                reference=data["reference"],
+                description=data["description"],
+                recommendations=list(data["recommendations"]),
+                target_date=data["target_date"],
+                cadence=data["cadence"],
+                cadence_days=data["cadence_days"],
+                delivery_lead=data["delivery_lead"],
+                partner_agency=data["partner_agency"],
+                owner=data["owner"],
+                success_measure=data["success_measure"],
+            ),
+        )
+        if action is not None:
+            messages.success(
+                request,
+                f"Action {action.reference} added. First update due "
+                f"{_due_text(action.next_update_due)}.",
+            )
+            return redirect(plan)
+    status = 400 if form.is_bound else 200
+    context = {"form": form, "plan": plan}
+    return render(request, "recommendations/action_form.html", context, status=status)
+
+
+def _render_action(request, action, *, status=200, **forms):
+    updates = selectors.action_updates(action)
+    perms = permissions.action_permissions(request.user, action)
+    for update in updates.updates:
+        update.can_review = permissions.can_review_update(request.user, update)
+    context = {
+        "action": action,
+        "allowed": perms,
+        "updates": updates,
+        "history": selectors.action_history(action),
+        "status_form": ActionStatusForm(action=action),
+        "expects_update": action.status in permissions.UPDATABLE_STATUSES,
+        "update_awaiting_review": any(
+            u.review_state == ProgressUpdate.Review.SUBMITTED for u in updates.updates
+        ),
+        "next_update_overdue": bool(
+            action.next_update_due and action.next_update_due < timezone.localdate()
+        ),
+        "panels": panels_for("action_detail", user=request.user, obj=action),
+        **forms,
+    }
+    return render(request, "recommendations/action_detail.html", context, status=status)
+
+
+@require_GET
+@login_required
+def action_detail(request, pk):
+    return _render_action(request, _visible_action(request, pk))
+
+
+@GET_POST
+@login_required
+def action_edit(request, pk):
+    action = _visible_action(request, pk)
+    if not permissions.can_edit_action(request.user, action):
+        raise PermissionDenied("Only the force's plan owner can edit this action.")
+    form = ActionForm(
+        request.POST or None, instance=copy.copy(action), plan=action.plan, user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = _save(
+            form,
+            lambda: services.action_update(
+                action=action,
+                by=request.user,
+                expected_version=data["version"],
+                reference=data["reference"],
+                description=data["description"],
+                recommendations=list(data["recommendations"]),
+                cadence=data["cadence"],
+                cadence_days=data["cadence_days"],
+                delivery_lead=data["delivery_lead"],
+                partner_agency=data["partner_agency"],
+                owner=data["owner"],
+                success_measure=data["success_measure"],
+            ),
+        )
+        if saved is not None:
+            messages.success(request, f"Action {saved.reference} saved.")
+            return redirect(saved)
+    status = _status_for(form) if form.is_bound else 200
+    context = {"form": form, "plan": action.plan, "action": action}
+    return render(request, "recommendations/action_form.html", context, status=status)
+
+
+@GET_POST
+@login_required
+def action_revise_target(request, pk):
+    action = _visible_action(request, pk)
+    if not permissions.can_revise_target(request.user, action):
+        raise PermissionDenied("Only the force's plan owner can revise the target date.")
+    form = ActionReviseTargetForm(request.POST or None, instance=copy.copy(action))
+    if request.method == "POST" and form.is_valid():
+        saved = _save(
+            form,
+            lambda: services.action_revise_target(
+                action=action,
+                by=request.user,
+                revised_target_date=form.cleaned_data["revised_target_date"],
+                reason=form.cleaned_data["revision_reason"],
+                expected_version=form.cleaned_data["version"],
+            ),
+        )
+        if saved is not None:
+            messages.success(
+                request,
+                f"Target date revised to {date_format(saved.revised_target_date, 'j F Y')}; "
+                f"the original ({date_format(saved.target_date, 'j F Y')}) is kept.",
+            )
+            return redirect(saved)
+    status = _status_for(form) if form.is_bound else 200
+    context = {"form": form, "action": action}
+    return render(request, "recommendations/action_revise_target.html", context, status=status)
+
+
+@require_POST
+@login_required
+def action_status(request, pk):
+    action = _visible_action(request, pk)
+    if not permissions.can_change_action_status(request.user, action):
+        raise PermissionDenied("Only the force's plan owner can pause or set aside an action.")
+    form = ActionStatusForm(request.POST, action=action)
+    if form.is_valid():
+        saved = _save(
+            form,
+            lambda: services.action_change_status(
+                action=action,
+                by=request.user,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+            ),
+        )
+        if saved is not None:
+            messages.success(
+                request, f"Action {saved.reference} is now {saved.get_status_display().lower()}."
+            )
+            return redirect(saved)
+    return _render_action(request, action, status_form=form, status=400)
+
+
+# --- Progress updates -----------------------------------------------------------------
+
+
+@GET_POST
+@login_required
+def update_create(request, pk):
+    action = _visible_action(request, pk)
+    if not permissions.can_update_action(request.user, action):
+        raise PermissionDenied("Only the action's lead can post an update on it.")
+    updates = selectors.action_updates(action)
+    owed, last = updates.returned_update, updates.last_accepted
+    # Start from where things stood: fewer clicks, and the lead changes what moved.
+    initial = {
+        "rag": action.rag if action.rag != Rag.COMPLETE else None,
+        "percent_complete": last.percent_complete if last else None,
+    }
+    if owed is not None:
+        initial = {
+            "resubmission_of": owed.pk,
+            "narrative": owed.narrative,
+            "rag": owed.rag,
+            "percent_complete": owed.percent_complete,
+        }
+    form = ProgressUpdateForm(
+        request.POST or None, request.FILES or None, action=action, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        update = _save(
+            form,
+            lambda: services.progress_update_submit(
+                action=action,
+                author=request.user,
+                narrative=data["narrative"],
+                rag=data["rag"],
+                percent_complete=data["percent_complete"],
+                uploads=data["files"],
+                resubmission_of=data["resubmission_of"],
+            ),
+        )
+        if update is not None:
+            files = len(data["files"])
+            attached = f" with {files} file{'s' if files != 1 else ''}" if files else ""
+            messages.success(request, f"Update posted{attached}. OPCC staff will review it.")
+            return redirect(action)
+    context = {
+        "form": form,
+        "action": action,
+        "returned": owed,
+        "last_accepted": last,
+        "limits": limits_help_text(),
+    }
+    status = 400 if form.is_bound else 200
+    return render(request, "recommendations/update_form.html", context, status=status)
+
+
+def _review_update(update, *, by, accept: bool, reason: str) -> ProgressUpdate:
+    if accept:
+        return services.progress_update_accept(update=update, by=by)
+    return services.progress_update_return(update=update, by=by, reason=reason)
+
+
+@GET_POST
+@login_required
+def update_review(request, pk):
+    update = get_object_or_404(
+        selectors.updates_visible_to(request.user).select_related("action", "author"), pk=pk
+    )
+    if not permissions.can_review_updates(request.user):
+        raise PermissionDenied("Only OPCC staff review progress updates.")
+    form = UpdateReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reviewed = _save(
+            form,
+            lambda: _review_update(
+                update,
+                by=request.user,
+                accept=form.cleaned_data["decision"] == UpdateReviewForm.ACCEPT,
+                reason=form.cleaned_data["comment"],
+            ),
+        )
+        if reviewed is not None:
+            action = Action.objects.get(pk=reviewed.action_id)
+            if reviewed.review_state == ProgressUpdate.Review.ACCEPTED:
+                messages.success(
+                    request,
+                    f"Update on {action.reference} accepted. Next update due "
+                    f"{_due_text(action.next_update_due)}.",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Update on {action.reference} returned to {update.author} with your reason.",
+                )
+            from_queue = request.POST.get("from") == "queue"
+            return redirect("recommendations:review_queue" if from_queue else action)
+    context = {
+        "form": form,
+        "update": update,
+        "action": update.action,
+        "files": update.evidence.select_related("uploaded_by").order_by("created_at"),
+        "can_review": permissions.can_review_update(request.user, update),
+        "from_queue": "queue" in (request.GET.get("from"), request.POST.get("from")),
+    }
+    status = 400 if form.is_bound else 200
+    return render(request, "recommendations/update_review.html", context, status=status)
+
+
+# --- Two-person closure ---------------------------------------------------------------
+
+
+@GET_POST
+@login_required
+def action_propose_completion(request, pk):
+    action = _visible_action(request, pk)
+    if not permissions.can_propose_completion(request.user, action):
+        raise PermissionDenied("Only the action's lead can propose it for completion.")
+    form = ProposeCompletionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        saved = _save(
+            form,
+            lambda: services.action_propose_completion(
+                action=action,
+                by=request.user,
+                completion_evidence=form.cleaned_data["completion_evidence"],
+                uploads=form.cleaned_data["files"],
+            ),
+        )
+        if saved is not None:
+            messages.success(
+                request,
+                f"{saved.reference} proposed for completion. OPCC staff will sign it off or "
+                "return it.",
+            )
+            return redirect(saved)
+    status = 400 if form.is_bound else 200
+    context = {"form": form, "action": action}
+    return render(request, "recommendations/propose_completion.html", context, status=status)
+
+
+def _decide_completion(action, *, by, sign_off: bool, reason: str) -> Action:
+    if sign_off:
+        return services.action_sign_off(action=action, by=by)
+    return services.action_return_completion(action=action, by=by, reason=reason)
+
+
+@GET_POST
+@login_required
+def action_sign_off(request, pk):
+    action = _visible_action(request, pk)
+    if not permissions.can_review_updates(request.user):
+        raise PermissionDenied("Only OPCC staff sign off completed actions.")
+    form = SignOffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        saved = _save(
+            form,
+            lambda: _decide_completion(
+                action,
+                by=request.user,
+                sign_off=form.cleaned_data["decision"] == SignOffForm.SIGN_OFF,
+                reason=form.cleaned_data["reason"],
+            ),
+        )
+        if saved is not None:
+            if saved.status == Action.Status.CLOSED:
+                messages.success(request, f"{saved.reference} signed off and closed.")
+            else:
+                messages.success(
+                    request, f"{saved.reference} returned to the lead with your reason."
+                )
+            return redirect(saved)
+    updates = selectors.action_updates(action)
+    context = {
+        "form": form,
+        "action": action,
+        "completion_files": updates.completion_files,
+        "last_accepted": updates.last_accepted,
+        "can_sign_off": permissions.can_sign_off(request.user, action),
+    }
+    status = 400 if form.is_bound else 200
+    return render(request, "recommendations/sign_off.html", context, status=status)
+
+
+# --- Evidence -------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def evidence_download(request, pk):
+    evidence = get_object_or_404(selectors.evidence_visible_to(request.user), pk=pk)
+    return attachment_response(
+        evidence.file, filename=evidence.original_name, content_type=evidence.content_type
+    )

@@ -1,0 +1,120 @@
+"""What the reviews app shows on pages other apps own (see oversight.panels).
+
+Each context function scopes everything to the user through the selectors, runs a fixed
+number of queries whatever the number of rows, and returns None when there is nothing to
+show (the page then leaves the panel out).
+"""
+
+from decimal import Decimal
+
+from django.utils import timezone
+
+from oversight import panels
+from oversight.models import User
+from reviews.models import FollowUp
+from reviews.permissions import can_manage_reviews, can_update_follow_up
+from reviews.selectors import (
+    follow_ups_for_recommendation,
+    investment_totals_by_area,
+    investments_for_recommendation,
+    latest_assurance_by_area,
+    open_follow_ups_owned_by,
+    reviews_visible_to,
+    visible_review_ids,
+)
+
+# The dashboard shows the most recent judgements; the review list has the rest.
+DASHBOARD_AREA_LIMIT = 30
+
+
+def _follow_up_rows(user: User, follow_ups) -> list[dict]:
+    """Each follow-up with whether it is overdue, and whether the user may open its review
+    and update it."""
+    openable = visible_review_ids(user, {f.review_id for f in follow_ups}) if follow_ups else set()
+    today = timezone.localdate()
+    return [
+        {
+            "follow_up": follow_up,
+            "overdue": follow_up.status in FollowUp.OPEN_STATUSES and follow_up.due_on < today,
+            "review_visible": follow_up.review_id in openable,
+            "can_update": can_update_follow_up(user, follow_up),
+        }
+        for follow_up in follow_ups
+    ]
+
+
+def recommendation_panel(*, user: User, obj) -> dict | None:
+    """Follow-ups serving the recommendation and the investments funding it.
+
+    Queries: follow-ups (with owner, review), investments, and the reviews the user may
+    open when there are follow-ups.
+    """
+    follow_ups = follow_ups_for_recommendation(user, obj)
+    investments = investments_for_recommendation(user, obj)
+    if not follow_ups and not investments:
+        return None
+    return {
+        "recommendation": obj,
+        "follow_ups": _follow_up_rows(user, follow_ups),
+        "investments": investments,
+        "investment_total": sum((i.amount for i in investments), Decimal("0")),
+    }
+
+
+def report_panel(*, user: User, obj) -> dict | None:
+    """The report's deep dives, the latest assurance per priority area and investments
+    totalled per priority area.
+
+    Queries: reviews; areas with their latest review and those reviews; the report's areas,
+    (investment, area) pairs and those investments.
+    """
+    reviews = list(reviews_visible_to(user).filter(report=obj).order_by("-held_on", "-pk"))
+    assurance = latest_assurance_by_area(user, report=obj)
+    funding = investment_totals_by_area(user, report=obj)
+    if not reviews and not assurance and not funding:
+        return None
+    counted = {
+        investment.pk: investment.amount for row in funding for investment in row.investments
+    }
+    return {
+        "report": obj,
+        "reviews": reviews,
+        "assurance": assurance,
+        "funding": funding,
+        "funding_total": sum(counted.values(), Decimal("0")),
+        "can_create": can_manage_reviews(user),
+    }
+
+
+def dashboard_panel(*, user: User, obj=None) -> dict | None:
+    """Latest assurance per priority area across the reports the user sees (two queries)."""
+    assurance = latest_assurance_by_area(user, limit=DASHBOARD_AREA_LIMIT)
+    if not assurance:
+        return None
+    return {"assurance": assurance, "limit": DASHBOARD_AREA_LIMIT}
+
+
+def my_actions_panel(*, user: User, obj=None) -> dict | None:
+    """The user's open follow-ups, due first (two queries: follow-ups, openable reviews)."""
+    follow_ups = list(open_follow_ups_owned_by(user))
+    if not follow_ups:
+        return None
+    return {"follow_ups": _follow_up_rows(user, follow_ups)}
+
+
+def register_panels() -> None:
+    panels.register(
+        "recommendation_detail",
+        template="reviews/_panel_recommendation.html",
+        context=recommendation_panel,
+        order=50,
+    )
+    panels.register(
+        "report_detail", template="reviews/_panel_report.html", context=report_panel, order=50
+    )
+    panels.register(
+        "dashboard", template="reviews/_panel_dashboard.html", context=dashboard_panel, order=50
+    )
+    panels.register(
+        "my_actions", template="reviews/_panel_my_actions.html", context=my_actions_panel, order=50
+    )

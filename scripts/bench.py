@@ -1,0 +1,285 @@
+"""`make bench`: national-size data, real gunicorn, real load, one table.
+
+1. Creates a throwaway PostgreSQL database (oversight_bench) and fills it with
+   `manage.py seed_scale` (43 forces, 2,000 reports, 40,000 recommendations, 120,000
+   actions, 500,000 updates; `--size small` for a quick run). `--reuse` keeps a database
+   that already holds the data.
+2. Serves the app with gunicorn on 127.0.0.1 and, for each persona's main pages, measures
+   p50/p95 latency and requests per second with wrk at concurrency 1 and 16 (loopback only,
+   bounded by --seconds per run).
+3. Measures in-process: queries per page, the reminder sweep over all actions (time,
+   queries), the chief constable's letter for a report with 40 recommendations (time, peak
+   memory) and the CSV export of 40,000 rows (time, peak memory, streamed).
+4. Prints one table and writes it as JSON to var/bench/results.json.
+"""
+
+import argparse
+import http.cookiejar
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BENCH_DB = "oversight_bench"
+SIZES = {
+    "full": {
+        "forces": 43,
+        "reports": 2000,
+        "recommendations": 40000,
+        "actions": 120000,
+        "updates": 500000,
+    },
+    "small": {
+        "forces": 10,
+        "reports": 200,
+        "recommendations": 4000,
+        "actions": 12000,
+        "updates": 50000,
+    },
+}
+SECRET = "bench-only-secret-key-" + "x7Qp2Lr9Vt4Wz8Ny3Mc6Hs1Jd5Gf0Bk" * 2
+
+
+def run(cmd, env, **kwargs):
+    return subprocess.run(cmd, cwd=ROOT, env=env, check=True, **kwargs)
+
+
+def psql(sql: str) -> str:
+    return subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+def prepare_database(env, size_name: str, reuse: bool) -> float | None:
+    exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{BENCH_DB}'") == "1"
+    if reuse and exists:
+        return None
+    if exists:
+        psql(f"DROP DATABASE {BENCH_DB} WITH (FORCE)")
+    psql(f"CREATE DATABASE {BENCH_DB}")
+    run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env)
+    started = time.monotonic()
+    args = [f"--{k}={v}" for k, v in SIZES[size_name].items()]
+    run([PYTHON, "manage.py", "seed_scale", *args], env)
+    seconds = time.monotonic() - started
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", BENCH_DB, "-qc", "VACUUM ANALYZE"],
+        check=True,
+    )
+    return seconds
+
+
+def start_gunicorn(env, port: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "oversight.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "4",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/", timeout=2)
+            return process
+        except OSError:
+            time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGTERM)
+    raise SystemExit("gunicorn did not start")
+
+
+def session_cookie(base: str, username: str, password: str) -> str:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/accounts/login/", timeout=10).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token, "username": username, "password": password}
+    ).encode()
+    opener.open(
+        urllib.request.Request(
+            f"{base}/accounts/login/", data=data, headers={"Referer": f"{base}/accounts/login/"}
+        ),
+        timeout=30,
+    )
+    cookies = {c.name: c.value for c in jar}
+    if "sessionid" not in cookies:
+        raise SystemExit(f"Could not sign in as {username}")
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+def check_page(url: str, cookie: str) -> None:
+    request = urllib.request.Request(url, headers={"Cookie": cookie})
+    response = urllib.request.urlopen(request, timeout=60)
+    if response.status != 200 or response.geturl() != url:
+        raise SystemExit(f"{url} answered {response.status} at {response.geturl()}")
+
+
+def wrk(url: str, cookie: str, connections: int, seconds: int) -> dict:
+    output = subprocess.run(
+        [
+            "wrk",
+            f"-t{min(connections, 2)}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(ROOT / "scripts" / "wrk_report.lua"),
+            "-H",
+            f"Cookie: {cookie}",
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def in_process_measures(env) -> dict:
+    """Queries per page and the heavy jobs, measured inside one Django process."""
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from bench_measures import measure_all  # scripts/bench_measures.py
+
+    return measure_all()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--size", choices=SIZES, default="full")
+    parser.add_argument("--reuse", action="store_true", help="Reuse a filled bench database.")
+    parser.add_argument("--seconds", type=int, default=10, help="Length of each wrk run.")
+    parser.add_argument("--port", type=int, default=8900)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (make bench installs it with apt-get).")
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}",
+        "DATABASE_CONN_MAX_AGE": "60",
+        "DEBUG": "false",
+        "SECRET_KEY": SECRET,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "AXES_ENABLED": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("CELERY_BROKER_URL", None)
+    seed_seconds = prepare_database(env, args.size, args.reuse)
+    run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env)
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    measures = in_process_measures(env)
+
+    base = f"http://127.0.0.1:{args.port}"
+    server = start_gunicorn(env, args.port)
+    rows = []
+    try:
+        cookies = {}
+        for page in measures["pages"]:
+            persona = page["persona"]
+            if persona not in cookies:
+                cookies[persona] = session_cookie(base, persona, measures["password"])
+            url = base + page["path"]
+            check_page(url, cookies[persona])
+            row = {**page}
+            for connections in (1, 16):
+                result = wrk(url, cookies[persona], connections, args.seconds)
+                row[f"c{connections}"] = result
+            rows.append(row)
+            print(
+                f"{page['name']:<28} c1 p50 {row['c1']['p50_ms']:7.1f} ms  "
+                f"c16 p50 {row['c16']['p50_ms']:7.1f} ms  {row['c16']['rps']:7.1f} req/s",
+                flush=True,
+            )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+    report = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+        f"{platform.machine()}, Python {platform.python_version()}",
+        "size": SIZES[args.size],
+        "seed_seconds": seed_seconds,
+        "pages": rows,
+        "jobs": measures["jobs"],
+    }
+    print_table(report)
+    out = ROOT / "var" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(report, indent=2))
+    print(f"\nWritten to {out / 'results.json'}")
+    return 0
+
+
+def print_table(report: dict) -> None:
+    print(f"\nBenchmark {report['date']} on {report['machine']}")
+    size = report["size"]
+    print(
+        f"Data: {size['forces']} forces, {size['reports']:,} reports, "
+        f"{size['recommendations']:,} recommendations, {size['actions']:,} actions, "
+        f"{size['updates']:,} updates"
+        + (f" (seeded in {report['seed_seconds']:.0f} s)" if report["seed_seconds"] else "")
+    )
+    header = (
+        f"| {'page':<30} | {'persona':<16} | queries | c1 p50 ms | c1 p95 ms | c1 req/s "
+        f"| c16 p50 ms | c16 p95 ms | c16 req/s | errors |"
+    )
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    for row in report["pages"]:
+        c1, c16 = row["c1"], row["c16"]
+        print(
+            f"| {row['name']:<30} | {row['persona']:<16} | {row['queries']:>7} "
+            f"| {c1['p50_ms']:>9.1f} | {c1['p95_ms']:>9.1f} | {c1['rps']:>8.1f} "
+            f"| {c16['p50_ms']:>10.1f} | {c16['p95_ms']:>10.1f} | {c16['rps']:>9.1f} "
+            f"| {c1['errors'] + c16['errors']:>6} |"
+        )
+    print()
+    for job in report["jobs"]:
+        details = ", ".join(f"{k} {v}" for k, v in job.items() if k != "name")
+        print(f"- {job['name']}: {details}")
+
+
+if __name__ == "__main__":
+    resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+    sys.exit(main())

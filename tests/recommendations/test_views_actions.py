@@ -1,0 +1,646 @@
+"""Action pages: the access matrix for every URL of issue 4, and the forms behind them.
+
+Outsiders (another force, another office, a partner on a police-only action) get 404; people
+who can see but not change get 403; anonymous users go to the login page; a wrong method
+gets 405.
+"""
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from oversight.concurrency import version_of
+from oversight.uploads import check_upload
+from recommendations import services
+from recommendations.models import Action, ActionPlan, ProgressUpdate, Rag
+from tests import factories
+
+PERSONAS = [
+    "opcc_staff",
+    "read_only",
+    "plan_owner_a",
+    "police_lead_a",
+    "police_lead_a2",
+    "police_lead_b",
+    "partner_lead",
+    "opcc_staff_b",
+]
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Eight personas per test: the production hasher's deliberate slowness adds nothing here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(action_a, partner_action_a, police_lead_a, opcc_staff):
+    """Force A's plan with a police-only action (lead A) holding a submitted update with a
+    PDF, and a partner action."""
+    upload = check_upload(SimpleUploadedFile("minutes.pdf", factories.tiny_pdf()))
+    update = services.progress_update_submit(
+        action=action_a,
+        author=police_lead_a,
+        narrative="Training continuing.",
+        rag=Rag.AMBER,
+        percent_complete=40,
+        uploads=[upload],
+    )
+    return {
+        "plan": action_a.plan,
+        "action": action_a,
+        "partner_action": partner_action_a,
+        "update": update,
+        "evidence": update.evidence.get(),
+    }
+
+
+# (url name, object key, allowed method, {persona: expected GET status})
+# 200: may use it; 403: sees it but may not change; 404: may not see it.
+GET_MATRIX = [
+    ("my_actions", None, dict.fromkeys(PERSONAS, 200)),
+    ("review_queue", None, dict.fromkeys(PERSONAS, 200)),
+    ("plan_list", None, dict.fromkeys(PERSONAS, 200)),
+    (
+        "plan_create",
+        None,
+        {**dict.fromkeys(PERSONAS, 403), "plan_owner_a": 200},
+    ),
+    (
+        "plan_detail",
+        "plan",
+        {
+            **dict.fromkeys(PERSONAS, 200),
+            "police_lead_b": 404,
+            "opcc_staff_b": 404,
+        },
+    ),
+    (
+        "plan_export",
+        "plan",
+        {
+            **dict.fromkeys(PERSONAS, 200),
+            "police_lead_b": 404,
+            "opcc_staff_b": 404,
+        },
+    ),
+    (
+        "plan_edit",
+        "plan",
+        {
+            **dict.fromkeys(PERSONAS, 403),
+            "plan_owner_a": 200,
+            "police_lead_b": 404,
+            "opcc_staff_b": 404,
+        },
+    ),
+    (
+        "action_create",
+        "plan",
+        {
+            **dict.fromkeys(PERSONAS, 403),
+            "plan_owner_a": 200,
+            "police_lead_b": 404,
+            "opcc_staff_b": 404,
+        },
+    ),
+    (
+        "action_detail",
+        "action",
+        {
+            **dict.fromkeys(PERSONAS, 200),
+            "police_lead_b": 404,
+            "partner_lead": 404,  # police-only action
+            "opcc_staff_b": 404,
+        },
+    ),
+    (
+        "action_edit",
+        "action",
+        {
+            **dict.fromkeys(PERSONAS, 403),
+            "plan_owner_a": 200,
+            "police_lead_b": 404,
+            "partner_lead": 404,
+            "opcc_staff_b": 404,
+        },
+    ),
+    (
+        "action_revise_target",
+        "action",
+        {
+            **dict.fromkeys(PERSONAS, 403),
+            "plan_owner_a": 200,
+            "police_lead_b": 404,
+            "partner_lead": 404,
+            "opcc_staff_b": 404,
+        },
+    ),
+    (
+        "update_create",
+        "action",
+        {
+            **dict.fromkeys(PERSONAS, 403),
+            "police_lead_a": 200,
+            "plan_owner_a": 200,
+            "police_lead_b": 404,
+            "partner_lead": 404,
+            "opcc_staff_b": 404,
+        },
+    ),
+    (
+        "update_create",
+        "partner_action",
+        {
+            **dict.fromkeys(PERSONAS, 403),
+            "partner_lead": 200,
+            "plan_owner_a": 200,
+            "police_lead_b": 404,
+            "opcc_staff_b": 404,
+        },
+    ),
+    (
+        "update_review",
+        "update",
+        {
+            **dict.fromkeys(PERSONAS, 403),
+            "opcc_staff": 200,
+            "police_lead_b": 404,
+            "partner_lead": 404,
+            "opcc_staff_b": 404,
+        },
+    ),
+    (
+        "action_propose_completion",
+        "action",
+        {
+            **dict.fromkeys(PERSONAS, 403),
+            "police_lead_a": 200,
+            "plan_owner_a": 200,
+            "police_lead_b": 404,
+            "partner_lead": 404,
+            "opcc_staff_b": 404,
+        },
+    ),
+    (
+        "action_sign_off",
+        "action",
+        {
+            **dict.fromkeys(PERSONAS, 403),
+            "opcc_staff": 200,
+            "police_lead_b": 404,
+            "partner_lead": 404,
+            "opcc_staff_b": 404,
+        },
+    ),
+    (
+        "evidence_download",
+        "evidence",
+        {
+            **dict.fromkeys(PERSONAS, 200),
+            "police_lead_b": 404,
+            "partner_lead": 404,
+            "opcc_staff_b": 404,
+        },
+    ),
+]
+
+GET_CASES = [
+    pytest.param(name, key, persona, expected, id=f"{name}-{key}-{persona}")
+    for name, key, expectations in GET_MATRIX
+    for persona, expected in expectations.items()
+]
+
+
+def _url(name, key, world):
+    return reverse(f"recommendations:{name}", args=[world[key].pk] if key else [])
+
+
+@pytest.mark.parametrize(("name", "key", "persona", "expected"), GET_CASES)
+def test_access_matrix_get(client, request, world, name, key, persona, expected):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(_url(name, key, world)).status_code == expected
+
+
+# POST-only URLs and the change URLs, posted to by someone who may not change: nothing moves.
+POST_ONLY = [
+    ("plan_transition", "plan", {"to_status": "closed"}),
+    ("action_status", "action", {"status": "paused", "reason": "x"}),
+]
+CHANGE_URLS = [
+    ("plan_edit", "plan", {"title": "Hijacked"}),
+    ("action_create", "plan", {"reference": "A99"}),
+    ("action_edit", "action", {"reference": "A99"}),
+    ("action_revise_target", "action", {"revised_target_date": "2030-01-01"}),
+    ("update_create", "action", {"narrative": "x", "rag": "red", "percent_complete": 5}),
+    ("update_review", "update", {"decision": "accept"}),
+    ("action_propose_completion", "action", {"completion_evidence": "x"}),
+    ("action_sign_off", "action", {"decision": "sign_off"}),
+    *POST_ONLY,
+]
+
+
+def _snapshot(world):
+    action = Action.objects.get(pk=world["action"].pk)
+    plan = ActionPlan.objects.get(pk=world["plan"].pk)
+    return (
+        action.status,
+        action.reference,
+        action.revised_target_date,
+        plan.status,
+        plan.title,
+        ProgressUpdate.objects.count(),
+        list(ProgressUpdate.objects.values_list("review_state", flat=True)),
+        Action.objects.count(),
+    )
+
+
+@pytest.mark.parametrize(("name", "key", "data"), CHANGE_URLS, ids=[c[0] for c in CHANGE_URLS])
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("read_only", 403), ("police_lead_a2", 403), ("police_lead_b", 404), ("opcc_staff_b", 404)],
+)
+def test_people_who_may_not_change_change_nothing(
+    client,
+    request,
+    world,
+    police_lead_a2,
+    opcc_staff_b,
+    police_lead_b,
+    name,
+    key,
+    data,
+    persona,
+    expected,
+):
+    before = _snapshot(world)
+    client.force_login(request.getfixturevalue(persona))
+    assert client.post(_url(name, key, world), data).status_code == expected
+    assert _snapshot(world) == before
+
+
+GET_ONLY = [
+    ("my_actions", None),
+    ("review_queue", None),
+    ("plan_list", None),
+    ("plan_detail", "plan"),
+    ("plan_export", "plan"),
+    ("action_detail", "action"),
+    ("evidence_download", "evidence"),
+]
+WRONG_METHODS = (
+    [(name, key, "post") for name, key in GET_ONLY]
+    + [(name, key, "get") for name, key, _ in POST_ONLY]
+    + [(name, key, "put") for name, key, _ in CHANGE_URLS]
+    + [(name, key, "delete") for name, key, _ in CHANGE_URLS]
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "method"), WRONG_METHODS, ids=[f"{n}-{m}" for n, _, m in WRONG_METHODS]
+)
+def test_wrong_method_is_refused(client, plan_owner_a, world, name, key, method):
+    client.force_login(plan_owner_a)
+    assert getattr(client, method)(_url(name, key, world)).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "method"),
+    [(name, key, "get") for name, key, _ in GET_MATRIX]
+    + [(name, key, "post") for name, key, _ in POST_ONLY],
+)
+def test_anonymous_users_go_to_the_login_page(client, world, name, key, method):
+    response = getattr(client, method)(_url(name, key, world))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_home_sends_leads_and_plan_owners_to_my_actions(
+    client, police_lead_a, plan_owner_a, partner_lead
+):
+    for user in (police_lead_a, plan_owner_a, partner_lead):
+        client.force_login(user)
+        assert client.get(reverse("home"))["Location"] == reverse("recommendations:my_actions")
+
+
+# --- The action page ------------------------------------------------------------------
+
+
+def test_action_page_shows_updates_evidence_and_review_buttons_to_opcc(client, world, opcc_staff):
+    client.force_login(opcc_staff)
+    response = client.get(world["action"].get_absolute_url())
+    content = response.content.decode()
+    assert "Training continuing." in content
+    assert "minutes.pdf" in content
+    assert reverse("recommendations:evidence_download", args=[world["evidence"].pk]) in content
+    assert "Accept update" in content
+    assert "Post an update" not in content
+
+
+def test_action_page_offers_the_lead_one_click_to_update(client, world, police_lead_a):
+    client.force_login(police_lead_a)
+    content = client.get(world["action"].get_absolute_url()).content.decode()
+    assert reverse("recommendations:update_create", args=[world["action"].pk]) in content
+    assert "Accept update" not in content
+
+
+def test_read_only_sees_the_action_without_any_button(client, world, read_only):
+    client.force_login(read_only)
+    content = client.get(world["action"].get_absolute_url()).content.decode()
+    for button in ("Accept update", "Post an update", "Propose completion", "Sign off", "Edit"):
+        assert button not in content
+
+
+def test_action_page_shows_the_history_of_changes(client, world, opcc_staff, plan_owner_a):
+    action = world["action"]
+    services.action_revise_target(
+        action=action,
+        by=plan_owner_a,
+        revised_target_date=datetime.date(2031, 6, 30),
+        reason="Examiner posts vacant.",
+        expected_version=version_of(action),
+    )
+    services.progress_update_accept(update=world["update"], by=opcc_staff)
+    client.force_login(opcc_staff)
+    content = client.get(action.get_absolute_url()).content.decode()
+    history = content[content.index('id="history-heading"') :]
+    assert "Revised target date" in history
+    assert "30 Jun 2031" in history
+    assert "Examiner posts vacant." in history
+    assert str(plan_owner_a) in history
+    assert "accepted" in history
+    assert str(opcc_staff) in history
+
+
+def test_action_page_queries_do_not_grow_with_updates_or_history(
+    client, world, opcc_staff, police_lead_a
+):
+    client.force_login(opcc_staff)
+    action = world["action"]
+    services.progress_update_accept(update=world["update"], by=opcc_staff)
+    client.get(action.get_absolute_url())  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        client.get(action.get_absolute_url())
+    for n in range(8):
+        update = services.progress_update_submit(
+            action=action,
+            author=police_lead_a,
+            narrative=f"Update {n}",
+            rag=Rag.GREEN,
+            percent_complete=n,
+            uploads=[check_upload(SimpleUploadedFile(f"f{n}.pdf", factories.tiny_pdf()))],
+        )
+        services.progress_update_accept(update=update, by=opcc_staff)
+    with CaptureQueriesContext(connection) as many:
+        client.get(action.get_absolute_url())
+    assert len(many) == len(few)
+
+
+# --- Update review --------------------------------------------------------------------
+
+
+def test_opcc_accepts_an_update_and_the_next_update_due_moves(client, world, opcc_staff):
+    client.force_login(opcc_staff)
+    response = client.post(
+        reverse("recommendations:update_review", args=[world["update"].pk]),
+        {"decision": "accept"},
+    )
+    assert response.status_code == 302
+    action = Action.objects.get(pk=world["action"].pk)
+    assert action.next_update_due == world["update"].written_on + datetime.timedelta(days=30)
+
+
+def test_returning_without_a_reason_says_what_to_do(client, world, opcc_staff):
+    client.force_login(opcc_staff)
+    response = client.post(
+        reverse("recommendations:update_review", args=[world["update"].pk]),
+        {"decision": "return", "comment": ""},
+    )
+    assert response.status_code == 400
+    assert "Say what the lead should add or correct" in response.content.decode()
+    assert ProgressUpdate.objects.get(pk=world["update"].pk).review_state == "submitted"
+
+
+def test_lead_sees_the_returned_reason_and_resubmits(client, world, opcc_staff, police_lead_a):
+    services.progress_update_return(
+        update=world["update"], by=opcc_staff, reason="Give the percentage trained."
+    )
+    client.force_login(police_lead_a)
+    form_url = reverse("recommendations:update_create", args=[world["action"].pk])
+    form_page = client.get(form_url).content.decode()
+    assert "Give the percentage trained." in form_page
+    assert "Training continuing." in form_page  # the returned text, ready to correct
+    response = client.post(
+        form_url,
+        {
+            "narrative": "81% trained.",
+            "rag": "amber",
+            "percent_complete": 81,
+            "resubmission_of": world["update"].pk,
+        },
+    )
+    assert response.status_code == 302
+    latest = ProgressUpdate.objects.latest("created_at")
+    assert latest.resubmission_of == world["update"]
+    assert latest.review_state == "submitted"
+
+
+def test_a_second_review_of_the_same_update_is_refused(client, world, opcc_staff):
+    services.progress_update_accept(update=world["update"], by=opcc_staff)
+    client.force_login(opcc_staff)
+    response = client.post(
+        reverse("recommendations:update_review", args=[world["update"].pk]),
+        {"decision": "return", "comment": "Late."},
+    )
+    assert response.status_code == 400
+    assert "already accepted" in response.content.decode()
+
+
+def test_review_queue_lists_only_what_the_user_may_see(
+    client, world, action_b, police_lead_b, opcc_staff, opcc_staff_b
+):
+    services.progress_update_submit(
+        action=action_b,
+        author=police_lead_b,
+        narrative="Force B work.",
+        rag="green",
+        percent_complete=10,
+    )
+    client.force_login(opcc_staff)
+    content = client.get(reverse("recommendations:review_queue")).content.decode()
+    assert "Training continuing." in content
+    assert "Force B work." not in content
+    client.force_login(opcc_staff_b)
+    content = client.get(reverse("recommendations:review_queue")).content.decode()
+    assert "Training continuing." not in content
+    assert "Force B work." in content
+
+
+# --- Closure --------------------------------------------------------------------------
+
+
+def test_lead_proposes_and_opcc_signs_off_through_the_pages(
+    client, world, police_lead_a, opcc_staff
+):
+    action = world["action"]
+    client.force_login(police_lead_a)
+    response = client.post(
+        reverse("recommendations:action_propose_completion", args=[action.pk]),
+        {"completion_evidence": "All 3,630 frontline staff trained; dip-sample shows use."},
+    )
+    assert response.status_code == 302
+    client.force_login(opcc_staff)
+    response = client.post(
+        reverse("recommendations:action_sign_off", args=[action.pk]), {"decision": "sign_off"}
+    )
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.status == Action.Status.CLOSED
+    assert action.signed_off_by == opcc_staff
+
+
+def test_returning_a_completion_needs_a_reason_and_the_lead_sees_it(
+    client, world, police_lead_a, opcc_staff
+):
+    action = world["action"]
+    services.action_propose_completion(action=action, by=police_lead_a, completion_evidence="x")
+    client.force_login(opcc_staff)
+    url = reverse("recommendations:action_sign_off", args=[action.pk])
+    response = client.post(url, {"decision": "return", "reason": ""})
+    assert response.status_code == 400
+    assert "Say what is missing" in response.content.decode()
+    client.post(url, {"decision": "return", "reason": "Attach the dip-sample."})
+    client.force_login(police_lead_a)
+    assert "Attach the dip-sample." in client.get(action.get_absolute_url()).content.decode()
+
+
+def test_proposing_completion_without_evidence_of_impact_is_refused(client, world, police_lead_a):
+    client.force_login(police_lead_a)
+    response = client.post(
+        reverse("recommendations:action_propose_completion", args=[world["action"].pk]),
+        {"completion_evidence": ""},
+    )
+    assert response.status_code == 400
+    assert "Describe the evidence of impact" in response.content.decode()
+    assert Action.objects.get(pk=world["action"].pk).status == Action.Status.IN_PROGRESS
+
+
+# --- Editing actions ------------------------------------------------------------------
+
+
+def test_revised_date_without_reason_gets_a_message_next_to_the_field(client, world, plan_owner_a):
+    history_before = world["action"].history.count()
+    client.force_login(plan_owner_a)
+    url = reverse("recommendations:action_revise_target", args=[world["action"].pk])
+    page = client.get(url).content.decode()
+    assert "reason is required" in page.lower()  # said before anyone gets it wrong
+    response = client.post(
+        url,
+        {
+            "revised_target_date": "2031-06-30",
+            "revision_reason": "",
+            "version": version_of(world["action"]),
+        },
+    )
+    assert response.status_code == 400
+    content = response.content.decode()
+    field = content[content.index('id="div_id_revision_reason"') :]
+    assert "A revised target date needs a reason" in field[: field.index("</textarea>") + 400]
+    action = Action.objects.get(pk=world["action"].pk)
+    assert action.revised_target_date is None
+    assert action.history.count() == history_before
+
+
+def test_plan_owner_revises_a_target_date(client, world, plan_owner_a):
+    client.force_login(plan_owner_a)
+    action = world["action"]
+    response = client.post(
+        reverse("recommendations:action_revise_target", args=[action.pk]),
+        {
+            "revised_target_date": "2031-06-30",
+            "revision_reason": "Examiner posts vacant.",
+            "version": version_of(action),
+        },
+    )
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.revised_target_date == datetime.date(2031, 6, 30)
+    assert action.target_date == datetime.date(2027, 3, 31)
+    page = client.get(action.get_absolute_url()).content.decode()
+    assert "<del>31 Mar 2027</del>" in page
+
+
+def test_a_stale_edit_form_is_refused(client, world, plan_owner_a, police_lead_a):
+    action = world["action"]
+    client.force_login(plan_owner_a)
+    data = {
+        "reference": "A1",
+        "description": "Edited.",
+        "recommendations": [r.pk for r in action.recommendations.all()],
+        "delivery_lead": police_lead_a.pk,
+        "cadence": "monthly",
+        "version": "2000-01-01T00:00:00+00:00",
+    }
+    response = client.post(reverse("recommendations:action_edit", args=[action.pk]), data)
+    assert response.status_code == 409
+    assert "Someone else changed" in response.content.decode()
+    assert Action.objects.get(pk=action.pk).description != "Edited."
+
+
+def test_plan_owner_adds_an_action_to_the_plan(
+    client, world, plan_owner_a, police_lead_a2, recommendation_a
+):
+    client.force_login(plan_owner_a)
+    url = reverse("recommendations:action_create", args=[world["plan"].pk])
+    assert 'value="A3"' in client.get(url).content.decode()  # next free reference
+    response = client.post(
+        url,
+        {
+            "reference": "A3",
+            "description": "Train custody sergeants.",
+            "recommendations": [recommendation_a.pk],
+            "delivery_lead": police_lead_a2.pk,
+            "target_date": "2027-05-01",
+            "cadence": "custom",
+            "cadence_days": 45,
+        },
+    )
+    assert response.status_code == 302
+    action = Action.objects.get(reference="A3")
+    assert action.delivery_lead == police_lead_a2
+    assert action.cadence_in_days == 45
+    assert action.status == Action.Status.IN_PROGRESS
+
+
+def test_custom_cadence_without_days_is_refused(client, world, plan_owner_a, recommendation_a):
+    client.force_login(plan_owner_a)
+    response = client.post(
+        reverse("recommendations:action_create", args=[world["plan"].pk]),
+        {
+            "reference": "A3",
+            "description": "x",
+            "recommendations": [recommendation_a.pk],
+            "target_date": "2027-05-01",
+            "cadence": "custom",
+        },
+    )
+    assert response.status_code == 400
+    assert "Say every how many days" in response.content.decode()
+    assert not Action.objects.filter(reference="A3").exists()
+
+
+def test_plan_owner_pauses_an_action_with_a_reason(client, world, plan_owner_a):
+    client.force_login(plan_owner_a)
+    url = reverse("recommendations:action_status", args=[world["action"].pk])
+    response = client.post(url, {"status": "paused", "reason": ""})
+    assert response.status_code == 400
+    assert "Say why the action is paused" in response.content.decode()
+    response = client.post(url, {"status": "paused", "reason": "Pilot on hold."})
+    assert response.status_code == 302
+    action = Action.objects.get(pk=world["action"].pk)
+    assert action.status == Action.Status.PAUSED
+    assert action.next_update_due is None

@@ -1,0 +1,276 @@
+"""The OPCC dashboard: counts, charts, what is overdue or due soon, statutory deadlines."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from oversight import panels
+from recommendations.models import Action, ProgressUpdate, Rag, Recommendation
+from recommendations.selectors import dashboard_for
+from tests import factories
+
+DASHBOARD = reverse("recommendations:dashboard")
+TODAY = datetime.date(2026, 11, 1)
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with time_machine.travel(datetime.datetime(2026, 11, 1, 12, 0), tick=False):
+        yield
+
+
+@pytest.fixture
+def no_panels(monkeypatch):
+    """Leave out panels other apps register: their queries are counted in their own tests."""
+    monkeypatch.setitem(panels._registry, "dashboard", [])
+
+
+# --- Access ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["opcc_staff", "read_only"])
+def test_dashboard_is_for_opcc_staff_and_read_only(client, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(DASHBOARD).status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["plan_owner_a", "police_lead_a", "partner_lead"])
+def test_dashboard_is_forbidden_to_force_and_partner_users(client, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(DASHBOARD).status_code == 403
+
+
+def test_dashboard_redirects_anonymous_to_login(client, db):
+    assert client.get(DASHBOARD)["Location"].startswith(reverse("login"))
+
+
+def test_dashboard_refuses_post(client, opcc_staff):
+    client.force_login(opcc_staff)
+    assert client.post(DASHBOARD).status_code == 405
+
+
+# --- Counts and charts ----------------------------------------------------------------
+
+
+@pytest.fixture
+def area_with_work(report_a, plan_a, police_lead_a):
+    """One priority area: R1 open with a red action, R2 in progress with a green one,
+    R3 in progress with no actions."""
+    area = factories.PriorityAreaFactory(report=report_a, title="Missing children")
+    r1 = factories.RecommendationFactory(report=report_a, reference="R1")
+    r2 = factories.RecommendationFactory(
+        report=report_a, reference="R2", status=Recommendation.Status.IN_PROGRESS
+    )
+    r3 = factories.RecommendationFactory(
+        report=report_a, reference="R3", status=Recommendation.Status.IN_PROGRESS
+    )
+    for recommendation in (r1, r2, r3):
+        recommendation.priority_areas.add(area)
+    factories.ActionFactory(
+        plan=plan_a, rag=Rag.RED, delivery_lead=police_lead_a, recommendations=[r1]
+    )
+    factories.ActionFactory(
+        plan=plan_a, rag=Rag.GREEN, delivery_lead=police_lead_a, recommendations=[r2]
+    )
+    return area
+
+
+def test_counts_by_status_and_rag_per_priority_area(opcc_staff, area_with_work):
+    data = dashboard_for(opcc_staff, today=TODAY)
+    counts = next(c for c in data.areas if c.area == area_with_work)
+    assert dict(counts.by_status) == {"open": 1, "in_progress": 2}
+    assert dict(counts.by_rag) == {"red": 1, "green": 1, "none": 1}
+    assert data.totals["open"] == 3
+
+
+def test_counts_leave_out_another_offices_work(opcc_staff, area_with_work, recommendation_b):
+    data = dashboard_for(opcc_staff, today=TODAY)
+    assert data.totals["all"] == 3
+    assert all(
+        c.report is None or c.report.force_id != recommendation_b.report.force_id
+        for c in data.areas
+    )
+
+
+def test_charts_are_svg_with_counts_and_words_and_no_script(client, opcc_staff, area_with_work):
+    client.force_login(opcc_staff)
+    content = client.get(DASHBOARD).content.decode()
+    assert '<svg class="chart-bar"' in content
+    assert 'aria-label="Missing children: 1 red, 1 green, 1 no actions yet"' in content
+    assert 'aria-label="Missing children: 1 open, 2 in progress"' in content
+    assert "<title>Red: 1</title>" in content
+    assert "Complete (blue)" in content  # the legend names every colour
+    assert "chart.js" not in content.lower()
+
+
+def test_recommendations_in_no_priority_area_are_counted_apart(opcc_staff, report_a):
+    factories.RecommendationFactory(report=report_a)
+    data = dashboard_for(opcc_staff, today=TODAY)
+    assert [(c.area, dict(c.by_status)) for c in data.areas] == [(None, {"open": 1})]
+
+
+def test_closed_reports_are_left_out(opcc_staff, report_a, area_with_work):
+    report_a.status = "closed"
+    report_a.save()
+    assert dashboard_for(opcc_staff, today=TODAY).areas == []
+
+
+# --- Lists ----------------------------------------------------------------------------
+
+
+def test_overdue_updates_are_live_actions_past_their_update_date(
+    opcc_staff, plan_a, police_lead_a, recommendation_a
+):
+    late = factories.ActionFactory(
+        plan=plan_a, reference="A1", next_update_due=TODAY - datetime.timedelta(days=3)
+    )
+    factories.ActionFactory(plan=plan_a, reference="A2", next_update_due=TODAY)
+    factories.ActionFactory(
+        plan=plan_a,
+        reference="A3",
+        next_update_due=TODAY - datetime.timedelta(days=3),
+        status=Action.Status.PAUSED,
+        status_reason="On hold.",
+    )
+    data = dashboard_for(opcc_staff, today=TODAY)
+    assert [(row.action, row.days_overdue) for row in data.overdue_updates] == [(late, 3)]
+    assert data.overdue_updates_total == 1
+
+
+def test_due_in_the_next_14_days(opcc_staff, plan_a, report_a):
+    factories.ActionFactory(
+        plan=plan_a, reference="A1", next_update_due=TODAY + datetime.timedelta(days=14)
+    )
+    factories.ActionFactory(
+        plan=plan_a,
+        reference="A2",
+        next_update_due=TODAY + datetime.timedelta(days=40),
+        target_date=TODAY + datetime.timedelta(days=5),
+    )
+    factories.ActionFactory(
+        plan=plan_a, reference="A3", next_update_due=TODAY + datetime.timedelta(days=15)
+    )
+    factories.RecommendationFactory(
+        report=report_a, reference="R1", due_on=TODAY + datetime.timedelta(days=2)
+    )
+    data = dashboard_for(opcc_staff, today=TODAY)
+    assert [(item.what, item.due_on - TODAY) for item in data.due_soon] == [
+        ("Recommendation due", datetime.timedelta(days=2)),
+        ("Action target date", datetime.timedelta(days=5)),
+        ("Update due", datetime.timedelta(days=14)),
+    ]
+
+
+def test_statutory_deadlines(opcc_staff, force_a):
+    report = factories.InspectionReportFactory(
+        force=force_a,
+        published_on=datetime.date(2026, 9, 20),
+        formal_response_requested_on=datetime.date(2026, 10, 1),
+        formal_response_due_on=datetime.date(2026, 11, 10),
+    )
+    factories.InspectionReportFactory(
+        force=force_a,
+        published_on=datetime.date(2026, 9, 20),
+        section_55_published_on=datetime.date(2026, 10, 30),
+        action_plan_received_on=datetime.date(2026, 10, 25),
+    )
+    data = dashboard_for(opcc_staff, today=TODAY)
+    assert [(d.report, d.what, d.due_on, d.days_left) for d in data.deadlines] == [
+        (report, "Force action plan", datetime.date(2026, 11, 1), 0),
+        (report, "Chief constable's formal response", datetime.date(2026, 11, 10), 9),
+        (report, "Section 55 comments", datetime.date(2026, 11, 15), 14),
+    ]
+
+
+def test_recently_returned_updates_say_whether_they_were_resubmitted(
+    opcc_staff, action_a, police_lead_a
+):
+    returned = factories.ProgressUpdateFactory(
+        action=action_a,
+        review_state=ProgressUpdate.Review.RETURNED,
+        reviewed_by=opcc_staff,
+        reviewed_at=timezone.now(),
+        review_comment="Give the numbers.",
+    )
+    data = dashboard_for(opcc_staff, today=TODAY)
+    assert [(u, u.resubmitted) for u in data.returned_updates] == [(returned, False)]
+    factories.ProgressUpdateFactory(action=action_a, resubmission_of=returned)
+    assert dashboard_for(opcc_staff, today=TODAY).returned_updates[0].resubmitted
+
+
+def test_proposed_for_closure_waits_for_sign_off(opcc_staff, plan_owner_a, recommendation_a):
+    Recommendation.objects.filter(pk=recommendation_a.pk).update(
+        status=Recommendation.Status.PROPOSED_FOR_CLOSURE,
+        closure_proposed_by=plan_owner_a,
+        closure_rationale="Done.",
+    )
+    data = dashboard_for(opcc_staff, today=TODAY)
+    assert data.awaiting_sign_off == [recommendation_a]
+    assert data.totals["awaiting_sign_off"] == 1
+
+
+def test_dashboard_page_shows_the_lists(client, opcc_staff, plan_a, police_lead_a):
+    factories.ActionFactory(
+        plan=plan_a,
+        reference="A7",
+        delivery_lead=police_lead_a,
+        next_update_due=TODAY - datetime.timedelta(days=6),
+    )
+    client.force_login(opcc_staff)
+    content = client.get(DASHBOARD).content.decode()
+    assert "6 days overdue" in content
+    assert "Statutory deadlines" in content
+
+
+# --- Query counts ---------------------------------------------------------------------
+
+
+def _world(report, plan, lead, reviewer, count):
+    area = factories.PriorityAreaFactory(report=report)
+    for index in range(count):
+        recommendation = factories.RecommendationFactory(
+            report=report,
+            due_on=TODAY + datetime.timedelta(days=index % 20),
+            status=Recommendation.Status.IN_PROGRESS,
+        )
+        recommendation.priority_areas.add(area)
+        action = factories.ActionFactory(
+            plan=plan,
+            delivery_lead=lead,
+            rag=[Rag.RED, Rag.AMBER, Rag.GREEN][index % 3],
+            next_update_due=TODAY + datetime.timedelta(days=index % 30 - 10),
+            recommendations=[recommendation],
+        )
+        factories.ProgressUpdateFactory(
+            action=action,
+            review_state=ProgressUpdate.Review.RETURNED,
+            reviewed_by=reviewer,
+            reviewed_at=timezone.now(),
+            review_comment="More detail.",
+        )
+
+
+@pytest.mark.parametrize("count", [2, 50])
+def test_dashboard_runs_the_same_queries_for_2_or_50_recommendations(
+    client,
+    opcc_staff,
+    report_a,
+    plan_a,
+    police_lead_a,
+    count,
+    no_panels,
+    django_assert_num_queries,
+):
+    _world(report_a, plan_a, police_lead_a, opcc_staff, count)
+    client.force_login(opcc_staff)
+    # 1 session, 2 user (with organisation), 3 counts by priority area, status and RAG, 4
+    # priority areas (with report), 5 totals, 6 updates waiting for review, 7 overdue updates
+    # (with the total), 8 actions due in 14 days, 9 recommendations proposed for closure or
+    # due in 14 days, 10 reports with an outstanding deadline, 11 returned updates, 12 unread
+    # notifications.
+    with django_assert_num_queries(12):
+        response = client.get(DASHBOARD)
+    assert response.context["data"].totals["all"] == count

@@ -1,0 +1,238 @@
+"""'My actions': the police and partner leads' home page."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from oversight import panels
+from recommendations import services
+from recommendations.models import Action, ActionPlan, Rag
+from tests import factories
+
+TODAY = datetime.date(2026, 11, 10)
+URL = reverse("recommendations:my_actions")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fixed_today():
+    with time_machine.travel(datetime.datetime(2026, 11, 10, 10, 0, tzinfo=datetime.UTC)):
+        yield
+
+
+def _action(plan, lead, reference, *, due, target=datetime.date(2027, 6, 1), **fields):
+    return factories.ActionFactory(
+        plan=plan,
+        reference=reference,
+        delivery_lead=lead,
+        next_update_due=due,
+        target_date=target,
+        **fields,
+    )
+
+
+def _order(content: str, *markers: str) -> list[int]:
+    return [content.index(marker) for marker in markers]
+
+
+def test_due_and_overdue_come_first_then_the_rest(client, plan_a, police_lead_a):
+    later = _action(plan_a, police_lead_a, "A1", due=TODAY + datetime.timedelta(days=40))
+    overdue = _action(plan_a, police_lead_a, "A2", due=TODAY - datetime.timedelta(days=6))
+    target_passed = _action(
+        plan_a,
+        police_lead_a,
+        "A3",
+        due=TODAY + datetime.timedelta(days=50),
+        target=TODAY - datetime.timedelta(days=3),
+    )
+    soon = _action(plan_a, police_lead_a, "A4", due=TODAY + datetime.timedelta(days=3))
+    client.force_login(police_lead_a)
+    content = client.get(URL).content.decode()
+    due_section, rest_section = content.index("Due or overdue"), content.index("Everything else")
+    positions = _order(content, *(f'id="action-{a.pk}"' for a in (overdue, target_passed, soon)))
+    assert due_section < positions[0] < positions[1] < positions[2] < rest_section
+    assert rest_section < content.index(f'id="action-{later.pk}"')
+    assert "Overdue by 6 days" in content
+    assert "Passed 3 days ago" in content
+    assert "Due in 3 days" in content
+
+
+def test_each_action_has_one_click_to_post_an_update(client, action_a, police_lead_a):
+    client.force_login(police_lead_a)
+    content = client.get(URL).content.decode()
+    assert reverse("recommendations:update_create", args=[action_a.pk]) in content
+
+
+def test_rag_is_shown_with_its_word_and_revised_target_with_the_original(
+    client, action_a, police_lead_a
+):
+    Action.objects.filter(pk=action_a.pk).update(
+        rag=Rag.RED, revised_target_date=datetime.date(2027, 9, 30), revision_reason="Delay."
+    )
+    client.force_login(police_lead_a)
+    content = client.get(URL).content.decode()
+    assert '<span class="rag rag-red">Red</span>' in content
+    assert "30 Sep 2027" in content
+    assert "Revised" in content
+    assert "<del>31 Mar 2027</del>" in content
+
+
+def test_returned_update_is_at_the_very_top_with_its_reason(
+    client, action_a, police_lead_a, opcc_staff
+):
+    overdue = _action(action_a.plan, police_lead_a, "A5", due=TODAY - datetime.timedelta(days=9))
+    update = services.progress_update_submit(
+        action=action_a,
+        author=police_lead_a,
+        narrative="Training.",
+        rag="amber",
+        percent_complete=5,
+    )
+    services.progress_update_return(update=update, by=opcc_staff, reason="Give the numbers.")
+    client.force_login(police_lead_a)
+    content = client.get(URL).content.decode()
+    assert "Give the numbers." in content
+    assert content.index("Returned to you") < content.index(f'id="action-{overdue.pk}"')
+    assert "1 to resubmit" in content
+
+
+def test_a_resubmitted_update_no_longer_asks_for_resubmission(
+    client, action_a, police_lead_a, opcc_staff
+):
+    update = services.progress_update_submit(
+        action=action_a,
+        author=police_lead_a,
+        narrative="Training.",
+        rag="amber",
+        percent_complete=5,
+    )
+    services.progress_update_return(update=update, by=opcc_staff, reason="Give the numbers.")
+    services.progress_update_submit(
+        action=action_a,
+        author=police_lead_a,
+        narrative="81% trained.",
+        rag="amber",
+        percent_complete=81,
+        resubmission_of=update,
+    )
+    client.force_login(police_lead_a)
+    content = client.get(URL).content.decode()
+    assert "Returned to you" not in content
+    assert "Update with the OPCC for review" in content
+
+
+def test_closed_and_not_needed_actions_are_left_out(client, plan_a, police_lead_a, opcc_staff):
+    _action(
+        plan_a,
+        police_lead_a,
+        "A1",
+        due=None,
+        status=Action.Status.NOT_NEEDED,
+        status_reason="Covered elsewhere.",
+    )
+    live = _action(plan_a, police_lead_a, "A2", due=TODAY)
+    client.force_login(police_lead_a)
+    content = client.get(URL).content.decode()
+    assert f'id="action-{live.pk}"' in content
+    assert "Do the thing" in content
+    assert content.count('class="list-group-item action-card') == 1
+
+
+def test_lead_sees_only_their_own_actions(
+    client, action_a, partner_action_a, action_b, police_lead_a2, police_lead_b
+):
+    client.force_login(police_lead_b)
+    content = client.get(URL).content.decode()
+    assert f'id="action-{action_b.pk}"' in content
+    assert f'id="action-{action_a.pk}"' not in content
+    client.force_login(police_lead_a2)
+    content = client.get(URL).content.decode()
+    assert f'id="action-{action_a.pk}"' not in content
+
+
+def test_partner_lead_sees_their_agency_actions_and_no_police_only_one(
+    client, action_a, partner_action_a, partner_lead
+):
+    client.force_login(partner_lead)
+    content = client.get(URL).content.decode()
+    assert f'id="action-{partner_action_a.pk}"' in content
+    assert f'id="action-{action_a.pk}"' not in content
+    assert action_a.description not in content
+
+
+def test_plan_owner_sees_every_action_of_the_plans_they_own(
+    client, action_a, partner_action_a, action_b, plan_owner_a
+):
+    client.force_login(plan_owner_a)
+    content = client.get(URL).content.decode()
+    assert f'id="action-{action_a.pk}"' in content
+    assert f'id="action-{partner_action_a.pk}"' in content
+    assert f'id="action-{action_b.pk}"' not in content
+
+
+def test_lead_with_nothing_assigned_is_told_what_will_appear(client, police_lead_a2, report_a):
+    client.force_login(police_lead_a2)
+    content = client.get(URL).content.decode()
+    assert "When the plan owner assigns an action to you" in content
+    assert report_a.title in content
+
+
+def test_anonymous_is_sent_to_login(client, db):
+    assert client.get(URL)["Location"].startswith(reverse("login"))
+
+
+# --- Query counts ---------------------------------------------------------------------
+
+
+def _world(plan: ActionPlan, lead, reviewer, count: int, prefix: str = "Q") -> None:
+    """`count` actions for the lead, each with three updates (accepted, returned, submitted)."""
+    for n in range(count):
+        action = _action(plan, lead, f"{prefix}{n}", due=TODAY + datetime.timedelta(days=n - 5))
+        for state in ("accepted", "returned", "submitted"):
+            factories.ProgressUpdateFactory(
+                action=action,
+                review_state=state,
+                reviewed_by=None if state == "submitted" else reviewer,
+                review_comment="Add numbers." if state == "returned" else "",
+            )
+
+
+def _count_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(URL).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_my_actions_runs_a_fixed_number_of_queries(
+    client, plan_a, police_lead_a, opcc_staff, django_assert_num_queries, monkeypatch, count
+):
+    # Panels other apps add to the page have their own tests; count this page's own work.
+    monkeypatch.setitem(panels._registry, "my_actions", [])
+    _world(plan_a, police_lead_a, opcc_staff, count)
+    client.force_login(police_lead_a)
+    # 1 session, 2 user (with organisation), 3 actions with plan, report, lead, agency and
+    # latest-update annotations, 4 their recommendations, 5 returned updates still owed,
+    # 6 unread notifications, 7 reports with their plans.
+    with django_assert_num_queries(7):
+        response = client.get(URL)
+    assert response.status_code == 200
+    assert response.content.decode().count("action-card") >= count
+
+
+def test_my_actions_queries_do_not_grow_with_panels_either(
+    client, plan_a, police_lead_a, opcc_staff
+):
+    client.force_login(police_lead_a)
+    _world(plan_a, police_lead_a, opcc_staff, 2)
+    few = _count_queries(client)
+    _world(plan_a, police_lead_a, opcc_staff, 28, prefix="R")
+    assert _count_queries(client) == few

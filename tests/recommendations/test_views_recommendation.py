@@ -1,0 +1,508 @@
+"""The recommendation page, its status buttons, editing, adding one and pasting several."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from oversight.concurrency import version_of
+from recommendations.models import Action, Recommendation
+from recommendations.services import recommendation_transition
+from tests import factories
+
+S = Recommendation.Status
+READERS = ["opcc_staff", "read_only", "plan_owner_a", "police_lead_a"]
+
+
+def _detail(recommendation):
+    return reverse("recommendations:recommendation_detail", args=[recommendation.pk])
+
+
+def _move_url(recommendation):
+    return reverse("recommendations:recommendation_transition", args=[recommendation.pk])
+
+
+def _buttons(response) -> list[str]:
+    return [form.transition.label for form in response.context["transition_forms"]]
+
+
+# --- The page -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", READERS)
+def test_detail_shows_the_recommendation_to_its_readers(client, request, persona, recommendation_a):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(_detail(recommendation_a))
+    assert response.status_code == 200
+    assert recommendation_a.text.encode() in response.content
+
+
+def test_detail_shows_a_partner_the_recommendation_its_action_serves(
+    client, partner_lead, partner_action_a, action_a
+):
+    client.force_login(partner_lead)
+    response = client.get(_detail(partner_action_a.recommendations.get()))
+    assert response.status_code == 200
+    assert [a.reference for a in response.context["actions"]] == ["A2"]
+
+
+@pytest.mark.parametrize("persona", ["opcc_staff_b", "police_lead_b", "partner_lead"])
+def test_detail_is_not_found_for_outsiders(client, request, persona, recommendation_a):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(_detail(recommendation_a)).status_code == 404
+
+
+def test_detail_redirects_anonymous_to_login(client, recommendation_a):
+    assert client.get(_detail(recommendation_a))["Location"].startswith(reverse("login"))
+
+
+def test_detail_refuses_post(client, opcc_staff, recommendation_a):
+    client.force_login(opcc_staff)
+    assert client.post(_detail(recommendation_a)).status_code == 405
+
+
+def test_detail_shows_the_chain_of_actions_updates_and_evidence(
+    client, opcc_staff, recommendation_a, action_a
+):
+    Action.objects.filter(pk=action_a.pk).update(
+        revised_target_date=datetime.date(2027, 6, 30), revision_reason="Recruitment delayed."
+    )
+    for day in (1, 2, 3, 4):
+        factories.ProgressUpdateFactory(
+            action=action_a, written_on=datetime.date(2026, 10, day), narrative=f"Update {day}."
+        )
+    client.force_login(opcc_staff)
+    response = client.get(_detail(recommendation_a))
+    content = response.content.decode()
+    action = response.context["actions"][0]
+    assert [u.narrative for u in action.latest_updates] == ["Update 4.", "Update 3.", "Update 2."]
+    assert "Recruitment delayed." in content
+    assert "31 Mar 2027" in content  # the original target, kept beside the revised one
+    assert "30 Jun 2027" in content
+
+
+def test_detail_shows_the_change_history(client, opcc_staff, recommendation_a):
+    recommendation_transition(
+        recommendation=recommendation_a,
+        to_status=S.NO_ACTION,
+        by=opcc_staff,
+        reason="The force disagreed and the PCC accepted it.",
+    )
+    client.force_login(opcc_staff)
+    response = client.get(_detail(recommendation_a))
+    history = response.context["history"]
+    assert history[0].what == "Status changed to no action"
+    assert history[0].who == str(opcc_staff)
+    assert ("status", "Open", "No action") in [(c.field, c.old, c.new) for c in history[0].changes]
+    assert "The force disagreed and the PCC accepted it." in response.content.decode()
+
+
+def test_detail_query_count_does_not_grow_with_actions_and_updates(
+    client,
+    opcc_staff,
+    recommendation_a,
+    plan_a,
+    police_lead_a,
+    django_assert_num_queries,
+    monkeypatch,
+):
+    from oversight import panels
+
+    monkeypatch.setitem(panels._registry, "recommendation_detail", [])
+    for _ in range(5):
+        action = factories.ActionFactory(
+            plan=plan_a, delivery_lead=police_lead_a, recommendations=[recommendation_a]
+        )
+        factories.ProgressUpdateFactory.create_batch(4, action=action)
+    client.force_login(opcc_staff)
+    # 1 session, 2 user (with organisation), 3 recommendation (with report, force, cause,
+    # people; RAG annotated), 4 its priority areas, 5 recommendations it supersedes, 6 its
+    # actions (with leads and plan), 7 their latest updates, 8 their evidence, 9 its history,
+    # 10 superseding choices, 11 unread notifications.
+    with django_assert_num_queries(11):
+        client.get(_detail(recommendation_a))
+
+
+# --- Status buttons -------------------------------------------------------------------
+
+
+def test_opcc_staff_see_the_moves_open_allows(client, opcc_staff, recommendation_a):
+    client.force_login(opcc_staff)
+    response = client.get(_detail(recommendation_a))
+    assert _buttons(response) == [
+        "Mark in progress",
+        "Propose for closure",
+        "Mark superseded",
+        "Record no action",
+    ]
+
+
+@pytest.mark.parametrize("persona", ["read_only", "police_lead_a"])
+def test_readers_see_no_status_buttons(client, request, persona, recommendation_a):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(_detail(recommendation_a))
+    assert _buttons(response) == []
+    assert _move_url(recommendation_a).encode() not in response.content
+
+
+def test_plan_owner_sees_only_propose_for_closure(client, plan_owner_a, recommendation_a):
+    client.force_login(plan_owner_a)
+    assert _buttons(client.get(_detail(recommendation_a))) == ["Propose for closure"]
+
+
+def test_propose_is_replaced_by_the_open_actions_while_any_is_open(
+    client, opcc_staff, recommendation_a, action_a
+):
+    client.force_login(opcc_staff)
+    response = client.get(_detail(recommendation_a))
+    assert "Propose for closure" not in _buttons(response)
+    assert [a.reference for a in response.context["proposal_blocked"]["actions"]] == ["A1"]
+    assert "Not ready to propose for closure" in response.content.decode()
+
+
+def test_moving_to_in_progress(client, opcc_staff, recommendation_a):
+    client.force_login(opcc_staff)
+    response = client.post(_move_url(recommendation_a), {"to_status": S.IN_PROGRESS})
+    assert response.status_code == 302
+    recommendation_a.refresh_from_db()
+    assert recommendation_a.status == S.IN_PROGRESS
+
+
+def test_closing_without_a_rationale_says_so_next_to_the_field(
+    client, opcc_staff, plan_owner_a, recommendation_a
+):
+    recommendation_transition(
+        recommendation=recommendation_a,
+        to_status=S.PROPOSED_FOR_CLOSURE,
+        by=plan_owner_a,
+        reason="Delivered.",
+    )
+    client.force_login(opcc_staff)
+    response = client.post(_move_url(recommendation_a), {"to_status": S.CLOSED, "reason": ""})
+    assert response.status_code == 400
+    form = next(f for f in response.context["transition_forms"] if f.errors)
+    assert form.errors["reason"][0].startswith("Closure rationale: write a sentence or two")
+    recommendation_a.refresh_from_db()
+    assert recommendation_a.status == S.PROPOSED_FOR_CLOSURE
+
+
+def test_sign_off_form_starts_from_the_proposers_rationale(
+    client, opcc_staff, plan_owner_a, recommendation_a
+):
+    recommendation_transition(
+        recommendation=recommendation_a,
+        to_status=S.PROPOSED_FOR_CLOSURE,
+        by=plan_owner_a,
+        reason="Dip sample shows every case allocated.",
+    )
+    client.force_login(opcc_staff)
+    response = client.get(_detail(recommendation_a))
+    assert _buttons(response) == [
+        "Sign off and close",
+        "Return: not ready to close",
+        "Mark superseded",
+    ]
+    assert response.context["transition_forms"][0]["reason"].value() == (
+        "Dip sample shows every case allocated."
+    )
+
+
+def test_the_proposer_cannot_sign_off_their_own_proposal(client, opcc_staff, recommendation_a):
+    client.force_login(opcc_staff)
+    client.post(
+        _move_url(recommendation_a), {"to_status": S.PROPOSED_FOR_CLOSURE, "reason": "Done."}
+    )
+    response = client.post(_move_url(recommendation_a), {"to_status": S.CLOSED, "reason": "Done."})
+    assert response.status_code == 400
+    assert "someone else must sign it off" in response.content.decode()
+    recommendation_a.refresh_from_db()
+    assert recommendation_a.status == S.PROPOSED_FOR_CLOSURE
+
+
+def test_superseding_offers_only_recommendations_the_user_can_see(
+    client, opcc_staff, recommendation_a, recommendation_b, report_a
+):
+    later = factories.RecommendationFactory(report=report_a, reference="R8")
+    client.force_login(opcc_staff)
+    response = client.get(_detail(recommendation_a))
+    form = next(
+        f for f in response.context["transition_forms"] if f.transition.needs == "superseded_by"
+    )
+    assert list(form.fields["superseded_by"].queryset) == [later]
+    response = client.post(
+        _move_url(recommendation_a),
+        {"to_status": S.SUPERSEDED, "superseded_by": recommendation_b.pk},
+    )
+    assert response.status_code == 400
+    recommendation_a.refresh_from_db()
+    assert recommendation_a.status == S.OPEN
+
+
+def test_superseding(client, opcc_staff, recommendation_a, report_a):
+    later = factories.RecommendationFactory(report=report_a, reference="R8")
+    client.force_login(opcc_staff)
+    client.post(_move_url(recommendation_a), {"to_status": S.SUPERSEDED, "superseded_by": later.pk})
+    recommendation_a.refresh_from_db()
+    assert (recommendation_a.status, recommendation_a.superseded_by) == (S.SUPERSEDED, later)
+
+
+@pytest.mark.parametrize("persona", ["read_only", "police_lead_a"])
+def test_readers_cannot_move_a_recommendation(client, request, persona, recommendation_a):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.post(_move_url(recommendation_a), {"to_status": S.IN_PROGRESS})
+    assert response.status_code == 403
+    recommendation_a.refresh_from_db()
+    assert recommendation_a.status == S.OPEN
+
+
+def test_plan_owner_cannot_mark_in_progress(client, plan_owner_a, recommendation_a):
+    client.force_login(plan_owner_a)
+    client.post(_move_url(recommendation_a), {"to_status": S.IN_PROGRESS})
+    recommendation_a.refresh_from_db()
+    assert recommendation_a.status == S.OPEN
+
+
+def test_a_move_no_longer_possible_explains_and_shows_the_current_status(
+    client, opcc_staff, recommendation_a
+):
+    recommendation_transition(
+        recommendation=recommendation_a, to_status=S.NO_ACTION, by=opcc_staff, reason="Not needed."
+    )
+    client.force_login(opcc_staff)
+    response = client.post(_move_url(recommendation_a), {"to_status": S.IN_PROGRESS}, follow=True)
+    assert "that change is no longer possible" in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["opcc_staff_b", "partner_lead"])
+def test_moving_is_not_found_for_outsiders(client, request, persona, recommendation_a):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.post(_move_url(recommendation_a), {"to_status": S.IN_PROGRESS}).status_code == 404
+
+
+def test_moving_redirects_anonymous_and_refuses_get(client, opcc_staff, recommendation_a):
+    assert client.post(_move_url(recommendation_a))["Location"].startswith(reverse("login"))
+    client.force_login(opcc_staff)
+    assert client.get(_move_url(recommendation_a)).status_code == 405
+
+
+# --- Edit -----------------------------------------------------------------------------
+
+
+def _edit_data(recommendation, **overrides):
+    data = {
+        "reference": recommendation.reference,
+        "kind": recommendation.kind,
+        "text": recommendation.text,
+        "timescale": recommendation.timescale,
+        "due_on": "2026-12-01",
+        "force_acceptance": "",
+        "inspectorate_status": recommendation.inspectorate_status,
+        "version": version_of(recommendation),
+    }
+    return data | overrides
+
+
+def test_edit_saves(client, opcc_staff, recommendation_a):
+    area = factories.PriorityAreaFactory(report=recommendation_a.report)
+    client.force_login(opcc_staff)
+    url = reverse("recommendations:recommendation_edit", args=[recommendation_a.pk])
+    response = client.post(
+        url, _edit_data(recommendation_a, text="Reworded.", priority_areas=[area.pk])
+    )
+    assert response.status_code == 302
+    recommendation_a.refresh_from_db()
+    assert recommendation_a.text == "Reworded."
+    assert list(recommendation_a.priority_areas.all()) == [area]
+
+
+def test_edit_with_a_stale_form_overwrites_nothing(client, opcc_staff, recommendation_a):
+    client.force_login(opcc_staff)
+    url = reverse("recommendations:recommendation_edit", args=[recommendation_a.pk])
+    stale = _edit_data(recommendation_a)
+    assert client.post(url, stale | {"text": "First."}).status_code == 302
+    response = client.post(url, stale | {"text": "Second."})
+    assert response.status_code == 409
+    assert "Someone else changed this recommendation" in response.content.decode()
+    recommendation_a.refresh_from_db()
+    assert recommendation_a.text == "First."
+
+
+def test_edit_explains_a_clashing_reference(client, opcc_staff, recommendation_a, report_a):
+    factories.RecommendationFactory(report=report_a, reference="R2")
+    client.force_login(opcc_staff)
+    url = reverse("recommendations:recommendation_edit", args=[recommendation_a.pk])
+    response = client.post(url, _edit_data(recommendation_a, reference="r2"))
+    assert response.status_code == 400
+    assert "already has a recommendation r2" in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["read_only", "plan_owner_a", "police_lead_a"])
+def test_edit_is_forbidden_to_readers(client, request, persona, recommendation_a):
+    client.force_login(request.getfixturevalue(persona))
+    url = reverse("recommendations:recommendation_edit", args=[recommendation_a.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, _edit_data(recommendation_a, text="Hacked.")).status_code == 403
+
+
+def test_edit_is_not_found_for_another_office(client, opcc_staff_b, recommendation_a):
+    client.force_login(opcc_staff_b)
+    url = reverse("recommendations:recommendation_edit", args=[recommendation_a.pk])
+    assert client.get(url).status_code == 404
+
+
+def test_edit_redirects_anonymous_and_refuses_put(client, opcc_staff, recommendation_a):
+    url = reverse("recommendations:recommendation_edit", args=[recommendation_a.pk])
+    assert client.get(url)["Location"].startswith(reverse("login"))
+    client.force_login(opcc_staff)
+    assert client.put(url).status_code == 405
+
+
+# --- Add one --------------------------------------------------------------------------
+
+
+def test_create_adds_a_recommendation_with_its_due_date(client, opcc_staff, report_a):
+    client.force_login(opcc_staff)
+    response = client.post(
+        reverse("recommendations:recommendation_create", args=[report_a.pk]),
+        {
+            "reference": "R1",
+            "kind": "recommendation",
+            "text": "Within three months, do it.",
+            "timescale": "3_months",
+            "inspectorate_status": "awaiting_review",
+        },
+    )
+    assert response.status_code == 302
+    assert Recommendation.objects.get(report=report_a).due_on == datetime.date(2026, 12, 1)
+
+
+def test_create_with_htmx_returns_the_form_into_its_slot(client, opcc_staff, report_a):
+    client.force_login(opcc_staff)
+    url = reverse("recommendations:recommendation_create", args=[report_a.pk])
+    response = client.post(url, {"reference": "", "text": ""}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    assert response["HX-Retarget"] == "#form-slot-recommendations"
+
+
+@pytest.mark.parametrize("persona", ["read_only", "plan_owner_a", "police_lead_a"])
+def test_create_is_forbidden_to_readers(client, request, persona, report_a):
+    client.force_login(request.getfixturevalue(persona))
+    url = reverse("recommendations:recommendation_create", args=[report_a.pk])
+    assert client.get(url).status_code == 403
+
+
+def test_create_is_not_found_for_another_office_and_refuses_put(client, opcc_staff_b, report_a):
+    client.force_login(opcc_staff_b)
+    url = reverse("recommendations:recommendation_create", args=[report_a.pk])
+    assert client.get(url).status_code == 404
+    assert client.put(url).status_code == 405
+
+
+def test_create_redirects_anonymous(client, report_a):
+    url = reverse("recommendations:recommendation_create", args=[report_a.pk])
+    assert client.get(url)["Location"].startswith(reverse("login"))
+
+
+# --- Paste several --------------------------------------------------------------------
+
+PASTED = """1. Immediately, the force should do the first thing.
+2. Within three months, the force should do the second thing.
+3. Within six months, the force should do the third thing."""
+
+
+def _paste_url(report):
+    return reverse("recommendations:recommendation_paste", args=[report.pk])
+
+
+def test_paste_shows_what_was_read_before_saving_anything(client, opcc_staff, report_a):
+    client.force_login(opcc_staff)
+    response = client.post(_paste_url(report_a), {"step": "preview", "text": PASTED})
+    assert response.status_code == 200
+    rows = response.context["confirm_form"].rows()
+    assert [(r["reference"].value(), r["timescale"].value()) for r in rows] == [
+        ("R1", "immediately"),
+        ("R2", "3_months"),
+        ("R3", "6_months"),
+    ]
+    assert not Recommendation.objects.exists()
+
+
+def test_paste_confirm_saves_them_all_with_their_priority_areas(client, opcc_staff, report_a):
+    area_1 = factories.PriorityAreaFactory(report=report_a)
+    area_2 = factories.PriorityAreaFactory(report=report_a)
+    client.force_login(opcc_staff)
+    response = client.post(
+        _paste_url(report_a),
+        {
+            "step": "confirm",
+            "text": PASTED,
+            "reference_0": "R1",
+            "timescale_0": "immediately",
+            "areas_0": [area_1.pk],
+            "reference_1": "R2",
+            "timescale_1": "3_months",
+            "areas_1": [area_1.pk, area_2.pk],
+            "reference_2": "R3A",
+            "timescale_2": "12_months",
+        },
+    )
+    assert response.status_code == 302
+    saved = list(Recommendation.objects.filter(report=report_a).order_by("position"))
+    assert [(r.reference, r.timescale, r.position) for r in saved] == [
+        ("R1", "immediately", 1),
+        ("R2", "3_months", 2),
+        ("R3A", "12_months", 3),
+    ]
+    assert set(saved[1].priority_areas.all()) == {area_1, area_2}
+    assert saved[2].due_on == datetime.date(2027, 9, 1)
+
+
+def test_paste_of_text_without_numbers_explains_next_to_the_text(client, opcc_staff, report_a):
+    client.force_login(opcc_staff)
+    response = client.post(_paste_url(report_a), {"step": "preview", "text": "Do better."})
+    assert response.status_code == 400
+    assert response.context["paste_form"].errors["text"][0].startswith("No numbered")
+
+
+def test_paste_confirm_with_a_clashing_reference_saves_nothing(
+    client, opcc_staff, report_a, recommendation_a
+):
+    client.force_login(opcc_staff)
+    response = client.post(
+        _paste_url(report_a),
+        {
+            "step": "confirm",
+            "text": "2. Immediately, a.\n3. Immediately, b.",
+            "reference_0": "R2",
+            "timescale_0": "immediately",
+            "reference_1": "R1",
+            "timescale_1": "immediately",
+        },
+    )
+    assert response.status_code == 400
+    assert "already has a recommendation R1" in response.content.decode()
+    assert list(Recommendation.objects.values_list("reference", flat=True)) == ["R1"]
+
+
+def test_paste_back_to_the_text_keeps_it(client, opcc_staff, report_a):
+    client.force_login(opcc_staff)
+    response = client.post(_paste_url(report_a), {"step": "edit", "text": PASTED})
+    assert response.status_code == 200
+    assert response.context["paste_form"]["text"].value() == PASTED
+
+
+@pytest.mark.parametrize("persona", ["read_only", "plan_owner_a", "police_lead_a"])
+def test_paste_is_forbidden_to_readers(client, request, persona, report_a):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.post(_paste_url(report_a), {"step": "preview", "text": PASTED}).status_code == 403
+
+
+def test_paste_is_not_found_for_another_office(client, opcc_staff_b, report_a):
+    client.force_login(opcc_staff_b)
+    assert client.get(_paste_url(report_a)).status_code == 404
+
+
+def test_paste_redirects_anonymous_and_refuses_put(client, opcc_staff, report_a):
+    assert client.get(_paste_url(report_a))["Location"].startswith(reverse("login"))
+    client.force_login(opcc_staff)
+    assert client.put(_paste_url(report_a)).status_code == 405

@@ -1,0 +1,340 @@
+"""The recommendation register: scoping, filters, sorting, pagination and the CSV export."""
+
+import csv
+import datetime
+import io
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from recommendations.models import Action, Rag, Recommendation
+from recommendations.register_csv import spreadsheet_safe
+from tests import factories
+
+REGISTER = reverse("recommendations:register")
+CSV = reverse("recommendations:register_csv")
+TODAY = datetime.date(2026, 11, 1)
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with time_machine.travel(datetime.datetime(2026, 11, 1, 12, 0), tick=False):
+        yield
+
+
+def _references(response) -> list[str]:
+    return [row["recommendation"].reference for row in response.context["rows"]]
+
+
+def _csv_rows(response) -> list[dict]:
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+# --- Access ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["opcc_staff", "read_only", "plan_owner_a", "police_lead_a"])
+@pytest.mark.parametrize("url", [REGISTER, CSV])
+def test_register_shows_force_a_readers_only_force_a(
+    client, request, persona, url, recommendation_a, recommendation_b
+):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(url)
+    assert response.status_code == 200
+    if url == CSV:
+        assert [row["Report"] for row in _csv_rows(response)] == [recommendation_a.report.title]
+    else:
+        assert [row["recommendation"] for row in response.context["rows"]] == [recommendation_a]
+
+
+@pytest.mark.parametrize("url", [REGISTER, CSV])
+def test_register_shows_a_partner_only_what_its_actions_serve(
+    client, partner_lead, partner_action_a, url, report_a
+):
+    factories.RecommendationFactory(report=report_a, reference="R2")
+    client.force_login(partner_lead)
+    response = client.get(url)
+    if url == CSV:
+        assert [row["Reference"] for row in _csv_rows(response)] == ["R1"]
+    else:
+        assert _references(response) == ["R1"]
+
+
+def test_register_never_names_a_police_only_lead_to_a_partner(
+    client, partner_lead, partner_action_a, action_a, police_lead_a
+):
+    client.force_login(partner_lead)
+    row = _csv_rows(client.get(CSV))[0]
+    assert str(police_lead_a) not in row["Action delivery leads"]
+    assert str(partner_lead) in row["Action delivery leads"]
+
+
+@pytest.mark.parametrize("url", [REGISTER, CSV])
+def test_register_redirects_anonymous_to_login(client, db, url):
+    assert client.get(url)["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("url", [REGISTER, CSV])
+def test_register_refuses_post(client, opcc_staff, url):
+    client.force_login(opcc_staff)
+    assert client.post(url).status_code == 405
+
+
+# --- RAG and overdue ------------------------------------------------------------------
+
+
+def test_rag_is_the_worst_of_the_live_actions(client, opcc_staff, recommendation_a, plan_a):
+    for rag in (Rag.GREEN, Rag.RED, Rag.AMBER):
+        factories.ActionFactory(plan=plan_a, rag=rag, recommendations=[recommendation_a])
+    factories.ActionFactory(
+        plan=plan_a, rag=Rag.RED, status=Action.Status.PAUSED, status_reason="On hold."
+    ).recommendations.add(recommendation_a)
+    client.force_login(opcc_staff)
+    row = client.get(REGISTER).context["rows"][0]
+    assert row["recommendation"].rag == Rag.RED
+
+
+def test_rag_is_complete_once_every_action_is_finished(
+    client, opcc_staff, recommendation_a, plan_a
+):
+    factories.ActionFactory(
+        plan=plan_a, rag=Rag.AMBER, status=Action.Status.NOT_NEEDED, status_reason="Done otherwise."
+    ).recommendations.add(recommendation_a)
+    client.force_login(opcc_staff)
+    assert client.get(REGISTER).context["rows"][0]["recommendation"].rag == Rag.COMPLETE
+
+
+def test_rag_is_none_without_actions(client, opcc_staff, recommendation_a):
+    client.force_login(opcc_staff)
+    response = client.get(REGISTER)
+    assert response.context["rows"][0]["recommendation"].rag == "none"
+    assert b"No actions" in response.content
+
+
+def test_overdue_is_an_open_recommendation_past_its_due_date(client, opcc_staff, report_a):
+    factories.RecommendationFactory(report=report_a, reference="R1", due_on=TODAY)
+    factories.RecommendationFactory(
+        report=report_a, reference="R2", due_on=TODAY - datetime.timedelta(days=1)
+    )
+    factories.RecommendationFactory(
+        report=report_a,
+        reference="R3",
+        due_on=TODAY - datetime.timedelta(days=1),
+        status=Recommendation.Status.NO_ACTION,
+        status_reason="Not accepted.",
+    )
+    client.force_login(opcc_staff)
+    assert _references(client.get(REGISTER, {"overdue": "true"})) == ["R2"]
+
+
+def test_overdue_includes_a_live_action_past_its_current_target(
+    client, opcc_staff, recommendation_a, plan_a
+):
+    action = factories.ActionFactory(
+        plan=plan_a,
+        target_date=TODAY - datetime.timedelta(days=30),
+        recommendations=[recommendation_a],
+    )
+    client.force_login(opcc_staff)
+    assert _references(client.get(REGISTER, {"overdue": "true"})) == ["R1"]
+    Action.objects.filter(pk=action.pk).update(
+        revised_target_date=TODAY + datetime.timedelta(days=30), revision_reason="Recruitment."
+    )
+    assert _references(client.get(REGISTER, {"overdue": "true"})) == []
+
+
+# --- Filters --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def varied(report_a, plan_a, police_lead_a, police_lead_a2):
+    """R1 open and green (lead A), R2 in progress and red (lead A2), R3 closed, no actions."""
+    area = factories.PriorityAreaFactory(report=report_a, title="Missing children")
+    r1 = factories.RecommendationFactory(report=report_a, reference="R1", position=1)
+    r2 = factories.RecommendationFactory(
+        report=report_a, reference="R2", position=2, status=Recommendation.Status.IN_PROGRESS
+    )
+    factories.RecommendationFactory(
+        report=report_a,
+        reference="R3",
+        position=3,
+        status=Recommendation.Status.NO_ACTION,
+        status_reason="Not accepted.",
+    )
+    r2.priority_areas.add(area)
+    factories.ActionFactory(
+        plan=plan_a, rag=Rag.GREEN, delivery_lead=police_lead_a, recommendations=[r1]
+    )
+    factories.ActionFactory(
+        plan=plan_a, rag=Rag.RED, delivery_lead=police_lead_a2, recommendations=[r2]
+    )
+    return {"area": area}
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, ["R1", "R2", "R3"]),
+        ({"status": "in_progress"}, ["R2"]),
+        ({"status": "any_open"}, ["R1", "R2"]),
+        ({"rag": "red"}, ["R2"]),
+        ({"rag": "none"}, ["R3"]),
+        ({"q": "r3"}, ["R3"]),
+        ({"status": "any_open", "rag": "green"}, ["R1"]),
+    ],
+)
+def test_filters(client, opcc_staff, varied, params, expected):
+    client.force_login(opcc_staff)
+    assert _references(client.get(REGISTER, params)) == expected
+
+
+def test_filter_by_priority_area(client, opcc_staff, varied):
+    client.force_login(opcc_staff)
+    response = client.get(REGISTER, {"priority_area": varied["area"].pk})
+    assert _references(response) == ["R2"]
+
+
+def test_filter_by_delivery_lead(client, opcc_staff, varied, police_lead_a2):
+    client.force_login(opcc_staff)
+    assert _references(client.get(REGISTER, {"owner": police_lead_a2.pk})) == ["R2"]
+
+
+def test_filter_by_force_and_report(client, opcc_staff, varied, report_a, force_a):
+    other = factories.InspectionReportFactory(force=force_a, title="Another report")
+    factories.RecommendationFactory(report=other, reference="R1")
+    client.force_login(opcc_staff)
+    assert len(_references(client.get(REGISTER, {"force": force_a.pk}))) == 4
+    assert _references(client.get(REGISTER, {"report": other.pk})) == ["R1"]
+
+
+def test_filter_choices_offer_nothing_the_user_cannot_see(
+    client, opcc_staff, varied, report_b, police_lead_b, action_b
+):
+    client.force_login(opcc_staff)
+    form = client.get(REGISTER).context["filter"].form
+    assert report_b not in form.fields["report"].queryset
+    assert police_lead_b not in form.fields["owner"].queryset
+    response = client.get(REGISTER, {"report": report_b.pk})
+    assert "report" in response.context["filter"].form.errors
+
+
+# --- Sorting and pagination -----------------------------------------------------------
+
+
+def test_sort_by_rag_puts_the_worst_first_and_reverses(client, opcc_staff, varied):
+    client.force_login(opcc_staff)
+    assert _references(client.get(REGISTER, {"sort": "rag"})) == ["R2", "R1", "R3"]
+    assert _references(client.get(REGISTER, {"sort": "-rag"})) == ["R3", "R1", "R2"]
+
+
+def test_sort_by_status_follows_the_lifecycle(client, opcc_staff, varied):
+    client.force_login(opcc_staff)
+    assert _references(client.get(REGISTER, {"sort": "status"})) == ["R1", "R2", "R3"]
+
+
+def test_an_unknown_sort_key_falls_back_to_the_default(client, opcc_staff, varied):
+    client.force_login(opcc_staff)
+    response = client.get(REGISTER, {"sort": "text; DROP TABLE"})
+    assert response.status_code == 200
+    assert _references(response) == ["R1", "R2", "R3"]
+
+
+def test_column_headings_say_how_the_table_is_sorted(client, opcc_staff, varied):
+    client.force_login(opcc_staff)
+    content = client.get(REGISTER, {"sort": "-due"}).content.decode()
+    assert 'aria-sort="descending"' in content
+    assert "?sort=due" in content
+
+
+def test_register_shows_25_a_page(client, opcc_staff, report_a):
+    factories.RecommendationFactory.create_batch(30, report=report_a)
+    client.force_login(opcc_staff)
+    assert len(client.get(REGISTER).context["rows"]) == 25
+    assert len(client.get(REGISTER, {"page": 2}).context["rows"]) == 5
+
+
+# --- CSV ------------------------------------------------------------------------------
+
+
+def test_csv_holds_exactly_the_filtered_rows_in_the_shown_order(client, opcc_staff, varied):
+    client.force_login(opcc_staff)
+    response = client.get(CSV, {"status": "any_open", "sort": "-rag"})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="recommendations-')
+    rows = _csv_rows(response)
+    assert [(r["Reference"], r["Status"], r["RAG"]) for r in rows] == [
+        ("R1", "Open", "Green"),
+        ("R2", "In progress", "Red"),
+    ]
+
+
+def test_csv_is_not_paginated(client, opcc_staff, report_a):
+    factories.RecommendationFactory.create_batch(30, report=report_a)
+    client.force_login(opcc_staff)
+    assert len(_csv_rows(client.get(CSV, {"page": 2}))) == 30
+
+
+def test_csv_escapes_cells_a_spreadsheet_would_run(client, opcc_staff, report_a):
+    factories.RecommendationFactory(report=report_a, reference="R1", text='=HYPERLINK("x")')
+    factories.RecommendationFactory(report=report_a, reference="R2", text="+1 more")
+    factories.RecommendationFactory(report=report_a, reference="R3", text="@SUM(A1)")
+    factories.RecommendationFactory(report=report_a, reference="R4", text="-2")
+    client.force_login(opcc_staff)
+    texts = [row["Recommendation"] for row in _csv_rows(client.get(CSV))]
+    assert texts == ['\'=HYPERLINK("x")', "'+1 more", "'@SUM(A1)", "'-2"]
+
+
+@pytest.mark.parametrize(
+    ("value", "safe"),
+    [
+        ("=1+1", "'=1+1"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("plain", "plain"),
+        ("a=b", "a=b"),
+        (None, ""),
+    ],
+)
+def test_spreadsheet_safe(value, safe):
+    assert spreadsheet_safe(value) == safe
+
+
+# --- Query counts ---------------------------------------------------------------------
+
+
+def _recommendations_with_actions(report, plan, lead, count):
+    area = factories.PriorityAreaFactory(report=report)
+    for _ in range(count):
+        recommendation = factories.RecommendationFactory(report=report)
+        recommendation.priority_areas.add(area)
+        factories.ActionFactory(plan=plan, delivery_lead=lead, recommendations=[recommendation])
+
+
+@pytest.mark.parametrize("count", [2, 50])
+def test_register_runs_the_same_queries_for_2_or_50_recommendations(
+    client, opcc_staff, report_a, plan_a, police_lead_a, count, django_assert_num_queries
+):
+    _recommendations_with_actions(report_a, plan_a, police_lead_a, count)
+    client.force_login(opcc_staff)
+    # 1 session, 2 user (with organisation), 3 force choices, 4 report choices, 5 priority
+    # area choices, 6 delivery lead choices, 7 count, 8 page of recommendations (with report,
+    # force, cause; RAG and overdue annotated), 9 their priority areas, 10 their actions (with
+    # leads), 11 unread notifications.
+    with django_assert_num_queries(11):
+        response = client.get(REGISTER, {"status": "any_open", "sort": "rag"})
+    assert len(response.context["rows"]) == min(count, 25)
+
+
+@pytest.mark.parametrize("count", [2, 50])
+def test_csv_runs_the_same_queries_for_2_or_50_recommendations(
+    client, opcc_staff, report_a, plan_a, police_lead_a, count, django_assert_num_queries
+):
+    _recommendations_with_actions(report_a, plan_a, police_lead_a, count)
+    client.force_login(opcc_staff)
+    # 1 session, 2 user, 3 recommendations (one chunk), 4 their priority areas, 5 their
+    # actions (with leads).
+    with django_assert_num_queries(5):
+        rows = _csv_rows(client.get(CSV))
+    assert len(rows) == count
