@@ -5,6 +5,7 @@ import datetime
 import os
 import smtplib
 import socket
+import uuid
 
 import pytest
 import time_machine
@@ -71,12 +72,14 @@ def eager_retries():
 @pytest.fixture
 def celery_worker_on_redis():
     """An embedded worker consuming from TEST_REDIS_URL, results stored there too.
-    Yields `wait(async_result)`, which reads the result from Redis."""
+    Yields `sweep_and_wait(today)`, which sends the sweep and reads its result from Redis."""
     saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
     app.conf.update(
         broker_url=TEST_REDIS_URL, result_backend=TEST_REDIS_URL, task_always_eager=False
     )
-    app.control.purge()  # nothing left over from an earlier run
+    # A queue of this test's own, so another test run on the same Redis (a colleague's,
+    # or a parallel worker) can neither take these tasks nor hand this worker its own.
+    queue = f"test-sweep-{uuid.uuid4().hex}"
 
     def close_worker_connections(**kwargs):
         # The worker thread's own database connection: closed so the test database
@@ -85,11 +88,16 @@ def celery_worker_on_redis():
 
     signals.task_postrun.connect(close_worker_connections, weak=False)
     try:
-        with start_worker(app, perform_ping_check=False, shutdown_timeout=30):
+        with start_worker(app, perform_ping_check=False, shutdown_timeout=30, queues=[queue]):
             # Read results through a backend made here: this thread's app.backend may be
             # the disabled one cached by earlier eager tests.
             results = RedisBackend(app=app, url=TEST_REDIS_URL)
-            yield lambda sent: AsyncResult(sent.id, app=app, backend=results).get(timeout=60)
+
+            def sweep_and_wait(today: datetime.date) -> dict:
+                sent = sweep_reminders.apply_async(kwargs={"today": today.isoformat()}, queue=queue)
+                return AsyncResult(sent.id, app=app, backend=results).get(timeout=90)
+
+            yield sweep_and_wait
     finally:
         signals.task_postrun.disconnect(close_worker_connections)
         app.conf.update(saved)
@@ -100,7 +108,7 @@ def celery_worker_on_redis():
 def test_a_real_worker_runs_the_sweep_and_mails_the_digest(
     celery_worker_on_redis, overdue_action_a, police_lead_a, mailoutbox
 ):
-    summary = celery_worker_on_redis(sweep_reminders.delay(today=TUESDAY.isoformat()))
+    summary = celery_worker_on_redis(TUESDAY)
 
     assert summary == {
         "today": "2026-12-01",
@@ -120,10 +128,10 @@ def test_a_real_worker_runs_the_sweep_and_mails_the_digest(
 def test_a_second_task_on_the_worker_sends_nothing_again(
     celery_worker_on_redis, overdue_action_a, mailoutbox
 ):
-    wait = celery_worker_on_redis
-    wait(sweep_reminders.delay(today=TUESDAY.isoformat()))
+    sweep_and_wait = celery_worker_on_redis
+    sweep_and_wait(TUESDAY)
 
-    summary = wait(sweep_reminders.delay(today=TUESDAY.isoformat()))
+    summary = sweep_and_wait(TUESDAY)
 
     assert (summary["created"], summary["digests_sent"]) == (0, 0)
     assert len(mailoutbox) == 1
