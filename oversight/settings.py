@@ -273,7 +273,8 @@ REMINDER_ESCALATE_AFTER_DAYS = env_int("REMINDER_ESCALATE_AFTER_DAYS", 14)
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
-# Spreadsheet-style rows for history are kept this many days by `manage.py prune_history`.
+# History rows older than this many days are removed by django-simple-history's
+# `manage.py clean_old_history --auto --days $HISTORY_RETENTION_DAYS` (README, Production).
 HISTORY_RETENTION_DAYS = env_int("HISTORY_RETENTION_DAYS", 7 * 365)
 
 LOGGING = {
