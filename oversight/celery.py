@@ -30,6 +30,15 @@ BEAT_SCHEDULE = {
         "description": "Reminders due soon, due today, overdue and escalated; one digest "
         "per person. Weekly-digest users are mailed on Mondays.",
     },
+    # Every five minutes: draft PDF renders asked for while the broker was down, or lost
+    # with a worker that died, are sent to the worker again. Works from the letters' state
+    # (queued or rendering for more than 10 minutes), so a missed run loses nothing.
+    "Letters: re-send stalled PDF renders": {
+        "task": "recommendations.requeue_stalled_letters",
+        "schedule": crontab(minute="*/5"),
+        "description": "Draft letters still waiting for their PDF 10 minutes after it was "
+        "asked for are rendered again, as the person who asked.",
+    },
 }
 
 

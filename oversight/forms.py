@@ -5,8 +5,11 @@ services in oversight.services save. Every edit form carries the row's version
 (oversight.concurrency) so a stale save is refused rather than overwriting someone else.
 """
 
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from oversight.concurrency import VersionedModelForm
 from oversight.models import (
@@ -18,6 +21,9 @@ from oversight.models import (
     User,
 )
 from oversight.selectors import forces_visible_to, people_visible_to, reports_visible_to
+
+# A report may be logged ahead of publication, but not by more than a year.
+MAX_DAYS_BEFORE_PUBLICATION = 365
 
 
 def add_service_error(form: forms.Form, error: ValidationError) -> None:
@@ -105,6 +111,17 @@ class ReportForm(VersionedModelForm):
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
         self.fields["parent"].empty_label = "None: this is an original inspection"
+
+    def clean_published_on(self):
+        # Every deadline counts from this date; one near the end of the calendar could
+        # not be worked out, and no report is logged years before it is published.
+        published = self.cleaned_data["published_on"]
+        latest = timezone.localdate() + datetime.timedelta(days=MAX_DAYS_BEFORE_PUBLICATION)
+        if published and published > latest:
+            raise ValidationError(
+                f"The date published cannot be after {latest:%d/%m/%Y}: check the year."
+            )
+        return published
 
     def clean(self):
         cleaned = super().clean()

@@ -23,15 +23,9 @@ class RecommendationsConfig(AppConfig):
             beat_schedule_install_after_migrate, sender=self, dispatch_uid="beat_schedule"
         )
 
-        # Action plans (issue 4): the dashboard shows what waits for an OPCC decision.
-        from recommendations.selectors import review_queue_panel
-
-        panels.register(
-            "dashboard",
-            template="recommendations/_review_queue_panel.html",
-            context=review_queue_panel,
-            order=20,
-        )
+        # Action plans (issue 4): the dashboard shows what waits for an OPCC decision; it
+        # is the dashboard's own (recommendations.selectors.dashboard_for), not a panel,
+        # so its total also feeds the "updates to review" tile without a second count.
 
         # Letters (issue 6): the report page lists its letters and offers to write them.
         from recommendations.letters import report_letters_panel

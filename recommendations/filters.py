@@ -1,8 +1,19 @@
-"""The register's filters. Every choice list comes from what the user may see."""
+"""The register's filters. Every choice list comes from what the user may see.
+
+Lists that grow with the number of forces (reports, priority areas, delivery leads) are
+listed for the force and report chosen: a national reader sees 43 forces, 2,000 reports
+and 6,000 priority areas, far too many to send with every page. A filter still accepts
+any value the user may see (a link such as ?report=12 works without a force).
+"""
+
+from collections.abc import Callable, Iterable
 
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.forms.models import ModelChoiceIterator
+from django.utils import timezone
+from django.utils.functional import cached_property, lazy
 
 from oversight.models import User
 from oversight.selectors import forces_visible_to, priority_areas_visible_to, reports_visible_to
@@ -12,9 +23,26 @@ from recommendations.selectors import (
     NO_RAG_LABEL,
     RAG_ORDER,
     delivery_leads_visible_to,
+    overdue_condition,
+    rag_condition,
 )
 
 ANY_OPEN = "any_open"
+
+
+class _ListedChoices(ModelChoiceIterator):
+    """The options a model select renders: `listed()` (a list or queryset, worked out at
+    render time, after the form was validated), not the field's whole queryset."""
+
+    def __init__(self, field, listed: Callable[[], Iterable]):
+        super().__init__(field)
+        self.listed = listed
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.listed():
+            yield self.choice(obj)
 
 
 class RecommendationFilter(django_filters.FilterSet):
@@ -39,12 +67,13 @@ class RecommendationFilter(django_filters.FilterSet):
         empty_label="Any status",
     )
     rag = django_filters.ChoiceFilter(
+        method="filter_rag",
         label="RAG",
         choices=[*((rag.value, rag.label) for rag in RAG_ORDER), (NO_RAG, NO_RAG_LABEL)],
         empty_label="Any RAG",
     )
     overdue = django_filters.BooleanFilter(
-        field_name="is_overdue",
+        method="filter_overdue",
         label="Overdue",
         widget=forms.Select(choices=[("", "Any"), ("true", "Overdue only")]),
     )
@@ -61,6 +90,7 @@ class RecommendationFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.filters["force"].queryset = forces_visible_to(user).order_by("name")
         self.filters["report"].queryset = reports_visible_to(user).order_by(
             "-published_on", "title"
@@ -71,9 +101,63 @@ class RecommendationFilter(django_filters.FilterSet):
             .order_by("-report__published_on", "report__title", "position")
         )
         self.filters["owner"].queryset = delivery_leads_visible_to(user)
-        self.form.fields["priority_area"].label_from_instance = lambda area: (
-            f"{area.title} ({area.report})"
+        fields = self.form.fields
+        fields["priority_area"].label_from_instance = lambda area: f"{area.title} ({area.report})"
+        fields["force"].widget.choices = _ListedChoices(fields["force"], lambda: self.forces)
+        fields["report"].widget.choices = _ListedChoices(fields["report"], self._listed_reports)
+        fields["priority_area"].widget.choices = _ListedChoices(
+            fields["priority_area"], self._listed_areas
         )
+        fields["owner"].widget.choices = _ListedChoices(fields["owner"], self._listed_leads)
+        fields["report"].help_text = lazy(self._choose_first_hint, str)("force", "its reports")
+        fields["owner"].help_text = lazy(self._choose_first_hint, str)("force", "its leads")
+        fields["priority_area"].help_text = lazy(self._choose_first_hint, str)(
+            "report", "its priority areas"
+        )
+
+    @cached_property
+    def forces(self) -> list:
+        return list(self.filters["force"].queryset)
+
+    def _chosen(self, name: str):
+        return getattr(self.form, "cleaned_data", {}).get(name)
+
+    def _lists_everything(self) -> bool:
+        return len(self.forces) <= 1
+
+    def _listed_reports(self):
+        reports, force = self.filters["report"].queryset, self._chosen("force")
+        if force:
+            return reports.filter(force=force)
+        if self._lists_everything():
+            return reports
+        chosen = self._chosen("report")
+        return [chosen] if chosen else []
+
+    def _listed_areas(self):
+        areas, report = self.filters["priority_area"].queryset, self._chosen("report")
+        if report:
+            return areas.filter(report=report)
+        chosen = self._chosen("priority_area")
+        if chosen:
+            return areas.filter(report=chosen.report_id)
+        return areas if self._lists_everything() else []
+
+    def _listed_leads(self):
+        leads, force = self.filters["owner"].queryset, self._chosen("force")
+        if force:
+            return leads.filter(Q(force=force) | Q(partner_agency__forces=force)).distinct()
+        if self._lists_everything():
+            return leads
+        chosen = self._chosen("owner")
+        return [chosen] if chosen else []
+
+    def _choose_first_hint(self, first: str, what: str) -> str:
+        if first == "force" and (self._lists_everything() or self._chosen("force")):
+            return ""
+        if first == "report" and (self._chosen("report") or self._lists_everything()):
+            return ""
+        return f"Choose a {first} to list {what}."
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
@@ -85,6 +169,15 @@ class RecommendationFilter(django_filters.FilterSet):
         if value == ANY_OPEN:
             return queryset.filter(status__in=Recommendation.OPEN_STATUSES)
         return queryset.filter(status=value)
+
+    def filter_rag(self, queryset, name, value):
+        # EXISTS over the actions rather than the per-row `rag` annotation: the whole
+        # register is filtered in one pass, not ranked row by row.
+        return queryset.filter(rag_condition(value, user=self.user))
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = overdue_condition(user=self.user, today=timezone.localdate())
+        return queryset.filter(overdue if value else ~overdue)
 
     def filter_owner(self, queryset, name, value):
         led = Action.recommendations.through.objects.filter(

@@ -63,12 +63,12 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from oversight.background import enqueue
+from oversight.background import enqueue, send_now
 from oversight.concurrency import lock_and_check_version
 from oversight.models import InspectionReport, Office, PriorityArea, User
 from oversight.selectors import priority_areas_visible_to, reports_visible_to
@@ -881,10 +881,13 @@ def letter_request_render(*, letter: Letter, user: User) -> Letter:
         raise PermissionDenied("You may not render this letter.")
     # update(): a state change is not an edit, so an open builder form stays current.
     Letter.objects.filter(pk=current.pk).update(
-        render_state=Letter.RenderState.QUEUED, render_error=""
+        render_state=Letter.RenderState.QUEUED,
+        render_error="",
+        render_requested_by=user,
+        render_requested_at=timezone.now(),
     )
-    # Sent on commit; if the broker is down the letter stays "queued" and the page offers
-    # to try again.
+    # Sent on commit. If the broker is down the letter stays "queued", and
+    # letters_requeue_stalled_renders sends it again once the broker is back.
     enqueue(render_letter, current.pk, user.pk)
     current.refresh_from_db()
     return current
@@ -946,6 +949,47 @@ def letter_render_draft(*, letter_id: int, user_id: int) -> None:
             render_error="",
         )
         _delete_file_on_commit(storage, current.rendered_pdf.name)
+
+
+# A render still waiting this long after it was asked for was lost: the broker was down
+# when the page sent it, or a worker died and its message never came back. A render takes
+# at most a few minutes with its retries, so a slow one is seldom sent twice, and a second
+# one is harmless: it finds the letter ready, or is thrown away as stale.
+LETTER_RENDER_STALLED_AFTER = datetime.timedelta(minutes=10)
+_WAITING_STATES = (Letter.RenderState.QUEUED, Letter.RenderState.RENDERING)
+
+
+def letters_requeue_stalled_renders(*, now: datetime.datetime | None = None) -> int:
+    """Send every draft render that has waited longer than LETTER_RENDER_STALLED_AFTER to
+    the worker again, as the person who asked for it; returns how many were sent.
+
+    Each one sent counts as asked for again, so the next run leaves it alone for another
+    LETTER_RENDER_STALLED_AFTER. While the broker is still down nothing is sent and the
+    next run tries again. A render nobody can be named for (asked for before the requester
+    was recorded, or that person's account was deleted) is marked failed, to be asked for
+    again on the page.
+    """
+    now = now or timezone.now()
+    stalled = Letter.objects.filter(
+        Q(render_requested_at__lt=now - LETTER_RENDER_STALLED_AFTER)
+        | Q(render_requested_at__isnull=True),
+        status=Letter.Status.DRAFT,
+        render_state__in=_WAITING_STATES,
+    ).order_by("render_requested_at", "pk")
+    sent = 0
+    for letter_id, user_id in stalled.values_list("pk", "render_requested_by_id"):
+        still_waiting = Letter.objects.filter(pk=letter_id, render_state__in=_WAITING_STATES)
+        if user_id is None:
+            still_waiting.update(
+                render_state=Letter.RenderState.FAILED,
+                render_error="The request for this PDF was lost. Render it again.",
+            )
+            continue
+        if not send_now(render_letter, letter_id, user_id):
+            break  # the broker is still down; the next run tries again
+        still_waiting.update(render_requested_at=now)
+        sent += 1
+    return sent
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -304,6 +305,19 @@ class Action(TimeStampedModel):
             models.Index(fields=["delivery_lead", "next_update_due"], name="action_lead_due_idx"),
             # Reminder sweep and dashboard: live actions by update due date.
             models.Index(fields=["status", "next_update_due"], name="action_status_due_idx"),
+            # Dashboard "overdue updates": the live actions longest overdue first, read in
+            # this order and stopped after ten, however many are overdue.
+            models.Index(
+                fields=["next_update_due", "id"],
+                condition=Q(status__in=["awaiting_allocation", "in_progress", "pending_sign_off"]),
+                name="action_live_update_due_idx",
+            ),
+            # Dashboard "due in the next 14 days": live actions by current target date.
+            models.Index(
+                Coalesce("revised_target_date", "target_date"),
+                condition=Q(status__in=["awaiting_allocation", "in_progress", "pending_sign_off"]),
+                name="action_live_target_idx",
+            ),
         ]
 
     def __str__(self):
@@ -377,6 +391,20 @@ class ProgressUpdate(TimeStampedModel):
             # Latest accepted update per action (letters, next-update-due).
             models.Index(
                 fields=["action", "review_state", "-written_on"], name="update_action_state_idx"
+            ),
+            # Updates waiting for OPCC review (a few thousand of half a million): the review
+            # queue and dashboard panel read them oldest first and stop after a page; the
+            # dashboard counts them without reading every update.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(review_state="submitted"),
+                name="update_submitted_idx",
+            ),
+            # Dashboard "updates returned in the last 30 days", newest first.
+            models.Index(
+                fields=["-reviewed_at"],
+                condition=Q(review_state="returned"),
+                name="update_returned_idx",
             ),
         ]
 
@@ -457,6 +485,17 @@ class Letter(TimeStampedModel):
         max_length=10, choices=RenderState.choices, default=RenderState.IDLE
     )
     render_error = models.TextField(blank=True)
+    # Who asked for the render, and when: the worker renders as that person (their scope
+    # decides what the letter shows), and a render that never ran is sent again from these
+    # (letters.letters_requeue_stalled_renders).
+    render_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    render_requested_at = models.DateTimeField(null=True, blank=True)
     rendered_pdf = models.FileField(upload_to="letters/drafts/", blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
     issued_pdf = models.FileField(upload_to="letters/issued/", blank=True)

@@ -9,10 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     BooleanField,
     Case,
-    CharField,
     Count,
     Exists,
     ExpressionWrapper,
@@ -27,10 +27,12 @@ from django.db.models import (
     Value,
     When,
     Window,
+    prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce, Length
+from django.db.models.functions import Coalesce, Least, Length, RowNumber
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 
 from oversight.models import (
     CauseOfConcern,
@@ -98,7 +100,16 @@ def actions_visible_to(user: User) -> QuerySet[Action]:
 
 
 def updates_visible_to(user: User) -> QuerySet[ProgressUpdate]:
-    return ProgressUpdate.objects.filter(action__in=actions_visible_to(user).values("pk"))
+    """The updates on the actions the user sees (as actions_visible_to decides), written as
+    a join to the action and a test of its plan or agency: for a reader of every force the
+    database then counts a few thousand updates without hashing all 120,000 actions."""
+    if not user.is_authenticated:
+        return ProgressUpdate.objects.none()
+    if user.is_partner:
+        return ProgressUpdate.objects.filter(action__partner_agency=user.partner_agency_id)
+    return ProgressUpdate.objects.filter(
+        action__plan__in=action_plans_visible_to(user).values("pk")
+    )
 
 
 def evidence_visible_to(user: User) -> QuerySet[Evidence]:
@@ -209,49 +220,103 @@ def action_row(
 
 @dataclass(frozen=True)
 class MyActions:
-    returned_updates: list[ProgressUpdate]
-    due: list[ActionRow]
-    rest: list[ActionRow]
+    returned_updates: list[ProgressUpdate]  # the first MY_ACTIONS_RETURNED_LIMIT
+    due: list[ActionRow]  # on this page
+    rest: list[ActionRow]  # on this page
+    returned_total: int = 0
+    due_total: int = 0
+    rest_total: int = 0
+    page: Page | None = None
 
     @property
     def is_empty(self) -> bool:
-        return not (self.returned_updates or self.due or self.rest)
+        return not (self.returned_total or self.due_total or self.rest_total)
 
 
-def my_actions_for(user: User, *, today: datetime.date | None = None) -> MyActions:
+MY_ACTIONS_PER_PAGE = 25
+MY_ACTIONS_RETURNED_LIMIT = 10
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told its count (worked out with other totals in one query)."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
+
+
+def my_actions_for(
+    user: User, *, today: datetime.date | None = None, page: int | str | None = None
+) -> MyActions:
     """'My actions': returned updates to resubmit, then what is due or overdue (update due
-    within the reminder window, or the target date passed), then the rest.
+    within the reminder window, or the target date passed), soonest first, then the rest;
+    a page of MY_ACTIONS_PER_PAGE at a time, whatever a plan owner's thousands of actions.
 
-    Queries: 1 actions (with plan, report, lead, agency and latest-update annotations),
-    1 their recommendations, 1 returned updates still owed. Constant in rows."""
+    Queries (4), constant in rows: the due and other totals (one aggregate); the page of
+    actions (with plan, report, lead, agency and latest-update annotations, due ones first);
+    their recommendations; the first returned updates still owed, with their total."""
     today = today or timezone.localdate()
-    actions = list(
-        _with_latest_update(my_actions_queryset(user))
+    due_by = today + datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE)
+    # The same rule as action_row(), in SQL, so the due ones sort first across pages.
+    target_passed = (
+        Q(status__in=Action.LIVE_STATUSES)
+        & ~Q(status=Action.Status.PENDING_SIGN_OFF)
+        & Q(current_target__lt=today)
+    )
+    update_due = Q(status__in=UPDATABLE_STATUSES, next_update_due__lte=due_by) & Q(
+        awaiting_review=False
+    )
+    is_due = target_passed | update_due
+    actions = _with_latest_update(my_actions_queryset(user)).annotate(
+        current_target=Coalesce("revised_target_date", "target_date")
+    )
+    totals = actions.aggregate(total=Count("pk"), due=Count("pk", filter=is_due))
+    ordered = (
+        actions.annotate(
+            is_due=ExpressionWrapper(is_due, output_field=BooleanField()),
+            due_from=Case(
+                When(
+                    is_due,
+                    then=Least(Coalesce("next_update_due", "current_target"), "current_target"),
+                )
+            ),
+        )
         .select_related("plan__report", "delivery_lead", "partner_agency")
         .prefetch_related(
             Prefetch("recommendations", queryset=Recommendation.objects.order_by("position"))
         )
-        .order_by(F("next_update_due").asc(nulls_last=True), "reference", "pk")
+        .order_by(
+            F("is_due").desc(),
+            F("due_from").asc(nulls_last=True),
+            F("next_update_due").asc(nulls_last=True),
+            "reference",
+            "pk",
+        )
     )
+    shown = _CountedPaginator(ordered, MY_ACTIONS_PER_PAGE, count=totals["total"]).get_page(page)
     rows = [
         action_row(a, today=today, due_within_days=settings.REMINDER_DAYS_BEFORE, user=user)
-        for a in actions
+        for a in shown.object_list
     ]
-    due = sorted(
-        (row for row in rows if row.is_due),
-        key=lambda row: min(
-            d for d in (row.action.next_update_due, row.action.current_target_date) if d is not None
-        ),
-    )
-    returned = list(
+    returned = _first_with_total(
         _returned_updates_needing_resubmission(
             updates_visible_to(user).filter(action__in=my_actions_queryset(user).values("pk"))
-        )
-        .select_related("action", "reviewed_by")
-        .order_by("reviewed_at", "pk")
+        ).select_related("action", "reviewed_by"),
+        limit=MY_ACTIONS_RETURNED_LIMIT,
+        order_by=["reviewed_at", "pk"],
     )
     return MyActions(
-        returned_updates=returned, due=due, rest=[row for row in rows if not row.is_due]
+        returned_updates=returned,
+        due=[row for row in rows if row.is_due],
+        rest=[row for row in rows if not row.is_due],
+        returned_total=returned[0].total if returned else 0,
+        due_total=totals["due"],
+        rest_total=totals["total"] - totals["due"],
+        page=shown,
     )
 
 
@@ -270,35 +335,36 @@ def reports_with_plans_for(user: User, *, limit: int = 10) -> QuerySet[Inspectio
     )
 
 
+def _count_per_plan(actions: QuerySet[Action]) -> Coalesce:
+    """How many of `actions` belong to the outer plan: a correlated COUNT the database runs
+    for the rows of the page only (after its LIMIT), not for every plan."""
+    counted = actions.filter(plan=OuterRef("pk")).order_by().values("plan")
+    return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0)
+
+
 def action_plans_for_list(user: User) -> QuerySet[ActionPlan]:
-    """The plan list: each plan with its report, force and owner and its action counts.
-    One query (plus the paginator's count)."""
+    """The plan list: each plan with its report, force and owner and its action counts
+    (four correlated counts of the actions the user may see). One query (plus the
+    paginator's count)."""
     today = timezone.localdate()
-    visible_actions = actions_visible_to(user).values("pk")
-    in_scope = Q(actions__in=visible_actions)
-    live = in_scope & Q(actions__status__in=Action.LIVE_STATUSES)
-    with_update_in_review = ProgressUpdate.objects.filter(
-        review_state=ProgressUpdate.Review.SUBMITTED
-    ).values("action")
+    in_scope = actions_visible_to(user)
+    in_review = ProgressUpdate.objects.filter(
+        action=OuterRef("pk"), review_state=ProgressUpdate.Review.SUBMITTED
+    )
     return (
         action_plans_visible_to(user)
         .select_related("report", "force", "owner")
         .annotate(
-            action_count=Count("actions", filter=in_scope, distinct=True),
-            finished_count=Count(
-                "actions",
-                filter=in_scope & Q(actions__status__in=Action.FINISHED_STATUSES),
-                distinct=True,
+            action_count=_count_per_plan(in_scope),
+            finished_count=_count_per_plan(in_scope.filter(status__in=Action.FINISHED_STATUSES)),
+            red_count=_count_per_plan(
+                in_scope.filter(status__in=Action.LIVE_STATUSES, rag=Rag.RED)
             ),
-            red_count=Count("actions", filter=live & Q(actions__rag=Rag.RED), distinct=True),
             # As on the plan page: an update waiting for OPCC review is the lead's part done.
-            overdue_count=Count(
-                "actions",
-                filter=in_scope
-                & Q(actions__status__in=UPDATABLE_STATUSES)
-                & Q(actions__next_update_due__lt=today)
-                & ~Q(actions__in=with_update_in_review),
-                distinct=True,
+            overdue_count=_count_per_plan(
+                in_scope.filter(status__in=UPDATABLE_STATUSES, next_update_due__lt=today).filter(
+                    ~Exists(in_review)
+                )
             ),
         )
         .order_by("-report__published_on", "force__name", "pk")
@@ -425,12 +491,20 @@ def action_updates(action: Action) -> ActionUpdates:
 
 
 def updates_awaiting_review(user: User) -> QuerySet[ProgressUpdate]:
-    """Submitted updates waiting for OPCC review, oldest first. One query."""
+    """Submitted updates waiting for OPCC review, oldest first, each with its number of
+    files (a correlated count, run for the rows read only). One query."""
+    files = (
+        Evidence.objects.filter(update=OuterRef("pk"))
+        .order_by()
+        .values("update")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         updates_visible_to(user)
         .filter(review_state=ProgressUpdate.Review.SUBMITTED)
         .select_related("action__plan__report", "author")
-        .annotate(file_count=Count("evidence"))
+        .annotate(file_count=Coalesce(Subquery(files), 0))
         .order_by("created_at", "pk")
     )
 
@@ -445,19 +519,67 @@ def actions_awaiting_sign_off(user: User) -> QuerySet[Action]:
     )
 
 
+@dataclass(frozen=True)
+class ReviewQueue:
+    updates: list[ProgressUpdate]  # the oldest REVIEW_QUEUE_LIMIT
+    update_total: int
+    completions: list[Action]  # the oldest REVIEW_QUEUE_LIMIT
+    completion_total: int
+
+
+REVIEW_QUEUE_LIMIT = 50
+
+
+def review_queue_for(user: User) -> ReviewQueue:
+    """The review queue page: the oldest submitted updates and proposed completions, each
+    list with its total. Two queries, whatever the size of the queue: deciding the oldest
+    brings the next ones in."""
+    updates = _first_with_total(
+        updates_awaiting_review(user), limit=REVIEW_QUEUE_LIMIT, order_by=["created_at", "pk"]
+    )
+    completions = _first_with_total(
+        actions_awaiting_sign_off(user),
+        limit=REVIEW_QUEUE_LIMIT,
+        order_by=["completion_proposed_at", "pk"],
+    )
+    return ReviewQueue(
+        updates=updates,
+        update_total=updates[0].total if updates else 0,
+        completions=completions,
+        completion_total=completions[0].total if completions else 0,
+    )
+
+
 def review_queue_panel(*, user: User, obj=None) -> dict | None:
-    """The dashboard panel: what waits for an OPCC decision, oldest first. Queries: 2 counts
-    and 2 short lists, whatever the size of the queue."""
+    """The dashboard's "waiting for an OPCC decision": the oldest submitted updates and
+    proposed completions. Queries: 2 short lists, each with its total (a once-run count
+    subquery), whatever the size of the queue. The dashboard's "updates to review" tile
+    reads the same total."""
     if not user.is_authenticated or not user.is_opcc:
         return None
-    updates = updates_awaiting_review(user)
-    completions = actions_awaiting_sign_off(user)
+    updates = _first_with_total(
+        updates_visible_to(user)
+        .filter(review_state=ProgressUpdate.Review.SUBMITTED)
+        .select_related("action", "author"),
+        limit=REVIEW_QUEUE_PANEL_LIMIT,
+        order_by=["created_at", "pk"],
+    )
+    completions = _first_with_total(
+        actions_visible_to(user)
+        .filter(status=Action.Status.PENDING_SIGN_OFF)
+        .select_related("completion_proposed_by"),
+        limit=REVIEW_QUEUE_PANEL_LIMIT,
+        order_by=["completion_proposed_at", "pk"],
+    )
     return {
-        "update_count": updates.count(),
-        "updates": list(updates[:5]),
-        "completion_count": completions.count(),
-        "completions": list(completions[:5]),
+        "update_count": updates[0].total if updates else 0,
+        "updates": updates,
+        "completion_count": completions[0].total if completions else 0,
+        "completions": completions,
     }
+
+
+REVIEW_QUEUE_PANEL_LIMIT = 5
 
 
 # The action page's history: which fields are worth telling people about, and how.
@@ -713,12 +835,42 @@ def _action_links(user: User) -> QuerySet:
     return links
 
 
+class _RagField(IntegerField):
+    """A recommendation's RAG as the database ranks it (4 red … 1 complete, NULL without
+    actions) and as Python reads it (the Rag value, or "none"). One column serves the
+    page, the filter (`rag="red"` compares ranks) and the "worst first" sort, so the
+    ranking subquery runs once per row, not once per RAG it is compared with."""
+
+    def from_db_value(self, value, expression, connection):
+        return RAG_BY_RANK.get(value, NO_RAG)
+
+    def get_prep_value(self, value):
+        if value is None or value == NO_RAG:
+            return None
+        return RAG_RANKS[value] if isinstance(value, str) else int(value)
+
+
+RAG_BY_RANK = {rank: rag for rag, rank in RAG_RANKS.items()}
+
+
+def _late_actions(links: QuerySet, *, today: datetime.date) -> QuerySet:
+    """The links to live actions past their current (revised, else original) target date."""
+    return links.filter(action__status__in=Action.LIVE_STATUSES).filter(
+        Q(action__revised_target_date__lt=today)
+        | Q(action__revised_target_date__isnull=True, action__target_date__lt=today)
+    )
+
+
 def with_rag_and_overdue(
     recommendations: QuerySet[Recommendation], *, user: User, today: datetime.date
 ) -> QuerySet[Recommendation]:
-    """Annotate `rag_rank` (1 complete … 4 red, None without actions), `rag` (the Rag value
-    or "none") and `is_overdue`: open and past its due date, or with a live action past its
-    current target date. Two correlated subqueries; no query per row."""
+    """Annotate `rag` (the Rag value or "none"; ranked 4 red … 1 complete in SQL, see
+    _RagField) and `is_overdue`: open and past its due date, or with a live action past
+    its current target date. Two correlated subqueries, each LIMIT 1 so the database runs
+    them only for the rows it returns (after a page's LIMIT); no query per row.
+
+    To filter or count a whole register by RAG or overdue, use rag_condition() and
+    overdue_condition(): semi-joins that do not rank every row."""
     links = _action_links(user).filter(recommendation=OuterRef("pk"))
     rank = Case(
         When(action__status__in=Action.FINISHED_STATUSES, then=Value(RAG_RANKS[Rag.COMPLETE])),
@@ -731,22 +883,50 @@ def with_rag_and_overdue(
         .order_by("-rank")
         .values("rank")[:1]
     )
-    late_action = links.filter(action__status__in=Action.LIVE_STATUSES).filter(
-        Q(action__revised_target_date__lt=today)
-        | Q(action__revised_target_date__isnull=True, action__target_date__lt=today)
-    )
-    return recommendations.annotate(
-        rag_rank=Subquery(worst, output_field=IntegerField()),
-        rag=Case(
-            *[When(rag_rank=value, then=Value(rag)) for rag, value in RAG_RANKS.items()],
-            default=Value(NO_RAG),
-            output_field=CharField(),
-        ),
+    # A scalar LIMIT 1 rather than EXISTS: PostgreSQL would hash an EXISTS in the select
+    # list by reading every late action in the database, even for a page of 25 rows.
+    first_late_action = _late_actions(links, today=today).values("action_id")[:1]
+    return recommendations.alias(first_late_action=Subquery(first_late_action)).annotate(
+        rag=Subquery(worst, output_field=_RagField()),
         is_overdue=ExpressionWrapper(
             Q(status__in=Recommendation.OPEN_STATUSES)
-            & (Q(due_on__lt=today) | Q(Exists(late_action))),
+            & (Q(due_on__lt=today) | Q(first_late_action__isnull=False)),
             output_field=BooleanField(),
         ),
+    )
+
+
+def rag_condition(rag: str, *, user: User) -> Q:
+    """The recommendations whose RAG (as with_rag_and_overdue ranks it) is `rag`, as
+    EXISTS / NOT EXISTS the database answers with one pass over the actions instead of
+    ranking every recommendation: red has a live red action; amber a live amber one and
+    no live red; green a live green one and no live red or amber; complete has counted
+    actions and none live red, amber or green; "none" has no counted action."""
+    links = _action_links(user).filter(recommendation=OuterRef("pk"))
+    live = links.filter(action__status__in=Action.LIVE_STATUSES)
+
+    def live_with(*rags) -> Q:
+        return Q(Exists(live.filter(action__rag__in=rags)))
+
+    counted = Q(
+        Exists(links.filter(action__status__in=Action.LIVE_STATUSES + Action.FINISHED_STATUSES))
+    )
+    conditions = {
+        Rag.RED: live_with(Rag.RED),
+        Rag.AMBER: live_with(Rag.AMBER) & ~live_with(Rag.RED),
+        Rag.GREEN: live_with(Rag.GREEN) & ~live_with(Rag.RED, Rag.AMBER),
+        Rag.COMPLETE: counted & ~live_with(Rag.RED, Rag.AMBER, Rag.GREEN),
+        NO_RAG: ~counted,
+    }
+    return conditions[rag]
+
+
+def overdue_condition(*, user: User, today: datetime.date) -> Q:
+    """The recommendations with_rag_and_overdue marks `is_overdue`, for filtering or
+    counting a whole register: EXISTS, which the database answers in one pass."""
+    links = _action_links(user).filter(recommendation=OuterRef("pk"))
+    return Q(status__in=Recommendation.OPEN_STATUSES) & (
+        Q(due_on__lt=today) | Q(Exists(_late_actions(links, today=today)))
     )
 
 
@@ -778,7 +958,7 @@ REGISTER_SORTS = {
     ],
     "due": [F("due_on").asc(nulls_last=True), "report__title", "position", "pk"],
     "status": [_ordered_by_lifecycle("status", STATUS_ORDER), "report__title", "position", "pk"],
-    "rag": [F("rag_rank").desc(nulls_last=True), "report__title", "position", "pk"],
+    "rag": [F("rag").desc(nulls_last=True), "report__title", "position", "pk"],
 }
 DEFAULT_REGISTER_SORT = "report"
 
@@ -814,7 +994,7 @@ def recommendation_register(
 
     select_related: report, report__force, cause_of_concern (shown on every row).
     prefetch_related: priority_areas; the actions the user may see with their delivery
-    lead (to_attr `visible_actions`). annotate: rag_rank, rag, is_overdue.
+    lead (to_attr `visible_actions`). annotate: rag, is_overdue.
     """
     today = today or timezone.localdate()
     recommendations = recommendations_visible_to(user).select_related(
@@ -890,74 +1070,103 @@ def _rag_counts(recommendations: list[Recommendation]) -> list[tuple[str, str, i
     return [(rag, rag_label(rag), counts[rag]) for rag in [*RAG_ORDER, NO_RAG] if counts[rag]]
 
 
+def _priority_area_links(report: InspectionReport) -> dict[tuple[str, int], list[int]]:
+    """("finding" | "cause" | "recommendation", row id) → the ids of its priority areas, for
+    everything the report holds. One query: a UNION ALL over the three link tables."""
+
+    def links(model, column: str, kind: str):
+        return (
+            model.priority_areas.through.objects.filter(**{f"{column}__report": report})
+            .annotate(kind=Value(kind))
+            .values_list("kind", f"{column}_id", "priorityarea_id")
+        )
+
+    linked: dict[tuple[str, int], list[int]] = defaultdict(list)
+    rows = links(Finding, "finding", "finding").union(
+        links(CauseOfConcern, "causeofconcern", "cause"),
+        links(Recommendation, "recommendation", "recommendation"),
+        all=True,
+    )
+    for kind, row_id, area_id in rows:
+        linked[(kind, row_id)].append(area_id)
+    return linked
+
+
 def report_page(user: User, pk: int, *, today: datetime.date | None = None) -> ReportPage | None:
     """Everything the report page shows, or None when the user may not see the report.
 
-    Queries (11; a prefetch with nothing to prefetch for is skipped): the report
-    (select_related force); findings, their priority areas; judgements; causes of concern,
-    their priority areas; priority areas (select_related opcc_lead); the recommendations
-    the user may see (select_related cause_of_concern, annotate rag and is_overdue), their
-    priority areas; the parent and follow-up reports the user may see; the action plans the
-    user may see (select_related report, force, owner).
+    Queries (8, whatever the number of rows): the report with its parent and follow-up
+    reports the user may see (select_related force); findings; judgements; causes of
+    concern; priority areas (select_related opcc_lead); the priority-area links of the
+    findings, causes and recommendations (one UNION, see _priority_area_links); the
+    recommendations the user may see (select_related cause_of_concern, annotate rag and
+    is_overdue); the action plans the user may see (select_related report, force, owner).
+
+    Each finding, cause of concern and recommendation gets `linked_areas`: its priority
+    areas in position order (the templates read that, not `priority_areas.all`). The
+    report keeps its prefetched `priority_areas`, so panels reading them run no query.
     """
     today = today or timezone.localdate()
-    areas_in_order = PriorityArea.objects.order_by("position")
-    report = (
+    own_parent = InspectionReport.objects.filter(pk=pk, parent__isnull=False).values("parent")
+    found = list(
         reports_visible_to(user)
+        .filter(Q(pk=pk) | Q(parent=pk) | Q(pk__in=own_parent))
         .select_related("force")
-        .prefetch_related(
-            Prefetch(
-                "findings",
-                queryset=Finding.objects.order_by("position", "pk").prefetch_related(
-                    Prefetch("priority_areas", queryset=areas_in_order)
-                ),
-            ),
-            Prefetch("judgements", queryset=Judgement.objects.order_by("topic")),
-            Prefetch(
-                "causes_of_concern",
-                queryset=CauseOfConcern.objects.order_by("reference").prefetch_related(
-                    Prefetch("priority_areas", queryset=areas_in_order)
-                ),
-            ),
-            Prefetch("priority_areas", queryset=areas_in_order.select_related("opcc_lead")),
-        )
-        .filter(pk=pk)
-        .first()
+        .order_by("published_on", "pk")
     )
+    report = next((r for r in found if r.pk == pk), None)
     if report is None:
         return None
+    prefetch_related_objects(
+        [report],
+        Prefetch("findings", queryset=Finding.objects.order_by("position", "pk")),
+        Prefetch("judgements", queryset=Judgement.objects.order_by("topic")),
+        Prefetch("causes_of_concern", queryset=CauseOfConcern.objects.order_by("reference")),
+        Prefetch(
+            "priority_areas",
+            queryset=PriorityArea.objects.order_by("position").select_related("opcc_lead"),
+        ),
+    )
+    areas = list(report.priority_areas.all())
+    linked = _priority_area_links(report)
+    position = {area.pk: index for index, area in enumerate(areas)}
+
+    def linked_areas(kind: str, row_id: int) -> list[PriorityArea]:
+        # Only the report's own areas: a form never links another report's.
+        ids = sorted((i for i in linked.get((kind, row_id), []) if i in position), key=position.get)
+        return [areas[position[i]] for i in ids]
+
+    findings = list(report.findings.all())
+    for finding in findings:
+        finding.linked_areas = linked_areas("finding", finding.pk)
+    causes = list(report.causes_of_concern.all())
+    for cause in causes:
+        cause.linked_areas = linked_areas("cause", cause.pk)
     recommendations = list(
         with_rag_and_overdue(
             recommendations_visible_to(user).filter(report=report), user=user, today=today
         )
         .select_related("cause_of_concern")
-        .prefetch_related(Prefetch("priority_areas", queryset=areas_in_order))
         .order_by("position", "pk")
     )
     by_area = defaultdict(list)
     for recommendation in recommendations:
-        for area in recommendation.priority_areas.all():
+        recommendation.linked_areas = linked_areas("recommendation", recommendation.pk)
+        for area in recommendation.linked_areas:
             by_area[area.pk].append(recommendation)
-    related = list(
-        reports_visible_to(user)
-        .filter(Q(pk=report.parent_id) | Q(parent=report))
-        .order_by("published_on")
-    )
-    findings = list(report.findings.all())
     return ReportPage(
         report=report,
         positive_findings=[f for f in findings if f.kind == Finding.Kind.POSITIVE],
         concern_findings=[f for f in findings if f.kind == Finding.Kind.CONCERN],
         judgements=list(report.judgements.all()),
-        causes=list(report.causes_of_concern.all()),
+        causes=causes,
         areas=[
-            AreaSummary(area, by_area[area.pk], _rag_counts(by_area[area.pk]))
-            for area in report.priority_areas.all()
+            AreaSummary(area, by_area[area.pk], _rag_counts(by_area[area.pk])) for area in areas
         ],
         recommendations=recommendations,
-        unassigned=[r for r in recommendations if not r.priority_areas.all()],
-        parent=next((r for r in related if r.pk == report.parent_id), None),
-        follow_ups=[r for r in related if r.parent_id == report.pk],
+        unassigned=[r for r in recommendations if not r.linked_areas],
+        parent=next((r for r in found if r.pk == report.parent_id), None),
+        follow_ups=[r for r in found if r.parent_id == report.pk],
         plans=list(
             action_plans_visible_to(user)
             .filter(report=report)
@@ -1086,8 +1295,13 @@ def superseding_choices(user: User, recommendation: Recommendation) -> QuerySet[
 
 # --- The dashboard -------------------------------------------------------------------
 
+# Every list on the dashboard is bounded, with its total, so the page costs the same for
+# an office overseeing one force as for a reader of all 43.
 DASHBOARD_LIST_LIMIT = 10
-DASHBOARD_RECOMMENDATIONS_LIMIT = 200
+# The charts show the priority areas of the most recently published reports being
+# monitored; the register has every recommendation.
+DASHBOARD_CHART_REPORTS = 10
+DASHBOARD_DEADLINE_REPORTS = 20
 
 
 @dataclass
@@ -1128,33 +1342,78 @@ class Dashboard:
     deadlines: list
     awaiting_sign_off: list[Recommendation]
     returned_updates: list[ProgressUpdate]
+    due_soon_total: int = 0
+    review_queue: dict | None = None  # review_queue_panel(): what waits for a decision
+    deadline_reports_total: int = 0  # reports with an outstanding deadline
+    deadline_report_limit: int = DASHBOARD_DEADLINE_REPORTS  # how many of them are listed
+    chart_report_limit: int = DASHBOARD_CHART_REPORTS
+
+    @property
+    def charts_left_out_reports(self) -> bool:
+        return self.totals.get("reports", 0) > self.chart_report_limit
+
+
+def _windowed(queryset: QuerySet, *, limit: int, partition_by=None, order_by) -> list:
+    """The first `limit` rows (of each partition), each with `total` (rows in its
+    partition) and `row` (its place): one query, however many rows match."""
+    return list(
+        queryset.annotate(
+            row=Window(RowNumber(), partition_by=partition_by, order_by=order_by),
+            total=Window(Count("pk"), partition_by=partition_by),
+        ).filter(row__lte=limit)
+    )
+
+
+def _count_of(queryset: QuerySet, *conditions: Q) -> Coalesce:
+    """COUNT(*) of the queryset (narrowed by `conditions`) as an uncorrelated subquery:
+    the database runs it once per query, not once per row."""
+    counted = queryset.filter(*conditions).order_by().annotate(all=Value(1)).values("all")
+    return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0)
+
+
+def _first_with_total(
+    queryset: QuerySet, *, limit: int, order_by: list, totals: dict[str, Q] | None = None
+) -> list:
+    """The first `limit` rows, each annotated with `totals` ({name: condition}; by default
+    `total`, every matching row), counted by once-run subqueries: one query that reads
+    only the first rows in full, however many match."""
+    totals = totals if totals is not None else {"total": Q()}
+    counts = {name: _count_of(queryset, condition) for name, condition in totals.items()}
+    return list(queryset.annotate(**counts).order_by(*order_by)[:limit])
 
 
 def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboard:
-    """What the OPCC dashboard shows, all scoped to the user.
+    """What the OPCC dashboard shows, all scoped to the user, every list bounded.
 
-    Queries (9), whatever the number of rows: recommendation counts by priority area,
-    status and RAG (one GROUP BY); the priority areas of reports still being monitored
-    (select_related report); the totals (one aggregate); updates waiting for review (count);
-    overdue updates (with the total as a window count, select_related plan__report and
-    delivery_lead); actions due in the next 14 days (select_related plan__report,
-    delivery_lead); recommendations proposed for closure or due in the next 14 days
-    (select_related report, closure_proposed_by); reports with an outstanding statutory
-    deadline; updates returned in the last 30 days (select_related action, author,
-    reviewed_by, annotate resubmitted).
+    Queries (10), whatever the number of rows: the priority areas of the newest monitored
+    reports (select_related report); their recommendation counts by priority area, status
+    and RAG (one GROUP BY); the totals over every monitored recommendation (one aggregate,
+    overdue as EXISTS); the review queue (the oldest 5 submitted updates with their total,
+    select_related action, author; the oldest 5 proposed completions with theirs,
+    select_related completion_proposed_by); overdue updates (the first 10,
+    with the total as a window count; select_related plan__report, delivery_lead); actions
+    with an update or target date in the next 14 days (the first 10, with the totals);
+    recommendations proposed for closure and those due in the next 14 days (the first 10
+    of each by row number, with totals; select_related report, closure_proposed_by); the
+    reports with an outstanding statutory deadline (the 20 oldest, with the total); updates
+    returned in the last 30 days (select_related action, author, reviewed_by, annotate
+    resubmitted).
     """
     today = today or timezone.localdate()
     soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
+    window = (today, soon)
     monitored = reports_visible_to(user).exclude(status=InspectionReport.Status.CLOSED)
-    recommendations = with_rag_and_overdue(
-        recommendations_visible_to(user).filter(report__in=monitored.values("pk")),
-        user=user,
-        today=today,
-    )
+    in_monitored = recommendations_visible_to(user).filter(report__in=monitored.values("pk"))
+    charted = monitored.order_by("-published_on", "-pk").values("pk")[:DASHBOARD_CHART_REPORTS]
 
     counts: dict[int | None, AreaCounts] = {}
     for row in (
-        recommendations.order_by()
+        # `charted` is drawn from the monitored reports the user sees: filtering on it
+        # alone (not on `in_monitored` too) lets the database start from its ten reports.
+        with_rag_and_overdue(
+            recommendations_visible_to(user).filter(report__in=charted), user=user, today=today
+        )
+        .order_by()
         .values("priority_areas", "status", "rag")
         .annotate(n=Count("pk", distinct=True))
     ):
@@ -1166,7 +1425,7 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     areas = []
     for area in (
         priority_areas_visible_to(user)
-        .filter(report__in=monitored.values("pk"))
+        .filter(report__in=charted)
         .select_related("report")
         .order_by("-report__published_on", "report__title", "position")
     ):
@@ -1176,34 +1435,52 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     if None in counts:
         areas.append(counts[None])
 
-    totals = recommendations.aggregate(
+    totals = in_monitored.aggregate(
         all=Count("pk"),
         open=Count("pk", filter=Q(status__in=Recommendation.OPEN_STATUSES)),
-        overdue=Count("pk", filter=Q(is_overdue=True)),
+        overdue=Count("pk", filter=overdue_condition(user=user, today=today)),
         awaiting_sign_off=Count("pk", filter=Q(status=Recommendation.Status.PROPOSED_FOR_CLOSURE)),
+        reports=Count("report", distinct=True),
     )
-    totals["updates_awaiting_review"] = (
-        updates_visible_to(user).filter(review_state=ProgressUpdate.Review.SUBMITTED).count()
-    )
+    review_queue = review_queue_panel(user=user)
+    totals["updates_awaiting_review"] = review_queue["update_count"] if review_queue else 0
 
     live_actions = actions_visible_to(user).filter(
         status__in=Action.LIVE_STATUSES, plan__report__in=monitored.values("pk")
     )
-    overdue_updates = list(
-        live_actions.filter(next_update_due__lt=today)
-        .select_related("plan__report", "delivery_lead")
-        .annotate(total=Window(Count("pk")))
-        .order_by("next_update_due", "pk")[:DASHBOARD_LIST_LIMIT]
+    overdue_updates = _first_with_total(
+        live_actions.filter(next_update_due__lt=today).select_related(
+            "plan__report", "delivery_lead"
+        ),
+        limit=DASHBOARD_LIST_LIMIT,
+        order_by=["next_update_due", "pk"],
     )
 
-    due_soon = []
-    for action in (
-        live_actions.annotate(
-            current_target=Coalesce("revised_target_date", "target_date"),
+    # Actions due soon, soonest first: an action counts from the earlier of its dates
+    # that falls in the window (an update due, or its current target date).
+    update_due = Q(next_update_due__range=window)
+    target_due = Q(current_target__range=window)
+    due_actions = _first_with_total(
+        live_actions.annotate(current_target=Coalesce("revised_target_date", "target_date"))
+        .filter(update_due | target_due)
+        .annotate(
+            soonest=Case(
+                When(
+                    update_due & (~target_due | Q(next_update_due__lte=F("current_target"))),
+                    then="next_update_due",
+                ),
+                default="current_target",
+            )
         )
-        .filter(Q(next_update_due__range=(today, soon)) | Q(current_target__range=(today, soon)))
-        .select_related("plan__report", "delivery_lead")
-    ):
+        .select_related("plan__report", "delivery_lead"),
+        limit=DASHBOARD_LIST_LIMIT,
+        order_by=["soonest", "pk"],
+        totals={"updates_due": update_due, "targets_due": target_due},
+    )
+    due_soon, due_soon_total = [], 0
+    if due_actions:
+        due_soon_total = due_actions[0].updates_due + due_actions[0].targets_due
+    for action in due_actions:
         lead = str(action.delivery_lead or "No lead")
         if action.next_update_due and today <= action.next_update_due <= soon:
             due_soon.append(
@@ -1225,24 +1502,30 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
                     lead,
                 )
             )
-    # One query for both lists of recommendations: proposals waiting for sign-off first.
+
+    # One query for both lists of recommendations: the first 10 proposals waiting for
+    # sign-off (oldest proposal first) and the first 10 open ones due soon.
     proposed = Q(status=Recommendation.Status.PROPOSED_FOR_CLOSURE)
-    listed = list(
-        recommendations.filter(
-            proposed | Q(status__in=Recommendation.OPEN_STATUSES, due_on__range=(today, soon))
+    is_proposed = ExpressionWrapper(proposed, output_field=BooleanField())
+    listed = _windowed(
+        in_monitored.filter(
+            proposed | Q(status__in=Recommendation.OPEN_STATUSES, due_on__range=window)
         )
         .select_related("report", "closure_proposed_by")
-        .annotate(is_proposed=ExpressionWrapper(proposed, output_field=BooleanField()))
-        .order_by(F("is_proposed").desc(), "closure_proposed_at", "due_on", "pk")[
-            :DASHBOARD_RECOMMENDATIONS_LIMIT
-        ]
+        .annotate(is_proposed=is_proposed),
+        limit=DASHBOARD_LIST_LIMIT,
+        partition_by=[is_proposed],
+        order_by=[
+            F("closure_proposed_at").asc(nulls_last=True),
+            F("due_on").asc(nulls_last=True),
+            F("pk").asc(),
+        ],
     )
-    awaiting_sign_off = [r for r in listed if r.is_proposed][:DASHBOARD_LIST_LIMIT]
+    awaiting_sign_off = [r for r in listed if r.is_proposed]
     for recommendation in listed:
-        if not (recommendation.due_on and today <= recommendation.due_on <= soon):
+        if recommendation.is_proposed:
             continue
-        if recommendation.status not in Recommendation.OPEN_STATUSES:
-            continue
+        due_soon_total += recommendation.total if recommendation.row == 1 else 0
         due_soon.append(
             DueItem(
                 recommendation.due_on,
@@ -1255,11 +1538,16 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     due_soon.sort(key=lambda item: (item.due_on, item.what, item.title))
 
     deadlines = []
-    for report in monitored.filter(
-        Q(section_55_published_on__isnull=True)
-        | Q(action_plan_received_on__isnull=True)
-        | Q(formal_response_due_on__isnull=False, formal_response_received_on__isnull=True)
-    ).select_related("force"):
+    outstanding = _windowed(
+        monitored.filter(
+            Q(section_55_published_on__isnull=True)
+            | Q(action_plan_received_on__isnull=True)
+            | Q(formal_response_due_on__isnull=False, formal_response_received_on__isnull=True)
+        ).select_related("force"),
+        limit=DASHBOARD_DEADLINE_REPORTS,
+        order_by=[F("published_on").asc(), F("pk").asc()],
+    )
+    for report in outstanding:
         deadlines.extend(d for d in report_deadlines(report, today=today) if not d.is_done)
     deadlines.sort(key=lambda d: d.due_on)
 
@@ -1272,8 +1560,11 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
             for action in overdue_updates
         ],
         overdue_updates_total=overdue_updates[0].total if overdue_updates else 0,
-        due_soon=due_soon,
+        due_soon=due_soon[:DASHBOARD_LIST_LIMIT],
+        due_soon_total=due_soon_total,
+        review_queue=review_queue,
         deadlines=deadlines,
+        deadline_reports_total=outstanding[0].total if outstanding else 0,
         awaiting_sign_off=awaiting_sign_off,
         returned_updates=list(
             updates_visible_to(user)

@@ -65,3 +65,17 @@ def render_letter(letter_id: int, user_id: int) -> None:
     from recommendations.letters import letter_render_draft
 
     letter_render_draft(letter_id=letter_id, user_id=user_id)
+
+
+@shared_task(
+    name="recommendations.requeue_stalled_letters",
+    soft_time_limit=60,
+    time_limit=90,
+    # No retries: beat runs it every few minutes, and the next run is the retry.
+)
+def requeue_stalled_letters() -> int:
+    """Send the draft renders that never ran to the worker again (beat, every 5 minutes):
+    the catch-up for a render asked for while the broker was down or lost with a worker."""
+    from recommendations.letters import letters_requeue_stalled_renders
+
+    return letters_requeue_stalled_renders()

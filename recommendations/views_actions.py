@@ -68,7 +68,7 @@ def _due_text(day) -> str:
 @require_GET
 @login_required
 def my_actions(request):
-    mine = selectors.my_actions_for(request.user)
+    mine = selectors.my_actions_for(request.user, page=request.GET.get("page"))
     context = {
         "mine": mine,
         "reports": selectors.reports_with_plans_for(request.user),
@@ -84,8 +84,7 @@ def my_actions(request):
 def review_queue(request):
     """What waits for the OPCC: submitted updates and proposed completions."""
     context = {
-        "updates": selectors.updates_awaiting_review(request.user),
-        "completions": selectors.actions_awaiting_sign_off(request.user),
+        "queue": selectors.review_queue_for(request.user),
         "can_review_updates": permissions.can_review_updates(request.user),
     }
     return render(request, "recommendations/review_queue.html", context)

@@ -7,10 +7,11 @@ show (the page then leaves the panel out).
 
 from decimal import Decimal
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from oversight import panels
-from oversight.models import User
+from oversight.models import PriorityArea, User
 from reviews.models import FollowUp
 from reviews.permissions import can_manage_reviews, can_update_follow_up
 from reviews.selectors import (
@@ -19,7 +20,7 @@ from reviews.selectors import (
     investments_for_recommendation,
     latest_assurance_by_area,
     open_follow_ups_owned_by,
-    reviews_visible_to,
+    report_reviews_and_assurance,
     visible_review_ids,
 )
 
@@ -65,11 +66,15 @@ def report_panel(*, user: User, obj) -> dict | None:
     """The report's deep dives, the latest assurance per priority area and investments
     totalled per priority area.
 
-    Queries: reviews; areas with their latest review and those reviews; the report's areas,
-    (investment, area) pairs and those investments.
+    Queries (2): the reviews on the report or covering its areas, one row per (review,
+    area); the (investment, area) pairs with their investments. The report's priority
+    areas come from the report page's prefetch (one more query for a report without it).
     """
-    reviews = list(reviews_visible_to(user).filter(report=obj).order_by("-held_on", "-pk"))
-    assurance = latest_assurance_by_area(user, report=obj)
+    prefetch_related_objects(
+        [obj], Prefetch("priority_areas", queryset=PriorityArea.objects.order_by("position"))
+    )
+    on_report = report_reviews_and_assurance(user, report=obj)
+    reviews, assurance = on_report.reviews, on_report.assurance
     funding = investment_totals_by_area(user, report=obj)
     if not reviews and not assurance and not funding:
         return None
@@ -87,7 +92,7 @@ def report_panel(*, user: User, obj) -> dict | None:
 
 
 def dashboard_panel(*, user: User, obj=None) -> dict | None:
-    """Latest assurance per priority area across the reports the user sees (two queries)."""
+    """Latest assurance per priority area across the reports the user sees (one query)."""
     assurance = latest_assurance_by_area(user, limit=DASHBOARD_AREA_LIMIT)
     if not assurance:
         return None

@@ -9,7 +9,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Window,
+)
+from django.db.models.functions import RowNumber
 
 from oversight.models import Force, InspectionReport, PriorityArea, User
 from oversight.selectors import forces_visible_to, reports_visible_to
@@ -246,18 +255,6 @@ def investments_for_recommendation(user: User, recommendation: Recommendation) -
 # --- Assurance and funding per priority area -------------------------------------------
 
 
-def _latest_assured_review(user: User):
-    """A subquery: the latest review the user sees that covers the outer priority area and
-    gives at least one assurance judgement."""
-    return Subquery(
-        reviews_visible_to(user)
-        .filter(priority_areas=OuterRef("pk"))
-        .exclude(performance_assurance="", plans_assurance="")
-        .order_by("-held_on", "-pk")
-        .values("pk")[:1]
-    )
-
-
 @dataclass(frozen=True)
 class AreaAssurance:
     area: PriorityArea
@@ -270,24 +267,78 @@ def latest_assurance_by_area(
     """For each priority area (of one report, or of every report the user sees) the latest
     deep dive giving an assurance on it. Areas no review has judged are left out.
 
-    Two queries: the areas annotated with their latest review's id, then those reviews.
+    One query: the (review, area) links of the judged reviews the user sees, select_related
+    the review and the area's report, numbered newest first within each area (a window)
+    and keeping each area's first.
     """
     if reviews_visible_to(user).query.is_empty():
         return []
-    areas = PriorityArea.objects.filter(report__in=reports_visible_to(user).values("pk"))
+    judged = reviews_visible_to(user).exclude(performance_assurance="", plans_assurance="")
+    links = DeepDiveReview.priority_areas.through.objects.filter(
+        deepdivereview__in=judged.values("pk"),
+        priorityarea__report__in=reports_visible_to(user).values("pk"),
+    )
     if report is not None:
-        areas = areas.filter(report=report)
-    areas = (
-        areas.annotate(latest_review_id=_latest_assured_review(user))
-        .filter(latest_review_id__isnull=False)
-        .select_related("report")
-        .order_by("-report__published_on", "report_id", "position")
+        links = links.filter(priorityarea__report=report)
+    links = (
+        links.select_related("deepdivereview", "priorityarea__report")
+        .annotate(
+            newest=Window(
+                RowNumber(),
+                partition_by=[F("priorityarea")],
+                order_by=[F("deepdivereview__held_on").desc(), F("deepdivereview").desc()],
+            )
+        )
+        .filter(newest=1)
+        .order_by(
+            "-priorityarea__report__published_on",
+            "priorityarea__report_id",
+            "priorityarea__position",
+        )
     )
     if limit is not None:
-        areas = areas[:limit]
-    areas = list(areas)
-    reviews = reviews_visible_to(user).in_bulk({area.latest_review_id for area in areas})
-    return [AreaAssurance(area=area, review=reviews[area.latest_review_id]) for area in areas]
+        links = links[:limit]
+    return [AreaAssurance(area=link.priorityarea, review=link.deepdivereview) for link in links]
+
+
+@dataclass(frozen=True)
+class ReportReviews:
+    reviews: list[DeepDiveReview]  # deep dives on the report, newest first
+    assurance: list[AreaAssurance]  # per priority area of the report, in position order
+
+
+def report_reviews_and_assurance(user: User, *, report: InspectionReport) -> ReportReviews:
+    """The deep dives on the report, and for each of its priority areas the latest deep dive
+    the user sees that gives an assurance judgement on it (whichever report that deep dive
+    is about), as latest_assurance_by_area(report=...) would give.
+
+    One query: the reviews the user sees that are on the report or cover one of its areas,
+    a row per (review, area) pair (annotate area_id); plus the report's areas when they are
+    not prefetched.
+    """
+    if reviews_visible_to(user).query.is_empty():
+        return ReportReviews(reviews=[], assurance=[])
+    rows = list(
+        reviews_visible_to(user)
+        .filter(Q(report=report) | Q(priority_areas__report=report))
+        .annotate(area_id=F("priority_areas"))
+        .order_by("-held_on", "-pk")
+    )
+    reviews: dict[int, DeepDiveReview] = {}
+    latest_by_area: dict[int, DeepDiveReview] = {}
+    for review in rows:
+        if review.report_id == report.pk:
+            reviews.setdefault(review.pk, review)
+        if review.performance_assurance or review.plans_assurance:
+            latest_by_area.setdefault(review.area_id, review)  # newest first: keep the first
+    assurance = []
+    if latest_by_area:
+        assurance = [
+            AreaAssurance(area=area, review=latest_by_area[area.pk])
+            for area in _report_areas(report)
+            if area.pk in latest_by_area
+        ]
+    return ReportReviews(reviews=list(reviews.values()), assurance=assurance)
 
 
 @dataclass
@@ -297,24 +348,39 @@ class AreaFunding:
     investments: list[Investment] = field(default_factory=list)
 
 
+def _report_areas(report: InspectionReport) -> list[PriorityArea]:
+    """The report's priority areas in position order: no query when the report page has
+    prefetched them (recommendations.selectors.report_page), one otherwise."""
+    return sorted(report.priority_areas.all(), key=lambda area: (area.position, area.pk))
+
+
 def investment_totals_by_area(user: User, *, report: InspectionReport) -> list[AreaFunding]:
     """Live (not withdrawn) investments serving the report's recommendations, totalled per
     priority area. An investment counts once in each area it serves, however many of the
     area's recommendations it serves; one serving no area's recommendation is shown apart.
 
-    Three queries: the report's areas, the (investment, area) pairs, the investments.
+    One query: the (investment, recommendation) links the user sees, select_related
+    investment, annotated with each recommendation's priority area (a row per area);
+    plus the report's areas when they are not prefetched.
     """
-    areas = list(PriorityArea.objects.filter(report=report).order_by("position"))
-    links = Investment.recommendations.through.objects.filter(
-        investment__in=investments_visible_to(user)
-        .exclude(status=Investment.Status.WITHDRAWN)
-        .values("pk"),
-        recommendation__in=recommendations_visible_to(user).filter(report=report).values("pk"),
+    links = (
+        Investment.recommendations.through.objects.filter(
+            investment__in=investments_visible_to(user)
+            .exclude(status=Investment.Status.WITHDRAWN)
+            .values("pk"),
+            recommendation__in=recommendations_visible_to(user).filter(report=report).values("pk"),
+        )
+        .select_related("investment")
+        .annotate(area_id=F("recommendation__priority_areas"))
     )
-    pairs = set(links.values_list("investment_id", "recommendation__priority_areas"))
+    investments: dict[int, Investment] = {}
+    pairs: set[tuple[int, int | None]] = set()
+    for link in links:
+        investments[link.investment_id] = link.investment
+        pairs.add((link.investment_id, link.area_id))
     if not pairs:
         return []
-    investments = Investment.objects.in_bulk({investment_id for investment_id, _ in pairs})
+    areas = _report_areas(report)
     funding = {area.pk: AreaFunding(area=area) for area in areas}
     unassigned = AreaFunding(area=None)
     for investment_id, area_id in sorted(pairs, key=lambda pair: (pair[0], pair[1] or 0)):

@@ -166,6 +166,7 @@ def wrk(url: str, cookie: str, connections: int, seconds: int) -> dict:
 def in_process_measures(env) -> dict:
     """Queries per page and the heavy jobs, measured inside one Django process."""
     os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oversight.settings")
     sys.path.insert(0, str(ROOT))
     import django
 

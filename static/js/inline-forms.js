@@ -10,15 +10,17 @@ document.addEventListener("htmx:beforeSwap", (event) => {
 });
 
 // A form that has just opened inline: bring it into view and put the cursor in its first
-// field (or the first field with an error).
+// field.
 document.addEventListener("htmx:load", (event) => {
   const form = event.detail.elt;
   if (!form.classList || !form.classList.contains("inline-form")) {
     return;
   }
-  const field =
-    form.querySelector(".is-invalid") ||
-    form.querySelector("input:not([type=hidden]), textarea, select");
+  if (form.querySelector(".is-invalid")) {
+    form.scrollIntoView({ block: "nearest" });
+    return; // a11y.js puts the focus on the list of problems
+  }
+  const field = form.querySelector("input:not([type=hidden]), textarea, select");
   form.scrollIntoView({ block: "nearest" });
   if (field) {
     field.focus();

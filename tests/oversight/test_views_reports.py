@@ -7,20 +7,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from oversight import panels
 from oversight.concurrency import version_of
 from oversight.models import CauseOfConcern, Finding, InspectionReport, Judgement, PriorityArea
 from tests import factories
 
 READERS = ["opcc_staff", "read_only", "plan_owner_a", "police_lead_a"]
 NON_STAFF_READERS = ["read_only", "plan_owner_a", "police_lead_a"]
-
-
-@pytest.fixture
-def no_panels(monkeypatch):
-    """Leave out panels other apps register: their queries are counted in their own tests."""
-    for page in panels.PAGES:
-        monkeypatch.setitem(panels._registry, page, [])
 
 
 def _report_post(force, **overrides):
@@ -296,31 +288,52 @@ def test_report_detail_groups_recommendations_by_priority_area_with_rag(
     assert summary.rag_counts == [("red", "Red", 1)]
 
 
-def _report_with_recommendations(report, count):
+def _report_with_recommendations(report, count, *, office):
+    """`count` of everything the report page and its panels list: recommendations (each in
+    a priority area, with an investment), findings, causes of concern, deep dives judging
+    the area, letters; and a post-inspection review of the report."""
     area = factories.PriorityAreaFactory(report=report)
-    factories.FindingFactory(report=report).priority_areas.add(area)
-    factories.CauseOfConcernFactory(report=report).priority_areas.add(area)
     factories.JudgementFactory(report=report)
     factories.ActionPlanFactory(report=report)
-    for _ in range(count):
-        factories.RecommendationFactory(report=report).priority_areas.add(area)
+    factories.InspectionReportFactory(force=report.force, parent=report)
+    for n in range(count):
+        factories.FindingFactory(report=report).priority_areas.add(area)
+        factories.CauseOfConcernFactory(report=report, reference=f"C{n}").priority_areas.add(area)
+        recommendation = factories.RecommendationFactory(report=report)
+        recommendation.priority_areas.add(area)
+        investment = factories.InvestmentFactory(office=office, force=report.force)
+        investment.recommendations.add(recommendation)
+        review = factories.DeepDiveReviewFactory(
+            office=office,
+            force=report.force,
+            report=report,
+            held_on=datetime.date(2026, 1, 1) + datetime.timedelta(days=n),
+            plans_assurance="assured",
+            plans_rationale="Credible plans.",
+        )
+        review.priority_areas.add(area)
+        factories.LetterFactory(report=report, version=n + 1)
 
 
 @pytest.mark.parametrize("count", [2, 50])
 def test_report_detail_runs_the_same_queries_for_2_or_50_recommendations(
-    client, opcc_staff, report_a, count, no_panels, django_assert_num_queries
+    client, opcc_staff, report_a, count, django_assert_num_queries
 ):
-    _report_with_recommendations(report_a, count)
+    _report_with_recommendations(report_a, count, office=opcc_staff.office)
     client.force_login(opcc_staff)
-    # 1 session, 2 user (with organisation), 3 report (with force), 4 findings, 5 their
-    # priority areas,
-    # 6 judgements, 7 causes of concern, 8 their priority areas, 9 priority areas (with OPCC
-    # lead), 10 recommendations (with cause, RAG and overdue annotated), 11 their priority
-    # areas, 12 parent and follow-up reports, 13 action plans (with force and owner),
-    # 14 unread notifications.
+    # With the panels other apps register: 1 session, 2 user (with organisation), 3 the
+    # report with its parent and follow-up reports (with force), 4 findings, 5 judgements,
+    # 6 causes of concern, 7 priority areas (with OPCC lead), 8 the priority-area links of
+    # findings, causes and recommendations (one UNION), 9 recommendations (with cause, RAG
+    # and overdue annotated), 10 action plans (with force and owner), 11 letters panel: the
+    # report's letters (with issuer), 12 reviews panel: deep dives on the report or its
+    # areas, 13 reviews panel: investments by priority area, 14 unread notifications.
     with django_assert_num_queries(14):
         response = client.get(report_a.get_absolute_url())
     assert len(response.context["page"].recommendations) == count
+    assert len(response.context["page"].follow_ups) == 1
+    assert response.content.count(b"Credible plans.") == 1  # the latest judgement only
+    assert response.content.count(b'href="#area-') >= 3 * count
 
 
 # --- Inline forms: findings, judgements, priority areas, causes of concern --------------

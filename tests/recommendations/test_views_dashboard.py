@@ -267,10 +267,11 @@ def test_dashboard_runs_the_same_queries_for_2_or_50_recommendations(
     _world(report_a, plan_a, police_lead_a, opcc_staff, count)
     client.force_login(opcc_staff)
     # 1 session, 2 user (with organisation), 3 counts by priority area, status and RAG, 4
-    # priority areas (with report), 5 totals, 6 updates waiting for review, 7 overdue updates
-    # (with the total), 8 actions due in 14 days, 9 recommendations proposed for closure or
-    # due in 14 days, 10 reports with an outstanding deadline, 11 returned updates, 12 unread
-    # notifications.
-    with django_assert_num_queries(12):
+    # priority areas (with report), 5 totals, 6 the oldest updates waiting for review (with
+    # their total), 7 the oldest proposed completions (with theirs), 8 overdue updates (with
+    # the total), 9 actions due in 14 days (with totals), 10 recommendations proposed for
+    # closure or due in 14 days (first ten of each), 11 reports with an outstanding deadline,
+    # 12 returned updates, 13 unread notifications.
+    with django_assert_num_queries(13):
         response = client.get(DASHBOARD)
     assert response.context["data"].totals["all"] == count

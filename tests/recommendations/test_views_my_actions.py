@@ -11,6 +11,7 @@ from django.urls import reverse
 from oversight import panels
 from recommendations import services
 from recommendations.models import Action, ActionPlan, Rag
+from recommendations.selectors import MY_ACTIONS_PER_PAGE
 from tests import factories
 
 TODAY = datetime.date(2026, 11, 10)
@@ -219,13 +220,14 @@ def test_my_actions_runs_a_fixed_number_of_queries(
     monkeypatch.setitem(panels._registry, "my_actions", [])
     _world(plan_a, police_lead_a, opcc_staff, count)
     client.force_login(police_lead_a)
-    # 1 session, 2 user (with organisation), 3 actions with plan, report, lead, agency and
-    # latest-update annotations, 4 their recommendations, 5 returned updates still owed,
-    # 6 unread notifications, 7 reports with their plans.
-    with django_assert_num_queries(7):
+    # 1 session, 2 user (with organisation), 3 due and other totals, 4 the page of actions
+    # with plan, report, lead, agency and latest-update annotations, 5 their
+    # recommendations, 6 returned updates still owed (with their total), 7 unread
+    # notifications, 8 reports with their plans.
+    with django_assert_num_queries(8):
         response = client.get(URL)
     assert response.status_code == 200
-    assert response.content.decode().count("action-card") >= count
+    assert response.content.decode().count("action-card") >= min(count, MY_ACTIONS_PER_PAGE)
 
 
 def test_my_actions_queries_do_not_grow_with_panels_either(
@@ -236,3 +238,18 @@ def test_my_actions_queries_do_not_grow_with_panels_either(
     few = _count_queries(client)
     _world(plan_a, police_lead_a, opcc_staff, 28, prefix="R")
     assert _count_queries(client) == few
+
+
+def test_many_actions_come_a_page_at_a_time_due_first(client, plan_a, police_lead_a):
+    for n in range(MY_ACTIONS_PER_PAGE + 3):
+        _action(plan_a, police_lead_a, f"L{n:02d}", due=TODAY + datetime.timedelta(days=60))
+    overdue = _action(plan_a, police_lead_a, "Z1", due=TODAY - datetime.timedelta(days=2))
+    client.force_login(police_lead_a)
+    first = client.get(URL)
+    second = client.get(URL, {"page": 2})
+    mine = first.context["mine"]
+    assert [row.action for row in mine.due] == [overdue]
+    assert (mine.due_total, mine.rest_total) == (1, MY_ACTIONS_PER_PAGE + 3)
+    assert len(mine.due) + len(mine.rest) == MY_ACTIONS_PER_PAGE
+    assert len(second.context["mine"].rest) == 4
+    assert "Page 1 of 2" in first.content.decode()

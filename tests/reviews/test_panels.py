@@ -192,12 +192,14 @@ def test_panel_queries_do_not_grow_with_rows(
     # 1 follow-ups (owner, review), 2 investments, 3 reviews the user may open.
     with django_assert_num_queries(3):
         recommendation_panel(user=opcc_staff, obj=recommendation_a)
-    # 1 reviews, 2 areas with latest review, 3 those reviews, 4 the report's areas,
-    # 5 (investment, area) pairs, 6 those investments.
-    with django_assert_num_queries(6):
+    # 1 the report's priority areas (the report page has them prefetched), 2 reviews on
+    # the report or covering its areas, a row per (review, area), 3 (investment, area)
+    # pairs with their investments.
+    with django_assert_num_queries(3):
         report_panel(user=opcc_staff, obj=report_a)
-    # 1 areas with latest review, 2 those reviews.
-    with django_assert_num_queries(2):
+    # 1 (review, area) links of judged reviews, newest review per area (with the review
+    # and the area's report).
+    with django_assert_num_queries(1):
         dashboard_panel(user=opcc_staff, obj=None)
     # 1 open follow-ups (review, recommendation), 2 reviews the user may open.
     with django_assert_num_queries(2):

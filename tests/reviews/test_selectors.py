@@ -11,6 +11,7 @@ from reviews.selectors import (
     investments_visible_to,
     latest_assurance_by_area,
     open_follow_ups_owned_by,
+    report_reviews_and_assurance,
     review_evidence_visible_to,
     reviews_visible_to,
     sampleable_actions_for,
@@ -134,6 +135,36 @@ def test_latest_assurance_by_area_leaves_out_areas_never_judged(opcc_staff, repo
 @pytest.mark.parametrize("persona", ["police_lead_b", "opcc_staff_b", "partner_lead"])
 def test_latest_assurance_by_area_is_scoped(request, persona, review_a):
     assert latest_assurance_by_area(request.getfixturevalue(persona)) == []
+
+
+def test_report_reviews_and_assurance_agrees_with_latest_assurance_by_area(
+    opcc_staff, office_a, force_a, report_a, review_a, area_a
+):
+    elsewhere = factories.InspectionReportFactory(force=force_a)
+    newer = factories.DeepDiveReviewFactory(
+        office=office_a,
+        force=force_a,
+        report=elsewhere,
+        held_on=datetime.date(2027, 1, 1),
+        plans_assurance=Assurance.NOT_ASSURED,
+        plans_rationale="Slipping.",
+    )
+    newer.priority_areas.add(area_a)  # a deep dive on another report judging this area
+    unjudged = factories.DeepDiveReviewFactory(
+        office=office_a, force=force_a, report=report_a, held_on=datetime.date(2027, 2, 1)
+    )
+    result = report_reviews_and_assurance(opcc_staff, report=report_a)
+    assert result.reviews == [unjudged, review_a]  # on the report, newest first
+    assert [(row.area, row.review) for row in result.assurance] == [
+        (row.area, row.review) for row in latest_assurance_by_area(opcc_staff, report=report_a)
+    ]
+    assert [row.review for row in result.assurance] == [newer]
+
+
+@pytest.mark.parametrize("persona", ["police_lead_b", "opcc_staff_b", "partner_lead"])
+def test_report_reviews_and_assurance_is_scoped(request, persona, report_a, review_a):
+    result = report_reviews_and_assurance(request.getfixturevalue(persona), report=report_a)
+    assert (result.reviews, result.assurance) == ([], [])
 
 
 # --- Investment per priority area ------------------------------------------------------

@@ -1,0 +1,352 @@
+"""axe-core at WCAG 2.2 AA on every page each demo persona can open, and on each form's
+error state.
+
+One test per persona: it loads the demo scenario, signs in through the real form and walks
+the persona's pages in one browser context, collecting every page's violations so a
+failure lists them all at once. Besides axe's WCAG rules it runs the structure rules
+(tests.browser.axe.STRUCTURE), opens every <details> first so folded forms are checked,
+and scans each page's HTML for what the Content-Security-Policy would block. Two personas
+walk at a phone's width. File downloads (evidence, PDFs, CSV) and POST-only URLs are not
+pages; the Django admin is not the product's own interface.
+"""
+
+import io
+from dataclasses import dataclass
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from oversight.models import CauseOfConcern, Finding, InspectionReport, PriorityArea, User
+from recommendations import letters
+from recommendations.models import Action, Letter, ProgressUpdate, Recommendation
+from recommendations.reminders import reminders_sweep
+from reviews.demo_scenario import DEMO_PASSWORD
+from reviews.models import DeepDiveReview, FollowUp, Investment, LineOfEnquiry
+from tests.browser.axe import STRUCTURE, axe_violations, describe
+from tests.test_templates_csp import csp_offences
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A page: its URL name, the demo objects in its URL (keys of `_demo_ids`), a query."""
+
+    name: str
+    ids: tuple[str, ...] = ()
+    query: str = ""
+
+    def path(self, ids: dict[str, int]) -> str:
+        url = reverse(self.name, args=[ids[key] for key in self.ids])
+        return f"{url}?{self.query}" if self.query else url
+
+
+def _v(name: str, *ids: str, query: str = "") -> Visit:
+    return Visit(name, ids, query)
+
+
+# Pages every signed-in persona of the force or the office opens.
+COMMON = [
+    _v("recommendations:my_actions"),
+    _v("oversight:report_list"),
+    _v("recommendations:report_detail", "report"),
+    _v("recommendations:register"),
+    _v("recommendations:register", query="status=in_progress&rag=red&sort=-due"),
+    _v("recommendations:register", query="q=nothing+matches+this&overdue=true"),
+    _v("recommendations:plan_list"),
+    _v("recommendations:plan_detail", "plan"),
+    _v("recommendations:review_queue"),
+    _v("recommendations:notifications"),
+    _v("recommendations:preferences"),
+]
+# What the office and the force (not a partner agency) also read.
+READERS = [
+    _v("recommendations:recommendation_detail", "recommendation"),
+    _v("recommendations:recommendation_detail", "closed_recommendation"),
+    _v("recommendations:letter_list", "report"),
+    _v("recommendations:letter_detail", "issued_letter"),
+    _v("recommendations:letter_detail", "draft_letter"),
+    _v("recommendations:letter_preview", "draft_letter"),
+    _v("recommendations:letter_compare", "issued_letter", "draft_letter"),
+    _v("reviews:review_list"),
+    _v("reviews:review_detail", "review"),
+    _v("reviews:investment_list"),
+    _v("reviews:investment_detail", "investment"),
+]
+OFFICE = [
+    _v("recommendations:dashboard"),
+    _v("recommendations:action_detail", "action_with_updates"),
+    _v("recommendations:action_detail", "pending_action"),
+]
+PAGES = {
+    "opcc": COMMON
+    + READERS
+    + OFFICE
+    + [
+        _v("oversight:report_create"),
+        _v("oversight:report_edit", "report"),
+        _v("oversight:finding_create", "report"),
+        _v("oversight:finding_edit", "finding"),
+        _v("oversight:judgement_create", "report"),
+        _v("oversight:priority_area_create", "report"),
+        _v("oversight:priority_area_edit", "area"),
+        _v("oversight:cause_create", "report"),
+        _v("oversight:cause_edit", "cause"),
+        _v("recommendations:recommendation_create", "report"),
+        _v("recommendations:recommendation_edit", "recommendation"),
+        _v("recommendations:recommendation_paste", "report"),
+        _v("recommendations:update_review", "submitted_update"),
+        _v("recommendations:action_sign_off", "pending_action"),
+        _v("recommendations:letter_create", "report"),
+        _v("reviews:review_create"),
+        _v("reviews:review_edit", "review"),
+        _v("reviews:line_add", "review"),
+        _v("reviews:line_edit", "review", "line"),
+        _v("reviews:evidence_upload", "review"),
+        _v("reviews:follow_up_create", "review"),
+        _v("reviews:follow_up_edit", "follow_up"),
+        _v("reviews:follow_up_update", "follow_up"),
+        _v("reviews:sample_create", "review"),
+        _v("reviews:investment_create"),
+        _v("reviews:investment_edit", "investment"),
+    ],
+    "panel": COMMON + READERS + OFFICE,
+    "acc": COMMON
+    + READERS
+    + [
+        _v("recommendations:plan_create"),
+        _v("recommendations:plan_edit", "plan"),
+        _v("recommendations:action_create", "plan"),
+        _v("recommendations:action_detail", "lead_action"),
+        _v("recommendations:action_edit", "lead_action"),
+        _v("recommendations:action_revise_target", "lead_action"),
+        _v("recommendations:action_propose_completion", "lead_action"),
+        _v("recommendations:update_create", "lead_action"),
+        _v("recommendations:letter_create", "report"),
+    ],
+    "lead": COMMON
+    + READERS
+    + [
+        _v("recommendations:action_detail", "lead_action"),
+        _v("recommendations:action_detail", "action_with_updates"),
+        _v("recommendations:update_create", "lead_action"),
+        _v("recommendations:action_propose_completion", "lead_action"),
+        _v("reviews:follow_up_update", "follow_up"),
+    ],
+    "lead2": COMMON
+    + READERS
+    + [
+        _v("recommendations:action_detail", "lead2_action"),
+        _v("recommendations:update_create", "lead2_action"),
+        _v("recommendations:action_propose_completion", "lead2_action"),
+    ],
+    "partner": COMMON
+    + [
+        _v("recommendations:action_detail", "partner_action"),
+        _v("recommendations:update_create", "partner_action"),
+        _v("recommendations:action_propose_completion", "partner_action"),
+    ],
+}
+
+
+@dataclass(frozen=True)
+class EmptySend:
+    """A form page sent with every field emptied (after `choose`: (label, option) pairs
+    picked so the empty answer is a mistake), by pressing `button`."""
+
+    visit: Visit
+    button: str
+    choose: tuple[tuple[str, str], ...] = ()
+    unfold: str = ""  # the <summary> that shows the form, if it is folded away
+
+
+# Each form's error state: the page must come back 400 with its errors announced.
+ERROR_STATES = {
+    "opcc": [
+        EmptySend(_v("oversight:report_create"), "Log report"),
+        EmptySend(_v("oversight:report_edit", "report"), "Save changes"),
+        EmptySend(_v("oversight:finding_create", "report"), "Save"),
+        EmptySend(_v("oversight:judgement_create", "report"), "Save"),
+        EmptySend(_v("oversight:priority_area_create", "report"), "Save"),
+        EmptySend(_v("oversight:cause_create", "report"), "Save"),
+        EmptySend(_v("recommendations:recommendation_create", "report"), "Save"),
+        EmptySend(_v("recommendations:recommendation_edit", "recommendation"), "Save changes"),
+        EmptySend(_v("recommendations:recommendation_paste", "report"), "Read the recommendations"),
+        EmptySend(
+            _v("recommendations:recommendation_detail", "recommendation"),
+            "Record no action",
+            unfold="Record no action…",
+        ),
+        EmptySend(_v("recommendations:update_review", "submitted_update"), "Return with reason"),
+        EmptySend(_v("recommendations:action_sign_off", "pending_action"), "Return with reason"),
+        EmptySend(_v("recommendations:letter_detail", "draft_letter"), "Save the wording"),
+        EmptySend(_v("reviews:review_create"), "Record deep dive"),
+        EmptySend(_v("reviews:line_add", "review"), "Add line"),
+        EmptySend(_v("reviews:evidence_upload", "review"), "Upload"),
+        EmptySend(_v("reviews:follow_up_create", "review"), "Add follow-up"),
+        EmptySend(
+            _v("reviews:follow_up_update", "follow_up"), "Save update", (("Status", "Done"),)
+        ),
+        EmptySend(_v("reviews:sample_create", "review"), "Record sample"),
+        EmptySend(_v("reviews:investment_create"), "Record investment"),
+    ],
+    "acc": [
+        EmptySend(_v("recommendations:plan_create"), "Create the plan"),
+        EmptySend(_v("recommendations:action_create", "plan"), "Add the action"),
+        EmptySend(_v("recommendations:action_edit", "lead_action"), "Save"),
+        EmptySend(
+            _v("recommendations:action_revise_target", "lead_action"), "Revise the target date"
+        ),
+    ],
+    "lead": [
+        EmptySend(_v("recommendations:update_create", "lead_action"), "Post update"),
+        EmptySend(
+            _v("recommendations:action_propose_completion", "lead_action"), "Propose completion"
+        ),
+    ],
+    "partner": [
+        EmptySend(_v("recommendations:update_create", "partner_action"), "Post update"),
+    ],
+}
+
+# Police and partner leads often post from a phone: two of them walk their pages at a
+# phone's width (target sizes, scrolling regions and reflowed tables differ there).
+DESKTOP = {"width": 1280, "height": 900}
+VIEWPORTS = {"lead2": {"width": 390, "height": 844}, "partner": {"width": 390, "height": 844}}
+
+EMPTY_THE_FORM = """(form) => {
+  form.noValidate = true;
+  for (const field of form.elements) {
+    if (["hidden", "submit", "button", "file"].includes(field.type)) continue;
+    if (field.type === "checkbox" || field.type === "radio") field.checked = false;
+    else if (field.tagName === "SELECT") {
+      if ([...field.options].some((option) => option.value === "")) field.value = "";
+    } else field.value = "";
+  }
+}"""
+OPEN_EVERY_DETAILS = "() => document.querySelectorAll('details').forEach((d) => (d.open = true))"
+FOCUS_IN_ERROR_SUMMARY = "() => !!document.activeElement.closest('.error-summary')"
+SUMMARY_LINKS = "() => [...document.querySelectorAll('.error-summary a[href^=\"#\"]')]" + (
+    ".map((a) => [a.textContent.trim(), !!document.getElementById(a.hash.slice(1))])"
+)
+
+
+def _demo_ids() -> dict[str, int]:
+    """Load the demo scenario, its reminders and two versions of the formal response."""
+    call_command("seed_demo", quiet_logins=True, stdout=io.StringIO())
+    reminders_sweep()
+    report = InspectionReport.objects.get(title__startswith="National child protection")
+    opcc = User.objects.get(username="opcc")
+    issued = letters.letter_create(report=report, kind=Letter.Kind.FORMAL_RESPONSE, user=opcc)
+    letters.letter_issue(letter=issued, user=opcc)
+    draft = letters.letter_create(report=report, kind=Letter.Kind.FORMAL_RESPONSE, user=opcc)
+    actions = dict(Action.objects.filter(plan__report=report).values_list("reference", "pk"))
+    review = DeepDiveReview.objects.get(report=report)
+    return {
+        "report": report.pk,
+        "finding": Finding.objects.filter(report=report).first().pk,
+        "area": PriorityArea.objects.filter(report=report).first().pk,
+        "cause": CauseOfConcern.objects.filter(report=report).first().pk,
+        "recommendation": Recommendation.objects.get(report=report, reference="R2").pk,
+        "closed_recommendation": Recommendation.objects.get(report=report, reference="R1").pk,
+        "plan": report.action_plans.get().pk,
+        "lead_action": actions["A2"],
+        "action_with_updates": actions["A4"],
+        "partner_action": actions["A5"],
+        "lead2_action": actions["A6"],
+        "pending_action": actions["A12"],
+        "submitted_update": ProgressUpdate.objects.get(
+            action_id=actions["A4"], review_state=ProgressUpdate.Review.SUBMITTED
+        ).pk,
+        "issued_letter": issued.pk,
+        "draft_letter": draft.pk,
+        "review": review.pk,
+        "line": LineOfEnquiry.objects.filter(review=review).first().pk,
+        "follow_up": FollowUp.objects.get(
+            review=review, owner__username="lead", status=FollowUp.Status.OPEN
+        ).pk,
+        "investment": Investment.objects.get().pk,
+    }
+
+
+def _sign_in(page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def _submit_empty(page, send: EmptySend) -> int:
+    """Empty the form's fields and send it; returns the answer's status code."""
+    if send.unfold:
+        page.locator("summary", has_text=send.unfold).click()
+    button = page.get_by_role("button", name=send.button, exact=True)
+    form = page.locator("main form", has=button)
+    submit = form.get_by_role("button", name=send.button, exact=True)
+    form.evaluate(EMPTY_THE_FORM)
+    for label, option in send.choose:
+        form.get_by_label(label).select_option(label=option)
+    with page.expect_response(lambda response: response.request.method == "POST") as answer:
+        submit.click()
+    page.wait_for_load_state()
+    page.locator(".error-summary").first.wait_for()
+    return answer.value.status
+
+
+def _page_problems(page, path: str) -> list[str]:
+    """axe's findings, with every <details> opened so the forms folded inside are checked."""
+    page.evaluate(OPEN_EVERY_DETAILS)
+    violations = axe_violations(page, also=STRUCTURE)
+    return [f"{path}:\n{describe(violations)}"] if violations else []
+
+
+def _error_state_problems(page, path: str, send: EmptySend) -> list[str]:
+    """The form sent empty comes back 400 with an error summary that has the focus and
+    links each problem to its field, and the page still passes axe."""
+    problems = []
+    try:
+        status = _submit_empty(page, send)
+    except PlaywrightTimeoutError as error:
+        return [f"{path}: sent empty, no error summary appeared ({error.message.splitlines()[0]})"]
+    if status != 400:
+        problems.append(f"{path}: an empty form answered {status}, not 400")
+    if not page.evaluate(FOCUS_IN_ERROR_SUMMARY):
+        problems.append(f"{path}: the focus is not on the error summary")
+    links = page.evaluate(SUMMARY_LINKS)
+    if not links or not all(target_exists for _, target_exists in links):
+        problems.append(f"{path}: the error summary's links do not lead to fields: {links}")
+    return problems + _page_problems(page, f"{path} (errors shown)")
+
+
+@pytest.mark.parametrize("username", list(PAGES))
+def test_every_page_of_each_persona_has_no_wcag_violations(username, axe_page, live_server):
+    ids = _demo_ids()
+    _sign_in(axe_page, live_server.url, username)
+    axe_page.set_viewport_size(VIEWPORTS.get(username, DESKTOP))
+    problems = []
+    for visit in PAGES[username]:
+        path = visit.path(ids)
+        response = axe_page.goto(f"{live_server.url}{path}")
+        if response.status != 200:
+            problems.append(f"{path}: answered {response.status}, not 200")
+            continue
+        problems += [f"{path}: {offence}" for offence in csp_offences(response.text())]
+        problems += _page_problems(axe_page, path)
+    for send in ERROR_STATES.get(username, []):
+        path = send.visit.path(ids)
+        axe_page.goto(f"{live_server.url}{path}")
+        problems += _error_state_problems(axe_page, path, send)
+    assert problems == [], f"{username}:\n" + "\n\n".join(problems)
+
+
+def test_axe_also_checks_the_page_structure(axe_page):
+    """Guard: the best-practice rules added to the WCAG ones do run."""
+    axe_page.set_content(
+        "<html lang='en'><head><title>x</title></head><body><main>"
+        "<h2>Part</h2><p id='same'>One</p><p id='same'>Two</p></main></body></html>"
+    )
+    ids = {v["id"] for v in axe_violations(axe_page, also=STRUCTURE)}
+    assert {"page-has-heading-one", "duplicate-id"} <= ids

@@ -1,0 +1,582 @@
+"""The permission matrix: every URL of the project × every persona × GET and POST.
+
+The URL patterns come from the resolver, so a new URL without an entry in EXPECTATIONS
+fails `test_every_url_pattern_has_an_expectation` with the URL's name. Each entry says
+who may GET and who may POST; everything else is derived:
+
+- anonymous: redirected to the login page (or 405 for a method the view never takes);
+- a signed-in persona who may not: 403 if they can see the object ("sees"), else 404;
+- a method the view does not take: 405.
+
+Every request runs in a savepoint that is rolled back, so the world is the same for each.
+A request that is refused, and every GET, must leave every domain table (history and
+many-to-many tables included) and the private file storage exactly as they were.
+Persons outside force A (police lead B, office B's staff) and the partner lead are also
+checked for force A's marker strings in every response they get (tests/hardening_world.py).
+"""
+
+import datetime
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from recommendations.models import Reminder
+from reviews.models import ReviewEvidence
+from tests.hardening_world import (
+    ANONYMOUS,
+    FORBIDDEN,
+    PARTNER_ACTION,
+    PERSONAS,
+    World,
+    build_world,
+    changed_tables,
+    database_fingerprint,
+    note_for,
+    signed_in_clients,
+    stored_files,
+)
+
+S, R, PO, L = "opcc_staff", "read_only", "plan_owner_a", "police_lead_a"
+LB, P, SB = "police_lead_b", "partner_lead", "opcc_staff_b"
+EVERYONE = frozenset(PERSONAS)
+REPORT_A_READERS = frozenset({S, R, PO, L, P})  # the partner lead sees report A: it owns an action
+FORCE_A_READERS = frozenset({S, R, PO, L})  # police-only actions, letters, reviews of force A
+REVIEW_READERS = EVERYONE - {P}  # partner leads see no reviews or investments at all
+
+
+@dataclass(frozen=True)
+class Expect:
+    """Who may GET and who may POST (None: the view does not take the method), who can
+    see the object (refused with 403; everyone else 404), and the POST body to send."""
+
+    args: Callable[[World], tuple] = lambda w: ()
+    get: frozenset | None = None
+    post: frozenset | None = None
+    sees: frozenset = EVERYONE
+    public: bool = False
+    data: Callable[[World], dict] = lambda w: {}
+
+
+def page(args=lambda w: (), *, who, sees=None) -> Expect:
+    """A page to read: GET only."""
+    return Expect(args=args, get=frozenset(who), sees=frozenset(sees or who))
+
+
+def form(args=lambda w: (), *, who, sees, readers=None) -> Expect:
+    """A form: GET shows it, POST saves it."""
+    return Expect(
+        args=args, get=frozenset(readers or who), post=frozenset(who), sees=frozenset(sees)
+    )
+
+
+def act(args=lambda w: (), *, who, sees, data=lambda w: {}) -> Expect:
+    """A button: POST only."""
+    return Expect(args=args, post=frozenset(who), sees=frozenset(sees), data=data)
+
+
+def report_a(w):
+    return (w.report_a.pk,)
+
+
+def review_a(w):
+    return (w.review_a.pk,)
+
+
+def police_action(w):
+    return (w.action_police.pk,)
+
+
+def draft_letter(w):
+    return (w.letter_draft.pk,)
+
+
+EXPECTATIONS: dict[str, Expect] = {
+    # --- Project root ---
+    "home": page(who=EVERYONE),
+    "healthz": Expect(get=frozenset(), public=True),
+    "login": Expect(get=frozenset(), post=frozenset(), public=True),
+    "logout": Expect(post=frozenset(), public=True),
+    # --- Reports and what the OPCC logs against them ---
+    "oversight:report_list": page(who=EVERYONE),
+    "oversight:report_create": form(who={S, SB}, sees=EVERYONE),
+    "oversight:report_edit": form(report_a, who={S}, sees=REPORT_A_READERS),
+    "oversight:finding_create": form(report_a, who={S}, sees=REPORT_A_READERS),
+    "oversight:finding_edit": form(lambda w: (w.finding_a.pk,), who={S}, sees=REPORT_A_READERS),
+    "oversight:judgement_create": form(report_a, who={S}, sees=REPORT_A_READERS),
+    "oversight:judgement_edit": form(lambda w: (w.judgement_a.pk,), who={S}, sees=REPORT_A_READERS),
+    "oversight:priority_area_create": form(report_a, who={S}, sees=REPORT_A_READERS),
+    "oversight:priority_area_edit": form(lambda w: (w.area_a.pk,), who={S}, sees=REPORT_A_READERS),
+    "oversight:cause_create": form(report_a, who={S}, sees=REPORT_A_READERS),
+    "oversight:cause_edit": form(lambda w: (w.cause_a.pk,), who={S}, sees=REPORT_A_READERS),
+    # --- Dashboard, register, report and recommendation pages ---
+    "recommendations:dashboard": page(who={S, R, SB}, sees=EVERYONE),
+    "recommendations:register": page(who=EVERYONE),
+    "recommendations:register_csv": page(who=EVERYONE),
+    "recommendations:recommendation_detail": page(
+        lambda w: (w.rec_secret.pk,), who=FORCE_A_READERS
+    ),
+    "recommendations:recommendation_edit": form(
+        lambda w: (w.rec_secret.pk,), who={S}, sees=FORCE_A_READERS
+    ),
+    # An empty move is no move: those who may move it are sent back to the page.
+    "recommendations:recommendation_transition": act(
+        lambda w: (w.rec_secret.pk,), who={S, PO}, sees=FORCE_A_READERS
+    ),
+    "recommendations:report_detail": page(report_a, who=REPORT_A_READERS),
+    "recommendations:recommendation_create": form(report_a, who={S}, sees=REPORT_A_READERS),
+    "recommendations:recommendation_paste": form(report_a, who={S}, sees=REPORT_A_READERS),
+    # --- Action plans, actions, updates, closure ---
+    "recommendations:my_actions": page(who=EVERYONE),
+    "recommendations:review_queue": page(who=EVERYONE),
+    "recommendations:plan_list": page(who=EVERYONE),
+    "recommendations:plan_create": form(who={PO}, sees=EVERYONE),
+    "recommendations:plan_detail": page(lambda w: (w.plan_a.pk,), who=REPORT_A_READERS),
+    "recommendations:plan_edit": form(lambda w: (w.plan_a.pk,), who={PO}, sees=REPORT_A_READERS),
+    "recommendations:plan_transition": act(
+        lambda w: (w.plan_a.pk,),
+        who={S, PO},
+        sees=REPORT_A_READERS,
+        data=lambda w: {"to_status": "closed"},
+    ),
+    "recommendations:plan_export": page(lambda w: (w.plan_a.pk,), who=REPORT_A_READERS),
+    "recommendations:action_create": form(
+        lambda w: (w.plan_a.pk,), who={PO}, sees=REPORT_A_READERS
+    ),
+    "recommendations:action_detail": page(police_action, who=FORCE_A_READERS),
+    "recommendations:action_edit": form(police_action, who={PO}, sees=FORCE_A_READERS),
+    "recommendations:action_revise_target": form(police_action, who={PO}, sees=FORCE_A_READERS),
+    "recommendations:action_status": act(police_action, who={PO}, sees=FORCE_A_READERS),
+    "recommendations:update_create": form(police_action, who={L, PO}, sees=FORCE_A_READERS),
+    "recommendations:update_review": form(
+        lambda w: (w.update_submitted.pk,), who={S}, sees=FORCE_A_READERS
+    ),
+    "recommendations:action_propose_completion": form(
+        police_action, who={L, PO}, sees=FORCE_A_READERS
+    ),
+    "recommendations:action_sign_off": form(police_action, who={S}, sees=FORCE_A_READERS),
+    "recommendations:evidence_download": page(
+        lambda w: (w.evidence_police.pk,), who=FORCE_A_READERS
+    ),
+    # --- Notifications ---
+    "recommendations:notifications": page(who=EVERYONE),
+    "recommendations:notification_read": act(lambda w: (w.reminders[L].pk,), who={L}, sees={L}),
+    "recommendations:notifications_read_all": act(who=EVERYONE, sees=EVERYONE),
+    "recommendations:preferences": form(who=EVERYONE, sees=EVERYONE),
+    # --- Letters ---
+    "recommendations:letter_list": page(report_a, who=FORCE_A_READERS),
+    "recommendations:letter_create": form(report_a, who={S, PO}, sees=FORCE_A_READERS),
+    "recommendations:letter_detail": form(
+        draft_letter, who={S, PO}, readers=FORCE_A_READERS, sees=FORCE_A_READERS
+    ),
+    "recommendations:letter_preview": page(draft_letter, who=FORCE_A_READERS),
+    "recommendations:letter_render": act(draft_letter, who={S, PO}, sees=FORCE_A_READERS),
+    "recommendations:letter_status": page(draft_letter, who=FORCE_A_READERS),
+    "recommendations:letter_download": page(lambda w: (w.letter_issued.pk,), who=FORCE_A_READERS),
+    "recommendations:letter_issue": act(draft_letter, who={S}, sees=FORCE_A_READERS),
+    "recommendations:letter_compare": page(
+        lambda w: (w.letter_issued.pk, w.letter_draft.pk), who=FORCE_A_READERS
+    ),
+    # --- Deep dives, follow-ups, samples, investments ---
+    "reviews:review_list": page(who=REVIEW_READERS),
+    "reviews:review_create": form(who={S, SB}, sees=REVIEW_READERS),
+    "reviews:review_detail": page(review_a, who=FORCE_A_READERS),
+    "reviews:review_edit": form(review_a, who={S}, sees=FORCE_A_READERS),
+    "reviews:line_add": form(review_a, who={S}, sees=FORCE_A_READERS),
+    "reviews:line_edit": form(
+        lambda w: (w.review_a.pk, w.line_a.pk), who={S}, sees=FORCE_A_READERS
+    ),
+    "reviews:evidence_upload": form(review_a, who={S}, sees=FORCE_A_READERS),
+    "reviews:evidence_download": page(lambda w: (w.review_evidence_a.pk,), who=FORCE_A_READERS),
+    "reviews:follow_up_create": form(review_a, who={S}, sees=FORCE_A_READERS),
+    "reviews:follow_up_edit": form(lambda w: (w.follow_up_a.pk,), who={S}, sees=FORCE_A_READERS),
+    # The owner (police lead A) reports on it; OPCC staff of the reviewing office may too.
+    "reviews:follow_up_update": form(
+        lambda w: (w.follow_up_a.pk,), who={S, L}, sees=FORCE_A_READERS
+    ),
+    "reviews:sample_create": form(review_a, who={S}, sees=FORCE_A_READERS),
+    "reviews:investment_list": page(who=REVIEW_READERS),
+    "reviews:investment_create": form(who={S, SB}, sees=REVIEW_READERS),
+    "reviews:investment_detail": page(lambda w: (w.investment_a.pk,), who=FORCE_A_READERS),
+    "reviews:investment_edit": form(lambda w: (w.investment_a.pk,), who={S}, sees=FORCE_A_READERS),
+}
+
+
+# --- Enumerating the URL patterns -------------------------------------------------------
+
+
+def url_pattern_names(patterns=None, namespace: str = "", route: str = "") -> dict[str, str]:
+    """Every URL pattern's qualified name (or its route, when unnamed) → its route, from
+    the resolver, recursing into includes. Django's admin is left out (its own matrix:
+    is_staff, checked in test_admin_sends_every_persona_to_the_admin_login)."""
+    patterns = get_resolver().url_patterns if patterns is None else patterns
+    found = {}
+    for pattern in patterns:
+        here = route + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if pattern.app_name == "admin":
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            found.update(url_pattern_names(pattern.url_patterns, inner, here))
+        elif isinstance(pattern, URLPattern):
+            found[f"{namespace}{pattern.name}" if pattern.name else here] = here
+    return found
+
+
+def test_every_url_pattern_has_an_expectation():
+    patterns = url_pattern_names()
+    missing = sorted(
+        f"{name} ({route})" for name, route in patterns.items() if name not in EXPECTATIONS
+    )
+    assert not missing, (
+        "These URLs have no entry in EXPECTATIONS (tests/test_permission_matrix.py); say who "
+        f"may GET and POST each: {missing}"
+    )
+    stale = sorted(set(EXPECTATIONS) - set(patterns))
+    assert not stale, f"EXPECTATIONS names URLs that no longer exist: {stale}"
+
+
+# --- Running the matrix ------------------------------------------------------------------
+
+
+@pytest.fixture
+def personas(
+    opcc_staff, read_only, plan_owner_a, police_lead_a, police_lead_b, partner_lead, opcc_staff_b
+):
+    return {
+        S: opcc_staff,
+        R: read_only,
+        PO: plan_owner_a,
+        L: police_lead_a,
+        LB: police_lead_b,
+        P: partner_lead,
+        SB: opcc_staff_b,
+    }
+
+
+@pytest.fixture
+def world(personas) -> World:
+    return build_world(personas)
+
+
+@pytest.fixture
+def clients(personas) -> dict[str, Client]:
+    return signed_in_clients(personas)
+
+
+def expected_outcomes(expect: Expect, persona: str, method: str) -> set[str]:
+    allowed = expect.get if method == "GET" else expect.post
+    if allowed is None:
+        # Some views check the method before the sign-in, some after: either refuses.
+        return {"405", "login"} if persona == ANONYMOUS else {"405"}
+    if expect.public:
+        # Signing out lands on the sign-in page.
+        return {"ok", "input", "login"} if method == "POST" else {"ok"}
+    if persona == ANONYMOUS:
+        return {"login"}
+    if persona in allowed:
+        # An empty POST from someone allowed reaches the form: saved, or refused with 400.
+        return {"ok", "input"} if method == "POST" else {"ok"}
+    return {"403"} if persona in expect.sees else {"404"}
+
+
+LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
+
+
+def outcome_of(response) -> str:
+    code = response.status_code
+    if 300 <= code < 400:
+        return "login" if response["Location"].startswith(LOGIN_PATHS) else "ok"
+    if 200 <= code < 300:
+        return "ok"
+    if code in (400, 409):
+        return "input"
+    return str(code)
+
+
+def body_text(response) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if content.startswith(b"%PDF"):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "file.pdf"
+            path.write_bytes(content)
+            return subprocess.run(
+                ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+            ).stdout
+    return content.decode("utf-8", errors="replace")
+
+
+def leaks_in(text: str, persona: str) -> list[str]:
+    """Markers in `text` the persona may not read: force A's (per FORBIDDEN) and anybody
+    else's notifications."""
+    markers = [*FORBIDDEN.get(persona, []), *(note_for(p) for p in PERSONAS if p != persona)]
+    return [marker for marker in markers if marker in text]
+
+
+class _Rollback(Exception):
+    """Carries a response out of the savepoint it rolls back."""
+
+    def __init__(self, response, text, fingerprint, files):
+        self.response, self.text, self.fingerprint, self.files = response, text, fingerprint, files
+
+
+def _request(client: Client, method: str, path: str, data: dict):
+    """One request in a rolled-back savepoint: (response, body text, fingerprint, files)."""
+    try:
+        with transaction.atomic():
+            response = client.get(path) if method == "GET" else client.post(path, data)
+            text = body_text(response)
+            raise _Rollback(response, text, database_fingerprint(), stored_files())
+    except _Rollback as result:
+        return result.response, result.text, result.fingerprint, result.files
+
+
+def _stay_signed_in(client: Client, user) -> bool:
+    """Signing out (a POST to logout) ends the client's session: sign in again (which
+    records the sign-in time on the user). Returns whether it signed in again."""
+    if client.session.get("_auth_user_id") == str(user.pk):
+        return False
+    client.force_login(user)
+    return True
+
+
+def run_matrix(world, clients, personas) -> tuple[int, list[str]]:
+    fingerprint, files = database_fingerprint(), stored_files()
+    checked, problems = 0, []
+    for name, expect in EXPECTATIONS.items():
+        path = reverse(name, args=expect.args(world))
+        for persona in [*PERSONAS, ANONYMOUS]:
+            for method in ("GET", "POST"):
+                wanted = expected_outcomes(expect, persona, method)
+                where = f"{method} {path} ({name}) as {persona}"
+                checked += 1
+                try:
+                    response, text, after, files_after = _request(
+                        clients[persona], method, path, expect.data(world)
+                    )
+                except Exception as error:  # a server error: record it, carry on
+                    problems.append(f"{where}: server error {type(error).__name__}: {error}")
+                    continue
+                finally:
+                    if persona != ANONYMOUS and _stay_signed_in(
+                        clients[persona], personas[persona]
+                    ):
+                        fingerprint = database_fingerprint()
+                got = outcome_of(response)
+                if got not in wanted:
+                    problems.append(
+                        f"{where}: got {response.status_code} ({got}), expected {sorted(wanted)}"
+                    )
+                # A GET never writes; a refused POST writes nothing. (What an allowed
+                # person's POST saves is the business of the workflow tests.)
+                must_not_write = method == "GET" or "ok" not in wanted
+                if must_not_write and (after != fingerprint or files_after != files):
+                    problems.append(
+                        f"{where}: changed {changed_tables(fingerprint, after)} "
+                        f"files {sorted(files_after ^ files)}"
+                    )
+                # Files an allowed request stored stay when its savepoint is rolled back.
+                files = files_after
+                leaked = leaks_in(text, persona)
+                if leaked:
+                    problems.append(f"{where}: response shows {leaked}")
+    return checked, problems
+
+
+def test_permission_matrix_every_url_every_persona_get_and_post(world, clients, personas):
+    checked, problems = run_matrix(world, clients, personas)
+    assert checked == len(EXPECTATIONS) * (len(PERSONAS) + 1) * 2
+    assert not problems, f"{len(problems)} of {checked} checks failed:\n" + "\n".join(problems)
+
+
+def test_admin_sends_every_persona_to_the_admin_login(clients):
+    for persona, client in clients.items():
+        response = client.get("/admin/")
+        assert response.status_code == 302, persona
+        assert response["Location"].startswith("/admin/login/"), persona
+
+
+def test_world_has_what_the_matrix_needs(world):
+    """The matrix proves little if its objects are not what it assumes."""
+    assert world.letter_issued.status == "issued" and world.letter_issued.checksum
+    assert world.letter_draft.status == "draft"
+    assert world.update_submitted.review_state == "submitted"
+    assert world.update_returned.review_state == "returned"
+    assert world.action_police.partner_agency_id is None
+    assert world.action_partner.partner_agency_id is not None
+    assert ReviewEvidence.objects.filter(pk=world.review_evidence_a.pk).exists()
+    assert Reminder.objects.count() == len(PERSONAS)
+
+
+# --- Aggregates: counts, lists, exports, letters, notifications, search ------------------
+
+
+def _get(client: Client, path: str):
+    response = client.get(path, follow=True)
+    assert response.status_code == 200, f"{path}: {response.status_code}"
+    return response
+
+
+def _aggregate_paths(world: World, persona: str) -> list[str]:
+    """Every page that lists, counts, exports or searches, with filters pointing at force
+    A's objects (which must be ignored, not honoured), and the persona's own objects."""
+    r = reverse
+    lead_a, area, report = world.people[L].pk, world.area_a.pk, world.report_a.pk
+    paths = [
+        r("home"),
+        r("oversight:report_list"),
+        r("oversight:report_list") + "?q=force+A",
+        r("oversight:report_list") + f"?force={world.force_a.pk}",
+        r("recommendations:my_actions"),
+        r("recommendations:review_queue"),
+        r("recommendations:plan_list"),
+        r("recommendations:notifications"),
+        r("recommendations:notifications") + "?show=unread",
+        r("recommendations:preferences"),
+    ]
+    for query in [
+        "",
+        # Searches that would find the markers; the search box echoes the words typed,
+        # so the words are part of a marker, never a whole one.
+        "?q=SECRET-A",
+        "?q=rsecret1",
+        "?q=POLICE-ONLY",
+        f"?force={world.force_a.pk}",
+        f"?report={report}",
+        f"?priority_area={area}",
+        f"?owner={lead_a}",
+        "?status=any_open&overdue=true&sort=-due",
+    ]:
+        paths += [r("recommendations:register") + query, r("recommendations:register_csv") + query]
+    if persona == P:
+        paths += [
+            r("recommendations:report_detail", args=[report]),
+            r("recommendations:plan_detail", args=[world.plan_a.pk]),
+            r("recommendations:plan_export", args=[world.plan_a.pk]),
+            r("recommendations:recommendation_detail", args=[world.rec_shared.pk]),
+            r("recommendations:action_detail", args=[world.action_partner.pk]),
+            r("recommendations:evidence_download", args=[world.evidence_partner.pk]),
+            r("reviews:follow_up_update", args=[world.partner_follow_up_a.pk]),
+        ]
+    else:
+        paths += [
+            r("recommendations:dashboard"),
+            r("reviews:review_list"),
+            r("reviews:investment_list"),
+            r("recommendations:report_detail", args=[world.report_b.pk]),
+            r("recommendations:plan_detail", args=[world.plan_b.pk]),
+            r("recommendations:plan_export", args=[world.plan_b.pk]),
+            r("recommendations:recommendation_detail", args=[world.rec_b.pk]),
+            r("recommendations:action_detail", args=[world.action_b.pk]),
+            r("recommendations:letter_list", args=[world.report_b.pk]),
+            r("recommendations:letter_detail", args=[world.letter_b.pk]),
+            r("recommendations:letter_preview", args=[world.letter_b.pk]),
+            r("reviews:review_detail", args=[world.review_b.pk]),
+            r("reviews:investment_detail", args=[world.investment_b.pk]),
+        ]
+    if persona == LB:
+        paths.remove(r("recommendations:dashboard"))  # OPCC only
+    return paths
+
+
+@pytest.mark.parametrize("persona", [LB, P, SB])
+def test_aggregates_show_nothing_the_persona_may_not_read(world, clients, persona):
+    client = clients[persona]
+    for path in _aggregate_paths(world, persona):
+        response = _get(client, path)
+        leaked = leaks_in(body_text(response), persona)
+        assert not leaked, f"{path} shows {persona} {leaked}"
+
+
+def _count(client: Client, path: str, key: str):
+    return _get(client, path).context[key]
+
+
+def _csv_rows(client: Client, path: str) -> int:
+    """Data rows of a CSV export (the header left out)."""
+    return len(body_text(_get(client, path)).strip().splitlines()) - 1
+
+
+def test_counts_are_scoped_to_what_each_persona_may_read(world, clients):
+    register, register_csv = (
+        reverse("recommendations:register"),
+        reverse("recommendations:register_csv"),
+    )
+    # Register and its CSV: A's two for office A, A's shared one for the partner, B's one.
+    for persona, visible in [(S, 2), (R, 2), (L, 2), (P, 1), (LB, 1), (SB, 1)]:
+        assert _count(clients[persona], register, "page_obj").paginator.count == visible, persona
+        assert _csv_rows(clients[persona], register_csv) == visible, persona
+    # The dashboard's totals: office B counts force B only.
+    dashboard = reverse("recommendations:dashboard")
+    assert _count(clients[S], dashboard, "data").totals["all"] == 2
+    assert _count(clients[S], dashboard, "data").totals["updates_awaiting_review"] == 2
+    assert _count(clients[SB], dashboard, "data").totals["all"] == 1
+    assert _count(clients[SB], dashboard, "data").totals["updates_awaiting_review"] == 0
+    # Plan A as the partner lead: its own action only, on the page and in the export.
+    plan_a = reverse("recommendations:plan_detail", args=[world.plan_a.pk])
+    assert _count(clients[P], plan_a, "summary").total == 1
+    assert _count(clients[PO], plan_a, "summary").total == 5
+    plan_csv = reverse("recommendations:plan_export", args=[world.plan_a.pk])
+    assert _csv_rows(clients[P], plan_csv) == 1
+    assert _csv_rows(clients[PO], plan_csv) == 5
+    # Report A as the partner lead: only the recommendation its action serves.
+    report_a = reverse("recommendations:report_detail", args=[world.report_a.pk])
+    page = _count(clients[P], report_a, "page")
+    assert [r.pk for r in page.recommendations] == [world.rec_shared.pk]
+    assert all(r.pk == world.rec_shared.pk for area in page.areas for r in area.recommendations)
+    # Investments and reviews: force B's only for police lead B.
+    investments = _count(clients[LB], reverse("reviews:investment_list"), "totals")
+    assert investments["count"] == 1
+    assert investments["total"] == Decimal(world.investment_b.amount)
+    assert _count(clients[LB], reverse("reviews:review_list"), "page_obj").paginator.count == 1
+    # The unread notification count in the navigation bar: each person's own.
+    for persona in PERSONAS:
+        assert _count(clients[persona], reverse("home"), "unread_notifications") == 1, persona
+
+
+def test_letter_pdf_of_force_b_shows_nothing_of_force_a(world):
+    from recommendations import letters
+
+    for persona in (SB, LB):
+        snapshot = letters.letter_snapshot_for(world.letter_b, world.people[persona])
+        text = body_text_of_pdf(letters.letter_render_pdf(snapshot, is_draft=True))
+        assert "Force B should improve its custody records" in " ".join(text.split())
+        assert not leaks_in(text, persona), persona
+
+
+def body_text_of_pdf(pdf: bytes) -> str:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "letter.pdf"
+        path.write_bytes(pdf)
+        return subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+
+
+@pytest.mark.parametrize(
+    "today", [datetime.date(2026, 12, 15), datetime.date(2027, 1, 20)], ids=["due", "escalated"]
+)
+def test_reminder_sweep_tells_nobody_what_they_may_not_read(world, clients, mailoutbox, today):
+    from recommendations.reminders import reminders_sweep
+
+    reminders_sweep(today=today)
+    assert Reminder.objects.count() > len(PERSONAS), "the sweep recorded nothing"
+    for persona in PERSONAS:
+        user = world.people[persona]
+        titles = " ".join(Reminder.objects.filter(recipient=user).values_list("title", flat=True))
+        page = body_text(_get(clients[persona], reverse("recommendations:notifications")))
+        mails = " ".join(m.body for m in mailoutbox if user.email in m.to)
+        for where, text in [("notifications", titles + page), ("digest", mails)]:
+            leaked = [m for m in FORBIDDEN.get(persona, []) if m in text]
+            assert not leaked, f"{persona}'s {where} show {leaked}"
+    partner_titles = Reminder.objects.filter(recipient=world.people[P]).values_list(
+        "title", flat=True
+    )
+    assert any(PARTNER_ACTION in title for title in partner_titles)

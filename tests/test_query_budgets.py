@@ -1,0 +1,241 @@
+"""Every main page runs a fixed number of queries, at most 15, whatever the data.
+
+Each page is counted for the personas that see the most of it (OPCC staff, a police lead,
+a partner lead, a plan owner), with the panels other apps register, in a small world and
+again after the world has grown several times over: the two counts must be equal.
+(Timings at national scale are measured by `make bench`, not here.)
+"""
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from recommendations.models import Action, Evidence, ProgressUpdate, Rag, Reminder
+from recommendations.selectors import REGISTER_SORTS
+from reviews.models import Assurance
+from tests import factories
+
+BUDGET = 15
+SMALL, MORE = 2, 8
+
+
+@dataclass
+class World:
+    """Force A's report, plan and everything hanging off them, grown `n` at a time."""
+
+    report: object
+    plan: object
+    office: object
+    lead: object
+    partner: object
+    staff: object
+    grown: int = 0
+
+    def grow(self, n: int) -> None:
+        today = timezone.localdate()
+        for _ in range(n):
+            self.grown += 1
+            i = self.grown
+            area = factories.PriorityAreaFactory(
+                report=self.report, position=i, title=f"Priority area {i}"
+            )
+            factories.FindingFactory(report=self.report).priority_areas.add(area)
+            cause = factories.CauseOfConcernFactory(report=self.report, reference=f"C{i}")
+            cause.priority_areas.add(area)
+            factories.JudgementFactory(report=self.report, topic=f"Topic {i}")
+            recommendation = factories.RecommendationFactory(
+                report=self.report, due_on=today + datetime.timedelta(days=i % 20)
+            )
+            recommendation.priority_areas.add(area)
+            police = factories.ActionFactory(
+                plan=self.plan,
+                reference=f"P{i}",
+                delivery_lead=self.lead,
+                rag=[Rag.RED, Rag.AMBER, Rag.GREEN][i % 3],
+                next_update_due=today + datetime.timedelta(days=i % 30 - 10),
+                target_date=today + datetime.timedelta(days=i % 40 - 20),
+                recommendations=[recommendation],
+            )
+            factories.ActionFactory(
+                plan=self.plan,
+                reference=f"Q{i}",
+                delivery_lead=self.partner,
+                partner_agency=self.partner.partner_agency,
+                next_update_due=today + datetime.timedelta(days=i % 30 - 10),
+                recommendations=[recommendation],
+            )
+            factories.ActionFactory(
+                plan=self.plan,
+                reference=f"S{i}",
+                delivery_lead=self.lead,
+                status=Action.Status.PENDING_SIGN_OFF,
+                completion_proposed_by=self.lead,
+                completion_proposed_at=timezone.now(),
+                recommendations=[recommendation],
+            )
+            for state in ProgressUpdate.Review:
+                update = factories.ProgressUpdateFactory(
+                    action=police,
+                    review_state=state,
+                    reviewed_by=None if state == ProgressUpdate.Review.SUBMITTED else self.staff,
+                    reviewed_at=None
+                    if state == ProgressUpdate.Review.SUBMITTED
+                    else timezone.now(),
+                    review_comment="Add the figures." if state == "returned" else "",
+                )
+                Evidence.objects.create(
+                    action=police,
+                    update=update,
+                    file=f"evidence/{i}-{state}.pdf",
+                    original_name=f"{i}-{state}.pdf",
+                    content_type="application/pdf",
+                    size=100,
+                    sha256="0" * 64,
+                    uploaded_by=self.lead,
+                )
+            review = factories.DeepDiveReviewFactory(
+                office=self.office,
+                force=self.report.force,
+                report=self.report,
+                held_on=today - datetime.timedelta(days=i),
+                plans_assurance=Assurance.ASSURED,
+                plans_rationale="Credible plans.",
+            )
+            review.priority_areas.add(area)
+            factories.LineOfEnquiryFactory(review=review, position=1)
+            factories.FollowUpFactory(review=review, owner=self.lead, recommendation=recommendation)
+            factories.FollowUpFactory(review=review, owner=self.partner)
+            investment = factories.InvestmentFactory(office=self.office, force=self.report.force)
+            investment.recommendations.add(recommendation)
+            factories.LetterFactory(report=self.report, version=i)
+            for person in (self.lead, self.partner, self.staff):
+                Reminder.objects.create(
+                    subject_type=ContentType.objects.get_for_model(Action),
+                    subject_id=police.pk,
+                    what="update_due",
+                    due_on=today,
+                    stage=Reminder.Stage.OVERDUE,
+                    recipient=person,
+                    title=f"{police.reference}: update due",
+                    url=police.get_absolute_url(),
+                )
+
+
+@pytest.fixture
+def world(report_a, plan_a, office_a, police_lead_a, partner_lead, opcc_staff):
+    built = World(
+        report=report_a,
+        plan=plan_a,
+        office=office_a,
+        lead=police_lead_a,
+        partner=partner_lead,
+        staff=opcc_staff,
+    )
+    factories.InspectionReportFactory(force=report_a.force, parent=report_a)
+    built.grow(SMALL)
+    return built
+
+
+def _url(page: str, world: World) -> str:
+    first_area = world.report.priority_areas.order_by("position").first()
+    police = world.plan.actions.filter(reference="P1").get()
+    partner_action = world.plan.actions.filter(reference="Q1").get()
+    review = world.report.reviews.order_by("pk").first()
+    register = reverse("recommendations:register")
+    pages = {
+        "dashboard": reverse("recommendations:dashboard"),
+        "register": register,
+        "register_filtered": (
+            f"{register}?status=any_open&rag=amber&overdue=true&priority_area={first_area.pk}"
+            f"&owner={world.lead.pk}&force={world.report.force_id}&report={world.report.pk}"
+            "&q=thing"
+        ),
+        "report_detail": world.report.get_absolute_url(),
+        "recommendation_detail": police.recommendations.get().get_absolute_url(),
+        "action_detail": police.get_absolute_url(),
+        "partner_action_detail": partner_action.get_absolute_url(),
+        "my_actions": reverse("recommendations:my_actions"),
+        "plan_detail": world.plan.get_absolute_url(),
+        "plan_list": reverse("recommendations:plan_list"),
+        "review_queue": reverse("recommendations:review_queue"),
+        "review_list": reverse("reviews:review_list"),
+        "review_detail": review.get_absolute_url(),
+        "investment_list": reverse("reviews:investment_list"),
+        "notifications": reverse("recommendations:notifications"),
+        "letter_list": reverse("recommendations:letter_list", args=[world.report.pk]),
+        "report_list": reverse("oversight:report_list"),
+    }
+    if page.startswith("register?"):
+        return register + page.removeprefix("register")
+    return pages[page]
+
+
+PAGES = [
+    ("dashboard", "opcc_staff"),
+    ("dashboard", "read_only"),
+    ("register", "opcc_staff"),
+    ("register", "police_lead_a"),
+    ("register", "partner_lead"),
+    ("register_filtered", "opcc_staff"),
+    ("register?rag=none", "opcc_staff"),
+    ("register?overdue=false", "opcc_staff"),
+    *[(f"register?sort={key}", "opcc_staff") for key in REGISTER_SORTS],
+    *[(f"register?sort=-{key}", "opcc_staff") for key in REGISTER_SORTS],
+    ("report_detail", "opcc_staff"),
+    ("report_detail", "police_lead_a"),
+    ("report_detail", "partner_lead"),
+    ("recommendation_detail", "opcc_staff"),
+    ("recommendation_detail", "police_lead_a"),
+    ("recommendation_detail", "partner_lead"),
+    ("action_detail", "opcc_staff"),
+    ("action_detail", "police_lead_a"),
+    ("partner_action_detail", "partner_lead"),
+    ("my_actions", "police_lead_a"),
+    ("my_actions", "partner_lead"),
+    ("my_actions", "plan_owner_a"),
+    ("plan_detail", "opcc_staff"),
+    ("plan_detail", "police_lead_a"),
+    ("plan_detail", "partner_lead"),
+    ("plan_list", "opcc_staff"),
+    ("plan_list", "police_lead_a"),
+    ("plan_list", "partner_lead"),
+    ("review_queue", "opcc_staff"),
+    ("review_list", "opcc_staff"),
+    ("review_list", "police_lead_a"),
+    ("review_detail", "opcc_staff"),
+    ("investment_list", "opcc_staff"),
+    ("notifications", "opcc_staff"),
+    ("notifications", "police_lead_a"),
+    ("notifications", "partner_lead"),
+    ("letter_list", "opcc_staff"),
+    ("letter_list", "plan_owner_a"),
+    ("report_list", "opcc_staff"),
+]
+
+
+def _count(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+@pytest.mark.parametrize(("page", "persona"), PAGES)
+def test_page_runs_the_same_queries_in_a_small_and_a_larger_world(
+    client, request, world, page, persona
+):
+    client.force_login(request.getfixturevalue(persona))
+    url = _url(page, world)
+    client.get(url)  # the first request also loads what every later one has cached
+    small = _count(client, url)
+    world.grow(MORE)
+    larger = _count(client, url)
+    print(f"COUNT {page:26s} {persona:14s} {small} {larger}")
+    assert (small, larger) == (small, small), f"{page} as {persona}: {small} then {larger}"
+    assert small <= BUDGET, f"{page} as {persona} runs {small} queries"
