@@ -12,8 +12,10 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.forms.models import ModelChoiceIterator
+from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.functional import cached_property, lazy
+from django.utils.html import format_html, format_html_join
 
 from oversight.models import User
 from oversight.selectors import forces_visible_to, priority_areas_visible_to, reports_visible_to
@@ -28,6 +30,26 @@ from recommendations.selectors import (
 )
 
 ANY_OPEN = "any_open"
+
+
+class _WrittenSelect(forms.Select):
+    """Django's select, written out here rather than through a template per option: a
+    register's filters can list hundreds of reports and priority areas."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], " selected" if option["selected"] else "", option["label"])
+                for _, group, _ in widget["optgroups"]
+                for option in group
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
+        )
 
 
 class _ListedChoices(ModelChoiceIterator):
@@ -109,6 +131,11 @@ class RecommendationFilter(django_filters.FilterSet):
             fields["priority_area"], self._listed_areas
         )
         fields["owner"].widget.choices = _ListedChoices(fields["owner"], self._listed_leads)
+        for field in fields.values():
+            if type(field.widget) is forms.Select:
+                field.widget = _WrittenSelect(
+                    attrs=field.widget.attrs, choices=field.widget.choices
+                )
         fields["report"].help_text = lazy(self._choose_first_hint, str)("force", "its reports")
         fields["owner"].help_text = lazy(self._choose_first_hint, str)("force", "its leads")
         fields["priority_area"].help_text = lazy(self._choose_first_hint, str)(

@@ -275,3 +275,50 @@ def test_dashboard_runs_the_same_queries_for_2_or_50_recommendations(
     with django_assert_num_queries(13):
         response = client.get(DASHBOARD)
     assert response.context["data"].totals["all"] == count
+
+
+# --- Bounded lists (issue 8) ----------------------------------------------------------
+
+
+def test_every_list_shows_its_first_ten_with_the_total(
+    opcc_staff, plan_a, report_a, police_lead_a, plan_owner_a
+):
+    for n in range(12):
+        factories.ActionFactory(
+            plan=plan_a,
+            reference=f"L{n}",
+            next_update_due=TODAY - datetime.timedelta(days=n + 1),
+        )
+        factories.ActionFactory(
+            plan=plan_a,
+            reference=f"S{n}",
+            next_update_due=TODAY + datetime.timedelta(days=n % 14),
+        )
+        factories.RecommendationFactory(
+            report=report_a,
+            status=Recommendation.Status.PROPOSED_FOR_CLOSURE,
+            closure_proposed_by=plan_owner_a,
+            closure_rationale="Done.",
+        )
+    data = dashboard_for(opcc_staff, today=TODAY)
+    assert (len(data.overdue_updates), data.overdue_updates_total) == (10, 12)
+    assert data.overdue_updates[0].action.reference == "L11"  # longest overdue first
+    assert (len(data.due_soon), data.due_soon_total) == (10, 12)
+    assert [item.due_on for item in data.due_soon] == sorted(item.due_on for item in data.due_soon)
+    assert (len(data.awaiting_sign_off), data.totals["awaiting_sign_off"]) == (10, 12)
+
+
+def test_charts_show_the_areas_of_the_newest_monitored_reports(client, opcc_staff, force_a):
+    for n in range(11):
+        report = factories.InspectionReportFactory(
+            force=force_a, title=f"Report {n}", published_on=datetime.date(2020 + n % 6, 1, 1 + n)
+        )
+        area = factories.PriorityAreaFactory(report=report, title=f"Area of report {n}")
+        factories.RecommendationFactory(report=report).priority_areas.add(area)
+    data = dashboard_for(opcc_staff, today=TODAY)
+    oldest = min((r for r in force_a.reports.all()), key=lambda r: (r.published_on, r.pk))
+    assert len(data.areas) == 10
+    assert oldest.title not in {counts.report.title for counts in data.areas}
+    assert data.charts_left_out_reports
+    client.force_login(opcc_staff)
+    assert "most recently published of the 11 reports" in client.get(DASHBOARD).content.decode()

@@ -338,3 +338,84 @@ def test_csv_runs_the_same_queries_for_2_or_50_recommendations(
     with django_assert_num_queries(5):
         rows = _csv_rows(client.get(CSV))
     assert len(rows) == count
+
+
+# --- Filtering a national register (issue 8) ------------------------------------------
+
+
+def _with_actions(report, plan, reference, *actions):
+    recommendation = factories.RecommendationFactory(report=report, reference=reference)
+    for status, rag in actions:
+        factories.ActionFactory(
+            plan=plan,
+            status=status,
+            rag=rag,
+            status_reason="Waiting." if status in ("paused", "not_needed") else "",
+            recommendations=[recommendation],
+        )
+    return recommendation
+
+
+def test_rag_filter_agrees_with_the_rag_each_row_shows(client, opcc_staff, report_a, plan_a):
+    live, done, paused = Action.Status.IN_PROGRESS, Action.Status.NOT_NEEDED, Action.Status.PAUSED
+    _with_actions(report_a, plan_a, "RED", (live, Rag.GREEN), (live, Rag.RED))
+    _with_actions(report_a, plan_a, "AMBER", (live, Rag.AMBER), (done, Rag.RED))
+    _with_actions(report_a, plan_a, "GREEN", (live, Rag.GREEN), (paused, Rag.RED))
+    _with_actions(report_a, plan_a, "DONE", (done, Rag.AMBER), (live, Rag.COMPLETE))
+    _with_actions(report_a, plan_a, "NONE", (paused, Rag.RED))
+    client.force_login(opcc_staff)
+    shown = {
+        row["recommendation"].reference: row["recommendation"].rag
+        for row in client.get(REGISTER).context["rows"]
+    }
+    assert shown == {
+        "RED": "red",
+        "AMBER": "amber",
+        "GREEN": "green",
+        "DONE": "complete",
+        "NONE": "none",
+    }
+    for rag in ("red", "amber", "green", "complete", "none"):
+        expected = [reference for reference, shown_rag in shown.items() if shown_rag == rag]
+        assert sorted(_references(client.get(REGISTER, {"rag": rag}))) == expected
+
+
+@pytest.fixture
+def regional_staff(force_a, force_b, report_a, report_b):
+    """OPCC staff of an office overseeing two forces, as a national reader sees 43."""
+    office = factories.OfficeFactory(name="Regional OPCC", forces=[force_a, force_b])
+    return factories.UserFactory(username="regional", role="opcc_staff", office=office)
+
+
+def _options(response, name: str) -> list[str]:
+    field = response.context["filter"].form[name]
+    return [label for value, label in field.field.widget.choices if value != ""]
+
+
+def test_reports_and_areas_are_listed_for_the_force_and_report_chosen(
+    client, regional_staff, force_a, report_a, report_b
+):
+    factories.PriorityAreaFactory(report=report_a, title="Missing children")
+    factories.RecommendationFactory(report=report_b, reference="B7")
+    client.force_login(regional_staff)
+    unfiltered = client.get(REGISTER)
+    assert _options(unfiltered, "report") == []
+    assert _options(unfiltered, "priority_area") == []
+    assert "Choose a force to list its reports." in unfiltered.content.decode()
+    by_force = client.get(REGISTER, {"force": force_a.pk})
+    assert _options(by_force, "report") == [report_a.title]
+    by_report = client.get(REGISTER, {"report": report_a.pk})
+    assert _options(by_report, "report") == [report_a.title]  # the chosen one stays shown
+    assert _options(by_report, "priority_area") == [f"Missing children ({report_a.title})"]
+    assert _references(client.get(REGISTER, {"report": report_b.pk})) == ["B7"]
+
+
+def test_a_single_force_office_is_offered_every_report_and_area(
+    client, opcc_staff, report_a, force_a
+):
+    factories.PriorityAreaFactory(report=report_a, title="Missing children")
+    client.force_login(opcc_staff)
+    response = client.get(REGISTER)
+    assert _options(response, "report") == [report_a.title]
+    assert _options(response, "priority_area") == [f"Missing children ({report_a.title})"]
+    assert "Choose a force" not in response.content.decode()
