@@ -38,3 +38,14 @@ def test_correct_password_signs_in(client, opcc_staff):
 def test_sessions_expire_within_a_working_day():
     assert settings.SESSION_COOKIE_AGE <= 8 * 60 * 60
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def test_weak_passwords_are_refused(opcc_staff):
+    import pytest
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    for weak in ["password", "12345678", "opcc_a", "short"]:
+        with pytest.raises(ValidationError):
+            validate_password(weak, user=opcc_staff)
+    validate_password("Tamar-bridge-lantern-47", user=opcc_staff)
