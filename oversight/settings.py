@@ -240,6 +240,25 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "oversight@opcc.localhost")
 
+# --- Cache ----------------------------------------------------------------------------
+# CACHE_URL (Redis) is the cache every web process shares; the page cache
+# (oversight/pagecache.py) caches the busiest pages' bodies per user there, dropped on any
+# change to the data. Without CACHE_URL each process has its own memory cache and the page
+# cache is off, since one process could not drop another's pages.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "oversight",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300 if CACHE_URL else 0)
+
 # --- Background work ------------------------------------------------------------------
 # With no broker configured, tasks run in the web process as soon as the transaction
 # commits (eager), so `make run` needs no Redis. Production sets CELERY_BROKER_URL.

@@ -2,7 +2,9 @@
 
 Lists that grow with the number of forces (reports, priority areas, delivery leads) are
 listed for the force and report chosen: a national reader sees 43 forces, 2,000 reports
-and 6,000 priority areas, far too many to send with every page. A filter still accepts
+and 6,000 priority areas, far too many to send with every page. Priority areas belong to
+one report, so they are listed once a report is chosen, even for a single-force office
+(which would otherwise scroll through every area of every report). A filter still accepts
 any value the user may see (a link such as ?report=12 works without a force).
 """
 
@@ -166,9 +168,7 @@ class RecommendationFilter(django_filters.FilterSet):
         if report:
             return areas.filter(report=report)
         chosen = self._chosen("priority_area")
-        if chosen:
-            return areas.filter(report=chosen.report_id)
-        return areas if self._lists_everything() else []
+        return areas.filter(report=chosen.report_id) if chosen else []
 
     def _listed_leads(self):
         leads, force = self.filters["owner"].queryset, self._chosen("force")
@@ -182,7 +182,7 @@ class RecommendationFilter(django_filters.FilterSet):
     def _choose_first_hint(self, first: str, what: str) -> str:
         if first == "force" and (self._lists_everything() or self._chosen("force")):
             return ""
-        if first == "report" and (self._chosen("report") or self._lists_everything()):
+        if first == "report" and (self._chosen("report") or self._chosen("priority_area")):
             return ""
         return f"Choose a {first} to list {what}."
 

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.formats import date_format
 
+from oversight.models import User
 from recommendations.models import Recommendation
-from recommendations.selectors import delivery_leads, rag_label
+from recommendations.selectors import RegisterRow, rag_label, register_row_details
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_SIZE = 500
@@ -49,7 +50,8 @@ class _Echo:
         return value
 
 
-def _row(recommendation: Recommendation) -> list[str]:
+def _row(row: RegisterRow) -> list[str]:
+    recommendation = row.recommendation
     report = recommendation.report
     return [
         recommendation.reference,
@@ -63,20 +65,36 @@ def _row(recommendation: Recommendation) -> list[str]:
         recommendation.get_status_display(),
         rag_label(recommendation.rag),
         "Yes" if recommendation.is_overdue else "No",
-        "; ".join(area.title for area in recommendation.priority_areas.all()),
+        "; ".join(row.areas),
         str(recommendation.cause_of_concern.reference) if recommendation.cause_of_concern else "",
-        "; ".join(str(lead) for lead in delivery_leads(recommendation)),
+        "; ".join(row.leads),
         settings.SITE_URL + recommendation.get_absolute_url(),
     ]
 
 
-def register_csv_lines(recommendations: QuerySet[Recommendation]) -> Iterator[str]:
+def _chunks(recommendations: QuerySet[Recommendation]) -> Iterator[list[Recommendation]]:
+    chunk = []
+    for recommendation in recommendations.iterator(chunk_size=CHUNK_SIZE):
+        chunk.append(recommendation)
+        if len(chunk) == CHUNK_SIZE:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def register_csv_lines(user: User, recommendations: QuerySet[Recommendation]) -> Iterator[str]:
     """CSV lines for a recommendation_register() queryset (already filtered and sorted),
-    read from the database in chunks so memory stays flat however many rows there are."""
+    read from the database in chunks so memory stays flat however many rows there are:
+    one chunk of CHUNK_SIZE rows, then its areas and leads, then the next."""
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(HEADER)  # the byte-order mark tells Excel it is UTF-8
-    for recommendation in recommendations.iterator(chunk_size=CHUNK_SIZE):
-        yield writer.writerow([spreadsheet_safe(cell) for cell in _row(recommendation)])
+    for chunk in _chunks(recommendations):
+        lines = (
+            writer.writerow([spreadsheet_safe(cell) for cell in _row(row)])
+            for row in register_row_details(user, chunk)
+        )
+        yield "".join(lines)
 
 
 def export_filename(today) -> str:

@@ -993,27 +993,54 @@ def recommendation_register(
     """Every recommendation the user may see, for the register and its CSV export.
 
     select_related: report, report__force, cause_of_concern (shown on every row).
-    prefetch_related: priority_areas; the actions the user may see with their delivery
-    lead (to_attr `visible_actions`). annotate: rag, is_overdue.
+    annotate: rag, is_overdue. The priority areas and delivery leads of the rows shown come
+    from register_row_details(), two light queries per page or per CSV chunk.
     """
     today = today or timezone.localdate()
     recommendations = recommendations_visible_to(user).select_related(
         "report", "report__force", "cause_of_concern"
     )
-    return with_rag_and_overdue(recommendations, user=user, today=today).prefetch_related(
-        Prefetch("priority_areas", queryset=PriorityArea.objects.order_by("position")),
-        Prefetch(
-            "actions",
-            queryset=actions_visible_to(user).select_related("delivery_lead").order_by("reference"),
-            to_attr="visible_actions",
-        ),
-    )
+    return with_rag_and_overdue(recommendations, user=user, today=today)
 
 
-def delivery_leads(recommendation: Recommendation) -> list[User]:
-    """The distinct delivery leads of the actions prefetched by recommendation_register."""
-    leads = {a.delivery_lead_id: a.delivery_lead for a in recommendation.visible_actions}
-    return sorted((lead for lead in leads.values() if lead), key=str)
+@dataclass
+class RegisterRow:
+    recommendation: Recommendation
+    areas: list[str]  # priority area titles, in position order
+    leads: list[str]  # the delivery leads of the actions the user may see, by name
+
+
+def register_row_details(user: User, recommendations: list[Recommendation]) -> list[RegisterRow]:
+    """The register's rows: each recommendation with its priority area titles and the
+    names of the delivery leads of the actions the user may see. Two queries of plain
+    values (no model instances), however many rows: the page and each CSV chunk use it."""
+    ids = [r.pk for r in recommendations]
+    areas = defaultdict(list)
+    for recommendation_id, title in (
+        Recommendation.priority_areas.through.objects.filter(recommendation__in=ids)
+        .order_by("priorityarea__position", "priorityarea_id")
+        .values_list("recommendation_id", "priorityarea__title")
+    ):
+        areas[recommendation_id].append(title)
+    leads = defaultdict(set)
+    for recommendation_id, first, last, username in (
+        Action.recommendations.through.objects.filter(
+            recommendation__in=ids,
+            action__in=actions_visible_to(user).filter(delivery_lead__isnull=False),
+        )
+        .values_list(
+            "recommendation_id",
+            "action__delivery_lead__first_name",
+            "action__delivery_lead__last_name",
+            "action__delivery_lead__username",
+        )
+        .distinct()
+    ):
+        # As User.__str__: the full name, or the username.
+        leads[recommendation_id].add(f"{first} {last}".strip() or username)
+    return [
+        RegisterRow(r, areas[r.pk], sorted(leads[r.pk], key=str.casefold)) for r in recommendations
+    ]
 
 
 def delivery_leads_visible_to(user: User) -> QuerySet[User]:

@@ -12,9 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from oversight import pagecache
 from oversight.concurrency import StaleEditError
 from oversight.forms import add_service_error
 from oversight.panels import panels_for
@@ -70,6 +72,11 @@ def _run_service(form, save):
 def dashboard(request):
     if not request.user.is_opcc:
         raise PermissionDenied("The dashboard is for OPCC staff and read-only panel members.")
+    body = pagecache.cached_body(request, "dashboard", lambda: _dashboard_body(request))
+    return render(request, "recommendations/dashboard.html", {"body": body})
+
+
+def _dashboard_body(request) -> str:
     data = selectors.dashboard_for(request.user)
     reports = {counts.report for counts in data.areas if counts.report}
     # With one report, naming it once above the charts says more than on every bar.
@@ -88,9 +95,8 @@ def dashboard(request):
                 + [counts.by_rag.get(s.key, 0) for s in charts.RAG_SERIES],
             }
         )
-    return render(
-        request,
-        "recommendations/dashboard.html",
+    return render_to_string(
+        "recommendations/_dashboard_body.html",
         {
             "data": data,
             "rag_chart": charts.stacked_bar_chart(
@@ -111,6 +117,7 @@ def dashboard(request):
             "status_series": charts.STATUS_SERIES,
             "panels": panels_for("dashboard", user=request.user),
         },
+        request,
     )
 
 
@@ -144,24 +151,24 @@ def _sort_links(sort_key: str) -> dict[str, dict]:
 @login_required
 @require_GET
 def register(request):
-    register_filter, sort_key, recommendations = _register(request)
-    page = Paginator(recommendations, REGISTER_PER_PAGE).get_page(request.GET.get("page"))
-    rows = [{"recommendation": r, "leads": selectors.delivery_leads(r)} for r in page.object_list]
-    return render(
-        request,
-        "recommendations/register.html",
-        {
+    def body() -> str:
+        register_filter, sort_key, recommendations = _register(request)
+        page = Paginator(recommendations, REGISTER_PER_PAGE).get_page(request.GET.get("page"))
+        context = {
             "filter": register_filter,
             "page_obj": page,
-            "rows": rows,
+            "rows": selectors.register_row_details(request.user, list(page.object_list)),
             "sort": _sort_links(sort_key),
             "sort_key": sort_key,
             "sort_choices": SORT_CHOICES,
             "filtered": any(
                 value for name, value in request.GET.items() if name not in {"page", "sort"}
             ),
-        },
-    )
+        }
+        return render_to_string("recommendations/_register_body.html", context, request)
+
+    body_html = pagecache.cached_body(request, "register", body)
+    return render(request, "recommendations/register.html", {"body": body_html})
 
 
 @login_required
@@ -169,7 +176,7 @@ def register(request):
 def register_csv(request):
     _, _, recommendations = _register(request)
     response = StreamingHttpResponse(
-        register_csv_lines(recommendations), content_type="text/csv; charset=utf-8"
+        register_csv_lines(request.user, recommendations), content_type="text/csv; charset=utf-8"
     )
     filename = export_filename(timezone.localdate())
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

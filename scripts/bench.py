@@ -29,9 +29,12 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BENCH_DB = "oversight_bench"
+BENCH_CACHE_URL = "redis://127.0.0.1:6379/2"
 SIZES = {
     "full": {
         "forces": 43,
@@ -176,6 +179,35 @@ def in_process_measures(env) -> dict:
     return measure_all()
 
 
+def measure_pages(env, args, pages: list[dict], password: str, *, suffix: str) -> list[dict]:
+    """wrk at concurrency 1 and 16 against each page, served by a gunicorn of its own."""
+    base = f"http://127.0.0.1:{args.port}"
+    server = start_gunicorn(env, args.port)
+    rows = []
+    try:
+        cookies = {}
+        for page in pages:
+            persona = page["persona"]
+            if persona not in cookies:
+                cookies[persona] = session_cookie(base, persona, password)
+            url = base + page["path"]
+            check_page(url, cookies[persona])
+            row = {**page, "name": page["name"] + suffix}
+            for connections in (1, 16):
+                result = wrk(url, cookies[persona], connections, args.seconds)
+                row[f"c{connections}"] = result
+            rows.append(row)
+            print(
+                f"{row['name']:<40} c1 p50 {row['c1']['p50_ms']:7.1f} ms  "
+                f"c16 p50 {row['c16']['p50_ms']:7.1f} ms  {row['c16']['rps']:7.1f} req/s",
+                flush=True,
+            )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -201,38 +233,29 @@ def main() -> int:
         "SECURE_HSTS_SECONDS": "0",
         "AXES_ENABLED": "false",
         "LOG_LEVEL": "WARNING",
+        # As in production: the page cache in a Redis every gunicorn worker shares.
+        "CACHE_URL": BENCH_CACHE_URL,
     }
     env.pop("CELERY_BROKER_URL", None)
     seed_seconds = prepare_database(env, args.size, args.reuse)
     run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env)
 
+    redis.Redis.from_url(BENCH_CACHE_URL).flushdb()  # no page cached by an earlier run
     sys.path.insert(0, str(ROOT / "scripts"))
-    measures = in_process_measures(env)
+    # Queries are counted with the page cache off: what a page costs when it is rendered.
+    measures = in_process_measures({**env, "PAGE_CACHE_SECONDS": "0"})
 
-    base = f"http://127.0.0.1:{args.port}"
-    server = start_gunicorn(env, args.port)
-    rows = []
-    try:
-        cookies = {}
-        for page in measures["pages"]:
-            persona = page["persona"]
-            if persona not in cookies:
-                cookies[persona] = session_cookie(base, persona, measures["password"])
-            url = base + page["path"]
-            check_page(url, cookies[persona])
-            row = {**page}
-            for connections in (1, 16):
-                result = wrk(url, cookies[persona], connections, args.seconds)
-                row[f"c{connections}"] = result
-            rows.append(row)
-            print(
-                f"{page['name']:<28} c1 p50 {row['c1']['p50_ms']:7.1f} ms  "
-                f"c16 p50 {row['c16']['p50_ms']:7.1f} ms  {row['c16']['rps']:7.1f} req/s",
-                flush=True,
-            )
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+    rows = measure_pages(env, args, measures["pages"], measures["password"], suffix="")
+    # The pages the page cache serves, again with it off: what each costs when the data has
+    # just changed (every cached body dropped) or a filter is used for the first time.
+    cached = [page for page in measures["pages"] if page["page_cache"]]
+    rows += measure_pages(
+        {**env, "PAGE_CACHE_SECONDS": "0"},
+        args,
+        cached,
+        measures["password"],
+        suffix=" (page cache off)",
+    )
 
     report = {
         "date": time.strftime("%Y-%m-%d"),
@@ -262,7 +285,7 @@ def print_table(report: dict) -> None:
         + (f" (seeded in {report['seed_seconds']:.0f} s)" if report["seed_seconds"] else "")
     )
     header = (
-        f"| {'page':<30} | {'persona':<16} | queries | c1 p50 ms | c1 p95 ms | c1 req/s "
+        f"| {'page':<45} | {'persona':<16} | queries | c1 p50 ms | c1 p95 ms | c1 req/s "
         f"| c16 p50 ms | c16 p95 ms | c16 req/s | errors |"
     )
     print(header)
@@ -270,7 +293,7 @@ def print_table(report: dict) -> None:
     for row in report["pages"]:
         c1, c16 = row["c1"], row["c16"]
         print(
-            f"| {row['name']:<30} | {row['persona']:<16} | {row['queries']:>7} "
+            f"| {row['name']:<45} | {row['persona']:<16} | {row['queries']:>7} "
             f"| {c1['p50_ms']:>9.1f} | {c1['p95_ms']:>9.1f} | {c1['rps']:>8.1f} "
             f"| {c16['p50_ms']:>10.1f} | {c16['p95_ms']:>10.1f} | {c16['rps']:>9.1f} "
             f"| {c1['errors'] + c16['errors']:>6} |"

@@ -8,11 +8,9 @@ of all 40,000 recommendations.
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 from django.db import connection, transaction
@@ -59,7 +57,7 @@ def _pages() -> list[dict]:
         {
             "name": "register filtered",
             "persona": opcc,
-            "path": f"{register}?status=in_progress&rag=red&overdue=yes",
+            "path": f"{register}?status=in_progress&rag=red&overdue=true",
         },
         {"name": "register (all 43 forces)", "persona": national, "path": register},
         {
@@ -85,6 +83,9 @@ def _pages() -> list[dict]:
         },
         {"name": "review list", "persona": opcc, "path": reverse("reviews:review_list")},
     ]
+
+
+CACHED_PATHS = {reverse("recommendations:register"), reverse("recommendations:dashboard")}
 
 
 def _count_queries(user: User, path: str) -> int:
@@ -158,31 +159,16 @@ def _letter() -> dict:
 
 
 def _csv() -> dict:
-    national = User.objects.get(username="scale-national")
-    client = Client()
-    client.force_login(national)
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    tracemalloc.start()
-    started = time.monotonic()
-    response = client.get(reverse("recommendations:register_csv"))
-    rows = 0
-    size = 0
-    for chunk in response.streaming_content:
-        rows += chunk.count(b"\n")
-        size += len(chunk)
-    seconds = time.monotonic() - started
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {
-        "name": "CSV export, every recommendation (streamed)",
-        "rows": rows - 1,
-        "mib": round(size / 2**20, 1),
-        "seconds": round(seconds, 2),
-        "peak_python_heap_mib": round(peak / 2**20, 1),
-        "rss_growth_mib": round(rss_after - rss_before, 1),
-        "streamed": response.streaming,
-    }
+    output = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench_csv.py")],
+        cwd=ROOT,
+        env=os.environ,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    data = json.loads(output.strip().splitlines()[-1])
+    return {"name": "CSV export, every recommendation (streamed, own process)", **data}
 
 
 def measure_all() -> dict:
@@ -195,6 +181,8 @@ def measure_all() -> dict:
                 "persona": page["persona"].username,
                 "path": page["path"],
                 "queries": queries,
+                # Served from the page cache (oversight/pagecache.py) when unchanged.
+                "page_cache": page["path"].split("?")[0] in CACHED_PATHS,
             }
         )
     jobs = [*_sweep(), _csv(), _letter()]

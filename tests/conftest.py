@@ -17,6 +17,18 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
+def _page_cache(settings):
+    """The page cache is on in every test (in this process's memory cache, emptied per
+    test), so any page that shows stale data after a change fails its test."""
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     """Uploaded and rendered files go to a per-test folder, never to var/."""
     settings.STORAGES = {

@@ -223,6 +223,12 @@ PAGES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _pages_rendered(settings):
+    """Budgets are for a page rendered afresh, not one the page cache serves."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
 def _count(client, url: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)

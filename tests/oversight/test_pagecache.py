@@ -1,0 +1,203 @@
+"""The page cache: a body is shown only to the user it was rendered for, and never after
+the data behind it changed (oversight/pagecache.py)."""
+
+import datetime
+import os
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.test import override_settings
+from django.urls import reverse
+
+from oversight import pagecache
+from recommendations.models import Action, Rag, Recommendation
+from tests import factories
+
+REGISTER = reverse("recommendations:register")
+DASHBOARD = reverse("recommendations:dashboard")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _from_cache(response) -> bool:
+    """A body rendered for this response leaves its context (rows, data) in the response;
+    a body from the cache leaves only the page around it."""
+    return "rows" not in response.context and "data" not in response.context
+
+
+def test_a_second_visit_is_served_from_the_cache(client, opcc_staff, recommendation_a):
+    client.force_login(opcc_staff)
+    first = client.get(REGISTER)
+    second = client.get(REGISTER)
+    assert not _from_cache(first)
+    assert _from_cache(second)
+    assert second.context["body"] == first.context["body"]
+    assert recommendation_a.reference in second.content.decode()
+
+
+def test_each_user_gets_only_their_own_body(
+    client, opcc_staff, opcc_staff_b, recommendation_a, recommendation_b
+):
+    recommendation_a.text = "Only force A's office may read this."
+    recommendation_a.save()
+    client.force_login(opcc_staff)
+    assert "Only force A" in client.get(REGISTER).content.decode()
+    client.force_login(opcc_staff_b)
+    page_b = client.get(REGISTER)
+    assert not _from_cache(page_b)
+    assert "Only force A" not in page_b.content.decode()
+    assert recommendation_b.reference in page_b.content.decode()
+
+
+def test_the_query_string_is_part_of_the_key(client, opcc_staff, report_a):
+    factories.RecommendationFactory(report=report_a, reference="OPEN1")
+    factories.RecommendationFactory(
+        report=report_a, reference="MOVING1", status=Recommendation.Status.IN_PROGRESS
+    )
+    client.force_login(opcc_staff)
+    client.get(REGISTER)
+    moving = client.get(REGISTER, {"status": Recommendation.Status.IN_PROGRESS})
+    assert not _from_cache(moving)
+    assert [row.recommendation.reference for row in moving.context["rows"]] == ["MOVING1"]
+
+
+def test_a_saved_change_is_shown_at_once(client, opcc_staff, recommendation_a):
+    client.force_login(opcc_staff)
+    client.get(REGISTER)
+    recommendation_a.text = "A wording the OPCC corrected."
+    recommendation_a.save()
+    page = client.get(REGISTER)
+    assert not _from_cache(page)
+    assert "A wording the OPCC corrected." in page.content.decode()
+
+
+def test_a_new_action_changes_the_rag_shown(
+    client, opcc_staff, recommendation_a, plan_a, police_lead_a
+):
+    client.force_login(opcc_staff)
+    assert client.get(REGISTER).context["rows"][0].recommendation.rag == "none"
+    factories.ActionFactory(
+        plan=plan_a, recommendations=[recommendation_a], rag=Rag.RED, delivery_lead=police_lead_a
+    )
+    page = client.get(REGISTER)
+    assert not _from_cache(page)
+    assert page.context["rows"][0].recommendation.rag == Rag.RED
+
+
+def test_a_link_added_or_removed_is_shown_at_once(
+    client, opcc_staff, recommendation_a, plan_a, police_lead_a
+):
+    action = factories.ActionFactory(plan=plan_a, delivery_lead=police_lead_a, rag=Rag.AMBER)
+    client.force_login(opcc_staff)
+    assert client.get(REGISTER).context["rows"][0].leads == []
+    action.recommendations.add(recommendation_a)
+    assert client.get(REGISTER).context["rows"][0].leads == [str(police_lead_a)]
+    action.recommendations.remove(recommendation_a)
+    assert client.get(REGISTER).context["rows"][0].leads == []
+
+
+def test_a_deleted_recommendation_disappears_at_once(client, opcc_staff, report_a):
+    doomed = factories.RecommendationFactory(report=report_a, reference="GONE1")
+    client.force_login(opcc_staff)
+    assert "GONE1" in client.get(REGISTER).content.decode()
+    doomed.delete()
+    assert "GONE1" not in client.get(REGISTER).content.decode()
+
+
+def test_a_change_of_role_is_never_served_the_old_body(client, opcc_staff, recommendation_a):
+    client.force_login(opcc_staff)
+    client.get(DASHBOARD)
+    opcc_staff.role = opcc_staff.Role.READ_ONLY
+    opcc_staff.save()
+    page = client.get(DASHBOARD)
+    assert not _from_cache(page)
+
+
+def test_signing_in_keeps_the_cached_bodies(client, opcc_staff, recommendation_a):
+    client.force_login(opcc_staff)
+    client.get(REGISTER)
+    client.logout()
+    client.force_login(opcc_staff)  # saves last_login only
+    assert _from_cache(client.get(REGISTER))
+
+
+def test_the_next_day_is_rendered_afresh(client, opcc_staff, report_a):
+    factories.RecommendationFactory(report=report_a, due_on=datetime.date(2026, 11, 2))
+    client.force_login(opcc_staff)
+    with time_machine.travel(datetime.datetime(2026, 11, 2, 23, 0), tick=False):
+        assert client.get(REGISTER).context["rows"][0].recommendation.is_overdue is False
+    with time_machine.travel(datetime.datetime(2026, 11, 3, 0, 30), tick=False):
+        page = client.get(REGISTER)
+        assert not _from_cache(page)
+        assert page.context["rows"][0].recommendation.is_overdue is True
+
+
+def test_a_bump_is_repeated_when_the_transaction_commits(db, django_capture_on_commit_callbacks):
+    start = cache.get(pagecache.GENERATION_KEY, 0)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        factories.ForceFactory()
+    assert callbacks  # the commit bump was registered
+    assert cache.get(pagecache.GENERATION_KEY) >= start + 2
+
+
+def test_notifications_do_not_drop_the_cache(client, opcc_staff, recommendation_a):
+    client.force_login(opcc_staff)
+    client.get(REGISTER)
+    start = cache.get(pagecache.GENERATION_KEY)
+    factories.ForceFactory.build()  # not saved: nothing bumps
+    assert cache.get(pagecache.GENERATION_KEY) == start
+    assert all(model.__name__ != "Reminder" for model in pagecache.domain_models())
+    assert Action in pagecache.domain_models()
+    assert Action.recommendations.through in pagecache.domain_models()
+
+
+def test_off_when_page_cache_seconds_is_zero(settings, client, opcc_staff, recommendation_a):
+    settings.PAGE_CACHE_SECONDS = 0
+    client.force_login(opcc_staff)
+    client.get(REGISTER)
+    assert not _from_cache(client.get(REGISTER))
+
+
+@pytest.fixture
+def redis_cache(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": TEST_REDIS_URL,
+            "KEY_PREFIX": "pagecache-test",
+        }
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_works_on_redis_as_in_production(redis_cache, client, opcc_staff, recommendation_a):
+    client.force_login(opcc_staff)
+    first = client.get(REGISTER)
+    second = client.get(REGISTER)
+    assert _from_cache(second)
+    assert second.context["body"] == first.context["body"]
+    # The body stays HTML after a round trip through Redis, not escaped text.
+    assert "<table" in second.content.decode()
+    recommendation_a.text = "Changed while cached in Redis."
+    recommendation_a.save()
+    assert "Changed while cached in Redis." in client.get(REGISTER).content.decode()
+
+
+def test_pages_are_served_when_the_cache_is_down(client, opcc_staff, recommendation_a):
+    client.force_login(opcc_staff)
+    unreachable = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens on the discard port
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    with override_settings(CACHES=unreachable):
+        page = client.get(REGISTER)
+        assert page.status_code == 200
+        assert recommendation_a.reference in page.content.decode()
+        recommendation_a.text = "Saved while the cache was down."
+        recommendation_a.save()  # the bump fails quietly; the save stands
+        assert "Saved while the cache was down." in client.get(REGISTER).content.decode()
