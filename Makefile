@@ -51,9 +51,4 @@ test:
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='oversight'" | grep -q 1 \
 		|| createdb -h 127.0.0.1 -U postgres oversight
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
-	$(TEST_ENV) $(PY) -m pytest -n 2 --dist loadfile --ignore=tests/test_faults.py \
-		--ignore=tests/recommendations/test_tasks_reminders.py $(PYTEST_ARGS)
-	@# The tests with real Celery workers each run in a process of their own: Celery keeps
-	@# broker connections per process, and one file's Redis must not leak into the next.
-	$(TEST_ENV) $(PY) -m pytest tests/recommendations/test_tasks_reminders.py $(PYTEST_ARGS)
-	$(TEST_ENV) $(PY) -m pytest tests/test_faults.py $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)

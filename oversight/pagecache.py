@@ -18,7 +18,9 @@ being made cannot have its body taken as current).
 The cache must be one every process shares: Redis (CACHE_URL). Without CACHE_URL the
 page cache is off (PAGE_CACHE_SECONDS=0), because a per-process cache would not see
 another process's bumps. Bodies must hold nothing per request: no CSRF token, no CSP
-nonce, no flash messages (the page around them is rendered each time).
+nonce, no flash messages (the page around them is rendered each time). If the cache is
+unreachable, bodies are rendered afresh; a bump lost while it was unreachable leaves bodies
+cached before the outage current until PAGE_CACHE_SECONDS runs out.
 """
 
 import datetime

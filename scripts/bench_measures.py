@@ -152,7 +152,8 @@ def _letter() -> dict:
     data = json.loads(output[output.index("{") :])
     return {
         "name": "chief constable letter (40 recommendations, 120 actions)",
-        "seconds": data["total_seconds"],
+        "seconds": data["total_seconds"],  # the best of the runs
+        "first_render_seconds": data["first_run_seconds"],  # also imports WeasyPrint
         "peak_rss_mib": data["process_max_rss_mib"],
         "pages": data["pages"],
     }

@@ -1,6 +1,7 @@
 """The letters: snapshot, HTML, PDF, the URL fetcher, issuing and freezing, versions."""
 
 import datetime
+import gc
 import hashlib
 import io
 import re
@@ -183,6 +184,21 @@ def test_pdf_is_tagged_a4_with_its_fonts_embedded(demo, django_capture_on_commit
     assert any("Source-Serif-4" in line for line in fonts)
     assert any("Source-Sans-3" in line for line in fonts)
     assert all(line.split()[-5] == "yes" for line in fonts)  # the "emb" column
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_rendering_leaves_the_garbage_collector_as_it_was(opcc_staff, report_a, collector_on):
+    # letter_render_pdf holds the cyclic collector back while WeasyPrint lays out.
+    factories.RecommendationFactory(report=report_a, reference="R1")
+    letter = factories.LetterFactory(report=report_a)
+    snapshot = letter_build_snapshot(letter=letter, user=opcc_staff)
+    if not collector_on:
+        gc.disable()
+    try:
+        assert pdf_text(letter_render_pdf(snapshot, is_draft=True))
+        assert gc.isenabled() is collector_on
+    finally:
+        gc.enable()
 
 
 def test_draft_pdf_is_marked_draft_and_issued_is_not(demo, django_capture_on_commit_callbacks):

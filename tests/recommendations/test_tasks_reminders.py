@@ -77,6 +77,7 @@ def celery_worker_on_redis():
     app.conf.update(
         broker_url=TEST_REDIS_URL, result_backend=TEST_REDIS_URL, task_always_eager=False
     )
+    _forget_connection_pools()
     # A queue of this test's own, so another test run on the same Redis (a colleague's,
     # or a parallel worker) can neither take these tasks nor hand this worker its own.
     queue = f"test-sweep-{uuid.uuid4().hex}"
@@ -101,6 +102,15 @@ def celery_worker_on_redis():
     finally:
         signals.task_postrun.disconnect(close_worker_connections)
         app.conf.update(saved)
+        _forget_connection_pools()
+
+
+def _forget_connection_pools():
+    """Drop the app's producer pool: an eager task run earlier in this process made it for
+    the broker configured then (none: the default, amqp://localhost), and apply_async
+    would publish through it to that broker, never to the worker's Redis."""
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.mark.worker
