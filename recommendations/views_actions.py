@@ -13,10 +13,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from oversight import pagecache
 from oversight.concurrency import StaleEditError
 from oversight.panels import panels_for
 from oversight.uploads import attachment_response, limits_help_text
@@ -68,15 +70,18 @@ def _due_text(day) -> str:
 @require_GET
 @login_required
 def my_actions(request):
-    mine = selectors.my_actions_for(request.user, page=request.GET.get("page"))
-    context = {
-        "mine": mine,
-        "reports": selectors.reports_with_plans_for(request.user),
-        "can_create_plans": permissions.can_create_plans(request.user),
-        "can_review_updates": permissions.can_review_updates(request.user),
-        "panels": panels_for("my_actions", user=request.user),
-    }
-    return render(request, "recommendations/my_actions.html", context)
+    def body() -> str:
+        context = {
+            "mine": selectors.my_actions_for(request.user, page=request.GET.get("page")),
+            "reports": selectors.reports_with_plans_for(request.user),
+            "can_create_plans": permissions.can_create_plans(request.user),
+            "can_review_updates": permissions.can_review_updates(request.user),
+            "panels": panels_for("my_actions", user=request.user),
+        }
+        return render_to_string("recommendations/_my_actions_body.html", context, request)
+
+    body_html = pagecache.cached_body(request, "my_actions", body)
+    return render(request, "recommendations/my_actions.html", {"body": body_html})
 
 
 @require_GET

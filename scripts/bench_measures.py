@@ -85,7 +85,11 @@ def _pages() -> list[dict]:
     ]
 
 
-CACHED_PATHS = {reverse("recommendations:register"), reverse("recommendations:dashboard")}
+CACHED_PATHS = {
+    reverse("recommendations:register"),
+    reverse("recommendations:dashboard"),
+    reverse("recommendations:my_actions"),
+}
 
 
 def _count_queries(user: User, path: str) -> int:

@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from recommendations.models import Recommendation
 from tests.browser.conftest import screenshot
@@ -76,21 +77,20 @@ def test_opcc_staff_log_a_report_and_follow_a_recommendation(
 
     # The dashboard counts it under its priority area.
     page.get_by_role("link", name="Dashboard").click()
+    page.wait_for_url("**/dashboard/")
     chart = page.locator("figure.chart").nth(1)
-    assert (
-        chart.locator(
-            "svg[aria-label='Children who go missing from home: 2 open, 1 in progress']"
-        ).count()
-        == 1
-    )
+    expect(
+        chart.locator("svg[aria-label='Children who go missing from home: 2 open, 1 in progress']")
+    ).to_have_count(1)
     screenshot(page, "opcc-journey-dashboard")
 
     # The register filtered to "in progress" shows it alone...
     page.get_by_role("link", name="Recommendations", exact=True).click()
     page.get_by_label("Status").select_option(label="In progress")
     page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**status=in_progress**")
     rows = page.locator("table.register-table tbody tr")
-    assert rows.count() == 1
+    expect(rows).to_have_count(1)
     assert rows.first.get_by_role("link", name="R2", exact=True).is_visible()
 
     # ...and its CSV export holds exactly that row.
