@@ -1472,9 +1472,14 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     review_queue = review_queue_panel(user=user)
     totals["updates_awaiting_review"] = review_queue["update_count"] if review_queue else 0
 
-    live_actions = actions_visible_to(user).filter(
+    # The dashboard is for OPCC staff and readers, whose actions are those of the plans on
+    # the reports they see: `monitored` alone scopes them (actions_visible_to would nest
+    # the same test three subqueries deep, which the planner misjudges for all forces).
+    live_actions = Action.objects.filter(
         status__in=Action.LIVE_STATUSES, plan__report__in=monitored.values("pk")
     )
+    if not user.is_opcc:
+        live_actions = live_actions.filter(pk__in=actions_visible_to(user).values("pk"))
     overdue_updates = _first_with_total(
         live_actions.filter(next_update_due__lt=today).select_related(
             "plan__report", "delivery_lead"
