@@ -49,7 +49,7 @@ def _pages() -> list[dict]:
     return [
         {"name": "dashboard", "persona": opcc, "path": reverse("recommendations:dashboard")},
         {
-            "name": "dashboard (all 43 forces)",
+            "name": "dashboard (all forces)",
             "persona": national,
             "path": reverse("recommendations:dashboard"),
         },
@@ -59,7 +59,7 @@ def _pages() -> list[dict]:
             "persona": opcc,
             "path": f"{register}?status=in_progress&rag=red&overdue=true",
         },
-        {"name": "register (all 43 forces)", "persona": national, "path": register},
+        {"name": "register (all forces)", "persona": national, "path": register},
         {
             "name": "report detail",
             "persona": opcc,
