@@ -255,16 +255,8 @@ def action_create(request, pk):
             lambda: services.action_create(
                 plan=plan,
                 by=request.user,
-                reference=data["reference"],
-                description=data["description"],
-                recommendations=list(data["recommendations"]),
                 target_date=data["target_date"],
-                cadence=data["cadence"],
-                cadence_days=data["cadence_days"],
-                delivery_lead=data["delivery_lead"],
-                partner_agency=data["partner_agency"],
-                owner=data["owner"],
-                success_measure=data["success_measure"],
+                **_action_fields(data),
             ),
         )
         if action is not None:
@@ -277,6 +269,24 @@ def action_create(request, pk):
     status = 400 if form.is_bound else 200
     context = {"form": form, "plan": plan}
     return render(request, "recommendations/action_form.html", context, status=status)
+
+
+def _action_fields(data: dict) -> dict:
+    """The ActionForm fields that action_create and action_update both take. The target
+    date is set when the action is created; later it is revised with a reason."""
+    fields = (
+        "reference",
+        "description",
+        "cadence",
+        "cadence_days",
+        "delivery_lead",
+        "partner_agency",
+        "owner",
+        "success_measure",
+    )
+    return {name: data[name] for name in fields} | {
+        "recommendations": list(data["recommendations"])
+    }
 
 
 def _render_action(request, action, *, status=200, **forms):
@@ -326,15 +336,7 @@ def action_edit(request, pk):
                 action=action,
                 by=request.user,
                 expected_version=data["version"],
-                reference=data["reference"],
-                description=data["description"],
-                recommendations=list(data["recommendations"]),
-                cadence=data["cadence"],
-                cadence_days=data["cadence_days"],
-                delivery_lead=data["delivery_lead"],
-                partner_agency=data["partner_agency"],
-                owner=data["owner"],
-                success_measure=data["success_measure"],
+                **_action_fields(data),
             ),
         )
         if saved is not None:
