@@ -96,7 +96,12 @@ def actions_visible_to(user: User) -> QuerySet[Action]:
         return Action.objects.none()
     if user.is_partner:
         return Action.objects.filter(partner_agency=user.partner_agency_id)
-    return Action.objects.filter(plan__in=action_plans_visible_to(user).values("pk"))
+    if user.is_force_user:
+        return Action.objects.filter(plan__force=user.force_id)
+    # OPCC staff and readers: the actions of the plans on the reports they see (as
+    # action_plans_visible_to), joined to the plan rather than nested through it, so the
+    # planner judges a reader of every force's rows correctly.
+    return Action.objects.filter(plan__report__in=reports_visible_to(user).values("pk"))
 
 
 def updates_visible_to(user: User) -> QuerySet[ProgressUpdate]:
@@ -1472,14 +1477,9 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     review_queue = review_queue_panel(user=user)
     totals["updates_awaiting_review"] = review_queue["update_count"] if review_queue else 0
 
-    # The dashboard is for OPCC staff and readers, whose actions are those of the plans on
-    # the reports they see: `monitored` alone scopes them (actions_visible_to would nest
-    # the same test three subqueries deep, which the planner misjudges for all forces).
-    live_actions = Action.objects.filter(
+    live_actions = actions_visible_to(user).filter(
         status__in=Action.LIVE_STATUSES, plan__report__in=monitored.values("pk")
     )
-    if not user.is_opcc:
-        live_actions = live_actions.filter(pk__in=actions_visible_to(user).values("pk"))
     overdue_updates = _first_with_total(
         live_actions.filter(next_update_due__lt=today).select_related(
             "plan__report", "delivery_lead"
