@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from recommendations import register_csv
 from recommendations.models import Action, Rag, Recommendation
 from recommendations.register_csv import spreadsheet_safe
 from tests import factories
@@ -329,6 +330,22 @@ def test_register_runs_the_same_queries_for_2_or_50_recommendations(
     with django_assert_num_queries(3):
         again = client.get(REGISTER, {"status": "any_open", "sort": "rag"})
     assert again.context["body"] == response.context["body"]
+
+
+def test_csv_is_streamed_a_chunk_at_a_time(
+    client, opcc_staff, report_a, plan_a, police_lead_a, monkeypatch
+):
+    monkeypatch.setattr(register_csv, "CHUNK_SIZE", 2)
+    _recommendations_with_actions(report_a, plan_a, police_lead_a, 5)
+    client.force_login(opcc_staff)
+    response = client.get(CSV)
+    assert response.streaming
+    pieces = list(response.streaming_content)
+    # The header, then one piece per chunk of two rows: never the whole export at once.
+    assert [piece.count(b"\n") for piece in pieces] == [1, 2, 2, 1]
+    rows = list(csv.DictReader(io.StringIO(b"".join(pieces).decode("utf-8-sig"))))
+    assert len(rows) == 5
+    assert all(row["Action delivery leads"] == str(police_lead_a) for row in rows)
 
 
 @pytest.mark.parametrize("count", [2, 50])
