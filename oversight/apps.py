@@ -7,8 +7,8 @@ class OversightConfig(AppConfig):
     verbose_name = "Inspections and organisations"
 
     def ready(self):
-        from oversight import pagecache
         from oversight.roles import roles_ensure_groups_after_migrate
+        from oversight.shared import pagecache
 
         # Groups need the permissions Django creates after migrating each app; the
         # handler acts once the last of the project's apps has its permissions.

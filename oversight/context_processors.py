@@ -1,4 +1,4 @@
-from oversight.background import background_work_delayed
+from oversight.shared.background import background_work_delayed
 
 
 def background_state(request):

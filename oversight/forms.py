@@ -2,7 +2,7 @@
 
 Forms validate and convert, with messages that say what to fix next to the field; the
 services in oversight.services save. Every edit form carries the row's version
-(oversight.concurrency) so a stale save is refused rather than overwriting someone else.
+(oversight.shared.concurrency) so a stale save is refused rather than overwriting someone else.
 """
 
 import datetime
@@ -11,7 +11,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from oversight.concurrency import VersionedModelForm
 from oversight.models import (
     CauseOfConcern,
     Finding,
@@ -21,6 +20,7 @@ from oversight.models import (
     User,
 )
 from oversight.selectors import forces_visible_to, people_visible_to, reports_visible_to
+from oversight.shared.concurrency import VersionedModelForm
 
 # A report may be logged ahead of publication, but not by more than a year.
 MAX_DAYS_BEFORE_PUBLICATION = 365

@@ -3,7 +3,7 @@
 Each service owns its transaction and takes keyword-only arguments. Only OPCC staff of an
 office overseeing the report's force change these records; everyone else is refused with
 PermissionDenied whatever page they came from. Edits lock the row and compare its version
-(oversight.concurrency), so a stale form never overwrites a newer save.
+(oversight.shared.concurrency), so a stale form never overwrites a newer save.
 """
 
 from collections.abc import Mapping
@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Max
 
-from oversight.concurrency import lock_and_check_version
 from oversight.models import (
     CauseOfConcern,
     Finding,
@@ -24,6 +23,7 @@ from oversight.models import (
     User,
 )
 from oversight.selectors import forces_visible_to, reports_visible_to
+from oversight.shared.concurrency import lock_and_check_version
 
 
 def _require_staff_for_force(by: User, force: Force) -> None:

@@ -8,11 +8,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from oversight import forms as oversight_forms
-from oversight import health, services
-from oversight.concurrency import StaleEditError
+from oversight import services
 from oversight.filters import ReportFilter
 from oversight.models import CauseOfConcern, Finding, Judgement, PriorityArea
 from oversight.selectors import report_deadlines, report_list_for, reports_visible_to
+from oversight.shared import health
+from oversight.shared.concurrency import StaleEditError
 
 
 @require_GET

@@ -9,8 +9,8 @@ class RecommendationsConfig(AppConfig):
     def ready(self):
         # Reminders (issue 5): the action page shows who was told when, and the beat
         # schedule's rows exist after migrate so administrators can see and change them.
-        from oversight import panels
         from oversight.celery import beat_schedule_install_after_migrate
+        from oversight.shared import panels
         from recommendations.reminders import reminder_chain_panel
 
         panels.register(

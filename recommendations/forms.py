@@ -6,9 +6,9 @@ recommendations.services save and enforce the lifecycle.
 
 from django import forms
 
-from oversight.concurrency import VersionedModelForm
 from oversight.forms import DateInput
 from oversight.models import CauseOfConcern, InspectionReport, PriorityArea, User
+from oversight.shared.concurrency import VersionedModelForm
 from recommendations.models import Recommendation
 from recommendations.paste_import import MAX_ITEMS, PastedRecommendation
 from recommendations.selectors import superseding_choices

@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.formats import date_format
 
-from oversight.concurrency import VersionedModelForm
 from oversight.models import InspectionReport, PartnerAgency, User
 from oversight.selectors import people_visible_to, reports_visible_to
-from oversight.uploads import CheckedUpload, check_upload, limits_help_text
+from oversight.shared.concurrency import VersionedModelForm
+from oversight.shared.uploads import CheckedUpload, check_upload, limits_help_text
 from recommendations.models import Action, ActionPlan, ProgressUpdate, Rag, Recommendation
 
 MAX_FILES_PER_SUBMISSION = 10
@@ -24,7 +24,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class EvidenceFilesField(forms.FileField):
-    """Several files at once; each is checked from its bytes (oversight.uploads)."""
+    """Several files at once; each is checked from its bytes (oversight.shared.uploads)."""
 
     widget = MultipleFileInput
 

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from oversight.concurrency import VersionedModelForm
+from oversight.shared.concurrency import VersionedModelForm
 from recommendations.models import Letter
 
 

@@ -71,10 +71,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from oversight.background import enqueue, send_now
-from oversight.concurrency import lock_and_check_version
 from oversight.models import InspectionReport, Office, PriorityArea, User
 from oversight.selectors import priority_areas_visible_to, reports_visible_to
+from oversight.shared.background import enqueue, send_now
+from oversight.shared.concurrency import lock_and_check_version
 from recommendations.models import (
     Action,
     Letter,

@@ -17,10 +17,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from oversight.concurrency import lock_and_check_version
 from oversight.models import InspectionReport, PartnerAgency, User
 from oversight.selectors import reports_visible_to
-from oversight.uploads import CheckedUpload
+from oversight.shared.concurrency import lock_and_check_version
+from oversight.shared.uploads import CheckedUpload
 from recommendations.models import (
     Action,
     ActionPlan,

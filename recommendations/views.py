@@ -16,11 +16,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from oversight import pagecache
-from oversight.concurrency import StaleEditError
 from oversight.forms import add_service_error
-from oversight.panels import panels_for
 from oversight.selectors import reports_visible_to
+from oversight.shared import pagecache
+from oversight.shared.concurrency import StaleEditError
+from oversight.shared.panels import panels_for
 from recommendations import charts, selectors, services
 from recommendations.filters import RecommendationFilter
 from recommendations.forms import (

@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from oversight import pagecache
-from oversight.concurrency import StaleEditError
-from oversight.panels import panels_for
-from oversight.uploads import attachment_response, limits_help_text
+from oversight.shared import pagecache
+from oversight.shared.concurrency import StaleEditError
+from oversight.shared.panels import panels_for
+from oversight.shared.uploads import attachment_response, limits_help_text
 from recommendations import permissions, selectors, services
 from recommendations.forms_actions import (
     ActionForm,

@@ -11,8 +11,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from oversight.concurrency import StaleEditError
-from oversight.uploads import attachment_response, safe_filename
+from oversight.shared.concurrency import StaleEditError
+from oversight.shared.uploads import attachment_response, safe_filename
 from recommendations import letters
 from recommendations.forms_letters import LetterCreateForm, LetterForm
 from recommendations.models import Letter

@@ -5,10 +5,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import Truncator
 
-from oversight.concurrency import VersionedModelForm
 from oversight.models import PriorityArea, User
 from oversight.selectors import people_visible_to
-from oversight.uploads import check_upload, limits_help_text
+from oversight.shared.concurrency import VersionedModelForm
+from oversight.shared.uploads import check_upload, limits_help_text
 from reviews.models import (
     ActionSample,
     Assurance,

@@ -1,4 +1,4 @@
-"""What the reviews app shows on pages other apps own (see oversight.panels).
+"""What the reviews app shows on pages other apps own (see oversight.shared.panels).
 
 Each context function scopes everything to the user through the selectors, runs a fixed
 number of queries whatever the number of rows, and returns None when there is nothing to
@@ -10,8 +10,8 @@ from decimal import Decimal
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
-from oversight import panels
 from oversight.models import PriorityArea, User
+from oversight.shared import panels
 from reviews.models import FollowUp
 from reviews.permissions import can_manage_reviews, can_update_follow_up
 from reviews.selectors import (

@@ -16,10 +16,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from oversight.concurrency import lock_and_check_version
 from oversight.models import Force, InspectionReport, PriorityArea, User
 from oversight.selectors import forces_visible_to, people_visible_to, reports_visible_to
-from oversight.uploads import CheckedUpload
+from oversight.shared.concurrency import lock_and_check_version
+from oversight.shared.uploads import CheckedUpload
 from recommendations.models import Action, Recommendation
 from recommendations.selectors import recommendations_visible_to
 from recommendations.services import action_reopen

@@ -15,8 +15,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from oversight.concurrency import StaleEditError
-from oversight.uploads import attachment_response, safe_filename
+from oversight.shared.concurrency import StaleEditError
+from oversight.shared.uploads import attachment_response, safe_filename
 from reviews import services
 from reviews.forms import (
     MAX_LINES,

@@ -18,7 +18,7 @@ from django.db import connection
 from django.test import Client
 
 from oversight.models import User
-from oversight.uploads import check_upload
+from oversight.shared.uploads import check_upload
 from recommendations import letters, services
 from recommendations.models import Action, Letter, Rag, Reminder
 from reviews.models import ActionSample, Assurance, ReviewEvidence

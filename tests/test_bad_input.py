@@ -28,7 +28,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from oversight.concurrency import version_of
+from oversight.shared.concurrency import version_of
 from recommendations.models import Recommendation
 from recommendations.paste_import import MAX_ITEMS, parse_recommendations
 from tests import factories

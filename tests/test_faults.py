@@ -35,8 +35,8 @@ from django.db import IntegrityError, connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from oversight import background
 from oversight.celery import BEAT_SCHEDULE, app
+from oversight.shared import background
 from recommendations.letters import (
     LETTER_RENDER_STALLED_AFTER,
     letter_issue,

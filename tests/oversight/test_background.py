@@ -6,8 +6,8 @@ import pytest
 from celery import Celery
 from django.urls import reverse
 
-from oversight import background
 from oversight.celery import app
+from oversight.shared import background
 
 CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 

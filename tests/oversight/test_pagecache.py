@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from oversight import pagecache
+from oversight.shared import pagecache
 from recommendations.models import Action, Rag, Recommendation, Reminder
 from tests import factories
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from oversight import services
-from oversight.concurrency import StaleEditError, version_of
 from oversight.models import CauseOfConcern, Finding, InspectionReport, PriorityArea
+from oversight.shared.concurrency import StaleEditError, version_of
 from tests import factories
 
 

@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from oversight.concurrency import version_of
 from oversight.models import CauseOfConcern, Finding, InspectionReport, Judgement, PriorityArea
+from oversight.shared.concurrency import version_of
 from tests import factories
 
 READERS = ["opcc_staff", "read_only", "plan_owner_a", "police_lead_a"]

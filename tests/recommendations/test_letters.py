@@ -513,7 +513,7 @@ def test_a_failed_render_is_recorded_with_its_reason(
 
 
 def test_update_with_a_stale_version_saves_nothing(opcc_staff, report_a):
-    from oversight.concurrency import StaleEditError
+    from oversight.shared.concurrency import StaleEditError
 
     letter = letter_create(report=report_a, kind=Letter.Kind.FORMAL_RESPONSE, user=opcc_staff)
     stale = letter.updated_at.isoformat()

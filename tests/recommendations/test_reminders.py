@@ -12,8 +12,8 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
-from oversight import panels
 from oversight.celery import BEAT_SCHEDULE, beat_schedule_install
+from oversight.shared import panels
 from recommendations.models import Action, Reminder
 from recommendations.reminders import (
     NOT_MAILED,

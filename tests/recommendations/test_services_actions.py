@@ -10,8 +10,8 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 
-from oversight.concurrency import StaleEditError, version_of
-from oversight.uploads import check_upload
+from oversight.shared.concurrency import StaleEditError, version_of
+from oversight.shared.uploads import check_upload
 from recommendations import services
 from recommendations.models import Action, ActionPlan, Evidence, ProgressUpdate, Rag
 from tests import factories

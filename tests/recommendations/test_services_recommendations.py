@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from oversight.concurrency import StaleEditError, version_of
+from oversight.shared.concurrency import StaleEditError, version_of
 from recommendations.models import Action, Recommendation
 from recommendations.services import (
     RECOMMENDATION_TRANSITIONS,

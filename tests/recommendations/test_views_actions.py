@@ -13,8 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from oversight.concurrency import version_of
-from oversight.uploads import check_upload
+from oversight.shared.concurrency import version_of
+from oversight.shared.uploads import check_upload
 from recommendations import services
 from recommendations.models import Action, ActionPlan, ProgressUpdate, Rag
 from tests import factories

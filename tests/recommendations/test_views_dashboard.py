@@ -7,7 +7,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from oversight import panels
+from oversight.shared import panels
 from recommendations.models import Action, ProgressUpdate, Rag, Recommendation
 from recommendations.selectors import dashboard_for
 from tests import factories

@@ -5,7 +5,7 @@ from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from oversight import panels
+from oversight.shared import panels
 from recommendations import letters
 from recommendations.letters import letter_create, letter_issue
 from recommendations.models import Letter, Recommendation

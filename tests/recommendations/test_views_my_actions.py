@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from oversight import panels
+from oversight.shared import panels
 from recommendations import services
 from recommendations.models import Action, ActionPlan, Rag
 from recommendations.selectors import MY_ACTIONS_PER_PAGE

@@ -6,7 +6,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from oversight.concurrency import version_of
+from oversight.shared.concurrency import version_of
 from recommendations.models import Action, ActionPlan
 from tests import factories
 

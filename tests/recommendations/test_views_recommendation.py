@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from oversight.concurrency import version_of
+from oversight.shared.concurrency import version_of
 from recommendations.models import Action, Recommendation
 from recommendations.services import recommendation_transition
 from tests import factories
@@ -106,7 +106,7 @@ def test_detail_query_count_does_not_grow_with_actions_and_updates(
     django_assert_num_queries,
     monkeypatch,
 ):
-    from oversight import panels
+    from oversight.shared import panels
 
     monkeypatch.setitem(panels._registry, "recommendation_detail", [])
     for _ in range(5):

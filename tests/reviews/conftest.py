@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from oversight.uploads import check_upload
+from oversight.shared.uploads import check_upload
 from recommendations.models import Action, Rag
 from reviews.models import Assurance
 from reviews.services import review_evidence_add

@@ -1,4 +1,4 @@
-"""The panels the reviews app adds to other apps' pages (oversight.panels)."""
+"""The panels the reviews app adds to other apps' pages (oversight.shared.panels)."""
 
 import datetime
 from decimal import Decimal
@@ -7,7 +7,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from oversight import panels
+from oversight.shared import panels
 from reviews.models import Assurance
 from reviews.panels import dashboard_panel, my_actions_panel, recommendation_panel, report_panel
 from tests import factories

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from oversight.uploads import check_upload
+from oversight.shared.uploads import check_upload
 from recommendations.models import Action, Rag
 from reviews.models import ActionSample, Assurance
 from reviews.services import review_evidence_add

@@ -6,8 +6,8 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 
-from oversight.concurrency import StaleEditError, version_of
-from oversight.uploads import check_upload
+from oversight.shared.concurrency import StaleEditError, version_of
+from oversight.shared.uploads import check_upload
 from recommendations.models import Action, Rag, Recommendation
 from reviews.models import (
     ActionSample,

@@ -5,7 +5,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from oversight.concurrency import version_of
+from oversight.shared.concurrency import version_of
 from recommendations.models import Action, Rag
 from reviews.models import ActionSample, FollowUp, Investment
 

@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from oversight.concurrency import version_of
+from oversight.shared.concurrency import version_of
 from reviews.models import DeepDiveReview, LineOfEnquiry, ReviewEvidence
 from tests import factories
 from tests.reviews.conftest import PDF_BYTES, pdf_upload

@@ -60,7 +60,7 @@ def background_work_delayed() -> bool:
         return False
     now = time.monotonic()
     if now - _state["checked_at"] >= BROKER_RETRY_SECONDS:
-        from oversight.health import broker_state
+        from oversight.shared.health import broker_state
 
         down = broker_state() != "ok"
         _state.update(
