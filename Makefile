@@ -38,6 +38,7 @@ bench:
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(VENV)/bin/ruff format .
@@ -48,6 +49,7 @@ test:
 	@scripts/services.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='oversight'" | grep -q 1 \
 		|| createdb -h 127.0.0.1 -U postgres oversight
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run

@@ -9,13 +9,15 @@ from django.db import transaction
 
 from oversight.models import User
 
-ALL_APPS = ("oversight", "recommendations", "reviews")
+# In INSTALLED_APPS order: the groups are refreshed once the last of them has migrated.
+ALL_APPS = ("oversight", "recommendations", "reviews", "letters", "reminders")
 
 # (app_label, model) pairs each role may add/change besides viewing everything it can see.
 _CHANGE = {
     User.Role.OPCC_STAFF: {
         "oversight": {"inspectionreport", "priorityarea", "judgement", "causeofconcern", "finding"},
-        "recommendations": {"recommendation", "letter", "progressupdate", "action"},
+        "recommendations": {"recommendation", "progressupdate", "action"},
+        "letters": {"letter"},
         "reviews": {
             "deepdivereview",
             "lineofenquiry",

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "oversight",
     "recommendations",
     "reviews",
+    "letters",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -110,7 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "recommendations.context_processors.navigation",
+                "reminders.context_processors.navigation",
                 "oversight.context_processors.background_state",
             ],
         },

@@ -5,10 +5,8 @@ from recommendations.models import (
     Action,
     ActionPlan,
     Evidence,
-    Letter,
     ProgressUpdate,
     Recommendation,
-    Reminder,
 )
 
 
@@ -52,20 +50,3 @@ class EvidenceAdmin(SimpleHistoryAdmin):
     list_display = ["original_name", "action", "content_type", "size", "uploaded_by"]
     search_fields = ["original_name"]
     list_select_related = ["action", "uploaded_by"]
-
-
-@admin.register(Letter)
-class LetterAdmin(SimpleHistoryAdmin):
-    list_display = ["__str__", "report", "kind", "version", "status", "issued_at"]
-    list_filter = ["kind", "status"]
-    search_fields = ["reference", "report__title"]
-    list_select_related = ["report"]
-    readonly_fields = ["checksum", "snapshot", "issued_pdf", "issued_at", "issued_by"]
-
-
-@admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
-    list_display = ["title", "what", "stage", "due_on", "recipient", "sent_at", "read_at"]
-    list_filter = ["stage", "what", "sent_at"]
-    search_fields = ["title", "recipient__username"]
-    list_select_related = ["recipient"]

@@ -52,11 +52,9 @@ from recommendations.models import (
     Action,
     ActionPlan,
     Evidence,
-    Letter,
     ProgressUpdate,
     Rag,
     Recommendation,
-    Reminder,
 )
 from recommendations.permissions import UPDATABLE_STATUSES, can_update_action
 
@@ -119,20 +117,6 @@ def updates_visible_to(user: User) -> QuerySet[ProgressUpdate]:
 
 def evidence_visible_to(user: User) -> QuerySet[Evidence]:
     return Evidence.objects.filter(action__in=actions_visible_to(user).values("pk"))
-
-
-def letters_visible_to(user: User) -> QuerySet[Letter]:
-    """Letters are the OPCC's and the force's business; partner agencies do not see them."""
-    if not user.is_authenticated or user.is_partner:
-        return Letter.objects.none()
-    return Letter.objects.filter(report__in=reports_visible_to(user).values("pk"))
-
-
-def reminders_for(user: User) -> QuerySet[Reminder]:
-    """A person's own notifications; nobody reads anybody else's."""
-    if not user.is_authenticated:
-        return Reminder.objects.none()
-    return Reminder.objects.filter(recipient=user)
 
 
 # --- Action plans, actions, progress updates (issue 4) ---------------------------------

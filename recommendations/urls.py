@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recommendations import views, views_actions, views_letters, views_notifications
+from recommendations import views, views_actions
 
 app_name = "recommendations"
 
@@ -57,37 +57,4 @@ urlpatterns += [
     ),
     path("actions/<int:pk>/sign-off/", views_actions.action_sign_off, name="action_sign_off"),
     path("evidence/<int:pk>/", views_actions.evidence_download, name="evidence_download"),
-]
-
-# Notifications and reminder preferences (issue 5)
-urlpatterns += [
-    path("notifications/", views_notifications.notifications, name="notifications"),
-    path(
-        "notifications/<int:pk>/read/",
-        views_notifications.notification_read,
-        name="notification_read",
-    ),
-    path(
-        "notifications/read-all/",
-        views_notifications.notifications_read_all,
-        name="notifications_read_all",
-    ),
-    path("notifications/preferences/", views_notifications.preferences, name="preferences"),
-]
-
-# The formal letters: builder, preview, render, issue, download, compare (issue 6)
-urlpatterns += [
-    path("reports/<int:pk>/letters/", views_letters.letter_list, name="letter_list"),
-    path("reports/<int:pk>/letters/new/", views_letters.letter_create, name="letter_create"),
-    path("letters/<int:pk>/", views_letters.letter_detail, name="letter_detail"),
-    path("letters/<int:pk>/preview/", views_letters.letter_preview, name="letter_preview"),
-    path("letters/<int:pk>/render/", views_letters.letter_render, name="letter_render"),
-    path("letters/<int:pk>/status/", views_letters.letter_status, name="letter_status"),
-    path("letters/<int:pk>/pdf/", views_letters.letter_download, name="letter_download"),
-    path("letters/<int:pk>/issue/", views_letters.letter_issue, name="letter_issue"),
-    path(
-        "letters/<int:pk>/compare/<int:other_pk>/",
-        views_letters.letter_compare,
-        name="letter_compare",
-    ),
 ]

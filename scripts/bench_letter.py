@@ -207,11 +207,8 @@ def _rounded(mib: float | None) -> int | None:
 
 
 def one_run(letter, user, *, trace: bool) -> tuple:
-    from recommendations.letters import (
-        letter_build_snapshot,
-        letter_render_html,
-        letter_render_pdf,
-    )
+    from letters.rendering import letter_render_html, letter_render_pdf
+    from letters.snapshot import letter_build_snapshot
 
     snapshot, snap_step = measure(
         "snapshot", lambda: letter_build_snapshot(letter=letter, user=user), trace=trace
@@ -234,8 +231,8 @@ def main() -> int:
 
     from django.db import transaction
 
-    from recommendations.letters import letter_create
-    from recommendations.models import Letter
+    from letters.models import Letter
+    from letters.services import letter_create
 
     logging.disable(logging.INFO)  # WeasyPrint logs every layout step at INFO
     results: dict = {}

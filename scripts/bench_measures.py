@@ -104,7 +104,7 @@ def _count_queries(user: User, path: str) -> int:
 
 
 def _sweep() -> list[dict]:
-    from recommendations.reminders import reminders_sweep
+    from reminders.services import reminders_sweep
 
     results = []
     with CaptureQueriesContext(connection) as queries:

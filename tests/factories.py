@@ -5,6 +5,7 @@ import datetime
 import factory
 from django.utils import timezone
 
+from letters.models import Letter
 from oversight.models import (
     CauseOfConcern,
     Finding,
@@ -16,14 +17,7 @@ from oversight.models import (
     PriorityArea,
     User,
 )
-from recommendations.models import (
-    Action,
-    ActionPlan,
-    Letter,
-    ProgressUpdate,
-    Rag,
-    Recommendation,
-)
+from recommendations.models import Action, ActionPlan, ProgressUpdate, Rag, Recommendation
 from reviews.models import DeepDiveReview, FollowUp, Investment, LineOfEnquiry
 
 PASSWORD = "correct-horse-battery-staple"

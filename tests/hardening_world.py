@@ -17,10 +17,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 
+from letters.models import Letter
+from letters.services import letter_create, letter_issue
 from oversight.models import User
 from oversight.shared.uploads import check_upload
-from recommendations import letters, services
-from recommendations.models import Action, Letter, Rag, Reminder
+from recommendations import services
+from recommendations.models import Action, Rag
+from reminders.models import Reminder
 from reviews.models import ActionSample, Assurance, ReviewEvidence
 from tests import factories
 
@@ -261,27 +264,19 @@ def build_world(people: dict[str, User], *, issue_letter: bool = True) -> World:
     )
 
     # Letters: version 1 issued through the service, version 2 a draft with a rendered PDF.
-    letter_issued = letters.letter_create(
-        report=report_a, kind=Letter.Kind.FORMAL_RESPONSE, user=staff
-    )
+    letter_issued = letter_create(report=report_a, kind=Letter.Kind.FORMAL_RESPONSE, user=staff)
     letter_issued.opening = f"{LETTER_A}: this is the force's response."
     letter_issued.save()
     if issue_letter:
-        letter_issued = letters.letter_issue(letter=letter_issued, user=staff)
-        letter_draft = letters.letter_create(
-            report=report_a, kind=Letter.Kind.FORMAL_RESPONSE, user=staff
-        )
+        letter_issued = letter_issue(letter=letter_issued, user=staff)
+        letter_draft = letter_create(report=report_a, kind=Letter.Kind.FORMAL_RESPONSE, user=staff)
     else:
         letter_issued, letter_draft = None, letter_issued
     letter_draft.rendered_pdf.save("draft.pdf", ContentFile(factories.tiny_pdf("Draft")))
     Letter.objects.filter(pk=letter_draft.pk).update(render_state=Letter.RenderState.READY)
     letter_draft.refresh_from_db()
-    letter_request = letters.letter_create(
-        report=report_a, kind=Letter.Kind.RESPONSE_REQUEST, user=staff
-    )
-    letter_b = letters.letter_create(
-        report=report_b, kind=Letter.Kind.FORMAL_RESPONSE, user=staff_b
-    )
+    letter_request = letter_create(report=report_a, kind=Letter.Kind.RESPONSE_REQUEST, user=staff)
+    letter_b = letter_create(report=report_b, kind=Letter.Kind.FORMAL_RESPONSE, user=staff_b)
 
     review_a = factories.DeepDiveReviewFactory(
         office=staff.office,
@@ -419,7 +414,7 @@ def _domain_tables() -> list[str]:
     from django.apps import apps
 
     tables = []
-    for label in ("oversight", "recommendations", "reviews"):
+    for label in ("oversight", "recommendations", "reviews", "letters", "reminders"):
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
             tables.append(model._meta.db_table)
     return sorted(set(tables))

@@ -469,15 +469,15 @@ TARGETS: dict[str, Target] = {
     ),
     "LetterCreateForm": Target(
         S,
-        lambda w: [create("recommendations:letter_create", w.report_a.pk)],
+        lambda w: [create("letters:letter_create", w.report_a.pk)],
         lambda w: {"kind": ["section_55", "formal_response", "response_request"]},
-        after=lambda w: [reverse("recommendations:letter_list", args=[w.report_a.pk])],
+        after=lambda w: [reverse("letters:letter_list", args=[w.report_a.pk])],
     ),
     "LetterForm": Target(
         S,
         lambda w: [
-            edit("recommendations:letter_detail", w.letter_draft),
-            edit("recommendations:letter_detail", w.letter_request),
+            edit("letters:letter_detail", w.letter_draft),
+            edit("letters:letter_detail", w.letter_request),
         ],
         lambda w: {
             "reference": text("FR/2026/1"),
@@ -491,9 +491,9 @@ TARGETS: dict[str, Target] = {
             "signatory_title": text("Chief Constable"),
         },
         after=lambda w: [
-            reverse("recommendations:letter_preview", args=[w.letter_draft.pk]),
-            reverse("recommendations:letter_preview", args=[w.letter_request.pk]),
-            reverse("recommendations:letter_list", args=[w.report_a.pk]),
+            reverse("letters:letter_preview", args=[w.letter_draft.pk]),
+            reverse("letters:letter_preview", args=[w.letter_request.pk]),
+            reverse("letters:letter_list", args=[w.report_a.pk]),
         ],
     ),
     "ReviewForm": Target(
@@ -596,9 +596,9 @@ TARGETS: dict[str, Target] = {
     ),
     "ReminderPreferencesForm": Target(
         L,
-        lambda w: [create("recommendations:preferences")],
+        lambda w: [create("reminders:preferences")],
         lambda w: {"email_reminders": [None, "on"], "digest_frequency": ["daily", "weekly"]},
-        after=lambda w: [reverse("recommendations:notifications")],
+        after=lambda w: [reverse("reminders:notifications")],
     ),
 }
 
@@ -623,7 +623,7 @@ FORMS_BY_MODULE = {
         "ProposeCompletionForm",
         "SignOffForm",
     ],
-    "recommendations/forms_letters.py": ["LetterCreateForm", "LetterForm"],
+    "letters/forms.py": ["LetterCreateForm", "LetterForm"],
     "reviews/forms.py": [
         "ReviewForm",
         "LineOfEnquiryForm",

@@ -35,15 +35,14 @@ from django.db import IntegrityError, connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from letters.models import Letter
+from letters.render_jobs import LETTER_RENDER_STALLED_AFTER
+from letters.services import letter_issue
+from letters.tasks import letters_requeue_stalled_renders, requeue_stalled_letters
 from oversight.celery import BEAT_SCHEDULE, app
 from oversight.shared import background
-from recommendations.letters import (
-    LETTER_RENDER_STALLED_AFTER,
-    letter_issue,
-    letters_requeue_stalled_renders,
-)
-from recommendations.models import Letter, Reminder
-from recommendations.tasks import requeue_stalled_letters, sweep_reminders
+from reminders.models import Reminder
+from reminders.tasks import sweep_reminders
 from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -231,7 +230,7 @@ def test_a_render_asked_for_while_redis_is_down_stays_queued_and_the_page_says_s
     client.force_login(opcc_staff)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("recommendations:letter_render", args=[draft_letter.pk]))
+        response = client.post(reverse("letters:letter_render", args=[draft_letter.pk]))
     page = client.get(response.url)
 
     assert response.status_code == 302 and page.status_code == 200
@@ -249,7 +248,7 @@ def test_a_render_asked_for_while_redis_was_down_is_made_once_redis_is_back(
 ):
     app_on_own_redis.stop()
     client.force_login(opcc_staff)
-    client.post(reverse("recommendations:letter_render", args=[draft_letter.pk]))
+    client.post(reverse("letters:letter_render", args=[draft_letter.pk]))
     draft_letter.refresh_from_db()
     assert draft_letter.render_state == Letter.RenderState.QUEUED  # kept, not lost
     # Time passes: the render has now waited longer than the stall time.
@@ -637,8 +636,8 @@ def test_a_process_killed_while_issuing_a_letter_leaves_it_a_draft(
 ):
     issue = (
         "from oversight.models import User\n"
-        "from recommendations.letters import letter_issue\n"
-        "from recommendations.models import Letter\n"
+        "from letters.services import letter_issue\n"
+        "from letters.models import Letter\n"
         f"letter_issue(letter=Letter.objects.get(pk={draft_letter.pk}), "
         f"user=User.objects.get(pk={opcc_staff.pk}))\n"
     )

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from recommendations.models import Reminder
+from reminders.models import Reminder
 from reviews.models import ReviewEvidence
 from tests.hardening_world import (
     ANONYMOUS,
@@ -166,22 +166,22 @@ EXPECTATIONS: dict[str, Expect] = {
         lambda w: (w.evidence_police.pk,), who=FORCE_A_READERS
     ),
     # --- Notifications ---
-    "recommendations:notifications": page(who=EVERYONE),
-    "recommendations:notification_read": act(lambda w: (w.reminders[L].pk,), who={L}, sees={L}),
-    "recommendations:notifications_read_all": act(who=EVERYONE, sees=EVERYONE),
-    "recommendations:preferences": form(who=EVERYONE, sees=EVERYONE),
+    "reminders:notifications": page(who=EVERYONE),
+    "reminders:notification_read": act(lambda w: (w.reminders[L].pk,), who={L}, sees={L}),
+    "reminders:notifications_read_all": act(who=EVERYONE, sees=EVERYONE),
+    "reminders:preferences": form(who=EVERYONE, sees=EVERYONE),
     # --- Letters ---
-    "recommendations:letter_list": page(report_a, who=FORCE_A_READERS),
-    "recommendations:letter_create": form(report_a, who={S, PO}, sees=FORCE_A_READERS),
-    "recommendations:letter_detail": form(
+    "letters:letter_list": page(report_a, who=FORCE_A_READERS),
+    "letters:letter_create": form(report_a, who={S, PO}, sees=FORCE_A_READERS),
+    "letters:letter_detail": form(
         draft_letter, who={S, PO}, readers=FORCE_A_READERS, sees=FORCE_A_READERS
     ),
-    "recommendations:letter_preview": page(draft_letter, who=FORCE_A_READERS),
-    "recommendations:letter_render": act(draft_letter, who={S, PO}, sees=FORCE_A_READERS),
-    "recommendations:letter_status": page(draft_letter, who=FORCE_A_READERS),
-    "recommendations:letter_download": page(lambda w: (w.letter_issued.pk,), who=FORCE_A_READERS),
-    "recommendations:letter_issue": act(draft_letter, who={S}, sees=FORCE_A_READERS),
-    "recommendations:letter_compare": page(
+    "letters:letter_preview": page(draft_letter, who=FORCE_A_READERS),
+    "letters:letter_render": act(draft_letter, who={S, PO}, sees=FORCE_A_READERS),
+    "letters:letter_status": page(draft_letter, who=FORCE_A_READERS),
+    "letters:letter_download": page(lambda w: (w.letter_issued.pk,), who=FORCE_A_READERS),
+    "letters:letter_issue": act(draft_letter, who={S}, sees=FORCE_A_READERS),
+    "letters:letter_compare": page(
         lambda w: (w.letter_issued.pk, w.letter_draft.pk), who=FORCE_A_READERS
     ),
     # --- Deep dives, follow-ups, samples, investments ---
@@ -437,9 +437,9 @@ def _aggregate_paths(world: World, persona: str) -> list[str]:
         r("recommendations:my_actions"),
         r("recommendations:review_queue"),
         r("recommendations:plan_list"),
-        r("recommendations:notifications"),
-        r("recommendations:notifications") + "?show=unread",
-        r("recommendations:preferences"),
+        r("reminders:notifications"),
+        r("reminders:notifications") + "?show=unread",
+        r("reminders:preferences"),
     ]
     for query in [
         "",
@@ -475,9 +475,9 @@ def _aggregate_paths(world: World, persona: str) -> list[str]:
             r("recommendations:plan_export", args=[world.plan_b.pk]),
             r("recommendations:recommendation_detail", args=[world.rec_b.pk]),
             r("recommendations:action_detail", args=[world.action_b.pk]),
-            r("recommendations:letter_list", args=[world.report_b.pk]),
-            r("recommendations:letter_detail", args=[world.letter_b.pk]),
-            r("recommendations:letter_preview", args=[world.letter_b.pk]),
+            r("letters:letter_list", args=[world.report_b.pk]),
+            r("letters:letter_detail", args=[world.letter_b.pk]),
+            r("letters:letter_preview", args=[world.letter_b.pk]),
             r("reviews:review_detail", args=[world.review_b.pk]),
             r("reviews:investment_detail", args=[world.investment_b.pk]),
         ]
@@ -542,11 +542,12 @@ def test_counts_are_scoped_to_what_each_persona_may_read(world, clients):
 
 
 def test_letter_pdf_of_force_b_shows_nothing_of_force_a(world):
-    from recommendations import letters
+    from letters.rendering import letter_render_pdf
+    from letters.snapshot import letter_snapshot_for
 
     for persona in (SB, LB):
-        snapshot = letters.letter_snapshot_for(world.letter_b, world.people[persona])
-        text = body_text_of_pdf(letters.letter_render_pdf(snapshot, is_draft=True))
+        snapshot = letter_snapshot_for(world.letter_b, world.people[persona])
+        text = body_text_of_pdf(letter_render_pdf(snapshot, is_draft=True))
         assert "Force B should improve its custody records" in " ".join(text.split())
         assert not leaks_in(text, persona), persona
 
@@ -564,14 +565,14 @@ def body_text_of_pdf(pdf: bytes) -> str:
     "today", [datetime.date(2026, 12, 15), datetime.date(2027, 1, 20)], ids=["due", "escalated"]
 )
 def test_reminder_sweep_tells_nobody_what_they_may_not_read(world, clients, mailoutbox, today):
-    from recommendations.reminders import reminders_sweep
+    from reminders.services import reminders_sweep
 
     reminders_sweep(today=today)
     assert Reminder.objects.count() > len(PERSONAS), "the sweep recorded nothing"
     for persona in PERSONAS:
         user = world.people[persona]
         titles = " ".join(Reminder.objects.filter(recipient=user).values_list("title", flat=True))
-        page = body_text(_get(clients[persona], reverse("recommendations:notifications")))
+        page = body_text(_get(clients[persona], reverse("reminders:notifications")))
         mails = " ".join(m.body for m in mailoutbox if user.email in m.to)
         for where, text in [("notifications", titles + page), ("digest", mails)]:
             leaked = [m for m in FORBIDDEN.get(persona, []) if m in text]

@@ -16,8 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from recommendations.models import Action, Evidence, ProgressUpdate, Rag, Reminder
+from recommendations.models import Action, Evidence, ProgressUpdate, Rag
 from recommendations.selectors import REGISTER_SORTS
+from reminders.models import Reminder
 from reviews.models import Assurance
 from tests import factories
 
@@ -171,8 +172,8 @@ def _url(page: str, world: World) -> str:
         "review_list": reverse("reviews:review_list"),
         "review_detail": review.get_absolute_url(),
         "investment_list": reverse("reviews:investment_list"),
-        "notifications": reverse("recommendations:notifications"),
-        "letter_list": reverse("recommendations:letter_list", args=[world.report.pk]),
+        "notifications": reverse("reminders:notifications"),
+        "letter_list": reverse("letters:letter_list", args=[world.report.pk]),
         "report_list": reverse("oversight:report_list"),
     }
     if page.startswith("register?"):

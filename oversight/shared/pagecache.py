@@ -7,9 +7,9 @@ body is cached under a key made of the page, the user (id, role, office, force, 
 agency: what decides what they may see), the day (overdue flags turn at midnight) and the
 query string, so it is only ever shown to the user it was rendered for. Its value carries
 the data generation it was rendered at: a counter that every change to the domain bumps
-(any save, delete or many-to-many change of a model in the oversight, recommendations or
-reviews apps, through signals; bulk updates call bump_generation() themselves). A body of
-an older generation is never shown, so nothing is stale after a change is committed.
+(any save, delete or many-to-many change of a model in DOMAIN_APPS, through signals; bulk
+updates call bump_generation() themselves). A body of an older generation is never shown,
+so nothing is stale after a change is committed.
 
 The generation is bumped at once (so the request that made the change sees it) and again
 when the transaction commits (so a request that read the old rows while the change was
@@ -38,7 +38,7 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "pagecache:generation"
-DOMAIN_APPS = {"oversight", "recommendations", "reviews"}
+DOMAIN_APPS = {"oversight", "recommendations", "reviews", "letters", "reminders"}
 # Changes no cached body shows: notifications (the unread count is outside the bodies).
 IGNORED_MODELS = {"Reminder"}
 

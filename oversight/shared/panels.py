@@ -1,12 +1,15 @@
-"""Extension points for pages that show things from apps further downstream.
+"""The one extension point left: pages that show things from apps further downstream.
 
-Dependencies point one way (oversight ← recommendations ← reviews), yet the report page
-must show the letters and deep dives, and the recommendation page the follow-ups and
-investments. A downstream app registers a panel for a page in its AppConfig.ready(); the
-page's view asks for the panels and renders each one's template with its context.
+It stays because an upstream page must show downstream data and an import cannot point
+that way: the report page shows the letters and deep dives, the recommendation page the
+follow-ups and investments, the action page who was reminded when, the dashboard and "my
+actions" the deep-dive assurance and follow-ups. Everywhere else the apps import each
+other directly, downstream to upstream. A downstream app registers a panel for a page in
+its AppConfig.ready(); the page's view asks for the panels and renders each one's template
+with its context.
 
-    panels.register("recommendation_detail", template="reviews/_recommendation_panel.html",
-                    context=follow_ups_and_investments_for, order=50)
+    panels.register("recommendation_detail", template="reviews/_panel_recommendation.html",
+                    context=recommendation_panel, order=50)
 
 `context(user=..., obj=...)` must scope everything to the user (a `*_visible_to` selector)
 and run a fixed number of queries, whatever the number of rows.

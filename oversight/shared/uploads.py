@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.http import FileResponse
 
 # What people attach as evidence: documents, spreadsheets, images and plain text.
@@ -149,3 +150,9 @@ def attachment_response(field_file, *, filename: str, content_type: str) -> File
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def delete_file_on_commit(storage, name: str) -> None:
+    """Delete a stored file once the transaction commits (never while it may roll back)."""
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

@@ -18,10 +18,11 @@ from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from letters.models import Letter
+from letters.services import letter_create, letter_issue
 from oversight.models import CauseOfConcern, Finding, InspectionReport, PriorityArea, User
-from recommendations import letters
-from recommendations.models import Action, Letter, ProgressUpdate, Recommendation
-from recommendations.reminders import reminders_sweep
+from recommendations.models import Action, ProgressUpdate, Recommendation
+from reminders.services import reminders_sweep
 from reviews.demo_scenario import DEMO_PASSWORD
 from reviews.models import DeepDiveReview, FollowUp, Investment, LineOfEnquiry
 from tests.browser.axe import STRUCTURE, axe_violations, describe
@@ -58,18 +59,18 @@ COMMON = [
     _v("recommendations:plan_list"),
     _v("recommendations:plan_detail", "plan"),
     _v("recommendations:review_queue"),
-    _v("recommendations:notifications"),
-    _v("recommendations:preferences"),
+    _v("reminders:notifications"),
+    _v("reminders:preferences"),
 ]
 # What the office and the force (not a partner agency) also read.
 READERS = [
     _v("recommendations:recommendation_detail", "recommendation"),
     _v("recommendations:recommendation_detail", "closed_recommendation"),
-    _v("recommendations:letter_list", "report"),
-    _v("recommendations:letter_detail", "issued_letter"),
-    _v("recommendations:letter_detail", "draft_letter"),
-    _v("recommendations:letter_preview", "draft_letter"),
-    _v("recommendations:letter_compare", "issued_letter", "draft_letter"),
+    _v("letters:letter_list", "report"),
+    _v("letters:letter_detail", "issued_letter"),
+    _v("letters:letter_detail", "draft_letter"),
+    _v("letters:letter_preview", "draft_letter"),
+    _v("letters:letter_compare", "issued_letter", "draft_letter"),
     _v("reviews:review_list"),
     _v("reviews:review_detail", "review"),
     _v("reviews:investment_list"),
@@ -99,7 +100,7 @@ PAGES = {
         _v("recommendations:recommendation_paste", "report"),
         _v("recommendations:update_review", "submitted_update"),
         _v("recommendations:action_sign_off", "pending_action"),
-        _v("recommendations:letter_create", "report"),
+        _v("letters:letter_create", "report"),
         _v("reviews:review_create"),
         _v("reviews:review_edit", "review"),
         _v("reviews:line_add", "review"),
@@ -124,7 +125,7 @@ PAGES = {
         _v("recommendations:action_revise_target", "lead_action"),
         _v("recommendations:action_propose_completion", "lead_action"),
         _v("recommendations:update_create", "lead_action"),
-        _v("recommendations:letter_create", "report"),
+        _v("letters:letter_create", "report"),
     ],
     "lead": COMMON
     + READERS
@@ -181,7 +182,7 @@ ERROR_STATES = {
         ),
         EmptySend(_v("recommendations:update_review", "submitted_update"), "Return with reason"),
         EmptySend(_v("recommendations:action_sign_off", "pending_action"), "Return with reason"),
-        EmptySend(_v("recommendations:letter_detail", "draft_letter"), "Save the wording"),
+        EmptySend(_v("letters:letter_detail", "draft_letter"), "Save the wording"),
         EmptySend(_v("reviews:review_create"), "Record deep dive"),
         EmptySend(_v("reviews:line_add", "review"), "Add line"),
         EmptySend(_v("reviews:evidence_upload", "review"), "Upload"),
@@ -239,9 +240,9 @@ def _demo_ids() -> dict[str, int]:
     reminders_sweep()
     report = InspectionReport.objects.get(title__startswith="National child protection")
     opcc = User.objects.get(username="opcc")
-    issued = letters.letter_create(report=report, kind=Letter.Kind.FORMAL_RESPONSE, user=opcc)
-    letters.letter_issue(letter=issued, user=opcc)
-    draft = letters.letter_create(report=report, kind=Letter.Kind.FORMAL_RESPONSE, user=opcc)
+    issued = letter_create(report=report, kind=Letter.Kind.FORMAL_RESPONSE, user=opcc)
+    letter_issue(letter=issued, user=opcc)
+    draft = letter_create(report=report, kind=Letter.Kind.FORMAL_RESPONSE, user=opcc)
     actions = dict(Action.objects.filter(plan__report=report).values_list("reference", "pk"))
     review = DeepDiveReview.objects.get(report=report)
     return {

@@ -9,8 +9,9 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Locator, expect
 
+from letters.models import Letter
 from oversight.models import InspectionReport
-from recommendations.models import Letter, ProgressUpdate, Recommendation
+from recommendations.models import ProgressUpdate, Recommendation
 from reviews.demo_scenario import DEMO_PASSWORD
 from tests.browser.conftest import screenshot
 

@@ -6,11 +6,12 @@ import re
 import pytest
 from django.core.management import call_command
 
+from letters.models import Letter
 from oversight.models import InspectionReport, User
-from recommendations.models import Action, Letter, Rag, Recommendation
+from recommendations.models import Action, Rag, Recommendation
 from tests.browser.conftest import screenshot
 from tests.factories import PASSWORD
-from tests.recommendations.letter_pdf import pdf_text
+from tests.letters.letter_pdf import pdf_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

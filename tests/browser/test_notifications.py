@@ -6,7 +6,7 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
-from recommendations.reminders import reminders_sweep
+from reminders.services import reminders_sweep
 from tests import factories
 from tests.browser.conftest import screenshot
 

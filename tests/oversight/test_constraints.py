@@ -5,8 +5,9 @@ import datetime
 import pytest
 from django.db import IntegrityError, transaction
 
+from letters.models import Letter
 from oversight.models import CauseOfConcern, User
-from recommendations.models import Action, Letter, ProgressUpdate, Recommendation
+from recommendations.models import Action, ProgressUpdate, Recommendation
 from reviews.models import ActionSample, DeepDiveReview, FollowUp, Investment
 from tests import factories
 

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from oversight.shared import pagecache
-from recommendations.models import Action, Rag, Recommendation, Reminder
+from recommendations.models import Action, Rag, Recommendation
+from reminders.models import Reminder
 from tests import factories
 
 REGISTER = reverse("recommendations:register")

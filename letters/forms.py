@@ -1,0 +1,85 @@
+"""Forms for the letter builder: choosing a letter, and editing a draft's wording."""
+
+from django import forms
+
+from letters.models import Letter
+from oversight.shared.concurrency import VersionedModelForm
+
+
+class LetterCreateForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Which letter?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the letter to prepare."},
+    )
+
+    def __init__(self, *args, kinds: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(Letter.Kind.choices)
+        self.fields["kind"].choices = [(kind, labels[kind]) for kind in kinds]
+        if len(kinds) == 1:
+            self.initial["kind"] = kinds[0]
+
+
+class LetterForm(VersionedModelForm):
+    """The builder: covering paragraphs, addressee, signatory and dates of a draft."""
+
+    class Meta:
+        model = Letter
+        fields = [
+            "reference",
+            "letter_date",
+            "response_due_on",
+            "addressee",
+            "salutation",
+            "opening",
+            "closing",
+            "signatory_name",
+            "signatory_title",
+        ]
+        labels = {
+            "reference": "Our reference",
+            "letter_date": "Date of the letter",
+            "response_due_on": "Response due on",
+            "addressee": "To",
+            "opening": "Covering paragraphs (before the detail)",
+            "closing": "Closing paragraphs (after the detail)",
+            "signatory_name": "Signed by",
+            "signatory_title": "Signatory's title",
+        }
+        help_texts = {
+            "addressee": "Name and address, one line each.",
+            "opening": "Leave a blank line between paragraphs.",
+            "closing": "Leave a blank line between paragraphs. “Yours sincerely” follows.",
+            "response_due_on": "Recorded on the report as the formal response due date when "
+            "the letter is issued.",
+        }
+        widgets = {
+            "letter_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "response_due_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "addressee": forms.Textarea(attrs={"rows": 5}),
+            "opening": forms.Textarea(attrs={"rows": 8}),
+            "closing": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.kind != Letter.Kind.RESPONSE_REQUEST:
+            del self.fields["response_due_on"]
+        self.fields["letter_date"].error_messages["invalid"] = (
+            "Enter the date as day, month and year, e.g. 14/03/2026."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        due_on, dated = cleaned.get("response_due_on"), cleaned.get("letter_date")
+        if due_on and dated and due_on < dated:
+            self.add_error(
+                "response_due_on", "The response cannot be due before the letter is dated."
+            )
+        return cleaned
+
+    @property
+    def letter_fields(self) -> dict:
+        """The cleaned values the service saves (every field but the version)."""
+        return {name: self.cleaned_data[name] for name in self.fields if name != "version"}

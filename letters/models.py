@@ -1,0 +1,99 @@
+"""The formal letters: generated from the live data, frozen once issued."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from oversight.models import InspectionReport, TimeStampedModel
+
+
+class Letter(TimeStampedModel):
+    """A formal letter generated from the live data; once issued it is frozen."""
+
+    class Kind(models.TextChoices):
+        FORMAL_RESPONSE = "formal_response", "Chief constable's formal response to the PCC"
+        RESPONSE_REQUEST = "response_request", "OPCC request for a formal response"
+        SECTION_55 = "section_55", "PCC's section 55 response"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ISSUED = "issued", "Issued"
+
+    class RenderState(models.TextChoices):
+        IDLE = "idle", "Not rendered"
+        QUEUED = "queued", "Queued"
+        RENDERING = "rendering", "Rendering"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    report = models.ForeignKey(InspectionReport, on_delete=models.PROTECT, related_name="letters")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    reference = models.CharField(max_length=60, blank=True)
+    letter_date = models.DateField(default=datetime.date.today)
+    addressee = models.TextField(blank=True)
+    salutation = models.CharField(max_length=120, blank=True)
+    opening = models.TextField(blank=True, help_text="Covering paragraphs before the detail.")
+    closing = models.TextField(blank=True, help_text="Paragraphs after the detail.")
+    signatory_name = models.CharField(max_length=120, blank=True)
+    signatory_title = models.CharField(max_length=120, blank=True)
+    response_due_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="For a request for a formal response: the date the response is due.",
+    )
+    render_state = models.CharField(
+        max_length=10, choices=RenderState.choices, default=RenderState.IDLE
+    )
+    render_error = models.TextField(blank=True)
+    # Who asked for the render, and when: the worker renders as that person (their scope
+    # decides what the letter shows), and a render that never ran is sent again from these
+    # (letters.services.letters_requeue_stalled_renders).
+    render_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    render_requested_at = models.DateTimeField(null=True, blank=True)
+    rendered_pdf = models.FileField(upload_to="letters/drafts/", blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    issued_pdf = models.FileField(upload_to="letters/issued/", blank=True)
+    checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the issued PDF.")
+    snapshot = models.JSONField(null=True, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    # The tables keep the names they had when letters lived in the recommendations app.
+    history = HistoricalRecords(table_name="recommendations_historicalletter")
+
+    class Meta:
+        db_table = "recommendations_letter"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "kind", "version"], name="letter_unique_version"
+            ),
+            models.CheckConstraint(
+                name="letter_issued_is_frozen",
+                condition=Q(status="draft")
+                | (
+                    Q(issued_at__isnull=False, issued_by__isnull=False, snapshot__isnull=False)
+                    & Q(checksum__regex=r"^[0-9a-f]{64}$")
+                    & ~Q(issued_pdf="")
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} v{self.version} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("letters:letter_detail", args=[self.pk])

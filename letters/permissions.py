@@ -1,0 +1,30 @@
+"""Who may write, edit and issue the formal letters."""
+
+import logging
+
+from letters.models import Letter
+from oversight.models import User
+
+logger = logging.getLogger(__name__)
+
+
+def letter_kinds_creatable_by(user: User) -> list[str]:
+    """OPCC staff write every letter; the force's plan owner may build the chief
+    constable's own letter (the formal response). Nobody else writes letters."""
+    if not user.is_authenticated:
+        return []
+    if user.is_opcc_staff:
+        return [kind.value for kind in Letter.Kind]
+    if user.role == User.Role.PLAN_OWNER:
+        return [Letter.Kind.FORMAL_RESPONSE.value]
+    return []
+
+
+def letter_can_edit(user: User, letter: Letter) -> bool:
+    """Edit and render a draft. Call only with a letter from letters_visible_to(user)."""
+    return letter.status == Letter.Status.DRAFT and letter.kind in letter_kinds_creatable_by(user)
+
+
+def letter_can_issue(user: User, letter: Letter) -> bool:
+    """Only OPCC staff issue, whoever built the letter."""
+    return user.is_authenticated and user.is_opcc_staff and letter.status == Letter.Status.DRAFT

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class RemindersConfig(AppConfig):
+    name = "reminders"
+    verbose_name = "Reminders and notifications"
+
+    def ready(self):
+        from oversight.shared import panels
+        from reminders.panels import reminder_chain_panel
+
+        panels.register(
+            "action_detail",
+            template="reminders/_reminder_chain.html",
+            context=reminder_chain_panel,
+            order=80,
+        )

@@ -1,0 +1,209 @@
+"""Due items from action plans, actions and reports: progress updates, action target
+dates (revised or original), action plans due (publication + 6 weeks), section 55
+responses due (publication + 56 days) and formal responses due."""
+
+import datetime
+import logging
+
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
+
+from oversight.models import (
+    ACTION_PLAN_DUE_WEEKS,
+    SECTION_55_RESPONSE_DAYS,
+    InspectionReport,
+    PriorityArea,
+    User,
+)
+from recommendations.models import Action, ActionPlan
+from reminders.due_items import (
+    DueItem,
+    Person,
+    content_type_id,
+    ids,
+    managers,
+    people_by,
+    person_name,
+    short,
+    subject_paths,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def opcc_staff_by_force(forces: QuerySet) -> dict[int, set[Person]]:
+    """OPCC staff of the offices overseeing each force: who hears about statutory dates
+    and escalations when no priority area names an OPCC lead. One query."""
+    return people_by(
+        User.objects.filter(
+            role=User.Role.OPCC_STAFF, is_active=True, office__forces__in=forces
+        ).values_list("office__forces", "pk", "manager_id")
+    )
+
+
+def action_due_items(*, today: datetime.date, horizon: datetime.date) -> list[DueItem]:
+    """Progress updates due and target dates (revised, else original) of live actions.
+
+    The delivery lead is reminded (the plan owner while nobody leads the action);
+    escalations go to the lead's manager (else the plan owner) and the OPCC leads of the
+    action's priority areas (else the OPCC staff overseeing the force). Three queries.
+    """
+    action_type = content_type_id(Action)
+    live = (
+        Action.objects.filter(status__in=Action.LIVE_STATUSES)
+        .annotate(current_target=Coalesce("revised_target_date", "target_date"))
+        .filter(Q(next_update_due__lte=horizon) | Q(current_target__lte=horizon))
+    )
+    area_leads = people_by(
+        Action.recommendations.through.objects.filter(action__in=live.values("pk"))
+        .values_list(
+            "action_id",
+            "recommendation__priority_areas__opcc_lead_id",
+            "recommendation__priority_areas__opcc_lead__manager_id",
+        )
+        .distinct()
+    )
+    office_staff = opcc_staff_by_force(live.values("plan__force"))
+    action_path = subject_paths("recommendations:action_detail")
+    items = []
+    for (
+        pk,
+        reference,
+        description,
+        force_id,
+        force_name,
+        next_update_due,
+        current_target,
+        lead_id,
+        lead_manager_id,
+        lead_first,
+        lead_last,
+        lead_username,
+        plan_owner_id,
+        plan_owner_manager_id,
+    ) in live.values_list(
+        "pk",
+        "reference",
+        "description",
+        "plan__force_id",
+        "plan__force__name",
+        "next_update_due",
+        "current_target",
+        "delivery_lead_id",
+        "delivery_lead__manager_id",
+        "delivery_lead__first_name",
+        "delivery_lead__last_name",
+        "delivery_lead__username",
+        "plan__owner_id",
+        "plan__owner__manager_id",
+    ):
+        if lead_id:
+            recipients = frozenset({lead_id})
+            manager = lead_manager_id or plan_owner_id
+            lead = person_name(lead_first, lead_last, lead_username)
+        else:
+            recipients = frozenset({plan_owner_id} - {None})
+            manager = plan_owner_manager_id
+            lead = "no delivery lead yet"
+        opcc = ids(area_leads.get(pk) or office_staff.get(force_id, ()))
+        escalate_to = opcc | frozenset({manager} - {None})
+        title = f"{reference}: {short(description)} ({force_name}; {lead})"
+        url = action_path(pk)
+        dates = (("update_due", next_update_due), ("target_date", current_target))
+        for what, due_on in dates:
+            if due_on is not None and due_on <= horizon:
+                items.append(
+                    DueItem(action_type, pk, what, due_on, title, url, recipients, escalate_to)
+                )
+    return items
+
+
+def report_due_items(*, today: datetime.date, horizon: datetime.date) -> list[DueItem]:
+    """The dates on a report that is not closed: the action plan (publication + 6 weeks,
+    until received), the PCC's section 55 response (publication + 56 days, until
+    published) and the chief constable's formal response (the date set, until received).
+
+    The plan owner (else the force's plan owners) is reminded of the action plan and the
+    formal response, which they sign; the OPCC leads of the report's priority areas (else
+    the OPCC staff overseeing the force) of the section 55 response and the formal
+    response, which they chase. Escalations go to their managers, and for the action plan
+    also to the OPCC. Five queries.
+    """
+    report_type = content_type_id(InspectionReport)
+    plan_cutoff = horizon - datetime.timedelta(weeks=ACTION_PLAN_DUE_WEEKS)
+    section_55_cutoff = horizon - datetime.timedelta(days=SECTION_55_RESPONSE_DAYS)
+    reports = InspectionReport.objects.exclude(status=InspectionReport.Status.CLOSED).filter(
+        Q(action_plan_received_on__isnull=True, published_on__lte=plan_cutoff)
+        | Q(section_55_published_on__isnull=True, published_on__lte=section_55_cutoff)
+        | Q(formal_response_received_on__isnull=True, formal_response_due_on__lte=horizon)
+    )
+    plan_owners = people_by(
+        ActionPlan.objects.filter(report__in=reports.values("pk")).values_list(
+            "report_id", "owner_id", "owner__manager_id"
+        )
+    )
+    force_plan_owners = people_by(
+        User.objects.filter(
+            role=User.Role.PLAN_OWNER, is_active=True, force__in=reports.values("force")
+        ).values_list("force_id", "pk", "manager_id")
+    )
+    area_leads = people_by(
+        PriorityArea.objects.filter(report__in=reports.values("pk")).values_list(
+            "report_id", "opcc_lead_id", "opcc_lead__manager_id"
+        )
+    )
+    office_staff = opcc_staff_by_force(reports.values("force"))
+    report_path = subject_paths("oversight:report_detail")
+    items = []
+    for (
+        pk,
+        title,
+        force_id,
+        force_name,
+        published_on,
+        plan_received_on,
+        section_55_published_on,
+        formal_response_due_on,
+        formal_response_received_on,
+    ) in reports.values_list(
+        "pk",
+        "title",
+        "force_id",
+        "force__name",
+        "published_on",
+        "action_plan_received_on",
+        "section_55_published_on",
+        "formal_response_due_on",
+        "formal_response_received_on",
+    ):
+        force = plan_owners.get(pk) or force_plan_owners.get(force_id, set())
+        opcc = area_leads.get(pk) or office_staff.get(force_id, set())
+        dates = []
+        if plan_received_on is None:
+            due_on = published_on + datetime.timedelta(weeks=ACTION_PLAN_DUE_WEEKS)
+            dates.append(("action_plan_due", due_on, ids(force), managers(force) | ids(opcc)))
+        if section_55_published_on is None:
+            due_on = published_on + datetime.timedelta(days=SECTION_55_RESPONSE_DAYS)
+            dates.append(("section_55_due", due_on, ids(opcc), managers(opcc)))
+        if formal_response_due_on is not None and formal_response_received_on is None:
+            people = force | opcc
+            dates.append(
+                ("formal_response_due", formal_response_due_on, ids(people), managers(people))
+            )
+        url = report_path(pk)
+        label = f"{short(title)} ({force_name})"
+        for what, due_on, recipients, escalate_to in dates:
+            if due_on <= horizon:
+                items.append(
+                    DueItem(report_type, pk, what, due_on, label, url, recipients, escalate_to)
+                )
+    return items
+
+
+LABELS = {
+    "update_due": "Progress update due",
+    "target_date": "Action target date",
+    "action_plan_due": "Action plan due",
+    "section_55_due": "Section 55 response due",
+    "formal_response_due": "Chief constable's formal response due",
+}

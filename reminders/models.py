@@ -1,0 +1,58 @@
+"""The reminder ledger, which is also each person's list of notifications."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from oversight.models import TimeStampedModel
+
+
+class Reminder(TimeStampedModel):
+    """The reminder ledger: one row per (thing, due date, stage, recipient).
+
+    The unique constraint is what makes a second send impossible, even when two sweeps
+    run at once; `sent_at` stays empty until the digest carrying it was accepted by the
+    mail server.
+    """
+
+    class Stage(models.TextChoices):
+        DUE_SOON = "due_soon", "Due soon"
+        DUE_TODAY = "due_today", "Due today"
+        OVERDUE = "overdue", "Overdue"
+        ESCALATED = "escalated", "Escalated"
+
+    subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    subject_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("subject_type", "subject_id")
+    what = models.CharField(max_length=40, help_text="Which date, e.g. update_due or target_date.")
+    due_on = models.DateField()
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    title = models.CharField(max_length=255)
+    url = models.CharField(max_length=255)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # The table keeps the name it had when reminders lived in the recommendations app.
+        db_table = "recommendations_reminder"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "what", "due_on", "stage", "recipient"],
+                name="reminder_once_per_thing_date_stage_recipient",
+            ),
+        ]
+        indexes = [
+            # Notification list and unread count in the navigation bar.
+            models.Index(fields=["recipient", "read_at"], name="reminder_recipient_read_idx"),
+            # Chain of who was told, shown on an item's page.
+            models.Index(fields=["subject_type", "subject_id"], name="reminder_subject_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_stage_display()}: {self.title} → {self.recipient}"

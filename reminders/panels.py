@@ -1,0 +1,74 @@
+"""Who was told when: the reminder history panel on the action page (an upstream page:
+see oversight.shared.panels)."""
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from oversight.models import (
+    User,
+)
+from recommendations.models import Action
+from recommendations.selectors import actions_visible_to
+from reminders.due_items import content_type_id
+from reminders.ledger import NOT_MAILED, STAGE_ORDER, what_label
+from reminders.models import Reminder
+from reminders.selectors import reminder_chain_for
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChainLine:
+    what_label: str
+    due_on: datetime.date
+    stage: str
+    stage_label: str
+    recipient: str
+    recorded_at: datetime.datetime
+    sent_at: datetime.datetime | None
+    note: str
+
+
+def _chain_note(reminder: Reminder) -> str:
+    if reminder.sent_at:
+        return ""
+    if reminder.last_error.startswith(NOT_MAILED):
+        return "In the app only: " + reminder.last_error.removeprefix(NOT_MAILED)
+    if reminder.send_attempts:
+        return f"Mail failed ({reminder.send_attempts} attempts); will be retried."
+    return "Not e-mailed yet."
+
+
+def reminder_chain_panel(*, user: User, obj=None) -> dict | None:
+    """The action page's panel: every reminder about the action, oldest first. Scoped to
+    the actions the user may see; one query."""
+    if obj is None:
+        return None
+    reminders = reminder_chain_for(
+        subject_type_id=content_type_id(Action),
+        subject_ids=actions_visible_to(user).filter(pk=obj.pk).values("pk"),
+    )
+    lines = [
+        ChainLine(
+            what_label=what_label(reminder.what),
+            due_on=reminder.due_on,
+            stage=reminder.stage,
+            stage_label=reminder.get_stage_display(),
+            recipient=f"{reminder.recipient} ({reminder.recipient.get_role_display()})",
+            recorded_at=reminder.created_at,
+            sent_at=reminder.sent_at,
+            note=_chain_note(reminder),
+        )
+        for reminder in reminders
+    ]
+    chronological = list(reversed(STAGE_ORDER))
+    lines.sort(
+        key=lambda line: (
+            line.due_on,
+            line.what_label,
+            chronological.index(line.stage),
+            line.recipient,
+        )
+    )
+    return {"lines": lines, "action": obj}

@@ -1,0 +1,38 @@
+"""Reads of the reminder ledger, each scoped to the person asking."""
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models.functions import TruncDate
+
+from oversight.models import User
+from reminders.ledger import STAGE_ORDER
+from reminders.models import Reminder
+
+
+def reminders_for(user: User) -> QuerySet[Reminder]:
+    """A person's own notifications; nobody reads anybody else's."""
+    if not user.is_authenticated:
+        return Reminder.objects.none()
+    return Reminder.objects.filter(recipient=user)
+
+
+def notifications_for(user: User) -> QuerySet[Reminder]:
+    """A person's notifications (reminders_for scopes them): the latest day's first, the
+    most urgent first within a day."""
+    urgency = Case(
+        *(When(stage=stage, then=Value(rank)) for rank, stage in enumerate(STAGE_ORDER)),
+        output_field=IntegerField(),
+    )
+    return (
+        reminders_for(user)
+        .annotate(recorded_on=TruncDate("created_at"), urgency=urgency)
+        .order_by("-recorded_on", "urgency", "due_on", "pk")
+    )
+
+
+def reminder_chain_for(*, subject_type_id: int, subject_ids: QuerySet) -> QuerySet[Reminder]:
+    """Who was told what about an item, and when; `subject_ids` is a scoped subquery."""
+    return (
+        Reminder.objects.filter(subject_type_id=subject_type_id, subject_id__in=subject_ids)
+        .select_related("recipient")
+        .order_by("due_on", "created_at", "pk")
+    )

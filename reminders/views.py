@@ -1,0 +1,135 @@
+"""A person's own notifications (the reminders the sweep recorded for them) and their
+reminder preferences. Nobody reads or changes anybody else's: every query starts from
+`reminders_for(request.user)`, so another person's notification is a 404.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from oversight.models import User
+from reminders.ledger import what_label
+from reminders.models import Reminder
+from reminders.selectors import notifications_for, reminders_for
+from reminders.services import (
+    reminder_mark_read,
+    reminder_preferences_update,
+    reminders_mark_all_read,
+)
+
+NOTIFICATIONS_PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class NotificationLine:
+    pk: int
+    stage: str
+    stage_label: str
+    what_label: str
+    title: str
+    url: str
+    due_on: datetime.date
+    recorded_at: datetime.datetime
+    is_unread: bool
+
+
+def _line(reminder: Reminder) -> NotificationLine:
+    return NotificationLine(
+        pk=reminder.pk,
+        stage=reminder.stage,
+        stage_label=reminder.get_stage_display(),
+        what_label=what_label(reminder.what),
+        title=reminder.title,
+        url=reminder.url,
+        due_on=reminder.due_on,
+        recorded_at=reminder.created_at,
+        is_unread=reminder.read_at is None,
+    )
+
+
+def _back_to_list(request):
+    """Back to the page of the list the person was on."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("reminders:notifications")
+    return redirect(target)
+
+
+@require_GET
+@login_required
+def notifications(request):
+    unread_only = request.GET.get("show") == "unread"
+    reminders = notifications_for(request.user)
+    if unread_only:
+        reminders = reminders.filter(read_at__isnull=True)
+    page = Paginator(reminders, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page_obj": page,
+        "lines": [_line(reminder) for reminder in page],
+        "unread_only": unread_only,
+        "today": timezone.localdate(),
+    }
+    return render(request, "reminders/notifications.html", context)
+
+
+@require_POST
+@login_required
+def notification_read(request, pk: int):
+    reminder = get_object_or_404(reminders_for(request.user), pk=pk)
+    reminder_mark_read(user=request.user, reminder=reminder)
+    return _back_to_list(request)
+
+
+@require_POST
+@login_required
+def notifications_read_all(request):
+    marked = reminders_mark_all_read(user=request.user)
+    messages.success(request, f"Marked {marked} notification{'s' if marked != 1 else ''} as read.")
+    return _back_to_list(request)
+
+
+class ReminderPreferencesForm(forms.Form):
+    email_reminders = forms.BooleanField(
+        required=False,
+        label="E-mail me my reminders",
+        help_text="Untick to see reminders only here, in the app. Reminders recorded while "
+        "e-mail is off are not mailed later.",
+    )
+    digest_frequency = forms.ChoiceField(
+        choices=User.DigestFrequency.choices,
+        widget=forms.RadioSelect,
+        label="How often",
+        help_text="One e-mail lists everything that needs your attention. The weekly digest "
+        "comes on Mondays; the notification list here is updated every day.",
+        error_messages={"invalid_choice": "Choose daily or weekly."},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def preferences(request):
+    user = request.user
+    initial = {"email_reminders": user.email_reminders, "digest_frequency": user.digest_frequency}
+    form = ReminderPreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            reminder_preferences_update(
+                user=user,
+                email_reminders=form.cleaned_data["email_reminders"],
+                digest_frequency=form.cleaned_data["digest_frequency"],
+            )
+            messages.success(request, "Your reminder preferences are saved.")
+            return redirect("reminders:preferences")
+        return render(request, "reminders/preferences.html", {"form": form}, status=400)
+    return render(request, "reminders/preferences.html", {"form": form})

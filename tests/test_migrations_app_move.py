@@ -1,0 +1,130 @@
+"""Letters and reminders moved out of the recommendations app without touching a row.
+
+A database migrated before the move (its migrations recorded under their old names, its
+letters and reminders owned by the recommendations app) is migrated forward: every row is
+still there, read through the new apps' models, and the content types (which permissions
+and the reminders' subjects point at) moved with the models instead of being created anew.
+"""
+
+import datetime
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
+
+from letters.models import Letter
+from recommendations.models import Action
+from reminders.models import Reminder
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE_THE_MOVE = [
+    ("letters", None),
+    ("reminders", None),
+    ("recommendations", "0004_queue_indexes"),
+]
+LAST_BEFORE_THE_MOVE = [("recommendations", "0004_queue_indexes")]
+# The names these migrations had before they were renamed.
+OLD_NAMES = {
+    ("oversight", "0002_report_published_index"): "0002_issue8_report_published_index",
+    ("recommendations", "0002_letter_response_due_on"): "0002_issue6_letter_response_due_on",
+    ("recommendations", "0003_letter_render_requested_by"): (
+        "0003_issue9_letter_render_requested_by"
+    ),
+    ("recommendations", "0004_queue_indexes"): "0004_issue8_queue_indexes",
+}
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor
+
+
+def migrate_to_the_end():
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def record_old_names():
+    """Make the migration history look as it did before the renames."""
+    recorder = MigrationRecorder(connection)
+    for (app, new), old in OLD_NAMES.items():
+        recorder.migration_qs.filter(app=app, name=new).delete()
+        recorder.record_applied(app, old)
+
+
+@pytest.fixture
+def old_world(report_a, opcc_staff, action_a):
+    """Rows made before the move: one letter and one reminder in the shared tables."""
+    letter = factories.LetterFactory(report=report_a, reference="BEFORE-THE-MOVE")
+    reminder = Reminder.objects.create(
+        subject_type=ContentType.objects.get_for_model(Action),
+        subject_id=action_a.pk,
+        what="update_due",
+        due_on=datetime.date(2026, 1, 5),
+        stage=Reminder.Stage.OVERDUE,
+        recipient=opcc_staff,
+        title="Before the move",
+        url="/actions/1/",
+    )
+    content_types = {
+        model: ContentType.objects.get(app_label="letters", model=model).pk
+        for model in ("letter", "historicalletter")
+    }
+    content_types["reminder"] = ContentType.objects.get(app_label="reminders", model="reminder").pk
+    executor = migrate(BEFORE_THE_MOVE)
+    yield executor, letter, reminder, content_types
+    migrate_to_the_end()  # whatever the test did, leave the database as the others expect
+
+
+def test_before_the_move_the_recommendations_app_owns_the_rows(old_world):
+    executor, letter, reminder, content_types = old_world
+    old_apps = executor.loader.project_state(LAST_BEFORE_THE_MOVE).apps
+    assert old_apps.get_model("recommendations", "Letter").objects.get(pk=letter.pk).reference == (
+        "BEFORE-THE-MOVE"
+    )
+    assert old_apps.get_model("recommendations", "Reminder").objects.filter(pk=reminder.pk)
+    assert ContentType.objects.get(pk=content_types["letter"]).app_label == "recommendations"
+    assert ContentType.objects.get(pk=content_types["reminder"]).app_label == "recommendations"
+
+
+def test_migrating_forward_keeps_every_row_and_content_type(old_world, report_a, opcc_staff):
+    executor, letter, reminder, content_types = old_world
+    old_apps = executor.loader.project_state(LAST_BEFORE_THE_MOVE).apps
+    written_before = old_apps.get_model("recommendations", "Letter").objects.create(
+        report_id=report_a.pk,
+        kind="section_55",
+        version=1,
+        status="draft",
+        reference="WRITTEN-BEFORE",
+        letter_date=datetime.date(2026, 2, 1),
+    )
+    record_old_names()
+
+    migrate_to_the_end()
+
+    assert Letter.objects.get(pk=letter.pk).reference == "BEFORE-THE-MOVE"
+    assert Letter.objects.get(pk=written_before.pk).reference == "WRITTEN-BEFORE"
+    assert Reminder.objects.get(pk=reminder.pk).title == "Before the move"
+    assert ContentType.objects.get_for_model(Letter).pk == content_types["letter"]
+    assert ContentType.objects.get_for_model(Reminder).pk == content_types["reminder"]
+    assert not ContentType.objects.filter(app_label="recommendations", model="letter").exists()
+    assert opcc_staff.has_perm("letters.change_letter")
+
+
+def test_renamed_migrations_count_as_applied_under_their_old_names(old_world):
+    record_old_names()
+    executor = MigrationExecutor(connection)
+    applied = executor.loader.applied_migrations
+    assert set(OLD_NAMES) <= set(applied)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    assert [migration.name for migration, backwards in plan] == [
+        "0001_initial",
+        "0001_initial",
+        "0005_letters_and_reminders_moved_out",
+    ]
