@@ -26,16 +26,6 @@ from oversight.shared.concurrency import VersionedModelForm
 MAX_DAYS_BEFORE_PUBLICATION = 365
 
 
-def add_service_error(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's refusal on the form: next to the field it names when the form has
-    that field, above the form otherwise."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 class DateInput(forms.DateInput):
     """The browser's own date picker; the value travels as YYYY-MM-DD."""
 

@@ -75,7 +75,7 @@ def people_visible_to(user: User) -> QuerySet[User]:
     return User.objects.filter(people, is_active=True)
 
 
-# --- Reports: list and statutory clocks (issue 3) --------------------------------------
+# --- Reports: list and statutory clocks -----------------------------------------------
 
 
 def report_list_for(user: User) -> QuerySet[InspectionReport]:

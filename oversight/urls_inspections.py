@@ -9,7 +9,6 @@ from django.urls import path
 from oversight import views
 
 urlpatterns: list = [
-    # --- Reports, findings, judgements, priority areas, causes of concern (issue 3) ---
     path("reports/", views.report_list, name="report_list"),
     path("reports/new/", views.report_create, name="report_create"),
     path("reports/<int:pk>/edit/", views.report_edit, name="report_edit"),

@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +13,7 @@ from oversight.filters import ReportFilter
 from oversight.models import CauseOfConcern, Finding, Judgement, PriorityArea
 from oversight.selectors import report_deadlines, report_list_for, reports_visible_to
 from oversight.shared import health
-from oversight.shared.concurrency import StaleEditError
+from oversight.shared.forms import error_status, refusals_onto
 
 
 @require_GET
@@ -35,7 +35,7 @@ def home(request):
     return render(request, "oversight/home.html", {"reports": reports[:20]})
 
 
-# --- Reports and what the OPCC logs against them (issue 3) ---------------------------
+# --- Reports and what the OPCC logs against them --------------------------------------
 # Only OPCC staff change these records: others who can see the report get 403, those who
 # cannot see it 404. The inline forms on the report page post here; an htmx request gets
 # the form fragment back (with errors) or follows the redirect to the report page and
@@ -51,20 +51,6 @@ def _require_opcc_staff(user) -> None:
 
 def _form_values(form) -> dict:
     return {name: value for name, value in form.cleaned_data.items() if name != "version"}
-
-
-def _save_form(form, save):
-    """Run the service with the form's values. Returns (what it saved, None), or
-    (None, the status to re-render the form with) after putting the refusal on the form:
-    409 when someone else saved first, 400 when a rule refused the values."""
-    try:
-        return save(_form_values(form)), None
-    except StaleEditError as error:
-        form.add_error(None, str(error))
-        return None, 409
-    except ValidationError as error:
-        oversight_forms.add_service_error(form, error)
-        return None, 400
 
 
 @login_required
@@ -95,18 +81,10 @@ def report_list(request):
 def report_create(request):
     _require_opcc_staff(request.user)
     form = oversight_forms.ReportForm(request.POST or None, user=request.user)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            report, status = _save_form(
-                form, lambda fields: services.report_create(by=request.user, fields=fields)
-            )
-            if report is not None:
-                return redirect(report)
-    return render(
-        request, "oversight/report_form.html", {"form": form, "report": None}, status=status
-    )
+    if request.method == "POST" and form.is_valid():
+        with refusals_onto(form):
+            return redirect(services.report_create(by=request.user, fields=_form_values(form)))
+    return _render_report_form(request, form, report=None)
 
 
 @login_required
@@ -115,21 +93,20 @@ def report_edit(request, pk: int):
     report = get_object_or_404(reports_visible_to(request.user), pk=pk)
     _require_opcc_staff(request.user)
     form = oversight_forms.ReportForm(request.POST or None, instance=report, user=request.user)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            saved, status = _save_form(
-                form,
-                lambda fields: services.report_update(
-                    report=report,
-                    by=request.user,
-                    fields=fields,
-                    version=form.cleaned_data["version"],
-                ),
+    if request.method == "POST" and form.is_valid():
+        with refusals_onto(form):
+            saved = services.report_update(
+                report=report,
+                by=request.user,
+                fields=_form_values(form),
+                version=form.cleaned_data["version"],
             )
-            if saved is not None:
-                return redirect(saved)
+            return redirect(saved)
+    return _render_report_form(request, form, report=report)
+
+
+def _render_report_form(request, form, *, report):
+    status = error_status(form) if request.method == "POST" else 200
     return render(
         request, "oversight/report_form.html", {"form": form, "report": report}, status=status
     )
@@ -143,11 +120,11 @@ def _report_part(request, *, report, section, title, form, save):
     """
     status = 200
     if request.method == "POST":
-        status = 400
         if form.is_valid():
-            saved, status = _save_form(form, save)
-            if saved is not None:
+            with refusals_onto(form):
+                save(_form_values(form))
                 return redirect(f"{report.get_absolute_url()}#section-{section}")
+        status = error_status(form)
     context = {
         "report": report,
         "form": form,

@@ -8,7 +8,7 @@ a force plan owner may also propose a recommendation for closure.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,10 +16,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from oversight.forms import add_service_error
 from oversight.selectors import reports_visible_to
 from oversight.shared import pagecache
-from oversight.shared.concurrency import StaleEditError
+from oversight.shared.forms import error_status, refusals_onto
 from oversight.shared.panels import panels_for
 from recommendations import charts, selectors, services
 from recommendations.filters import RecommendationFilter
@@ -51,17 +50,8 @@ def _require_opcc_staff(user) -> None:
         raise PermissionDenied("Only OPCC staff change recommendations.")
 
 
-def _run_service(form, save):
-    """Run a service. Returns (what it returned, None) or, after putting its refusal on the
-    form, (None, the status to re-render with): 409 for a stale edit, 400 otherwise."""
-    try:
-        return save(), None
-    except StaleEditError as error:
-        form.add_error(None, str(error))
-        return None, 409
-    except ValidationError as error:
-        add_service_error(form, error)
-        return None, 400
+def _form_values(form) -> dict:
+    return {name: value for name, value in form.cleaned_data.items() if name != "version"}
 
 
 # --- Dashboard ------------------------------------------------------------------------
@@ -215,18 +205,14 @@ def recommendation_create(request, pk: int):
     )
     status = 200
     if request.method == "POST":
-        status = 400
         if form.is_valid():
-            fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-            created, status = _run_service(
-                form,
-                lambda: services.recommendation_create(
-                    report=report, by=request.user, fields=fields
-                ),
-            )
-            if created is not None:
+            with refusals_onto(form):
+                created = services.recommendation_create(
+                    report=report, by=request.user, fields=_form_values(form)
+                )
                 messages.success(request, f"{created.reference} added.")
                 return redirect(f"{report.get_absolute_url()}#section-recommendations")
+        status = error_status(form)
     context = {
         "report": report,
         "form": form,
@@ -289,13 +275,10 @@ def recommendation_paste(request, pk: int):
         context["confirm_form"] = confirm_form
         if step == "confirm":
             if confirm_form.is_valid():
-                created, _ = _run_service(
-                    confirm_form,
-                    lambda: services.recommendations_create_many(
+                with refusals_onto(confirm_form):
+                    created = services.recommendations_create_many(
                         report=report, by=request.user, rows=confirm_form.recommendation_values()
-                    ),
-                )
-                if created is not None:
+                    )
                     messages.success(
                         request,
                         f"{len(created)} recommendation{'s' if len(created) != 1 else ''} "
@@ -387,17 +370,14 @@ def recommendation_transition(request, pk: int):
         request.POST, transition=transition, recommendation=recommendation, user=request.user
     )
     if form.is_valid():
-        moved, _ = _run_service(
-            form,
-            lambda: services.recommendation_transition(
+        with refusals_onto(form):
+            moved = services.recommendation_transition(
                 recommendation=recommendation,
                 to_status=transition.to_status,
                 by=request.user,
                 reason=form.cleaned_data.get("reason", ""),
                 superseded_by=form.cleaned_data.get("superseded_by"),
-            ),
-        )
-        if moved is not None:
+            )
             messages.success(
                 request, f"{moved.reference} is now {moved.get_status_display().lower()}."
             )
@@ -421,23 +401,17 @@ def recommendation_edit(request, pk: int):
     form = RecommendationForm(
         request.POST or None, instance=recommendation, report=recommendation.report
     )
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-            saved, status = _run_service(
-                form,
-                lambda: services.recommendation_update(
-                    recommendation=recommendation,
-                    by=request.user,
-                    fields=fields,
-                    version=form.cleaned_data["version"],
-                ),
+    if request.method == "POST" and form.is_valid():
+        with refusals_onto(form):
+            saved = services.recommendation_update(
+                recommendation=recommendation,
+                by=request.user,
+                fields=_form_values(form),
+                version=form.cleaned_data["version"],
             )
-            if saved is not None:
-                messages.success(request, f"{saved.reference} saved.")
-                return redirect(saved)
+            messages.success(request, f"{saved.reference} saved.")
+            return redirect(saved)
+    status = error_status(form) if request.method == "POST" else 200
     return render(
         request,
         "recommendations/recommendation_form.html",

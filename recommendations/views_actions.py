@@ -19,7 +19,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from oversight.shared import pagecache
-from oversight.shared.concurrency import StaleEditError
+from oversight.shared.forms import error_status, refusals_onto
 from oversight.shared.panels import panels_for
 from oversight.shared.uploads import attachment_response, limits_help_text
 from recommendations import permissions, selectors, services
@@ -40,24 +40,6 @@ from recommendations.plan_csv import plan_csv_lines, plan_export_filename
 
 GET_POST = require_http_methods(["GET", "POST"])
 PLANS_PER_PAGE = 25
-
-
-def _save(form, save):
-    """Run a service; its ValidationError becomes form errors next to the fields it names.
-    Returns what the service returned, or None when the form now carries errors."""
-    try:
-        return save()
-    except ValidationError as error:
-        form.add_error(None, error)
-    except StaleEditError as error:
-        form.add_error(None, str(error))
-        form.stale = True
-    return None
-
-
-def _status_for(form) -> int:
-    """409 when someone else saved first (the form was stale), 400 for invalid input."""
-    return 409 if getattr(form, "stale", False) else 400
 
 
 def _due_text(day) -> str:
@@ -121,20 +103,17 @@ def plan_create(request):
         request.POST or None, user=request.user, initial={"report": request.GET.get("report")}
     )
     if request.method == "POST" and form.is_valid():
-        plan = _save(
-            form,
-            lambda: services.action_plan_create(
+        with refusals_onto(form):
+            plan = services.action_plan_create(
                 by=request.user,
                 report=form.cleaned_data["report"],
                 title=form.cleaned_data["title"],
                 owner=form.cleaned_data["owner"],
                 governance_board=form.cleaned_data["governance_board"],
-            ),
-        )
-        if plan is not None:
+            )
             messages.success(request, "Plan created as a draft. Now add its actions.")
             return redirect(plan)
-    status = 400 if form.is_bound else 200
+    status = error_status(form) if form.is_bound else 200
     return render(request, "recommendations/plan_form.html", {"form": form}, status=status)
 
 
@@ -166,21 +145,18 @@ def plan_edit(request, pk):
         raise PermissionDenied("Only the force's plan owner can edit this plan.")
     form = ActionPlanEditForm(request.POST or None, instance=copy.copy(plan), user=request.user)
     if request.method == "POST" and form.is_valid():
-        saved = _save(
-            form,
-            lambda: services.action_plan_update(
+        with refusals_onto(form):
+            saved = services.action_plan_update(
                 plan=plan,
                 by=request.user,
                 expected_version=form.cleaned_data["version"],
                 title=form.cleaned_data["title"],
                 owner=form.cleaned_data["owner"],
                 governance_board=form.cleaned_data["governance_board"],
-            ),
-        )
-        if saved is not None:
+            )
             messages.success(request, "Plan saved.")
             return redirect(saved)
-    status = _status_for(form) if form.is_bound else 200
+    status = error_status(form) if form.is_bound else 200
     context = {"form": form, "plan": plan}
     return render(request, "recommendations/plan_form.html", context, status=status)
 
@@ -250,23 +226,20 @@ def action_create(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        action = _save(
-            form,
-            lambda: services.action_create(
+        with refusals_onto(form):
+            action = services.action_create(
                 plan=plan,
                 by=request.user,
                 target_date=data["target_date"],
                 **_action_fields(data),
-            ),
-        )
-        if action is not None:
+            )
             messages.success(
                 request,
                 f"Action {action.reference} added. First update due "
                 f"{_due_text(action.next_update_due)}.",
             )
             return redirect(plan)
-    status = 400 if form.is_bound else 200
+    status = error_status(form) if form.is_bound else 200
     context = {"form": form, "plan": plan}
     return render(request, "recommendations/action_form.html", context, status=status)
 
@@ -330,19 +303,16 @@ def action_edit(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        saved = _save(
-            form,
-            lambda: services.action_update(
+        with refusals_onto(form):
+            saved = services.action_update(
                 action=action,
                 by=request.user,
                 expected_version=data["version"],
                 **_action_fields(data),
-            ),
-        )
-        if saved is not None:
+            )
             messages.success(request, f"Action {saved.reference} saved.")
             return redirect(saved)
-    status = _status_for(form) if form.is_bound else 200
+    status = error_status(form) if form.is_bound else 200
     context = {"form": form, "plan": action.plan, "action": action}
     return render(request, "recommendations/action_form.html", context, status=status)
 
@@ -355,24 +325,21 @@ def action_revise_target(request, pk):
         raise PermissionDenied("Only the force's plan owner can revise the target date.")
     form = ActionReviseTargetForm(request.POST or None, instance=copy.copy(action))
     if request.method == "POST" and form.is_valid():
-        saved = _save(
-            form,
-            lambda: services.action_revise_target(
+        with refusals_onto(form):
+            saved = services.action_revise_target(
                 action=action,
                 by=request.user,
                 revised_target_date=form.cleaned_data["revised_target_date"],
                 reason=form.cleaned_data["revision_reason"],
                 expected_version=form.cleaned_data["version"],
-            ),
-        )
-        if saved is not None:
+            )
             messages.success(
                 request,
                 f"Target date revised to {date_format(saved.revised_target_date, 'j F Y')}; "
                 f"the original ({date_format(saved.target_date, 'j F Y')}) is kept.",
             )
             return redirect(saved)
-    status = _status_for(form) if form.is_bound else 200
+    status = error_status(form) if form.is_bound else 200
     context = {"form": form, "action": action}
     return render(request, "recommendations/action_revise_target.html", context, status=status)
 
@@ -385,16 +352,13 @@ def action_status(request, pk):
         raise PermissionDenied("Only the force's plan owner can pause or set aside an action.")
     form = ActionStatusForm(request.POST, action=action)
     if form.is_valid():
-        saved = _save(
-            form,
-            lambda: services.action_change_status(
+        with refusals_onto(form):
+            saved = services.action_change_status(
                 action=action,
                 by=request.user,
                 status=form.cleaned_data["status"],
                 reason=form.cleaned_data["reason"],
-            ),
-        )
-        if saved is not None:
+            )
             messages.success(
                 request, f"Action {saved.reference} is now {saved.get_status_display().lower()}."
             )
@@ -430,9 +394,8 @@ def update_create(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        update = _save(
-            form,
-            lambda: services.progress_update_submit(
+        with refusals_onto(form):
+            services.progress_update_submit(
                 action=action,
                 author=request.user,
                 narrative=data["narrative"],
@@ -440,9 +403,7 @@ def update_create(request, pk):
                 percent_complete=data["percent_complete"],
                 uploads=data["files"],
                 resubmission_of=data["resubmission_of"],
-            ),
-        )
-        if update is not None:
+            )
             files = len(data["files"])
             attached = f" with {files} file{'s' if files != 1 else ''}" if files else ""
             messages.success(request, f"Update posted{attached}. OPCC staff will review it.")
@@ -454,7 +415,7 @@ def update_create(request, pk):
         "last_accepted": last,
         "limits": limits_help_text(),
     }
-    status = 400 if form.is_bound else 200
+    status = error_status(form) if form.is_bound else 200
     return render(request, "recommendations/update_form.html", context, status=status)
 
 
@@ -474,16 +435,13 @@ def update_review(request, pk):
         raise PermissionDenied("Only OPCC staff review progress updates.")
     form = UpdateReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        reviewed = _save(
-            form,
-            lambda: _review_update(
+        with refusals_onto(form):
+            reviewed = _review_update(
                 update,
                 by=request.user,
                 accept=form.cleaned_data["decision"] == UpdateReviewForm.ACCEPT,
                 reason=form.cleaned_data["comment"],
-            ),
-        )
-        if reviewed is not None:
+            )
             action = Action.objects.get(pk=reviewed.action_id)
             if reviewed.review_state == ProgressUpdate.Review.ACCEPTED:
                 messages.success(
@@ -506,7 +464,7 @@ def update_review(request, pk):
         "can_review": permissions.can_review_update(request.user, update),
         "from_queue": "queue" in (request.GET.get("from"), request.POST.get("from")),
     }
-    status = 400 if form.is_bound else 200
+    status = error_status(form) if form.is_bound else 200
     return render(request, "recommendations/update_review.html", context, status=status)
 
 
@@ -521,23 +479,20 @@ def action_propose_completion(request, pk):
         raise PermissionDenied("Only the action's lead can propose it for completion.")
     form = ProposeCompletionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        saved = _save(
-            form,
-            lambda: services.action_propose_completion(
+        with refusals_onto(form):
+            saved = services.action_propose_completion(
                 action=action,
                 by=request.user,
                 completion_evidence=form.cleaned_data["completion_evidence"],
                 uploads=form.cleaned_data["files"],
-            ),
-        )
-        if saved is not None:
+            )
             messages.success(
                 request,
                 f"{saved.reference} proposed for completion. OPCC staff will sign it off or "
                 "return it.",
             )
             return redirect(saved)
-    status = 400 if form.is_bound else 200
+    status = error_status(form) if form.is_bound else 200
     context = {"form": form, "action": action}
     return render(request, "recommendations/propose_completion.html", context, status=status)
 
@@ -556,16 +511,13 @@ def action_sign_off(request, pk):
         raise PermissionDenied("Only OPCC staff sign off completed actions.")
     form = SignOffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        saved = _save(
-            form,
-            lambda: _decide_completion(
+        with refusals_onto(form):
+            saved = _decide_completion(
                 action,
                 by=request.user,
                 sign_off=form.cleaned_data["decision"] == SignOffForm.SIGN_OFF,
                 reason=form.cleaned_data["reason"],
-            ),
-        )
-        if saved is not None:
+            )
             if saved.status == Action.Status.CLOSED:
                 messages.success(request, f"{saved.reference} signed off and closed.")
             else:
@@ -581,7 +533,7 @@ def action_sign_off(request, pk):
         "last_accepted": updates.last_accepted,
         "can_sign_off": permissions.can_sign_off(request.user, action),
     }
-    status = 400 if form.is_bound else 200
+    status = error_status(form) if form.is_bound else 200
     return render(request, "recommendations/sign_off.html", context, status=status)
 
 

@@ -7,7 +7,7 @@ investments at all (404), only the follow-ups they own.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from oversight.shared.concurrency import StaleEditError
+from oversight.shared.forms import error_status, refusals_onto
 from oversight.shared.uploads import attachment_response, safe_filename
 from reviews import services
 from reviews.forms import (
@@ -50,8 +50,6 @@ from reviews.selectors import (
 )
 
 PAGE_SIZE = 25
-BAD_REQUEST = 400
-CONFLICT = 409
 
 
 def _may_see_reviews(user) -> bool:
@@ -66,17 +64,8 @@ def _require_staff(user) -> None:
         raise PermissionDenied
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError next to the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _url_or_none(name: str, *args) -> str | None:
-    """A link to a page another issue builds, if it exists yet."""
+    """A link to a page in another app, or None when that app is not installed."""
     try:
         return reverse(name, args=args)
     except NoReverseMatch:
@@ -156,7 +145,7 @@ def _review_form_page(request, *, review=None):
         form = ReviewForm(request.POST, instance=review, user=user)
         lines = LineFormSet(request.POST, prefix="lines") if creating else None
         if form.is_valid() and (lines is None or lines.is_valid()):
-            try:
+            with refusals_onto(form):
                 if creating:
                     review = services.review_create(
                         by=user, details=form.details(), lines=[f.line() for f in lines.forms]
@@ -171,12 +160,7 @@ def _review_form_page(request, *, review=None):
                     )
                     messages.success(request, "Deep dive saved.")
                 return redirect(review)
-            except StaleEditError as error:
-                form.add_error(None, str(error))
-                return _render_review_form(request, form, lines, review, status=CONFLICT)
-            except ValidationError as error:
-                _add_errors(form, error)
-        return _render_review_form(request, form, lines, review, status=BAD_REQUEST)
+        return _render_review_form(request, form, lines, review, status=error_status(form))
     initial = {"report": request.GET.get("report")} if request.GET.get("report") else {}
     form = ReviewForm(instance=review, initial=initial, user=user)
     lines = LineFormSet(prefix="lines") if creating else None
@@ -236,25 +220,25 @@ def line_add(request, pk):
     without JavaScript it is an ordinary form that returns to the review."""
     review = _editable_review(request, pk)
     form = LineOfEnquiryForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.line_of_enquiry_add(
-                    review=review,
-                    by=request.user,
-                    question=form.cleaned_data["question"],
-                    response=form.cleaned_data["response"],
-                )
-                if not request.htmx:
-                    messages.success(request, "Line of enquiry added.")
-                    return redirect(reverse("reviews:review_detail", args=[review.pk]) + "#lines")
-                form = LineOfEnquiryForm()
-            except ValidationError as error:
-                _add_errors(form, error)
-                status = BAD_REQUEST
-        else:
-            status = BAD_REQUEST
+    if request.method != "POST":
+        return _render_line_add(request, review, form)
+    if form.is_valid():
+        with refusals_onto(form):
+            services.line_of_enquiry_add(
+                review=review,
+                by=request.user,
+                question=form.cleaned_data["question"],
+                response=form.cleaned_data["response"],
+            )
+            if not request.htmx:
+                messages.success(request, "Line of enquiry added.")
+                return redirect(reverse("reviews:review_detail", args=[review.pk]) + "#lines")
+            # The list swapped in shows the new line, above an empty form for the next one.
+            return _render_line_add(request, review, LineOfEnquiryForm())
+    return _render_line_add(request, review, form, status=error_status(form))
+
+
+def _render_line_add(request, review, form, *, status=200):
     if request.htmx:
         review = get_object_or_404(review_detail_for(request.user), pk=review.pk)
         return render(
@@ -279,9 +263,8 @@ def line_edit(request, pk, line_pk):
     form = LineOfEnquiryForm(request.POST or None, instance=line)
     status = 200
     if request.method == "POST":
-        status = BAD_REQUEST
         if form.is_valid():
-            try:
+            with refusals_onto(form):
                 services.line_of_enquiry_update(
                     line=line,
                     by=request.user,
@@ -291,11 +274,7 @@ def line_edit(request, pk, line_pk):
                 )
                 messages.success(request, "Line of enquiry saved.")
                 return redirect(reverse("reviews:review_detail", args=[review.pk]) + "#lines")
-            except StaleEditError as error:
-                form.add_error(None, str(error))
-                status = CONFLICT
-            except ValidationError as error:
-                _add_errors(form, error)
+        status = error_status(form)
     return render(
         request,
         "reviews/line_form.html",
@@ -314,9 +293,8 @@ def evidence_upload(request, pk):
     form = EvidenceForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
-        status = BAD_REQUEST
         if form.is_valid():
-            try:
+            with refusals_onto(form):
                 evidence = services.review_evidence_add(
                     review=review,
                     by=request.user,
@@ -325,8 +303,7 @@ def evidence_upload(request, pk):
                 )
                 messages.success(request, f"“{evidence}” uploaded.")
                 return redirect(reverse("reviews:review_detail", args=[review.pk]) + "#evidence")
-            except ValidationError as error:
-                _add_errors(form, error)
+        status = error_status(form)
     return render(
         request, "reviews/evidence_form.html", {"review": review, "form": form}, status=status
     )
@@ -353,9 +330,8 @@ def follow_up_create(request, pk):
     form = FollowUpForm(request.POST or None, user=request.user, review=review)
     status = 200
     if request.method == "POST":
-        status = BAD_REQUEST
         if form.is_valid():
-            try:
+            with refusals_onto(form):
                 follow_up = services.follow_up_create(
                     review=review,
                     by=request.user,
@@ -366,8 +342,7 @@ def follow_up_create(request, pk):
                 )
                 messages.success(request, f"Follow-up added for {follow_up.owner}.")
                 return redirect(follow_up)
-            except ValidationError as error:
-                _add_errors(form, error)
+        status = error_status(form)
     return render(
         request,
         "reviews/follow_up_form.html",
@@ -393,10 +368,9 @@ def follow_up_edit(request, pk):
     form = FollowUpForm(request.POST or None, instance=follow_up, user=request.user, review=review)
     status = 200
     if request.method == "POST":
-        status = BAD_REQUEST
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with refusals_onto(form):
                 services.follow_up_edit(
                     follow_up=follow_up,
                     by=request.user,
@@ -410,11 +384,7 @@ def follow_up_edit(request, pk):
                 )
                 messages.success(request, "Follow-up saved.")
                 return redirect(follow_up)
-            except StaleEditError as error:
-                form.add_error(None, str(error))
-                status = CONFLICT
-            except ValidationError as error:
-                _add_errors(form, error)
+        status = error_status(form)
     return render(
         request,
         "reviews/follow_up_form.html",
@@ -434,9 +404,8 @@ def follow_up_update(request, pk):
     form = FollowUpUpdateForm(request.POST or None, instance=follow_up)
     status = 200
     if request.method == "POST":
-        status = BAD_REQUEST
         if form.is_valid():
-            try:
+            with refusals_onto(form):
                 services.follow_up_update_status(
                     follow_up=follow_up,
                     by=request.user,
@@ -448,11 +417,7 @@ def follow_up_update(request, pk):
                 if review_visible:
                     return redirect(follow_up)
                 return redirect(_url_or_none("recommendations:my_actions") or reverse("home"))
-            except StaleEditError as error:
-                form.add_error(None, str(error))
-                status = CONFLICT
-            except ValidationError as error:
-                _add_errors(form, error)
+        status = error_status(form)
     return render(
         request,
         "reviews/follow_up_update.html",
@@ -471,10 +436,9 @@ def sample_create(request, pk):
     form = SampleForm(request.POST or None, user=request.user, review=review)
     status = 200
     if request.method == "POST":
-        status = BAD_REQUEST
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with refusals_onto(form):
                 sample = services.action_sample_record(
                     review=review,
                     by=request.user,
@@ -491,8 +455,7 @@ def sample_create(request, pk):
                 else:
                     messages.success(request, f"{sample.action.reference} recorded as effective.")
                 return redirect(reverse("reviews:review_detail", args=[review.pk]) + "#samples")
-            except ValidationError as error:
-                _add_errors(form, error)
+        status = error_status(form)
     has_actions = form.is_bound or form.fields["action"].queryset.exists()
     return render(
         request,
@@ -538,9 +501,8 @@ def _investment_form_page(request, *, investment=None):
     form = InvestmentForm(request.POST or None, instance=investment, user=request.user)
     status = 200
     if request.method == "POST":
-        status = BAD_REQUEST
         if form.is_valid():
-            try:
+            with refusals_onto(form):
                 if investment is None:
                     investment = services.investment_create(by=request.user, details=form.details())
                     messages.success(request, "Investment recorded.")
@@ -553,11 +515,7 @@ def _investment_form_page(request, *, investment=None):
                     )
                     messages.success(request, "Investment saved.")
                 return redirect(investment)
-            except StaleEditError as error:
-                form.add_error(None, str(error))
-                status = CONFLICT
-            except ValidationError as error:
-                _add_errors(form, error)
+        status = error_status(form)
     return render(
         request,
         "reviews/investment_form.html",

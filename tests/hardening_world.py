@@ -1,5 +1,5 @@
 """A two-force world with one of everything, for the permission matrix and the bad-input
-tests (issue 9).
+tests.
 
 Force A carries distinctive marker strings in its texts so a test can search any page,
 export, letter or notification for something a person may not read. Force B has a smaller

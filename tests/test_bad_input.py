@@ -1,5 +1,5 @@
 """Bad input, generated: every form of the project, driven through the view that handles
-it, and the paste import (issue 9).
+it, and the paste import.
 
 Each example starts from values the form accepts and spoils some of them: unicode and
 control characters, very long text, numbers out of range, malformed dates, ids of objects

@@ -531,7 +531,8 @@ def test_every_step_is_in_the_history_with_who_did_it(action_a, police_lead_a, o
 def test_closure_and_not_needed_clear_the_way_for_the_recommendation(
     action_a, partner_action_a, recommendation_a, police_lead_a, plan_owner_a, opcc_staff
 ):
-    """The recommendation's closure rule (issue 3) reads these statuses."""
+    """A recommendation cannot be proposed for closure while an action on it is unfinished;
+    a signed-off or not-needed action no longer holds it up."""
     unfinished = services.recommendation_unfinished_actions
     assert unfinished(recommendation=recommendation_a) == [action_a, partner_action_a]
     services.action_propose_completion(action=action_a, by=police_lead_a, completion_evidence="x")

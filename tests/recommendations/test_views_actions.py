@@ -1,4 +1,5 @@
-"""Action pages: the access matrix for every URL of issue 4, and the forms behind them.
+"""Action pages: the access matrix for every URL of plans, actions, progress updates and
+closure, and the forms behind them.
 
 Outsiders (another force, another office, a partner on a police-only action) get 404; people
 who can see but not change get 403; anonymous users go to the login page; a wrong method

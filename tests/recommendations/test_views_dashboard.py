@@ -277,7 +277,7 @@ def test_dashboard_runs_the_same_queries_for_2_or_50_recommendations(
     assert response.context["data"].totals["all"] == count
 
 
-# --- Bounded lists (issue 8) ----------------------------------------------------------
+# --- Long lists: the first ten and the total ------------------------------------------
 
 
 def test_every_list_shows_its_first_ten_with_the_total(

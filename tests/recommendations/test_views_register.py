@@ -361,7 +361,7 @@ def test_csv_runs_the_same_queries_for_2_or_50_recommendations(
     assert len(rows) == count
 
 
-# --- Filtering a national register (issue 8) ------------------------------------------
+# --- Filtering a national register ----------------------------------------------------
 
 
 def _with_actions(report, plan, reference, *actions):

@@ -1,4 +1,4 @@
-"""The reviews panels as they appear on the pages other issues own."""
+"""The reviews panels as they appear on the recommendations app's pages."""
 
 from django.urls import reverse
 
