@@ -24,7 +24,7 @@ from letters.selectors import (
     recommendations_without_disposition,
 )
 from letters.snapshot import letter_snapshot_for
-from oversight.shared.concurrency import StaleEditError
+from oversight.shared.forms import error_status, refusals_onto
 from oversight.shared.uploads import attachment_response, safe_filename
 
 
@@ -64,13 +64,10 @@ def letter_create(request, pk):
         raise PermissionDenied("You may not write letters.")
     form = LetterCreateForm(request.POST or None, kinds=kinds)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_onto(form):
             letter = services.letter_create(
                 report=report, kind=form.cleaned_data["kind"], user=request.user
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
             messages.success(
                 request,
                 f"{letter.get_kind_display()}, version {letter.version}, created as a draft. "
@@ -81,7 +78,7 @@ def letter_create(request, pk):
         request,
         "letters/create.html",
         {"report": report, "form": form},
-        status=400 if request.method == "POST" else 200,
+        status=error_status(form) if form.is_bound else 200,
     )
 
 
@@ -122,22 +119,17 @@ def letter_detail(request, pk):
         raise PermissionDenied("You may not change this letter.")
     form = LetterForm(request.POST, instance=letter)
     if form.is_valid():
-        try:
+        with refusals_onto(form):
             services.letter_update(
                 letter=letter,
                 user=request.user,
                 expected_version=form.cleaned_data["version"],
                 **form.letter_fields,
             )
-        except StaleEditError as error:
-            form.add_error(None, str(error))
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
             messages.success(request, "Saved. Render the PDF again to see the change in it.")
             return redirect(letter)
     letter.refresh_from_db()
-    return _detail(request, letter, form=form, status=400)
+    return _detail(request, letter, form=form, status=error_status(form))
 
 
 @require_GET

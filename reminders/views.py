@@ -6,7 +6,6 @@ reminder preferences. Nobody reads or changes anybody else's: every query starts
 import datetime
 from dataclasses import dataclass
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from oversight.models import User
+from reminders.forms import ReminderPreferencesForm
 from reminders.ledger import what_label
 from reminders.models import Reminder
 from reminders.selectors import notifications_for, reminders_for
@@ -97,23 +96,6 @@ def notifications_read_all(request):
     marked = reminders_mark_all_read(user=request.user)
     messages.success(request, f"Marked {marked} notification{'s' if marked != 1 else ''} as read.")
     return _back_to_list(request)
-
-
-class ReminderPreferencesForm(forms.Form):
-    email_reminders = forms.BooleanField(
-        required=False,
-        label="E-mail me my reminders",
-        help_text="Untick to see reminders only here, in the app. Reminders recorded while "
-        "e-mail is off are not mailed later.",
-    )
-    digest_frequency = forms.ChoiceField(
-        choices=User.DigestFrequency.choices,
-        widget=forms.RadioSelect,
-        label="How often",
-        help_text="One e-mail lists everything that needs your attention. The weekly digest "
-        "comes on Mondays; the notification list here is updated every day.",
-        error_messages={"invalid_choice": "Choose daily or weekly."},
-    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -624,6 +624,7 @@ FORMS_BY_MODULE = {
         "SignOffForm",
     ],
     "letters/forms.py": ["LetterCreateForm", "LetterForm"],
+    "reminders/forms.py": ["ReminderPreferencesForm"],
     "reviews/forms.py": [
         "ReviewForm",
         "LineOfEnquiryForm",

@@ -264,7 +264,7 @@ def test_builder_refuses_a_stale_form(client, opcc_staff, letter_a):
     stale = _builder_data(letter_a, opening="Mine.")
     _as(client, opcc_staff).post(url("letter_detail", letter_a.pk), _builder_data(letter_a))
     response = client.post(url("letter_detail", letter_a.pk), stale)
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "Someone else changed this letter" in response.text
     letter_a.refresh_from_db()
     assert letter_a.opening != "Mine."
