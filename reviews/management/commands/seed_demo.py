@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from reviews.demo_scenario import DEMO_PASSWORD, demo_logins, seed_demo
+from reviews.demo_content import DEMO_PASSWORD, demo_logins
+from reviews.demo_scenario import seed_demo
 
 
 class Command(BaseCommand):
