@@ -6,7 +6,7 @@ app_name = "recommendations"
 
 urlpatterns: list = []
 
-# The OPCC's pages: dashboard, register, report and recommendation pages (issue 3)
+# The OPCC's pages: dashboard, register, report and recommendation pages
 urlpatterns += [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("recommendations/", views.register, name="register"),
@@ -31,7 +31,7 @@ urlpatterns += [
     ),
 ]
 
-# Action plans, actions, progress updates, two-person closure (issue 4)
+# Action plans, actions, progress updates, two-person closure
 urlpatterns += [
     path("my-actions/", views_actions.my_actions, name="my_actions"),
     path("updates/awaiting-review/", views_actions.review_queue, name="review_queue"),
