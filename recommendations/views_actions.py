@@ -22,7 +22,12 @@ from oversight.shared import pagecache
 from oversight.shared.concurrency import StaleEditError
 from oversight.shared.panels import panels_for
 from oversight.shared.uploads import attachment_response, limits_help_text
-from recommendations import permissions, selectors, services
+from recommendations import (
+    permissions,
+    selectors,
+    services_actions,
+    services_progress,
+)
 from recommendations.forms_actions import (
     ActionForm,
     ActionPlanCreateForm,
@@ -123,7 +128,7 @@ def plan_create(request):
     if request.method == "POST" and form.is_valid():
         plan = _save(
             form,
-            lambda: services.action_plan_create(
+            lambda: services_actions.action_plan_create(
                 by=request.user,
                 report=form.cleaned_data["report"],
                 title=form.cleaned_data["title"],
@@ -168,7 +173,7 @@ def plan_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         saved = _save(
             form,
-            lambda: services.action_plan_update(
+            lambda: services_actions.action_plan_update(
                 plan=plan,
                 by=request.user,
                 expected_version=form.cleaned_data["version"],
@@ -198,7 +203,9 @@ def plan_transition(request, pk):
     if not permissions.can_transition_plan(request.user, plan, to_status):
         raise PermissionDenied("You cannot move this plan to that status.")
     try:
-        plan = services.action_plan_transition(plan=plan, by=request.user, to_status=to_status)
+        plan = services_actions.action_plan_transition(
+            plan=plan, by=request.user, to_status=to_status
+        )
     except ValidationError as error:
         return _render_plan(request, plan, transition_error=" ".join(error.messages), status=400)
     messages.success(request, f"The plan is now {plan.get_status_display().lower()}.")
@@ -252,7 +259,7 @@ def action_create(request, pk):
         data = form.cleaned_data
         action = _save(
             form,
-            lambda: services.action_create(
+            lambda: services_actions.action_create(
                 plan=plan,
                 by=request.user,
                 target_date=data["target_date"],
@@ -332,7 +339,7 @@ def action_edit(request, pk):
         data = form.cleaned_data
         saved = _save(
             form,
-            lambda: services.action_update(
+            lambda: services_actions.action_update(
                 action=action,
                 by=request.user,
                 expected_version=data["version"],
@@ -357,7 +364,7 @@ def action_revise_target(request, pk):
     if request.method == "POST" and form.is_valid():
         saved = _save(
             form,
-            lambda: services.action_revise_target(
+            lambda: services_actions.action_revise_target(
                 action=action,
                 by=request.user,
                 revised_target_date=form.cleaned_data["revised_target_date"],
@@ -387,7 +394,7 @@ def action_status(request, pk):
     if form.is_valid():
         saved = _save(
             form,
-            lambda: services.action_change_status(
+            lambda: services_actions.action_change_status(
                 action=action,
                 by=request.user,
                 status=form.cleaned_data["status"],
@@ -432,7 +439,7 @@ def update_create(request, pk):
         data = form.cleaned_data
         update = _save(
             form,
-            lambda: services.progress_update_submit(
+            lambda: services_progress.progress_update_submit(
                 action=action,
                 author=request.user,
                 narrative=data["narrative"],
@@ -460,8 +467,8 @@ def update_create(request, pk):
 
 def _review_update(update, *, by, accept: bool, reason: str) -> ProgressUpdate:
     if accept:
-        return services.progress_update_accept(update=update, by=by)
-    return services.progress_update_return(update=update, by=by, reason=reason)
+        return services_progress.progress_update_accept(update=update, by=by)
+    return services_progress.progress_update_return(update=update, by=by, reason=reason)
 
 
 @GET_POST
@@ -523,7 +530,7 @@ def action_propose_completion(request, pk):
     if request.method == "POST" and form.is_valid():
         saved = _save(
             form,
-            lambda: services.action_propose_completion(
+            lambda: services_progress.action_propose_completion(
                 action=action,
                 by=request.user,
                 completion_evidence=form.cleaned_data["completion_evidence"],
@@ -544,8 +551,8 @@ def action_propose_completion(request, pk):
 
 def _decide_completion(action, *, by, sign_off: bool, reason: str) -> Action:
     if sign_off:
-        return services.action_sign_off(action=action, by=by)
-    return services.action_return_completion(action=action, by=by, reason=reason)
+        return services_progress.action_sign_off(action=action, by=by)
+    return services_progress.action_return_completion(action=action, by=by, reason=reason)
 
 
 @GET_POST

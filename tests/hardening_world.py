@@ -1,5 +1,5 @@
 """A two-force world with one of everything, for the permission matrix and the bad-input
-tests (issue 9).
+tests.
 
 Force A carries distinctive marker strings in its texts so a test can search any page,
 export, letter or notification for something a person may not read. Force B has a smaller
@@ -19,7 +19,7 @@ from django.test import Client
 
 from oversight.models import User
 from oversight.shared.uploads import check_upload
-from recommendations import letters, services
+from recommendations import letters, services_progress
 from recommendations.models import Action, Letter, Rag, Reminder
 from reviews.models import ActionSample, Assurance, ReviewEvidence
 from tests import factories
@@ -234,15 +234,17 @@ def build_world(people: dict[str, User], *, issue_letter: bool = True) -> World:
     )
 
     # Updates: one returned, its resubmission waiting with evidence; one from the partner.
-    update_returned = services.progress_update_submit(
+    update_returned = services_progress.progress_update_submit(
         action=action_police,
         author=lead,
         narrative=f"{POLICE_ONLY_UPDATE}: first draft.",
         rag=Rag.AMBER,
         percent_complete=10,
     )
-    services.progress_update_return(update=update_returned, by=staff, reason="Add the numbers.")
-    update_submitted = services.progress_update_submit(
+    services_progress.progress_update_return(
+        update=update_returned, by=staff, reason="Add the numbers."
+    )
+    update_submitted = services_progress.progress_update_submit(
         action=action_police,
         author=lead,
         narrative=f"{POLICE_ONLY_UPDATE}: with the numbers.",
@@ -251,7 +253,7 @@ def build_world(people: dict[str, User], *, issue_letter: bool = True) -> World:
         uploads=[check_upload(pdf_upload(f"{POLICE_ONLY_EVIDENCE}.pdf"))],
         resubmission_of=update_returned,
     )
-    update_partner = services.progress_update_submit(
+    update_partner = services_progress.progress_update_submit(
         action=action_partner,
         author=partner,
         narrative=f"{PARTNER_UPDATE}: meetings started.",
