@@ -22,14 +22,8 @@ from django.utils.html import format_html, format_html_join
 from oversight.models import User
 from oversight.selectors import forces_visible_to, priority_areas_visible_to, reports_visible_to
 from recommendations.models import Action, Recommendation
-from recommendations.selectors import (
-    NO_RAG,
-    NO_RAG_LABEL,
-    RAG_ORDER,
-    delivery_leads_visible_to,
-    overdue_condition,
-    rag_condition,
-)
+from recommendations.rag import NO_RAG, NO_RAG_LABEL, RAG_ORDER, overdue_condition, rag_condition
+from recommendations.selectors import delivery_leads_visible_to
 
 ANY_OPEN = "any_open"
 

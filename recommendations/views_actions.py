@@ -24,6 +24,7 @@ from oversight.shared.panels import panels_for
 from oversight.shared.uploads import attachment_response, limits_help_text
 from recommendations import (
     permissions,
+    plan_pages,
     selectors,
     services_actions,
     services_progress,
@@ -40,8 +41,11 @@ from recommendations.forms_actions import (
     SignOffForm,
     UpdateReviewForm,
 )
+from recommendations.history import action_history, plan_history
 from recommendations.models import Action, ActionPlan, ProgressUpdate, Rag
+from recommendations.my_actions import my_actions_for, reports_with_plans_for
 from recommendations.plan_csv import plan_csv_lines, plan_export_filename
+from recommendations.review_queue import review_queue_for
 
 GET_POST = require_http_methods(["GET", "POST"])
 PLANS_PER_PAGE = 25
@@ -77,8 +81,8 @@ def _due_text(day) -> str:
 def my_actions(request):
     def body() -> str:
         context = {
-            "mine": selectors.my_actions_for(request.user, page=request.GET.get("page")),
-            "reports": selectors.reports_with_plans_for(request.user),
+            "mine": my_actions_for(request.user, page=request.GET.get("page")),
+            "reports": reports_with_plans_for(request.user),
             "can_create_plans": permissions.can_create_plans(request.user),
             "can_review_updates": permissions.can_review_updates(request.user),
             "panels": panels_for("my_actions", user=request.user),
@@ -94,7 +98,7 @@ def my_actions(request):
 def review_queue(request):
     """What waits for the OPCC: submitted updates and proposed completions."""
     context = {
-        "queue": selectors.review_queue_for(request.user),
+        "queue": review_queue_for(request.user),
         "can_review_updates": permissions.can_review_updates(request.user),
     }
     return render(request, "recommendations/review_queue.html", context)
@@ -106,7 +110,7 @@ def review_queue(request):
 @require_GET
 @login_required
 def plan_list(request):
-    page = Paginator(selectors.action_plans_for_list(request.user), PLANS_PER_PAGE).get_page(
+    page = Paginator(plan_pages.action_plans_for_list(request.user), PLANS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     context = {
@@ -144,12 +148,12 @@ def plan_create(request):
 
 
 def _render_plan(request, plan, *, transition_error=None, status=200):
-    rows, summary = selectors.plan_action_rows(plan, user=request.user)
+    rows, summary = plan_pages.plan_action_rows(plan, user=request.user)
     context = {
         "plan": plan,
         "rows": rows,
         "summary": summary,
-        "history": selectors.plan_history(plan),
+        "history": plan_history(plan),
         "allowed": permissions.plan_permissions(request.user, plan),
         "transition_error": transition_error,
     }
@@ -159,14 +163,14 @@ def _render_plan(request, plan, *, transition_error=None, status=200):
 @require_GET
 @login_required
 def plan_detail(request, pk):
-    plan = get_object_or_404(selectors.plan_detail_queryset(request.user), pk=pk)
+    plan = get_object_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
     return _render_plan(request, plan)
 
 
 @GET_POST
 @login_required
 def plan_edit(request, pk):
-    plan = get_object_or_404(selectors.plan_detail_queryset(request.user), pk=pk)
+    plan = get_object_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
     if not permissions.can_edit_plan(request.user, plan):
         raise PermissionDenied("Only the force's plan owner can edit this plan.")
     form = ActionPlanEditForm(request.POST or None, instance=copy.copy(plan), user=request.user)
@@ -193,7 +197,7 @@ def plan_edit(request, pk):
 @require_POST
 @login_required
 def plan_transition(request, pk):
-    plan = get_object_or_404(selectors.plan_detail_queryset(request.user), pk=pk)
+    plan = get_object_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
     form = PlanTransitionForm(request.POST)
     if not form.is_valid():
         return _render_plan(
@@ -216,8 +220,8 @@ def plan_transition(request, pk):
 @login_required
 def plan_export(request, pk):
     """The plan as CSV: exactly the actions the user can see on the plan page."""
-    plan = get_object_or_404(selectors.plan_detail_queryset(request.user), pk=pk)
-    actions = selectors.plan_actions_for_export(plan, user=request.user)
+    plan = get_object_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
+    actions = plan_pages.plan_actions_for_export(plan, user=request.user)
     response = StreamingHttpResponse(
         plan_csv_lines(actions), content_type="text/csv; charset=utf-8"
     )
@@ -231,7 +235,7 @@ def plan_export(request, pk):
 
 
 def _visible_action(request, pk) -> Action:
-    return get_object_or_404(selectors.action_detail_queryset(request.user), pk=pk)
+    return get_object_or_404(plan_pages.action_detail_queryset(request.user), pk=pk)
 
 
 def _next_reference(plan: ActionPlan) -> str:
@@ -246,7 +250,7 @@ def _next_reference(plan: ActionPlan) -> str:
 @GET_POST
 @login_required
 def action_create(request, pk):
-    plan = get_object_or_404(selectors.plan_detail_queryset(request.user), pk=pk)
+    plan = get_object_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
     if not permissions.can_add_actions(request.user, plan):
         raise PermissionDenied("Only the force's plan owner can add actions to this plan.")
     form = ActionForm(
@@ -297,7 +301,7 @@ def _action_fields(data: dict) -> dict:
 
 
 def _render_action(request, action, *, status=200, **forms):
-    updates = selectors.action_updates(action)
+    updates = plan_pages.action_updates(action)
     perms = permissions.action_permissions(request.user, action)
     for update in updates.updates:
         update.can_review = permissions.can_review_update(request.user, update)
@@ -305,7 +309,7 @@ def _render_action(request, action, *, status=200, **forms):
         "action": action,
         "allowed": perms,
         "updates": updates,
-        "history": selectors.action_history(action),
+        "history": action_history(action),
         "status_form": ActionStatusForm(action=action),
         "expects_update": action.status in permissions.UPDATABLE_STATUSES,
         "update_awaiting_review": any(
@@ -418,7 +422,7 @@ def update_create(request, pk):
     action = _visible_action(request, pk)
     if not permissions.can_update_action(request.user, action):
         raise PermissionDenied("Only the action's lead can post an update on it.")
-    updates = selectors.action_updates(action)
+    updates = plan_pages.action_updates(action)
     owed, last = updates.returned_update, updates.last_accepted
     # Start from where things stood: fewer clicks, and the lead changes what moved.
     initial = {
@@ -580,7 +584,7 @@ def action_sign_off(request, pk):
                     request, f"{saved.reference} returned to the lead with your reason."
                 )
             return redirect(saved)
-    updates = selectors.action_updates(action)
+    updates = plan_pages.action_updates(action)
     context = {
         "form": form,
         "action": action,

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from recommendations.models import Action, Evidence, ProgressUpdate, Rag, Reminder
-from recommendations.selectors import REGISTER_SORTS
+from recommendations.register import REGISTER_SORTS
 from reviews.models import Assurance
 from tests import factories
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from oversight.shared import panels
+from recommendations.dashboard import dashboard_for
 from recommendations.models import Action, ProgressUpdate, Rag, Recommendation
-from recommendations.selectors import dashboard_for
 from tests import factories
 
 DASHBOARD = reverse("recommendations:dashboard")
@@ -277,7 +277,7 @@ def test_dashboard_runs_the_same_queries_for_2_or_50_recommendations(
     assert response.context["data"].totals["all"] == count
 
 
-# --- Bounded lists (issue 8) ----------------------------------------------------------
+# --- Bounded lists ------------------------------------------------------------------
 
 
 def test_every_list_shows_its_first_ten_with_the_total(

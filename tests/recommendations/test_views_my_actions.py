@@ -11,7 +11,7 @@ from django.urls import reverse
 from oversight.shared import panels
 from recommendations import services_progress
 from recommendations.models import Action, ActionPlan, Rag
-from recommendations.selectors import MY_ACTIONS_PER_PAGE
+from recommendations.my_actions import MY_ACTIONS_PER_PAGE
 from tests import factories
 
 TODAY = datetime.date(2026, 11, 10)
