@@ -23,7 +23,7 @@ from oversight.shared.concurrency import StaleEditError
 from oversight.shared.panels import panels_for
 from recommendations import charts, services
 from recommendations.dashboard import dashboard_for
-from recommendations.filters import RecommendationFilter
+from recommendations.filters import REGISTER_SORTS, RecommendationFilter
 from recommendations.forms import (
     PasteConfirmForm,
     PasteForm,
@@ -35,12 +35,7 @@ from recommendations.models import Action, Recommendation
 from recommendations.paste_import import parse_recommendations
 from recommendations.rag import rag_label
 from recommendations.recommendation_page import recommendation_detail_queryset
-from recommendations.register import (
-    REGISTER_SORTS,
-    recommendation_register,
-    register_row_details,
-    register_sort,
-)
+from recommendations.register import recommendation_register, register_row_details
 from recommendations.register_csv import export_filename, register_csv_lines
 from recommendations.report_page import report_page
 from recommendations.selectors import recommendations_visible_to
@@ -143,8 +138,7 @@ def _register(request):
         queryset=recommendation_register(request.user),
         user=request.user,
     )
-    sort_key, ordering = register_sort(request.GET.get("sort"))
-    return register_filter, sort_key, register_filter.qs.order_by(*ordering)
+    return register_filter, register_filter.sort_key, register_filter.qs
 
 
 def _sort_links(sort_key: str) -> dict[str, dict]:

@@ -16,8 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from recommendations.filters import REGISTER_SORTS
 from recommendations.models import Action, Evidence, ProgressUpdate, Rag, Reminder
-from recommendations.register import REGISTER_SORTS
 from reviews.models import Assurance
 from tests import factories
 
