@@ -292,7 +292,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # --- Reminders ------------------------------------------------------------------------
 # A reminder goes REMINDER_DAYS_BEFORE days before a date, on the day and once it is
 # overdue; overdue by more than REMINDER_ESCALATE_AFTER_DAYS it escalates to the owner's
-# manager and the OPCC lead (recommendations/reminders.py). Digest links use SITE_URL.
+# manager and the OPCC lead (reminders/ledger.py). Digest links use SITE_URL.
 REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 7)
 REMINDER_ESCALATE_AFTER_DAYS = env_int("REMINDER_ESCALATE_AFTER_DAYS", 14)
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from recommendations.models import Rag, Recommendation
-from recommendations.selectors import NO_RAG, NO_RAG_LABEL
+from recommendations.rag import NO_RAG, NO_RAG_LABEL
 
 # A segment narrower than this (percent of the bar) has no room for its count.
 MIN_LABELLED_WIDTH = 6.0

@@ -1,4 +1,4 @@
-"""The register's filters. Every choice list comes from what the user may see.
+"""The register's filters and its sort. Every choice list comes from what the user may see.
 
 Lists that grow with the number of forces (reports, priority areas, delivery leads) are
 listed for the force and report chosen: a national reader sees 43 forces, 2,000 reports
@@ -12,26 +12,108 @@ from collections.abc import Callable, Iterable
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OrderBy,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.functional import cached_property, lazy
 from django.utils.html import format_html, format_html_join
+from django_filters.fields import ChoiceField
 
 from oversight.models import User
 from oversight.selectors import forces_visible_to, priority_areas_visible_to, reports_visible_to
 from recommendations.models import Action, Recommendation
-from recommendations.selectors import (
-    NO_RAG,
-    NO_RAG_LABEL,
-    RAG_ORDER,
-    delivery_leads_visible_to,
-    overdue_condition,
-    rag_condition,
-)
+from recommendations.rag import NO_RAG, NO_RAG_LABEL, RAG_ORDER, overdue_condition, rag_condition
+from recommendations.selectors import delivery_leads_visible_to
 
 ANY_OPEN = "any_open"
+
+
+def _in_lifecycle_order(field: str, values: list) -> Case:
+    return Case(
+        *[When(**{field: value}, then=Value(i)) for i, value in enumerate(values)],
+        output_field=IntegerField(),
+    )
+
+
+# The register's sort keys, each with the columns it orders by (ties broken the same way
+# on every page). "rag" ascending puts the worst first: `rag` is ranked 4 red … 1 complete.
+REGISTER_SORTS = {
+    "report": [F("report__published_on").desc(), "report__title", "position", "pk"],
+    "force": ["report__force__name", F("report__published_on").desc(), "position", "pk"],
+    "reference": ["position", "reference", "report__title", "pk"],
+    "timescale": [
+        _in_lifecycle_order("timescale", list(Recommendation.Timescale)),
+        "report__title",
+        "position",
+        "pk",
+    ],
+    "due": [F("due_on").asc(nulls_last=True), "report__title", "position", "pk"],
+    "status": [
+        _in_lifecycle_order("status", list(Recommendation.Status)),
+        "report__title",
+        "position",
+        "pk",
+    ],
+    "rag": [F("rag").desc(nulls_last=True), "report__title", "position", "pk"],
+}
+DEFAULT_REGISTER_SORT = "report"
+
+
+def _reversed(column):
+    if isinstance(column, str):
+        return F(column).desc()
+    if isinstance(column, OrderBy):
+        return OrderBy(
+            column.expression,
+            descending=not column.descending,
+            nulls_first=column.nulls_last,
+            nulls_last=column.nulls_first,
+        )
+    return column.desc()
+
+
+class _SortKeyField(ChoiceField):
+    """A sort key as given: one the register does not know is not an error, as
+    RegisterOrderingFilter sorts by the default instead."""
+
+    def validate(self, value):
+        pass
+
+
+class RegisterOrderingFilter(django_filters.OrderingFilter):
+    """The register's `?sort=`: one key of REGISTER_SORTS, a leading "-" to reverse it.
+    Anything else (no key, an unknown one, several) sorts by DEFAULT_REGISTER_SORT, so a
+    stale or hand-edited address still shows the register."""
+
+    field_class = _SortKeyField
+
+    def __init__(self, **kwargs):
+        super().__init__(fields=list(REGISTER_SORTS), **kwargs)
+
+    def applied(self, value: list[str] | None) -> str:
+        """The sort key the cleaned `?sort=` value stands for."""
+        if value and len(value) == 1 and value[0].removeprefix("-") in REGISTER_SORTS:
+            return value[0]
+        return DEFAULT_REGISTER_SORT
+
+    def get_ordering_value(self, param: str) -> list:
+        columns = REGISTER_SORTS[param.removeprefix("-")]
+        return [_reversed(column) for column in columns] if param.startswith("-") else columns
+
+    def filter(self, qs, value):
+        return qs.order_by(*self.get_ordering_value(self.applied(value)))
 
 
 class _WrittenSelect(forms.Select):
@@ -107,6 +189,7 @@ class RecommendationFilter(django_filters.FilterSet):
         label="Action delivery lead",
         empty_label="Anyone",
     )
+    sort = RegisterOrderingFilter(label="Sort by")
 
     class Meta:
         model = Recommendation
@@ -143,6 +226,23 @@ class RecommendationFilter(django_filters.FilterSet):
         fields["priority_area"].help_text = lazy(self._choose_first_hint, str)(
             "report", "its priority areas"
         )
+
+    @property
+    def qs(self) -> QuerySet[Recommendation]:
+        """The recommendations filtered and sorted. Without any parameter django-filter runs
+        no filter, the sort included, so its default is applied here."""
+        recommendations = super().qs
+        if self.is_bound:
+            return recommendations
+        return self.filters["sort"].filter(recommendations, None)
+
+    @property
+    def sort_key(self) -> str:
+        """The sort applied, for the column headings and the "Sort by" list."""
+        if not self.is_bound:
+            return self.filters["sort"].applied(None)
+        self.form.is_valid()  # cleaned_data holds the sort asked for once the form is clean
+        return self.filters["sort"].applied(self.form.cleaned_data.get("sort"))
 
     @cached_property
     def forces(self) -> list:

@@ -1,10 +1,13 @@
-"""Who may change what in action plans, actions, progress updates and closure.
+"""Who may change what in recommendations, action plans, actions, progress updates and
+closure.
 
 Seeing is decided by the `*_visible_to(user)` selectors; these predicates decide changing,
 for an object the user can already see. Views use them to answer 403 and to show only
 the buttons that work, services use them to refuse, templates get their answers in the
 context (never by calling them).
 
+- OPCC staff move recommendations along their lifecycle; the force plan owner may also
+  propose one of their force's for closure.
 - The force plan owner manages the plans and actions of their force.
 - A police lead changes only the actions they are the delivery lead of.
 - A partner agency lead changes only their agency's actions.
@@ -12,12 +15,42 @@ context (never by calling them).
 - Read-only users change nothing.
 """
 
+from django.core.exceptions import PermissionDenied
+
 from oversight.models import User
-from recommendations.models import Action, ActionPlan, ProgressUpdate
+from recommendations.models import Action, ActionPlan, ProgressUpdate, Recommendation
+
+
+def refuse_unless(allowed: bool, message: str) -> None:
+    """Services call this with a predicate's answer: PermissionDenied (403) with `message`."""
+    if not allowed:
+        raise PermissionDenied(message)
 
 
 def _is_plan_owner_of_force(user: User, force_id: int) -> bool:
     return user.is_authenticated and user.role == User.Role.PLAN_OWNER and user.force_id == force_id
+
+
+# --- Recommendations ------------------------------------------------------------------
+
+# Who may move a recommendation into each status. The police side proposes closure and the
+# OPCC signs it off (OPCC staff may propose too); every other move is OPCC staff's.
+_RECOMMENDATION_MOVERS = {
+    Recommendation.Status.PROPOSED_FOR_CLOSURE: frozenset(
+        {User.Role.OPCC_STAFF, User.Role.PLAN_OWNER}
+    ),
+}
+_OPCC_STAFF_ONLY = frozenset({User.Role.OPCC_STAFF})
+
+
+def can_move_recommendation(user: User, recommendation: Recommendation, to_status: str) -> bool:
+    """Whether the user may move the recommendation to `to_status`; which moves its status
+    allows at all is services.RECOMMENDATION_TRANSITIONS'."""
+    movers = _RECOMMENDATION_MOVERS.get(to_status, _OPCC_STAFF_ONLY)
+    if not user.is_authenticated or user.role not in movers:
+        return False
+    # A plan owner acts only for their own force.
+    return user.is_opcc_staff or user.force_id == recommendation.report.force_id
 
 
 # --- Action plans ---------------------------------------------------------------------

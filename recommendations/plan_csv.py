@@ -68,7 +68,7 @@ def _row(action: Action) -> list:
 
 
 def plan_csv_lines(actions: Iterable[Action]) -> Iterator[str]:
-    """CSV lines for the actions of selectors.plan_actions_for_export()."""
+    """CSV lines for the actions of plan_pages.plan_actions_for_export()."""
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(HEADER)  # the byte-order mark tells Excel it is UTF-8
     for action in actions:

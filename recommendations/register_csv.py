@@ -14,7 +14,8 @@ from django.utils.formats import date_format
 
 from oversight.models import User
 from recommendations.models import Recommendation
-from recommendations.selectors import RegisterRow, rag_label, register_row_details
+from recommendations.rag import rag_label
+from recommendations.register import RegisterRow, register_row_details
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_SIZE = 500

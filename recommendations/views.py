@@ -20,17 +20,24 @@ from oversight.selectors import reports_visible_to
 from oversight.shared import pagecache
 from oversight.shared.forms import error_status, refusals_onto
 from oversight.shared.panels import panels_for
-from recommendations import charts, selectors, services
-from recommendations.filters import RecommendationFilter
+from recommendations import charts, services
+from recommendations.dashboard import dashboard_for
+from recommendations.filters import REGISTER_SORTS, RecommendationFilter
 from recommendations.forms import (
     PasteConfirmForm,
     PasteForm,
     RecommendationForm,
     TransitionForm,
 )
+from recommendations.history import recommendation_history
 from recommendations.models import Action, Recommendation
 from recommendations.paste_import import parse_recommendations
+from recommendations.rag import rag_label
+from recommendations.recommendation_page import recommendation_detail_queryset
+from recommendations.register import recommendation_register, register_row_details
 from recommendations.register_csv import export_filename, register_csv_lines
+from recommendations.report_page import report_page
+from recommendations.selectors import recommendations_visible_to
 
 REGISTER_PER_PAGE = 25
 # The register's "Sort by" list (the column headings sort too, on wider screens).
@@ -67,7 +74,7 @@ def dashboard(request):
 
 
 def _dashboard_body(request) -> str:
-    data = selectors.dashboard_for(request.user)
+    data = dashboard_for(request.user)
     reports = {counts.report for counts in data.areas if counts.report}
     # With one report, naming it once above the charts says more than on every bar.
     single_report = reports.pop() if len(reports) == 1 else None
@@ -118,17 +125,16 @@ def _register(request):
     """The filter, the applied sort key and the filtered, sorted recommendations."""
     register_filter = RecommendationFilter(
         request.GET or None,
-        queryset=selectors.recommendation_register(request.user),
+        queryset=recommendation_register(request.user),
         user=request.user,
     )
-    sort_key, ordering = selectors.register_sort(request.GET.get("sort"))
-    return register_filter, sort_key, register_filter.qs.order_by(*ordering)
+    return register_filter, register_filter.sort_key, register_filter.qs
 
 
 def _sort_links(sort_key: str) -> dict[str, dict]:
     """For each sortable column: the sort a click applies and its aria-sort state."""
     links = {}
-    for key in selectors.REGISTER_SORTS:
+    for key in REGISTER_SORTS:
         if sort_key == key:
             links[key] = {"next": f"-{key}", "aria": "ascending"}
         elif sort_key == f"-{key}":
@@ -147,7 +153,7 @@ def register(request):
         context = {
             "filter": register_filter,
             "page_obj": page,
-            "rows": selectors.register_row_details(request.user, list(page.object_list)),
+            "rows": register_row_details(request.user, list(page.object_list)),
             "sort": _sort_links(sort_key),
             "sort_key": sort_key,
             "sort_choices": SORT_CHOICES,
@@ -180,7 +186,7 @@ def register_csv(request):
 @login_required
 @require_GET
 def report_detail(request, pk: int):
-    page = selectors.report_page(request.user, pk)
+    page = report_page(request.user, pk)
     if page is None:
         raise Http404("No report found.")
     return render(
@@ -317,12 +323,12 @@ def _detail_context(request, recommendation, *, bound_form: TransitionForm | Non
         forms.append(form)
     return {
         "recommendation": recommendation,
-        "rag_label": selectors.rag_label(recommendation.rag),
+        "rag_label": rag_label(recommendation.rag),
         "actions": recommendation.visible_actions,
         "transition_forms": forms,
         "proposal_blocked": blocked,
         "can_edit": user.is_opcc_staff,
-        "history": selectors.recommendation_history(recommendation),
+        "history": recommendation_history(recommendation),
         "panels": panels_for("recommendation_detail", user=user, obj=recommendation),
     }
 
@@ -330,9 +336,7 @@ def _detail_context(request, recommendation, *, bound_form: TransitionForm | Non
 @login_required
 @require_GET
 def recommendation_detail(request, pk: int):
-    recommendation = get_object_or_404(
-        selectors.recommendation_detail_queryset(request.user), pk=pk
-    )
+    recommendation = get_object_or_404(recommendation_detail_queryset(request.user), pk=pk)
     return render(
         request,
         "recommendations/recommendation_detail.html",
@@ -343,9 +347,7 @@ def recommendation_detail(request, pk: int):
 @login_required
 @require_POST
 def recommendation_transition(request, pk: int):
-    recommendation = get_object_or_404(
-        selectors.recommendation_detail_queryset(request.user), pk=pk
-    )
+    recommendation = get_object_or_404(recommendation_detail_queryset(request.user), pk=pk)
     to_status = request.POST.get("to_status", "")
     transition = next(
         (
@@ -394,7 +396,7 @@ def recommendation_transition(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def recommendation_edit(request, pk: int):
     recommendation = get_object_or_404(
-        selectors.recommendations_visible_to(request.user).select_related("report__force"),
+        recommendations_visible_to(request.user).select_related("report__force"),
         pk=pk,
     )
     _require_opcc_staff(request.user)

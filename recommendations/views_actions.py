@@ -22,7 +22,13 @@ from oversight.shared import pagecache
 from oversight.shared.forms import error_status, refusals_onto
 from oversight.shared.panels import panels_for
 from oversight.shared.uploads import attachment_response, limits_help_text
-from recommendations import permissions, selectors, services
+from recommendations import (
+    permissions,
+    plan_pages,
+    selectors,
+    services_actions,
+    services_progress,
+)
 from recommendations.forms_actions import (
     ActionForm,
     ActionPlanCreateForm,
@@ -35,8 +41,11 @@ from recommendations.forms_actions import (
     SignOffForm,
     UpdateReviewForm,
 )
+from recommendations.history import action_history, plan_history
 from recommendations.models import Action, ActionPlan, ProgressUpdate, Rag
+from recommendations.my_actions import my_actions_for, reports_with_plans_for
 from recommendations.plan_csv import plan_csv_lines, plan_export_filename
+from recommendations.review_queue import review_queue_for
 
 GET_POST = require_http_methods(["GET", "POST"])
 PLANS_PER_PAGE = 25
@@ -54,8 +63,8 @@ def _due_text(day) -> str:
 def my_actions(request):
     def body() -> str:
         context = {
-            "mine": selectors.my_actions_for(request.user, page=request.GET.get("page")),
-            "reports": selectors.reports_with_plans_for(request.user),
+            "mine": my_actions_for(request.user, page=request.GET.get("page")),
+            "reports": reports_with_plans_for(request.user),
             "can_create_plans": permissions.can_create_plans(request.user),
             "can_review_updates": permissions.can_review_updates(request.user),
             "panels": panels_for("my_actions", user=request.user),
@@ -71,7 +80,7 @@ def my_actions(request):
 def review_queue(request):
     """What waits for the OPCC: submitted updates and proposed completions."""
     context = {
-        "queue": selectors.review_queue_for(request.user),
+        "queue": review_queue_for(request.user),
         "can_review_updates": permissions.can_review_updates(request.user),
     }
     return render(request, "recommendations/review_queue.html", context)
@@ -83,7 +92,7 @@ def review_queue(request):
 @require_GET
 @login_required
 def plan_list(request):
-    page = Paginator(selectors.action_plans_for_list(request.user), PLANS_PER_PAGE).get_page(
+    page = Paginator(plan_pages.action_plans_for_list(request.user), PLANS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     context = {
@@ -104,7 +113,7 @@ def plan_create(request):
     )
     if request.method == "POST" and form.is_valid():
         with refusals_onto(form):
-            plan = services.action_plan_create(
+            plan = services_actions.action_plan_create(
                 by=request.user,
                 report=form.cleaned_data["report"],
                 title=form.cleaned_data["title"],
@@ -118,12 +127,12 @@ def plan_create(request):
 
 
 def _render_plan(request, plan, *, transition_error=None, status=200):
-    rows, summary = selectors.plan_action_rows(plan, user=request.user)
+    rows, summary = plan_pages.plan_action_rows(plan, user=request.user)
     context = {
         "plan": plan,
         "rows": rows,
         "summary": summary,
-        "history": selectors.plan_history(plan),
+        "history": plan_history(plan),
         "allowed": permissions.plan_permissions(request.user, plan),
         "transition_error": transition_error,
     }
@@ -133,20 +142,20 @@ def _render_plan(request, plan, *, transition_error=None, status=200):
 @require_GET
 @login_required
 def plan_detail(request, pk):
-    plan = get_object_or_404(selectors.plan_detail_queryset(request.user), pk=pk)
+    plan = get_object_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
     return _render_plan(request, plan)
 
 
 @GET_POST
 @login_required
 def plan_edit(request, pk):
-    plan = get_object_or_404(selectors.plan_detail_queryset(request.user), pk=pk)
+    plan = get_object_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
     if not permissions.can_edit_plan(request.user, plan):
         raise PermissionDenied("Only the force's plan owner can edit this plan.")
     form = ActionPlanEditForm(request.POST or None, instance=copy.copy(plan), user=request.user)
     if request.method == "POST" and form.is_valid():
         with refusals_onto(form):
-            saved = services.action_plan_update(
+            saved = services_actions.action_plan_update(
                 plan=plan,
                 by=request.user,
                 expected_version=form.cleaned_data["version"],
@@ -164,7 +173,7 @@ def plan_edit(request, pk):
 @require_POST
 @login_required
 def plan_transition(request, pk):
-    plan = get_object_or_404(selectors.plan_detail_queryset(request.user), pk=pk)
+    plan = get_object_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
     form = PlanTransitionForm(request.POST)
     if not form.is_valid():
         return _render_plan(
@@ -174,7 +183,9 @@ def plan_transition(request, pk):
     if not permissions.can_transition_plan(request.user, plan, to_status):
         raise PermissionDenied("You cannot move this plan to that status.")
     try:
-        plan = services.action_plan_transition(plan=plan, by=request.user, to_status=to_status)
+        plan = services_actions.action_plan_transition(
+            plan=plan, by=request.user, to_status=to_status
+        )
     except ValidationError as error:
         return _render_plan(request, plan, transition_error=" ".join(error.messages), status=400)
     messages.success(request, f"The plan is now {plan.get_status_display().lower()}.")
@@ -185,8 +196,8 @@ def plan_transition(request, pk):
 @login_required
 def plan_export(request, pk):
     """The plan as CSV: exactly the actions the user can see on the plan page."""
-    plan = get_object_or_404(selectors.plan_detail_queryset(request.user), pk=pk)
-    actions = selectors.plan_actions_for_export(plan, user=request.user)
+    plan = get_object_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
+    actions = plan_pages.plan_actions_for_export(plan, user=request.user)
     response = StreamingHttpResponse(
         plan_csv_lines(actions), content_type="text/csv; charset=utf-8"
     )
@@ -200,7 +211,7 @@ def plan_export(request, pk):
 
 
 def _visible_action(request, pk) -> Action:
-    return get_object_or_404(selectors.action_detail_queryset(request.user), pk=pk)
+    return get_object_or_404(plan_pages.action_detail_queryset(request.user), pk=pk)
 
 
 def _next_reference(plan: ActionPlan) -> str:
@@ -215,7 +226,7 @@ def _next_reference(plan: ActionPlan) -> str:
 @GET_POST
 @login_required
 def action_create(request, pk):
-    plan = get_object_or_404(selectors.plan_detail_queryset(request.user), pk=pk)
+    plan = get_object_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
     if not permissions.can_add_actions(request.user, plan):
         raise PermissionDenied("Only the force's plan owner can add actions to this plan.")
     form = ActionForm(
@@ -227,7 +238,7 @@ def action_create(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with refusals_onto(form):
-            action = services.action_create(
+            action = services_actions.action_create(
                 plan=plan,
                 by=request.user,
                 target_date=data["target_date"],
@@ -263,7 +274,7 @@ def _action_fields(data: dict) -> dict:
 
 
 def _render_action(request, action, *, status=200, **forms):
-    updates = selectors.action_updates(action)
+    updates = plan_pages.action_updates(action)
     perms = permissions.action_permissions(request.user, action)
     for update in updates.updates:
         update.can_review = permissions.can_review_update(request.user, update)
@@ -271,7 +282,7 @@ def _render_action(request, action, *, status=200, **forms):
         "action": action,
         "allowed": perms,
         "updates": updates,
-        "history": selectors.action_history(action),
+        "history": action_history(action),
         "status_form": ActionStatusForm(action=action),
         "expects_update": action.status in permissions.UPDATABLE_STATUSES,
         "update_awaiting_review": any(
@@ -304,7 +315,7 @@ def action_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with refusals_onto(form):
-            saved = services.action_update(
+            saved = services_actions.action_update(
                 action=action,
                 by=request.user,
                 expected_version=data["version"],
@@ -326,7 +337,7 @@ def action_revise_target(request, pk):
     form = ActionReviseTargetForm(request.POST or None, instance=copy.copy(action))
     if request.method == "POST" and form.is_valid():
         with refusals_onto(form):
-            saved = services.action_revise_target(
+            saved = services_actions.action_revise_target(
                 action=action,
                 by=request.user,
                 revised_target_date=form.cleaned_data["revised_target_date"],
@@ -353,7 +364,7 @@ def action_status(request, pk):
     form = ActionStatusForm(request.POST, action=action)
     if form.is_valid():
         with refusals_onto(form):
-            saved = services.action_change_status(
+            saved = services_actions.action_change_status(
                 action=action,
                 by=request.user,
                 status=form.cleaned_data["status"],
@@ -375,7 +386,7 @@ def update_create(request, pk):
     action = _visible_action(request, pk)
     if not permissions.can_update_action(request.user, action):
         raise PermissionDenied("Only the action's lead can post an update on it.")
-    updates = selectors.action_updates(action)
+    updates = plan_pages.action_updates(action)
     owed, last = updates.returned_update, updates.last_accepted
     # Start from where things stood: fewer clicks, and the lead changes what moved.
     initial = {
@@ -395,7 +406,7 @@ def update_create(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with refusals_onto(form):
-            services.progress_update_submit(
+            services_progress.progress_update_submit(
                 action=action,
                 author=request.user,
                 narrative=data["narrative"],
@@ -421,8 +432,8 @@ def update_create(request, pk):
 
 def _review_update(update, *, by, accept: bool, reason: str) -> ProgressUpdate:
     if accept:
-        return services.progress_update_accept(update=update, by=by)
-    return services.progress_update_return(update=update, by=by, reason=reason)
+        return services_progress.progress_update_accept(update=update, by=by)
+    return services_progress.progress_update_return(update=update, by=by, reason=reason)
 
 
 @GET_POST
@@ -480,7 +491,7 @@ def action_propose_completion(request, pk):
     form = ProposeCompletionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         with refusals_onto(form):
-            saved = services.action_propose_completion(
+            saved = services_progress.action_propose_completion(
                 action=action,
                 by=request.user,
                 completion_evidence=form.cleaned_data["completion_evidence"],
@@ -499,8 +510,8 @@ def action_propose_completion(request, pk):
 
 def _decide_completion(action, *, by, sign_off: bool, reason: str) -> Action:
     if sign_off:
-        return services.action_sign_off(action=action, by=by)
-    return services.action_return_completion(action=action, by=by, reason=reason)
+        return services_progress.action_sign_off(action=action, by=by)
+    return services_progress.action_return_completion(action=action, by=by, reason=reason)
 
 
 @GET_POST
@@ -525,7 +536,7 @@ def action_sign_off(request, pk):
                     request, f"{saved.reference} returned to the lead with your reason."
                 )
             return redirect(saved)
-    updates = selectors.action_updates(action)
+    updates = plan_pages.action_updates(action)
     context = {
         "form": form,
         "action": action,

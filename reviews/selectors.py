@@ -350,7 +350,7 @@ class AreaFunding:
 
 def _report_areas(report: InspectionReport) -> list[PriorityArea]:
     """The report's priority areas in position order: no query when the report page has
-    prefetched them (recommendations.selectors.report_page), one otherwise."""
+    prefetched them (recommendations.report_page.report_page), one otherwise."""
     return sorted(report.priority_areas.all(), key=lambda area: (area.position, area.pk))
 
 

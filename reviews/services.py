@@ -22,7 +22,7 @@ from oversight.shared.concurrency import lock_and_check_version
 from oversight.shared.uploads import CheckedUpload
 from recommendations.models import Action, Recommendation
 from recommendations.selectors import recommendations_visible_to
-from recommendations.services import action_reopen
+from recommendations.services_progress import action_reopen
 from reviews.models import (
     ActionSample,
     Assurance,
@@ -385,7 +385,7 @@ def action_sample_record(
     *, review: DeepDiveReview, by: User, action: Action, verdict: str, reason: str = ""
 ) -> ActionSample:
     """Record whether a closed action proved effective. "Not effective" reopens the action
-    (recommendations.services.action_reopen) in the same transaction."""
+    (recommendations.services_progress.action_reopen) in the same transaction."""
     if not can_edit_review(by, review):
         raise PermissionDenied("Only OPCC staff of the reviewing office sample actions.")
     reason = reason.strip()

@@ -21,7 +21,7 @@ from letters.models import Letter
 from letters.services import letter_create, letter_issue
 from oversight.models import User
 from oversight.shared.uploads import check_upload
-from recommendations import services
+from recommendations import services_progress
 from recommendations.models import Action, Rag
 from reminders.models import Reminder
 from reviews.models import ActionSample, Assurance, ReviewEvidence
@@ -237,15 +237,17 @@ def build_world(people: dict[str, User], *, issue_letter: bool = True) -> World:
     )
 
     # Updates: one returned, its resubmission waiting with evidence; one from the partner.
-    update_returned = services.progress_update_submit(
+    update_returned = services_progress.progress_update_submit(
         action=action_police,
         author=lead,
         narrative=f"{POLICE_ONLY_UPDATE}: first draft.",
         rag=Rag.AMBER,
         percent_complete=10,
     )
-    services.progress_update_return(update=update_returned, by=staff, reason="Add the numbers.")
-    update_submitted = services.progress_update_submit(
+    services_progress.progress_update_return(
+        update=update_returned, by=staff, reason="Add the numbers."
+    )
+    update_submitted = services_progress.progress_update_submit(
         action=action_police,
         author=lead,
         narrative=f"{POLICE_ONLY_UPDATE}: with the numbers.",
@@ -254,7 +256,7 @@ def build_world(people: dict[str, User], *, issue_letter: bool = True) -> World:
         uploads=[check_upload(pdf_upload(f"{POLICE_ONLY_EVIDENCE}.pdf"))],
         resubmission_of=update_returned,
     )
-    update_partner = services.progress_update_submit(
+    update_partner = services_progress.progress_update_submit(
         action=action_partner,
         author=partner,
         narrative=f"{PARTNER_UPDATE}: meetings started.",

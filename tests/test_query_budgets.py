@@ -16,8 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from recommendations.filters import REGISTER_SORTS
 from recommendations.models import Action, Evidence, ProgressUpdate, Rag
-from recommendations.selectors import REGISTER_SORTS
 from reminders.models import Reminder
 from reviews.models import Assurance
 from tests import factories

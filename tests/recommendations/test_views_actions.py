@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from oversight.shared.concurrency import version_of
 from oversight.shared.uploads import check_upload
-from recommendations import services
+from recommendations import services_actions, services_progress
 from recommendations.models import Action, ActionPlan, ProgressUpdate, Rag
 from tests import factories
 
@@ -43,7 +43,7 @@ def world(action_a, partner_action_a, police_lead_a, opcc_staff):
     """Force A's plan with a police-only action (lead A) holding a submitted update with a
     PDF, and a partner action."""
     upload = check_upload(SimpleUploadedFile("minutes.pdf", factories.tiny_pdf()))
-    update = services.progress_update_submit(
+    update = services_progress.progress_update_submit(
         action=action_a,
         author=police_lead_a,
         narrative="Training continuing.",
@@ -358,14 +358,14 @@ def test_read_only_sees_the_action_without_any_button(client, world, read_only):
 
 def test_action_page_shows_the_history_of_changes(client, world, opcc_staff, plan_owner_a):
     action = world["action"]
-    services.action_revise_target(
+    services_actions.action_revise_target(
         action=action,
         by=plan_owner_a,
         revised_target_date=datetime.date(2031, 6, 30),
         reason="Examiner posts vacant.",
         expected_version=version_of(action),
     )
-    services.progress_update_accept(update=world["update"], by=opcc_staff)
+    services_progress.progress_update_accept(update=world["update"], by=opcc_staff)
     client.force_login(opcc_staff)
     content = client.get(action.get_absolute_url()).content.decode()
     history = content[content.index('id="history-heading"') :]
@@ -382,12 +382,12 @@ def test_action_page_queries_do_not_grow_with_updates_or_history(
 ):
     client.force_login(opcc_staff)
     action = world["action"]
-    services.progress_update_accept(update=world["update"], by=opcc_staff)
+    services_progress.progress_update_accept(update=world["update"], by=opcc_staff)
     client.get(action.get_absolute_url())  # warm the session
     with CaptureQueriesContext(connection) as few:
         client.get(action.get_absolute_url())
     for n in range(8):
-        update = services.progress_update_submit(
+        update = services_progress.progress_update_submit(
             action=action,
             author=police_lead_a,
             narrative=f"Update {n}",
@@ -395,7 +395,7 @@ def test_action_page_queries_do_not_grow_with_updates_or_history(
             percent_complete=n,
             uploads=[check_upload(SimpleUploadedFile(f"f{n}.pdf", factories.tiny_pdf()))],
         )
-        services.progress_update_accept(update=update, by=opcc_staff)
+        services_progress.progress_update_accept(update=update, by=opcc_staff)
     with CaptureQueriesContext(connection) as many:
         client.get(action.get_absolute_url())
     assert len(many) == len(few)
@@ -427,7 +427,7 @@ def test_returning_without_a_reason_says_what_to_do(client, world, opcc_staff):
 
 
 def test_lead_sees_the_returned_reason_and_resubmits(client, world, opcc_staff, police_lead_a):
-    services.progress_update_return(
+    services_progress.progress_update_return(
         update=world["update"], by=opcc_staff, reason="Give the percentage trained."
     )
     client.force_login(police_lead_a)
@@ -451,7 +451,7 @@ def test_lead_sees_the_returned_reason_and_resubmits(client, world, opcc_staff, 
 
 
 def test_a_second_review_of_the_same_update_is_refused(client, world, opcc_staff):
-    services.progress_update_accept(update=world["update"], by=opcc_staff)
+    services_progress.progress_update_accept(update=world["update"], by=opcc_staff)
     client.force_login(opcc_staff)
     response = client.post(
         reverse("recommendations:update_review", args=[world["update"].pk]),
@@ -464,7 +464,7 @@ def test_a_second_review_of_the_same_update_is_refused(client, world, opcc_staff
 def test_review_queue_lists_only_what_the_user_may_see(
     client, world, action_b, police_lead_b, opcc_staff, opcc_staff_b
 ):
-    services.progress_update_submit(
+    services_progress.progress_update_submit(
         action=action_b,
         author=police_lead_b,
         narrative="Force B work.",
@@ -508,7 +508,9 @@ def test_returning_a_completion_needs_a_reason_and_the_lead_sees_it(
     client, world, police_lead_a, opcc_staff
 ):
     action = world["action"]
-    services.action_propose_completion(action=action, by=police_lead_a, completion_evidence="x")
+    services_progress.action_propose_completion(
+        action=action, by=police_lead_a, completion_evidence="x"
+    )
     client.force_login(opcc_staff)
     url = reverse("recommendations:action_sign_off", args=[action.pk])
     response = client.post(url, {"decision": "return", "reason": ""})

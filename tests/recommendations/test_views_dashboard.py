@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from oversight.shared import panels
+from recommendations.dashboard import dashboard_for
 from recommendations.models import Action, ProgressUpdate, Rag, Recommendation
-from recommendations.selectors import dashboard_for
 from tests import factories
 
 DASHBOARD = reverse("recommendations:dashboard")

@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from oversight.shared import panels
-from recommendations import services
+from recommendations import services_progress
 from recommendations.models import Action, ActionPlan, Rag
-from recommendations.selectors import MY_ACTIONS_PER_PAGE
+from recommendations.my_actions import MY_ACTIONS_PER_PAGE
 from tests import factories
 
 TODAY = datetime.date(2026, 11, 10)
@@ -90,14 +90,16 @@ def test_returned_update_is_at_the_very_top_with_its_reason(
     client, action_a, police_lead_a, opcc_staff
 ):
     overdue = _action(action_a.plan, police_lead_a, "A5", due=TODAY - datetime.timedelta(days=9))
-    update = services.progress_update_submit(
+    update = services_progress.progress_update_submit(
         action=action_a,
         author=police_lead_a,
         narrative="Training.",
         rag="amber",
         percent_complete=5,
     )
-    services.progress_update_return(update=update, by=opcc_staff, reason="Give the numbers.")
+    services_progress.progress_update_return(
+        update=update, by=opcc_staff, reason="Give the numbers."
+    )
     client.force_login(police_lead_a)
     content = client.get(URL).content.decode()
     assert "Give the numbers." in content
@@ -108,15 +110,17 @@ def test_returned_update_is_at_the_very_top_with_its_reason(
 def test_a_resubmitted_update_no_longer_asks_for_resubmission(
     client, action_a, police_lead_a, opcc_staff
 ):
-    update = services.progress_update_submit(
+    update = services_progress.progress_update_submit(
         action=action_a,
         author=police_lead_a,
         narrative="Training.",
         rag="amber",
         percent_complete=5,
     )
-    services.progress_update_return(update=update, by=opcc_staff, reason="Give the numbers.")
-    services.progress_update_submit(
+    services_progress.progress_update_return(
+        update=update, by=opcc_staff, reason="Give the numbers."
+    )
+    services_progress.progress_update_submit(
         action=action_a,
         author=police_lead_a,
         narrative="81% trained.",

@@ -1,0 +1,34 @@
+"""Short lists with their totals: the first rows of a long queryset and how many match, in
+one query, so a page costs the same for a thousand rows as for ten."""
+
+from django.db.models import Count, Q, QuerySet, Subquery, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
+
+
+def first_with_total(
+    queryset: QuerySet, *, limit: int, order_by: list, totals: dict[str, Q] | None = None
+) -> list:
+    """The first `limit` rows, each annotated with `totals` ({name: condition}; by default
+    `total`, every matching row), counted by once-run subqueries: one query that reads
+    only the first rows in full, however many match."""
+    totals = totals if totals is not None else {"total": Q()}
+    counts = {name: _count_of(queryset, condition) for name, condition in totals.items()}
+    return list(queryset.annotate(**counts).order_by(*order_by)[:limit])
+
+
+def first_per_partition(queryset: QuerySet, *, limit: int, partition_by=None, order_by) -> list:
+    """The first `limit` rows (of each partition), each with `total` (rows in its
+    partition) and `row` (its place): one query, however many rows match."""
+    return list(
+        queryset.annotate(
+            row=Window(RowNumber(), partition_by=partition_by, order_by=order_by),
+            total=Window(Count("pk"), partition_by=partition_by),
+        ).filter(row__lte=limit)
+    )
+
+
+def _count_of(queryset: QuerySet, *conditions: Q) -> Coalesce:
+    """COUNT(*) of the queryset (narrowed by `conditions`) as an uncorrelated subquery:
+    the database runs it once per query, not once per row."""
+    counted = queryset.filter(*conditions).order_by().annotate(all=Value(1)).values("all")
+    return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0)

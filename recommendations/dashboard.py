@@ -1,0 +1,292 @@
+"""The OPCC dashboard: charts of the recommendations by priority area, the totals, and
+short lists of what is overdue, due soon, waiting for a decision or returned, every list
+bounded with its total and scoped to the user."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from oversight.models import InspectionReport, PriorityArea, User
+from oversight.selectors import priority_areas_visible_to, report_deadlines, reports_visible_to
+from recommendations.bounded_lists import first_per_partition, first_with_total
+from recommendations.models import Action, ProgressUpdate, Recommendation
+from recommendations.rag import overdue_condition, with_rag_and_overdue
+from recommendations.review_queue import review_queue_panel
+from recommendations.selectors import (
+    actions_visible_to,
+    recommendations_visible_to,
+    updates_visible_to,
+)
+
+# "Due soon": an update, target date or recommendation due within this many days.
+DUE_SOON_DAYS = 14
+
+# Every list on the dashboard is bounded, with its total, so the page costs the same for
+# an office overseeing one force as for a reader of all 43.
+DASHBOARD_LIST_LIMIT = 10
+# The charts show the priority areas of the most recently published reports being
+# monitored; the register has every recommendation.
+DASHBOARD_CHART_REPORTS = 10
+DASHBOARD_DEADLINE_REPORTS = 20
+
+
+@dataclass
+class AreaCounts:
+    area: PriorityArea | None  # None: recommendations in no priority area
+    report: InspectionReport | None
+    by_status: dict[str, int]
+    by_rag: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+@dataclass
+class OverdueUpdate:
+    action: Action
+    days_overdue: int
+
+
+@dataclass
+class DueItem:
+    due_on: datetime.date
+    what: str
+    title: str
+    url: str
+    who: str
+
+
+@dataclass
+class Dashboard:
+    today: datetime.date
+    totals: dict
+    areas: list[AreaCounts]
+    overdue_updates: list[OverdueUpdate]
+    overdue_updates_total: int
+    due_soon: list[DueItem]
+    deadlines: list
+    awaiting_sign_off: list[Recommendation]
+    returned_updates: list[ProgressUpdate]
+    due_soon_total: int = 0
+    review_queue: dict | None = None  # review_queue_panel(): what waits for a decision
+    deadline_reports_total: int = 0  # reports with an outstanding deadline
+    deadline_report_limit: int = DASHBOARD_DEADLINE_REPORTS  # how many of them are listed
+    chart_report_limit: int = DASHBOARD_CHART_REPORTS
+
+    @property
+    def charts_left_out_reports(self) -> bool:
+        return self.totals.get("reports", 0) > self.chart_report_limit
+
+
+def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboard:
+    """What the OPCC dashboard shows, all scoped to the user, every list bounded.
+
+    Queries (10), whatever the number of rows: the priority areas of the newest monitored
+    reports (select_related report); their recommendation counts by priority area, status
+    and RAG (one GROUP BY); the totals over every monitored recommendation (one aggregate,
+    overdue as EXISTS); the review queue (the oldest 5 submitted updates with their total,
+    select_related action, author; the oldest 5 proposed completions with theirs,
+    select_related completion_proposed_by); overdue updates (the first 10,
+    with the total as a window count; select_related plan__report, delivery_lead); actions
+    with an update or target date in the next 14 days (the first 10, with the totals);
+    recommendations proposed for closure and those due in the next 14 days (the first 10
+    of each by row number, with totals; select_related report, closure_proposed_by); the
+    reports with an outstanding statutory deadline (the 20 oldest, with the total); updates
+    returned in the last 30 days (select_related action, author, reviewed_by, annotate
+    resubmitted).
+    """
+    today = today or timezone.localdate()
+    soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
+    window = (today, soon)
+    monitored = reports_visible_to(user).exclude(status=InspectionReport.Status.CLOSED)
+    in_monitored = recommendations_visible_to(user).filter(report__in=monitored.values("pk"))
+    charted = monitored.order_by("-published_on", "-pk").values("pk")[:DASHBOARD_CHART_REPORTS]
+
+    counts: dict[int | None, AreaCounts] = {}
+    for row in (
+        # `charted` is drawn from the monitored reports the user sees: filtering on it
+        # alone (not on `in_monitored` too) lets the database start from its ten reports.
+        with_rag_and_overdue(
+            recommendations_visible_to(user).filter(report__in=charted), user=user, today=today
+        )
+        .order_by()
+        .values("priority_areas", "status", "rag")
+        .annotate(n=Count("pk", distinct=True))
+    ):
+        area_counts = counts.setdefault(
+            row["priority_areas"], AreaCounts(None, None, defaultdict(int), defaultdict(int))
+        )
+        area_counts.by_status[row["status"]] += row["n"]
+        area_counts.by_rag[row["rag"]] += row["n"]
+    areas = []
+    for area in (
+        priority_areas_visible_to(user)
+        .filter(report__in=charted)
+        .select_related("report")
+        .order_by("-report__published_on", "report__title", "position")
+    ):
+        area_counts = counts.get(area.pk) or AreaCounts(None, None, {}, {})
+        area_counts.area, area_counts.report = area, area.report
+        areas.append(area_counts)
+    if None in counts:
+        areas.append(counts[None])
+
+    totals = in_monitored.aggregate(
+        all=Count("pk"),
+        open=Count("pk", filter=Q(status__in=Recommendation.OPEN_STATUSES)),
+        overdue=Count("pk", filter=overdue_condition(user=user, today=today)),
+        awaiting_sign_off=Count("pk", filter=Q(status=Recommendation.Status.PROPOSED_FOR_CLOSURE)),
+        reports=Count("report", distinct=True),
+    )
+    review_queue = review_queue_panel(user=user)
+    totals["updates_awaiting_review"] = review_queue["update_count"] if review_queue else 0
+
+    live_actions = actions_visible_to(user).filter(
+        status__in=Action.LIVE_STATUSES, plan__report__in=monitored.values("pk")
+    )
+    overdue_updates = first_with_total(
+        live_actions.filter(next_update_due__lt=today).select_related(
+            "plan__report", "delivery_lead"
+        ),
+        limit=DASHBOARD_LIST_LIMIT,
+        order_by=["next_update_due", "pk"],
+    )
+
+    # Actions due soon, soonest first: an action counts from the earlier of its dates
+    # that falls in the window (an update due, or its current target date).
+    update_due = Q(next_update_due__range=window)
+    target_due = Q(current_target__range=window)
+    due_actions = first_with_total(
+        live_actions.annotate(current_target=Coalesce("revised_target_date", "target_date"))
+        .filter(update_due | target_due)
+        .annotate(
+            soonest=Case(
+                When(
+                    update_due & (~target_due | Q(next_update_due__lte=F("current_target"))),
+                    then="next_update_due",
+                ),
+                default="current_target",
+            )
+        )
+        .select_related("plan__report", "delivery_lead"),
+        limit=DASHBOARD_LIST_LIMIT,
+        order_by=["soonest", "pk"],
+        totals={"updates_due": update_due, "targets_due": target_due},
+    )
+    due_soon, due_soon_total = [], 0
+    if due_actions:
+        due_soon_total = due_actions[0].updates_due + due_actions[0].targets_due
+    for action in due_actions:
+        lead = str(action.delivery_lead or "No lead")
+        if action.next_update_due and today <= action.next_update_due <= soon:
+            due_soon.append(
+                DueItem(
+                    action.next_update_due,
+                    "Update due",
+                    str(action),
+                    action.get_absolute_url(),
+                    lead,
+                )
+            )
+        if today <= action.current_target <= soon:
+            due_soon.append(
+                DueItem(
+                    action.current_target,
+                    "Action target date",
+                    str(action),
+                    action.get_absolute_url(),
+                    lead,
+                )
+            )
+
+    # One query for both lists of recommendations: the first 10 proposals waiting for
+    # sign-off (oldest proposal first) and the first 10 open ones due soon.
+    proposed = Q(status=Recommendation.Status.PROPOSED_FOR_CLOSURE)
+    is_proposed = ExpressionWrapper(proposed, output_field=BooleanField())
+    listed = first_per_partition(
+        in_monitored.filter(
+            proposed | Q(status__in=Recommendation.OPEN_STATUSES, due_on__range=window)
+        )
+        .select_related("report", "closure_proposed_by")
+        .annotate(is_proposed=is_proposed),
+        limit=DASHBOARD_LIST_LIMIT,
+        partition_by=[is_proposed],
+        order_by=[
+            F("closure_proposed_at").asc(nulls_last=True),
+            F("due_on").asc(nulls_last=True),
+            F("pk").asc(),
+        ],
+    )
+    awaiting_sign_off = [r for r in listed if r.is_proposed]
+    for recommendation in listed:
+        if recommendation.is_proposed:
+            continue
+        due_soon_total += recommendation.total if recommendation.row == 1 else 0
+        due_soon.append(
+            DueItem(
+                recommendation.due_on,
+                "Recommendation due",
+                f"{recommendation.reference} · {recommendation.report}",
+                recommendation.get_absolute_url(),
+                "",
+            )
+        )
+    due_soon.sort(key=lambda item: (item.due_on, item.what, item.title))
+
+    deadlines = []
+    outstanding = first_per_partition(
+        monitored.filter(
+            Q(section_55_published_on__isnull=True)
+            | Q(action_plan_received_on__isnull=True)
+            | Q(formal_response_due_on__isnull=False, formal_response_received_on__isnull=True)
+        ).select_related("force"),
+        limit=DASHBOARD_DEADLINE_REPORTS,
+        order_by=[F("published_on").asc(), F("pk").asc()],
+    )
+    for report in outstanding:
+        deadlines.extend(d for d in report_deadlines(report, today=today) if not d.is_done)
+    deadlines.sort(key=lambda d: d.due_on)
+
+    return Dashboard(
+        today=today,
+        totals=totals,
+        areas=areas,
+        overdue_updates=[
+            OverdueUpdate(action, (today - action.next_update_due).days)
+            for action in overdue_updates
+        ],
+        overdue_updates_total=overdue_updates[0].total if overdue_updates else 0,
+        due_soon=due_soon[:DASHBOARD_LIST_LIMIT],
+        due_soon_total=due_soon_total,
+        review_queue=review_queue,
+        deadlines=deadlines,
+        deadline_reports_total=outstanding[0].total if outstanding else 0,
+        awaiting_sign_off=awaiting_sign_off,
+        returned_updates=list(
+            updates_visible_to(user)
+            .filter(
+                review_state=ProgressUpdate.Review.RETURNED,
+                reviewed_at__gte=timezone.now() - datetime.timedelta(days=30),
+            )
+            .select_related("action", "author", "reviewed_by")
+            .annotate(
+                resubmitted=Exists(ProgressUpdate.objects.filter(resubmission_of=OuterRef("pk")))
+            )
+            .order_by("-reviewed_at")[:DASHBOARD_LIST_LIMIT]
+        ),
+    )

@@ -1,0 +1,171 @@
+"""The plan list, the plan page (its actions as rows with their urgency, and its totals),
+the plan's CSV export and the action page (the action and its updates with evidence)."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Length
+from django.utils import timezone
+
+from oversight.models import User
+from recommendations.action_rows import ActionRow, action_row, with_latest_update
+from recommendations.models import Action, ActionPlan, Evidence, ProgressUpdate, Rag, Recommendation
+from recommendations.permissions import UPDATABLE_STATUSES
+from recommendations.selectors import action_plans_visible_to, actions_visible_to
+
+
+def _count_per_plan(actions: QuerySet[Action]) -> Coalesce:
+    """How many of `actions` belong to the outer plan: a correlated COUNT the database runs
+    for the rows of the page only (after its LIMIT), not for every plan."""
+    counted = actions.filter(plan=OuterRef("pk")).order_by().values("plan")
+    return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0)
+
+
+def action_plans_for_list(user: User) -> QuerySet[ActionPlan]:
+    """The plan list: each plan with its report, force and owner and its action counts
+    (four correlated counts of the actions the user may see). One query (plus the
+    paginator's count)."""
+    today = timezone.localdate()
+    in_scope = actions_visible_to(user)
+    in_review = ProgressUpdate.objects.filter(
+        action=OuterRef("pk"), review_state=ProgressUpdate.Review.SUBMITTED
+    )
+    return (
+        action_plans_visible_to(user)
+        .select_related("report", "force", "owner")
+        .annotate(
+            action_count=_count_per_plan(in_scope),
+            finished_count=_count_per_plan(in_scope.filter(status__in=Action.FINISHED_STATUSES)),
+            red_count=_count_per_plan(
+                in_scope.filter(status__in=Action.LIVE_STATUSES, rag=Rag.RED)
+            ),
+            # As on the plan page: an update waiting for OPCC review is the lead's part done.
+            overdue_count=_count_per_plan(
+                in_scope.filter(status__in=UPDATABLE_STATUSES, next_update_due__lt=today).filter(
+                    ~Exists(in_review)
+                )
+            ),
+        )
+        .order_by("-report__published_on", "force__name", "pk")
+    )
+
+
+def plan_detail_queryset(user: User) -> QuerySet[ActionPlan]:
+    return action_plans_visible_to(user).select_related("report", "force", "owner")
+
+
+def plan_actions(plan: ActionPlan, *, user: User) -> list[Action]:
+    """The actions of a plan the user can see (a partner lead: only their agency's), with
+    leads, recommendations and the latest update. Queries: 1 actions with annotations,
+    1 recommendations. Constant in the number of actions and updates."""
+    return list(
+        with_latest_update(actions_visible_to(user).filter(plan=plan))
+        .select_related("plan", "delivery_lead", "partner_agency", "owner")
+        .annotate(update_count=Count("updates", distinct=True))
+        .prefetch_related(
+            Prefetch("recommendations", queryset=Recommendation.objects.order_by("position"))
+        )
+        .order_by(Length("reference"), "reference", "pk")
+    )
+
+
+def plan_actions_for_export(plan: ActionPlan, *, user: User) -> list[Action]:
+    """plan_actions() plus the narrative of each action's latest accepted update, for the
+    CSV export. Queries: 1 actions, 1 recommendations."""
+    latest_accepted = ProgressUpdate.objects.filter(
+        action=OuterRef("pk"), review_state=ProgressUpdate.Review.ACCEPTED
+    ).order_by("-created_at", "-pk")
+    return list(
+        with_latest_update(actions_visible_to(user).filter(plan=plan))
+        .select_related("delivery_lead", "partner_agency", "owner")
+        .annotate(latest_accepted_narrative=Subquery(latest_accepted.values("narrative")[:1]))
+        .prefetch_related(
+            Prefetch("recommendations", queryset=Recommendation.objects.order_by("position"))
+        )
+        .order_by(Length("reference"), "reference", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    total: int
+    finished: int
+    red: int
+    updates_overdue: int
+    pending_sign_off: int
+    awaiting_review: int
+
+
+def plan_action_rows(plan: ActionPlan, *, user: User) -> tuple[list[ActionRow], PlanSummary]:
+    """The plan page's actions as rows with their urgency, and the plan's totals (worked
+    out from the same rows: no extra query)."""
+    today = timezone.localdate()
+    rows = [
+        action_row(a, today=today, due_within_days=settings.REMINDER_DAYS_BEFORE, user=user)
+        for a in plan_actions(plan, user=user)
+    ]
+    actions = [row.action for row in rows]
+    summary = PlanSummary(
+        total=len(rows),
+        finished=sum(a.status in Action.FINISHED_STATUSES for a in actions),
+        red=sum(a.rag == Rag.RED and a.status not in Action.FINISHED_STATUSES for a in actions),
+        updates_overdue=sum(row.update_overdue for row in rows),
+        pending_sign_off=sum(a.status == Action.Status.PENDING_SIGN_OFF for a in actions),
+        awaiting_review=sum(a.awaiting_review for a in actions),
+    )
+    return rows, summary
+
+
+def action_detail_queryset(user: User) -> QuerySet[Action]:
+    """An action with everything its page shows about it: 1 query, plus 1 for its
+    recommendations."""
+    return (
+        actions_visible_to(user)
+        .select_related(
+            "plan__report",
+            "plan__force",
+            "plan__owner",
+            "owner",
+            "delivery_lead",
+            "partner_agency",
+            "completion_proposed_by",
+            "signed_off_by",
+        )
+        .prefetch_related(
+            Prefetch("recommendations", queryset=Recommendation.objects.order_by("position"))
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ActionUpdates:
+    updates: list[ProgressUpdate]  # newest first, each with `.files` (its evidence)
+    completion_files: list[Evidence]  # evidence of impact given with a proposed completion
+    returned_update: ProgressUpdate | None  # the returned update the lead still owes
+    last_accepted: ProgressUpdate | None = None
+
+
+def action_updates(action: Action) -> ActionUpdates:
+    """An action's updates and evidence. Queries: 1 updates (with author and reviewer),
+    1 evidence for the whole action."""
+    updates = list(
+        action.updates.select_related("author", "reviewed_by", "resubmission_of").order_by(
+            "-created_at", "-pk"
+        )
+    )
+    files_by_update: dict[int | None, list[Evidence]] = defaultdict(list)
+    for evidence in action.evidence.select_related("uploaded_by").order_by("created_at", "pk"):
+        files_by_update[evidence.update_id].append(evidence)
+    for update in updates:
+        update.files = files_by_update.get(update.pk, [])
+    latest = updates[0] if updates else None
+    owed = latest if latest and latest.review_state == ProgressUpdate.Review.RETURNED else None
+    accepted = [u for u in updates if u.review_state == ProgressUpdate.Review.ACCEPTED]
+    return ActionUpdates(
+        updates=updates,
+        completion_files=files_by_update.get(None, []),
+        returned_update=owed,
+        last_accepted=accepted[0] if accepted else None,
+    )

@@ -1,0 +1,102 @@
+"""What waits for an OPCC decision: submitted progress updates and proposed completions,
+oldest first, for the review queue page and the dashboard's panel."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from oversight.models import User
+from recommendations.bounded_lists import first_with_total
+from recommendations.models import Action, Evidence, ProgressUpdate
+from recommendations.selectors import actions_visible_to, updates_visible_to
+
+
+def updates_awaiting_review(user: User) -> QuerySet[ProgressUpdate]:
+    """Submitted updates waiting for OPCC review, oldest first, each with its number of
+    files (a correlated count, run for the rows read only). One query."""
+    files = (
+        Evidence.objects.filter(update=OuterRef("pk"))
+        .order_by()
+        .values("update")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        updates_visible_to(user)
+        .filter(review_state=ProgressUpdate.Review.SUBMITTED)
+        .select_related("action__plan__report", "author")
+        .annotate(file_count=Coalesce(Subquery(files), 0))
+        .order_by("created_at", "pk")
+    )
+
+
+def actions_awaiting_sign_off(user: User) -> QuerySet[Action]:
+    """Proposed completions waiting for an OPCC decision, oldest first. One query."""
+    return (
+        actions_visible_to(user)
+        .filter(status=Action.Status.PENDING_SIGN_OFF)
+        .select_related("plan__report", "completion_proposed_by")
+        .order_by("completion_proposed_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class ReviewQueue:
+    updates: list[ProgressUpdate]  # the oldest REVIEW_QUEUE_LIMIT
+    update_total: int
+    completions: list[Action]  # the oldest REVIEW_QUEUE_LIMIT
+    completion_total: int
+
+
+REVIEW_QUEUE_LIMIT = 50
+REVIEW_QUEUE_PANEL_LIMIT = 5
+
+
+def review_queue_for(user: User) -> ReviewQueue:
+    """The review queue page: the oldest submitted updates and proposed completions, each
+    list with its total. Two queries, whatever the size of the queue: deciding the oldest
+    brings the next ones in."""
+    updates = first_with_total(
+        updates_awaiting_review(user), limit=REVIEW_QUEUE_LIMIT, order_by=["created_at", "pk"]
+    )
+    completions = first_with_total(
+        actions_awaiting_sign_off(user),
+        limit=REVIEW_QUEUE_LIMIT,
+        order_by=["completion_proposed_at", "pk"],
+    )
+    return ReviewQueue(
+        updates=updates,
+        update_total=updates[0].total if updates else 0,
+        completions=completions,
+        completion_total=completions[0].total if completions else 0,
+    )
+
+
+def review_queue_panel(*, user: User, obj=None) -> dict | None:
+    """The dashboard's "waiting for an OPCC decision": the oldest submitted updates and
+    proposed completions. Queries: 2 short lists, each with its total (a once-run count
+    subquery), whatever the size of the queue. The dashboard's "updates to review" tile
+    reads the same total."""
+    if not user.is_authenticated or not user.is_opcc:
+        return None
+    updates = first_with_total(
+        updates_visible_to(user)
+        .filter(review_state=ProgressUpdate.Review.SUBMITTED)
+        .select_related("action", "author"),
+        limit=REVIEW_QUEUE_PANEL_LIMIT,
+        order_by=["created_at", "pk"],
+    )
+    completions = first_with_total(
+        actions_visible_to(user)
+        .filter(status=Action.Status.PENDING_SIGN_OFF)
+        .select_related("completion_proposed_by"),
+        limit=REVIEW_QUEUE_PANEL_LIMIT,
+        order_by=["completion_proposed_at", "pk"],
+    )
+    return {
+        "update_count": updates[0].total if updates else 0,
+        "updates": updates,
+        "completion_count": completions[0].total if completions else 0,
+        "completions": completions,
+    }
