@@ -17,13 +17,13 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from reviews.demo_content import DEMO_PASSWORD
 
 from letters.models import Letter
 from letters.services import letter_create, letter_issue
 from oversight.models import CauseOfConcern, Finding, InspectionReport, PriorityArea, User
 from recommendations.models import Action, ProgressUpdate, Recommendation
 from reminders.services import reminders_sweep
+from reviews.demo_content import DEMO_PASSWORD
 from reviews.models import DeepDiveReview, FollowUp, Investment, LineOfEnquiry
 from tests.browser.axe import STRUCTURE, axe_violations, describe
 from tests.test_templates_csp import csp_offences

@@ -8,11 +8,11 @@ import re
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import Locator, expect
-from reviews.demo_content import DEMO_PASSWORD
 
 from letters.models import Letter
 from oversight.models import InspectionReport
 from recommendations.models import ProgressUpdate, Recommendation
+from reviews.demo_content import DEMO_PASSWORD
 from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

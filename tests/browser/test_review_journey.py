@@ -7,9 +7,9 @@ import datetime
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
-from reviews.demo_content import DEMO_PASSWORD
 
 from recommendations.models import Action, Rag, Recommendation
+from reviews.demo_content import DEMO_PASSWORD
 from reviews.models import Assurance, DeepDiveReview, FollowUp
 from tests.browser.conftest import screenshot
 
