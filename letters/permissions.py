@@ -8,15 +8,24 @@ from oversight.models import User
 logger = logging.getLogger(__name__)
 
 
+def letter_kinds_written_by_organisation_of(user: User) -> list[str]:
+    """The letters the user's organisation writes: the OPCC writes every letter; the force
+    writes the chief constable's own letter (the formal response); a partner agency none.
+    A draft is seen by the organisation writing it, and no one else until it is issued."""
+    if not user.is_authenticated:
+        return []
+    if user.is_opcc:
+        return [kind.value for kind in Letter.Kind]
+    if user.is_force_user:
+        return [Letter.Kind.FORMAL_RESPONSE.value]
+    return []
+
+
 def letter_kinds_creatable_by(user: User) -> list[str]:
     """OPCC staff write every letter; the force's plan owner may build the chief
     constable's own letter (the formal response). Nobody else writes letters."""
-    if not user.is_authenticated:
-        return []
-    if user.is_opcc_staff:
-        return [kind.value for kind in Letter.Kind]
-    if user.role == User.Role.PLAN_OWNER:
-        return [Letter.Kind.FORMAL_RESPONSE.value]
+    if user.is_authenticated and (user.is_opcc_staff or user.role == User.Role.PLAN_OWNER):
+        return letter_kinds_written_by_organisation_of(user)
     return []
 
 

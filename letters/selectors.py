@@ -1,8 +1,9 @@
 """Reads of letters, each scoped to the person asking."""
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from letters.models import Letter
+from letters.permissions import letter_kinds_written_by_organisation_of
 from letters.text import natural_key
 from oversight.models import InspectionReport, User
 from oversight.selectors import reports_visible_to
@@ -11,10 +12,16 @@ from recommendations.selectors import actions_visible_to, recommendations_visibl
 
 
 def letters_visible_to(user: User) -> QuerySet[Letter]:
-    """Letters are the OPCC's and the force's business; partner agencies do not see them."""
+    """Letters are the OPCC's and the force's business; partner agencies do not see them.
+    A draft stays with the organisation writing it (letter_kinds_written_by_organisation_of:
+    the OPCC's own letters with the OPCC, the formal response with the OPCC and the force);
+    an issued letter is seen by everyone who sees the report's letters."""
     if not user.is_authenticated or user.is_partner:
         return Letter.objects.none()
-    return Letter.objects.filter(report__in=reports_visible_to(user).values("pk"))
+    return Letter.objects.filter(
+        Q(status=Letter.Status.ISSUED) | Q(kind__in=letter_kinds_written_by_organisation_of(user)),
+        report__in=reports_visible_to(user).values("pk"),
+    )
 
 
 def letter_reports_visible_to(user: User) -> QuerySet[InspectionReport]:

@@ -1,7 +1,8 @@
 """Pages for the formal letters: list, builder, preview, render, issue, download, compare.
 
 Seeing a letter: letters_visible_to (OPCC staff, read-only, the force's users; never a
-partner agency). Changing it: letter_can_edit / letter_can_issue, answered with 403.
+partner agency; a draft only its writing organisation), answered with 404. Changing it:
+letter_can_edit / letter_can_issue, answered with 403.
 """
 
 from django.contrib import messages

@@ -179,6 +179,9 @@ STATICFILES_DIRS = [
     # Letter fonts, embedded in the PDFs (static/css/letter.css).
     ("vendor/fonts/source-serif-4", NODE_MODULES / "@fontsource" / "source-serif-4" / "files"),
     ("vendor/fonts/source-sans-3", NODE_MODULES / "@fontsource" / "source-sans-3" / "files"),
+    # Their fallbacks, for the scripts and the emoji the letter fonts lack.
+    ("vendor/fonts/noto-sans", NODE_MODULES / "@fontsource" / "noto-sans" / "files"),
+    ("vendor/fonts/noto-emoji", NODE_MODULES / "@fontsource" / "noto-emoji" / "files"),
 ]
 STORAGES = {
     "default": {

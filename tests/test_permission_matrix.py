@@ -98,6 +98,11 @@ def draft_letter(w):
     return (w.letter_draft.pk,)
 
 
+def draft_request(w):
+    """The OPCC's own draft (a request for a formal response): the force does not see it."""
+    return (w.letter_request.pk,)
+
+
 EXPECTATIONS: dict[str, Expect] = {
     # --- Project root ---
     "home": page(who=EVERYONE),
@@ -176,9 +181,11 @@ EXPECTATIONS: dict[str, Expect] = {
     "letters:letter_detail": form(
         draft_letter, who={S, PO}, readers=FORCE_A_READERS, sees=FORCE_A_READERS
     ),
-    "letters:letter_preview": page(draft_letter, who=FORCE_A_READERS),
+    # A draft is seen only by the organisation writing it: the formal response (above) by
+    # the OPCC and the force, the OPCC's own request (preview, status) by the OPCC alone.
+    "letters:letter_preview": page(draft_request, who={S, R}),
     "letters:letter_render": act(draft_letter, who={S, PO}, sees=FORCE_A_READERS),
-    "letters:letter_status": page(draft_letter, who=FORCE_A_READERS),
+    "letters:letter_status": page(draft_request, who={S, R}),
     "letters:letter_download": page(lambda w: (w.letter_issued.pk,), who=FORCE_A_READERS),
     "letters:letter_issue": act(draft_letter, who={S}, sees=FORCE_A_READERS),
     "letters:letter_compare": page(

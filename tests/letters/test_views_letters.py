@@ -4,11 +4,14 @@ import pytest
 from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from letters import sections
 from letters.models import Letter
 from letters.panels import report_letters_panel
+from letters.selectors import letters_visible_to
 from letters.services import letter_create, letter_issue
+from letters.snapshot import letter_build_snapshot
 from oversight.shared import panels
 from recommendations.models import Recommendation
 from tests import factories
@@ -186,10 +189,125 @@ def test_plan_owner_cannot_issue(client, plan_owner_a, letter_a):
     assert letter_a.status == Letter.Status.DRAFT
 
 
-def test_plan_owner_cannot_edit_the_section_55_response(client, plan_owner_a, s55_a):
-    for name in ("letter_detail", "letter_render"):
+def test_plan_owner_cannot_reach_the_opcc_section_55_draft(client, plan_owner_a, s55_a):
+    # The OPCC's draft is not the force's to see, so it is not there to edit (404, not 403).
+    for name in ("letter_detail", "letter_render", "letter_issue"):
         response = _as(client, plan_owner_a).post(url(name, s55_a.pk), {"opening": "Mine."})
-        assert response.status_code == 403
+        assert response.status_code == 404
+    s55_a.refresh_from_db()
+    assert s55_a.opening != "Mine."
+
+
+# --- Drafts stay with their author --------------------------------------------------------
+# A draft is seen only by the organisation that writes it: the OPCC writes every letter
+# (its staff and read-only members see all its drafts); the force writes the chief
+# constable's formal response (its plan owner builds it), so the force's people see that
+# draft too. Once issued, a letter is seen by everyone who sees the report's letters.
+
+PERSONAS = [*VIEWERS, *OUTSIDERS]
+OPCC_A = ["opcc_staff", "read_only"]
+SEES = {
+    (Letter.Kind.FORMAL_RESPONSE, Letter.Status.DRAFT): VIEWERS,
+    (Letter.Kind.RESPONSE_REQUEST, Letter.Status.DRAFT): OPCC_A,
+    (Letter.Kind.SECTION_55, Letter.Status.DRAFT): OPCC_A,
+    (Letter.Kind.FORMAL_RESPONSE, Letter.Status.ISSUED): VIEWERS,
+    (Letter.Kind.RESPONSE_REQUEST, Letter.Status.ISSUED): VIEWERS,
+    (Letter.Kind.SECTION_55, Letter.Status.ISSUED): VIEWERS,
+}
+
+
+def _letter(report, author, kind, status, version=1):
+    """A letter with its PDF (rendered if a draft, frozen if issued), made without
+    rendering, so the matrix stays fast."""
+    letter = factories.LetterFactory(
+        report=report,
+        kind=kind,
+        version=version,
+        reference=f"{kind}/{status}/v{version}",
+        render_state=Letter.RenderState.READY,
+    )
+    if status == Letter.Status.DRAFT:
+        letter.rendered_pdf.save("draft.pdf", ContentFile(factories.tiny_pdf("Draft")))
+        return letter
+    letter.issued_pdf.save("issued.pdf", ContentFile(factories.tiny_pdf("Issued")))
+    Letter.objects.filter(pk=letter.pk).update(
+        status=Letter.Status.ISSUED,
+        issued_at=timezone.now(),
+        issued_by=author,
+        checksum="0" * 64,
+        snapshot=letter_build_snapshot(letter=letter, user=author),
+    )
+    letter.refresh_from_db()
+    return letter
+
+
+@pytest.fixture
+def every_letter(opcc_staff, report_a, recommendation_a, action_a):
+    """Each kind issued (version 1) and in draft (version 2)."""
+    return {
+        (kind, status): _letter(
+            report_a, opcc_staff, kind, status, version=2 if status == Letter.Status.DRAFT else 1
+        )
+        for kind, status in SEES
+    }
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(("kind", "status"), list(SEES))
+def test_a_letter_is_seen_by_its_authors_and_once_issued_by_the_report_readers(
+    client, request, persona, kind, status, every_letter
+):
+    letter = every_letter[(kind, status)]
+    expected = 200 if persona in SEES[(kind, status)] else 404
+    _as(client, request.getfixturevalue(persona))
+    for name in READ_PAGES:
+        assert client.get(url(name, letter.pk)).status_code == expected, name
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_letters_visible_to_follows_the_draft_rule(request, persona, every_letter):
+    user = request.getfixturevalue(persona)
+    expected = {letter.pk for key, letter in every_letter.items() if persona in SEES[key]}
+    assert set(letters_visible_to(user).values_list("pk", flat=True)) == expected
+
+
+@pytest.mark.parametrize("persona", VIEWERS)
+def test_the_report_lists_and_panel_show_only_the_letters_the_persona_sees(
+    client, request, persona, every_letter
+):
+    user = request.getfixturevalue(persona)
+    report = next(iter(every_letter.values())).report
+    page = _as(client, user).get(url("letter_list", report.pk)).text
+    panel = render_to_string(
+        "letters/_report_panel.html", {"panel": report_letters_panel(user=user, obj=report)}
+    )
+    for key, letter in every_letter.items():
+        for html in (page, panel):
+            assert (letter.reference in html) is (persona in SEES[key]), (key, letter.reference)
+            assert (url("letter_detail", letter.pk) in html) is (persona in SEES[key]), key
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("kind", [kind.value for kind in Letter.Kind])
+def test_comparing_with_a_draft_needs_sight_of_the_draft(
+    client, request, persona, kind, every_letter
+):
+    issued = every_letter[(kind, Letter.Status.ISSUED)]
+    draft = every_letter[(kind, Letter.Status.DRAFT)]
+    response = _as(client, request.getfixturevalue(persona)).get(
+        url("letter_compare", draft.pk, issued.pk)
+    )
+    assert response.status_code == (200 if persona in SEES[(kind, "draft")] else 404)
+
+
+def test_the_issued_request_page_hides_the_opcc_draft_that_followed(
+    client, police_lead_a, every_letter
+):
+    issued = every_letter[(Letter.Kind.RESPONSE_REQUEST, Letter.Status.ISSUED)]
+    draft = every_letter[(Letter.Kind.RESPONSE_REQUEST, Letter.Status.DRAFT)]
+    page = _as(client, police_lead_a).get(url("letter_detail", issued.pk)).text
+    assert url("letter_detail", draft.pk) not in page
+    assert url("letter_compare", issued.pk, draft.pk) not in page
 
 
 # --- Creating --------------------------------------------------------------------------
