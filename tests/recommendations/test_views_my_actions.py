@@ -257,3 +257,25 @@ def test_many_actions_come_a_page_at_a_time_due_first(client, plan_a, police_lea
     assert len(mine.due) + len(mine.rest) == MY_ACTIONS_PER_PAGE
     assert len(second.context["mine"].rest) == 4
     assert "Page 1 of 2" in first.content.decode()
+
+
+def test_an_action_pending_sign_off_says_it_waits_for_the_opcc(client, action_a, police_lead_a):
+    services_progress.action_propose_completion(
+        action=action_a, by=police_lead_a, completion_evidence="All staff trained."
+    )
+    client.force_login(police_lead_a)
+    content = client.get(URL).content.decode()
+    assert "Waiting for OPCC sign-off" in content
+
+
+def test_an_update_under_review_says_it_waits_for_the_opcc(client, action_a, police_lead_a):
+    services_progress.progress_update_submit(
+        action=action_a,
+        author=police_lead_a,
+        narrative="Training.",
+        rag="amber",
+        percent_complete=5,
+    )
+    client.force_login(police_lead_a)
+    content = client.get(URL).content.decode()
+    assert "Waiting for the OPCC to review your update" in content
