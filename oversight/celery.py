@@ -30,6 +30,15 @@ BEAT_SCHEDULE = {
         "description": "Reminders due soon, due today, overdue and escalated; one digest "
         "per person. Weekly-digest users are mailed on Mondays.",
     },
+    # Every two minutes: work the OPCC returned (an update, a proposed completion) is
+    # notified and mailed at once to whoever must act. Found by state, not queued by the
+    # return (recommendations cannot call reminders), so a missed run loses nothing.
+    "Reminders: returned work": {
+        "task": "reminders.notify_returns",
+        "schedule": crontab(minute="*/2"),
+        "description": "Returned progress updates and proposed completions: a notification "
+        "and an e-mail with the reason to the author or proposer and the delivery lead.",
+    },
     # Every five minutes: draft PDF renders asked for while the broker was down, or lost
     # with a worker that died, are sent to the worker again. Works from the letters' state
     # (queued or rendering for more than 10 minutes), so a missed run loses nothing.

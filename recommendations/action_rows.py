@@ -39,6 +39,15 @@ class ActionRow:
     can_post_update: bool = False
 
     @property
+    def waiting_for(self) -> str:
+        """Whose move it is, while it is the OPCC's rather than the lead's."""
+        if self.action.status == Action.Status.PENDING_SIGN_OFF:
+            return "Waiting for OPCC sign-off"
+        if self.action.is_live and getattr(self.action, "awaiting_review", False):
+            return "Waiting for the OPCC to review your update"
+        return ""
+
+    @property
     def update_overdue(self) -> bool:
         return self.update_due_in_days is not None and self.update_due_in_days < 0
 

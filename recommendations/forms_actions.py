@@ -13,7 +13,14 @@ from oversight.models import InspectionReport, PartnerAgency, User
 from oversight.selectors import people_visible_to, reports_visible_to
 from oversight.shared.concurrency import VersionedModelForm
 from oversight.shared.uploads import CheckedUpload, check_upload, limits_help_text
-from recommendations.models import Action, ActionPlan, ProgressUpdate, Rag, Recommendation
+from recommendations.models import (
+    Action,
+    ActionPlan,
+    Evidence,
+    ProgressUpdate,
+    Rag,
+    Recommendation,
+)
 
 MAX_FILES_PER_SUBMISSION = 10
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -304,11 +311,28 @@ class ProgressUpdateForm(forms.Form):
         queryset=ProgressUpdate.objects.none(), required=False, widget=forms.HiddenInput
     )
 
-    def __init__(self, *args, action: Action, **kwargs):
+    keep_evidence = forms.ModelMultipleChoiceField(
+        label="Evidence from the returned update",
+        queryset=Evidence.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Ticked files go with the new update; untick any that should not.",
+    )
+
+    def __init__(self, *args, action: Action, returned: ProgressUpdate | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["resubmission_of"].queryset = action.updates.filter(
             review_state=ProgressUpdate.Review.RETURNED
         )
+        returned_files = list(returned.evidence.order_by("pk")) if returned else []
+        if returned_files:
+            # Kept by default: a resubmission corrects the text; the files usually stand.
+            field = self.fields["keep_evidence"]
+            field.queryset = returned.evidence.order_by("pk")
+            field.label_from_instance = lambda evidence: evidence.original_name
+            field.initial = [evidence.pk for evidence in returned_files]
+        else:
+            del self.fields["keep_evidence"]
 
 
 class UpdateReviewForm(forms.Form):

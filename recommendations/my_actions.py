@@ -62,11 +62,21 @@ def _returned_updates_needing_resubmission(updates: QuerySet[ProgressUpdate]):
     )
 
 
+def _returned_completions(actions: QuerySet[Action]) -> QuerySet[Action]:
+    """Actions whose proposed completion the OPCC returned, not proposed again since (a
+    new proposal clears the reason; a reopened action has no proposer)."""
+    return actions.filter(
+        status__in=UPDATABLE_STATUSES, completion_proposed_by__isnull=False
+    ).exclude(return_reason="")
+
+
 @dataclass(frozen=True)
 class MyActions:
     returned_updates: list[ProgressUpdate]  # the first MY_ACTIONS_RETURNED_LIMIT
     due: list[ActionRow]  # on this page
     rest: list[ActionRow]  # on this page
+    returned_completions: list[Action] = ()  # the first MY_ACTIONS_RETURNED_LIMIT
+    returned_completions_total: int = 0
     returned_total: int = 0
     due_total: int = 0
     rest_total: int = 0
@@ -75,6 +85,10 @@ class MyActions:
     @property
     def is_empty(self) -> bool:
         return not (self.returned_total or self.due_total or self.rest_total)
+
+    @property
+    def returned_count(self) -> int:
+        return self.returned_total + self.returned_completions_total
 
 
 MY_ACTIONS_PER_PAGE = 25
@@ -100,9 +114,11 @@ def my_actions_for(
     within the reminder window, or the target date passed), soonest first, then the rest;
     a page of MY_ACTIONS_PER_PAGE at a time, whatever a plan owner's thousands of actions.
 
-    Queries (4), constant in rows: the due and other totals (one aggregate); the page of
+    Queries (5), constant in rows: the due and other totals (one aggregate); the page of
     actions (with plan, report, lead, agency and latest-update annotations, due ones first);
-    their recommendations; the first returned updates still owed, with their total."""
+    their recommendations; the first returned updates still owed, with their total; the
+    first returned completions, with their total (5). Returned work shows for the delivery
+    lead and the plan owner alike, whoever wrote or proposed it."""
     today = today or timezone.localdate()
     due_by = today + datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE)
     # The same rule as action_row(), in SQL, so the due ones sort first across pages.
@@ -149,12 +165,19 @@ def my_actions_for(
     returned = first_with_total(
         _returned_updates_needing_resubmission(
             updates_visible_to(user).filter(action__in=my_actions_queryset(user).values("pk"))
-        ).select_related("action", "reviewed_by"),
+        ).select_related("action", "author", "reviewed_by"),
         limit=MY_ACTIONS_RETURNED_LIMIT,
         order_by=["reviewed_at", "pk"],
     )
+    completions = first_with_total(
+        _returned_completions(my_actions_queryset(user)).select_related("completion_proposed_by"),
+        limit=MY_ACTIONS_RETURNED_LIMIT,
+        order_by=["updated_at", "pk"],
+    )
     return MyActions(
         returned_updates=returned,
+        returned_completions=completions,
+        returned_completions_total=completions[0].total if completions else 0,
         due=[row for row in rows if row.is_due],
         rest=[row for row in rows if not row.is_due],
         returned_total=returned[0].total if returned else 0,

@@ -82,9 +82,12 @@ def progress_update_submit(
     percent_complete: int,
     uploads: Sequence[CheckedUpload] = (),
     resubmission_of: ProgressUpdate | None = None,
+    kept_evidence: Sequence[Evidence] = (),
 ) -> ProgressUpdate:
     """A new progress update with its evidence files, saved together or not at all. A
-    returned update is never edited: the lead posts a new one that resubmits it."""
+    returned update is never edited: the lead posts a new one that resubmits it, keeping
+    the returned update's files it names in `kept_evidence` (linked to the new update as
+    rows of its own over the same stored files; the returned update keeps its rows)."""
     narrative = narrative.strip()
     if not narrative:
         raise ValidationError({"narrative": "Describe the progress made since the last update."})
@@ -111,6 +114,14 @@ def progress_update_submit(
             ).exists()
         ):
             raise ValidationError("Only a returned update of this action can be resubmitted.")
+        if any(
+            resubmission_of is None or evidence.update_id != resubmission_of.pk
+            for evidence in kept_evidence
+        ):
+            raise ValidationError(
+                "Only the files of the update being resubmitted can be kept; attach others "
+                "as new files."
+            )
         update = ProgressUpdate(
             action=action,
             author=author,
@@ -123,6 +134,19 @@ def progress_update_submit(
         update._history_user = author
         update.save()
         _store_evidence(action=action, update=update, uploads=uploads, by=author, stored=stored)
+        for kept in kept_evidence:
+            evidence = Evidence(
+                action=action,
+                update=update,
+                file=kept.file.name,
+                original_name=kept.original_name,
+                content_type=kept.content_type,
+                size=kept.size,
+                sha256=kept.sha256,
+                uploaded_by_id=kept.uploaded_by_id,
+            )
+            evidence._history_user = author
+            evidence.save()
     return update
 
 

@@ -401,7 +401,7 @@ def update_create(request, pk):
             "percent_complete": owed.percent_complete,
         }
     form = ProgressUpdateForm(
-        request.POST or None, request.FILES or None, action=action, initial=initial
+        request.POST or None, request.FILES or None, action=action, returned=owed, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -414,8 +414,9 @@ def update_create(request, pk):
                 percent_complete=data["percent_complete"],
                 uploads=data["files"],
                 resubmission_of=data["resubmission_of"],
+                kept_evidence=data.get("keep_evidence", ()),
             )
-            files = len(data["files"])
+            files = len(data["files"]) + len(data.get("keep_evidence", ()))
             attached = f" with {files} file{'s' if files != 1 else ''}" if files else ""
             messages.success(request, f"Update posted{attached}. OPCC staff will review it.")
             return redirect(action)

@@ -78,6 +78,7 @@ def digest_message(
     """One e-mail for all of a person's reminders: plain text with an HTML alternative."""
     lines = digest_lines(reminders, today=today)
     notes = {
+        Stage.RETURNED: "The OPCC returned this with a reason; see what to add or correct.",
         Stage.ESCALATED: f"Overdue by more than {settings.REMINDER_ESCALATE_AFTER_DAYS} days; "
         "the person responsible has been reminded.",
         Stage.OVERDUE: "The date has passed.",
@@ -104,5 +105,39 @@ def digest_message(
     )
     message.attach_alternative(
         render_to_string("reminders/email/digest.html", context), "text/html"
+    )
+    return message
+
+
+def returned_message(*, recipient: User, returns: list[tuple]) -> EmailMultiAlternatives:
+    """One e-mail, sent at once, for the work returned to a person: each item with the
+    OPCC's reason and a link. `returns` is (ledger row, reminders.returned.ReturnedItem)."""
+    lines = [
+        {
+            "what_label": what_label(row.what),
+            "title": item.title,
+            "reason": item.reason,
+            "returned_by": item.returned_by,
+            "link": absolute_url(row.url),
+        }
+        for row, item in returns
+    ]
+    context = {
+        "recipient": recipient,
+        "lines": lines,
+        "notifications_url": absolute_url(reverse("reminders:notifications")),
+        "preferences_url": absolute_url(reverse("reminders:preferences")),
+    }
+    if len(lines) == 1:
+        subject = f"OPCC oversight: returned to you: {lines[0]['title']}"
+    else:
+        subject = f"OPCC oversight: {len(lines)} items returned to you"
+    message = EmailMultiAlternatives(
+        subject=subject[:200],
+        body=render_to_string("reminders/email/returned.txt", context),
+        to=[recipient.email],
+    )
+    message.attach_alternative(
+        render_to_string("reminders/email/returned.html", context), "text/html"
     )
     return message

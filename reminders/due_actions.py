@@ -5,7 +5,7 @@ responses due (publication + 56 days) and formal responses due."""
 import datetime
 import logging
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from oversight.models import (
@@ -15,7 +15,7 @@ from oversight.models import (
     PriorityArea,
     User,
 )
-from recommendations.models import Action, ActionPlan
+from recommendations.models import Action, ActionPlan, ProgressUpdate
 from reminders.due_items import (
     DueItem,
     Person,
@@ -44,15 +44,28 @@ def opcc_staff_by_force(forces: QuerySet) -> dict[int, set[Person]]:
 def action_due_items(*, today: datetime.date, horizon: datetime.date) -> list[DueItem]:
     """Progress updates due and target dates (revised, else original) of live actions.
 
-    The delivery lead is reminded (the plan owner while nobody leads the action);
-    escalations go to the lead's manager (else the plan owner) and the OPCC leads of the
-    action's priority areas (else the OPCC staff overseeing the force). Three queries.
+    Whoever holds the ball is reminded. While it is the force's, that is the delivery
+    lead (the plan owner while nobody leads the action); escalations go to the lead's
+    manager (else the plan owner) and the OPCC leads of the action's priority areas (else
+    the OPCC staff overseeing the force). While it is the OPCC's, the OPCC reviewer (those
+    same OPCC people) is reminded and escalations go to their managers, never the lead:
+    - an update submitted and not yet reviewed turns the update date into
+      "update_review_due" (the lead's part is done);
+    - a completion pending sign-off turns the target date into "sign_off_due" (no update
+      is expected while it waits). Three queries.
     """
     action_type = content_type_id(Action)
     live = (
         Action.objects.filter(status__in=Action.LIVE_STATUSES)
         .annotate(current_target=Coalesce("revised_target_date", "target_date"))
         .filter(Q(next_update_due__lte=horizon) | Q(current_target__lte=horizon))
+        .annotate(
+            awaiting_review=Exists(
+                ProgressUpdate.objects.filter(
+                    action=OuterRef("pk"), review_state=ProgressUpdate.Review.SUBMITTED
+                )
+            )
+        )
     )
     area_leads = people_by(
         Action.recommendations.through.objects.filter(action__in=live.values("pk"))
@@ -81,6 +94,8 @@ def action_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
         lead_username,
         plan_owner_id,
         plan_owner_manager_id,
+        status,
+        awaiting_review,
     ) in live.values_list(
         "pk",
         "reference",
@@ -96,6 +111,8 @@ def action_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
         "delivery_lead__username",
         "plan__owner_id",
         "plan__owner__manager_id",
+        "status",
+        "awaiting_review",
     ):
         if lead_id:
             recipients = frozenset({lead_id})
@@ -105,16 +122,26 @@ def action_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
             recipients = frozenset({plan_owner_id} - {None})
             manager = plan_owner_manager_id
             lead = "no delivery lead yet"
-        opcc = ids(area_leads.get(pk) or office_staff.get(force_id, ()))
-        escalate_to = opcc | frozenset({manager} - {None})
+        opcc_people = area_leads.get(pk) or office_staff.get(force_id, set())
+        force_side = (recipients, ids(opcc_people) | frozenset({manager} - {None}))
+        opcc_side = (ids(opcc_people), managers(opcc_people))
         title = f"{reference}: {short(description)} ({force_name}; {lead})"
         url = action_path(pk)
-        dates = (("update_due", next_update_due), ("target_date", current_target))
-        for what, due_on in dates:
+        if status == Action.Status.PENDING_SIGN_OFF:
+            dates = [("sign_off_due", current_target, *opcc_side)]
+        elif awaiting_review:
+            dates = [
+                ("update_review_due", next_update_due, *opcc_side),
+                ("target_date", current_target, *force_side),
+            ]
+        else:
+            dates = [
+                ("update_due", next_update_due, *force_side),
+                ("target_date", current_target, *force_side),
+            ]
+        for what, due_on, to, escalate_to in dates:
             if due_on is not None and due_on <= horizon:
-                items.append(
-                    DueItem(action_type, pk, what, due_on, title, url, recipients, escalate_to)
-                )
+                items.append(DueItem(action_type, pk, what, due_on, title, url, to, escalate_to))
     return items
 
 
@@ -203,6 +230,8 @@ def report_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
 LABELS = {
     "update_due": "Progress update due",
     "target_date": "Action target date",
+    "update_review_due": "Progress update waiting for OPCC review",
+    "sign_off_due": "Completion waiting for OPCC sign-off",
     "action_plan_due": "Action plan due",
     "section_55_due": "Section 55 response due",
     "formal_response_due": "Chief constable's formal response due",

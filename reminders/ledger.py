@@ -42,7 +42,7 @@ from django.db.models import Q
 from oversight.models import (
     User,
 )
-from reminders import due_actions, due_reviews
+from reminders import due_actions, due_reviews, returned
 from reminders.due_actions import action_due_items, report_due_items
 from reminders.due_items import DueItem
 from reminders.due_reviews import review_due_items
@@ -58,13 +58,13 @@ REASON_NO_ADDRESS = NOT_MAILED + "this person has no e-mail address."
 REASON_NOT_CURRENT = NOT_MAILED + "no longer current when the digest went out."
 
 # Most urgent first, in digests and in the notification list.
-STAGE_ORDER = [Stage.ESCALATED, Stage.OVERDUE, Stage.DUE_TODAY, Stage.DUE_SOON]
+STAGE_ORDER = [Stage.RETURNED, Stage.ESCALATED, Stage.OVERDUE, Stage.DUE_TODAY, Stage.DUE_SOON]
 MONDAY = 0
 
 # Where due items come from, each reading in bulk: `source(today=..., horizon=...)` returns
 # every item whose date is on or before `horizon`.
 DUE_ITEM_SOURCES = (action_due_items, report_due_items, review_due_items)
-WHAT_LABELS = {**due_actions.LABELS, **due_reviews.LABELS}
+WHAT_LABELS = {**due_actions.LABELS, **due_reviews.LABELS, **returned.LABELS}
 
 
 def what_label(what: str) -> str:
@@ -175,6 +175,12 @@ def reminders_plan(*, today: datetime.date) -> dict[LedgerKey, PlannedReminder]:
 def mail_pending() -> Q:
     """Ledger rows still to be mailed: not sent, and not set aside as never to be mailed."""
     return Q(sent_at__isnull=True) & ~Q(last_error__startswith=NOT_MAILED)
+
+
+def digest_pending() -> Q:
+    """Rows still to be mailed in a digest: returned work is mailed at once, on its own
+    (reminders.services.returns_notify), never in a digest."""
+    return mail_pending() & ~Q(what__in=returned.RETURN_WHATS)
 
 
 @dataclass(frozen=True)

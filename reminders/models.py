@@ -21,6 +21,8 @@ class Reminder(TimeStampedModel):
         DUE_TODAY = "due_today", "Due today"
         OVERDUE = "overdue", "Overdue"
         ESCALATED = "escalated", "Escalated"
+        # Not a date's stage: the OPCC returned the work (reminders/returned.py).
+        RETURNED = "returned", "Returned to you"
 
     subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     subject_id = models.PositiveBigIntegerField()

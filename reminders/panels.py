@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from oversight.models import (
     User,
 )
-from recommendations.models import Action
+from recommendations.models import Action, ProgressUpdate
 from recommendations.selectors import actions_visible_to
 from reminders.due_items import content_type_id
 from reminders.ledger import NOT_MAILED, STAGE_ORDER, what_label
@@ -40,9 +40,28 @@ def _chain_note(reminder: Reminder) -> str:
     return "Not e-mailed yet."
 
 
+WAITING_FOR_SIGN_OFF = "Waiting for OPCC sign-off"
+WAITING_FOR_REVIEW = "Waiting for the OPCC to review the update"
+
+
+def _waiting_for(*, user: User, action: Action) -> str:
+    """Whose move it is while it is the OPCC's (the reminders then go to the OPCC, not the
+    lead); "" while it is the force's. At most one query."""
+    if action.status == Action.Status.PENDING_SIGN_OFF:
+        return WAITING_FOR_SIGN_OFF
+    if (
+        action.status in Action.LIVE_STATUSES
+        and actions_visible_to(user)
+        .filter(pk=action.pk, updates__review_state=ProgressUpdate.Review.SUBMITTED)
+        .exists()
+    ):
+        return WAITING_FOR_REVIEW
+    return ""
+
+
 def reminder_chain_panel(*, user: User, obj=None) -> dict | None:
-    """The action page's panel: every reminder about the action, oldest first. Scoped to
-    the actions the user may see; one query."""
+    """The action page's panel: whose move it is, and every reminder about the action,
+    oldest first. Scoped to the actions the user may see; two queries."""
     if obj is None:
         return None
     reminders = reminder_chain_for(
@@ -71,4 +90,4 @@ def reminder_chain_panel(*, user: User, obj=None) -> dict | None:
             line.recipient,
         )
     )
-    return {"lines": lines, "action": obj}
+    return {"lines": lines, "action": obj, "waiting_for": _waiting_for(user=user, action=obj)}

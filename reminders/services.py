@@ -16,7 +16,7 @@ from django.utils import timezone
 from oversight.models import (
     User,
 )
-from reminders.digests import digest_message
+from reminders.digests import digest_message, returned_message
 from reminders.ledger import (
     MONDAY,
     REASON_MAIL_OFF,
@@ -26,6 +26,8 @@ from reminders.ledger import (
     LedgerKey,
     LedgerState,
     PlannedReminder,
+    Stage,
+    digest_pending,
     ledger_key,
     ledger_state,
     mail_pending,
@@ -34,6 +36,7 @@ from reminders.ledger import (
 )
 from reminders.models import Reminder
 from reminders.permissions import can_mark_read
+from reminders.returned import RETURN_NOTICE_DAYS, RETURN_WHATS, ReturnedItem, returned_items
 from reminders.selectors import reminders_for
 
 logger = logging.getLogger(__name__)
@@ -111,7 +114,7 @@ def _deliver(
     sent. Rows another sweep holds are skipped: that sweep is mailing them."""
     with transaction.atomic():
         rows = list(
-            Reminder.objects.filter(mail_pending(), recipient=recipient)
+            Reminder.objects.filter(digest_pending(), recipient=recipient)
             .select_for_update(skip_locked=True)
             .order_by("due_on", "pk")
         )
@@ -211,7 +214,7 @@ def reminders_sweep(*, today: datetime.date | None = None, dry_run: bool = False
     ]
     # Everyone with something still to mail, including what an earlier run left pending
     # (a failed mail, a weekly digest waiting for Monday).
-    pending_recipients = Reminder.objects.filter(mail_pending()).values("recipient_id")
+    pending_recipients = Reminder.objects.filter(digest_pending()).values("recipient_id")
     # One connection to the mail server for the whole run, not one per digest.
     mail_connection = get_connection()
     try:
@@ -226,6 +229,123 @@ def reminders_sweep(*, today: datetime.date | None = None, dry_run: bool = False
                 result.digests.append(digest)
     finally:
         mail_connection.close()
+    return result
+
+
+@dataclass
+class ReturnsResult:
+    created: int = 0
+    notices: list[Digest] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Digest]:
+        return [notice for notice in self.notices if notice.outcome == Outcome.FAILED]
+
+    def summary(self) -> dict:
+        sent = [notice for notice in self.notices if notice.outcome == Outcome.SENT]
+        return {"created": self.created, "sent": len(sent), "failed": len(self.failed)}
+
+
+def _send_returned_notice(
+    *, recipient: User, rows: list[Reminder], items: dict[LedgerKey, ReturnedItem], connection
+) -> Digest:
+    """Mail one person the returns in `rows` (locked by the caller), then mark them sent."""
+    if not recipient.email_reminders:
+        _mark_not_mailed(rows, REASON_MAIL_OFF)
+        return Digest(recipient, rows, Outcome.IN_APP_ONLY, REASON_MAIL_OFF)
+    if not recipient.email:
+        _mark_not_mailed(rows, REASON_NO_ADDRESS)
+        return Digest(recipient, rows, Outcome.IN_APP_ONLY, REASON_NO_ADDRESS)
+    pks = [row.pk for row in rows]
+    try:
+        message = returned_message(
+            recipient=recipient, returns=[(row, items[ledger_key(row)]) for row in rows]
+        )
+        message.connection = connection
+        connection.open()
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        connection.close()
+        detail = f"{error.__class__.__name__}: {error}"[:1000]
+        Reminder.objects.filter(pk__in=pks).update(
+            send_attempts=F("send_attempts") + 1, last_error=detail
+        )
+        logger.warning("Returned-work notice to %s failed: %s", recipient.pk, detail)
+        return Digest(recipient, rows, Outcome.FAILED, detail)
+    Reminder.objects.filter(pk__in=pks).update(
+        sent_at=timezone.now(), send_attempts=F("send_attempts") + 1, last_error=""
+    )
+    return Digest(recipient, rows, Outcome.SENT)
+
+
+def returns_notify(*, now: datetime.datetime | None = None) -> ReturnsResult:
+    """Tell whoever must act on returned work (reminders/returned.py): a notification
+    (a ledger row, stage "returned") and, unless their e-mail is off, an e-mail at once
+    with the reason, whatever their digest frequency: a return is urgent.
+
+    Safe to run any number of times: the ledger's unique constraint makes one row per
+    return and person, and the row locks one mail. Work resubmitted before its notice was
+    mailed is not mailed (it is no longer the person's move)."""
+    now = now or timezone.now()
+    result = ReturnsResult()
+    items = returned_items(since=now - datetime.timedelta(days=RETURN_NOTICE_DAYS))
+    people = User.objects.filter(
+        pk__in={pk for item in items for pk in item.recipients}, is_active=True
+    ).in_bulk()
+    current: dict[LedgerKey, ReturnedItem] = {
+        item.key(recipient_id, Stage.RETURNED): item
+        for item in items
+        for recipient_id in item.recipients
+        if recipient_id in people
+    }
+    recorded = set(
+        Reminder.objects.filter(
+            what__in=RETURN_WHATS, subject_id__in={key[1] for key in current}
+        ).values_list("subject_type_id", "subject_id", "what", "due_on", "stage", "recipient_id")
+    )
+    rows = []
+    for key, item in current.items():
+        if key in recorded:
+            continue
+        subject_type_id, subject_id, what, due_on, stage, recipient_id = key
+        rows.append(
+            Reminder(
+                subject_type_id=subject_type_id,
+                subject_id=subject_id,
+                what=what,
+                due_on=due_on,
+                stage=stage,
+                recipient_id=recipient_id,
+                title=f"{item.title[:150]}: {item.reason}"[:255],
+                url=item.url,
+                last_error="" if people[recipient_id].email_reminders else REASON_MAIL_OFF,
+            )
+        )
+    # ON CONFLICT DO NOTHING: a row another run recorded meanwhile is simply skipped.
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    result.created = len(rows)
+    pending = Reminder.objects.filter(mail_pending(), what__in=RETURN_WHATS)
+    connection = get_connection()
+    try:
+        for recipient in User.objects.filter(pk__in=pending.values("recipient_id")).order_by("pk"):
+            with transaction.atomic():
+                locked = list(
+                    pending.filter(recipient=recipient)
+                    .select_for_update(skip_locked=True)
+                    .order_by("pk")
+                )
+                _mark_not_mailed(
+                    [row for row in locked if ledger_key(row) not in current], REASON_NOT_CURRENT
+                )
+                mine = [row for row in locked if ledger_key(row) in current]
+                if mine:
+                    result.notices.append(
+                        _send_returned_notice(
+                            recipient=recipient, rows=mine, items=current, connection=connection
+                        )
+                    )
+    finally:
+        connection.close()
     return result
 
 

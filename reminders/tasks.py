@@ -41,3 +41,28 @@ def sweep_reminders(self, today: str | None = None) -> dict:
             + "; ".join(digest.detail for digest in result.failed[:5])
         )
     return result.summary()
+
+
+@shared_task(
+    name="reminders.notify_returns",
+    acks_late=True,
+    soft_time_limit=4 * 60,
+    time_limit=5 * 60,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=60,
+    retry_backoff_max=10 * 60,
+    retry_jitter=True,
+    max_retries=3,
+)
+def notify_returns() -> dict:
+    """Tell whoever must act on returned work, at once (reminders.returned says why this
+    runs on a schedule rather than being queued by the return)."""
+    from reminders.services import returns_notify
+
+    result = returns_notify()
+    if result.failed:
+        raise ReminderDigestsNotSent(
+            f"{len(result.failed)} returned-work notice(s) not sent: "
+            + "; ".join(notice.detail for notice in result.failed[:5])
+        )
+    return result.summary()

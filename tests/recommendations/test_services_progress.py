@@ -290,3 +290,27 @@ def test_closure_and_not_needed_clear_the_way_for_the_recommendation(
         reason="Delivered by the council's own programme.",
     )
     assert unfinished(recommendation=recommendation_a) == []
+
+
+def test_a_resubmission_cannot_keep_files_of_another_update(action_a, police_lead_a, opcc_staff):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from oversight.shared.uploads import check_upload
+
+    def submit(**extra):
+        return services_progress.progress_update_submit(
+            action=action_a,
+            author=police_lead_a,
+            narrative="Training.",
+            rag="amber",
+            percent_complete=5,
+            **extra,
+        )
+
+    first = submit(uploads=[check_upload(SimpleUploadedFile("a.pdf", factories.tiny_pdf()))])
+    services_progress.progress_update_accept(update=first, by=opcc_staff)
+    second = submit()
+    services_progress.progress_update_return(update=second, by=opcc_staff, reason="Numbers.")
+
+    with pytest.raises(ValidationError):
+        submit(resubmission_of=second, kept_evidence=list(first.evidence.all()))

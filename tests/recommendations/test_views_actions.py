@@ -647,3 +647,46 @@ def test_plan_owner_pauses_an_action_with_a_reason(client, world, plan_owner_a):
     action = Action.objects.get(pk=world["action"].pk)
     assert action.status == Action.Status.PAUSED
     assert action.next_update_due is None
+
+
+def test_a_resubmission_keeps_the_returned_updates_files_unless_unticked(
+    client, world, opcc_staff, police_lead_a
+):
+    second = services_progress.progress_update_submit(
+        action=world["action"],
+        author=police_lead_a,
+        narrative="Training continuing.",
+        rag=Rag.AMBER,
+        percent_complete=40,
+        uploads=[
+            check_upload(SimpleUploadedFile("register.pdf", factories.tiny_pdf())),
+            check_upload(SimpleUploadedFile("draft.pdf", factories.tiny_pdf("Draft"))),
+        ],
+    )
+    for update in (world["update"], second):
+        services_progress.progress_update_return(update=update, by=opcc_staff, reason="Numbers.")
+    [kept, dropped] = second.evidence.order_by("pk")
+    client.force_login(police_lead_a)
+    form_url = reverse("recommendations:update_create", args=[world["action"].pk])
+
+    form_page = client.get(form_url).content.decode()
+    assert "register.pdf" in form_page
+    assert form_page.count('name="keep_evidence"') == 2
+    assert form_page.count("checked") >= 2  # kept by default
+    response = client.post(
+        form_url,
+        {
+            "narrative": "81% trained.",
+            "rag": "amber",
+            "percent_complete": 81,
+            "resubmission_of": second.pk,
+            "keep_evidence": [kept.pk],
+        },
+    )
+
+    assert response.status_code == 302
+    latest = ProgressUpdate.objects.latest("created_at")
+    [linked] = latest.evidence.all()
+    assert (linked.original_name, linked.file.name) == (kept.original_name, kept.file.name)
+    assert linked.pk != kept.pk
+    assert set(second.evidence.all()) == {kept, dropped}  # the returned update keeps its files

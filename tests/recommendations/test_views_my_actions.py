@@ -226,9 +226,9 @@ def test_my_actions_runs_a_fixed_number_of_queries(
     client.force_login(police_lead_a)
     # 1 session, 2 user (with organisation), 3 due and other totals, 4 the page of actions
     # with plan, report, lead, agency and latest-update annotations, 5 their
-    # recommendations, 6 returned updates still owed (with their total), 7 unread
-    # notifications, 8 reports with their plans.
-    with django_assert_num_queries(8):
+    # recommendations, 6 returned updates still owed (with their total), 7 returned
+    # completions (with their total), 8 unread notifications, 9 reports with their plans.
+    with django_assert_num_queries(9):
         response = client.get(URL)
     assert response.status_code == 200
     assert response.content.decode().count("action-card") >= min(count, MY_ACTIONS_PER_PAGE)
@@ -257,3 +257,57 @@ def test_many_actions_come_a_page_at_a_time_due_first(client, plan_a, police_lea
     assert len(mine.due) + len(mine.rest) == MY_ACTIONS_PER_PAGE
     assert len(second.context["mine"].rest) == 4
     assert "Page 1 of 2" in first.content.decode()
+
+
+def test_an_action_pending_sign_off_says_it_waits_for_the_opcc(client, action_a, police_lead_a):
+    services_progress.action_propose_completion(
+        action=action_a, by=police_lead_a, completion_evidence="All staff trained."
+    )
+    client.force_login(police_lead_a)
+    content = client.get(URL).content.decode()
+    assert "Waiting for OPCC sign-off" in content
+
+
+def test_an_update_under_review_says_it_waits_for_the_opcc(client, action_a, police_lead_a):
+    services_progress.progress_update_submit(
+        action=action_a,
+        author=police_lead_a,
+        narrative="Training.",
+        rag="amber",
+        percent_complete=5,
+    )
+    client.force_login(police_lead_a)
+    content = client.get(URL).content.decode()
+    assert "Waiting for the OPCC to review your update" in content
+
+
+def test_a_returned_completion_is_returned_to_the_delivery_lead_and_the_proposer(
+    client, action_a, police_lead_a, plan_owner_a, opcc_staff
+):
+    services_progress.action_propose_completion(
+        action=action_a, by=plan_owner_a, completion_evidence="All staff trained."
+    )
+    services_progress.action_return_completion(
+        action=action_a, by=opcc_staff, reason="Show the audit of case files."
+    )
+    for person in (police_lead_a, plan_owner_a):
+        client.force_login(person)
+        content = client.get(URL).content.decode()
+        assert "Returned to you" in content
+        assert "Show the audit of case files." in content
+        assert "1 to resubmit" in content
+
+
+def test_an_update_the_plan_owner_wrote_is_returned_to_the_delivery_lead_too(
+    client, action_a, police_lead_a, plan_owner_a, opcc_staff
+):
+    update = services_progress.progress_update_submit(
+        action=action_a, author=plan_owner_a, narrative="Training.", rag="amber", percent_complete=5
+    )
+    services_progress.progress_update_return(
+        update=update, by=opcc_staff, reason="Give the numbers."
+    )
+    client.force_login(police_lead_a)
+    content = client.get(URL).content.decode()
+    assert "Returned to you" in content
+    assert f"The update by {plan_owner_a}" in content

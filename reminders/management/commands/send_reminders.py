@@ -1,6 +1,7 @@
 """Run the reminder sweep now, in this process (the Celery task runs the same service).
 
-manage.py send_reminders                     record and mail today's reminders
+manage.py send_reminders                     record and mail today's reminders (and
+                                             notify returned work, as beat does)
 manage.py send_reminders --dry-run           print what would be sent; change nothing
 manage.py send_reminders --today 2026-12-01  as if it were that day
 """
@@ -14,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from reminders.ledger import what_label
 from reminders.models import Reminder
-from reminders.services import SweepResult, reminders_sweep
+from reminders.services import SweepResult, reminders_sweep, returns_notify
 
 ITEMS_SHOWN_PER_PERSON = 20
 
@@ -48,6 +49,13 @@ class Command(BaseCommand):
             f"Queries: {len(queries)}. Time: {elapsed:.2f} s."
             + (" Dry run: nothing was recorded or sent." if dry_run else "")
         )
+        if not dry_run:
+            # Beat runs this every two minutes; here it needs no scheduler (development).
+            returns = returns_notify().summary()
+            self.stdout.write(
+                f"Returned work: {returns['created']} new notification(s), "
+                f"{returns['sent']} mailed, {returns['failed']} failed."
+            )
         if result.failed:
             raise CommandError(
                 f"{len(result.failed)} digest(s) could not be sent; they stay unsent and go "
