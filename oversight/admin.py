@@ -70,6 +70,8 @@ class InspectionReportAdmin(SimpleHistoryAdmin):
     date_hierarchy = "published_on"
     inlines = [PriorityAreaInline, JudgementInline]
     autocomplete_fields = ["parent"]
+    # The report's PDF comes in only through the report's edit page, which checks it.
+    readonly_fields = ["report_file"]
 
 
 @admin.register(PriorityArea)

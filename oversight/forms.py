@@ -8,6 +8,7 @@ services in oversight.services save. Every edit form carries the row's version
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -21,6 +22,8 @@ from oversight.models import (
 )
 from oversight.selectors import forces_visible_to, people_visible_to, reports_visible_to
 from oversight.shared.concurrency import VersionedModelForm
+from oversight.shared.file_types import REPORT_KINDS
+from oversight.shared.uploads import CheckedUpload, check_upload
 
 # A report may be logged ahead of publication, but not by more than a year.
 MAX_DAYS_BEFORE_PUBLICATION = 365
@@ -278,3 +281,24 @@ class CauseOfConcernForm(_ReportPartForm):
                 "discharged.",
             )
         return cleaned
+
+
+class ReportFileForm(forms.Form):
+    """The inspection report's own PDF, checked like any evidence (PDF only)."""
+
+    file = forms.FileField(
+        label="The report's PDF",
+        error_messages={"required": "Choose the report's PDF file."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        megabytes = settings.REPORT_FILE_MAX_BYTES // (1024 * 1024)
+        self.fields["file"].help_text = f"The report as a PDF; up to {megabytes} MB."
+
+    def clean_file(self) -> CheckedUpload:
+        return check_upload(
+            self.cleaned_data["file"],
+            kinds=REPORT_KINDS,
+            max_bytes=settings.REPORT_FILE_MAX_BYTES,
+        )

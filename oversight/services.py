@@ -24,6 +24,7 @@ from oversight.models import (
 )
 from oversight.selectors import forces_visible_to, reports_visible_to
 from oversight.shared.concurrency import lock_and_check_version
+from oversight.shared.uploads import CheckedUpload, delete_file_on_commit
 
 
 def _require_staff_for_force(by: User, force: Force) -> None:
@@ -179,3 +180,34 @@ def cause_of_concern_update(
     _require_staff_for_report(by, cause.report)
     with transaction.atomic():
         return _save(cause, by=by, fields=fields, version=version)
+
+
+# --- The report's own file ------------------------------------------------------------
+
+
+def report_file_attach(
+    *, report: InspectionReport, by: User, upload: CheckedUpload
+) -> InspectionReport:
+    """Attach the inspection report's PDF (checked by the form), replacing any earlier one.
+
+    The file is written before the row is saved; if the save fails the file is deleted
+    again, so nothing is left half-saved. The replaced file is deleted once the new one
+    is committed."""
+    _require_staff_for_report(by, report)
+    storage = InspectionReport._meta.get_field("report_file").storage
+    stored = ""
+    try:
+        with transaction.atomic():
+            report = InspectionReport.objects.select_for_update().get(pk=report.pk)
+            replaced = report.report_file.name
+            upload.file.seek(0)
+            report.report_file.save(upload.safe_name, upload.file, save=False)
+            stored = report.report_file.name
+            report._history_user = by
+            report.save()
+            delete_file_on_commit(storage, replaced)
+    except BaseException:
+        if stored:
+            storage.delete(stored)
+        raise
+    return report

@@ -204,6 +204,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+# An inspection report's own PDF is often larger than a piece of evidence.
+REPORT_FILE_MAX_BYTES = env_int("REPORT_FILE_MAX_BYTES", 30 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -1,11 +1,12 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from oversight import forms as oversight_forms
 from oversight import services
@@ -13,7 +14,9 @@ from oversight.filters import ReportFilter
 from oversight.models import CauseOfConcern, Finding, Judgement, PriorityArea
 from oversight.selectors import report_deadlines, report_list_for, reports_visible_to
 from oversight.shared import health
+from oversight.shared.file_types import extension_of
 from oversight.shared.forms import error_status, refusals_onto
+from oversight.shared.uploads import attachment_response, safe_filename
 
 
 @require_GET
@@ -105,10 +108,54 @@ def report_edit(request, pk: int):
     return _render_report_form(request, form, report=report)
 
 
-def _render_report_form(request, form, *, report):
-    status = error_status(form) if request.method == "POST" else 200
+def _render_report_form(request, form, *, report, file_form=None, status=None):
+    if status is None:
+        status = error_status(form) if request.method == "POST" else 200
+    if report is not None and file_form is None:
+        file_form = oversight_forms.ReportFileForm()
     return render(
-        request, "oversight/report_form.html", {"form": form, "report": report}, status=status
+        request,
+        "oversight/report_form.html",
+        {"form": form, "report": report, "file_form": file_form},
+        status=status,
+    )
+
+
+# The report's own PDF: attached from the edit page (a form of its own, posted here), and
+# downloaded by whoever may see the report.
+
+
+@login_required
+@require_POST
+def report_file_upload(request, pk: int):
+    report = get_object_or_404(reports_visible_to(request.user), pk=pk)
+    _require_opcc_staff(request.user)
+    file_form = oversight_forms.ReportFileForm(request.POST, request.FILES)
+    if file_form.is_valid():
+        with refusals_onto(file_form):
+            services.report_file_attach(
+                report=report, by=request.user, upload=file_form.cleaned_data["file"]
+            )
+            messages.success(request, "The report's PDF is attached.")
+            return redirect(report)
+    form = oversight_forms.ReportForm(instance=report, user=request.user)
+    return _render_report_form(
+        request, form, report=report, file_form=file_form, status=error_status(file_form)
+    )
+
+
+@login_required
+@require_GET
+def report_file_download(request, pk: int):
+    report = get_object_or_404(reports_visible_to(request.user), pk=pk)
+    if not report.report_file:
+        raise Http404("No PDF is attached to this report.")
+    # Only a checked PDF is ever attached; a file of any other name is not served as one.
+    is_pdf = extension_of(report.report_file.name) == "pdf"
+    return attachment_response(
+        report.report_file,
+        filename=safe_filename(f"{report.title}.pdf"),
+        content_type="application/pdf" if is_pdf else "application/octet-stream",
     )
 
 

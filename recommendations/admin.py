@@ -50,3 +50,5 @@ class EvidenceAdmin(SimpleHistoryAdmin):
     list_display = ["original_name", "action", "content_type", "size", "uploaded_by"]
     search_fields = ["original_name"]
     list_select_related = ["action", "uploaded_by"]
+    # Files come in only through the upload forms, which check them.
+    readonly_fields = ["file", "original_name", "content_type", "size", "sha256"]

@@ -50,6 +50,8 @@ class ActionSampleAdmin(SimpleHistoryAdmin):
 class ReviewEvidenceAdmin(admin.ModelAdmin):
     list_display = ["__str__", "review", "size"]
     search_fields = ["title", "original_name"]
+    # Files come in only through the upload form, which checks them.
+    readonly_fields = ["file", "original_name", "content_type", "size", "sha256"]
 
 
 @admin.register(Investment)

@@ -151,6 +151,8 @@ def build_world(people: dict[str, User], *, issue_letter: bool = True) -> World:
     agency = partner.partner_agency
 
     report_a = factories.InspectionReportFactory(force=force_a, title=REPORT_A_TITLE)
+    # The inspectorate's own PDF, for the report file download.
+    report_a.report_file.save("report-a.pdf", ContentFile(factories.tiny_pdf("Report")))
     report_b = factories.InspectionReportFactory(force=force_b, title="Child protection in force B")
     area_a = factories.PriorityAreaFactory(report=report_a, position=1, title="Missing children")
     finding_a = factories.FindingFactory(report=report_a, text=f"{FINDING_A}: slow referrals.")

@@ -286,6 +286,13 @@ TARGETS: dict[str, Target] = {
         },
         after=lambda w: [reverse("oversight:report_list"), *report_pages(w)],
     ),
+    "ReportFileForm": Target(
+        S,
+        lambda w: [create("oversight:report_file_upload", w.report_a.pk)],
+        lambda w: {"file": good_files},
+        files=frozenset({"file"}),
+        after=lambda w: [reverse("oversight:report_file", args=[w.report_a.pk]), *report_pages(w)],
+    ),
     "FindingForm": Target(
         S,
         lambda w: [
@@ -605,6 +612,7 @@ TARGETS: dict[str, Target] = {
 FORMS_BY_MODULE = {
     "oversight/forms.py": [
         "ReportForm",
+        "ReportFileForm",
         "FindingForm",
         "JudgementForm",
         "PriorityAreaForm",

@@ -121,6 +121,9 @@ EXPECTATIONS: dict[str, Expect] = {
     "oversight:priority_area_edit": form(lambda w: (w.area_a.pk,), who={S}, sees=REPORT_A_READERS),
     "oversight:cause_create": form(report_a, who={S}, sees=REPORT_A_READERS),
     "oversight:cause_edit": form(lambda w: (w.cause_a.pk,), who={S}, sees=REPORT_A_READERS),
+    # The report's own PDF: attached from the edit page, read by whoever sees the report.
+    "oversight:report_file_upload": act(report_a, who={S}, sees=REPORT_A_READERS),
+    "oversight:report_file": page(report_a, who=REPORT_A_READERS),
     # --- Dashboard, register, report and recommendation pages ---
     "recommendations:dashboard": page(who={S, R, SB}, sees=EVERYONE),
     "recommendations:register": page(who=EVERYONE),

@@ -1,12 +1,11 @@
-"""Uploaded files: type checked from the bytes (never the name), size limits, safe names,
-stored outside the web root and served only as attachments through views that have
-already checked permission."""
+"""Uploaded files: checked by name and bytes together against an allow-list
+(oversight.shared.file_types), size limits, stored under a safe name whose extension
+matches the content, outside the web root, and served only as attachments through views
+that have already checked permission."""
 
 import hashlib
-import mimetypes
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,24 +14,15 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import FileResponse
 
-# What people attach as evidence: documents, spreadsheets, images and plain text.
-ALLOWED_TYPES = {
-    "application/pdf": "PDF",
-    "image/png": "PNG image",
-    "image/jpeg": "JPEG image",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel spreadsheet",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PowerPoint",
-    "text/plain": "plain text",
-    "text/csv": "CSV",
-}
-ALLOWED_DESCRIPTION = "PDF, Word, Excel, PowerPoint, PNG, JPEG, plain text or CSV"
-
-_OOXML_PARTS = {
-    "word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "ppt/": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-}
+from oversight.shared.file_types import (
+    EVIDENCE_KINDS,
+    FileKind,
+    Refused,
+    describe,
+    extension_of,
+    identify,
+    kind_for_content_type,
+)
 
 
 @dataclass(frozen=True)
@@ -49,63 +39,46 @@ def max_upload_bytes() -> int:
     return settings.EVIDENCE_MAX_BYTES
 
 
-def limits_help_text() -> str:
-    megabytes = max_upload_bytes() // (1024 * 1024)
-    return f"{ALLOWED_DESCRIPTION}; up to {megabytes} MB each."
-
-
-def sniff_content_type(upload: UploadedFile) -> str | None:
-    """The content type the bytes say, or None when they are not an allowed kind."""
-    upload.seek(0)
-    head = upload.read(2048)
-    upload.seek(0)
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(upload) as archive:
-                names = archive.namelist()
-        except zipfile.BadZipFile:
-            return None
-        finally:
-            upload.seek(0)
-        for prefix, content_type in _OOXML_PARTS.items():
-            if any(name.startswith(prefix) for name in names):
-                return content_type
-        return None
-    if head and _looks_like_text(head):
-        extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
-        return "text/csv" if extension == "csv" else "text/plain"
-    return None
-
-
-def _looks_like_text(head: bytes) -> bool:
-    if b"\x00" in head:
-        return False
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        # A multi-byte character cut at the end of the sample is still text.
-        if error.start < len(head) - 4:
-            return False
-    return True
+def limits_help_text(
+    kinds: tuple[FileKind, ...] = EVIDENCE_KINDS, *, max_bytes: int | None = None
+) -> str:
+    megabytes = (max_bytes or max_upload_bytes()) // (1024 * 1024)
+    return f"{describe(kinds)}; up to {megabytes} MB each."
 
 
 def safe_filename(name: str) -> str:
-    """A name that is safe on any file system and in a Content-Disposition header."""
+    """A name that is safe on any file system and in a Content-Disposition header; a long
+    name is shortened before its extension, which it keeps."""
     name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = re.sub(r"[^A-Za-z0-9._ -]", "_", name).strip(" .")
-    return (name or "file")[:120]
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        stem, extension = name, ""
+    stem = stem.strip(" .")[: 120 - len(extension) - 1] or "file"
+    return f"{stem}.{extension}" if extension else stem
 
 
-def check_upload(upload: UploadedFile) -> CheckedUpload:
-    """Validate an uploaded file; raises ValidationError saying what to fix."""
-    limit = max_upload_bytes()
+def stored_filename(name: str, kind: FileKind) -> str:
+    """The safe name to store a file of this kind under: its extension is always one of
+    the kind's (the name's own, in lower case, when it is one)."""
+    safe = safe_filename(name)
+    extension = extension_of(safe)
+    stem = safe[: -len(extension) - 1] if extension else safe
+    if extension not in kind.extensions:
+        extension = kind.extension
+    return f"{stem or 'file'}.{extension}"
+
+
+def check_upload(
+    upload: UploadedFile,
+    *,
+    kinds: tuple[FileKind, ...] = EVIDENCE_KINDS,
+    max_bytes: int | None = None,
+) -> CheckedUpload:
+    """Validate an uploaded file against the allow-list `kinds`; raises ValidationError
+    saying what to fix and what is accepted."""
+    limit = max_bytes or max_upload_bytes()
     if upload.size > limit:
         raise ValidationError(
             f"“{upload.name}” is {upload.size / (1024 * 1024):.1f} MB; the limit is "
@@ -114,38 +87,61 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
         )
     if upload.size == 0:
         raise ValidationError(f"“{upload.name}” is empty. Choose the file again.", code="empty")
-    content_type = sniff_content_type(upload)
-    if content_type is None:
-        raise ValidationError(
-            f"“{upload.name}” is not a file type we accept, whatever its name says. "
-            f"Upload a {ALLOWED_DESCRIPTION} file.",
-            code="bad_type",
-        )
-    guessed, _ = mimetypes.guess_type(upload.name)
-    if content_type == "application/pdf" and guessed not in (None, "application/pdf"):
-        raise ValidationError(
-            f"“{upload.name}” contains a PDF but its name says otherwise. Rename it to end "
-            "in .pdf and upload it again.",
-            code="name_mismatch",
-        )
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
     upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    try:
+        kind = identify(upload.name, data, kinds=kinds)
+    except Refused as refusal:
+        message = f"“{upload.name}” {refusal.reason}"
+        if refusal.with_allowed:
+            message += f" {accepted_sentence(kinds)}"
+        raise ValidationError(message, code=refusal.code) from None
     return CheckedUpload(
         file=upload,
         original_name=upload.name[:255],
-        safe_name=safe_filename(upload.name),
-        content_type=content_type,
+        safe_name=stored_filename(upload.name, kind),
+        content_type=kind.content_type,
         size=upload.size,
-        sha256=digest.hexdigest(),
+        sha256=hashlib.sha256(data).hexdigest(),
     )
 
 
+def accepted_sentence(kinds: tuple[FileKind, ...]) -> str:
+    """What may be uploaded instead, as a sentence."""
+    if len(kinds) == 1:
+        return f"Only {kinds[0].name} is accepted here."
+    return f"We accept {describe(kinds)}."
+
+
+# Names in a header: no control characters (a line break would end the header).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def download_filename(name: str, content_type: str) -> str:
+    """The name to offer a download under: its extension is one of the kind's that the
+    content type names (`.bin` for any other type), so a file that was stored as plain
+    text cannot be saved as page.html and opened in a browser."""
+    name = _CONTROL_CHARACTERS.sub("_", name).strip() or "file"
+    kind = kind_for_content_type(content_type)
+    extension = kind.extension if kind else "bin"
+    if kind is None or extension_of(name) not in kind.extensions:
+        name = f"{name}.{extension}"
+    return name
+
+
 def attachment_response(field_file, *, filename: str, content_type: str) -> FileResponse:
-    """Serve a stored file as a download. Call only after checking the user may see it."""
+    """Serve a stored file as a download. Call only after checking the user may see it.
+
+    Only the allow-list's content types are ever sent (anything else goes as
+    application/octet-stream), never sniffed, and always as an attachment whose name
+    ends in an extension of that type."""
+    kind = kind_for_content_type(content_type)
     response = FileResponse(
-        field_file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
+        field_file.open("rb"),
+        as_attachment=True,
+        filename=download_filename(filename, content_type),
+        content_type=kind.content_type if kind else "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from recommendations.models import Evidence, ProgressUpdate
-from tests import factories
+from tests import factories, sample_files
 
 
 @pytest.fixture(autouse=True)
@@ -45,9 +46,11 @@ def _pdf(name="minutes.pdf", text="Evidence"):
 def test_form_states_the_limits(client, action_a, police_lead_a):
     client.force_login(police_lead_a)
     content = client.get(reverse("recommendations:update_create", args=[action_a.pk])).content
-    assert b"PDF, Word, Excel, PowerPoint, PNG, JPEG, plain text or CSV; up to 10 MB each." in (
-        content
-    )
+    assert (
+        b"PDF, Word (.docx), Excel (.xlsx), PowerPoint (.pptx), OpenDocument text (.odt), "
+        b"OpenDocument spreadsheet (.ods), CSV, plain text (.txt), PNG, JPEG, e-mail (.eml) "
+        b"or Outlook message (.msg); up to 10 MB each."
+    ) in content
     assert b'enctype="multipart/form-data"' in content
     assert b"multiple" in content
 
@@ -123,6 +126,57 @@ def test_executable_disguised_as_pdf_is_refused(client, action_a, police_lead_a,
     _assert_nothing_saved()
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    list(sample_files.REFUSED.values()),
+    ids=list(sample_files.REFUSED),
+)
+def test_unsafe_file_is_refused_saying_what_is_allowed(
+    client, action_a, police_lead_a, name, content, reason
+):
+    client.force_login(police_lead_a)
+    bad = SimpleUploadedFile(name, content)
+    response = _post_update(client, action_a, files=[_pdf("fine.pdf"), bad])
+    assert response.status_code == 400
+    block = " ".join(_field_block(response.content.decode(), "files").split())
+    assert name in block
+    assert reason in block
+    if "its name ends in" not in reason:
+        assert "We accept PDF, Word (.docx)" in block
+    _assert_nothing_saved()
+
+
+def test_partner_agency_upload_is_held_to_the_same_rules(client, partner_action_a, partner_lead):
+    client.force_login(partner_lead)
+    bad = SimpleUploadedFile("referrals.html", sample_files.HTML)
+    response = _post_update(client, partner_action_a, files=[bad])
+    assert response.status_code == 400
+    assert "is a web page or drawing (.html)" in _field_block(response.content.decode(), "files")
+    _assert_nothing_saved()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "extension", "content_type"),
+    list(sample_files.ACCEPTED.values()),
+    ids=list(sample_files.ACCEPTED),
+)
+def test_accepted_file_is_stored_under_the_extension_of_its_content(
+    client, action_a, police_lead_a, opcc_staff, name, content, extension, content_type
+):
+    client.force_login(police_lead_a)
+    response = _post_update(client, action_a, files=[SimpleUploadedFile(name, content)])
+    assert response.status_code == 302
+    evidence = Evidence.objects.get()
+    assert (evidence.original_name, evidence.content_type) == (name, content_type)
+    assert evidence.file.name.endswith(extension)
+    client.force_login(opcc_staff)
+    download = client.get(evidence.get_absolute_url())
+    assert download["Content-Type"] == content_type
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(download.streaming_content) == content
+
+
 def test_empty_narrative_is_refused(client, action_a, police_lead_a):
     client.force_login(police_lead_a)
     response = _post_update(client, action_a, files=[_pdf()], narrative="")
@@ -171,6 +225,35 @@ def test_download_is_an_attachment_with_the_original_name(client, evidence, opcc
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response["Cache-Control"]
     assert b"".join(response.streaming_content) == factories.tiny_pdf("Minutes")
+
+
+@pytest.mark.parametrize(
+    ("original_name", "content_type", "served_name", "served_type"),
+    [
+        # What the old check stored: an HTML page taken for plain text.
+        ("minutes.html", "text/plain", "minutes.html.txt", "text/plain"),
+        ("chart.svg", "image/svg+xml", "chart.svg.bin", "application/octet-stream"),
+        ("run.hta", "text/html", "run.hta.bin", "application/octet-stream"),
+    ],
+)
+def test_an_older_unsafe_file_is_served_under_a_safe_name_and_type(
+    client, action_a, police_lead_a, original_name, content_type, served_name, served_type
+):
+    evidence = Evidence(
+        action=action_a,
+        original_name=original_name,
+        content_type=content_type,
+        size=len(sample_files.HTML),
+        sha256="0" * 64,
+        uploaded_by=police_lead_a,
+    )
+    evidence.file.save("old-upload", ContentFile(sample_files.HTML), save=False)
+    evidence.save()
+    client.force_login(police_lead_a)
+    response = client.get(evidence.get_absolute_url())
+    assert response["Content-Type"] == served_type
+    assert response["Content-Disposition"] == f'attachment; filename="{served_name}"'
+    assert response["X-Content-Type-Options"] == "nosniff"
 
 
 @pytest.mark.parametrize("outsider", ["police_lead_b", "partner_lead", "opcc_staff_b"])

@@ -17,7 +17,7 @@ from reviews.models import Assurance
 from reviews.services import review_evidence_add
 from tests import factories
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = factories.tiny_pdf("Minutes")
 
 
 def pdf_upload(name: str = "minutes.pdf", content: bytes = PDF_BYTES) -> SimpleUploadedFile:

@@ -1,11 +1,15 @@
 import datetime
+from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from oversight.shared.concurrency import version_of
 from reviews.models import DeepDiveReview, LineOfEnquiry, ReviewEvidence
-from tests import factories
+from tests import factories, sample_files
 from tests.reviews.conftest import PDF_BYTES, pdf_upload
 
 
@@ -280,7 +284,7 @@ def test_evidence_upload_refuses_an_oversized_file(client, opcc_staff, review_a,
     ("name", "content", "message"),
     [
         ("report.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00", "not a file type we accept"),
-        ("notes.docx", PDF_BYTES, "contains a PDF but its name says otherwise"),
+        ("notes.docx", PDF_BYTES, "is a PDF, but its name ends in .docx"),
     ],
 )
 def test_evidence_upload_refuses_a_disguised_file(
@@ -294,6 +298,70 @@ def test_evidence_upload_refuses_a_disguised_file(
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not ReviewEvidence.objects.exists()
+
+
+def _stored_files() -> list[str]:
+    root = Path(default_storage.location)
+    return [str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    list(sample_files.REFUSED.values()),
+    ids=list(sample_files.REFUSED),
+)
+def test_evidence_upload_refuses_unsafe_files(client, opcc_staff, review_a, name, content, reason):
+    client.force_login(opcc_staff)
+    response = client.post(
+        reverse("reviews:evidence_upload", args=[review_a.pk]),
+        {"file": SimpleUploadedFile(name, content)},
+    )
+    assert response.status_code == 400
+    page = " ".join(response.content.decode().split())
+    assert reason in page
+    assert not ReviewEvidence.objects.exists()
+    assert _stored_files() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "extension", "content_type"),
+    list(sample_files.ACCEPTED.values()),
+    ids=list(sample_files.ACCEPTED),
+)
+def test_evidence_upload_stores_under_the_extension_of_its_content(
+    client, opcc_staff, review_a, name, content, extension, content_type
+):
+    client.force_login(opcc_staff)
+    response = client.post(
+        reverse("reviews:evidence_upload", args=[review_a.pk]),
+        {"file": SimpleUploadedFile(name, content)},
+    )
+    assert response.status_code == 302
+    evidence = ReviewEvidence.objects.get()
+    assert evidence.content_type == content_type
+    assert evidence.file.name.endswith(extension)
+    download = client.get(reverse("reviews:evidence_download", args=[evidence.pk]))
+    assert download["Content-Type"] == content_type
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert download["X-Content-Type-Options"] == "nosniff"
+
+
+def test_older_svg_evidence_is_served_as_a_plain_download(client, opcc_staff, review_a):
+    evidence = ReviewEvidence(
+        review=review_a,
+        original_name="chart.svg",
+        content_type="text/plain",
+        size=len(sample_files.SVG),
+        sha256="0" * 64,
+        uploaded_by=opcc_staff,
+    )
+    evidence.file.save("chart.svg", ContentFile(sample_files.SVG), save=False)
+    evidence.save()
+    client.force_login(opcc_staff)
+    response = client.get(reverse("reviews:evidence_download", args=[evidence.pk]))
+    assert response["Content-Type"] == "text/plain"
+    assert response["Content-Disposition"] == 'attachment; filename="chart.svg.txt"'
+    assert response["X-Content-Type-Options"] == "nosniff"
 
 
 def test_evidence_download_is_an_attachment(client, police_lead_a, evidence_a):
