@@ -154,7 +154,7 @@ class _ListedChoices(ModelChoiceIterator):
 class RecommendationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_text",
-        label="Words or reference",
+        label="Words, reference or priority area",
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     force = django_filters.ModelChoiceFilter(
@@ -290,7 +290,13 @@ class RecommendationFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(text__icontains=value) | Q(reference__iexact=value))
+        # EXISTS rather than a join: a recommendation in two matching areas is listed once.
+        in_matching_area = Recommendation.priority_areas.through.objects.filter(
+            recommendation=OuterRef("pk"), priorityarea__title__icontains=value
+        )
+        return queryset.filter(
+            Q(text__icontains=value) | Q(reference__iexact=value) | Exists(in_matching_area)
+        )
 
     def filter_status(self, queryset, name, value):
         if value == ANY_OPEN:

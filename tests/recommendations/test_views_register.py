@@ -197,6 +197,20 @@ def test_filter_by_priority_area(client, opcc_staff, varied):
     assert _references(response) == ["R2"]
 
 
+def test_search_matches_a_priority_area_title(client, opcc_staff, varied):
+    client.force_login(opcc_staff)
+    assert _references(client.get(REGISTER, {"q": "missing CHILD"})) == ["R2"]
+
+
+def test_search_by_priority_area_lists_a_recommendation_once(client, opcc_staff, varied, report_a):
+    recommendation = Recommendation.objects.get(reference="R2")
+    recommendation.priority_areas.add(
+        factories.PriorityAreaFactory(report=report_a, title="Missing children at night")
+    )
+    client.force_login(opcc_staff)
+    assert _references(client.get(REGISTER, {"q": "missing"})) == ["R2"]
+
+
 def test_filter_by_delivery_lead(client, opcc_staff, varied, police_lead_a2):
     client.force_login(opcc_staff)
     assert _references(client.get(REGISTER, {"owner": police_lead_a2.pk})) == ["R2"]
