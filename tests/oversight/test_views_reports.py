@@ -202,6 +202,15 @@ def test_report_detail_shows_the_report_to_its_readers(client, request, persona,
     assert report_a.title.encode() in response.content
 
 
+def test_report_detail_keeps_the_programme_name_as_written(client, opcc_staff, force_a):
+    report = factories.InspectionReportFactory(
+        force=force_a, programme=InspectionReport.Programme.PEEL
+    )
+    client.force_login(opcc_staff)
+    response = client.get(reverse("recommendations:report_detail", args=[report.pk]))
+    assert f"{report.get_inspectorate_display()} PEEL ·".encode() in response.content
+
+
 @pytest.mark.parametrize("persona", ["opcc_staff_b", "police_lead_b", "partner_lead"])
 def test_report_detail_is_not_found_for_outsiders(client, request, persona, report_a):
     client.force_login(request.getfixturevalue(persona))
