@@ -647,3 +647,13 @@ def test_plan_owner_pauses_an_action_with_a_reason(client, world, plan_owner_a):
     action = Action.objects.get(pk=world["action"].pk)
     assert action.status == Action.Status.PAUSED
     assert action.next_update_due is None
+
+
+def test_action_and_recommendation_pages_keep_the_line_breaks_of_a_description(
+    client, opcc_staff, action_a
+):
+    Action.objects.filter(pk=action_a.pk).update(description="Train staff:\n- CSE\n- missing")
+    recommendation = action_a.recommendations.first()
+    client.force_login(opcc_staff)
+    for url in [action_a.get_absolute_url(), recommendation.get_absolute_url()]:
+        assert "Train staff:<br>- CSE<br>- missing" in client.get(url).content.decode()
