@@ -15,6 +15,7 @@ from oversight.models import (
     PriorityArea,
     User,
 )
+from recommendations.action_names import action_name
 from recommendations.models import Action, ActionPlan
 from reminders.due_items import (
     DueItem,
@@ -81,6 +82,8 @@ def action_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
         lead_username,
         plan_owner_id,
         plan_owner_manager_id,
+        plan_title,
+        report_title,
     ) in live.values_list(
         "pk",
         "reference",
@@ -96,6 +99,8 @@ def action_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
         "delivery_lead__username",
         "plan__owner_id",
         "plan__owner__manager_id",
+        "plan__title",
+        "plan__report__title",
     ):
         if lead_id:
             recipients = frozenset({lead_id})
@@ -107,7 +112,13 @@ def action_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
             lead = "no delivery lead yet"
         opcc = ids(area_leads.get(pk) or office_staff.get(force_id, ()))
         escalate_to = opcc | frozenset({manager} - {None})
-        title = f"{reference}: {short(description)} ({force_name}; {lead})"
+        name = action_name(
+            reference,
+            plan_title=short(plan_title, 60),
+            report_title=short(report_title, 60),
+            force=force_name,
+        )
+        title = f"{name}: {short(description)} ({lead})"
         url = action_path(pk)
         dates = (("update_due", next_update_due), ("target_date", current_target))
         for what, due_on in dates:
