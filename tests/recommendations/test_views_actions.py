@@ -481,6 +481,21 @@ def test_review_queue_lists_only_what_the_user_may_see(
     assert "Force B work." in content
 
 
+def test_review_queue_names_each_action_with_its_plan_and_force(
+    client, action_a, plan_a, police_lead_a, opcc_staff
+):
+    ActionPlan.objects.filter(pk=plan_a.pk).update(title="Child protection action plan")
+    services_progress.progress_update_submit(
+        action=action_a, author=police_lead_a, narrative="Done.", rag="green", percent_complete=5
+    )
+    Action.objects.filter(pk=action_a.pk).update(status=Action.Status.PENDING_SIGN_OFF)
+    client.force_login(opcc_staff)
+    content = client.get(reverse("recommendations:review_queue")).content.decode()
+    assert content.count("A1 (Child protection action plan, Force A Police)</a>") == 2
+    dashboard = client.get(reverse("recommendations:dashboard")).content.decode()
+    assert dashboard.count("A1 (Child protection action plan, Force A Police)</a>") == 2
+
+
 # --- Closure --------------------------------------------------------------------------
 
 
