@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from oversight.models import InspectionReport, PriorityArea, User
 from oversight.selectors import priority_areas_visible_to, report_deadlines, reports_visible_to
+from recommendations.action_names import action_name_of
 from recommendations.bounded_lists import first_per_partition, first_with_total
 from recommendations.models import Action, ProgressUpdate, Recommendation
 from recommendations.rag import overdue_condition, with_rag_and_overdue
@@ -161,7 +162,7 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     )
     overdue_updates = first_with_total(
         live_actions.filter(next_update_due__lt=today).select_related(
-            "plan__report", "delivery_lead"
+            "plan__report", "plan__force", "delivery_lead"
         ),
         limit=DASHBOARD_LIST_LIMIT,
         order_by=["next_update_due", "pk"],
@@ -183,7 +184,7 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
                 default="current_target",
             )
         )
-        .select_related("plan__report", "delivery_lead"),
+        .select_related("plan__report", "plan__force", "delivery_lead"),
         limit=DASHBOARD_LIST_LIMIT,
         order_by=["soonest", "pk"],
         totals={"updates_due": update_due, "targets_due": target_due},
@@ -198,7 +199,7 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
                 DueItem(
                     action.next_update_due,
                     "Update due",
-                    str(action),
+                    f"{action_name_of(action)}: {action.description}",
                     action.get_absolute_url(),
                     lead,
                 )
@@ -208,7 +209,7 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
                 DueItem(
                     action.current_target,
                     "Action target date",
-                    str(action),
+                    f"{action_name_of(action)}: {action.description}",
                     action.get_absolute_url(),
                     lead,
                 )
@@ -283,7 +284,7 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
                 review_state=ProgressUpdate.Review.RETURNED,
                 reviewed_at__gte=timezone.now() - datetime.timedelta(days=30),
             )
-            .select_related("action", "author", "reviewed_by")
+            .select_related("action__plan__report", "action__plan__force", "author", "reviewed_by")
             .annotate(
                 resubmitted=Exists(ProgressUpdate.objects.filter(resubmission_of=OuterRef("pk")))
             )

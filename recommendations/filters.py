@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.functional import cached_property, lazy
 from django.utils.html import format_html, format_html_join
@@ -122,7 +123,20 @@ class _WrittenSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            widget["name"],
+            flatatt(widget["attrs"]),
+            self._options(widget),
+        )
+
+    def render_options(self, name, value) -> str:
+        """The <option>s alone, for an htmx swap into the select already on the page."""
+        return self._options(self.get_context(name, value, None)["widget"])
+
+    @staticmethod
+    def _options(widget) -> str:
+        return format_html_join(
             "",
             '<option value="{}"{}>{}</option>',
             (
@@ -130,9 +144,6 @@ class _WrittenSelect(forms.Select):
                 for _, group, _ in widget["optgroups"]
                 for option in group
             ),
-        )
-        return format_html(
-            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
         )
 
 
@@ -154,7 +165,7 @@ class _ListedChoices(ModelChoiceIterator):
 class RecommendationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_text",
-        label="Words or reference",
+        label="Words, reference or priority area",
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     force = django_filters.ModelChoiceFilter(
@@ -221,11 +232,28 @@ class RecommendationFilter(django_filters.FilterSet):
                 field.widget = _WrittenSelect(
                     attrs=field.widget.attrs, choices=field.widget.choices
                 )
+        # Choosing a report lists its priority areas at once (htmx), without a submit.
+        fields["report"].widget.attrs.update(
+            {
+                "hx-get": reverse_lazy("recommendations:register_area_options"),
+                "hx-trigger": "change",
+                "hx-target": "#id_priority_area",
+                "hx-swap": "innerHTML",
+                "aria-controls": "id_priority_area",
+            }
+        )
         fields["report"].help_text = lazy(self._choose_first_hint, str)("force", "its reports")
         fields["owner"].help_text = lazy(self._choose_first_hint, str)("force", "its leads")
         fields["priority_area"].help_text = lazy(self._choose_first_hint, str)(
             "report", "its priority areas"
         )
+
+    def priority_area_options(self) -> str:
+        """The priority-area <option>s for the report in the data: the empty choice alone
+        when no report the user may see is given."""
+        self.form.is_valid()
+        field = self.form["priority_area"]
+        return field.field.widget.render_options(field.html_name, field.value())
 
     @property
     def qs(self) -> QuerySet[Recommendation]:
@@ -290,7 +318,13 @@ class RecommendationFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(text__icontains=value) | Q(reference__iexact=value))
+        # EXISTS rather than a join: a recommendation in two matching areas is listed once.
+        in_matching_area = Recommendation.priority_areas.through.objects.filter(
+            recommendation=OuterRef("pk"), priorityarea__title__icontains=value
+        )
+        return queryset.filter(
+            Q(text__icontains=value) | Q(reference__iexact=value) | Exists(in_matching_area)
+        )
 
     def filter_status(self, queryset, name, value):
         if value == ANY_OPEN:

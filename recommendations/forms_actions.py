@@ -93,7 +93,10 @@ class ActionPlanCreateForm(forms.ModelForm):
         )
         self.fields["report"].help_text = "Reports about your force that have no plan yet."
         self.fields["report"].label_from_instance = _report_label
-        self.fields["owner"].queryset = _plan_owners_of(user.force_id, user=user)
+        # The creator is offered as "Me" (the empty choice), not a second time by name.
+        self.fields["owner"].queryset = _plan_owners_of(user.force_id, user=user).exclude(
+            pk=user.pk
+        )
         self.fields["owner"].required = False
         self.fields["owner"].help_text = "Leave empty to own it yourself."
         self.fields["owner"].empty_label = "Me"

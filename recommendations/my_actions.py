@@ -145,7 +145,7 @@ def my_actions_for(
                 )
             ),
         )
-        .select_related("plan__report", "delivery_lead", "partner_agency")
+        .select_related("plan__report", "plan__force", "delivery_lead", "partner_agency")
         .prefetch_related(
             Prefetch("recommendations", queryset=Recommendation.objects.order_by("position"))
         )

@@ -25,7 +25,7 @@ def updates_awaiting_review(user: User) -> QuerySet[ProgressUpdate]:
     return (
         updates_visible_to(user)
         .filter(review_state=ProgressUpdate.Review.SUBMITTED)
-        .select_related("action__plan__report", "author")
+        .select_related("action__plan__report", "action__plan__force", "author")
         .annotate(file_count=Coalesce(Subquery(files), 0))
         .order_by("created_at", "pk")
     )
@@ -36,7 +36,7 @@ def actions_awaiting_sign_off(user: User) -> QuerySet[Action]:
     return (
         actions_visible_to(user)
         .filter(status=Action.Status.PENDING_SIGN_OFF)
-        .select_related("plan__report", "completion_proposed_by")
+        .select_related("plan__report", "plan__force", "completion_proposed_by")
         .order_by("completion_proposed_at", "pk")
     )
 
@@ -83,14 +83,14 @@ def review_queue_panel(*, user: User, obj=None) -> dict | None:
     updates = first_with_total(
         updates_visible_to(user)
         .filter(review_state=ProgressUpdate.Review.SUBMITTED)
-        .select_related("action", "author"),
+        .select_related("action__plan__report", "action__plan__force", "author"),
         limit=REVIEW_QUEUE_PANEL_LIMIT,
         order_by=["created_at", "pk"],
     )
     completions = first_with_total(
         actions_visible_to(user)
         .filter(status=Action.Status.PENDING_SIGN_OFF)
-        .select_related("completion_proposed_by"),
+        .select_related("plan__report", "plan__force", "completion_proposed_by"),
         limit=REVIEW_QUEUE_PANEL_LIMIT,
         order_by=["completion_proposed_at", "pk"],
     )

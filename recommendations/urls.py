@@ -11,6 +11,11 @@ urlpatterns += [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("recommendations/", views.register, name="register"),
     path("recommendations/export.csv", views.register_csv, name="register_csv"),
+    path(
+        "recommendations/priority-areas/",
+        views.register_area_options,
+        name="register_area_options",
+    ),
     path("recommendations/<int:pk>/", views.recommendation_detail, name="recommendation_detail"),
     path("recommendations/<int:pk>/edit/", views.recommendation_edit, name="recommendation_edit"),
     path(

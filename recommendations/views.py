@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -165,6 +165,19 @@ def register(request):
 
     body_html = pagecache.cached_body(request, "register", body)
     return render(request, "recommendations/register.html", {"body": body_html})
+
+
+@login_required
+@require_GET
+def register_area_options(request):
+    """The register filter's priority-area <option>s for the report chosen, swapped in by
+    htmx as soon as a report is picked."""
+    register_filter = RecommendationFilter(
+        {"report": request.GET.get("report", "")},
+        queryset=Recommendation.objects.none(),
+        user=request.user,
+    )
+    return HttpResponse(register_filter.priority_area_options())
 
 
 @login_required

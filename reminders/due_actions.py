@@ -15,6 +15,7 @@ from oversight.models import (
     PriorityArea,
     User,
 )
+from recommendations.action_names import action_name
 from recommendations.models import Action, ActionPlan, ProgressUpdate
 from reminders.due_items import (
     DueItem,
@@ -96,6 +97,8 @@ def action_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
         plan_owner_manager_id,
         status,
         awaiting_review,
+        plan_title,
+        report_title,
     ) in live.values_list(
         "pk",
         "reference",
@@ -113,6 +116,8 @@ def action_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
         "plan__owner__manager_id",
         "status",
         "awaiting_review",
+        "plan__title",
+        "plan__report__title",
     ):
         if lead_id:
             recipients = frozenset({lead_id})
@@ -125,7 +130,13 @@ def action_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
         opcc_people = area_leads.get(pk) or office_staff.get(force_id, set())
         force_side = (recipients, ids(opcc_people) | frozenset({manager} - {None}))
         opcc_side = (ids(opcc_people), managers(opcc_people))
-        title = f"{reference}: {short(description)} ({force_name}; {lead})"
+        name = action_name(
+            reference,
+            plan_title=short(plan_title, 60),
+            report_title=short(report_title, 60),
+            force=force_name,
+        )
+        title = f"{name}: {short(description)} ({lead})"
         url = action_path(pk)
         if status == Action.Status.PENDING_SIGN_OFF:
             dates = [("sign_off_due", current_target, *opcc_side)]

@@ -118,9 +118,9 @@ def review_detail_for(user: User) -> QuerySet[DeepDiveReview]:
             ),
             Prefetch(
                 "samples",
-                queryset=ActionSample.objects.select_related("action", "recorded_by").order_by(
-                    "created_at"
-                ),
+                queryset=ActionSample.objects.select_related(
+                    "action__plan__report", "action__plan__force", "recorded_by"
+                ).order_by("created_at"),
             ),
         )
     )

@@ -128,6 +128,7 @@ EXPECTATIONS: dict[str, Expect] = {
     "recommendations:dashboard": page(who={S, R, SB}, sees=EVERYONE),
     "recommendations:register": page(who=EVERYONE),
     "recommendations:register_csv": page(who=EVERYONE),
+    "recommendations:register_area_options": page(who=EVERYONE),
     "recommendations:recommendation_detail": page(
         lambda w: (w.rec_secret.pk,), who=FORCE_A_READERS
     ),

@@ -202,6 +202,27 @@ def test_report_detail_shows_the_report_to_its_readers(client, request, persona,
     assert report_a.title.encode() in response.content
 
 
+def test_report_detail_keeps_the_programme_name_as_written(client, opcc_staff, force_a):
+    report = factories.InspectionReportFactory(
+        force=force_a, programme=InspectionReport.Programme.PEEL
+    )
+    client.force_login(opcc_staff)
+    response = client.get(reverse("recommendations:report_detail", args=[report.pk]))
+    assert f"{report.get_inspectorate_display()} PEEL ·".encode() in response.content
+
+
+def test_report_detail_keeps_the_line_breaks_of_findings_causes_and_areas(
+    client, opcc_staff, report_a
+):
+    bullets = "Two gaps:\n- no tracking\n- no training"
+    factories.FindingFactory(report=report_a, text=bullets)
+    factories.CauseOfConcernFactory(report=report_a, text=bullets)
+    factories.PriorityAreaFactory(report=report_a, description=bullets)
+    client.force_login(opcc_staff)
+    response = client.get(reverse("recommendations:report_detail", args=[report_a.pk]))
+    assert response.content.decode().count("Two gaps:<br>- no tracking<br>- no training") == 3
+
+
 @pytest.mark.parametrize("persona", ["opcc_staff_b", "police_lead_b", "partner_lead"])
 def test_report_detail_is_not_found_for_outsiders(client, request, persona, report_a):
     client.force_login(request.getfixturevalue(persona))

@@ -481,6 +481,21 @@ def test_review_queue_lists_only_what_the_user_may_see(
     assert "Force B work." in content
 
 
+def test_review_queue_names_each_action_with_its_plan_and_force(
+    client, action_a, plan_a, police_lead_a, opcc_staff
+):
+    ActionPlan.objects.filter(pk=plan_a.pk).update(title="Child protection action plan")
+    services_progress.progress_update_submit(
+        action=action_a, author=police_lead_a, narrative="Done.", rag="green", percent_complete=5
+    )
+    Action.objects.filter(pk=action_a.pk).update(status=Action.Status.PENDING_SIGN_OFF)
+    client.force_login(opcc_staff)
+    content = client.get(reverse("recommendations:review_queue")).content.decode()
+    assert content.count("A1 (Child protection action plan, Force A Police)</a>") == 2
+    dashboard = client.get(reverse("recommendations:dashboard")).content.decode()
+    assert dashboard.count("A1 (Child protection action plan, Force A Police)</a>") == 2
+
+
 # --- Closure --------------------------------------------------------------------------
 
 
@@ -690,3 +705,13 @@ def test_a_resubmission_keeps_the_returned_updates_files_unless_unticked(
     assert (linked.original_name, linked.file.name) == (kept.original_name, kept.file.name)
     assert linked.pk != kept.pk
     assert set(second.evidence.all()) == {kept, dropped}  # the returned update keeps its files
+
+
+def test_action_and_recommendation_pages_keep_the_line_breaks_of_a_description(
+    client, opcc_staff, action_a
+):
+    Action.objects.filter(pk=action_a.pk).update(description="Train staff:\n- CSE\n- missing")
+    recommendation = action_a.recommendations.first()
+    client.force_login(opcc_staff)
+    for url in [action_a.get_absolute_url(), recommendation.get_absolute_url()]:
+        assert "Train staff:<br>- CSE<br>- missing" in client.get(url).content.decode()

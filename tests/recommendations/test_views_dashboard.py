@@ -225,6 +225,21 @@ def test_dashboard_page_shows_the_lists(client, opcc_staff, plan_a, police_lead_
     assert "Statutory deadlines" in content
 
 
+def test_dashboard_names_recommendations_for_closure_apart_from_actions_to_sign_off(
+    client, opcc_staff, plan_owner_a, recommendation_a, plan_a
+):
+    Recommendation.objects.filter(pk=recommendation_a.pk).update(
+        status=Recommendation.Status.PROPOSED_FOR_CLOSURE, closure_proposed_by=plan_owner_a
+    )
+    factories.ActionFactory(plan=plan_a, status=Action.Status.PENDING_SIGN_OFF)
+    client.force_login(opcc_staff)
+    content = client.get(DASHBOARD).content.decode()
+    assert '<span class="tile-label">recommendations proposed for closure</span>' in content
+    assert ">Recommendations proposed for closure</h2>" in content
+    assert "action awaiting sign-off" in content
+    assert "proposed completion" not in content
+
+
 # --- Query counts ---------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ import io
 import pytest
 from django.urls import reverse
 
+from oversight.models import User
 from oversight.shared.concurrency import version_of
 from recommendations.models import Action, ActionPlan
 from tests import factories
@@ -65,6 +66,14 @@ def test_plan_owner_creates_a_plan_for_a_report_without_one(
     assert response["Location"] == plan.get_absolute_url()
     assert plan.status == ActionPlan.Status.DRAFT
     assert plan.owner == plan_owner_a
+
+
+def test_plan_create_offers_the_plan_owner_as_me_only_once(client, plan_owner_a, report_a, force_a):
+    colleague = factories.UserFactory(role=User.Role.PLAN_OWNER, force=force_a)
+    client.force_login(plan_owner_a)
+    form = client.get(reverse("recommendations:plan_create")).context["form"]
+    assert form.fields["owner"].empty_label == "Me"
+    assert list(form.fields["owner"].queryset) == [colleague]
 
 
 def test_plan_create_without_a_report_says_what_to_do(client, plan_owner_a, report_a):

@@ -14,6 +14,7 @@ from recommendations.register_csv import spreadsheet_safe
 from tests import factories
 
 REGISTER = reverse("recommendations:register")
+AREA_OPTIONS = reverse("recommendations:register_area_options")
 CSV = reverse("recommendations:register_csv")
 TODAY = datetime.date(2026, 11, 1)
 
@@ -195,6 +196,20 @@ def test_filter_by_priority_area(client, opcc_staff, varied):
     client.force_login(opcc_staff)
     response = client.get(REGISTER, {"priority_area": varied["area"].pk})
     assert _references(response) == ["R2"]
+
+
+def test_search_matches_a_priority_area_title(client, opcc_staff, varied):
+    client.force_login(opcc_staff)
+    assert _references(client.get(REGISTER, {"q": "missing CHILD"})) == ["R2"]
+
+
+def test_search_by_priority_area_lists_a_recommendation_once(client, opcc_staff, varied, report_a):
+    recommendation = Recommendation.objects.get(reference="R2")
+    recommendation.priority_areas.add(
+        factories.PriorityAreaFactory(report=report_a, title="Missing children at night")
+    )
+    client.force_login(opcc_staff)
+    assert _references(client.get(REGISTER, {"q": "missing"})) == ["R2"]
 
 
 def test_filter_by_delivery_lead(client, opcc_staff, varied, police_lead_a2):
@@ -444,3 +459,55 @@ def test_a_single_force_office_is_offered_every_report_and_the_areas_of_the_one_
     by_report = client.get(REGISTER, {"report": report_a.pk})
     assert _options(by_report, "priority_area") == [f"Missing children ({report_a.title})"]
     assert "Choose a report" not in by_report.content.decode()
+
+
+# --- The priority areas of the report chosen (htmx) ------------------------------------
+
+
+def test_area_options_list_the_areas_of_the_report_chosen(client, opcc_staff, report_a):
+    second = factories.PriorityAreaFactory(
+        report=report_a, title="Children in detention", position=2
+    )
+    first = factories.PriorityAreaFactory(report=report_a, title="Missing children", position=1)
+    factories.PriorityAreaFactory(title="Another report's area")
+    client.force_login(opcc_staff)
+    response = client.get(AREA_OPTIONS, {"report": report_a.pk})
+    assert response.status_code == 200
+    options = response.content.decode()
+    assert options.startswith('<option value="" selected>All priority areas</option>')
+    assert options.index(f'value="{first.pk}"') < options.index(f'value="{second.pk}"')
+    assert "Another report" not in options
+
+
+def test_area_options_list_nothing_of_a_report_the_user_may_not_see(
+    client, police_lead_b, report_a
+):
+    factories.PriorityAreaFactory(report=report_a, title="Missing children")
+    client.force_login(police_lead_b)
+    response = client.get(AREA_OPTIONS, {"report": report_a.pk})
+    assert response.status_code == 200
+    assert response.content.decode() == '<option value="" selected>All priority areas</option>'
+
+
+def test_area_options_without_a_report_list_only_the_empty_choice(client, opcc_staff, report_a):
+    factories.PriorityAreaFactory(report=report_a)
+    client.force_login(opcc_staff)
+    for params in [{}, {"report": ""}, {"report": "x"}]:
+        response = client.get(AREA_OPTIONS, params)
+        assert response.content.decode() == '<option value="" selected>All priority areas</option>'
+
+
+def test_area_options_redirect_anonymous_to_login(client, db):
+    assert client.get(AREA_OPTIONS)["Location"].startswith(reverse("login"))
+
+
+def test_area_options_refuse_post(client, opcc_staff):
+    client.force_login(opcc_staff)
+    assert client.post(AREA_OPTIONS).status_code == 405
+
+
+def test_choosing_a_report_asks_for_its_areas(client, opcc_staff, report_a):
+    client.force_login(opcc_staff)
+    content = client.get(REGISTER).content.decode()
+    assert f'hx-get="{AREA_OPTIONS}"' in content
+    assert 'hx-target="#id_priority_area"' in content

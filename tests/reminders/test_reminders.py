@@ -142,6 +142,36 @@ def test_sweep_reminds_the_delivery_lead_of_an_update_due_soon(action_a, police_
     assert "A1" in mail.body and "Due in 3 days" in mail.body
 
 
+def test_reminder_names_the_action_with_its_plan_and_force(action_a, plan_a, police_lead_a):
+    plan_a.title = "Child protection action plan"
+    plan_a.save()
+    other_plan = factories.ActionPlanFactory(title="PEEL plan")
+    twin = factories.ActionFactory(
+        plan=other_plan, reference=action_a.reference, delivery_lead=police_lead_a
+    )
+    for action in (action_a, twin):
+        action.next_update_due = days(3)
+        action.save()
+
+    reminders_sweep(today=TUESDAY)
+
+    titles = set(Reminder.objects.values_list("title", flat=True))
+    assert any(
+        title.startswith("A1 (Child protection action plan, Force A Police): ") for title in titles
+    )
+    assert any(title.startswith(f"A1 (PEEL plan, {other_plan.force.name}): ") for title in titles)
+
+
+def test_reminder_names_an_untitled_plan_by_its_report(action_a, report_a):
+    action_a.next_update_due = days(3)
+    action_a.save()
+
+    reminders_sweep(today=TUESDAY)
+
+    [title] = set(Reminder.objects.values_list("title", flat=True))
+    assert title.startswith(f"A1 ({report_a.title}, Force A Police): ")
+
+
 def test_sweep_reminds_of_the_revised_target_date_not_the_original(action_a):
     action_a.next_update_due = days(60)
     action_a.target_date = days(-30)

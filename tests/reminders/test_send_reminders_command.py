@@ -41,7 +41,7 @@ def test_dry_run_prints_what_would_be_sent_and_changes_nothing(
 
     assert "Reminders as of Tuesday 01 December 2026: 1 current, 1 would be new." in output
     assert f"{police_lead_a} <{police_lead_a.email}>: 1 reminder(s), would send" in output
-    assert "[Overdue] Progress update due: A1:" in output
+    assert "[Overdue] Progress update due: A1 (" in output
     assert re.search(r"Queries: \d+\.", output)
     assert "Dry run: nothing was recorded or sent." in output
     assert not Reminder.objects.exists()

@@ -155,6 +155,18 @@ def test_sample_create_not_effective_reopens_the_action(
     assert closed_action_a.return_reason == "No change seen."
 
 
+def test_review_page_names_a_sampled_action_with_its_plan_and_force(
+    client, opcc_staff, review_a, closed_action_a, report_a
+):
+    client.force_login(opcc_staff)
+    client.post(
+        reverse("reviews:sample_create", args=[review_a.pk]),
+        {"action": closed_action_a.pk, "verdict": "effective", "reason": ""},
+    )
+    content = client.get(review_a.get_absolute_url()).content.decode()
+    assert f"A9 ({report_a.title}, {report_a.force.name})</a>" in content
+
+
 def test_sample_create_with_nothing_to_sample_says_so(client, opcc_staff, review_a):
     client.force_login(opcc_staff)
     response = client.get(reverse("reviews:sample_create", args=[review_a.pk]))
