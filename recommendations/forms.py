@@ -9,6 +9,7 @@ from django import forms
 from oversight.forms import DateInput
 from oversight.models import CauseOfConcern, InspectionReport, PriorityArea, User
 from oversight.shared.concurrency import VersionedModelForm
+from oversight.shared.dates import bound_date_fields
 from recommendations.models import Recommendation
 from recommendations.paste_import import MAX_CHARACTERS, MAX_ITEMS, PastedRecommendation
 from recommendations.selectors import superseding_choices
@@ -66,6 +67,7 @@ class RecommendationForm(VersionedModelForm):
             ("", "Not yet known"),
             *Recommendation.Acceptance.choices,
         ]
+        bound_date_fields(self)
 
     def clean_reference(self):
         reference = self.cleaned_data["reference"].strip()

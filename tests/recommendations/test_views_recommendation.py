@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from oversight.models import InspectionReport
 from oversight.shared.concurrency import version_of
 from recommendations.models import Action, Recommendation
 from recommendations.services import recommendation_transition
@@ -549,3 +550,19 @@ def test_paste_box_does_not_cut_a_long_paste_short(client, opcc_staff, report_a)
     assert response.status_code == 200
     assert "maxlength" not in response.content.decode()
     assert "100,000 characters" in response.content.decode()
+
+
+def test_paste_onto_a_report_dated_year_one_saves_nothing(client, opcc_staff, report_a):
+    """A report logged before dates had a range: the due dates worked out from its
+    publication date would be in year 1, and reminders would escalate at once."""
+    InspectionReport.objects.filter(pk=report_a.pk).update(published_on=datetime.date(1, 7, 1))
+    client.force_login(opcc_staff)
+    response = client.post(
+        _paste_url(report_a),
+        {"step": "confirm", "text": PASTED, "reference_0": "R1", "timescale_0": "immediately"}
+        | {"reference_1": "R2", "timescale_1": "3_months"}
+        | {"reference_2": "R3", "timescale_2": "6_months"},
+    )
+    assert response.status_code == 400
+    assert "Enter a date from 1 January 2000 to" in response.content.decode()
+    assert not Recommendation.objects.exists()
