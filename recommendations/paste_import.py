@@ -109,9 +109,10 @@ def parse_recommendations(text: str, *, existing_references: set[str] = frozense
     """Split pasted text into numbered recommendations and read each one's reference and
     timescale. `existing_references` (upper case) are those the report already has."""
     result = PasteResult()
-    if len(text) > MAX_CHARACTERS:
+    length = len(text.replace("\r\n", "\n"))  # a browser sends each line break as two
+    if length > MAX_CHARACTERS:
         result.errors.append(
-            f"The pasted text has {len(text):,} characters; at most {MAX_CHARACTERS:,} can be "
+            f"The pasted text has {length:,} characters; at most {MAX_CHARACTERS:,} can be "
             "read at a time. Split it: paste the first part, add those recommendations, then "
             "paste the rest."
         )

@@ -157,3 +157,11 @@ def test_text_at_the_length_limit_is_read():
     line = "1. Immediately, do the thing."
     text = line + " " * (MAX_CHARACTERS - len(line))
     assert parse_recommendations(text).ok
+
+
+def test_a_line_break_counts_once_towards_the_limit_as_the_person_sees_it():
+    """Browsers send each line break of a text box as two characters (CR LF)."""
+    line = "1. Immediately, do the thing."
+    text = (line + "\r\n") * (MAX_CHARACTERS // (len(line) + 1))
+    assert len(text) > MAX_CHARACTERS
+    assert not any("characters" in error for error in parse_recommendations(text).errors)
