@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Links in e-mails and CSV exports point at the port `make run` serves on.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/oversight
 REDIS_URL ?= redis://127.0.0.1:6379
 # Tests run on PostgreSQL; the worker tests use their own Redis database number.
@@ -11,7 +13,7 @@ TEST_ENV := DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(REDIS_URL)/15 DJANGO_ALLOW_A
 .PHONY: run test install lint format services bench help
 
 help:
-	@echo "make run   install what is missing, load the demo and serve http://127.0.0.1:8000"
+	@echo "make run   install what is missing, load the demo and serve http://127.0.0.1:8000 (PORT=8310 for another port)"
 	@echo "make test  install what is missing, start PostgreSQL and Redis, lint and run all tests"
 	@echo "make bench national-size data, served by gunicorn, measured with wrk (see README)"
 
@@ -19,11 +21,11 @@ install:
 	@scripts/bootstrap.sh
 
 run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	SITE_URL=$(SITE_URL) $(PY) manage.py migrate --noinput
+	SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo
 	@echo ""
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C to stop). Mails are written to var/mail/."
-	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
+	SITE_URL=$(SITE_URL) $(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 services:
 	@scripts/services.sh

@@ -4,6 +4,7 @@ from django import forms
 
 from letters.models import Letter
 from oversight.shared.concurrency import VersionedModelForm
+from oversight.shared.dates import bound_date_fields
 
 
 class LetterCreateForm(forms.Form):
@@ -69,6 +70,7 @@ class LetterForm(VersionedModelForm):
         self.fields["letter_date"].error_messages["invalid"] = (
             "Enter the date as day, month and year, e.g. 14/03/2026."
         )
+        bound_date_fields(self)
 
     def clean(self):
         cleaned = super().clean()

@@ -9,6 +9,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from oversight.models import InspectionReport, TimeStampedModel
+from oversight.shared.dates import DateInRange
 
 
 class Letter(TimeStampedModel):
@@ -35,7 +36,7 @@ class Letter(TimeStampedModel):
     version = models.PositiveIntegerField(default=1)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     reference = models.CharField(max_length=60, blank=True)
-    letter_date = models.DateField(default=datetime.date.today)
+    letter_date = models.DateField(default=datetime.date.today, validators=[DateInRange()])
     addressee = models.TextField(blank=True)
     salutation = models.CharField(max_length=120, blank=True)
     opening = models.TextField(blank=True, help_text="Covering paragraphs before the detail.")
@@ -46,6 +47,7 @@ class Letter(TimeStampedModel):
         null=True,
         blank=True,
         help_text="For a request for a formal response: the date the response is due.",
+        validators=[DateInRange()],
     )
     render_state = models.CharField(
         max_length=10, choices=RenderState.choices, default=RenderState.IDLE

@@ -5,6 +5,7 @@ from django import forms
 
 from oversight.models import InspectionReport
 from oversight.selectors import forces_visible_to
+from oversight.shared.dates import year_bounds
 
 
 class ReportFilter(django_filters.FilterSet):
@@ -22,7 +23,7 @@ class ReportFilter(django_filters.FilterSet):
         field_name="published_on",
         lookup_expr="year",
         label="Year published",
-        widget=forms.NumberInput(attrs={"min": 1990, "max": 2100, "placeholder": "e.g. 2015"}),
+        widget=forms.NumberInput(attrs={"placeholder": "e.g. 2015"}),
     )
     status = django_filters.ChoiceFilter(
         choices=InspectionReport.Status.choices, empty_label="Any status"
@@ -35,3 +36,11 @@ class ReportFilter(django_filters.FilterSet):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["force"].queryset = forces_visible_to(user).order_by("name")
+        # The range of every date typed (oversight.shared.dates), offered by the browser
+        # too; a year outside it is shown as an error and not filtered on.
+        first, last, message = year_bounds()
+        self.filters["year"].extra.update(
+            min_value=first,
+            max_value=last,
+            error_messages={"min_value": message, "max_value": message},
+        )

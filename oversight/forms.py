@@ -5,14 +5,11 @@ services in oversight.services save. Every edit form carries the row's version
 (oversight.shared.concurrency) so a stale save is refused rather than overwriting someone else.
 """
 
-import datetime
-
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from oversight.models import (
+    MAX_DAYS_BEFORE_PUBLICATION,
     CauseOfConcern,
     Finding,
     InspectionReport,
@@ -22,11 +19,9 @@ from oversight.models import (
 )
 from oversight.selectors import forces_visible_to, people_visible_to, reports_visible_to
 from oversight.shared.concurrency import VersionedModelForm
+from oversight.shared.dates import bound_date_fields
 from oversight.shared.file_types import REPORT_KINDS
 from oversight.shared.uploads import CheckedUpload, check_upload
-
-# A report may be logged ahead of publication, but not by more than a year.
-MAX_DAYS_BEFORE_PUBLICATION = 365
 
 
 class DateInput(forms.DateInput):
@@ -104,17 +99,9 @@ class ReportForm(VersionedModelForm):
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
         self.fields["parent"].empty_label = "None: this is an original inspection"
-
-    def clean_published_on(self):
-        # Every deadline counts from this date; one near the end of the calendar could
-        # not be worked out, and no report is logged years before it is published.
-        published = self.cleaned_data["published_on"]
-        latest = timezone.localdate() + datetime.timedelta(days=MAX_DAYS_BEFORE_PUBLICATION)
-        if published and published > latest:
-            raise ValidationError(
-                f"The date published cannot be after {latest:%d/%m/%Y}: check the year."
-            )
-        return published
+        # Every deadline counts from the publication date: no report is logged years
+        # before it is published.
+        bound_date_fields(self, published_on=MAX_DAYS_BEFORE_PUBLICATION)
 
     def clean(self):
         cleaned = super().clean()
@@ -258,6 +245,10 @@ class CauseOfConcernForm(_ReportPartForm):
             "reference": {"required": "Enter the reference the report gives it, e.g. C1."},
             "text": {"required": "Enter the cause of concern, as the report puts it."},
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_date_fields(self)
 
     def clean_reference(self):
         reference = self.cleaned_data["reference"].strip()

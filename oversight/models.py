@@ -9,8 +9,11 @@ from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from oversight.shared.dates import DateInRange
+
 SECTION_55_RESPONSE_DAYS = 56
 ACTION_PLAN_DUE_WEEKS = 6
+MAX_DAYS_BEFORE_PUBLICATION = 365
 
 
 class TimeStampedModel(models.Model):
@@ -198,9 +201,12 @@ class InspectionReport(TimeStampedModel):
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="reports")
     title = models.CharField(max_length=255)
     summary = models.TextField(blank=True)
-    fieldwork_start = models.DateField(null=True, blank=True)
-    fieldwork_end = models.DateField(null=True, blank=True)
-    published_on = models.DateField()
+    fieldwork_start = models.DateField(null=True, blank=True, validators=[DateInRange()])
+    fieldwork_end = models.DateField(null=True, blank=True, validators=[DateInRange()])
+    # Logged ahead of publication, but not by more than a year.
+    published_on = models.DateField(
+        validators=[DateInRange(days_ahead=MAX_DAYS_BEFORE_PUBLICATION)]
+    )
     source_url = models.URLField(blank=True, max_length=500)
     report_file = models.FileField(upload_to="reports/%Y/", blank=True)
     parent = models.ForeignKey(
@@ -216,15 +222,24 @@ class InspectionReport(TimeStampedModel):
         null=True,
         blank=True,
         help_text="When the OPCC asked the chief constable for a formal response.",
+        validators=[DateInRange()],
     )
     formal_response_due_on = models.DateField(
-        null=True, blank=True, help_text="When the chief constable's formal response is due."
+        null=True,
+        blank=True,
+        help_text="When the chief constable's formal response is due.",
+        validators=[DateInRange()],
     )
-    formal_response_received_on = models.DateField(null=True, blank=True)
+    formal_response_received_on = models.DateField(
+        null=True, blank=True, validators=[DateInRange()]
+    )
     section_55_published_on = models.DateField(
-        null=True, blank=True, help_text="When the PCC published the section 55 comments."
+        null=True,
+        blank=True,
+        help_text="When the PCC published the section 55 comments.",
+        validators=[DateInRange()],
     )
-    action_plan_received_on = models.DateField(null=True, blank=True)
+    action_plan_received_on = models.DateField(null=True, blank=True, validators=[DateInRange()])
 
     history = HistoricalRecords()
 
@@ -343,7 +358,7 @@ class CauseOfConcern(TimeStampedModel):
     reference = models.CharField(max_length=20, help_text="As published, e.g. C1.")
     text = models.TextField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
-    discharged_on = models.DateField(null=True, blank=True)
+    discharged_on = models.DateField(null=True, blank=True, validators=[DateInRange()])
     priority_areas = models.ManyToManyField(
         PriorityArea, related_name="causes_of_concern", blank=True
     )

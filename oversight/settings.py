@@ -95,6 +95,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so the page it makes of an empty 405 passes through the middleware above
+    # (the Content-Security-Policy, X-Frame-Options) on its way out.
+    "oversight.shared.error_pages.MethodNotAllowedPage",
 ]
 
 ROOT_URLCONF = "oversight.urls"

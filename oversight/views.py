@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -25,6 +26,16 @@ def healthz(request):
     state = {"database": health.database_state(), "broker": health.broker_state()}
     status = 200 if state["database"] == "ok" else 503
     return JsonResponse(state, status=status)
+
+
+class SignOutView(auth_views.LogoutView):
+    """Signing out is a POST, so no link or image on another page can sign anyone out.
+    Opening the address in the browser asks to confirm, with the button, instead of a 405."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request, *args, **kwargs):
+        return render(request, "registration/logout_confirm.html")
 
 
 @require_GET

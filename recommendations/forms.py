@@ -9,8 +9,9 @@ from django import forms
 from oversight.forms import DateInput
 from oversight.models import CauseOfConcern, InspectionReport, PriorityArea, User
 from oversight.shared.concurrency import VersionedModelForm
+from oversight.shared.dates import bound_date_fields
 from recommendations.models import Recommendation
-from recommendations.paste_import import MAX_ITEMS, PastedRecommendation
+from recommendations.paste_import import MAX_CHARACTERS, MAX_ITEMS, PastedRecommendation
 from recommendations.selectors import superseding_choices
 from recommendations.services import Transition
 
@@ -66,6 +67,7 @@ class RecommendationForm(VersionedModelForm):
             ("", "Not yet known"),
             *Recommendation.Acceptance.choices,
         ]
+        bound_date_fields(self)
 
     def clean_reference(self):
         reference = self.cleaned_data["reference"].strip()
@@ -141,13 +143,15 @@ class TransitionForm(forms.Form):
 
 
 class PasteForm(forms.Form):
+    # No max_length: the browser would cut a longer paste short without a word (maxlength
+    # on the box). parse_recommendations refuses it whole, saying what to do.
     text = forms.CharField(
         label="Paste the recommendations",
         widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
-        max_length=100_000,
         help_text="One recommendation per numbered paragraph, as published: “1. …”, "
         "“2) …” or “Recommendation 3: …”; areas for improvement as “AFI 1 …”. "
-        f"Up to {MAX_ITEMS} at a time.",
+        f"Up to {MAX_ITEMS} recommendations and {MAX_CHARACTERS:,} characters at a time: "
+        "paste a longer text in parts.",
     )
     priority_areas = forms.ModelMultipleChoiceField(
         queryset=PriorityArea.objects.none(),

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from oversight.models import InspectionReport, PartnerAgency, User
 from oversight.selectors import people_visible_to, reports_visible_to
 from oversight.shared.concurrency import VersionedModelForm
+from oversight.shared.dates import bound_date_fields
 from oversight.shared.uploads import CheckedUpload, check_upload, limits_help_text
 from recommendations.models import (
     Action,
@@ -191,6 +192,7 @@ class ActionForm(VersionedModelForm):
         if self.instance.pk:
             # The original target never changes; a revision goes through its own form.
             del self.fields["target_date"]
+        bound_date_fields(self)
 
     def clean(self):
         cleaned = super().clean()
@@ -238,6 +240,7 @@ class ActionReviseTargetForm(VersionedModelForm):
         if not self.is_bound:
             # Ask for a fresh reason each time; the previous one is in the history.
             self.initial["revision_reason"] = ""
+        bound_date_fields(self)
 
     def _get_validation_exclusions(self):
         exclude = super()._get_validation_exclusions()

@@ -17,6 +17,7 @@ from oversight.models import (
     PriorityArea,
     TimeStampedModel,
 )
+from oversight.shared.dates import DateInRange
 
 
 class Rag(models.TextChoices):
@@ -69,7 +70,7 @@ class Recommendation(TimeStampedModel):
     position = models.PositiveIntegerField(default=1)
     text = models.TextField()
     timescale = models.CharField(max_length=12, choices=Timescale.choices, default=Timescale.NONE)
-    due_on = models.DateField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True, validators=[DateInRange()])
     cause_of_concern = models.ForeignKey(
         CauseOfConcern,
         on_delete=models.PROTECT,
@@ -241,8 +242,10 @@ class Action(TimeStampedModel):
         related_name="actions",
         help_text="Set when a partner agency owns the action.",
     )
-    target_date = models.DateField(help_text="The original target date; never changed.")
-    revised_target_date = models.DateField(null=True, blank=True)
+    target_date = models.DateField(
+        help_text="The original target date; never changed.", validators=[DateInRange()]
+    )
+    revised_target_date = models.DateField(null=True, blank=True, validators=[DateInRange()])
     revision_reason = models.TextField(blank=True)
     rag = models.CharField(max_length=10, choices=Rag.choices, default=Rag.AMBER)
     success_measure = models.TextField(blank=True)
@@ -353,7 +356,7 @@ class ProgressUpdate(TimeStampedModel):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="progress_updates"
     )
-    written_on = models.DateField(default=datetime.date.today)
+    written_on = models.DateField(default=datetime.date.today, validators=[DateInRange()])
     narrative = models.TextField()
     rag = models.CharField(max_length=10, choices=Rag.choices)
     percent_complete = models.PositiveSmallIntegerField(default=0)

@@ -5,6 +5,9 @@ One recommendation per numbered paragraph: "1. …", "1) …", "(1) …", "R1: �
 new number continue the paragraph before; a hard-wrapped line from a PDF is joined with a
 space, a bullet keeps its own line. The timescale is read from the wording ("immediately",
 "within three months", …). Nothing here saves: the person confirms what was read first.
+
+A paste longer than MAX_CHARACTERS is refused whole, with the limit stated: cutting it short
+would drop recommendations (or the end of one) without anyone noticing.
 """
 
 import re
@@ -13,6 +16,8 @@ from dataclasses import dataclass, field
 from recommendations.models import Recommendation
 
 MAX_ITEMS = 100
+# About 40 pages of a published report: far more than any report's recommendations.
+MAX_CHARACTERS = 100_000
 
 _START = re.compile(
     r"""^\s*
@@ -104,6 +109,14 @@ def parse_recommendations(text: str, *, existing_references: set[str] = frozense
     """Split pasted text into numbered recommendations and read each one's reference and
     timescale. `existing_references` (upper case) are those the report already has."""
     result = PasteResult()
+    length = len(text.replace("\r\n", "\n"))  # a browser sends each line break as two
+    if length > MAX_CHARACTERS:
+        result.errors.append(
+            f"The pasted text has {length:,} characters; at most {MAX_CHARACTERS:,} can be "
+            "read at a time. Split it: paste the first part, add those recommendations, then "
+            "paste the rest."
+        )
+        return result
     preamble: list[str] = []
     current: dict | None = None
     started: list[dict] = []

@@ -8,6 +8,7 @@ from django.utils.text import Truncator
 from oversight.models import PriorityArea, User
 from oversight.selectors import people_visible_to
 from oversight.shared.concurrency import VersionedModelForm
+from oversight.shared.dates import bound_date_fields
 from oversight.shared.uploads import check_upload, limits_help_text
 from reviews.models import (
     ActionSample,
@@ -169,6 +170,7 @@ class ReviewForm(VersionedModelForm):
         else:
             # No report, no areas: they belong to a report (the template says so).
             areas.queryset = PriorityArea.objects.none()
+        bound_date_fields(self)
 
     def selected_report_id(self) -> int | None:
         """The report chosen in the submitted data, the initial data or the saved review."""
@@ -335,6 +337,7 @@ class FollowUpForm(VersionedModelForm):
         if self.instance.pk is None:
             del self.fields["status"]
             del self.fields["outcome"]
+        bound_date_fields(self)
 
     def clean(self):
         cleaned = super().clean()
@@ -461,6 +464,7 @@ class InvestmentForm(VersionedModelForm):
             recommendations.queryset.order_by().values("report").distinct().count() > 1
         )
         self.fields["amount"].widget.attrs.update({"min": "0.01", "step": "0.01"})
+        bound_date_fields(self)
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]

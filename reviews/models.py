@@ -7,6 +7,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from oversight.models import Force, InspectionReport, Office, PriorityArea, TimeStampedModel
+from oversight.shared.dates import DateInRange
 from recommendations.models import Action, Recommendation
 
 
@@ -33,7 +34,7 @@ class DeepDiveReview(TimeStampedModel):
     )
     priority_areas = models.ManyToManyField(PriorityArea, related_name="reviews", blank=True)
     theme = models.CharField(max_length=200)
-    held_on = models.DateField()
+    held_on = models.DateField(validators=[DateInRange()])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
     panel = models.TextField(blank=True, help_text="Panel members, one per line.")
     evidence_summary = models.TextField(blank=True, help_text="Evidence the force presented.")
@@ -42,7 +43,7 @@ class DeepDiveReview(TimeStampedModel):
     performance_rationale = models.TextField(blank=True)
     plans_assurance = models.CharField(max_length=15, choices=Assurance.choices, blank=True)
     plans_rationale = models.TextField(blank=True)
-    revisit_on = models.DateField(null=True, blank=True)
+    revisit_on = models.DateField(null=True, blank=True, validators=[DateInRange()])
 
     history = HistoricalRecords(m2m_fields=[priority_areas])
 
@@ -123,7 +124,7 @@ class FollowUp(TimeStampedModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="follow_ups"
     )
-    due_on = models.DateField()
+    due_on = models.DateField(validators=[DateInRange()])
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     recommendation = models.ForeignKey(
         Recommendation,
@@ -199,7 +200,7 @@ class Investment(TimeStampedModel):
     title = models.CharField(max_length=200)
     purpose = models.TextField()
     amount = models.DecimalField(max_digits=12, decimal_places=2)
-    awarded_on = models.DateField()
+    awarded_on = models.DateField(validators=[DateInRange()])
     outcome = models.TextField(blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.APPROVED)
     recommendations = models.ManyToManyField(Recommendation, related_name="investments", blank=True)

@@ -891,6 +891,80 @@ def test_paste_confirm_with_rows_missing_saves_none(world, clients, paste_url):
     assert Recommendation.objects.count() == before
 
 
+# Every date a person types, by form (and the view whose form has them all).
+TYPED_DATES = {
+    "ReportForm": (
+        0,
+        [
+            "published_on",
+            "fieldwork_start",
+            "fieldwork_end",
+            "action_plan_received_on",
+            "section_55_published_on",
+            "formal_response_requested_on",
+            "formal_response_due_on",
+            "formal_response_received_on",
+        ],
+    ),
+    "CauseOfConcernForm": (0, ["discharged_on"]),
+    "RecommendationForm": (0, ["due_on"]),
+    "ActionForm": (0, ["target_date"]),  # set at creation only
+    "ActionReviseTargetForm": (0, ["revised_target_date"]),
+    "ReviewForm": (0, ["held_on", "revisit_on"]),
+    "FollowUpForm": (0, ["due_on"]),
+    "InvestmentForm": (0, ["awarded_on"]),
+    "LetterForm": (1, ["letter_date", "response_due_on"]),  # the request for a response
+}
+
+
+def _looks_like_a_date(values) -> bool:
+    return isinstance(values, list) and any(
+        isinstance(value, str) and len(value) == 10 and value[4] == "-" for value in values
+    )
+
+
+def test_every_date_field_driven_above_has_its_range_checked(world):
+    """A date field added to a form (and to its entry in TARGETS) needs an entry here."""
+    found = {}
+    for name, target in TARGETS.items():
+        dates = [
+            field for field, values in target.fields(world).items() if _looks_like_a_date(values)
+        ]
+        if dates:
+            found[name] = sorted(dates)
+    assert found == {name: sorted(fields) for name, (_, fields) in TYPED_DATES.items()}
+
+
+@pytest.mark.parametrize("form_name", sorted(TYPED_DATES))
+def test_a_date_out_of_range_is_refused_next_to_it_with_the_range(
+    world, clients, baseline, form_name
+):
+    """The report published on 1 January 0001 (and its action plan, due in year 1,
+    escalated at once), and every other date typed a thousand years out."""
+    target = TARGETS[form_name]
+    view, fields = TYPED_DATES[form_name]
+    url, extra = target.views(world)[view]
+    good = {
+        name: values[0] if isinstance(values, list) else None
+        for name, values in target.fields(world).items()
+    }
+    for date_field in fields:
+        for bad in ["0001-01-01", "1999-12-31", "2100-01-01"]:
+            payload = {**good, **extra, date_field: bad}
+            payload = {name: value for name, value in payload.items() if value is not None}
+            try:
+                with transaction.atomic():
+                    response = clients[target.persona].post(url, payload)
+                    assert response.status_code == 400, (date_field, bad)
+                    message = response.context["form"].errors[date_field][0]
+                    assert message.startswith("Enter a date from 1 January 2000 to"), message
+                    assert message.endswith(": check the year."), message
+                    assert not changed_tables(baseline, database_fingerprint())
+                    raise _Rollback
+            except _Rollback:
+                pass
+
+
 def test_report_published_at_the_end_of_the_calendar_is_refused(world, clients):
     """Found by the tests above: a report dated 31/12/9999 was saved, then its page, the
     report list and the dashboard failed adding the 56-day deadline to it."""

@@ -108,7 +108,8 @@ EXPECTATIONS: dict[str, Expect] = {
     "home": page(who=EVERYONE),
     "healthz": Expect(get=frozenset(), public=True),
     "login": Expect(get=frozenset(), post=frozenset(), public=True),
-    "logout": Expect(post=frozenset(), public=True),
+    # Opening it in the browser asks to confirm; the button posts to it.
+    "logout": Expect(get=frozenset(), post=frozenset(), public=True),
     # --- Reports and what the OPCC logs against them ---
     "oversight:report_list": page(who=EVERYONE),
     "oversight:report_create": form(who={S, SB}, sees=EVERYONE),

@@ -1,5 +1,6 @@
 """`make run` on the embedded default: migrates an SQLite file, loads the demo, serves the
-login page, and every demo persona can sign in and reach a home page."""
+login page, and every demo persona can sign in and reach a home page; links in exports
+point at the port it serves on."""
 
 import http.cookiejar
 import os
@@ -7,6 +8,7 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from oversight.models import User
 from reviews.demo_content import DEMO_LOGINS, DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +29,12 @@ def _free_port() -> int:
 
 
 def _sign_in(base: str, username: str) -> tuple[int, str]:
+    status, body, _ = _signed_in(base, username)
+    return status, body
+
+
+def _signed_in(base: str, username: str):
+    """(status, page, opener): the page signing in led to, and an opener holding the session."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     login_page = opener.open(f"{base}/accounts/login/", timeout=10).read().decode()
@@ -37,14 +46,23 @@ def _sign_in(base: str, username: str) -> tuple[int, str]:
         f"{base}/accounts/login/", data=data, headers={"Referer": f"{base}/accounts/login/"}
     )
     response = opener.open(request, timeout=30)
-    return response.status, response.read().decode()
+    return response.status, response.read().decode(), opener
 
 
-@pytest.fixture
-def served(tmp_path):
+def _read_lines(stream, into: list[str]) -> None:
+    for line in stream:
+        into.append(line)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """One `make run` for the tests here (each start migrates and loads the demo afresh):
+    its address, and what it has printed so far (read as it comes, so the pipe never
+    fills up and stalls the server)."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
-    env.update({"VAR_DIR": str(tmp_path / "var"), "PORT": str(port)})
+    env.pop("SITE_URL", None)
+    env.update({"VAR_DIR": str(tmp_path_factory.mktemp("make_run") / "var"), "PORT": str(port)})
     process = subprocess.Popen(
         ["make", "run", f"PORT={port}"],
         cwd=ROOT,
@@ -54,8 +72,10 @@ def served(tmp_path):
         text=True,
         start_new_session=True,
     )
+    output: list[str] = []
+    reader = threading.Thread(target=_read_lines, args=(process.stdout, output), daemon=True)
+    reader.start()
     base = f"http://127.0.0.1:{port}"
-    output = []
     deadline = time.monotonic() + 240
     try:
         while time.monotonic() < deadline:
@@ -64,12 +84,12 @@ def served(tmp_path):
                 break
             except OSError:
                 if process.poll() is not None:
-                    output.append(process.stdout.read())
+                    reader.join(timeout=10)
                     pytest.fail("make run exited early:\n" + "".join(output))
                 time.sleep(1)
         else:
             pytest.fail("make run did not serve within 240 seconds")
-        yield base, process
+        yield base, output
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -79,7 +99,7 @@ def served(tmp_path):
 
 
 def test_make_run_serves_login_and_home_for_each_persona(served):
-    base, process = served
+    base, output = served
     login_page = urllib.request.urlopen(f"{base}/accounts/login/", timeout=10)
     assert login_page.status == 200
     assert "Sign in" in login_page.read().decode()
@@ -90,9 +110,19 @@ def test_make_run_serves_login_and_home_for_each_persona(served):
 
 
 def test_make_run_prints_the_demo_logins(served):
-    base, process = served
-    os.killpg(process.pid, signal.SIGTERM)
-    out = process.stdout.read()
+    base, output = served
+    out = "".join(output)
     assert "Demo logins (password for all: oversight-demo)" in out
     for login in DEMO_LOGINS:
         assert login.username in out
+
+
+def test_make_run_exports_link_to_the_port_it_serves_on(served):
+    base, output = served
+    staff = next(login for login in DEMO_LOGINS if login.role == User.Role.OPCC_STAFF)
+    status, _, opener = _signed_in(base, staff.username)
+    assert status == 200
+    export = opener.open(f"{base}/recommendations/export.csv", timeout=30).read().decode()
+    ports = re.findall(r"http://127\.0\.0\.1:(\d+)/recommendations/", export)
+    assert ports, "the register export links to no recommendation"
+    assert set(ports) == {base.rsplit(":", 1)[1]}

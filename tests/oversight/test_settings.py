@@ -79,3 +79,54 @@ def test_production_settings_pass_the_deploy_check():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def _site_url(env_overrides: dict) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "SITE_URL"}
+    env.update(env_overrides)
+    result = subprocess.run(
+        [sys.executable, "-c", "from oversight import settings; print(settings.SITE_URL)"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_site_url_defaults_to_the_development_server():
+    assert _site_url({}) == "http://127.0.0.1:8000"
+
+
+def test_site_url_is_read_from_the_environment_without_a_trailing_slash():
+    assert _site_url({"SITE_URL": "http://127.0.0.1:8310/"}) == "http://127.0.0.1:8310"
+
+
+def _make_run_commands(*arguments: str) -> list[str]:
+    """The commands `make run` would run (make -n prints them without running any)."""
+    env = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "PORT"}}
+    result = subprocess.run(
+        ["make", "-n", "run", *arguments],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return [line for line in result.stdout.splitlines() if "manage.py" in line]
+
+
+def test_make_run_points_links_at_the_port_it_serves_on():
+    commands = _make_run_commands("PORT=8310")
+    assert commands, "make run runs no manage.py command"
+    for command in commands:
+        assert command.startswith("SITE_URL=http://127.0.0.1:8310 "), command
+    assert commands[-1].endswith("runserver --noreload 127.0.0.1:8310")
+
+
+def test_make_run_keeps_a_site_url_given_to_it():
+    commands = _make_run_commands("PORT=8310", "SITE_URL=https://oversight.example.gov.uk")
+    assert all(c.startswith("SITE_URL=https://oversight.example.gov.uk ") for c in commands)

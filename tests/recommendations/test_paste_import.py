@@ -2,7 +2,12 @@
 
 import pytest
 
-from recommendations.paste_import import MAX_ITEMS, parse_recommendations, timescale_in
+from recommendations.paste_import import (
+    MAX_CHARACTERS,
+    MAX_ITEMS,
+    parse_recommendations,
+    timescale_in,
+)
 
 PUBLISHED = """Recommendations
 
@@ -134,3 +139,29 @@ def test_too_many_at_once_is_refused():
     result = parse_recommendations(text)
     assert not result.ok
     assert f"paste at most {MAX_ITEMS}" in result.errors[0]
+
+
+def test_text_over_the_length_limit_is_refused_before_it_is_read():
+    text = "1. Immediately, do the thing.\n" * (MAX_CHARACTERS // 30 + 1)
+    result = parse_recommendations(text)
+    assert not result.ok
+    assert result.items == []
+    assert result.errors == [
+        f"The pasted text has {len(text):,} characters; at most {MAX_CHARACTERS:,} can be "
+        "read at a time. Split it: paste the first part, add those recommendations, then "
+        "paste the rest."
+    ]
+
+
+def test_text_at_the_length_limit_is_read():
+    line = "1. Immediately, do the thing."
+    text = line + " " * (MAX_CHARACTERS - len(line))
+    assert parse_recommendations(text).ok
+
+
+def test_a_line_break_counts_once_towards_the_limit_as_the_person_sees_it():
+    """Browsers send each line break of a text box as two characters (CR LF)."""
+    line = "1. Immediately, do the thing."
+    text = (line + "\r\n") * (MAX_CHARACTERS // (len(line) + 1))
+    assert len(text) > MAX_CHARACTERS
+    assert not any("characters" in error for error in parse_recommendations(text).errors)

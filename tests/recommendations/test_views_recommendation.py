@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from oversight.models import InspectionReport
 from oversight.shared.concurrency import version_of
 from recommendations.models import Action, Recommendation
 from recommendations.services import recommendation_transition
@@ -506,3 +507,62 @@ def test_paste_redirects_anonymous_and_refuses_put(client, opcc_staff, report_a)
     assert client.get(_paste_url(report_a))["Location"].startswith(reverse("login"))
     client.force_login(opcc_staff)
     assert client.put(_paste_url(report_a)).status_code == 405
+
+
+def _long_paste(characters: int) -> str:
+    """Numbered recommendations, about 1,000 characters each, `characters` long in all."""
+    wording = "Within three months, the force should review its records. " * 17
+    items = [f"{number}. {wording}" for number in range(1, characters // len(wording) + 2)]
+    return "\n".join(items)[: characters - 1] + "."
+
+
+def test_paste_over_the_limit_is_refused_with_the_limit_and_what_to_do(
+    client, opcc_staff, report_a
+):
+    client.force_login(opcc_staff)
+    text = _long_paste(120_000)
+    response = client.post(_paste_url(report_a), {"step": "preview", "text": text})
+    assert response.status_code == 400
+    assert response.context["paste_form"].errors["text"] == [
+        "The pasted text has 120,000 characters; at most 100,000 can be read at a time. "
+        "Split it: paste the first part, add those recommendations, then paste the rest."
+    ]
+    assert "confirm_form" not in response.context
+
+
+def test_paste_confirm_over_the_limit_saves_nothing(client, opcc_staff, report_a):
+    client.force_login(opcc_staff)
+    data = {"step": "confirm", "text": _long_paste(120_000)}
+    for index in range(120):
+        data[f"reference_{index}"] = f"R{index + 1}"
+        data[f"timescale_{index}"] = "3_months"
+    response = client.post(_paste_url(report_a), data)
+    assert response.status_code == 400
+    assert "at most 100,000" in response.content.decode()
+    assert not Recommendation.objects.exists()
+
+
+def test_paste_box_does_not_cut_a_long_paste_short(client, opcc_staff, report_a):
+    """A maxlength on the box makes the browser drop whatever is pasted beyond it, without
+    a word: the server checks the length instead, and says what to do."""
+    client.force_login(opcc_staff)
+    response = client.get(_paste_url(report_a))
+    assert response.status_code == 200
+    assert "maxlength" not in response.content.decode()
+    assert "100,000 characters" in response.content.decode()
+
+
+def test_paste_onto_a_report_dated_year_one_saves_nothing(client, opcc_staff, report_a):
+    """A report logged before dates had a range: the due dates worked out from its
+    publication date would be in year 1, and reminders would escalate at once."""
+    InspectionReport.objects.filter(pk=report_a.pk).update(published_on=datetime.date(1, 7, 1))
+    client.force_login(opcc_staff)
+    response = client.post(
+        _paste_url(report_a),
+        {"step": "confirm", "text": PASTED, "reference_0": "R1", "timescale_0": "immediately"}
+        | {"reference_1": "R2", "timescale_1": "3_months"}
+        | {"reference_2": "R3", "timescale_2": "6_months"},
+    )
+    assert response.status_code == 400
+    assert "Enter a date from 1 January 2000 to" in response.content.decode()
+    assert not Recommendation.objects.exists()
