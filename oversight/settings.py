@@ -252,7 +252,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "oversight@opcc.localh
 
 # --- Cache ----------------------------------------------------------------------------
 # CACHE_URL (Redis) is the cache every web process shares; the page cache
-# (oversight/pagecache.py) caches the busiest pages' bodies per user there, dropped on any
+# (oversight/shared/pagecache.py) caches the busiest pages' bodies per user there, dropped on any
 # change to the data. Without CACHE_URL each process has its own memory cache and the page
 # cache is off, since one process could not drop another's pages.
 CACHE_URL = os.environ.get("CACHE_URL", "")

@@ -165,12 +165,14 @@ def my_actions_for(
     returned = first_with_total(
         _returned_updates_needing_resubmission(
             updates_visible_to(user).filter(action__in=my_actions_queryset(user).values("pk"))
-        ).select_related("action", "author", "reviewed_by"),
+        ).select_related("action__plan__report", "action__plan__force", "author", "reviewed_by"),
         limit=MY_ACTIONS_RETURNED_LIMIT,
         order_by=["reviewed_at", "pk"],
     )
     completions = first_with_total(
-        _returned_completions(my_actions_queryset(user)).select_related("completion_proposed_by"),
+        _returned_completions(my_actions_queryset(user)).select_related(
+            "plan__report", "plan__force", "completion_proposed_by"
+        ),
         limit=MY_ACTIONS_RETURNED_LIMIT,
         order_by=["updated_at", "pk"],
     )

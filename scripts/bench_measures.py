@@ -186,7 +186,7 @@ def measure_all() -> dict:
                 "persona": page["persona"].username,
                 "path": page["path"],
                 "queries": queries,
-                # Served from the page cache (oversight/pagecache.py) when unchanged.
+                # Served from the page cache (oversight/shared/pagecache.py) when unchanged.
                 "page_cache": page["path"].split("?")[0] in CACHED_PATHS,
             }
         )

@@ -1,5 +1,5 @@
 """The page cache: a body is shown only to the user it was rendered for, and never after
-the data behind it changed (oversight/pagecache.py)."""
+the data behind it changed (oversight/shared/pagecache.py)."""
 
 import datetime
 import os

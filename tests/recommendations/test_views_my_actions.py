@@ -311,3 +311,30 @@ def test_an_update_the_plan_owner_wrote_is_returned_to_the_delivery_lead_too(
     content = client.get(URL).content.decode()
     assert "Returned to you" in content
     assert f"The update by {plan_owner_a}" in content
+
+
+def test_returned_work_names_each_action_with_its_plan_and_force(
+    client, action_a, partner_action_a, police_lead_a, plan_owner_a, opcc_staff
+):
+    update = services_progress.progress_update_submit(
+        action=action_a,
+        author=police_lead_a,
+        narrative="Training.",
+        rag="amber",
+        percent_complete=5,
+    )
+    services_progress.progress_update_return(update=update, by=opcc_staff, reason="Numbers.")
+    services_progress.action_propose_completion(
+        action=partner_action_a, by=plan_owner_a, completion_evidence="Done."
+    )
+    services_progress.action_return_completion(
+        action=partner_action_a, by=opcc_staff, reason="Show the audit."
+    )
+    client.force_login(plan_owner_a)
+    content = client.get(URL).content.decode()
+    start = content.index("Returned to you")
+    returned = content[start : content.index("</section>", start)]
+    for action in (action_a, partner_action_a):
+        plan = action.plan
+        name = f"{action.reference} ({plan.title or plan.report.title}, {plan.force.name})"
+        assert f">{name}</a>" in returned.replace("&#x27;", "'")
