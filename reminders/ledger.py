@@ -217,8 +217,10 @@ def ledger_state(planned: dict[LedgerKey, PlannedReminder]) -> LedgerState:
     return LedgerState(recorded=recorded, pending=pending)
 
 
-def new_reminder(plan: PlannedReminder, *, mail_off: bool) -> Reminder:
-    subject_type_id, subject_id, what, due_on, stage, recipient_id = plan.key
+def ledger_row(key: LedgerKey, *, title: str, url: str, mail_off: bool) -> Reminder:
+    """An unsaved ledger row for `key`; a row for someone whose e-mail is off is shown in
+    the app all the same and set aside so it is never mailed later."""
+    subject_type_id, subject_id, what, due_on, stage, recipient_id = key
     return Reminder(
         subject_type_id=subject_type_id,
         subject_id=subject_id,
@@ -226,8 +228,11 @@ def new_reminder(plan: PlannedReminder, *, mail_off: bool) -> Reminder:
         due_on=due_on,
         stage=stage,
         recipient_id=recipient_id,
-        title=plan.title,
-        url=plan.url,
-        # Shown in the app all the same; set aside so it is never mailed later.
+        title=title,
+        url=url,
         last_error=REASON_MAIL_OFF if mail_off else "",
     )
+
+
+def new_reminder(plan: PlannedReminder, *, mail_off: bool) -> Reminder:
+    return ledger_row(plan.key, title=plan.title, url=plan.url, mail_off=mail_off)

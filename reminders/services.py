@@ -29,6 +29,7 @@ from reminders.ledger import (
     Stage,
     digest_pending,
     ledger_key,
+    ledger_row,
     ledger_state,
     mail_pending,
     new_reminder,
@@ -103,6 +104,29 @@ def _mark_not_mailed(reminders: list[Reminder], reason: str) -> None:
         Reminder.objects.filter(pk__in=[r.pk for r in reminders]).update(last_error=reason)
 
 
+def _send_and_record(message, *, recipient: User, rows: list[Reminder], connection) -> Digest:
+    """Send one message carrying `rows` (locked by the caller) over the run's open
+    connection, then mark them sent; a mail failure is counted on the rows and marks none
+    sent, so the next run tries again."""
+    pks = [row.pk for row in rows]
+    try:
+        message.connection = connection
+        connection.open()  # kept open for the next message (a no-op once open)
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        connection.close()  # the next message opens a fresh connection
+        detail = f"{error.__class__.__name__}: {error}"[:1000]
+        Reminder.objects.filter(pk__in=pks).update(
+            send_attempts=F("send_attempts") + 1, last_error=detail
+        )
+        logger.warning("Mail to %s failed: %s", recipient.pk, detail)
+        return Digest(recipient, rows, Outcome.FAILED, detail)
+    Reminder.objects.filter(pk__in=pks).update(
+        sent_at=timezone.now(), send_attempts=F("send_attempts") + 1, last_error=""
+    )
+    return Digest(recipient, rows, Outcome.SENT)
+
+
 def _deliver(
     *,
     recipient: User,
@@ -132,24 +156,10 @@ def _deliver(
             return Digest(recipient, current, outcome, reason)
         if outcome == Outcome.WAITS_FOR_MONDAY:
             return Digest(recipient, current, outcome)
-        pks = [row.pk for row in current]
-        try:
-            message = digest_message(recipient=recipient, reminders=current, today=today)
-            message.connection = mail_connection
-            mail_connection.open()  # kept open for the next digest (a no-op once open)
-            message.send()
-        except (smtplib.SMTPException, OSError) as error:
-            mail_connection.close()  # the next digest opens a fresh connection
-            detail = f"{error.__class__.__name__}: {error}"[:1000]
-            Reminder.objects.filter(pk__in=pks).update(
-                send_attempts=F("send_attempts") + 1, last_error=detail
-            )
-            logger.warning("Reminder digest to %s failed: %s", recipient.pk, detail)
-            return Digest(recipient, current, Outcome.FAILED, detail)
-        Reminder.objects.filter(pk__in=pks).update(
-            sent_at=timezone.now(), send_attempts=F("send_attempts") + 1, last_error=""
+        message = digest_message(recipient=recipient, reminders=current, today=today)
+        return _send_and_record(
+            message, recipient=recipient, rows=current, connection=mail_connection
         )
-        return Digest(recipient, current, Outcome.SENT)
 
 
 def _preview(
@@ -256,26 +266,10 @@ def _send_returned_notice(
     if not recipient.email:
         _mark_not_mailed(rows, REASON_NO_ADDRESS)
         return Digest(recipient, rows, Outcome.IN_APP_ONLY, REASON_NO_ADDRESS)
-    pks = [row.pk for row in rows]
-    try:
-        message = returned_message(
-            recipient=recipient, returns=[(row, items[ledger_key(row)]) for row in rows]
-        )
-        message.connection = connection
-        connection.open()
-        message.send()
-    except (smtplib.SMTPException, OSError) as error:
-        connection.close()
-        detail = f"{error.__class__.__name__}: {error}"[:1000]
-        Reminder.objects.filter(pk__in=pks).update(
-            send_attempts=F("send_attempts") + 1, last_error=detail
-        )
-        logger.warning("Returned-work notice to %s failed: %s", recipient.pk, detail)
-        return Digest(recipient, rows, Outcome.FAILED, detail)
-    Reminder.objects.filter(pk__in=pks).update(
-        sent_at=timezone.now(), send_attempts=F("send_attempts") + 1, last_error=""
+    message = returned_message(
+        recipient=recipient, returns=[(row, items[ledger_key(row)]) for row in rows]
     )
-    return Digest(recipient, rows, Outcome.SENT)
+    return _send_and_record(message, recipient=recipient, rows=rows, connection=connection)
 
 
 def returns_notify(*, now: datetime.datetime | None = None) -> ReturnsResult:
@@ -307,18 +301,12 @@ def returns_notify(*, now: datetime.datetime | None = None) -> ReturnsResult:
     for key, item in current.items():
         if key in recorded:
             continue
-        subject_type_id, subject_id, what, due_on, stage, recipient_id = key
         rows.append(
-            Reminder(
-                subject_type_id=subject_type_id,
-                subject_id=subject_id,
-                what=what,
-                due_on=due_on,
-                stage=stage,
-                recipient_id=recipient_id,
+            ledger_row(
+                key,
                 title=f"{item.title[:150]}: {item.reason}"[:255],
                 url=item.url,
-                last_error="" if people[recipient_id].email_reminders else REASON_MAIL_OFF,
+                mail_off=not people[key[-1]].email_reminders,
             )
         )
     # ON CONFLICT DO NOTHING: a row another run recorded meanwhile is simply skipped.

@@ -241,7 +241,13 @@ def tiny_pdf(text: str = "Evidence") -> bytes:
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    out = b"%PDF-1.4\n"
+    return pdf_from_objects(objects)
+
+
+def pdf_from_objects(objects: list[bytes], *, version: str = "1.4") -> bytes:
+    """A PDF of `objects` (numbered from 1, the first the catalog) with a correct
+    cross-reference table and trailer."""
+    out = f"%PDF-{version}\n".encode()
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))

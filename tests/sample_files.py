@@ -9,7 +9,7 @@ import zlib
 
 from PIL import Image
 
-from tests.factories import tiny_pdf  # noqa: F401  (re-exported: the plain valid PDF)
+from tests.factories import pdf_from_objects, tiny_pdf  # noqa: F401  (tiny_pdf re-exported)
 
 # --- PDF ----------------------------------------------------------------------------------
 
@@ -23,18 +23,7 @@ def pdf(*, catalog_extra: bytes = b"", extra_objects: tuple[bytes, ...] = ()) ->
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
         *extra_objects,
     ]
-    out = b"%PDF-1.7\n"
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-    ).encode()
-    return out
+    return pdf_from_objects(objects, version="1.7")
 
 
 def pdf_javascript() -> bytes:
