@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -45,6 +46,10 @@ class Office(TimeStampedModel):
     address = models.TextField(blank=True, help_text="Postal address, used on letters.")
     email = models.EmailField(blank=True)
     forces = models.ManyToManyField(Force, related_name="offices", blank=True)
+    require_two_factor = models.BooleanField(
+        default=False,
+        help_text="Everyone this office administers must sign in with a one-time code too.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -117,9 +122,23 @@ class User(AbstractUser):
     digest_frequency = models.CharField(
         max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.DAILY
     )
+    is_office_admin = models.BooleanField(
+        "office administrator",
+        default=False,
+        help_text="May invite people, change their roles and deactivate leavers for the "
+        "office, the forces it oversees and their partner agencies.",
+    )
 
     class Meta:
         constraints = [
+            # Sign-in by e-mail address and single sign-on match a person by it.
+            models.UniqueConstraint(
+                Lower("email"), condition=~Q(email=""), name="user_email_unique"
+            ),
+            models.CheckConstraint(
+                name="user_office_admin_is_opcc_staff",
+                condition=Q(is_office_admin=False) | Q(role="opcc_staff"),
+            ),
             models.CheckConstraint(
                 name="user_role_matches_organisation",
                 condition=(

@@ -75,7 +75,13 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "oversight",
+    "oversight.accounts",
     "recommendations",
     "reviews",
     "letters",
@@ -89,6 +95,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # An office that requires two-factor sign-in sends its people to enrol first.
+    "oversight.accounts.middleware.TwoFactorRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -137,14 +146,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Users and sign-in ----------------------------------------------------------------
+# django-allauth runs sign-in, sign-out, password change and reset, two-factor sign-in and
+# single sign-on; oversight/accounts/ holds invitations, office administration and the
+# account audit log. Nobody signs themselves up: an office administrator invites people.
 AUTH_USER_MODEL = "oversight.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "oversight.auth.OversightBackend",
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -153,15 +165,82 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)  # one working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Password-reset and invitation links work once and for this long.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_MINUTES", 60) * 60
+INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
+
+ACCOUNT_ADAPTER = "oversight.accounts.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True
+# A reset asked for an unknown address sends nothing and looks the same as one that did.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[OPCC oversight] "
+ACCOUNT_FORMS = {"login": "oversight.accounts.forms.SignInForm"}
+ACCOUNT_RATE_LIMITS = {
+    # django-axes owns the lock-out after failed sign-ins (AXES_* below).
+    "login_failed": None,
+    "reset_password": "20/m/ip,3/15m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+}
+
+MFA_ADAPTER = "oversight.accounts.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "OPCC oversight")
+MFA_RECOVERY_CODE_COUNT = 10
+
+# Single sign-on with OpenID Connect (e.g. Microsoft Entra ID), off unless OIDC_CLIENT_ID is
+# set. A person signs in only to an account an administrator created or invited, matched by
+# verified e-mail address; nothing about their role comes from the identity provider.
+SOCIALACCOUNT_ADAPTER = "oversight.accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": (
+            [
+                {
+                    "provider_id": "sso",
+                    "name": os.environ.get("OIDC_PROVIDER_NAME", "your organisation's account"),
+                    "client_id": OIDC_CLIENT_ID,
+                    "secret": os.environ.get("OIDC_CLIENT_SECRET", ""),
+                    "settings": {
+                        # The issuer, e.g. https://login.microsoftonline.com/<tenant>/v2.0
+                        "server_url": os.environ.get("OIDC_SERVER_URL", ""),
+                        # Entra ID sends no email_verified claim; set OIDC_TRUST_EMAIL when
+                        # the tenant only issues addresses on domains it has verified.
+                        "verified_email": env_bool("OIDC_TRUST_EMAIL", False),
+                        "scope": ["openid", "profile", "email"],
+                    },
+                }
+            ]
+            if OIDC_CLIENT_ID
+            else []
+        ),
+    }
+}
 
 # Failed sign-ins: lock the username + address pair out after AXES_FAILURE_LIMIT tries.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_TEMPLATE = "account/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# allauth signs in by username or e-mail address; either is the name axes counts against.
+AXES_USERNAME_CALLABLE = "oversight.accounts.adapters.axes_username"
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -1,5 +1,5 @@
+from allauth.account import views as allauth_views
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from oversight import views
@@ -12,12 +12,13 @@ handler500 = "oversight.shared.error_pages.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    # Signing in and out keep their short names; the rest of /accounts/ is django-allauth's
+    # (password change and reset, two-factor sign-in, single sign-on) and this site's own
+    # (invitations, office administration: oversight/accounts/urls.py).
+    path("accounts/login/", allauth_views.login, name="login"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
+    path("", include("oversight.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("", include(("oversight.urls_inspections", "oversight"))),
     path("", include("recommendations.urls")),
     path("reviews/", include("reviews.urls")),

@@ -35,7 +35,7 @@ class SignOutView(auth_views.LogoutView):
     http_method_names = ["get", "post", "options"]
 
     def get(self, request, *args, **kwargs):
-        return render(request, "registration/logout_confirm.html")
+        return render(request, "account/logout.html")
 
 
 @require_GET

@@ -40,7 +40,7 @@ def _signed_in(base: str, username: str):
     login_page = opener.open(f"{base}/accounts/login/", timeout=10).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
     data = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": token, "username": username, "password": DEMO_PASSWORD}
+        {"csrfmiddlewaretoken": token, "login": username, "password": DEMO_PASSWORD}
     ).encode()
     request = urllib.request.Request(
         f"{base}/accounts/login/", data=data, headers={"Referer": f"{base}/accounts/login/"}

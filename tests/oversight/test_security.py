@@ -5,7 +5,7 @@ from django.urls import reverse
 
 
 def _attempt(client, username, password):
-    return client.post(reverse("login"), {"username": username, "password": password})
+    return client.post(reverse("login"), {"login": username, "password": password})
 
 
 def test_wrong_password_gets_a_plain_message(client, opcc_staff):

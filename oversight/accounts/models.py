@@ -1,0 +1,166 @@
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from oversight.models import Force, Office, PartnerAgency, User
+
+
+def token_digest(token: str) -> str:
+    """Only a digest of an invitation's token is stored: a database copy cannot be used."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(models.Model):
+    """A single-use link that lets a person set a password and join in the given role."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to be accepted"
+        ACCEPTED = "accepted", "Accepted"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Withdrawn"
+
+    email = models.EmailField()
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    job_title = models.CharField(max_length=120, blank=True)
+    role = models.CharField(max_length=20, choices=User.Role.choices)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, null=True, blank=True)
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, null=True, blank=True)
+    partner_agency = models.ForeignKey(
+        PartnerAgency, on_delete=models.PROTECT, null=True, blank=True
+    )
+    # The office whose administrators sent it, see it and may withdraw it.
+    sent_by_office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="invitations_sent"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invitations_sent"
+    )
+    token_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitation",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # Inviting someone again withdraws the earlier link first (accounts.services).
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+            ),
+            models.CheckConstraint(
+                name="invitation_role_matches_organisation",
+                condition=(
+                    Q(
+                        role__in=["opcc_staff", "read_only"],
+                        office__isnull=False,
+                        force__isnull=True,
+                        partner_agency__isnull=True,
+                    )
+                    | Q(
+                        role__in=["plan_owner", "police_lead"],
+                        office__isnull=True,
+                        force__isnull=False,
+                        partner_agency__isnull=True,
+                    )
+                    | Q(
+                        role="partner_lead",
+                        office__isnull=True,
+                        force__isnull=True,
+                        partner_agency__isnull=False,
+                    )
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Invitation for {self.email}"
+
+    @property
+    def organisation(self):
+        return self.office or self.force or self.partner_agency
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at:
+            return self.State.ACCEPTED
+        if self.revoked_at:
+            return self.State.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.State.EXPIRED
+        return self.State.PENDING
+
+    def get_state_display(self) -> str:
+        return self.State(self.state).label
+
+
+class AccountEvent(models.Model):
+    """Who did what to an account, and when: kept for the office administrator to read."""
+
+    class Kind(models.TextChoices):
+        SIGNED_IN = "signed_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
+        LOCKED_OUT = "locked_out", "Locked out after failed sign-ins"
+        SIGNED_OUT = "signed_out", "Signed out"
+        PASSWORD_CHANGED = "password_changed", "Changed their password"
+        PASSWORD_RESET = "password_reset", "Reset their password by e-mail"
+        INVITED = "invited", "Invited"
+        INVITATION_WITHDRAWN = "invitation_withdrawn", "Invitation withdrawn"
+        INVITATION_ACCEPTED = "invitation_accepted", "Accepted an invitation"
+        ROLE_CHANGED = "role_changed", "Role changed"
+        DEACTIVATED = "deactivated", "Deactivated (leaver)"
+        REACTIVATED = "reactivated", "Reactivated"
+        TWO_FACTOR_ENABLED = "two_factor_enabled", "Turned on two-factor sign-in"
+        TWO_FACTOR_DISABLED = "two_factor_disabled", "Turned off two-factor sign-in"
+        RECOVERY_CODES_GENERATED = "recovery_codes_generated", "Made new recovery codes"
+        TWO_FACTOR_POLICY_CHANGED = "two_factor_policy_changed", "Office two-factor rule changed"
+        SSO_LINKED = "sso_linked", "Single sign-on linked to the account"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    # The person the event is about; empty for a failed sign-in with an unknown name.
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="account_events",
+    )
+    # Who did it: the person themselves, an administrator, or nobody (a failed sign-in).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="account_events_caused",
+    )
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    # The name typed at a failed sign-in, or the address invited.
+    attempted_name = models.CharField(max_length=254, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # The audit page: one office's people's events, newest first.
+            models.Index(fields=["subject", "-created_at"], name="account_event_subject_idx"),
+            models.Index(fields=["-created_at"], name="account_event_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.created_at:%d %b %Y %H:%M})"
