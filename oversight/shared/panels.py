@@ -3,7 +3,7 @@
 It stays because an upstream page must show downstream data and an import cannot point
 that way: the report page shows the letters and deep dives, the recommendation page the
 follow-ups and investments, the action page who was reminded when, the dashboard and "my
-actions" the deep-dive assurance and follow-ups. Everywhere else the apps import each
+actions" the deep-dive assurance and follow-ups, a person's page what they leave behind. Everywhere else the apps import each
 other directly, downstream to upstream. A downstream app registers a panel for a page in
 its AppConfig.ready(); the page's view asks for the panels and renders each one's template
 with its context.
@@ -18,7 +18,16 @@ and run a fixed number of queries, whatever the number of rows.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-PAGES = {"report_detail", "recommendation_detail", "action_detail", "dashboard", "my_actions"}
+PAGES = {
+    "report_detail",
+    "recommendation_detail",
+    "action_detail",
+    "dashboard",
+    "my_actions",
+    # An office administrator's page for one person (oversight/accounts): a leaver's open
+    # actions, plans, follow-ups and updates awaiting review, to hand to someone else.
+    "person",
+}
 
 
 @dataclass(frozen=True)
