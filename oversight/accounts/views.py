@@ -96,7 +96,9 @@ def people(request):
 @require_http_methods(["GET", "POST"])
 def invite(request):
     _require_office_admin(request.user)
-    form = forms.InvitationForm(request.POST or None, admin=request.user)
+    form = forms.InvitationForm(
+        request.POST if request.method == "POST" else None, admin=request.user
+    )
     if request.method == "POST" and form.is_valid():
         with refusals_onto(form):
             invitation, _token = services.invitation_create(
@@ -175,7 +177,9 @@ def person_detail(request, pk: int):
 def person_edit(request, pk: int):
     _require_office_admin(request.user)
     person = _person_or_404(request.user, pk)
-    form = forms.PersonForm(request.POST or None, admin=request.user, person=person)
+    form = forms.PersonForm(
+        request.POST if request.method == "POST" else None, admin=request.user, person=person
+    )
     if request.method == "POST" and form.is_valid():
         with refusals_onto(form):
             services.person_update(
@@ -251,7 +255,8 @@ def two_factor_rule(request):
     _require_office_admin(request.user)
     office = request.user.office
     form = forms.TwoFactorRuleForm(
-        request.POST or None, initial={"require_two_factor": office.require_two_factor}
+        request.POST if request.method == "POST" else None,
+        initial={"require_two_factor": office.require_two_factor},
     )
     if request.method == "POST" and form.is_valid():
         required = form.cleaned_data["require_two_factor"]
@@ -285,7 +290,9 @@ def invitation_accept(request, token: str):
         return render(
             request, "accounts/invitation_signed_in.html", {"invitation": invitation}, status=409
         )
-    form = forms.AcceptInvitationForm(request.POST or None, invitation=invitation)
+    form = forms.AcceptInvitationForm(
+        request.POST if request.method == "POST" else None, invitation=invitation
+    )
     if request.method == "POST" and form.is_valid():
         with refusals_onto(form):
             user = services.invitation_accept(
