@@ -19,9 +19,19 @@ class DemoLogin:
     role: str
     organisation: str
     description: str
+    office_admin: bool = False
 
 
 DEMO_LOGINS = [
+    DemoLogin(
+        "admin",
+        "Rhian Morgan",
+        User.Role.OPCC_STAFF,
+        "office",
+        "Office administrator: invites people, changes roles, deactivates leavers, reads the "
+        "sign-in log",
+        office_admin=True,
+    ),
     DemoLogin(
         "opcc",
         "Olivia Price",

@@ -58,6 +58,7 @@ def _user(login: DemoLogin, *, office, force, partner) -> User:
             "email": f"{login.username}@demo.oversight.localhost",
             "role": login.role,
             "job_title": login.description.split(":")[0],
+            "is_office_admin": login.office_admin,
             **organisation,
         },
     )

@@ -72,12 +72,27 @@ def personas(
 
 @pytest.fixture
 def world(personas) -> World:
-    return build_world(personas, issue_letter=False)
+    from oversight.accounts.services import invitation_create
+
+    staff = personas["opcc_staff"]
+    staff.is_office_admin = True  # office A's administrator: the people forms
+    staff.save(update_fields=["is_office_admin"])
+    world = build_world(personas, issue_letter=False)
+    world.invitation, world.invitation_token = invitation_create(
+        admin=staff,
+        email="invited@force-a.example",
+        first_name="Ivy",
+        last_name="Invited",
+        role="police_lead",
+        organisation=world.force_a,
+    )
+    return world
 
 
 @pytest.fixture
 def clients(personas) -> dict[str, Client]:
-    return signed_in_clients(personas)
+    # Nobody is signed in when they accept an invitation.
+    return {**signed_in_clients(personas), "anonymous": Client()}
 
 
 @pytest.fixture
@@ -607,6 +622,56 @@ TARGETS: dict[str, Target] = {
         lambda w: {"email_reminders": [None, "on"], "digest_frequency": ["daily", "weekly"]},
         after=lambda w: [reverse("reminders:notifications")],
     ),
+    # --- Office administration and invitations (oversight/accounts) ---
+    "InvitationForm": Target(
+        S,
+        lambda w: [create("accounts:invite")],
+        lambda w: {
+            "first_name": ["Nia", "Siân"],
+            "last_name": ["Evans"],
+            "email": ["nia.evans@force-a.example"],
+            "job_title": text("DI, Public Protection"),
+            "role": ["police_lead", "plan_owner"],
+            "organisation": [f"force:{w.force_a.pk}"],
+        },
+        after=lambda w: [reverse("accounts:people")],
+    ),
+    "PersonForm": Target(
+        S,
+        lambda w: [create("accounts:person_edit", w.people[L].pk)],
+        lambda w: {
+            "first_name": ["Lee"],
+            "last_name": ["Lead"],
+            "email": [w.people[L].email],
+            "job_title": text("Inspector"),
+            "role": ["police_lead", "plan_owner"],
+            "organisation": [f"force:{w.force_a.pk}"],
+            "is_office_admin": [None],
+        },
+        after=lambda w: [reverse("accounts:person_detail", args=[w.people[L].pk])],
+    ),
+    "DeactivateForm": Target(
+        S,
+        lambda w: [create("accounts:person_deactivate", w.people[L].pk)],
+        lambda w: {"reason": text("Moved to another force")},
+        after=lambda w: [reverse("accounts:people")],
+    ),
+    "TwoFactorRuleForm": Target(
+        S,
+        lambda w: [create("accounts:two_factor_rule")],
+        lambda w: {"require_two_factor": [None, "on"]},
+        after=lambda w: [reverse("accounts:people")],
+    ),
+    "AcceptInvitationForm": Target(
+        "anonymous",
+        lambda w: [create("accounts:invitation_accept", w.invitation_token)],
+        lambda w: {
+            "username": ["ivy.invited", "ivy@force-a"],
+            "password1": ["Tamar-bridge-lantern-47"],
+            "password2": ["Tamar-bridge-lantern-47"],
+        },
+        after=lambda w: [reverse("accounts:people")],
+    ),
 }
 
 FORMS_BY_MODULE = {
@@ -633,6 +698,13 @@ FORMS_BY_MODULE = {
     ],
     "letters/forms.py": ["LetterCreateForm", "LetterForm"],
     "reminders/forms.py": ["ReminderPreferencesForm"],
+    "oversight/accounts/forms.py": [
+        "InvitationForm",
+        "PersonForm",
+        "DeactivateForm",
+        "TwoFactorRuleForm",
+        "AcceptInvitationForm",
+    ],
     "reviews/forms.py": [
         "ReviewForm",
         "LineOfEnquiryForm",
@@ -656,6 +728,8 @@ COVERED_ELSEWHERE = {
     "RecommendationsField",
     "PersonChoiceField",
     "ActionChoiceField",
+    "OrganisationChoiceField",
+    "SignInForm",  # allauth's sign-in form: tests/oversight/test_security.py, tests/accounts
 }
 
 

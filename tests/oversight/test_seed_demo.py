@@ -40,7 +40,10 @@ def test_seed_demo_twice_changes_nothing(db):
 
 def test_demo_logins_work(client, db):
     call_command("seed_demo", quiet_logins=True)
-    for username in ["opcc", "panel", "acc", "lead", "lead2", "partner"]:
+    for username in ["admin", "opcc", "panel", "acc", "lead", "lead2", "partner"]:
         user = User.objects.get(username=username)
         assert user.check_password("oversight-demo")
         assert user.groups.count() == 1
+    assert list(User.objects.filter(is_office_admin=True).values_list("username", flat=True)) == [
+        "admin"
+    ]
