@@ -91,7 +91,7 @@ def allauth_view(args=lambda w: (), **outcomes) -> Expect:
     table = {}
     for who, prefix in (("signed in", ""), ("anonymous", "anon_")):
         for method in ("GET", "POST"):
-            wanted = outcomes.get(prefix + method.lower(), None)
+            wanted = outcomes.get(prefix + method.lower())
             table[(who, method)] = {"405"} if wanted is None else set(wanted)
     return Expect(args=args, same_for_all=table)
 
