@@ -114,6 +114,18 @@ PAGES = {
         _v("reviews:investment_edit", "investment"),
     ],
     "panel": COMMON + READERS + OFFICE,
+    "admin": [
+        _v("accounts:people"),
+        _v("accounts:people", query="status=all"),
+        _v("accounts:invite"),
+        _v("accounts:activity"),
+        _v("accounts:activity", query="kind=signed_in"),
+        _v("accounts:two_factor_rule"),
+        _v("accounts:person_detail", "lead_person"),
+        _v("accounts:person_edit", "lead_person"),
+        _v("accounts:email"),
+        _v("account_change_password"),
+    ],
     "acc": COMMON
     + READERS
     + [
@@ -165,6 +177,10 @@ class EmptySend:
 
 # Each form's error state: the page must come back 400 with its errors announced.
 ERROR_STATES = {
+    "admin": [
+        EmptySend(_v("accounts:invite"), "Send the invitation"),
+        EmptySend(_v("accounts:person_edit", "lead_person"), "Save"),
+    ],
     "opcc": [
         EmptySend(_v("oversight:report_create"), "Log report"),
         EmptySend(_v("oversight:report_edit", "report"), "Save changes"),
@@ -269,6 +285,7 @@ def _demo_ids() -> dict[str, int]:
             review=review, owner__username="lead", status=FollowUp.Status.OPEN
         ).pk,
         "investment": Investment.objects.get().pk,
+        "lead_person": User.objects.get(username="lead").pk,
     }
 
 
