@@ -193,6 +193,13 @@ MFA_ADAPTER = "oversight.accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "OPCC oversight")
 MFA_RECOVERY_CODE_COUNT = 10
+# The set-up and sign-in code forms in the site's words; the sign-in one also counts wrong
+# codes towards django-axes's lock-out (oversight/accounts/two_factor.py).
+MFA_FORMS = {
+    "activate_totp": "oversight.accounts.two_factor.SetUpForm",
+    "authenticate": "oversight.accounts.two_factor.SignInCodeForm",
+    "reauthenticate": "oversight.accounts.two_factor.ConfirmCodeForm",
+}
 
 # Single sign-on with OpenID Connect (e.g. Microsoft Entra ID), off unless OIDC_CLIENT_ID is
 # set. A person signs in only to an account an administrator created or invited, matched by

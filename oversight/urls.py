@@ -1,4 +1,5 @@
 from allauth.account import views as allauth_views
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,6 +9,10 @@ from oversight import views
 handler403 = "oversight.shared.error_pages.forbidden"
 handler404 = "oversight.shared.error_pages.not_found"
 handler500 = "oversight.shared.error_pages.server_error"
+
+# The admin's own sign-in form would let staff in on a password alone, past two-factor
+# sign-in and the office's rule: it sends them to the site's sign-in page instead.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -21,7 +21,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class MFAAdapter(DefaultMFAAdapter):
-    pass
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        # Shown when the first code typed while setting up does not match (the sign-in
+        # step words its own: oversight/accounts/two_factor.py).
+        "incorrect_code": (
+            "That code did not match. Type the code the app shows now; it changes every 30 seconds."
+        ),
+    }
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -1,30 +1,50 @@
 """An office that requires two-factor sign-in sends each of its people who has not set it
-up to the set-up page before anything else."""
+up to the set-up page before anything else.
+
+Whether the rule applies arrives with the signed-in user (oversight.auth), so a person it
+does not apply to costs no query. For a person it does, the first page of a session asks
+the database whether they have an authenticator app, and the session remembers a yes.
+"""
 
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 
-# Where a person without two-factor sign-in may still go: setting it up, signing out,
-# and the pages any browser fetches.
-ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz/")
 ENROLLED_SESSION_KEY = "two_factor_enrolled"
 
 
 class TwoFactorRequired:
     def __init__(self, get_response):
         self.get_response = get_response
+        # Where a person without two-factor sign-in may still go: the page that sends them
+        # on, the two-factor pages themselves (and confirming their password, which setting
+        # up asks for first), signing out, and what any browser or monitor fetches. Not the
+        # rest of /accounts/: office administration lives there too.
+        self.open_paths = {
+            reverse("accounts:two_factor_needed"),
+            reverse("account_reauthenticate"),
+            reverse("account_logout"),
+            reverse("healthz"),
+        }
+        self.two_factor_prefix = reverse("mfa_index")
+        self.static_prefix = settings.STATIC_URL
 
     def __call__(self, request):
         user = request.user
-        if (
-            user.is_authenticated
-            and getattr(user, "two_factor_required", False)
-            and not request.session.get(ENROLLED_SESSION_KEY)
-            and not request.path.startswith(ALLOWED_PREFIXES)
-        ):
-            if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-                request.session[ENROLLED_SESSION_KEY] = True
-            else:
-                return redirect(reverse("accounts:two_factor_needed"))
+        if user.is_authenticated and getattr(user, "two_factor_required", False):
+            path = request.path
+            if path.startswith(self.two_factor_prefix):
+                # The app may be turned off here (to move to a new phone): ask again on the
+                # next page rather than trust what the session remembered.
+                request.session.pop(ENROLLED_SESSION_KEY, None)
+            elif (
+                path not in self.open_paths
+                and not path.startswith(self.static_prefix)
+                and not request.session.get(ENROLLED_SESSION_KEY)
+            ):
+                if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+                    request.session[ENROLLED_SESSION_KEY] = True
+                else:
+                    return redirect("accounts:two_factor_needed")
         return self.get_response(request)
