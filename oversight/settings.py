@@ -7,6 +7,7 @@ process at start-up with a message that says what to set.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -16,11 +17,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
 
+TRUE_VALUES = {"1", "true", "yes", "on"}
+
+
 def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None or value == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return value.strip().lower() in TRUE_VALUES
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -207,35 +211,62 @@ MFA_FORMS = {
 SOCIALACCOUNT_ADAPTER = "oversight.accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_AUTO_SIGNUP = True
-SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
-SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+# The adapter matches a verified address to an account itself (case-insensitively, refusing
+# a deactivated or locked-out person before anything is linked). allauth's own matching
+# would also wipe the password of an account whose address it has no verified record of,
+# and here every address was set by an administrator or proven by an invitation link.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_STORE_TOKENS = False
-OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+
+
+def single_sign_on_apps(environ, *, debug: bool) -> list[dict]:
+    """The OpenID Connect app allauth reads from SOCIALACCOUNT_PROVIDERS, built from OIDC_*
+    variables; none (single sign-on off) while OIDC_CLIENT_ID is empty."""
+    client_id = environ.get("OIDC_CLIENT_ID", "")
+    if not client_id:
+        return []
+    server_url = environ.get("OIDC_SERVER_URL", "").rstrip("/")
+    secret = environ.get("OIDC_CLIENT_SECRET", "")
+    if not server_url or not secret:
+        raise ImproperlyConfigured(
+            "Single sign-on is half set up: with OIDC_CLIENT_ID set, also set OIDC_SERVER_URL "
+            "(the issuer, e.g. https://login.microsoftonline.com/<tenant id>/v2.0) and "
+            "OIDC_CLIENT_SECRET (the app registration's client secret)."
+        )
+    if not debug and not server_url.startswith("https://"):
+        raise ImproperlyConfigured(
+            "OIDC_SERVER_URL must start with https:// in production: sign-in tokens travel over it."
+        )
+    trust_email = environ.get("OIDC_TRUST_EMAIL", "").strip().lower() in TRUE_VALUES
+    return [
+        {
+            "provider_id": "sso",
+            "name": environ.get("OIDC_PROVIDER_NAME") or "your organisation's account",
+            "client_id": client_id,
+            "secret": secret,
+            "settings": {
+                "server_url": server_url,
+                # Entra ID sends no email_verified claim; set OIDC_TRUST_EMAIL when the
+                # tenant only issues addresses on domains it has verified.
+                "verified_email": trust_email,
+                "scope": ["openid", "profile", "email"],
+            },
+        }
+    ]
+
+
+def single_sign_on_form_action(apps: list[dict]) -> list[str]:
+    """The identity provider's origin, for the CSP form-action directive: browsers apply it
+    to where the "Sign in with ..." form's POST redirects, not only to the form's action."""
+    origins = (urlsplit(app["settings"]["server_url"]) for app in apps)
+    return [f"{origin.scheme}://{origin.netloc}" for origin in origins]
+
+
+SINGLE_SIGN_ON_APPS = single_sign_on_apps(os.environ, debug=DEBUG)
 SOCIALACCOUNT_PROVIDERS = {
-    "openid_connect": {
-        "OAUTH_PKCE_ENABLED": True,
-        "APPS": (
-            [
-                {
-                    "provider_id": "sso",
-                    "name": os.environ.get("OIDC_PROVIDER_NAME", "your organisation's account"),
-                    "client_id": OIDC_CLIENT_ID,
-                    "secret": os.environ.get("OIDC_CLIENT_SECRET", ""),
-                    "settings": {
-                        # The issuer, e.g. https://login.microsoftonline.com/<tenant>/v2.0
-                        "server_url": os.environ.get("OIDC_SERVER_URL", ""),
-                        # Entra ID sends no email_verified claim; set OIDC_TRUST_EMAIL when
-                        # the tenant only issues addresses on domains it has verified.
-                        "verified_email": env_bool("OIDC_TRUST_EMAIL", False),
-                        "scope": ["openid", "profile", "email"],
-                    },
-                }
-            ]
-            if OIDC_CLIENT_ID
-            else []
-        ),
-    }
+    "openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": SINGLE_SIGN_ON_APPS}
 }
 
 # Failed sign-ins: lock the username + address pair out after AXES_FAILURE_LIMIT tries.
@@ -308,7 +339,7 @@ SECURE_CSP = {
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    "form-action": [CSP.SELF, *single_sign_on_form_action(SINGLE_SIGN_ON_APPS)],
     "frame-ancestors": [CSP.NONE],
 }
 X_FRAME_OPTIONS = "DENY"

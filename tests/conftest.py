@@ -6,6 +6,7 @@ police_lead_b, partner_lead.
 """
 
 import os
+import shutil
 
 import pytest
 
@@ -181,3 +182,39 @@ def everyone(opcc_staff, read_only, plan_owner_a, police_lead_a, police_lead_b, 
         "police_lead_b": police_lead_b,
         "partner_lead": partner_lead,
     }
+
+
+# --- Real Chromium (Debian's package) driven by Playwright ------------------------------
+# `playwright install` cannot download browsers here, so the browser is the `chromium` found
+# on PATH. One per test process, for the journeys in tests/browser and any other folder.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian's chromium is not installed: run `make test`, which installs it.")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

@@ -3,8 +3,21 @@ sign-on reaches only accounts an administrator made or invited, and lock-outs co
 name a person typed whether it was a username or an e-mail address."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.providers.base import AuthProcess
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_lockout_response
+from django.conf import settings
+from django.db import transaction
+from django.shortcuts import render
+
+from oversight.accounts.models import AccountEvent, Invitation
+from oversight.accounts.selectors import invitation_open_for_email, user_with_email
+from oversight.accounts.services import account_event_record, invitation_accept
+from oversight.models import User
 
 
 def axes_username(request, credentials: dict | None) -> str:
@@ -31,7 +44,105 @@ class MFAAdapter(DefaultMFAAdapter):
     }
 
 
-class SocialAccountAdapter(DefaultSocialAccountAdapter):
-    def is_open_for_signup(self, request, sociallogin):
-        # An identity the site does not know by its verified address gets no account.
+def _verified_emails(sociallogin) -> list[str]:
+    # allauth has already marked every address verified when the app trusts the provider's
+    # addresses ("verified_email", OIDC_TRUST_EMAIL); otherwise only the provider's own
+    # email_verified claim counts.
+    return [address.email for address in sociallogin.email_addresses if address.verified]
+
+
+def _first_found(lookup, emails: list[str]):
+    for email in emails:
+        if found := lookup(email):
+            return found
+    return None
+
+
+def _refusal(request, sociallogin, template: str) -> ImmediateHttpResponse:
+    """Stops allauth's flow with a page saying why, in the site's layout."""
+    emails = [address.email for address in sociallogin.email_addresses]
+    context = {
+        "provider_name": sociallogin.provider.name,
+        "email": emails[0] if emails else "",
+        "email_verified": bool(_verified_emails(sociallogin)),
+    }
+    return ImmediateHttpResponse(render(request, template, context, status=403))
+
+
+def _locked_out(request, user: User) -> bool:
+    """Whether django-axes has locked this person out after wrong passwords, under either
+    name they may have typed: single sign-on waits out the same cool-off."""
+    if not settings.AXES_ENABLED:
         return False
+    return any(
+        AxesProxyHandler.is_locked(request, credentials={"username": name})
+        for name in (user.username, user.email)
+        if name
+    )
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Single sign-on signs a person in to the account an administrator made for their
+    verified e-mail address, or to the one their open invitation describes; nothing else
+    the identity provider says (names, roles, groups) changes an account."""
+
+    def pre_social_login(self, request, sociallogin):
+        if sociallogin.state.get("process", AuthProcess.LOGIN) != AuthProcess.LOGIN:
+            # Connecting from the signed-in person's own page links to their account.
+            return
+        linked = sociallogin.is_existing
+        if linked:
+            user = sociallogin.user
+        else:
+            user = _first_found(user_with_email, _verified_emails(sociallogin))
+        if user is None:
+            # allauth goes on to sign-up, which is_open_for_signup allows only by invitation.
+            return
+        if not user.is_active:
+            raise _refusal(request, sociallogin, "socialaccount/account_inactive.html")
+        if _locked_out(request, user):
+            credentials = {"username": user.username}
+            raise ImmediateHttpResponse(get_lockout_response(request, None, credentials))
+        if not linked:
+            # Links the provider's identity to the account for next time (SSO_LINKED in the
+            # audit log, from the social_account_added signal).
+            sociallogin.connect(request, user)
+
+    def is_open_for_signup(self, request, sociallogin):
+        if self._open_invitation(sociallogin) is None:
+            raise _refusal(request, sociallogin, "socialaccount/signup_closed.html")
+        return True
+
+    def save_user(self, request, sociallogin, form=None):
+        """Accept the person's invitation: the account gets the invitation's role and
+        organisation, and no password (they sign in through their organisation)."""
+        invitation = self._open_invitation(sociallogin)
+        if invitation is None:
+            raise _refusal(request, sociallogin, "socialaccount/signup_closed.html")
+        with transaction.atomic():
+            user = invitation_accept(
+                invitation=invitation,
+                username=self._new_username(invitation),
+                password=None,
+                request=request,
+            )
+            sociallogin.user = user
+            # As for an existing account: invitation_accept has recorded the address already.
+            sociallogin.save(request, connect=True)
+            account_event_record(
+                kind=AccountEvent.Kind.SSO_LINKED,
+                subject=user,
+                actor=user,
+                invitation=invitation,
+                detail=f"Identity provider account {sociallogin.account.uid}",
+                request=request,
+            )
+        return user
+
+    def _open_invitation(self, sociallogin) -> Invitation | None:
+        return _first_found(invitation_open_for_email, _verified_emails(sociallogin))
+
+    def _new_username(self, invitation: Invitation) -> str:
+        local_part = invitation.email.partition("@")[0]
+        full_name = f"{invitation.first_name}{invitation.last_name}"
+        return get_account_adapter().generate_unique_username([local_part, full_name, "user"])

@@ -19,6 +19,8 @@ class SignInForm(LoginForm):
         self.fields["login"].label = "Username or e-mail address"
         self.fields["login"].widget.attrs.pop("placeholder", None)
         self.fields["password"].widget.attrs.pop("placeholder", None)
+        # allauth's own "Forgot your password?" link: the page has one beside the button.
+        self.fields["password"].help_text = ""
         self.fields.pop("remember", None)
 
 

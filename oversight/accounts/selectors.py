@@ -73,6 +73,16 @@ def invitation_open_for_email(email: str) -> Invitation | None:
     )
 
 
+def user_with_email(email: str) -> User | None:
+    """The account whose address this is, in any letter case (addresses are unique without
+    regard to case), active or not: single sign-on tells a leaver so rather than offering
+    them an invitation."""
+    email = email.strip()
+    if not email:
+        return None
+    return User.objects.filter(email__iexact=email).first()
+
+
 def account_events_visible_to(admin: User) -> QuerySet[AccountEvent]:
     """The audit log of the administrator's people, and of the invitations their office
     sent; a failed sign-in with a name nobody has is attributed to no office."""
