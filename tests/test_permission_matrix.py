@@ -262,6 +262,7 @@ EXPECTATIONS: dict[str, Expect] = {
     "accounts:person_edit": form(person_a, who={S}, sees=NOT_B_ADMIN),
     "accounts:person_deactivate": act(person_a, who={S}, sees=NOT_B_ADMIN),
     "accounts:person_reactivate": act(person_a, who={S}, sees=NOT_B_ADMIN),
+    "accounts:person_reset_two_factor": act(person_a, who={S}, sees=NOT_B_ADMIN),
     "accounts:email": page(who=EVERYONE),
     "accounts:two_factor_needed": page(who=EVERYONE),
     # Anyone may open an invitation link; signed in, they are asked to sign out first (409).

@@ -5,6 +5,8 @@ import datetime
 import secrets
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -271,6 +273,8 @@ def person_update(
     person.save()
     user_set_role(user=person, role=role)
     if person.email.lower() != details_before[2].lower():
+        # Single sign-on found this person by the old address: it must find them afresh.
+        SocialAccount.objects.filter(user=person).delete()
         EmailAddress.objects.filter(user=person).delete()
         if person.email:
             EmailAddress.objects.create(
@@ -325,6 +329,25 @@ def person_reactivate(*, admin: User, person: User, request: HttpRequest | None 
     person.is_active = True
     person.save(update_fields=["is_active"])
     account_event_record(kind=Kind.REACTIVATED, subject=person, actor=admin, request=request)
+    return person
+
+
+@transaction.atomic
+def person_reset_two_factor(
+    *, admin: User, person: User, request: HttpRequest | None = None
+) -> User:
+    """For a person who lost both their phone and their recovery codes: their app and codes
+    stop working; where their office requires it, they set it up again at their next sign-in."""
+    removed, _ = Authenticator.objects.filter(user=person).delete()
+    if not removed:
+        raise ValidationError(f"{person} has no two-factor sign-in to turn off.")
+    account_event_record(
+        kind=Kind.TWO_FACTOR_DISABLED,
+        subject=person,
+        actor=admin,
+        detail="Turned off by an administrator (lost phone)",
+        request=request,
+    )
     return person
 
 

@@ -22,4 +22,9 @@ urlpatterns = [
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("people/<int:pk>/deactivate/", views.person_deactivate, name="person_deactivate"),
     path("people/<int:pk>/reactivate/", views.person_reactivate, name="person_reactivate"),
+    path(
+        "people/<int:pk>/two-factor/reset/",
+        views.person_reset_two_factor,
+        name="person_reset_two_factor",
+    ),
 ]

@@ -233,6 +233,24 @@ def person_reactivate(request, pk: int):
     return redirect("accounts:person_detail", pk=person.pk)
 
 
+@require_POST
+@login_required
+def person_reset_two_factor(request, pk: int):
+    _require_office_admin(request.user)
+    person = _person_or_404(request.user, pk)
+    try:
+        services.person_reset_two_factor(admin=request.user, person=person, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"{person}'s authenticator app and recovery codes no longer work. They can set "
+            "up a new app from their name in the menu bar.",
+        )
+    return redirect("accounts:person_detail", pk=person.pk)
+
+
 @require_GET
 @login_required
 def activity(request):

@@ -189,3 +189,41 @@ def test_nav_shows_people_to_administrators_only(admin_client, client, read_only
     assert 'href="/people/"' in admin_client.get(reverse("accounts:activity")).content.decode()
     client.force_login(read_only)
     assert 'href="/people/"' not in client.get(reverse("reminders:notifications")).content.decode()
+
+
+def test_administrator_turns_off_a_lost_authenticator(admin_client, office_admin, police_lead_a):
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.create(user=police_lead_a, type=Authenticator.Type.TOTP, data={})
+    Authenticator.objects.create(
+        user=police_lead_a, type=Authenticator.Type.RECOVERY_CODES, data={}
+    )
+    url = reverse("accounts:person_reset_two_factor", args=[police_lead_a.pk])
+    response = admin_client.post(url)
+    assert response.status_code == 302
+    assert not Authenticator.objects.filter(user=police_lead_a).exists()
+    event = AccountEvent.objects.get(kind="two_factor_disabled", subject=police_lead_a)
+    assert event.actor == office_admin
+    again = admin_client.get(admin_client.post(url)["Location"]).content.decode()
+    assert "has no two-factor sign-in to turn off" in again
+
+
+def test_changing_an_e_mail_address_unlinks_single_sign_on(admin_client, police_lead_a, force_a):
+    from allauth.socialaccount.models import SocialAccount
+
+    SocialAccount.objects.create(user=police_lead_a, provider="sso", uid="entra-123")
+    admin_client.post(
+        reverse("accounts:person_edit", args=[police_lead_a.pk]),
+        {
+            "first_name": police_lead_a.first_name,
+            "last_name": police_lead_a.last_name,
+            "email": "new.address@force-a.example",
+            "role": "police_lead",
+            "organisation": f"force:{force_a.pk}",
+        },
+    )
+    police_lead_a.refresh_from_db()
+    assert police_lead_a.email == "new.address@force-a.example"
+    assert not SocialAccount.objects.filter(user=police_lead_a).exists()
+    event = AccountEvent.objects.get(kind="details_changed", subject=police_lead_a)
+    assert "new.address@force-a.example" in event.detail
