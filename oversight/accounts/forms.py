@@ -1,4 +1,14 @@
 from allauth.account.forms import LoginForm
+from django import forms
+from django.contrib.auth.password_validation import (
+    password_validators_help_text_html,
+    validate_password,
+)
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+
+from oversight.accounts.selectors import organisations_administered_by
+from oversight.models import Force, Office, PartnerAgency, User
 
 
 class SignInForm(LoginForm):
@@ -10,3 +20,145 @@ class SignInForm(LoginForm):
         self.fields["login"].widget.attrs.pop("placeholder", None)
         self.fields["password"].widget.attrs.pop("placeholder", None)
         self.fields.pop("remember", None)
+
+
+class OrganisationChoiceField(forms.ChoiceField):
+    """One list of the organisations an administrator looks after, grouped by kind; the
+    value names the kind and the id ("force:3")."""
+
+    def __init__(self, *, office, forces, agencies, **kwargs):
+        self._by_value = {}
+        groups = []
+        for label, kind, items in (
+            ("Office", "office", [office] if office else []),
+            ("Forces", "force", forces),
+            ("Partner agencies", "agency", agencies),
+        ):
+            if items:
+                choices = []
+                for item in items:
+                    value = f"{kind}:{item.pk}"
+                    self._by_value[value] = item
+                    choices.append((value, str(item)))
+                groups.append((label, choices))
+        super().__init__(choices=[("", "Choose an organisation")] + groups, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self._by_value[value]
+
+    @staticmethod
+    def value_for(organisation) -> str:
+        kind = {Office: "office", Force: "force", PartnerAgency: "agency"}[type(organisation)]
+        return f"{kind}:{organisation.pk}"
+
+
+ROLE_HELP = (
+    "OPCC staff and read-only people belong to the office; force plan owners and police "
+    "leads to a force; partner agency leads to their agency."
+)
+
+
+def _role_choices():
+    return [("", "Choose a role")] + list(User.Role.choices)
+
+
+class InvitationForm(forms.Form):
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    email = forms.EmailField(label="E-mail address", max_length=254)
+    job_title = forms.CharField(max_length=120, required=False)
+    role = forms.ChoiceField(choices=_role_choices, help_text=ROLE_HELP)
+
+    def __init__(self, *args, admin, **kwargs):
+        super().__init__(*args, **kwargs)
+        office, forces, agencies = organisations_administered_by(admin)
+        self.fields["organisation"] = OrganisationChoiceField(
+            office=office, forces=forces, agencies=agencies
+        )
+
+
+class PersonForm(forms.Form):
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    email = forms.EmailField(label="E-mail address", max_length=254)
+    job_title = forms.CharField(max_length=120, required=False)
+    role = forms.ChoiceField(choices=_role_choices, help_text=ROLE_HELP)
+    is_office_admin = forms.BooleanField(
+        label="Office administrator",
+        required=False,
+        help_text="May invite people, change roles and deactivate leavers. OPCC staff only.",
+    )
+
+    def __init__(self, *args, admin, person, **kwargs):
+        initial = {
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "email": person.email,
+            "job_title": person.job_title,
+            "role": person.role,
+            "is_office_admin": person.is_office_admin,
+        }
+        if person.organisation is not None:
+            initial["organisation"] = OrganisationChoiceField.value_for(person.organisation)
+        super().__init__(*args, initial=initial, **kwargs)
+        office, forces, agencies = organisations_administered_by(admin)
+        self.fields["organisation"] = OrganisationChoiceField(
+            office=office, forces=forces, agencies=agencies
+        )
+        self.order_fields(["first_name", "last_name", "email", "job_title", "role", "organisation"])
+
+
+class DeactivateForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        required=False,
+        help_text="For the record, e.g. 'Moved to another force, 30 Nov'.",
+    )
+
+
+class TwoFactorRuleForm(forms.Form):
+    require_two_factor = forms.BooleanField(
+        label="Require two-factor sign-in for everyone this office administers",
+        required=False,
+        help_text="Once on, each person who has not set it up is asked to, before anything "
+        "else, the next time they open a page.",
+    )
+
+
+class AcceptInvitationForm(forms.Form):
+    username = forms.CharField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text="What you will sign in with (or your e-mail address). Letters, digits "
+        "and @ . + - _ only.",
+    )
+    password1 = forms.CharField(
+        label="Password", strip=False, widget=forms.PasswordInput(render_value=False)
+    )
+    password2 = forms.CharField(
+        label="Password again", strip=False, widget=forms.PasswordInput(render_value=False)
+    )
+
+    def __init__(self, *args, invitation, **kwargs):
+        self.invitation = invitation
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].help_text = password_validators_help_text_html()
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", "The two passwords differ: type the same one twice.")
+        elif password1:
+            candidate = User(
+                username=cleaned.get("username", ""),
+                email=self.invitation.email,
+                first_name=self.invitation.first_name,
+                last_name=self.invitation.last_name,
+            )
+            try:
+                validate_password(password1, user=candidate)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

@@ -121,6 +121,7 @@ class AccountEvent(models.Model):
         INVITATION_WITHDRAWN = "invitation_withdrawn", "Invitation withdrawn"
         INVITATION_ACCEPTED = "invitation_accepted", "Accepted an invitation"
         ROLE_CHANGED = "role_changed", "Role changed"
+        DETAILS_CHANGED = "details_changed", "Name or e-mail address changed"
         DEACTIVATED = "deactivated", "Deactivated (leaver)"
         REACTIVATED = "reactivated", "Reactivated"
         TWO_FACTOR_ENABLED = "two_factor_enabled", "Turned on two-factor sign-in"

@@ -1,9 +1,31 @@
-"""Writes for accounts: invitations, role changes, leavers, and the audit log they keep."""
+"""Writes for accounts: invitations, role changes, leavers, the office's two-factor rule,
+and the audit log each of them keeps (written in the same transaction as the change)."""
 
+import datetime
+import secrets
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
 from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 
-from oversight.accounts.models import AccountEvent, Invitation
-from oversight.models import User
+from oversight.accounts.models import AccountEvent, Invitation, token_digest
+from oversight.models import Force, Office, PartnerAgency, User
+from oversight.roles import user_set_role
+
+Kind = AccountEvent.Kind
+Organisation = Office | Force | PartnerAgency
+
+ROLES_BY_ORGANISATION = {
+    Office: {User.Role.OPCC_STAFF, User.Role.READ_ONLY},
+    Force: {User.Role.PLAN_OWNER, User.Role.POLICE_LEAD},
+    PartnerAgency: {User.Role.PARTNER_LEAD},
+}
 
 
 def _client_address(request: HttpRequest | None) -> str | None:
@@ -31,3 +53,298 @@ def account_event_record(
         detail=detail[:300],
         ip_address=_client_address(request),
     )
+
+
+def _organisation_fields(organisation: Organisation) -> dict:
+    return {
+        "office": organisation if isinstance(organisation, Office) else None,
+        "force": organisation if isinstance(organisation, Force) else None,
+        "partner_agency": organisation if isinstance(organisation, PartnerAgency) else None,
+    }
+
+
+def _check_role_fits(role: str, organisation: Organisation) -> None:
+    if role not in ROLES_BY_ORGANISATION[type(organisation)]:
+        allowed = ", ".join(
+            sorted(User.Role(r).label for r in ROLES_BY_ORGANISATION[type(organisation)])
+        )
+        raise ValidationError(
+            {
+                "role": f"{User.Role(role).label} is not a role in {organisation}: "
+                f"choose {allowed}, or another organisation."
+            }
+        )
+
+
+def _check_email_free(email: str, *, except_user: User | None = None) -> None:
+    taken = User.objects.filter(email__iexact=email)
+    if except_user is not None:
+        taken = taken.exclude(pk=except_user.pk)
+    holder = taken.select_related("office", "force", "partner_agency").first()
+    if holder is not None:
+        raise ValidationError(
+            {
+                "email": f"{email} already belongs to {holder} ({holder.organisation}). "
+                "Open them under People to change their role, or use another address."
+            }
+        )
+
+
+def _invitation_link(token: str) -> str:
+    return settings.SITE_URL + reverse("accounts:invitation_accept", args=[token])
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    admin: User,
+    email: str,
+    first_name: str,
+    last_name: str,
+    job_title: str = "",
+    role: str,
+    organisation: Organisation,
+    request: HttpRequest | None = None,
+) -> tuple[Invitation, str]:
+    """Invite a person; returns the invitation and its token (only ever sent by e-mail).
+
+    An earlier invitation to the same address still waiting is withdrawn: only the newest
+    link works."""
+    email = email.strip()
+    _check_role_fits(role, organisation)
+    _check_email_free(email)
+    for earlier in Invitation.objects.select_for_update().filter(
+        email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ):
+        invitation_withdraw(invitation=earlier, admin=admin, request=request)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        email=email,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        job_title=job_title.strip(),
+        role=role,
+        sent_by_office=admin.office,
+        invited_by=admin,
+        token_digest=token_digest(token),
+        expires_at=timezone.now() + datetime.timedelta(days=settings.INVITATION_VALID_DAYS),
+        **_organisation_fields(organisation),
+    )
+    account_event_record(
+        kind=Kind.INVITED,
+        actor=admin,
+        invitation=invitation,
+        attempted_name=email,
+        detail=f"As {User.Role(role).label}, {organisation}",
+        request=request,
+    )
+    context = {"invitation": invitation, "link": _invitation_link(token), "admin": admin}
+    subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}You are invited to OPCC oversight"
+    body = render_to_string("accounts/email/invitation.txt", context)
+    transaction.on_commit(
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    )
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_withdraw(
+    *, invitation: Invitation, admin: User, request: HttpRequest | None = None
+) -> Invitation:
+    if invitation.state != Invitation.State.PENDING:
+        raise ValidationError(
+            f"This invitation is {invitation.get_state_display().lower()}: "
+            "there is nothing to withdraw."
+        )
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    account_event_record(
+        kind=Kind.INVITATION_WITHDRAWN,
+        actor=admin,
+        invitation=invitation,
+        attempted_name=invitation.email,
+        request=request,
+    )
+    return invitation
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    return Invitation.objects.filter(token_digest=token_digest(token)).first()
+
+
+@transaction.atomic
+def invitation_accept(
+    *,
+    invitation: Invitation,
+    username: str,
+    password: str | None,
+    request: HttpRequest | None = None,
+) -> User:
+    """Make the account an invitation describes. The link works once: the invitation is
+    locked, and an accepted, withdrawn or expired one is refused. With no password (single
+    sign-on) the account has none to guess."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.state != Invitation.State.PENDING:
+        raise ValidationError(
+            "This invitation link has already been used, withdrawn or has expired. "
+            "Ask your office administrator to send a new one."
+        )
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": f"{username} is taken: choose another username."})
+    _check_email_free(invitation.email)
+    organisation = invitation.organisation
+    user = User(
+        username=username,
+        email=invitation.email,
+        first_name=invitation.first_name,
+        last_name=invitation.last_name,
+        job_title=invitation.job_title,
+        **_organisation_fields(organisation),
+    )
+    user.role = invitation.role
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save()
+    user_set_role(user=user, role=invitation.role)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_user = user
+    invitation.save(update_fields=["accepted_at", "accepted_user"])
+    account_event_record(
+        kind=Kind.INVITATION_ACCEPTED,
+        subject=user,
+        actor=user,
+        invitation=invitation,
+        detail=f"As {user.get_role_display()}, {organisation}",
+        request=request,
+    )
+    return user
+
+
+def _describe(role: str, organisation) -> str:
+    return f"{User.Role(role).label if role else 'No role'}, {organisation or 'no organisation'}"
+
+
+@transaction.atomic
+def person_update(
+    *,
+    admin: User,
+    person: User,
+    first_name: str,
+    last_name: str,
+    email: str,
+    job_title: str,
+    role: str,
+    organisation: Organisation,
+    is_office_admin: bool,
+    request: HttpRequest | None = None,
+) -> User:
+    """Change a person's details and role. An administrator cannot take away their own
+    administration (another administrator must), so an office is never left without one
+    by accident."""
+    email = email.strip()
+    _check_role_fits(role, organisation)
+    _check_email_free(email, except_user=person)
+    if is_office_admin and role != User.Role.OPCC_STAFF:
+        raise ValidationError({"is_office_admin": "Only OPCC staff can be office administrators."})
+    if is_office_admin and (not isinstance(organisation, Office) or organisation != admin.office):
+        raise ValidationError(
+            {"is_office_admin": f"Only {admin.office}'s own staff can administer it."}
+        )
+    if person.pk == admin.pk and not (is_office_admin and role == User.Role.OPCC_STAFF):
+        raise ValidationError(
+            "You cannot remove your own administration: ask another administrator of "
+            f"{admin.office} to do it."
+        )
+    before = _describe(person.role, person.organisation)
+    was_admin = person.is_office_admin
+    details_before = (person.first_name, person.last_name, person.email, person.job_title)
+    fields = _organisation_fields(organisation)
+    for name, value in fields.items():
+        setattr(person, name, value)
+    person.first_name, person.last_name = first_name.strip(), last_name.strip()
+    person.email, person.job_title = email, job_title.strip()
+    person.is_office_admin = is_office_admin
+    person.role = role
+    person.save()
+    user_set_role(user=person, role=role)
+    if person.email.lower() != details_before[2].lower():
+        EmailAddress.objects.filter(user=person).delete()
+        if person.email:
+            EmailAddress.objects.create(
+                user=person, email=person.email, verified=True, primary=True
+            )
+    after = _describe(role, organisation)
+    if before != after or was_admin != is_office_admin:
+        change = f"{before} → {after}"
+        if was_admin != is_office_admin:
+            change += "; office administrator" if is_office_admin else "; no longer administrator"
+        account_event_record(
+            kind=Kind.ROLE_CHANGED, subject=person, actor=admin, detail=change, request=request
+        )
+    if details_before != (person.first_name, person.last_name, person.email, person.job_title):
+        account_event_record(
+            kind=Kind.DETAILS_CHANGED,
+            subject=person,
+            actor=admin,
+            detail=f"E-mail {details_before[2] or '(none)'} → {person.email or '(none)'}"
+            if details_before[2] != person.email
+            else "Name or job title",
+            request=request,
+        )
+    return person
+
+
+@transaction.atomic
+def person_deactivate(
+    *, admin: User, person: User, reason: str = "", request: HttpRequest | None = None
+) -> User:
+    """A leaver: they can no longer sign in (every session of theirs ends on its next
+    request, since the backend refuses inactive users), and everything they did stays."""
+    if person.pk == admin.pk:
+        raise ValidationError(
+            f"You cannot deactivate yourself: ask another administrator of {admin.office} to do it."
+        )
+    if not person.is_active:
+        raise ValidationError(f"{person} is already deactivated.")
+    person.is_active = False
+    person.is_office_admin = False
+    person.save(update_fields=["is_active", "is_office_admin"])
+    account_event_record(
+        kind=Kind.DEACTIVATED, subject=person, actor=admin, detail=reason, request=request
+    )
+    return person
+
+
+@transaction.atomic
+def person_reactivate(*, admin: User, person: User, request: HttpRequest | None = None) -> User:
+    if person.is_active:
+        raise ValidationError(f"{person} is already active.")
+    person.is_active = True
+    person.save(update_fields=["is_active"])
+    account_event_record(kind=Kind.REACTIVATED, subject=person, actor=admin, request=request)
+    return person
+
+
+@transaction.atomic
+def office_set_two_factor_rule(
+    *, admin: User, required: bool, request: HttpRequest | None = None
+) -> Office:
+    office = Office.objects.select_for_update().get(pk=admin.office_id)
+    if office.require_two_factor != required:
+        office.require_two_factor = required
+        office.save(update_fields=["require_two_factor", "updated_at"])
+        account_event_record(
+            kind=Kind.TWO_FACTOR_POLICY_CHANGED,
+            subject=admin,
+            actor=admin,
+            detail=(
+                f"Two-factor sign-in required for everyone {office} administers"
+                if required
+                else f"Two-factor sign-in optional at {office}"
+            ),
+            request=request,
+        )
+    return office

@@ -3,10 +3,10 @@
 It stays because an upstream page must show downstream data and an import cannot point
 that way: the report page shows the letters and deep dives, the recommendation page the
 follow-ups and investments, the action page who was reminded when, the dashboard and "my
-actions" the deep-dive assurance and follow-ups, a person's page what they leave behind. Everywhere else the apps import each
-other directly, downstream to upstream. A downstream app registers a panel for a page in
-its AppConfig.ready(); the page's view asks for the panels and renders each one's template
-with its context.
+actions" the deep-dive assurance and follow-ups, a person's page what they leave behind.
+Everywhere else the apps import each other directly, downstream to upstream. A downstream
+app registers a panel for a page in its AppConfig.ready(); the page's view asks for the
+panels and renders each one's template with its context.
 
     panels.register("recommendation_detail", template="reviews/_panel_recommendation.html",
                     context=recommendation_panel, order=50)

@@ -72,7 +72,7 @@ def assert_focus_on(page, target: Locator) -> None:
 
 def sign_in(page, live_server, username: str) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
-    tab_to(page, role(page, "textbox", "Username*"))
+    tab_to(page, role(page, "textbox", "Username or e-mail address*"))
     page.keyboard.type(username)
     tab_to(page, page.get_by_label("Password"))
     page.keyboard.type(DEMO_PASSWORD)
