@@ -14,7 +14,10 @@ from recommendations.handover import ACTION_ROLES
 CHOOSE_FROM_LIST = "Choose someone from the list: only people who can take this on are offered."
 
 
-class _ReplacementForm(forms.Form):
+class ActionsHandOverForm(forms.Form):
+    """Every role a person holds on the live actions the user may hand over, to one
+    person; the base of the forms for one action or one plan."""
+
     person = forms.ModelChoiceField(
         queryset=User.objects.none(),
         label="Hand to",
@@ -26,17 +29,14 @@ class _ReplacementForm(forms.Form):
         self.fields["person"].queryset = people_visible_to(user)
 
 
-class ActionReassignForm(_ReplacementForm):
-    """One role on one action. `was` is who held it when the page was drawn: if it has
+class PlanReassignForm(ActionsHandOverForm):
+    """One plan's owner. `was` is who owned it when the page was drawn: if that has
     changed since, nothing is saved."""
 
+    was = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+
+class ActionReassignForm(PlanReassignForm):
+    """One role (owner or delivery lead) on one action, and who held it (`was`)."""
+
     field = forms.ChoiceField(choices=list(ACTION_ROLES.items()))
-    was = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
-
-
-class PlanReassignForm(_ReplacementForm):
-    was = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
-
-
-class ActionsHandOverForm(_ReplacementForm):
-    """Every role a person holds on the live actions the user may hand over."""

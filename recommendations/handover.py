@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Length
 
 from oversight.accounts.selectors import administers
 from oversight.models import User
@@ -154,6 +155,11 @@ class LeftBehind:
     def action_count(self) -> int:
         return len({row.item.pk for row in self.actions})
 
+    @property
+    def offer_all_at_once(self) -> bool:
+        """More than one role to hand over, and the right to hand them over."""
+        return sum(row.can_reassign for row in self.actions) > 1
+
 
 def live_actions_held_by(user: User, person: User) -> QuerySet[Action]:
     """The live actions the user sees that `person` owns or leads, in plan then reference
@@ -164,7 +170,7 @@ def live_actions_held_by(user: User, person: User) -> QuerySet[Action]:
         .filter(Q(owner=person.pk) | Q(delivery_lead=person.pk), status__in=Action.LIVE_STATUSES)
         .exclude(plan__status=ActionPlan.Status.CLOSED)
         .select_related("plan__report", "plan__force", "owner", "delivery_lead", "partner_agency")
-        .order_by("plan__force__name", "plan_id", "reference", "pk")
+        .order_by("plan__force__name", "plan_id", Length("reference"), "reference", "pk")
     )
 
 

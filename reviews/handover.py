@@ -54,6 +54,10 @@ class FollowUpsLeft:
     def can_reassign_any(self) -> bool:
         return any(row.can_reassign for row in self.rows)
 
+    @property
+    def offer_all_at_once(self) -> bool:
+        return sum(row.can_reassign for row in self.rows) > 1
+
 
 def open_follow_ups_of(user: User, person: User) -> QuerySet[FollowUp]:
     """The open follow-ups the user sees that `person` owns, due first. select_related:

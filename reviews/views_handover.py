@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from oversight.accounts.selectors import people_administered_by
@@ -32,12 +32,10 @@ NOT_ALLOWED = "Only OPCC staff of the reviewing office can hand over an open fol
 
 
 def _person_page(request, person: User | None) -> str | None:
+    """The person's page, for an administrator looking after them."""
     if person is None or not administers_person(request.user, person):
         return None
-    try:
-        return reverse("accounts:person_detail", args=[person.pk])
-    except NoReverseMatch:
-        return None
+    return reverse("accounts:person_detail", args=[person.pk])
 
 
 def _refused(request, form, *, holder: User, back: str):

@@ -9,6 +9,7 @@ import datetime
 from django.utils import timezone
 
 from oversight.accounts.models import AccountEvent
+from oversight.accounts.services import person_deactivate
 from oversight.models import User
 from oversight.roles import roles_ensure_groups, user_set_role
 from tests import factories
@@ -29,12 +30,17 @@ def person(username: str, role: str, **organisation) -> User:
 
 
 def deactivate(leaver: User, *, by: User | None = None, on: datetime.date | None = None) -> User:
-    leaver.is_active = False
-    leaver.save(update_fields=["is_active"])
-    when = timezone.now()
+    """Deactivate through the administrator's service (or, without one, as an account
+    deactivated by other means with its audit row); `on` dates the deactivation."""
+    if by is not None:
+        person_deactivate(admin=by, person=leaver)
+    else:
+        User.objects.filter(pk=leaver.pk).update(is_active=False)
+        AccountEvent.objects.create(kind=AccountEvent.Kind.DEACTIVATED, subject=leaver)
     if on is not None:
         when = timezone.make_aware(datetime.datetime.combine(on, datetime.time(10, 0)))
-    AccountEvent.objects.create(
-        kind=AccountEvent.Kind.DEACTIVATED, subject=leaver, actor=by, created_at=when
-    )
+        AccountEvent.objects.filter(subject=leaver, kind=AccountEvent.Kind.DEACTIVATED).update(
+            created_at=when
+        )
+    leaver.refresh_from_db()
     return leaver

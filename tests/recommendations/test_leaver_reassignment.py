@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from oversight.models import User
 from oversight.shared import panels
@@ -42,11 +42,8 @@ def plan_owner_a2(force_a):
     return leavers.person("acc_a2", User.Role.PLAN_OWNER, force=force_a)
 
 
-def person_page(person) -> str | None:
-    try:
-        return reverse("accounts:person_detail", args=[person.pk])
-    except NoReverseMatch:  # until the person page exists
-        return None
+def person_page(person) -> str:
+    return reverse("accounts:person_detail", args=[person.pk])
 
 
 def reassign(client, action, *, field="delivery_lead", person, was):
@@ -65,6 +62,18 @@ def render_panel(context) -> str:
 
 def test_person_panel_is_registered_for_the_person_page():
     assert PANEL in [panel.template for panel in panels._registry["person"]]
+
+
+def test_the_person_page_lists_what_the_leaver_leaves(client, admin_a, leaver, action_a):
+    client.force_login(admin_a)
+
+    response = client.get(person_page(leaver))
+
+    html = response.content.decode()
+    assert f"What {leaver} leaves in the action plans" in html
+    assert reverse("recommendations:action_reassign", args=[action_a.pk]) in html
+    # One action: no "hand all of them over".
+    assert reverse("recommendations:actions_hand_over", args=[leaver.pk]) not in html
 
 
 def test_person_panel_lists_live_actions_plans_and_updates_awaiting_review(
@@ -209,7 +218,7 @@ def test_action_reassign_hands_the_role_over_with_history(
     response = reassign(client, action_a, person=police_lead_a2, was=leaver)
 
     assert response.status_code == 302
-    assert response["Location"] == (person_page(leaver) or action_a.get_absolute_url())
+    assert response["Location"] == person_page(leaver)
     action_a.refresh_from_db()
     assert action_a.delivery_lead == police_lead_a2
     latest = action_a.history.latest()
@@ -441,9 +450,7 @@ def test_plan_reassign_refuses_someone_who_is_not_a_plan_owner_of_the_force(
 ):
     client.force_login(admin_a)
 
-    response = reassign_plan(
-        client, departed_owners_plan, person=police_lead_a2, was=plan_owner_a2
-    )
+    response = reassign_plan(client, departed_owners_plan, person=police_lead_a2, was=plan_owner_a2)
 
     assert response.status_code == 400
     assert "Choose an active plan owner of Force A Police." in response.content.decode()
@@ -476,3 +483,21 @@ def test_plan_reassign_refuses_people_who_may_not(
     assert response.status_code == status
     departed_owners_plan.refresh_from_db()
     assert departed_owners_plan.owner == plan_owner_a2
+
+
+def test_the_person_page_with_its_panels_runs_as_many_queries_for_20_items_as_for_2(
+    client, admin_a, force_a, plan_owner_a2
+):
+    _departing_plan_owner_with(2, force=force_a, start=1, departing=plan_owner_a2)
+    leavers.deactivate(plan_owner_a2, by=admin_a)
+    client.force_login(admin_a)
+
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(person_page(plan_owner_a2)).status_code == 200
+        return len(queries)
+
+    few = page_queries()
+    _departing_plan_owner_with(18, force=force_a, start=3, departing=plan_owner_a2)
+
+    assert page_queries() == few

@@ -104,9 +104,7 @@ def test_reminders_stop_once_the_role_is_handed_over(
     assert not [m for m in mailoutbox if "Left without an owner" in m.body]
 
 
-def test_long_unassigned_escalates_to_the_opcc(
-    leaver, action_a, plan_owner_a, opcc_staff, admin_a
-):
+def test_long_unassigned_escalates_to_the_opcc(leaver, action_a, plan_owner_a, opcc_staff, admin_a):
     reminders_sweep(today=days(20))
 
     # The OPCC staff overseeing force A, the administrator among them.
