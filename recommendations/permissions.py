@@ -13,6 +13,8 @@ context (never by calling them).
 - A partner agency lead changes only their agency's actions.
 - OPCC staff review progress updates and sign off completion; never their own proposal.
 - Read-only users change nothing.
+- A leaver's actions and plans go to someone else by the force's plan owner, or by an
+  office administrator looking after the leaver.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -167,6 +169,27 @@ def can_sign_off(user: User, action: Action) -> bool:
         and action.status == Action.Status.PENDING_SIGN_OFF
         and action.completion_proposed_by_id != user.pk
     )
+
+
+# --- Handing over a leaver's work --------------------------------------------------------
+
+
+def can_reassign_action(user: User, action: Action, *, administers_holder: bool) -> bool:
+    """Hand an action's owner or delivery lead role to someone else, while the action is
+    not finished: the force's plan owner (who may edit the action anyway), or an office
+    administrator looking after the person who holds the role (`administers_holder`,
+    a query the caller makes: recommendations.handover)."""
+    if not _plan_is_open(action) or action.status in Action.FINISHED_STATUSES:
+        return False
+    return administers_holder or _is_plan_owner_of_force(user, action.plan.force_id)
+
+
+def can_reassign_plan(user: User, plan: ActionPlan, *, administers_holder: bool) -> bool:
+    """Hand a plan that is not closed to another owner: the force's plan owner, or an
+    office administrator looking after its owner."""
+    if plan.status == ActionPlan.Status.CLOSED:
+        return False
+    return administers_holder or _is_plan_owner_of_force(user, plan.force_id)
 
 
 # --- Progress updates -----------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recommendations import views, views_actions
+from recommendations import views, views_actions, views_handover
 
 app_name = "recommendations"
 
@@ -62,4 +62,15 @@ urlpatterns += [
     ),
     path("actions/<int:pk>/sign-off/", views_actions.action_sign_off, name="action_sign_off"),
     path("evidence/<int:pk>/", views_actions.evidence_download, name="evidence_download"),
+]
+
+# Handing a leaver's actions and plans to someone else (the panel on a person's page)
+urlpatterns += [
+    path("actions/<int:pk>/reassign/", views_handover.action_reassign, name="action_reassign"),
+    path("plans/<int:pk>/reassign/", views_handover.plan_reassign, name="plan_reassign"),
+    path(
+        "people/<int:pk>/actions/hand-over/",
+        views_handover.actions_hand_over,
+        name="actions_hand_over",
+    ),
 ]

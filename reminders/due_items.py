@@ -1,5 +1,5 @@
 """What a due item is, and the bulk reads that say who answers for it: the building
-blocks of the due-item sources (due_actions, due_reviews)."""
+blocks of the due-item sources (due_actions, due_reviews, due_leavers)."""
 
 import datetime
 import logging

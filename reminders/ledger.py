@@ -42,9 +42,10 @@ from django.db.models import Q
 from oversight.models import (
     User,
 )
-from reminders import due_actions, due_reviews, returned
+from reminders import due_actions, due_leavers, due_reviews, returned
 from reminders.due_actions import action_due_items, report_due_items
 from reminders.due_items import DueItem
+from reminders.due_leavers import leaver_due_items
 from reminders.due_reviews import review_due_items
 from reminders.models import Reminder
 
@@ -63,8 +64,13 @@ MONDAY = 0
 
 # Where due items come from, each reading in bulk: `source(today=..., horizon=...)` returns
 # every item whose date is on or before `horizon`.
-DUE_ITEM_SOURCES = (action_due_items, report_due_items, review_due_items)
-WHAT_LABELS = {**due_actions.LABELS, **due_reviews.LABELS, **returned.LABELS}
+DUE_ITEM_SOURCES = (action_due_items, report_due_items, review_due_items, leaver_due_items)
+WHAT_LABELS = {
+    **due_actions.LABELS,
+    **due_reviews.LABELS,
+    **due_leavers.LABELS,
+    **returned.LABELS,
+}
 
 
 def what_label(what: str) -> str:

@@ -6,7 +6,7 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Deep dives and investments"
 
     def ready(self):
-        # Panels on the recommendation, report, dashboard and "my actions" pages.
+        # Panels on the recommendation, report, dashboard, "my actions" and person pages.
         from reviews.panels import register_panels
 
         register_panels()

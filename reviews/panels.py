@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from oversight.models import PriorityArea, User
 from oversight.shared import panels
+from reviews.handover import follow_ups_left_by
 from reviews.models import FollowUp
 from reviews.permissions import can_manage_reviews, can_update_follow_up
 from reviews.selectors import (
@@ -107,6 +108,25 @@ def my_actions_panel(*, user: User, obj=None) -> dict | None:
     return {"follow_ups": _follow_up_rows(user, follow_ups)}
 
 
+def person_panel(*, user: User, obj=None) -> dict | None:
+    """On a person's page: their open follow-ups, as many as the user sees, with who may
+    take each on (two queries: follow-ups, and the candidates when the user may hand one
+    over)."""
+    if obj is None:
+        return None
+    left = follow_ups_left_by(user, obj)
+    if not left.rows:
+        return None
+    today = timezone.localdate()
+    return {
+        "person": obj,
+        "left": left,
+        "today": today,
+        "is_leaver": not obj.is_active,
+        "per_item_controls": not obj.is_active and left.can_reassign_any,
+    }
+
+
 def register_panels() -> None:
     panels.register(
         "recommendation_detail",
@@ -123,3 +143,4 @@ def register_panels() -> None:
     panels.register(
         "my_actions", template="reviews/_panel_my_actions.html", context=my_actions_panel, order=50
     )
+    panels.register("person", template="reviews/_panel_person.html", context=person_panel, order=50)

@@ -25,3 +25,9 @@ def can_update_follow_up(user: User, follow_up: FollowUp) -> bool:
     if follow_up.owner_id == user.pk:
         return True
     return can_edit_review(user, follow_up.review)
+
+
+def can_reassign_follow_up(user: User, follow_up: FollowUp) -> bool:
+    """Hand an open follow-up to another owner (a leaver's, mostly): OPCC staff of the
+    reviewing office, who may edit it anyway; an office administrator is one of them."""
+    return follow_up.status in FollowUp.OPEN_STATUSES and can_edit_review(user, follow_up.review)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviews import views
+from reviews import views, views_handover
 
 app_name = "reviews"
 
@@ -16,6 +16,16 @@ urlpatterns = [
     path("<int:pk>/follow-ups/new/", views.follow_up_create, name="follow_up_create"),
     path("follow-ups/<int:pk>/edit/", views.follow_up_edit, name="follow_up_edit"),
     path("follow-ups/<int:pk>/update/", views.follow_up_update, name="follow_up_update"),
+    path(
+        "follow-ups/<int:pk>/reassign/",
+        views_handover.follow_up_reassign,
+        name="follow_up_reassign",
+    ),
+    path(
+        "people/<int:pk>/follow-ups/hand-over/",
+        views_handover.follow_ups_hand_over,
+        name="follow_ups_hand_over",
+    ),
     path("<int:pk>/samples/new/", views.sample_create, name="sample_create"),
     path("investments/", views.investment_list, name="investment_list"),
     path("investments/new/", views.investment_create, name="investment_create"),

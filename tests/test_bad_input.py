@@ -616,6 +616,40 @@ TARGETS: dict[str, Target] = {
         multi=frozenset({"recommendations"}),
         after=review_pages,
     ),
+    "ActionReassignForm": Target(
+        PO,
+        lambda w: [create("recommendations:action_reassign", w.action_police.pk)],
+        lambda w: {
+            "field": ["owner", "delivery_lead"],
+            "person": [pk(w.people[PO]), pk(w.people[L])],
+            "was": text(pk(w.people[PO]), pk(w.people[L])),
+        },
+        after=plan_pages,
+    ),
+    "PlanReassignForm": Target(
+        PO,
+        lambda w: [create("recommendations:plan_reassign", w.plan_a.pk)],
+        lambda w: {"person": [pk(w.people[PO]), pk(w.people[L])], "was": text(pk(w.people[PO]))},
+        after=plan_pages,
+    ),
+    "ActionsHandOverForm": Target(
+        PO,
+        lambda w: [create("recommendations:actions_hand_over", w.people[L].pk)],
+        lambda w: {"person": [pk(w.people[PO])]},
+        after=plan_pages,
+    ),
+    "FollowUpReassignForm": Target(
+        S,
+        lambda w: [create("reviews:follow_up_reassign", w.follow_up_a.pk)],
+        lambda w: {"person": [pk(w.people[S]), pk(w.people[L])], "was": text(pk(w.people[L]))},
+        after=review_pages,
+    ),
+    "FollowUpsHandOverForm": Target(
+        S,
+        lambda w: [create("reviews:follow_ups_hand_over", w.people[L].pk)],
+        lambda w: {"person": [pk(w.people[S]), pk(w.people[L])]},
+        after=review_pages,
+    ),
     "ReminderPreferencesForm": Target(
         L,
         lambda w: [create("reminders:preferences")],
@@ -696,6 +730,11 @@ FORMS_BY_MODULE = {
         "ProposeCompletionForm",
         "SignOffForm",
     ],
+    "recommendations/forms_handover.py": [
+        "ActionReassignForm",
+        "PlanReassignForm",
+        "ActionsHandOverForm",
+    ],
     "letters/forms.py": ["LetterCreateForm", "LetterForm"],
     "reminders/forms.py": ["ReminderPreferencesForm"],
     "oversight/accounts/forms.py": [
@@ -714,6 +753,7 @@ FORMS_BY_MODULE = {
         "SampleForm",
         "InvestmentForm",
     ],
+    "reviews/forms_handover.py": ["FollowUpReassignForm", "FollowUpsHandOverForm"],
 }
 # Forms driven by other tests here, or not forms a person fills in.
 COVERED_ELSEWHERE = {

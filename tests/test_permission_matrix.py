@@ -209,6 +209,14 @@ EXPECTATIONS: dict[str, Expect] = {
     "recommendations:evidence_download": page(
         lambda w: (w.evidence_police.pk,), who=FORCE_A_READERS
     ),
+    # Handing a leaver's work over: the force's plan owner (or an office administrator
+    # looking after the person holding it; no persona here is one). Lead A's actions: those
+    # who see one of them see lead A.
+    "recommendations:action_reassign": act(police_action, who={PO}, sees=FORCE_A_READERS),
+    "recommendations:plan_reassign": act(lambda w: (w.plan_a.pk,), who={PO}, sees=REPORT_A_READERS),
+    "recommendations:actions_hand_over": act(
+        lambda w: (w.people[L].pk,), who={PO}, sees=FORCE_A_READERS
+    ),
     # --- Notifications ---
     "reminders:notifications": page(who=EVERYONE),
     "reminders:notification_read": act(lambda w: (w.reminders[L].pk,), who={L}, sees={L}),
@@ -247,6 +255,9 @@ EXPECTATIONS: dict[str, Expect] = {
     "reviews:follow_up_update": form(
         lambda w: (w.follow_up_a.pk,), who={S, L}, sees=FORCE_A_READERS
     ),
+    # Handing a leaver's follow-ups over: OPCC staff of the reviewing office.
+    "reviews:follow_up_reassign": act(lambda w: (w.follow_up_a.pk,), who={S}, sees=FORCE_A_READERS),
+    "reviews:follow_ups_hand_over": act(lambda w: (w.people[L].pk,), who={S}, sees=FORCE_A_READERS),
     "reviews:sample_create": form(review_a, who={S}, sees=FORCE_A_READERS),
     "reviews:investment_list": page(who=REVIEW_READERS),
     "reviews:investment_create": form(who={S, SB}, sees=REVIEW_READERS),
