@@ -209,13 +209,15 @@ EXPECTATIONS: dict[str, Expect] = {
     "recommendations:evidence_download": page(
         lambda w: (w.evidence_police.pk,), who=FORCE_A_READERS
     ),
-    # Handing a leaver's work over: the force's plan owner (or an office administrator
-    # looking after the person holding it; no persona here is one). Lead A's actions: those
-    # who see one of them see lead A.
-    "recommendations:action_reassign": act(police_action, who={PO}, sees=FORCE_A_READERS),
-    "recommendations:plan_reassign": act(lambda w: (w.plan_a.pk,), who={PO}, sees=REPORT_A_READERS),
+    # Handing a leaver's work over: the force's plan owner, or an office administrator
+    # looking after the person holding it: OPCC staff A administer office A). Lead A's
+    # actions: those who see one of them see lead A.
+    "recommendations:action_reassign": act(police_action, who={PO, S}, sees=FORCE_A_READERS),
+    "recommendations:plan_reassign": act(
+        lambda w: (w.plan_a.pk,), who={PO, S}, sees=REPORT_A_READERS
+    ),
     "recommendations:actions_hand_over": act(
-        lambda w: (w.people[L].pk,), who={PO}, sees=FORCE_A_READERS
+        lambda w: (w.people[L].pk,), who={PO, S}, sees=FORCE_A_READERS
     ),
     # --- Notifications ---
     "reminders:notifications": page(who=EVERYONE),
