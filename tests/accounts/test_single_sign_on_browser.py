@@ -6,6 +6,7 @@ from allauth.socialaccount.models import SocialAccount
 
 from oversight.models import User
 from tests.accounts.identity_provider import IDENTITIES, PROVIDER_NAME, PROVIDER_PASSWORD
+from tests.browser.axe import STRUCTURE, axe_violations, describe
 from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,9 +37,17 @@ def test_known_person_signs_in_to_their_own_account(
 
 
 def test_unknown_address_is_told_to_ask_for_an_invitation(
-    page, live_server, single_sign_on, police_lead_a
+    browser, live_server, single_sign_on, police_lead_a
 ):
+    # A context that lets axe-core in despite the site's CSP.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    violations = axe_violations(page, also=STRUCTURE)
+    assert not violations, f"sign-in page with single sign-on:\n{describe(violations)}"
     sign_in_through_provider(page, live_server, "stranger")
+    violations = axe_violations(page, also=STRUCTURE)
+    assert not violations, f"no-account page:\n{describe(violations)}"
 
     screenshot(page, "sso-no-account")
     heading = page.get_by_role("heading", level=1).inner_text()
@@ -48,3 +57,4 @@ def test_unknown_address_is_told_to_ask_for_an_invitation(
     assert User.objects.count() == 2  # police_lead_a and their manager, nobody new
     page.goto(f"{live_server.url}/")
     assert page.url.startswith(f"{live_server.url}/accounts/login/")
+    context.close()
