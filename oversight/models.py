@@ -79,6 +79,32 @@ class PartnerAgency(TimeStampedModel):
         return self.name
 
 
+def role_matches_organisation() -> Q:
+    """A role belongs to one kind of organisation: the office's staff and read-only people
+    to the office, plan owners and police leads to a force, partner leads to their agency.
+    (A user may also have no role and no organisation; an invitation may not.)"""
+    return (
+        Q(
+            role__in=["opcc_staff", "read_only"],
+            office__isnull=False,
+            force__isnull=True,
+            partner_agency__isnull=True,
+        )
+        | Q(
+            role__in=["plan_owner", "police_lead"],
+            office__isnull=True,
+            force__isnull=False,
+            partner_agency__isnull=True,
+        )
+        | Q(
+            role="partner_lead",
+            office__isnull=True,
+            force__isnull=True,
+            partner_agency__isnull=False,
+        )
+    )
+
+
 class User(AbstractUser):
     """A person, belonging to exactly one organisation: an OPCC, a force or a partner agency.
 
@@ -142,24 +168,7 @@ class User(AbstractUser):
             models.CheckConstraint(
                 name="user_role_matches_organisation",
                 condition=(
-                    Q(
-                        role__in=["opcc_staff", "read_only"],
-                        office__isnull=False,
-                        force__isnull=True,
-                        partner_agency__isnull=True,
-                    )
-                    | Q(
-                        role__in=["plan_owner", "police_lead"],
-                        office__isnull=True,
-                        force__isnull=False,
-                        partner_agency__isnull=True,
-                    )
-                    | Q(
-                        role="partner_lead",
-                        office__isnull=True,
-                        force__isnull=True,
-                        partner_agency__isnull=False,
-                    )
+                    role_matches_organisation()
                     | Q(
                         role="",
                         office__isnull=True,

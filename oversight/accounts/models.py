@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from oversight.models import Force, Office, PartnerAgency, User
+from oversight.models import Force, Office, PartnerAgency, User, role_matches_organisation
 
 
 def token_digest(token: str) -> str:
@@ -63,26 +63,7 @@ class Invitation(models.Model):
             ),
             models.CheckConstraint(
                 name="invitation_role_matches_organisation",
-                condition=(
-                    Q(
-                        role__in=["opcc_staff", "read_only"],
-                        office__isnull=False,
-                        force__isnull=True,
-                        partner_agency__isnull=True,
-                    )
-                    | Q(
-                        role__in=["plan_owner", "police_lead"],
-                        office__isnull=True,
-                        force__isnull=False,
-                        partner_agency__isnull=True,
-                    )
-                    | Q(
-                        role="partner_lead",
-                        office__isnull=True,
-                        force__isnull=True,
-                        partner_agency__isnull=False,
-                    )
-                ),
+                condition=role_matches_organisation(),
             ),
         ]
 
