@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from oversight.accounts.models import AccountEvent, Invitation, token_digest
+from oversight.accounts.selectors import administers
 from oversight.models import Force, Office, PartnerAgency, User
 from oversight.roles import user_set_role
 
@@ -78,18 +79,26 @@ def _check_role_fits(role: str, organisation: Organisation) -> None:
         )
 
 
-def _check_email_free(email: str, *, except_user: User | None = None) -> None:
+def _check_email_free(email: str, *, admin: User, except_user: User | None = None) -> None:
+    """Refuse an address someone already signs in with. The holder is named only to an
+    administrator who looks after them: another office's people stay out of sight."""
     taken = User.objects.filter(email__iexact=email)
     if except_user is not None:
         taken = taken.exclude(pk=except_user.pk)
     holder = taken.select_related("office", "force", "partner_agency").first()
-    if holder is not None:
-        raise ValidationError(
-            {
-                "email": f"{email} already belongs to {holder} ({holder.organisation}). "
-                "Open them under People to change their role, or use another address."
-            }
+    if holder is None:
+        return
+    if administers(admin, holder):
+        message = (
+            f"{email} already belongs to {holder} ({holder.organisation}). "
+            "Open them under People to change their role, or use another address."
         )
+    else:
+        message = (
+            f"{email} already has an account with an organisation your office does not "
+            "administer. Use another address, or ask that organisation's office."
+        )
+    raise ValidationError({"email": message})
 
 
 def _invitation_link(token: str) -> str:
@@ -114,7 +123,7 @@ def invitation_create(
     link works."""
     email = email.strip()
     _check_role_fits(role, organisation)
-    _check_email_free(email)
+    _check_email_free(email, admin=admin)
     for earlier in Invitation.objects.select_for_update().filter(
         email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
     ):
@@ -193,7 +202,7 @@ def invitation_accept(
         )
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": f"{username} is taken: choose another username."})
-    _check_email_free(invitation.email)
+    _check_email_free(invitation.email, admin=invitation.invited_by)
     organisation = invitation.organisation
     user = User(
         username=username,
@@ -248,7 +257,7 @@ def person_update(
     by accident."""
     email = email.strip()
     _check_role_fits(role, organisation)
-    _check_email_free(email, except_user=person)
+    _check_email_free(email, admin=admin, except_user=person)
     if is_office_admin and role != User.Role.OPCC_STAFF:
         raise ValidationError({"is_office_admin": "Only OPCC staff can be office administrators."})
     if is_office_admin and (not isinstance(organisation, Office) or organisation != admin.office):

@@ -210,3 +210,15 @@ def test_other_offices_administrator_cannot_withdraw(
     assert response.status_code == 404
     invitation.refresh_from_db()
     assert invitation.revoked_at is None
+
+
+def test_an_address_held_in_another_office_is_refused_without_naming_them(
+    invite, admin_client, police_lead_b, force_a
+):
+    response = invite(f"force:{force_a.pk}", email=police_lead_b.email)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "already has an account with an organisation your office does not administer" in page
+    assert str(police_lead_b) not in page
+    assert "Force B" not in page
+    assert not Invitation.objects.exists()
