@@ -184,7 +184,13 @@ ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[OPCC oversight] "
-ACCOUNT_FORMS = {"login": "oversight.accounts.forms.SignInForm"}
+ACCOUNT_FORMS = {
+    "login": "oversight.accounts.forms.SignInForm",
+    "change_password": "oversight.accounts.forms.PasswordChangeForm",
+    "set_password": "oversight.accounts.forms.PasswordSetForm",
+    "reset_password": "oversight.accounts.forms.PasswordResetRequestForm",
+    "reset_password_from_key": "oversight.accounts.forms.PasswordResetForm",
+}
 ACCOUNT_RATE_LIMITS = {
     # django-axes owns the lock-out after failed sign-ins (AXES_* below).
     "login_failed": None,

@@ -769,7 +769,12 @@ COVERED_ELSEWHERE = {
     "PersonChoiceField",
     "ActionChoiceField",
     "OrganisationChoiceField",
-    "SignInForm",  # allauth's sign-in form: tests/oversight/test_security.py, tests/accounts
+    # allauth's forms with the site's labels: tests/oversight/test_security.py, tests/accounts
+    "SignInForm",
+    "PasswordChangeForm",
+    "PasswordSetForm",
+    "PasswordResetRequestForm",
+    "PasswordResetForm",
 }
 
 

@@ -1,4 +1,10 @@
-from allauth.account.forms import LoginForm
+from allauth.account.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    ResetPasswordKeyForm,
+    SetPasswordForm,
+)
 from django import forms
 from django.contrib.auth.password_validation import (
     password_validators_help_text_html,
@@ -22,6 +28,46 @@ class SignInForm(LoginForm):
         # allauth's own "Forgot your password?" link: the page has one beside the button.
         self.fields["password"].help_text = ""
         self.fields.pop("remember", None)
+
+
+def _plain_labels(form: forms.Form, labels: dict[str, str]) -> None:
+    """The site's sentence-case wording in place of allauth's Title Case, and no
+    placeholders standing in for labels."""
+    for name, label in labels.items():
+        if name in form.fields:
+            form.fields[name].label = label
+            form.fields[name].widget.attrs.pop("placeholder", None)
+
+
+class PasswordChangeForm(ChangePasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain_labels(
+            self,
+            {
+                "oldpassword": "Current password",
+                "password1": "New password",
+                "password2": "New password again",
+            },
+        )
+
+
+class PasswordSetForm(SetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain_labels(self, {"password1": "Password", "password2": "Password again"})
+
+
+class PasswordResetRequestForm(ResetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain_labels(self, {"email": "E-mail address"})
+
+
+class PasswordResetForm(ResetPasswordKeyForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain_labels(self, {"password1": "New password", "password2": "New password again"})
 
 
 class OrganisationChoiceField(forms.ChoiceField):
