@@ -126,7 +126,7 @@ def seed_demo(*, today: datetime.date | None = None) -> dict:
         force=force,
         title="National child protection inspection: Devon and Cornwall Police",
         defaults={
-            "inspectorate": InspectionReport.Inspectorate.HMIC,
+            "source": InspectionReport.Source.HMIC,
             "programme": InspectionReport.Programme.CHILD_PROTECTION,
             "summary": "HMIC inspected how well the force protects children. Recommendation "
             "and action wording in this demo is illustrative; the findings and priority "
@@ -146,7 +146,7 @@ def seed_demo(*, today: datetime.date | None = None) -> dict:
         force=force,
         title="Child protection post-inspection review: Devon and Cornwall Police",
         defaults={
-            "inspectorate": InspectionReport.Inspectorate.HMIC,
+            "source": InspectionReport.Source.HMIC,
             "programme": InspectionReport.Programme.POST_INSPECTION_REVIEW,
             "summary": "HMIC's return visit to test progress against the 2015 recommendations.",
             "published_on": datetime.date(2016, 4, 21),
