@@ -95,7 +95,10 @@ class Recommendation(TimeStampedModel):
         "recommendations.services.inspectorate_status_record.",
     )
     inspectorate_status_on = models.DateField(
-        null=True, blank=True, help_text="The date of the inspectorate status's latest change."
+        null=True,
+        blank=True,
+        help_text="The date of the inspectorate status's latest change.",
+        validators=[DateInRange()],
     )
     carried_forward_from = models.ForeignKey(
         "self",
