@@ -72,9 +72,9 @@ class ReportForm(VersionedModelForm):
             "formal_response_received_on": "Formal response received on",
         }
         help_texts = {
-            "published_on": "For a coroner's report, the date it was sent. Starts the "
-            "statutory clock (56 days: section 55 for HMICFRS, the reply to a coroner) and the "
-            "action plan deadline (6 weeks).",
+            "published_on": "For a coroner's report, its date. Starts the 56-day statutory "
+            "clock (HMICFRS and HMIC: section 55; a coroner's report: the reply) and the "
+            "6-week action plan deadline.",
             "programme": "Inspections only (HMICFRS, HMIC, another inspectorate).",
             "issued_by": "Needed for a coroner's report (the coroner and area), another "
             "inspectorate or other source.",

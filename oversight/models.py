@@ -367,6 +367,15 @@ class InspectionReport(TimeStampedModel):
         return self.published_on + datetime.timedelta(days=CORONER_RESPONSE_DAYS)
 
     @property
+    def source_short(self) -> str:
+        """The source in a few words, for lists and table rows."""
+        return {
+            self.Source.HMIC: "HMIC",
+            self.Source.IOPC: "IOPC",
+            self.Source.CORONER: "Coroner (PFD)",
+        }.get(self.source, self.get_source_display())
+
+    @property
     def publisher(self) -> str:
         """Who published it, for a sentence: "HMICFRS", "the IOPC", "HM Senior Coroner…"."""
         if self.issued_by:

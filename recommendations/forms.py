@@ -5,6 +5,7 @@ recommendations.services save and enforce the lifecycle.
 """
 
 from django import forms
+from django.utils import timezone
 
 from oversight.forms import DateInput
 from oversight.models import CauseOfConcern, InspectionReport, PriorityArea, User
@@ -175,6 +176,14 @@ class InspectorateStatusForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.auto_id = "id_inspectorate_%s"
         bound_date_fields(self)
+
+    def clean_changed_on(self):
+        changed_on = self.cleaned_data["changed_on"]
+        if changed_on > timezone.localdate():
+            raise forms.ValidationError(
+                "Enter the date the inspectorate made the change: not a future one."
+            )
+        return changed_on
 
 
 class CarryForwardForm(forms.Form):

@@ -136,11 +136,15 @@ def carried_forward_into(user: User, afi: Recommendation) -> list[Recommendation
 
 
 def carry_forward_reports(user: User, afi: Recommendation) -> QuerySet[InspectionReport]:
-    """The reports an area for improvement may be carried into: a later report about the
+    """The reports an area for improvement may be carried into: a later inspection of the
     same force, not already holding it, newest first."""
     return (
         reports_visible_to(user)
-        .filter(force=afi.report.force_id, published_on__gt=afi.report.published_on)
+        .filter(
+            force=afi.report.force_id,
+            published_on__gt=afi.report.published_on,
+            source__in=InspectionReport.INSPECTORATE_SOURCES,
+        )
         .exclude(recommendations__carried_forward_from=afi)
         .order_by("-published_on", "title")
     )
