@@ -156,3 +156,15 @@ def test_carry_forward_form_with_a_taken_reference_says_so(client, opcc_staff, a
     )
     assert response.status_code == 400
     assert "already has a recommendation AFI1" in response.context["form"].errors["reference"][0]
+
+
+def test_an_afi_is_carried_only_into_a_later_inspection(opcc_staff, afi, force_a, report_a):
+    coroners = factories.InspectionReportFactory(
+        force=force_a,
+        source="coroner",
+        programme="",
+        issued_by="HM Coroner",
+        published_on=report_a.published_on + datetime.timedelta(days=5),
+    )
+    with pytest.raises(ValidationError):
+        afi_carry_forward(afi=afi, to_report=coroners, by=opcc_staff)

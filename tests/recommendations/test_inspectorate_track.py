@@ -126,6 +126,7 @@ def test_page_form_records_a_change_and_shows_the_log(client, opcc_staff, recomm
         ({"status": "complete"}, "changed_on", "Enter the date the inspectorate changed"),
         ({"status": "complete", "changed_on": "12/13/2026"}, "changed_on", "Enter the date as"),
         ({"status": "complete", "changed_on": "2026-08-01"}, "changed_on", "was published on"),
+        ({"status": "complete", "changed_on": "2026-12-01"}, "changed_on", "not a future one"),
         (
             {"status": "complete", "changed_on": "2026-10-12", "source_url": "javascript:x"},
             "source_url",
