@@ -207,6 +207,9 @@ def letter_build_snapshot(
     data = {}
     for recommendation in recommendations:
         item = _recommendation_data(recommendation)
+        if not report.is_inspection:
+            # Only an inspectorate keeps a status of its own for what it recommended.
+            item["inspectorate_status_label"] = ""
         item["areas"] = [
             area.title for area in recommendation.priority_areas.all() if area.pk in area_entries
         ]

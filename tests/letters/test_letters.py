@@ -716,3 +716,14 @@ def test_report_page_offers_no_section_55_letter_for_a_coroners_report(client, o
     content = client.get(report.get_absolute_url()).content.decode()
     assert "Prepare the PCC’s section 55 response" not in content
     assert "Request the formal response from the chief constable" in content
+
+
+def test_letter_for_an_iopc_report_shows_no_inspectorate_status(opcc_staff, force_a):
+    import json
+
+    report = factories.InspectionReportFactory(force=force_a, source="iopc", programme="")
+    factories.RecommendationFactory(report=report, reference="L1")
+    letter = letter_create(report=report, kind=Letter.Kind.FORMAL_RESPONSE, user=opcc_staff)
+    snapshot = json.dumps(letter_build_snapshot(letter=letter, user=opcc_staff))
+    assert '"inspectorate_status_label": ""' in snapshot
+    assert '"source": "IOPC learning recommendations"' in snapshot
