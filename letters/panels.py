@@ -3,7 +3,7 @@
 import logging
 
 from letters.models import Letter
-from letters.permissions import letter_kinds_creatable_by
+from letters.permissions import letter_kinds_creatable_by, letter_kinds_for_report
 from letters.selectors import letters_for_report
 from oversight.models import InspectionReport, User
 
@@ -19,7 +19,7 @@ def report_letters_panel(*, user: User, obj: InspectionReport) -> dict | None:
     latest: dict[str, Letter] = {}
     for letter in letters:
         latest.setdefault(letter.kind, letter)
-    creatable = letter_kinds_creatable_by(user)
+    creatable = letter_kinds_for_report(letter_kinds_creatable_by(user), obj)
     offers = []
     for kind in Letter.Kind:
         if kind.value not in creatable:

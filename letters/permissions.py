@@ -3,7 +3,7 @@
 import logging
 
 from letters.models import Letter
-from oversight.models import User
+from oversight.models import InspectionReport, User
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +27,14 @@ def letter_kinds_creatable_by(user: User) -> list[str]:
     if user.is_authenticated and (user.is_opcc_staff or user.role == User.Role.PLAN_OWNER):
         return letter_kinds_written_by_organisation_of(user)
     return []
+
+
+def letter_kinds_for_report(kinds: list[str], report: InspectionReport) -> list[str]:
+    """Of `kinds`, those the report calls for: the PCC's section 55 response answers only
+    an HMICFRS or HMIC report (Police Act 1996 s55); the other letters fit every source."""
+    if report.has_section_55:
+        return kinds
+    return [kind for kind in kinds if kind != Letter.Kind.SECTION_55]
 
 
 def letter_can_edit(user: User, letter: Letter) -> bool:

@@ -13,7 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from letters.models import Letter
-from letters.permissions import letter_can_edit, letter_can_issue, letter_kinds_creatable_by
+from letters.permissions import (
+    letter_can_edit,
+    letter_can_issue,
+    letter_kinds_creatable_by,
+    letter_kinds_for_report,
+)
 from letters.rendering import letter_render_pdf
 from letters.selectors import letter_reports_visible_to
 from letters.snapshot import (
@@ -53,6 +58,11 @@ def letter_create(*, report: InspectionReport, kind: str, user: User) -> Letter:
         .select_related("force")
         .get(pk=report.pk)
     )
+    if kind not in letter_kinds_for_report([kind], report):
+        raise ValidationError(
+            f"Section 55 covers HMICFRS and HMIC reports only; this report is from "
+            f"{report.get_source_display()}. Choose another letter."
+        )
     latest = Letter.objects.filter(report=report, kind=kind).order_by("-version").first()
     if latest is not None and latest.status == Letter.Status.DRAFT:
         raise ValidationError(

@@ -157,7 +157,7 @@ def _subject(kind: str, report: InspectionReport) -> str:
         Letter.Kind.FORMAL_RESPONSE: "Formal response to",
         Letter.Kind.RESPONSE_REQUEST: "Request for a formal response to",
         Letter.Kind.SECTION_55: "Section 55 response to",
-    }[kind] + f" {report.get_inspectorate_display()}’s report: {report.title}"
+    }[kind] + f" {report.publisher}’s report: {report.title}"
 
 
 def letter_build_snapshot(
@@ -207,6 +207,9 @@ def letter_build_snapshot(
     data = {}
     for recommendation in recommendations:
         item = _recommendation_data(recommendation)
+        if not report.is_inspection:
+            # Only an inspectorate keeps a status of its own for what it recommended.
+            item["inspectorate_status_label"] = ""
         item["areas"] = [
             area.title for area in recommendation.priority_areas.all() if area.pk in area_entries
         ]
@@ -259,11 +262,15 @@ def letter_build_snapshot(
         "report": {
             "id": report.pk,
             "title": report.title,
-            "inspectorate": report.get_inspectorate_display(),
+            "source": report.get_source_display(),
+            "publisher": report.publisher,
             "programme": report.get_programme_display(),
             "force": force.name,
             "published_on": iso(report.published_on),
-            "section_55_due_on": iso(report.section_55_due_on),
+            "section_55_due_on": iso(report.section_55_due_on) if report.has_section_55 else None,
+            "coroner_response_due_on": (
+                iso(report.coroner_response_due_on) if report.is_coroners_report else None
+            ),
             "formal_response_requested_on": iso(report.formal_response_requested_on),
             "formal_response_due_on": iso(report.formal_response_due_on),
             "plan_title": plan.title if plan else "",

@@ -16,7 +16,12 @@ from letters import comparison, services
 from letters.forms import LetterCreateForm, LetterForm
 from letters.models import Letter
 from letters.panels import report_letters_panel
-from letters.permissions import letter_can_edit, letter_can_issue, letter_kinds_creatable_by
+from letters.permissions import (
+    letter_can_edit,
+    letter_can_issue,
+    letter_kinds_creatable_by,
+    letter_kinds_for_report,
+)
 from letters.rendering import letter_context
 from letters.selectors import (
     letter_reports_visible_to,
@@ -63,7 +68,7 @@ def letter_create(request, pk):
     kinds = letter_kinds_creatable_by(request.user)
     if not kinds:
         raise PermissionDenied("You may not write letters.")
-    form = LetterCreateForm(request.POST or None, kinds=kinds)
+    form = LetterCreateForm(request.POST or None, kinds=letter_kinds_for_report(kinds, report))
     if request.method == "POST" and form.is_valid():
         with refusals_onto(form):
             letter = services.letter_create(

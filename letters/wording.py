@@ -24,7 +24,7 @@ def _chief_constable_name(chief_constable: str) -> str:
 
 def default_wording(kind: str, report: InspectionReport, office: Office | None) -> dict:
     force = report.force
-    inspectorate = report.get_inspectorate_display()
+    publisher = report.publisher
     published = long_date(report.published_on)
     commissioner = office.commissioner if office else ""
     office_address = "\n".join(address_lines(office.address)) if office else ""
@@ -50,7 +50,7 @@ def default_wording(kind: str, report: InspectionReport, office: Office | None) 
             ),
             "salutation": "Dear Commissioner",
             "opening": (
-                f"{asked}{inspectorate}’s report “{report.title}”, published on {published}."
+                f"{asked}{publisher}’s report “{report.title}”, published on {published}."
                 "\n\nFor each of the priority areas your office identified, and for each "
                 "recommendation within it, this letter sets out the progress the force has "
                 "made and the work that remains. Progress is taken from the updates your "
@@ -73,7 +73,7 @@ def default_wording(kind: str, report: InspectionReport, office: Office | None) 
             ),
             "salutation": "Dear Chief Constable",
             "opening": (
-                f"On {published} {inspectorate} published its report “{report.title}”. My "
+                f"On {published} {publisher} published its report “{report.title}”. My "
                 "office has grouped its recommendations into the priority areas set out "
                 "below.\n\nI should be grateful for your formal response by the date shown "
                 "above, setting out for each priority area and each recommendation the "
@@ -81,8 +81,13 @@ def default_wording(kind: str, report: InspectionReport, office: Office | None) 
                 "dates where the original ones will not be met."
             ),
             "closing": (
-                "Your response will inform my comments under section 55 of the Police Act "
-                "1996 and the scrutiny of the force’s action plan by my office."
+                (
+                    "Your response will inform my comments under section 55 of the Police "
+                    "Act 1996 and the scrutiny of the force’s action plan by my office."
+                )
+                if report.has_section_55
+                else "Your response will inform the scrutiny of the force’s action plan by "
+                "my office."
             ),
             "signatory_name": commissioner,
             "signatory_title": _commissioner_title(office),
@@ -93,7 +98,7 @@ def default_wording(kind: str, report: InspectionReport, office: Office | None) 
         "addressee": "HM Chief Inspector of Constabulary\n"
         + (
             "His Majesty’s Inspectorate of Constabulary and Fire & Rescue Services"
-            if report.inspectorate == InspectionReport.Inspectorate.HMICFRS
+            if report.source == InspectionReport.Source.HMICFRS
             else "Her Majesty’s Inspectorate of Constabulary"
         ),
         "salutation": "Dear Chief Inspector",

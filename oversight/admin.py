@@ -63,8 +63,8 @@ class JudgementInline(admin.TabularInline):
 
 @admin.register(InspectionReport)
 class InspectionReportAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "force", "programme", "published_on", "status"]
-    list_filter = ["force", "programme", "inspectorate", "status", "published_on"]
+    list_display = ["title", "force", "source", "programme", "published_on", "status"]
+    list_filter = ["force", "source", "programme", "status", "published_on"]
     search_fields = ["title", "summary"]
     list_select_related = ["force"]
     date_hierarchy = "published_on"

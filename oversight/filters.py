@@ -16,6 +16,9 @@ class ReportFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     force = django_filters.ModelChoiceFilter(queryset=None, empty_label="All forces")
+    source = django_filters.ChoiceFilter(
+        choices=InspectionReport.Source.choices, empty_label="All sources"
+    )
     programme = django_filters.ChoiceFilter(
         choices=InspectionReport.Programme.choices, empty_label="All programmes"
     )
@@ -31,7 +34,7 @@ class ReportFilter(django_filters.FilterSet):
 
     class Meta:
         model = InspectionReport
-        fields = ["q", "force", "programme", "year", "status"]
+        fields = ["q", "force", "source", "programme", "year", "status"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

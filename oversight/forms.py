@@ -33,14 +33,18 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+NO_PROGRAMME = "None: not an inspection"
+
+
 class ReportForm(VersionedModelForm):
     class Meta:
         model = InspectionReport
         fields = [
             "title",
             "force",
-            "inspectorate",
+            "source",
             "programme",
+            "issued_by",
             "published_on",
             "fieldwork_start",
             "fieldwork_end",
@@ -50,6 +54,7 @@ class ReportForm(VersionedModelForm):
             "source_url",
             "action_plan_received_on",
             "section_55_published_on",
+            "coroner_response_sent_on",
             "formal_response_requested_on",
             "formal_response_due_on",
             "formal_response_received_on",
@@ -59,16 +64,25 @@ class ReportForm(VersionedModelForm):
             "source_url": "Link to the published report",
             "parent": "Original report",
             "section_55_published_on": "Section 55 comments published on",
+            "coroner_response_sent_on": "Response to the coroner sent on",
+            "issued_by": "Issued by",
             "action_plan_received_on": "Force action plan received on",
             "formal_response_requested_on": "Formal response requested on",
             "formal_response_due_on": "Formal response due on",
             "formal_response_received_on": "Formal response received on",
         }
         help_texts = {
-            "published_on": "Starts the section 55 clock (56 days) and the action plan "
-            "deadline (6 weeks).",
+            "published_on": "For a coroner's report, its date. Starts the 56-day statutory "
+            "clock (HMICFRS and HMIC: section 55; a coroner's report: the reply) and the "
+            "6-week action plan deadline.",
+            "programme": "Inspections only (HMICFRS, HMIC, another inspectorate).",
+            "issued_by": "Needed for a coroner's report (the coroner and area), another "
+            "inspectorate or other source.",
             "parent": "Only for a post-inspection review: the report it follows up.",
-            "section_55_published_on": "Leave empty until the PCC's comments are published.",
+            "section_55_published_on": "HMICFRS and HMIC reports only. Leave empty until the "
+            "PCC's comments are published.",
+            "coroner_response_sent_on": "Coroners' reports only. Leave empty until the "
+            "response is sent.",
         }
         widgets = {
             "published_on": DateInput(),
@@ -76,6 +90,7 @@ class ReportForm(VersionedModelForm):
             "fieldwork_end": DateInput(),
             "action_plan_received_on": DateInput(),
             "section_55_published_on": DateInput(),
+            "coroner_response_sent_on": DateInput(),
             "formal_response_requested_on": DateInput(),
             "formal_response_due_on": DateInput(),
             "formal_response_received_on": DateInput(),
@@ -84,7 +99,7 @@ class ReportForm(VersionedModelForm):
         error_messages = {
             "title": {"required": "Enter the report's title, as published."},
             "force": {"required": "Choose the force the report is about."},
-            "programme": {"required": "Choose the inspection programme."},
+            "source": {"required": "Choose who published the report."},
             "published_on": {
                 "required": "Enter the date the report was published: the deadlines count from it.",
                 "invalid": "Enter the date as day, month and year.",
@@ -99,12 +114,17 @@ class ReportForm(VersionedModelForm):
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
         self.fields["parent"].empty_label = "None: this is an original inspection"
+        self.fields["programme"].choices = [
+            ("", NO_PROGRAMME),
+            *InspectionReport.Programme.choices,
+        ]
         # Every deadline counts from the publication date: no report is logged years
         # before it is published.
         bound_date_fields(self, published_on=MAX_DAYS_BEFORE_PUBLICATION)
 
     def clean(self):
         cleaned = super().clean()
+        self._clean_for_source(cleaned)
         start, end = cleaned.get("fieldwork_start"), cleaned.get("fieldwork_end")
         if start and end and end < start:
             self.add_error("fieldwork_end", "The fieldwork cannot end before it starts.")
@@ -134,6 +154,42 @@ class ReportForm(VersionedModelForm):
                 "parent", "The original report must have been published before this one."
             )
         return cleaned
+
+    def _clean_for_source(self, cleaned: dict) -> None:
+        """What each source needs, and the dates and programme that only some have."""
+        source = cleaned.get("source")
+        if not source:
+            return
+        label = InspectionReport.Source(source).label
+        if source in InspectionReport.INSPECTORATE_SOURCES:
+            if not cleaned.get("programme"):
+                self.add_error("programme", "Choose the inspection programme.")
+        elif cleaned.get("programme"):
+            self.add_error(
+                "programme",
+                f"{label} is not an inspection: choose “{NO_PROGRAMME}” as the programme.",
+            )
+        if (
+            source in InspectionReport.NAMED_ISSUER_SOURCES
+            and not cleaned.get("issued_by", "").strip()
+        ):
+            self.add_error(
+                "issued_by",
+                "Enter who issued it, e.g. “HM Senior Coroner for Plymouth, Torbay and South "
+                "Devon”.",
+            )
+        if cleaned.get("section_55_published_on") and (
+            source not in InspectionReport.SECTION_55_SOURCES
+        ):
+            self.add_error(
+                "section_55_published_on",
+                "Section 55 covers HMICFRS and HMIC reports only: leave this date empty.",
+            )
+        if cleaned.get("coroner_response_sent_on") and source != InspectionReport.Source.CORONER:
+            self.add_error(
+                "coroner_response_sent_on",
+                "Only a coroner's report is answered to the coroner: leave this date empty.",
+            )
 
 
 class _ReportPartForm(VersionedModelForm):

@@ -13,6 +13,9 @@ from simple_history.models import HistoricalRecords
 from oversight.shared.dates import DateInRange
 
 SECTION_55_RESPONSE_DAYS = 56
+# A person sent a coroner's prevention of future deaths report must reply within 56 days
+# of the date it was sent (Coroners (Investigations) Regulations 2013, regulation 29).
+CORONER_RESPONSE_DAYS = 56
 ACTION_PLAN_DUE_WEEKS = 6
 MAX_DAYS_BEFORE_PUBLICATION = 365
 
@@ -205,9 +208,25 @@ class User(AbstractUser):
 
 
 class InspectionReport(TimeStampedModel):
-    class Inspectorate(models.TextChoices):
-        HMIC = "hmic", "HMIC"
+    """A published report whose recommendations the office must answer: an inspection
+    report, an IOPC learning report, a coroner's report, an audit report."""
+
+    class Source(models.TextChoices):
         HMICFRS = "hmicfrs", "HMICFRS"
+        HMIC = "hmic", "HMIC (before 2017)"
+        IOPC = "iopc", "IOPC learning recommendations"
+        CORONER = "coroner", "Coroner: prevention of future deaths report"
+        INTERNAL_AUDIT = "internal_audit", "Internal audit"
+        EXTERNAL_AUDIT = "external_audit", "External audit"
+        OTHER_INSPECTORATE = "other_inspectorate", "Other inspectorate"
+        OTHER = "other", "Other"
+
+    # Section 55 of the Police Act 1996 covers reports by HM Inspectors of Constabulary.
+    SECTION_55_SOURCES = (Source.HMICFRS, Source.HMIC)
+    # Inspection reports come from an inspection programme; the rest have none.
+    INSPECTORATE_SOURCES = (Source.HMICFRS, Source.HMIC, Source.OTHER_INSPECTORATE)
+    # Who issued it must be named where the source alone does not say.
+    NAMED_ISSUER_SOURCES = (Source.CORONER, Source.OTHER_INSPECTORATE, Source.OTHER)
 
     class Programme(models.TextChoices):
         CHILD_PROTECTION = "child_protection", "National child protection inspection"
@@ -222,10 +241,16 @@ class InspectionReport(TimeStampedModel):
         MONITORING = "monitoring", "Monitoring"
         CLOSED = "closed", "Closed"
 
-    inspectorate = models.CharField(
-        max_length=10, choices=Inspectorate.choices, default=Inspectorate.HMICFRS
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.HMICFRS)
+    programme = models.CharField(
+        max_length=30, choices=Programme.choices, blank=True, help_text="Inspections only."
     )
-    programme = models.CharField(max_length=30, choices=Programme.choices)
+    issued_by = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Who issued it, where the source does not say: the coroner and area, the "
+        "inspectorate, the body.",
+    )
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="reports")
     title = models.CharField(max_length=255)
     summary = models.TextField(blank=True)
@@ -268,6 +293,12 @@ class InspectionReport(TimeStampedModel):
         validators=[DateInRange()],
     )
     action_plan_received_on = models.DateField(null=True, blank=True, validators=[DateInRange()])
+    coroner_response_sent_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the response to the coroner was sent.",
+        validators=[DateInRange()],
+    )
 
     history = HistoricalRecords()
 
@@ -281,6 +312,19 @@ class InspectionReport(TimeStampedModel):
             ),
             models.CheckConstraint(
                 name="report_is_not_its_own_parent", condition=~Q(parent=F("pk"))
+            ),
+            models.CheckConstraint(
+                name="report_section_55_only_for_hmicfrs",
+                condition=Q(section_55_published_on__isnull=True)
+                | Q(source__in=["hmicfrs", "hmic"]),
+            ),
+            models.CheckConstraint(
+                name="report_coroner_response_only_for_coroner",
+                condition=Q(coroner_response_sent_on__isnull=True) | Q(source="coroner"),
+            ),
+            models.CheckConstraint(
+                name="report_programme_only_for_inspections",
+                condition=Q(programme="") | Q(source__in=["hmicfrs", "hmic", "other_inspectorate"]),
             ),
             models.CheckConstraint(
                 name="report_formal_response_due_after_request",
@@ -305,9 +349,54 @@ class InspectionReport(TimeStampedModel):
         return reverse("recommendations:report_detail", args=[self.pk])
 
     @property
-    def section_55_due_on(self) -> datetime.date:
-        """The PCC must publish comments within 56 days of publication (Police Act 1996 s55)."""
+    def has_section_55(self) -> bool:
+        return self.source in self.SECTION_55_SOURCES
+
+    @property
+    def is_inspection(self) -> bool:
+        return self.source in self.INSPECTORATE_SOURCES
+
+    @property
+    def is_coroners_report(self) -> bool:
+        return self.source == self.Source.CORONER
+
+    @property
+    def section_55_due_on(self) -> datetime.date | None:
+        """The PCC must publish comments within 56 days of publication (Police Act 1996 s55);
+        None for a report the section does not cover."""
+        if not self.has_section_55:
+            return None
         return self.published_on + datetime.timedelta(days=SECTION_55_RESPONSE_DAYS)
+
+    @property
+    def coroner_response_due_on(self) -> datetime.date | None:
+        """A coroner's report is answered within 56 days of its date; None for any other."""
+        if not self.is_coroners_report:
+            return None
+        return self.published_on + datetime.timedelta(days=CORONER_RESPONSE_DAYS)
+
+    @property
+    def source_short(self) -> str:
+        """The source in a few words, for lists and table rows."""
+        return {
+            self.Source.HMIC: "HMIC",
+            self.Source.IOPC: "IOPC",
+            self.Source.CORONER: "Coroner (PFD)",
+        }.get(self.source, self.get_source_display())
+
+    @property
+    def publisher(self) -> str:
+        """Who published it, for a sentence: "HMICFRS", "the IOPC", "HM Senior Coroner…"."""
+        if self.issued_by:
+            return self.issued_by
+        return {
+            self.Source.HMICFRS: "HMICFRS",
+            self.Source.HMIC: "HMIC",
+            self.Source.IOPC: "the IOPC",
+            self.Source.CORONER: "the coroner",
+            self.Source.INTERNAL_AUDIT: "internal audit",
+            self.Source.EXTERNAL_AUDIT: "the external auditor",
+        }.get(self.source, "the publisher")
 
     @property
     def action_plan_due_on(self) -> datetime.date:

@@ -93,6 +93,7 @@ class Deadline:
     done_on: datetime.date | None
     days_left: int
     done_word: str = "Done"  # e.g. "Published" or "Received", shown with done_on
+    is_statutory: bool = False  # set by law (section 55, a coroner's report), not asked for
 
     @property
     def is_done(self) -> bool:
@@ -115,26 +116,45 @@ DUE_SOON_DAYS = 14
 
 
 def report_deadlines(report: InspectionReport, *, today: datetime.date) -> list[Deadline]:
-    """The section 55 comments (published + 56 days), the force's action plan (published +
-    6 weeks) and, once requested, the chief constable's formal response. No queries."""
+    """The statutory response the report's source calls for, if any (the PCC's section 55
+    comments on an HMICFRS or HMIC report, the reply to a coroner's report, both 56 days
+    from its date), the force's action plan (published + 6 weeks) and, once requested, the
+    chief constable's formal response. The statutory one comes first. No queries."""
 
-    def deadline(what, due_on, done_on, done_word):
-        return Deadline(report, what, due_on, done_on, (due_on - today).days, done_word)
+    def deadline(what, due_on, done_on, done_word, *, is_statutory=False):
+        return Deadline(
+            report, what, due_on, done_on, (due_on - today).days, done_word, is_statutory
+        )
 
-    deadlines = [
-        deadline(
-            "Section 55 comments",
-            report.section_55_due_on,
-            report.section_55_published_on,
-            "Published",
-        ),
+    deadlines = []
+    if report.has_section_55:
+        deadlines.append(
+            deadline(
+                "Section 55 comments",
+                report.section_55_due_on,
+                report.section_55_published_on,
+                "Published",
+                is_statutory=True,
+            )
+        )
+    if report.is_coroners_report:
+        deadlines.append(
+            deadline(
+                "Response to the coroner",
+                report.coroner_response_due_on,
+                report.coroner_response_sent_on,
+                "Sent",
+                is_statutory=True,
+            )
+        )
+    deadlines.append(
         deadline(
             "Force action plan",
             report.action_plan_due_on,
             report.action_plan_received_on,
             "Received",
-        ),
-    ]
+        )
+    )
     if report.formal_response_due_on:
         deadlines.append(
             deadline(
@@ -145,3 +165,14 @@ def report_deadlines(report: InspectionReport, *, today: datetime.date) -> list[
             )
         )
     return deadlines
+
+
+def outstanding_deadline_condition() -> Q:
+    """Reports with a deadline not yet met, as report_deadlines() works them out: for the
+    dashboard's list and the reminders, so both agree with the report's page."""
+    return (
+        Q(section_55_published_on__isnull=True, source__in=InspectionReport.SECTION_55_SOURCES)
+        | Q(coroner_response_sent_on__isnull=True, source=InspectionReport.Source.CORONER)
+        | Q(action_plan_received_on__isnull=True)
+        | Q(formal_response_due_on__isnull=False, formal_response_received_on__isnull=True)
+    )

@@ -76,8 +76,14 @@ def report_list(request):
     today = timezone.localdate()
     rows = []
     for report in page.object_list:
-        section_55, action_plan, *_ = report_deadlines(report, today=today)
-        rows.append({"report": report, "section_55": section_55, "action_plan": action_plan})
+        deadlines = report_deadlines(report, today=today)
+        rows.append(
+            {
+                "report": report,
+                "statutory": next((d for d in deadlines if d.is_statutory), None),
+                "action_plan": next(d for d in deadlines if d.what == "Force action plan"),
+            }
+        )
     return render(
         request,
         "oversight/report_list.html",

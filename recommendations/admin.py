@@ -5,6 +5,7 @@ from recommendations.models import (
     Action,
     ActionPlan,
     Evidence,
+    InspectorateStatusChange,
     ProgressUpdate,
     Recommendation,
 )
@@ -17,7 +18,26 @@ class RecommendationAdmin(SimpleHistoryAdmin):
     search_fields = ["reference", "text", "report__title"]
     list_select_related = ["report"]
     filter_horizontal = ["priority_areas"]
-    raw_id_fields = ["superseded_by", "cause_of_concern"]
+    raw_id_fields = ["superseded_by", "cause_of_concern", "carried_forward_from"]
+    # The inspectorate's status follows its dated log (InspectorateStatusChange): changed
+    # here, the log and the status would disagree.
+    readonly_fields = ["inspectorate_status", "inspectorate_status_on"]
+
+
+@admin.register(InspectorateStatusChange)
+class InspectorateStatusChangeAdmin(admin.ModelAdmin):
+    list_display = ["recommendation", "status", "changed_on", "recorded_by"]
+    list_filter = ["status"]
+    list_select_related = ["recommendation", "recorded_by"]
+    raw_id_fields = ["recommendation", "recorded_by"]
+
+    # The log is written by recommendations.services.inspectorate_status_record only, so
+    # the current status on the recommendation stays in step; here it is read.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ActionPlan)

@@ -82,6 +82,13 @@ STATUS_SERIES = [
 ]
 
 
+_K = Recommendation.Kind
+KIND_SERIES = [
+    Series(_K.RECOMMENDATION, "Recommendations", "kind-recommendation"),
+    Series(_K.AREA_FOR_IMPROVEMENT, "Areas for improvement", "kind-afi", "diagonal", True),
+]
+
+
 def _percent(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 

@@ -4,7 +4,7 @@ bounded with its total and scoped to the user."""
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import (
     BooleanField,
@@ -21,9 +21,19 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from oversight.models import InspectionReport, PriorityArea, User
-from oversight.selectors import priority_areas_visible_to, report_deadlines, reports_visible_to
+from oversight.selectors import (
+    outstanding_deadline_condition,
+    priority_areas_visible_to,
+    report_deadlines,
+    reports_visible_to,
+)
 from recommendations.action_names import action_name_of
 from recommendations.bounded_lists import first_per_partition, first_with_total
+from recommendations.filters import (
+    CLOSED_NOT_COMPLETE,
+    COMPLETE_STILL_OPEN,
+    divergence_condition,
+)
 from recommendations.models import Action, ProgressUpdate, Recommendation
 from recommendations.rag import overdue_condition, with_rag_and_overdue
 from recommendations.review_queue import review_queue_panel
@@ -51,6 +61,7 @@ class AreaCounts:
     report: InspectionReport | None
     by_status: dict[str, int]
     by_rag: dict[str, int]
+    by_kind: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -126,14 +137,16 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
             recommendations_visible_to(user).filter(report__in=charted), user=user, today=today
         )
         .order_by()
-        .values("priority_areas", "status", "rag")
+        .values("priority_areas", "status", "rag", "kind")
         .annotate(n=Count("pk", distinct=True))
     ):
         area_counts = counts.setdefault(
-            row["priority_areas"], AreaCounts(None, None, defaultdict(int), defaultdict(int))
+            row["priority_areas"],
+            AreaCounts(None, None, defaultdict(int), defaultdict(int), defaultdict(int)),
         )
         area_counts.by_status[row["status"]] += row["n"]
         area_counts.by_rag[row["rag"]] += row["n"]
+        area_counts.by_kind[row["kind"]] += row["n"]
     areas = []
     for area in (
         priority_areas_visible_to(user)
@@ -147,9 +160,17 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     if None in counts:
         areas.append(counts[None])
 
+    is_open = Q(status__in=Recommendation.OPEN_STATUSES)
+    is_afi = Q(kind=Recommendation.Kind.AREA_FOR_IMPROVEMENT)
     totals = in_monitored.aggregate(
         all=Count("pk"),
-        open=Count("pk", filter=Q(status__in=Recommendation.OPEN_STATUSES)),
+        open=Count("pk", filter=is_open),
+        recommendations=Count("pk", filter=~is_afi),
+        open_recommendations=Count("pk", filter=is_open & ~is_afi),
+        afis=Count("pk", filter=is_afi),
+        open_afis=Count("pk", filter=is_open & is_afi),
+        closed_not_complete=Count("pk", filter=divergence_condition(CLOSED_NOT_COMPLETE)),
+        complete_still_open=Count("pk", filter=divergence_condition(COMPLETE_STILL_OPEN)),
         overdue=Count("pk", filter=overdue_condition(user=user, today=today)),
         awaiting_sign_off=Count("pk", filter=Q(status=Recommendation.Status.PROPOSED_FOR_CLOSURE)),
         reports=Count("report", distinct=True),
@@ -251,11 +272,7 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
 
     deadlines = []
     outstanding = first_per_partition(
-        monitored.filter(
-            Q(section_55_published_on__isnull=True)
-            | Q(action_plan_received_on__isnull=True)
-            | Q(formal_response_due_on__isnull=False, formal_response_received_on__isnull=True)
-        ).select_related("force"),
+        monitored.filter(outstanding_deadline_condition()).select_related("force"),
         limit=DASHBOARD_DEADLINE_REPORTS,
         order_by=[F("published_on").asc(), F("pk").asc()],
     )

@@ -32,13 +32,39 @@ from django.utils.functional import cached_property, lazy
 from django.utils.html import format_html, format_html_join
 from django_filters.fields import ChoiceField
 
-from oversight.models import User
+from oversight.models import InspectionReport, User
 from oversight.selectors import forces_visible_to, priority_areas_visible_to, reports_visible_to
 from recommendations.models import Action, Recommendation
 from recommendations.rag import NO_RAG, NO_RAG_LABEL, RAG_ORDER, overdue_condition, rag_condition
 from recommendations.selectors import delivery_leads_visible_to
 
 ANY_OPEN = "any_open"
+
+# The two saved filters on where the force's status and HMICFRS's part company (on
+# HMICFRS and HMIC reports, the only ones HMICFRS keeps a status for).
+CLOSED_NOT_COMPLETE = "closed_not_complete"
+COMPLETE_STILL_OPEN = "complete_still_open"
+DIVERGENCE_CHOICES = [
+    (CLOSED_NOT_COMPLETE, "Closed by the force, not yet complete for HMICFRS"),
+    (COMPLETE_STILL_OPEN, "Complete for HMICFRS, still open for the force"),
+]
+
+
+def divergence_condition(value: str) -> Q:
+    """Where the OPCC's status and HMICFRS's differ, as the register filters and the
+    dashboard counts it."""
+    hmicfrs = Q(report__source__in=InspectionReport.SECTION_55_SOURCES)
+    if value == CLOSED_NOT_COMPLETE:
+        return (
+            hmicfrs
+            & Q(status=Recommendation.Status.CLOSED)
+            & ~Q(inspectorate_status__in=Recommendation.INSPECTORATE_DONE)
+        )
+    return (
+        hmicfrs
+        & Q(status__in=Recommendation.OPEN_STATUSES)
+        & Q(inspectorate_status=Recommendation.InspectorateStatus.COMPLETE)
+    )
 
 
 def _in_lifecycle_order(field: str, values: list) -> Case:
@@ -172,6 +198,20 @@ class RecommendationFilter(django_filters.FilterSet):
         field_name="report__force", queryset=None, label="Force", empty_label="All forces"
     )
     report = django_filters.ModelChoiceFilter(queryset=None, empty_label="All reports")
+    source = django_filters.ChoiceFilter(
+        field_name="report__source",
+        choices=InspectionReport.Source.choices,
+        label="Source",
+        empty_label="All sources",
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=[
+            (Recommendation.Kind.RECOMMENDATION, "Recommendations"),
+            (Recommendation.Kind.AREA_FOR_IMPROVEMENT, "Areas for improvement"),
+        ],
+        label="Recommendation or AFI",
+        empty_label="Both",
+    )
     priority_area = django_filters.ModelChoiceFilter(
         field_name="priority_areas",
         queryset=None,
@@ -189,6 +229,17 @@ class RecommendationFilter(django_filters.FilterSet):
         choices=[*((rag.value, rag.label) for rag in RAG_ORDER), (NO_RAG, NO_RAG_LABEL)],
         empty_label="Any RAG",
     )
+    inspectorate_status = django_filters.ChoiceFilter(
+        choices=Recommendation.InspectorateStatus.choices,
+        label="HMICFRS status",
+        empty_label="Any HMICFRS status",
+    )
+    divergence = django_filters.ChoiceFilter(
+        method="filter_divergence",
+        choices=DIVERGENCE_CHOICES,
+        label="Force and HMICFRS differ",
+        empty_label="Either way or not at all",
+    )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue",
         label="Overdue",
@@ -204,7 +255,20 @@ class RecommendationFilter(django_filters.FilterSet):
 
     class Meta:
         model = Recommendation
-        fields = ["q", "force", "report", "priority_area", "status", "rag", "overdue", "owner"]
+        fields = [
+            "q",
+            "force",
+            "report",
+            "source",
+            "kind",
+            "priority_area",
+            "status",
+            "inspectorate_status",
+            "divergence",
+            "rag",
+            "overdue",
+            "owner",
+        ]
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -330,6 +394,9 @@ class RecommendationFilter(django_filters.FilterSet):
         if value == ANY_OPEN:
             return queryset.filter(status__in=Recommendation.OPEN_STATUSES)
         return queryset.filter(status=value)
+
+    def filter_divergence(self, queryset, name, value):
+        return queryset.filter(divergence_condition(value))
 
     def filter_rag(self, queryset, name, value):
         # EXISTS over the actions rather than the per-row `rag` annotation: the whole

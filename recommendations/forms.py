@@ -5,6 +5,7 @@ recommendations.services save and enforce the lifecycle.
 """
 
 from django import forms
+from django.utils import timezone
 
 from oversight.forms import DateInput
 from oversight.models import CauseOfConcern, InspectionReport, PriorityArea, User
@@ -12,7 +13,7 @@ from oversight.shared.concurrency import VersionedModelForm
 from oversight.shared.dates import bound_date_fields
 from recommendations.models import Recommendation
 from recommendations.paste_import import MAX_CHARACTERS, MAX_ITEMS, PastedRecommendation
-from recommendations.selectors import superseding_choices
+from recommendations.selectors import carry_forward_reports, superseding_choices
 from recommendations.services import Transition
 
 
@@ -32,13 +33,11 @@ class RecommendationForm(VersionedModelForm):
             "cause_of_concern",
             "priority_areas",
             "force_acceptance",
-            "inspectorate_status",
         ]
         labels = {
             "text": "Wording, as published",
             "due_on": "Due on",
             "force_acceptance": "Force's acceptance",
-            "inspectorate_status": "Status with the inspectorate",
         }
         help_texts = {
             "due_on": "Leave empty to work it out from the timescale and the publication date.",
@@ -140,6 +139,81 @@ class TransitionForm(forms.Form):
         if self.fields["reason"].required and not reason:
             raise forms.ValidationError(self.fields["reason"].error_messages["required"])
         return reason
+
+
+class InspectorateStatusForm(forms.Form):
+    """A change of the inspectorate's own status, as it published it."""
+
+    status = forms.ChoiceField(
+        label="New status with HMICFRS",
+        choices=[("", "Choose the status"), *Recommendation.InspectorateStatus.choices],
+        error_messages={"required": "Choose the status the inspectorate gave."},
+    )
+    changed_on = forms.DateField(
+        label="Date of the change",
+        widget=DateInput(),
+        help_text="As the inspectorate dated it.",
+        error_messages={
+            "required": "Enter the date the inspectorate changed the status.",
+            "invalid": "Enter the date as day, month and year.",
+        },
+    )
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=4000,
+        help_text="What the inspectorate said, in a line or two.",
+    )
+    source_url = forms.URLField(
+        label="Link to the source",
+        required=False,
+        max_length=500,
+        help_text="Its monitoring portal page or letter.",
+        error_messages={"invalid": "Enter a web address starting https://, or leave it empty."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.auto_id = "id_inspectorate_%s"
+        bound_date_fields(self)
+
+    def clean_changed_on(self):
+        changed_on = self.cleaned_data["changed_on"]
+        if changed_on > timezone.localdate():
+            raise forms.ValidationError(
+                "Enter the date the inspectorate made the change: not a future one."
+            )
+        return changed_on
+
+
+class CarryForwardForm(forms.Form):
+    """Which later inspection an area for improvement is carried into."""
+
+    report = forms.ModelChoiceField(
+        queryset=InspectionReport.objects.none(),
+        label="Later report",
+        empty_label="Choose the later inspection",
+        error_messages={
+            "required": "Choose the later report to carry it into.",
+            "invalid_choice": "Choose one of the later reports listed.",
+        },
+    )
+    reference = forms.CharField(
+        max_length=20,
+        required=False,
+        help_text="Its reference in the later report; leave empty to keep the same one.",
+    )
+
+    def __init__(self, *args, user: User, afi: Recommendation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.auto_id = "id_carry_%s"
+        self.fields["report"].queryset = carry_forward_reports(user, afi)
+        self.fields["report"].label_from_instance = lambda report: (
+            f"{report.title} ({report.published_on:%b %Y})"
+        )
+
+    def clean_reference(self):
+        return self.cleaned_data["reference"].strip()
 
 
 class PasteForm(forms.Form):

@@ -54,6 +54,10 @@ class Recommendation(TimeStampedModel):
         AWAITING_REVIEW = "awaiting_review", "Awaiting review"
         BEING_PROGRESSED = "being_progressed", "Being progressed"
         COMPLETE = "complete", "Complete"
+        NO_FURTHER_ACTION = "no_further_action", "No further action"
+
+    # HMICFRS has finished with it, whichever way.
+    INSPECTORATE_DONE = (InspectorateStatus.COMPLETE, InspectorateStatus.NO_FURTHER_ACTION)
 
     class Acceptance(models.TextChoices):
         AGREED = "agreed", "Agreed"
@@ -87,6 +91,22 @@ class Recommendation(TimeStampedModel):
         max_length=20,
         choices=InspectorateStatus.choices,
         default=InspectorateStatus.AWAITING_REVIEW,
+        help_text="The latest of its InspectorateStatusChange log, kept in step by "
+        "recommendations.services.inspectorate_status_record.",
+    )
+    inspectorate_status_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The date of the inspectorate status's latest change.",
+        validators=[DateInRange()],
+    )
+    carried_forward_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="carried_forward_to",
+        help_text="The area for improvement in an earlier inspection that this one continues.",
     )
     superseded_by = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes"
@@ -128,6 +148,19 @@ class Recommendation(TimeStampedModel):
                 condition=~Q(superseded_by=F("pk")),
             ),
             models.CheckConstraint(
+                name="recommendation_only_afis_carried_forward",
+                condition=Q(carried_forward_from__isnull=True) | Q(kind="afi"),
+            ),
+            models.CheckConstraint(
+                name="recommendation_not_carried_forward_from_itself",
+                condition=~Q(carried_forward_from=F("pk")),
+            ),
+            # An area for improvement is carried into a given later report once.
+            models.UniqueConstraint(
+                fields=["carried_forward_from", "report"],
+                name="recommendation_carried_forward_once_per_report",
+            ),
+            models.CheckConstraint(
                 name="recommendation_no_action_needs_reason",
                 condition=~Q(status="no_action") | ~Q(status_reason=""),
             ),
@@ -157,6 +190,45 @@ class Recommendation(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_afi(self) -> bool:
+        return self.kind == self.Kind.AREA_FOR_IMPROVEMENT
+
+
+class InspectorateStatusChange(TimeStampedModel):
+    """One dated change of the inspectorate's own verdict on a recommendation, as HMICFRS
+    published it (its monitoring portal, a revisit letter). Never edited: a correction is a
+    later change, so the log stays what the office was told and when."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.PROTECT, related_name="inspectorate_changes"
+    )
+    status = models.CharField(max_length=20, choices=Recommendation.InspectorateStatus.choices)
+    changed_on = models.DateField(validators=[DateInRange()])
+    comment = models.TextField(blank=True)
+    source_url = models.URLField("link to the source", max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="inspectorate_change_known_status",
+                condition=Q(status__in=Recommendation.InspectorateStatus.values),
+            ),
+        ]
+        indexes = [
+            # The recommendation page's log, newest first; the latest decides the status.
+            models.Index(
+                fields=["recommendation", "-changed_on", "-id"],
+                name="inspectorate_change_rec_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_status_display()} on {self.changed_on}"
 
 
 class ActionPlan(TimeStampedModel):

@@ -55,6 +55,16 @@ def can_move_recommendation(user: User, recommendation: Recommendation, to_statu
     return user.is_opcc_staff or user.force_id == recommendation.report.force_id
 
 
+def can_record_inspectorate_status(user: User) -> bool:
+    """OPCC staff record what the inspectorate published about a recommendation they see."""
+    return user.is_authenticated and user.is_opcc_staff
+
+
+def can_carry_forward(user: User, recommendation: Recommendation) -> bool:
+    """OPCC staff carry an area for improvement into a later inspection of the force."""
+    return user.is_authenticated and user.is_opcc_staff and recommendation.is_afi
+
+
 # --- Action plans ---------------------------------------------------------------------
 
 

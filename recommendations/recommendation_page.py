@@ -21,8 +21,9 @@ def recommendation_detail_queryset(
     """The recommendation page's row and its chain.
 
     select_related: report, report__force, cause_of_concern, superseded_by__report,
-    closure_proposed_by, signed_off_by. annotate: rag, is_overdue. prefetch_related:
-    priority_areas; the recommendations it supersedes that the user may see; the actions the
+    carried_forward_from__report, closure_proposed_by, signed_off_by. annotate: rag,
+    is_overdue. prefetch_related: priority_areas; the recommendations it supersedes that the
+    user may see; the actions the
     user may see (to_attr `visible_actions`, with leads and plan), each with its three latest
     updates (to_attr `latest_updates`, with author) and its evidence (to_attr `files`).
     """
@@ -51,6 +52,7 @@ def recommendation_detail_queryset(
             "report__force",
             "cause_of_concern",
             "superseded_by__report",
+            "carried_forward_from__report",
             "closure_proposed_by",
             "signed_off_by",
         )

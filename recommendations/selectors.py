@@ -9,12 +9,13 @@ recommendation_page, dashboard, my_actions, plan_pages, review_queue and history
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from oversight.models import User
+from oversight.models import InspectionReport, User
 from oversight.selectors import people_visible_to, reports_visible_to
 from recommendations.models import (
     Action,
     ActionPlan,
     Evidence,
+    InspectorateStatusChange,
     ProgressUpdate,
     Recommendation,
 )
@@ -98,4 +99,52 @@ def superseding_choices(user: User, recommendation: Recommendation) -> QuerySet[
         .exclude(pk=recommendation.pk)
         .select_related("report")
         .order_by("-report__published_on", "report__title", "position")
+    )
+
+
+def inspectorate_changes_visible_to(user: User) -> QuerySet[InspectorateStatusChange]:
+    """The inspectorate's dated verdicts on the recommendations the user sees."""
+    return InspectorateStatusChange.objects.filter(
+        recommendation__in=recommendations_visible_to(user).values("pk")
+    )
+
+
+def inspectorate_log_for(
+    user: User, recommendation: Recommendation
+) -> list[InspectorateStatusChange]:
+    """A recommendation's inspectorate log, newest first. One query (select_related
+    recorded_by)."""
+    return list(
+        inspectorate_changes_visible_to(user)
+        .filter(recommendation=recommendation)
+        .select_related("recorded_by")
+        .order_by("-changed_on", "-pk")
+    )
+
+
+def carried_forward_into(user: User, afi: Recommendation) -> list[Recommendation]:
+    """The later areas for improvement this one was carried into, oldest report first. One
+    query (select_related report); none for a recommendation, which is never carried."""
+    if not afi.is_afi:
+        return []
+    return list(
+        recommendations_visible_to(user)
+        .filter(carried_forward_from=afi)
+        .select_related("report")
+        .order_by("report__published_on", "pk")
+    )
+
+
+def carry_forward_reports(user: User, afi: Recommendation) -> QuerySet[InspectionReport]:
+    """The reports an area for improvement may be carried into: a later inspection of the
+    same force, not already holding it, newest first."""
+    return (
+        reports_visible_to(user)
+        .filter(
+            force=afi.report.force_id,
+            published_on__gt=afi.report.published_on,
+            source__in=InspectionReport.INSPECTORATE_SOURCES,
+        )
+        .exclude(recommendations__carried_forward_from=afi)
+        .order_by("-published_on", "title")
     )

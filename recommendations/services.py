@@ -20,9 +20,14 @@ from django.utils import timezone
 from oversight.models import InspectionReport, User
 from oversight.selectors import reports_visible_to
 from oversight.shared.concurrency import lock_and_check_version
-from recommendations.models import Action, Recommendation
-from recommendations.permissions import can_move_recommendation
-from recommendations.selectors import recommendations_visible_to
+from recommendations.models import Action, InspectorateStatusChange, Recommendation
+from recommendations.permissions import (
+    can_carry_forward,
+    can_move_recommendation,
+    can_record_inspectorate_status,
+    refuse_unless,
+)
+from recommendations.selectors import carry_forward_reports, recommendations_visible_to
 
 
 @dataclass(frozen=True)
@@ -343,3 +348,130 @@ def recommendation_update(
     with transaction.atomic():
         lock_and_check_version(recommendation, expected_version=version)
         return _save_recommendation(recommendation, by=by, fields=fields)
+
+
+# --- The inspectorate's own verdict ---------------------------------------------------
+
+
+def inspectorate_status_record(
+    *,
+    recommendation: Recommendation,
+    by: User,
+    status: str,
+    changed_on: datetime.date,
+    comment: str = "",
+    source_url: str = "",
+) -> InspectorateStatusChange:
+    """Log a change of the inspectorate's status, and keep the recommendation's current
+    status (the latest change by date) in step, in one transaction. A change dated before
+    the latest one is history filled in: it is logged, and the current status stays."""
+    with transaction.atomic():
+        if not recommendations_visible_to(by).filter(pk=recommendation.pk).exists():
+            raise PermissionDenied("You cannot see this recommendation.")
+        refuse_unless(
+            can_record_inspectorate_status(by),
+            "Only OPCC staff record the inspectorate's status.",
+        )
+        locked = (
+            Recommendation.objects.select_for_update(of=("self",))
+            .select_related("report")
+            .get(pk=recommendation.pk)
+        )
+        if not locked.report.is_inspection:
+            raise ValidationError(
+                f"{locked.report.get_source_display()} is not an inspectorate: its "
+                "recommendations have no inspectorate status to record."
+            )
+        if status not in Recommendation.InspectorateStatus.values:
+            raise ValidationError({"status": "Choose the status the inspectorate gave."})
+        published_on = locked.report.published_on
+        if changed_on < published_on:
+            raise ValidationError(
+                {
+                    "changed_on": f"The report was published on {published_on:%-d %B %Y}: "
+                    "enter a date on or after it."
+                }
+            )
+        if changed_on > timezone.localdate():
+            raise ValidationError(
+                {"changed_on": "Enter the date the inspectorate made the change: not a future one."}
+            )
+        latest = locked.inspectorate_changes.order_by("-changed_on", "-pk").first()
+        if latest and latest.status == status and latest.changed_on <= changed_on:
+            raise ValidationError(
+                {
+                    "status": f"The inspectorate's status is already "
+                    f"“{latest.get_status_display().lower()}” (since "
+                    f"{latest.changed_on:%-d %B %Y}): record a change only when it changes."
+                }
+            )
+        change = InspectorateStatusChange(
+            recommendation=locked,
+            status=status,
+            changed_on=changed_on,
+            comment=comment.strip(),
+            source_url=source_url.strip(),
+            recorded_by=by,
+        )
+        change.full_clean()
+        change.save()
+        if latest is None or (changed_on, change.pk) > (latest.changed_on, latest.pk):
+            locked.inspectorate_status = status
+            locked.inspectorate_status_on = changed_on
+            locked._history_user = by
+            locked.save()
+    return change
+
+
+# --- Areas for improvement carried forward --------------------------------------------
+
+
+def afi_carry_forward(
+    *, afi: Recommendation, to_report: InspectionReport, by: User, reference: str = ""
+) -> Recommendation:
+    """Carry an area for improvement into a later inspection of the same force: a new AFI
+    on the later report, linked back to this one (carried_forward_from), with the same
+    wording. The earlier one keeps its history; while it is still open it is marked
+    superseded by the new one, so the force answers it once."""
+    with transaction.atomic():
+        if not recommendations_visible_to(by).filter(pk=afi.pk).exists():
+            raise PermissionDenied("You cannot see this area for improvement.")
+        locked = (
+            Recommendation.objects.select_for_update(of=("self",))
+            .select_related("report")
+            .get(pk=afi.pk)
+        )
+        refuse_unless(
+            can_carry_forward(by, locked),
+            "Only OPCC staff carry an area for improvement forward."
+            if locked.is_afi
+            else "Only an area for improvement is carried forward.",
+        )
+        _require_recommendation_editor(by, to_report)
+        if not carry_forward_reports(by, locked).filter(pk=to_report.pk).exists():
+            raise ValidationError(
+                {
+                    "report": f"Choose a report about {locked.report.force} published after "
+                    f"{locked.report.published_on:%-d %B %Y} that does not already hold this "
+                    "area for improvement."
+                }
+            )
+        carried = recommendations_create_many(
+            report=to_report,
+            by=by,
+            rows=[
+                {
+                    "reference": (reference or locked.reference).strip(),
+                    "kind": Recommendation.Kind.AREA_FOR_IMPROVEMENT,
+                    "text": locked.text,
+                    "carried_forward_from": locked,
+                }
+            ],
+        )[0]
+        if locked.status in (Recommendation.Status.OPEN, Recommendation.Status.IN_PROGRESS):
+            locked.status = Recommendation.Status.SUPERSEDED
+            locked.superseded_by = carried
+            locked.status_reason = f"Carried forward into “{to_report}” as {carried.reference}."
+            locked._history_user = by
+            locked.save()
+    return carried

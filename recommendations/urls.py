@@ -23,6 +23,16 @@ urlpatterns += [
         views.recommendation_transition,
         name="recommendation_transition",
     ),
+    path(
+        "recommendations/<int:pk>/inspectorate-status/",
+        views.recommendation_inspectorate_status,
+        name="recommendation_inspectorate_status",
+    ),
+    path(
+        "recommendations/<int:pk>/carry-forward/",
+        views.recommendation_carry_forward,
+        name="recommendation_carry_forward",
+    ),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
     path(
         "reports/<int:pk>/recommendations/new/",

@@ -24,6 +24,8 @@ from recommendations import charts, services
 from recommendations.dashboard import dashboard_for
 from recommendations.filters import REGISTER_SORTS, RecommendationFilter
 from recommendations.forms import (
+    CarryForwardForm,
+    InspectorateStatusForm,
     PasteConfirmForm,
     PasteForm,
     RecommendationForm,
@@ -32,12 +34,17 @@ from recommendations.forms import (
 from recommendations.history import recommendation_history
 from recommendations.models import Action, Recommendation
 from recommendations.paste_import import parse_recommendations
+from recommendations.permissions import can_carry_forward, can_record_inspectorate_status
 from recommendations.rag import rag_label
 from recommendations.recommendation_page import recommendation_detail_queryset
 from recommendations.register import recommendation_register, register_row_details
 from recommendations.register_csv import export_filename, register_csv_lines
 from recommendations.report_page import report_page
-from recommendations.selectors import recommendations_visible_to
+from recommendations.selectors import (
+    carried_forward_into,
+    inspectorate_log_for,
+    recommendations_visible_to,
+)
 
 REGISTER_PER_PAGE = 25
 # The register's "Sort by" list (the column headings sort too, on wider screens).
@@ -78,18 +85,20 @@ def _dashboard_body(request) -> str:
     reports = {counts.report for counts in data.areas if counts.report}
     # With one report, naming it once above the charts says more than on every bar.
     single_report = reports.pop() if len(reports) == 1 else None
-    rows_by_rag, rows_by_status, count_rows = [], [], []
+    rows_by_rag, rows_by_status, rows_by_kind, count_rows = [], [], [], []
     for counts in data.areas:
         label = counts.area.title if counts.area else "Not in a priority area"
         sublabel = str(counts.report) if counts.report and not single_report else ""
         url = counts.area.get_absolute_url() if counts.area else ""
         rows_by_rag.append(charts.ChartRow(label, sublabel, url, counts.by_rag))
         rows_by_status.append(charts.ChartRow(label, sublabel, url, counts.by_status))
+        rows_by_kind.append(charts.ChartRow(label, sublabel, url, counts.by_kind))
         count_rows.append(
             {
                 "label": f"{label} ({sublabel})" if sublabel else label,
                 "cells": [counts.by_status.get(s.key, 0) for s in charts.STATUS_SERIES]
-                + [counts.by_rag.get(s.key, 0) for s in charts.RAG_SERIES],
+                + [counts.by_rag.get(s.key, 0) for s in charts.RAG_SERIES]
+                + [counts.by_kind.get(s.key, 0) for s in charts.KIND_SERIES],
             }
         )
     return render_to_string(
@@ -108,7 +117,14 @@ def _dashboard_body(request) -> str:
                 series=charts.STATUS_SERIES,
                 rows=rows_by_status,
             ),
+            "kind_chart": charts.stacked_bar_chart(
+                title="Recommendations and areas for improvement by priority area",
+                id="kind",
+                series=charts.KIND_SERIES,
+                rows=rows_by_kind,
+            ),
             "count_rows": count_rows,
+            "kind_series": charts.KIND_SERIES,
             "single_report": single_report,
             "rag_series": charts.RAG_SERIES,
             "status_series": charts.STATUS_SERIES,
@@ -312,8 +328,17 @@ def recommendation_paste(request, pk: int):
 # --- Recommendation page --------------------------------------------------------------
 
 
-def _detail_context(request, recommendation, *, bound_form: TransitionForm | None = None):
+def _detail_context(
+    request,
+    recommendation,
+    *,
+    bound_form: TransitionForm | None = None,
+    inspectorate_form: InspectorateStatusForm | None = None,
+    carry_form: CarryForwardForm | None = None,
+):
     user = request.user
+    if carry_form is None and can_carry_forward(user, recommendation):
+        carry_form = CarryForwardForm(user=user, afi=recommendation)
     transitions = services.recommendation_transitions_for(recommendation=recommendation, user=user)
     forms = []
     blocked = None
@@ -342,6 +367,20 @@ def _detail_context(request, recommendation, *, bound_form: TransitionForm | Non
         "proposal_blocked": blocked,
         "can_edit": user.is_opcc_staff,
         "history": recommendation_history(recommendation),
+        "inspectorate_log": (
+            inspectorate_log_for(user, recommendation)
+            if recommendation.report.is_inspection
+            else []
+        ),
+        "carried_forward_to": carried_forward_into(user, recommendation),
+        "inspectorate_form": inspectorate_form
+        or (
+            InspectorateStatusForm()
+            if can_record_inspectorate_status(user) and recommendation.report.is_inspection
+            else None
+        ),
+        "carry_form": carry_form,
+        "carry_targets_exist": bool(carry_form and carry_form.fields["report"].queryset.exists()),
         "panels": panels_for("recommendation_detail", user=user, obj=recommendation),
     }
 
@@ -403,6 +442,57 @@ def recommendation_transition(request, pk: int):
         _detail_context(request, recommendation, bound_form=form),
         status=400,
     )
+
+
+@login_required
+@require_POST
+def recommendation_inspectorate_status(request, pk: int):
+    """Log a change of the inspectorate's status from the recommendation page."""
+    recommendation = get_object_or_404(recommendation_detail_queryset(request.user), pk=pk)
+    if not can_record_inspectorate_status(request.user):
+        raise PermissionDenied("Only OPCC staff record the inspectorate's status.")
+    form = InspectorateStatusForm(request.POST)
+    if form.is_valid():
+        with refusals_onto(form):
+            change = services.inspectorate_status_record(
+                recommendation=recommendation, by=request.user, **form.cleaned_data
+            )
+            messages.success(
+                request,
+                f"HMICFRS's status for {recommendation.reference} recorded: "
+                f"{change.get_status_display().lower()} on {change.changed_on:%-d %B %Y}.",
+            )
+            return redirect(f"{recommendation.get_absolute_url()}#inspectorate-heading")
+    context = _detail_context(request, recommendation, inspectorate_form=form)
+    context["form"] = form  # the form this request was about, as every form view names it
+    return render(request, "recommendations/recommendation_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def recommendation_carry_forward(request, pk: int):
+    """Carry an area for improvement into a later inspection of the same force."""
+    recommendation = get_object_or_404(recommendation_detail_queryset(request.user), pk=pk)
+    if not can_carry_forward(request.user, recommendation):
+        raise PermissionDenied("Only OPCC staff carry an area for improvement forward.")
+    form = CarryForwardForm(request.POST, user=request.user, afi=recommendation)
+    if form.is_valid():
+        with refusals_onto(form):
+            carried = services.afi_carry_forward(
+                afi=recommendation,
+                to_report=form.cleaned_data["report"],
+                by=request.user,
+                reference=form.cleaned_data["reference"],
+            )
+            messages.success(
+                request,
+                f"{recommendation.reference} carried forward into {carried.report} as "
+                f"{carried.reference}.",
+            )
+            return redirect(carried)
+    context = _detail_context(request, recommendation, carry_form=form)
+    context["form"] = form
+    return render(request, "recommendations/recommendation_detail.html", context, status=400)
 
 
 @login_required

@@ -1,6 +1,7 @@
 """Due items from action plans, actions and reports: progress updates, action target
-dates (revised or original), action plans due (publication + 6 weeks), section 55
-responses due (publication + 56 days) and formal responses due."""
+dates (revised or original), action plans due (publication + 6 weeks), the statutory
+responses the report's source calls for (section 55 for HMICFRS and HMIC, the reply to a
+coroner's report: each 56 days from the report's date) and formal responses due."""
 
 import datetime
 import logging
@@ -10,6 +11,7 @@ from django.db.models.functions import Coalesce
 
 from oversight.models import (
     ACTION_PLAN_DUE_WEEKS,
+    CORONER_RESPONSE_DAYS,
     SECTION_55_RESPONSE_DAYS,
     InspectionReport,
     PriorityArea,
@@ -158,21 +160,33 @@ def action_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
 
 def report_due_items(*, today: datetime.date, horizon: datetime.date) -> list[DueItem]:
     """The dates on a report that is not closed: the action plan (publication + 6 weeks,
-    until received), the PCC's section 55 response (publication + 56 days, until
-    published) and the chief constable's formal response (the date set, until received).
+    until received), the PCC's section 55 response (HMICFRS and HMIC reports only:
+    publication + 56 days, until published), the reply to a coroner's report (its date + 56
+    days, until sent) and the chief constable's formal response (the date set, until
+    received). Other sources (IOPC, audit, other) have no statutory date.
 
     The plan owner (else the force's plan owners) is reminded of the action plan and the
     formal response, which they sign; the OPCC leads of the report's priority areas (else
-    the OPCC staff overseeing the force) of the section 55 response and the formal
-    response, which they chase. Escalations go to their managers, and for the action plan
-    also to the OPCC. Five queries.
+    the OPCC staff overseeing the force) of the section 55 response, the reply to the
+    coroner and the formal response, which they chase. Escalations go to their managers,
+    and for the action plan also to the OPCC. Five queries.
     """
     report_type = content_type_id(InspectionReport)
     plan_cutoff = horizon - datetime.timedelta(weeks=ACTION_PLAN_DUE_WEEKS)
     section_55_cutoff = horizon - datetime.timedelta(days=SECTION_55_RESPONSE_DAYS)
+    coroner_cutoff = horizon - datetime.timedelta(days=CORONER_RESPONSE_DAYS)
     reports = InspectionReport.objects.exclude(status=InspectionReport.Status.CLOSED).filter(
         Q(action_plan_received_on__isnull=True, published_on__lte=plan_cutoff)
-        | Q(section_55_published_on__isnull=True, published_on__lte=section_55_cutoff)
+        | Q(
+            section_55_published_on__isnull=True,
+            published_on__lte=section_55_cutoff,
+            source__in=InspectionReport.SECTION_55_SOURCES,
+        )
+        | Q(
+            coroner_response_sent_on__isnull=True,
+            published_on__lte=coroner_cutoff,
+            source=InspectionReport.Source.CORONER,
+        )
         | Q(formal_response_received_on__isnull=True, formal_response_due_on__lte=horizon)
     )
     plan_owners = people_by(
@@ -198,9 +212,11 @@ def report_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
         title,
         force_id,
         force_name,
+        source,
         published_on,
         plan_received_on,
         section_55_published_on,
+        coroner_response_sent_on,
         formal_response_due_on,
         formal_response_received_on,
     ) in reports.values_list(
@@ -208,9 +224,11 @@ def report_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
         "title",
         "force_id",
         "force__name",
+        "source",
         "published_on",
         "action_plan_received_on",
         "section_55_published_on",
+        "coroner_response_sent_on",
         "formal_response_due_on",
         "formal_response_received_on",
     ):
@@ -220,9 +238,12 @@ def report_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
         if plan_received_on is None:
             due_on = published_on + datetime.timedelta(weeks=ACTION_PLAN_DUE_WEEKS)
             dates.append(("action_plan_due", due_on, ids(force), managers(force) | ids(opcc)))
-        if section_55_published_on is None:
+        if section_55_published_on is None and source in InspectionReport.SECTION_55_SOURCES:
             due_on = published_on + datetime.timedelta(days=SECTION_55_RESPONSE_DAYS)
             dates.append(("section_55_due", due_on, ids(opcc), managers(opcc)))
+        if coroner_response_sent_on is None and source == InspectionReport.Source.CORONER:
+            due_on = published_on + datetime.timedelta(days=CORONER_RESPONSE_DAYS)
+            dates.append(("coroner_response_due", due_on, ids(opcc), managers(opcc)))
         if formal_response_due_on is not None and formal_response_received_on is None:
             people = force | opcc
             dates.append(
@@ -245,5 +266,6 @@ LABELS = {
     "sign_off_due": "Completion waiting for OPCC sign-off",
     "action_plan_due": "Action plan due",
     "section_55_due": "Section 55 response due",
+    "coroner_response_due": "Response to the coroner due",
     "formal_response_due": "Chief constable's formal response due",
 }

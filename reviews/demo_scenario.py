@@ -28,7 +28,15 @@ from oversight.models import (
     User,
 )
 from oversight.roles import roles_ensure_groups, user_set_role
-from recommendations.models import Action, ActionPlan, ProgressUpdate, Rag, Recommendation
+from recommendations.models import (
+    Action,
+    ActionPlan,
+    InspectorateStatusChange,
+    ProgressUpdate,
+    Rag,
+    Recommendation,
+)
+from recommendations.services import inspectorate_status_record
 from reviews.demo_content import (
     ACTIONS,
     CONCERN_FINDINGS,
@@ -67,6 +75,29 @@ def _user(login: DemoLogin, *, office, force, partner) -> User:
         user.save(update_fields=["password"])
         user_set_role(user=user, role=login.role)
     return user
+
+
+HMICFRS_REVIEW_URL = "https://www.justiceinspectorates.gov.uk/hmicfrs/"
+INSPECTORATE_LOG = [
+    (
+        "R1",
+        Recommendation.InspectorateStatus.BEING_PROGRESSED,
+        datetime.date(2015, 11, 2),
+        "Action plan received; HMICFRS will test it at the post-inspection review.",
+    ),
+    (
+        "R1",
+        Recommendation.InspectorateStatus.COMPLETE,
+        datetime.date(2016, 4, 21),
+        "Post-inspection review: every CSE case is allocated to a specialist investigator.",
+    ),
+    (
+        "R2",
+        Recommendation.InspectorateStatus.COMPLETE,
+        datetime.date(2016, 4, 21),
+        "Post-inspection review: the CSE tracking process is in place.",
+    ),
+]
 
 
 @transaction.atomic
@@ -126,7 +157,7 @@ def seed_demo(*, today: datetime.date | None = None) -> dict:
         force=force,
         title="National child protection inspection: Devon and Cornwall Police",
         defaults={
-            "inspectorate": InspectionReport.Inspectorate.HMIC,
+            "source": InspectionReport.Source.HMIC,
             "programme": InspectionReport.Programme.CHILD_PROTECTION,
             "summary": "HMIC inspected how well the force protects children. Recommendation "
             "and action wording in this demo is illustrative; the findings and priority "
@@ -146,7 +177,7 @@ def seed_demo(*, today: datetime.date | None = None) -> dict:
         force=force,
         title="Child protection post-inspection review: Devon and Cornwall Police",
         defaults={
-            "inspectorate": InspectionReport.Inspectorate.HMIC,
+            "source": InspectionReport.Source.HMIC,
             "programme": InspectionReport.Programme.POST_INSPECTION_REVIEW,
             "summary": "HMIC's return visit to test progress against the 2015 recommendations.",
             "published_on": datetime.date(2016, 4, 21),
@@ -258,6 +289,61 @@ def seed_demo(*, today: datetime.date | None = None) -> dict:
         r1.signed_off_by = users["opcc"]
         r1.signed_off_at = timezone.now()
         r1.save()
+
+    # HMICFRS's own verdict, dated: the post-inspection review found R1 done and R2's
+    # tracking in place, while the force still reports R2 in progress (the dashboard's
+    # "complete for HMICFRS, still open for the force").
+    if not InspectorateStatusChange.objects.filter(recommendation__report=report).exists():
+        for reference, status, changed_on, comment in INSPECTORATE_LOG:
+            inspectorate_status_record(
+                recommendation=recommendations[reference],
+                by=users["opcc"],
+                status=status,
+                changed_on=changed_on,
+                comment=comment,
+                source_url=HMICFRS_REVIEW_URL,
+            )
+
+    # A coroner's prevention of future deaths report (illustrative): the force's reply is
+    # due within 56 days of it, and the dashboard and reminders count it down.
+    coroner_report, was = InspectionReport.objects.get_or_create(
+        force=force,
+        title="Prevention of future deaths report: a child missing from home (illustrative)",
+        defaults={
+            "source": InspectionReport.Source.CORONER,
+            "programme": "",
+            "issued_by": "HM Senior Coroner for Plymouth, Torbay and South Devon",
+            "summary": "An illustrative regulation 28 report after the inquest into the death "
+            "of a child reported missing several times.",
+            "published_on": days(-44),
+            "status": InspectionReport.Status.MONITORING,
+            "action_plan_received_on": days(-20),
+        },
+    )
+    count("reports", was)
+    _, was = Recommendation.objects.get_or_create(
+        report=coroner_report,
+        reference="MC1",
+        defaults={
+            "text": "Matter of concern (illustrative): return home interviews were not always "
+            "offered after each missing episode, nor their findings shared with the "
+            "child's social worker.",
+            "status": Recommendation.Status.OPEN,
+        },
+    )
+    count("recommendations", was)
+    # An area for improvement HMICFRS set in its post-inspection review.
+    _, was = Recommendation.objects.get_or_create(
+        report=review_report,
+        reference="AFI1",
+        defaults={
+            "kind": Recommendation.Kind.AREA_FOR_IMPROVEMENT,
+            "text": "The force should improve how it records the views of the child in "
+            "its investigation records (illustrative).",
+            "status": Recommendation.Status.OPEN,
+        },
+    )
+    count("recommendations", was)
 
     review, was = DeepDiveReview.objects.get_or_create(
         office=office,

@@ -120,6 +120,7 @@ class World:
     action_pending: object
     action_closed_unsampled: object
     report_a_unplanned: object
+    afi_a: object
     update_returned: object
     update_submitted: object
     update_partner: object
@@ -227,8 +228,18 @@ def build_world(people: dict[str, User], *, issue_letter: bool = True) -> World:
         signed_off_by=staff,
         recommendations=[rec_secret],
     )
+    # Published after report A: an area for improvement of report A may be carried into it.
     report_a_unplanned = factories.InspectionReportFactory(
-        force=force_a, title="Custody in force A (no plan yet)"
+        force=force_a,
+        title="Custody in force A (no plan yet)",
+        published_on=report_a.published_on + datetime.timedelta(days=30),
+    )
+    afi_a = factories.RecommendationFactory(
+        report=report_a,
+        reference="AFI1",
+        position=3,
+        kind="afi",
+        text="The force should improve how it records the voice of the child.",
     )
     action_b = factories.ActionFactory(
         plan=plan_b,
@@ -350,6 +361,7 @@ def build_world(people: dict[str, User], *, issue_letter: bool = True) -> World:
         action_pending=action_pending,
         action_closed_unsampled=action_closed_unsampled,
         report_a_unplanned=report_a_unplanned,
+        afi_a=afi_a,
         update_returned=update_returned,
         update_submitted=update_submitted,
         update_partner=update_partner,

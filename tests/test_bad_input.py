@@ -284,8 +284,9 @@ TARGETS: dict[str, Target] = {
         lambda w: {
             "title": ["Child protection, revisited"],
             "force": [pk(w.force_a)],
-            "inspectorate": ["hmicfrs", "hmic"],
-            "programme": ["child_protection", "peel"],
+            "source": ["hmicfrs", "hmic", "coroner", "iopc", "internal_audit"],
+            "programme": ["child_protection", "peel", ""],
+            "issued_by": text("HM Senior Coroner for Plymouth, Torbay and South Devon"),
             "published_on": ["2026-09-01", "2015-07-01"],
             "fieldwork_start": text("2015-05-01"),
             "fieldwork_end": text("2015-05-20"),
@@ -295,6 +296,7 @@ TARGETS: dict[str, Target] = {
             "source_url": text("https://www.justiceinspectorates.gov.uk/report.pdf"),
             "action_plan_received_on": text("2026-10-01"),
             "section_55_published_on": text("2026-10-20"),
+            "coroner_response_sent_on": text("2026-10-21"),
             "formal_response_requested_on": text("2026-10-01"),
             "formal_response_due_on": text("2026-11-01"),
             "formal_response_received_on": text("2026-11-02"),
@@ -376,7 +378,6 @@ TARGETS: dict[str, Target] = {
             "cause_of_concern": text(pk(w.cause_a)),
             "priority_areas": [[], [pk(w.area_a)]],
             "force_acceptance": text("agreed"),
-            "inspectorate_status": ["awaiting_review", "complete"],
         },
         multi=frozenset({"priority_areas"}),
         after=report_pages,
@@ -390,6 +391,33 @@ TARGETS: dict[str, Target] = {
             "superseded_by": text(pk(w.rec_shared)),
         },
         after=report_pages,
+    ),
+    "InspectorateStatusForm": Target(
+        S,
+        lambda w: [create("recommendations:recommendation_inspectorate_status", w.rec_secret.pk)],
+        lambda w: {
+            "status": ["being_progressed", "complete", "no_further_action", "awaiting_review"],
+            "changed_on": ["2026-10-01", "2026-09-01"],
+            "comment": text("HMICFRS revisited in October."),
+            "source_url": text("https://www.justiceinspectorates.gov.uk/hmicfrs/"),
+        },
+        after=lambda w: [
+            reverse("recommendations:recommendation_detail", args=[w.rec_secret.pk]),
+            *report_pages(w),
+        ],
+    ),
+    "CarryForwardForm": Target(
+        S,
+        lambda w: [create("recommendations:recommendation_carry_forward", w.afi_a.pk)],
+        lambda w: {
+            "report": [pk(w.report_a_unplanned)],
+            "reference": text("AFI4", "AFI1"),
+        },
+        after=lambda w: [
+            reverse("recommendations:recommendation_detail", args=[w.afi_a.pk]),
+            reverse("recommendations:report_detail", args=[w.report_a_unplanned.pk]),
+            *report_pages(w),
+        ],
     ),
     "ActionPlanCreateForm": Target(
         PO,
@@ -717,7 +745,12 @@ FORMS_BY_MODULE = {
         "PriorityAreaForm",
         "CauseOfConcernForm",
     ],
-    "recommendations/forms.py": ["RecommendationForm", "TransitionForm"],  # + paste below
+    "recommendations/forms.py": [
+        "RecommendationForm",
+        "TransitionForm",
+        "InspectorateStatusForm",
+        "CarryForwardForm",
+    ],  # + paste below
     "recommendations/forms_actions.py": [
         "ActionPlanCreateForm",
         "ActionPlanEditForm",
@@ -1020,11 +1053,13 @@ TYPED_DATES = {
             "fieldwork_end",
             "action_plan_received_on",
             "section_55_published_on",
+            "coroner_response_sent_on",
             "formal_response_requested_on",
             "formal_response_due_on",
             "formal_response_received_on",
         ],
     ),
+    "InspectorateStatusForm": (0, ["changed_on"]),
     "CauseOfConcernForm": (0, ["discharged_on"]),
     "RecommendationForm": (0, ["due_on"]),
     "ActionForm": (0, ["target_date"]),  # set at creation only
@@ -1093,7 +1128,7 @@ def test_report_published_at_the_end_of_the_calendar_is_refused(world, clients):
         {
             "title": "Typo in the year",
             "force": world.force_a.pk,
-            "inspectorate": "hmicfrs",
+            "source": "hmicfrs",
             "programme": "peel",
             "published_on": "9999-12-31",
             "status": "logging",

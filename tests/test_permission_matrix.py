@@ -174,6 +174,14 @@ EXPECTATIONS: dict[str, Expect] = {
     "recommendations:recommendation_transition": act(
         lambda w: (w.rec_secret.pk,), who={S, PO}, sees=FORCE_A_READERS
     ),
+    # Only OPCC staff log the inspectorate's verdict or carry an AFI forward; the force and
+    # readers see the page, so they are refused with 403.
+    "recommendations:recommendation_inspectorate_status": act(
+        lambda w: (w.rec_secret.pk,), who={S}, sees=FORCE_A_READERS
+    ),
+    "recommendations:recommendation_carry_forward": act(
+        lambda w: (w.afi_a.pk,), who={S}, sees=FORCE_A_READERS
+    ),
     "recommendations:report_detail": page(report_a, who=REPORT_A_READERS),
     "recommendations:recommendation_create": form(report_a, who={S}, sees=REPORT_A_READERS),
     "recommendations:recommendation_paste": form(report_a, who={S}, sees=REPORT_A_READERS),
@@ -664,14 +672,15 @@ def test_counts_are_scoped_to_what_each_persona_may_read(world, clients):
         reverse("recommendations:register"),
         reverse("recommendations:register_csv"),
     )
-    # Register and its CSV: A's two for office A, A's shared one for the partner, B's one.
-    for persona, visible in [(S, 2), (R, 2), (L, 2), (P, 1), (LB, 1), (SB, 1)]:
+    # Register and its CSV: A's three (two recommendations, an area for improvement) for
+    # office A, A's shared one for the partner, B's one.
+    for persona, visible in [(S, 3), (R, 3), (L, 3), (P, 1), (LB, 1), (SB, 1)]:
         assert _count(clients[persona], register, "page_obj").paginator.count == visible, persona
         assert _csv_rows(clients[persona], register_csv) == visible, persona
     # The dashboard's totals: office B counts force B only.
     dashboard = reverse("recommendations:dashboard")
     totals = _count(clients[S], dashboard, "data").totals
-    assert (totals["all"], totals["updates_awaiting_review"]) == (2, 2)
+    assert (totals["all"], totals["updates_awaiting_review"]) == (3, 2)
     totals_b = _count(clients[SB], dashboard, "data").totals
     assert (totals_b["all"], totals_b["updates_awaiting_review"]) == (1, 0)
     # Plan A as the partner lead: its own action only, on the page and in the export.

@@ -86,7 +86,8 @@ def test_opcc_staff_log_a_report_and_follow_a_recommendation(
 
     # The register filtered to "in progress" shows it alone...
     page.get_by_role("link", name="Recommendations", exact=True).click()
-    page.get_by_label("Status").select_option(label="In progress")
+    # exact: "HMICFRS status" is a filter of its own.
+    page.get_by_label("Status", exact=True).select_option(label="In progress")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url("**status=in_progress**")
     rows = page.locator("table.register-table tbody tr")

@@ -690,3 +690,40 @@ def test_request_without_a_due_date_is_not_issued(opcc_staff, report_a):
         letter_issue(letter=letter, user=opcc_staff)
     report_a.refresh_from_db()
     assert report_a.formal_response_requested_on is None
+
+
+# --- Letters for every source ---------------------------------------------------------
+
+
+def test_section_55_letter_is_refused_for_a_report_section_55_does_not_cover(opcc_staff, force_a):
+    report = factories.InspectionReportFactory(force=force_a, source="iopc", programme="")
+    with pytest.raises(ValidationError, match="Section 55 covers HMICFRS and HMIC reports only"):
+        letter_create(report=report, kind=Letter.Kind.SECTION_55, user=opcc_staff)
+
+
+def test_formal_response_to_an_iopc_report_names_the_iopc(opcc_staff, force_a):
+    report = factories.InspectionReportFactory(force=force_a, source="iopc", programme="")
+    letter = letter_create(report=report, kind=Letter.Kind.RESPONSE_REQUEST, user=opcc_staff)
+    assert "the IOPC published its report" in letter.opening
+    assert "section 55" not in letter.closing
+
+
+def test_report_page_offers_no_section_55_letter_for_a_coroners_report(client, opcc_staff, force_a):
+    report = factories.InspectionReportFactory(
+        force=force_a, source="coroner", programme="", issued_by="HM Coroner"
+    )
+    client.force_login(opcc_staff)
+    content = client.get(report.get_absolute_url()).content.decode()
+    assert "Prepare the PCC’s section 55 response" not in content
+    assert "Request the formal response from the chief constable" in content
+
+
+def test_letter_for_an_iopc_report_shows_no_inspectorate_status(opcc_staff, force_a):
+    import json
+
+    report = factories.InspectionReportFactory(force=force_a, source="iopc", programme="")
+    factories.RecommendationFactory(report=report, reference="L1")
+    letter = letter_create(report=report, kind=Letter.Kind.FORMAL_RESPONSE, user=opcc_staff)
+    snapshot = json.dumps(letter_build_snapshot(letter=letter, user=opcc_staff))
+    assert '"inspectorate_status_label": ""' in snapshot
+    assert '"source": "IOPC learning recommendations"' in snapshot

@@ -15,7 +15,7 @@ def _report_fields(force, **overrides):
     fields = {
         "title": "PEEL 2026",
         "force": force,
-        "inspectorate": InspectionReport.Inspectorate.HMICFRS,
+        "source": InspectionReport.Source.HMICFRS,
         "programme": InspectionReport.Programme.PEEL,
         "published_on": datetime.date(2026, 9, 1),
     }

@@ -19,7 +19,7 @@ def _report_post(force, **overrides):
     data = {
         "title": "National child protection inspection: Force A",
         "force": force.pk,
-        "inspectorate": "hmicfrs",
+        "source": "hmicfrs",
         "programme": "child_protection",
         "published_on": "2026-09-01",
         "status": "logging",
@@ -208,7 +208,7 @@ def test_report_detail_keeps_the_programme_name_as_written(client, opcc_staff, f
     )
     client.force_login(opcc_staff)
     response = client.get(reverse("recommendations:report_detail", args=[report.pk]))
-    assert f"{report.get_inspectorate_display()} PEEL ·".encode() in response.content
+    assert f"{report.get_source_display()} PEEL ·".encode() in response.content
 
 
 def test_report_detail_keeps_the_line_breaks_of_findings_causes_and_areas(
