@@ -352,7 +352,10 @@ class SpreadsheetUploadForm(forms.Form):
 
     file = forms.FileField(
         label="The spreadsheet",
-        error_messages={"required": "Choose the spreadsheet to import (.xlsx or CSV)."},
+        error_messages={
+            "required": "Choose the spreadsheet to import (.xlsx or CSV).",
+            "empty": "The file is empty: choose the spreadsheet again.",
+        },
     )
 
     def __init__(self, *args, **kwargs):

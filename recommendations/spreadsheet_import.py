@@ -493,8 +493,8 @@ def _parse_row(
     if not is_inspection:
         if any(hmicfrs.values()):
             errors.append(
-                f"this report is from {source_label}, which keeps no HMICFRS status: clear "
-                "the HMICFRS columns."
+                f"this report's source ({source_label}) keeps no HMICFRS status: clear the "
+                "HMICFRS columns."
             )
         return row
     status = _one_line(hmicfrs["status"])
@@ -684,17 +684,18 @@ class ImportPlan:
 
     @property
     def fingerprint(self) -> str:
-        """A digest of everything the plan would write: confirming checks that the plan
-        worked out again from the same file still has it, so nothing that changed since
-        the preview is written unseen."""
+        """A digest of everything the plan would write and of what it would overwrite:
+        confirming checks that the plan worked out again from the same file still has it,
+        so nothing that changed since the preview is written unseen."""
         actions = [
             ["new", row.line, row.fields, _status_key(row.status_change)] for row in self.new
         ] + [
             [
                 "changed",
                 row.pk,
-                [[change.field, change.value] for change in row.changes],
+                [[change.field, change.old, change.value] for change in row.changes],
                 _status_key(row.status_change),
+                [row.status_before, row.status_before_on],
             ]
             for row in self.changed
         ]
@@ -824,9 +825,18 @@ def _plan_existing(
         if new is not None and new != old:
             changes.append(FieldChange(name, label, shown(old) or "—", shown(new), new))
 
-    if row.publisher_reference:
-        compare(
-            "publisher_reference", "Publisher ID", item.publisher_reference, row.publisher_reference
+    if (
+        row.publisher_reference
+        and row.publisher_reference.casefold() != item.publisher_reference.casefold()
+    ):
+        changes.append(
+            FieldChange(
+                "publisher_reference",
+                "Publisher ID",
+                item.publisher_reference or "—",
+                row.publisher_reference,
+                row.publisher_reference,
+            )
         )
     compare("reference", "Reference", item.reference, row.reference)
     if row.kind is not None and row.kind != item.kind and item.carried_forward:
