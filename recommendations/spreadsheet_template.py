@@ -44,8 +44,8 @@ def template_rows(
     be prefetched newest first (selectors.recommendations_for_import): no queries here."""
     rows = []
     for recommendation in recommendations:
-        latest = next(iter(recommendation.inspectorate_changes.all()), None)
         inspection = report.is_inspection
+        latest = next(iter(recommendation.inspectorate_changes.all()), None) if inspection else None
         values = {
             "publisher_reference": recommendation.publisher_reference,
             "reference": recommendation.reference,

@@ -512,3 +512,14 @@ def test_confirming_a_plan_the_report_has_moved_on_from_is_refused(
     assert refused.value.code == "stale"
     report_recommendations[0].refresh_from_db()
     assert report_recommendations[0].text == "Edited meanwhile."
+
+
+def test_template_round_trip_of_a_report_from_another_source_changes_nothing(opcc_staff, force_a):
+    report = factories.InspectionReportFactory(force=force_a, source="iopc", programme="")
+    factories.RecommendationFactory(report=report, reference="L1", publisher_reference="IOPC 1")
+    for data, name in [
+        (_xlsx(opcc_staff, report), "t.xlsx"),
+        (template_csv(_rows(opcc_staff, report)), "t.csv"),
+    ]:
+        plan = _plan(opcc_staff, report, name, data)
+        assert plan.ok and not plan.has_changes and plan.unchanged == [2]
