@@ -106,6 +106,7 @@ def test_import_pages_have_no_wcag_violations(axe_page, login, live_server, opcc
     login(page, opcc_staff)
     import_url = f"{live_server.url}/reports/{report.pk}/recommendations/import/"
     page.goto(import_url)
+    screenshot(page, "import-upload")
     violations = axe_violations(page, also=STRUCTURE)
     assert not violations, describe(violations)
 
