@@ -21,6 +21,7 @@ How rows are matched (the README's "Import and re-import"):
   date, is not already there: the same file imported twice changes nothing.
 """
 
+import codecs
 import csv
 import datetime
 import hashlib
@@ -211,7 +212,9 @@ def read_spreadsheet(name: str, data: bytes) -> Sheet:
 
 def _read_csv(data: bytes) -> Sheet:
     try:
-        text = data.decode("utf-8-sig")
+        # Excel's "Unicode text" is UTF-16 with a byte-order mark, cells split by tabs.
+        utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        text = data.decode("utf-16" if utf16 else "utf-8-sig")
     except UnicodeDecodeError:
         # Excel on Windows saves "CSV" in the Windows code page.
         text = data.decode("cp1252", errors="replace")

@@ -523,3 +523,10 @@ def test_template_round_trip_of_a_report_from_another_source_changes_nothing(opc
     ]:
         plan = _plan(opcc_staff, report, name, data)
         assert plan.ok and not plan.has_changes and plan.unchanged == [2]
+
+
+def test_excels_unicode_text_csv_is_read(opcc_staff, report_a):
+    data = ("\t".join(HEADER) + "\r\n\tR1\t\tŁódź police liaison.\t\r\n").encode("utf-16")
+    plan = _plan(opcc_staff, report_a, "r.csv", data)
+    assert plan.ok
+    assert [row.fields["text"] for row in plan.new] == ["Łódź police liaison."]
