@@ -1,4 +1,5 @@
-"""Forms for recommendations: edit, status moves and pasting several at once.
+"""Forms for recommendations: edit, status moves, pasting several at once and importing
+a spreadsheet.
 
 Forms validate and convert with messages that say what to fix; the services in
 recommendations.services save and enforce the lifecycle.
@@ -11,10 +12,16 @@ from oversight.forms import DateInput
 from oversight.models import CauseOfConcern, InspectionReport, PriorityArea, User
 from oversight.shared.concurrency import VersionedModelForm
 from oversight.shared.dates import bound_date_fields
+from oversight.shared.file_types import CSV, XLSX
+from oversight.shared.uploads import CheckedUpload, check_upload, limits_help_text
 from recommendations.models import Recommendation
 from recommendations.paste_import import MAX_CHARACTERS, MAX_ITEMS, PastedRecommendation
+from recommendations.references import normalise_publisher_reference
 from recommendations.selectors import carry_forward_reports, superseding_choices
 from recommendations.services import Transition
+from recommendations.spreadsheet_import import MAX_FILE_BYTES, MAX_ROWS
+
+SPREADSHEET_KINDS = (XLSX, CSV)
 
 
 def _report_areas(report: InspectionReport):
@@ -26,6 +33,7 @@ class RecommendationForm(VersionedModelForm):
         model = Recommendation
         fields = [
             "reference",
+            "publisher_reference",
             "kind",
             "text",
             "timescale",
@@ -42,6 +50,8 @@ class RecommendationForm(VersionedModelForm):
         help_texts = {
             "due_on": "Leave empty to work it out from the timescale and the publication date.",
             "reference": "As published, e.g. R1 or AFI3.",
+            "publisher_reference": "The publisher's own identifier, e.g. “PEEL 2023 R3”; "
+            "optional. A spreadsheet re-import matches rows on it.",
         }
         widgets = {
             "text": forms.Textarea(attrs={"rows": 4}),
@@ -79,6 +89,23 @@ class RecommendationForm(VersionedModelForm):
                 "reference or edit that one."
             )
         return reference
+
+    def clean_publisher_reference(self):
+        publisher_reference = normalise_publisher_reference(
+            self.cleaned_data["publisher_reference"]
+        )
+        if publisher_reference:
+            taken = Recommendation.objects.filter(
+                report=self.report, publisher_reference__iexact=publisher_reference
+            )
+            if self.instance.pk:
+                taken = taken.exclude(pk=self.instance.pk)
+            if taken.exists():
+                raise forms.ValidationError(
+                    f"Another recommendation of this report has the publisher's ID "
+                    f"{publisher_reference}: use another ID or edit that one."
+                )
+        return publisher_reference
 
     def clean_text(self):
         text = self.cleaned_data["text"].strip()
@@ -315,3 +342,39 @@ class PasteConfirmForm(forms.Form):
             }
             for index, item in enumerate(self.items)
         ]
+
+
+# --- Spreadsheet import -----------------------------------------------------------------
+
+
+class SpreadsheetUploadForm(forms.Form):
+    """The spreadsheet to import: CSV or .xlsx, checked by name and bytes together."""
+
+    file = forms.FileField(
+        label="The spreadsheet",
+        error_messages={
+            "required": "Choose the spreadsheet to import (.xlsx or CSV).",
+            "empty": "The file is empty: choose the spreadsheet again.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = (
+            f"{limits_help_text(SPREADSHEET_KINDS, max_bytes=MAX_FILE_BYTES)} "
+            f"At most {MAX_ROWS} rows."
+        )
+
+    def clean_file(self) -> CheckedUpload:
+        return check_upload(
+            self.cleaned_data["file"], kinds=SPREADSHEET_KINDS, max_bytes=MAX_FILE_BYTES
+        )
+
+
+class SpreadsheetConfirmForm(forms.Form):
+    """Which preview is being confirmed: the file's digest (its bytes are kept on the
+    server between the two steps) and the plan's fingerprint. No row values: they are
+    read again from the file."""
+
+    sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
+    fingerprint = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)

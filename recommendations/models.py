@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -71,6 +71,13 @@ class Recommendation(TimeStampedModel):
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RECOMMENDATION)
     reference = models.CharField(max_length=20, help_text="As published, e.g. R1 or AFI3.")
+    publisher_reference = models.CharField(
+        "publisher's ID",
+        max_length=50,
+        blank=True,
+        help_text="The identifier the publisher gives it (HMICFRS numbers each "
+        "recommendation, e.g. “PEEL 2023 R3”): a spreadsheet re-import matches rows on it.",
+    )
     position = models.PositiveIntegerField(default=1)
     text = models.TextField()
     timescale = models.CharField(max_length=12, choices=Timescale.choices, default=Timescale.NONE)
@@ -138,6 +145,16 @@ class Recommendation(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["report", "reference"], name="recommendation_unique_reference"
+            ),
+            # The re-import's match key: one recommendation per publisher's ID in a report,
+            # whatever its case.
+            models.UniqueConstraint(
+                F("report"),
+                Lower("publisher_reference"),
+                condition=~Q(publisher_reference=""),
+                name="recommendation_unique_publisher_reference",
+                violation_error_message="This report already has a recommendation with this "
+                "publisher's ID: use another ID or edit that recommendation.",
             ),
             models.CheckConstraint(
                 name="recommendation_superseded_needs_target",

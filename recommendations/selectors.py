@@ -7,7 +7,9 @@ The pages build on these in their own modules: register, report_page,
 recommendation_page, dashboard, my_actions, plan_pages, review_queue and history.
 """
 
-from django.db.models import Exists, OuterRef, QuerySet
+import datetime
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from oversight.models import InspectionReport, User
 from oversight.selectors import people_visible_to, reports_visible_to
@@ -18,6 +20,13 @@ from recommendations.models import (
     InspectorateStatusChange,
     ProgressUpdate,
     Recommendation,
+)
+from recommendations.spreadsheet_import import (
+    ImportPlan,
+    existing_from,
+    parse_rows,
+    plan_import,
+    read_spreadsheet,
 )
 
 
@@ -148,3 +157,36 @@ def carry_forward_reports(user: User, afi: Recommendation) -> QuerySet[Inspectio
         .exclude(recommendations__carried_forward_from=afi)
         .order_by("-published_on", "title")
     )
+
+
+def recommendations_for_import(user: User, report: InspectionReport) -> QuerySet[Recommendation]:
+    """A report's recommendations in its order, each with its inspectorate log newest first
+    (prefetch_related inspectorate_changes): two queries however many there are. The
+    spreadsheet template is written from them and an import is matched against them."""
+    return (
+        recommendations_visible_to(user)
+        .filter(report=report)
+        .prefetch_related(
+            Prefetch(
+                "inspectorate_changes",
+                queryset=InspectorateStatusChange.objects.order_by("-changed_on", "-pk"),
+            )
+        )
+        .order_by("position", "pk")
+    )
+
+
+def report_import_plan(
+    *, user: User, report: InspectionReport, name: str, data: bytes, today: datetime.date
+) -> ImportPlan:
+    """What importing the spreadsheet `data` into the report would do, worked out from the
+    file and the report as it stands now: two queries (recommendations_for_import)."""
+    parsed = parse_rows(
+        read_spreadsheet(name, data),
+        is_inspection=report.is_inspection,
+        source_label=report.get_source_display(),
+        published_on=report.published_on,
+        today=today,
+    )
+    existing = existing_from(recommendations_for_import(user, report))
+    return plan_import(parsed, existing)

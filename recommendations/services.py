@@ -27,6 +27,7 @@ from recommendations.permissions import (
     can_record_inspectorate_status,
     refuse_unless,
 )
+from recommendations.references import normalise_publisher_reference
 from recommendations.selectors import carry_forward_reports, recommendations_visible_to
 
 
@@ -265,7 +266,7 @@ def recommendation_due_on(*, published_on: datetime.date, timescale: str) -> dat
     return published_on.replace(year=year, month=month, day=min(published_on.day, last_day))
 
 
-def _require_recommendation_editor(by: User, report: InspectionReport) -> None:
+def require_recommendation_editor(by: User, report: InspectionReport) -> None:
     if not by.is_opcc_staff or not reports_visible_to(by).filter(pk=report.pk).exists():
         raise PermissionDenied("Only OPCC staff of an office overseeing this force can do this.")
 
@@ -297,6 +298,25 @@ def _save_recommendation(
                 "another reference or edit that one."
             }
         )
+    recommendation.publisher_reference = normalise_publisher_reference(
+        recommendation.publisher_reference
+    )
+    if (
+        recommendation.publisher_reference
+        and Recommendation.objects.filter(
+            report=recommendation.report_id,
+            publisher_reference__iexact=recommendation.publisher_reference,
+        )
+        .exclude(pk=recommendation.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {
+                "publisher_reference": "Another recommendation of this report has the "
+                f"publisher's ID {recommendation.publisher_reference}: use another ID or "
+                "edit that one."
+            }
+        )
     recommendation.full_clean()
     recommendation._history_user = by
     recommendation.save()
@@ -317,7 +337,7 @@ def recommendations_create_many(
     *, report: InspectionReport, by: User, rows: Sequence[Mapping[str, Any]]
 ) -> list[Recommendation]:
     """Add several recommendations to a report in order: all of them, or none."""
-    _require_recommendation_editor(by, report)
+    require_recommendation_editor(by, report)
     references = [str(row.get("reference", "")).strip().upper() for row in rows]
     repeated = sorted({ref for ref in references if references.count(ref) > 1})
     if repeated:
@@ -342,7 +362,7 @@ def recommendation_update(
 ) -> Recommendation:
     """Edit what was published and how the OPCC groups it; the status moves only through
     recommendation_transition."""
-    _require_recommendation_editor(by, recommendation.report)
+    require_recommendation_editor(by, recommendation.report)
     if "status" in fields:
         raise ValidationError("Change the status with the status buttons, not the edit form.")
     with transaction.atomic():
@@ -447,7 +467,7 @@ def afi_carry_forward(
             if locked.is_afi
             else "Only an area for improvement is carried forward.",
         )
-        _require_recommendation_editor(by, to_report)
+        require_recommendation_editor(by, to_report)
         if not carry_forward_reports(by, locked).filter(pk=to_report.pk).exists():
             raise ValidationError(
                 {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recommendations import views, views_actions, views_handover
+from recommendations import views, views_actions, views_handover, views_import
 
 app_name = "recommendations"
 
@@ -43,6 +43,16 @@ urlpatterns += [
         "reports/<int:pk>/recommendations/paste/",
         views.recommendation_paste,
         name="recommendation_paste",
+    ),
+    path(
+        "reports/<int:pk>/recommendations/template.<str:extension>",
+        views_import.recommendation_template,
+        name="recommendation_template",
+    ),
+    path(
+        "reports/<int:pk>/recommendations/import/",
+        views_import.recommendation_import,
+        name="recommendation_import",
     ),
 ]
 

@@ -182,6 +182,18 @@ good_files = st.one_of(
 )
 
 
+good_spreadsheets = st.one_of(
+    st.none(),
+    st.builds(
+        lambda: [
+            SimpleUploadedFile(
+                "recommendations.csv", b"Reference,Text\nR9,The force should count.\n"
+            )
+        ]
+    ),
+)
+
+
 def foreign_ids(w: World) -> list[str]:
     """Ids a form must not accept from force A's people: force B's objects, and force A's
     objects of the wrong kind or report."""
@@ -378,6 +390,7 @@ TARGETS: dict[str, Target] = {
             "cause_of_concern": text(pk(w.cause_a)),
             "priority_areas": [[], [pk(w.area_a)]],
             "force_acceptance": text("agreed"),
+            "publisher_reference": text("PEEL 2026 R9", "peel  2026 r9"),
         },
         multi=frozenset({"priority_areas"}),
         after=report_pages,
@@ -405,6 +418,26 @@ TARGETS: dict[str, Target] = {
             reverse("recommendations:recommendation_detail", args=[w.rec_secret.pk]),
             *report_pages(w),
         ],
+    ),
+    "SpreadsheetUploadForm": Target(
+        S,
+        lambda w: [
+            (reverse("recommendations:recommendation_import", args=[w.report_a.pk]), {"step": s})
+            for s in (["preview"], ["", "upload", "confirm"])
+        ],
+        lambda w: {"file": good_spreadsheets},
+        files=frozenset({"file"}),
+    ),
+    "SpreadsheetConfirmForm": Target(
+        S,
+        lambda w: [
+            (
+                reverse("recommendations:recommendation_import", args=[w.report_a.pk]),
+                {"step": ["confirm"]},
+            )
+        ],
+        lambda w: {"sha256": ["0" * 64, "f" * 64], "fingerprint": ["0" * 64]},
+        after=report_pages,
     ),
     "CarryForwardForm": Target(
         S,
@@ -750,6 +783,8 @@ FORMS_BY_MODULE = {
         "TransitionForm",
         "InspectorateStatusForm",
         "CarryForwardForm",
+        "SpreadsheetUploadForm",
+        "SpreadsheetConfirmForm",
     ],  # + paste below
     "recommendations/forms_actions.py": [
         "ActionPlanCreateForm",

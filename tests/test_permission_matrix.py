@@ -185,6 +185,11 @@ EXPECTATIONS: dict[str, Expect] = {
     "recommendations:report_detail": page(report_a, who=REPORT_A_READERS),
     "recommendations:recommendation_create": form(report_a, who={S}, sees=REPORT_A_READERS),
     "recommendations:recommendation_paste": form(report_a, who={S}, sees=REPORT_A_READERS),
+    # The spreadsheet template and its import: OPCC staff who may change the report only.
+    "recommendations:recommendation_template": page(
+        lambda w: (w.report_a.pk, "xlsx"), who={S}, sees=REPORT_A_READERS
+    ),
+    "recommendations:recommendation_import": form(report_a, who={S}, sees=REPORT_A_READERS),
     # --- Action plans, actions, updates, closure ---
     "recommendations:my_actions": page(who=EVERYONE),
     "recommendations:review_queue": page(who=EVERYONE),

@@ -98,6 +98,7 @@ PAGES = {
         _v("recommendations:recommendation_create", "report"),
         _v("recommendations:recommendation_edit", "recommendation"),
         _v("recommendations:recommendation_paste", "report"),
+        _v("recommendations:recommendation_import", "report"),
         _v("recommendations:update_review", "submitted_update"),
         _v("recommendations:action_sign_off", "pending_action"),
         _v("letters:letter_create", "report"),
