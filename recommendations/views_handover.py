@@ -38,20 +38,30 @@ from recommendations.panels import person_panel
 from recommendations.permissions import can_reassign_action
 
 
-def _person_page(request, person: User | None) -> str | None:
-    """The person's page, for an administrator looking after them."""
+def person_page(request, person: User | None) -> str | None:
+    """The person's page, for an administrator looking after them (the follow-up hand-over
+    in reviews uses it too)."""
     if person is None or not administers_person(request.user, person):
         return None
     return reverse("accounts:person_detail", args=[person.pk])
 
 
-def _refused(request, form, *, holder: User | None, back: str):
-    """Nothing was saved: the reason, and what the person leaves (with the controls) again."""
+def handover_refused(
+    request,
+    form,
+    *,
+    holder: User | None,
+    back: str,
+    panel=person_panel,
+    panel_template: str = "recommendations/_panel_person.html",
+):
+    """Nothing was saved: the reason, and what the person leaves (with the controls) again.
+    Reviews passes its own follow-up panel."""
     context = {
         "form": form,
         "holder": holder,
-        "panel": person_panel(user=request.user, obj=holder) if holder else None,
-        "panel_template": "recommendations/_panel_person.html",
+        "panel": panel(user=request.user, obj=holder) if holder else None,
+        "panel_template": panel_template,
         "back": back,
     }
     return render(request, "recommendations/handover_refused.html", context, status=400)
@@ -82,11 +92,11 @@ def action_reassign(request, pk):
             messages.success(
                 request, f"{saved.reference}'s {ACTION_ROLES[field]} is now {person}{before}."
             )
-            return redirect(_person_page(request, was) or saved.get_absolute_url())
+            return redirect(person_page(request, was) or saved.get_absolute_url())
     field = request.POST.get("field")
     holder = getattr(action, field) if field in ACTION_ROLES else None
-    back = _person_page(request, holder) or action.get_absolute_url()
-    return _refused(request, form, holder=holder, back=back)
+    back = person_page(request, holder) or action.get_absolute_url()
+    return handover_refused(request, form, holder=holder, back=back)
 
 
 @require_POST
@@ -110,9 +120,9 @@ def plan_reassign(request, pk):
                 expected_holder_id=form.cleaned_data["was"],
             )
             messages.success(request, f"{saved} is now owned by {person} (was {was}).")
-            return redirect(_person_page(request, was) or saved.get_absolute_url())
-    back = _person_page(request, was) or plan.get_absolute_url()
-    return _refused(request, form, holder=was, back=back)
+            return redirect(person_page(request, was) or saved.get_absolute_url())
+    back = person_page(request, was) or plan.get_absolute_url()
+    return handover_refused(request, form, holder=was, back=back)
 
 
 @require_POST
@@ -144,6 +154,6 @@ def actions_hand_over(request, pk):
             )
             count = f"{len(changed)} action{'s' if len(changed) != 1 else ''}"
             messages.success(request, f"{count} handed from {holder} to {person}.")
-            return redirect(_person_page(request, holder) or changed[0].plan.get_absolute_url())
-    back = _person_page(request, holder) or reverse("recommendations:my_actions")
-    return _refused(request, form, holder=holder, back=back)
+            return redirect(person_page(request, holder) or changed[0].plan.get_absolute_url())
+    back = person_page(request, holder) or reverse("recommendations:my_actions")
+    return handover_refused(request, form, holder=holder, back=back)

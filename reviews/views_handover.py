@@ -10,14 +10,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from oversight.accounts.selectors import people_administered_by
 from oversight.models import User
 from oversight.shared.forms import refusals_onto
-from recommendations.handover import administers_person
+from recommendations.views_handover import handover_refused, person_page
 from reviews import services_handover
 from reviews.forms_handover import FollowUpReassignForm, FollowUpsHandOverForm
 from reviews.handover import (
@@ -29,24 +29,6 @@ from reviews.panels import person_panel
 from reviews.permissions import can_reassign_follow_up
 
 NOT_ALLOWED = "Only OPCC staff of the reviewing office can hand over an open follow-up."
-
-
-def _person_page(request, person: User | None) -> str | None:
-    """The person's page, for an administrator looking after them."""
-    if person is None or not administers_person(request.user, person):
-        return None
-    return reverse("accounts:person_detail", args=[person.pk])
-
-
-def _refused(request, form, *, holder: User, back: str):
-    context = {
-        "form": form,
-        "holder": holder,
-        "panel": person_panel(user=request.user, obj=holder),
-        "panel_template": "reviews/_panel_person.html",
-        "back": back,
-    }
-    return render(request, "recommendations/handover_refused.html", context, status=400)
 
 
 @require_POST
@@ -67,9 +49,16 @@ def follow_up_reassign(request, pk):
                 expected_holder_id=form.cleaned_data["was"],
             )
             messages.success(request, f"The follow-up is now {person}'s (was {was}'s).")
-            return redirect(_person_page(request, was) or saved.get_absolute_url())
-    back = _person_page(request, was) or follow_up.get_absolute_url()
-    return _refused(request, form, holder=was, back=back)
+            return redirect(person_page(request, was) or saved.get_absolute_url())
+    back = person_page(request, was) or follow_up.get_absolute_url()
+    return handover_refused(
+        request,
+        form,
+        holder=was,
+        back=back,
+        panel=person_panel,
+        panel_template="reviews/_panel_person.html",
+    )
 
 
 @require_POST
@@ -96,6 +85,13 @@ def follow_ups_hand_over(request, pk):
             )
             count = f"{len(changed)} follow-up{'s' if len(changed) != 1 else ''}"
             messages.success(request, f"{count} handed from {holder} to {person}.")
-            return redirect(_person_page(request, holder) or changed[0].get_absolute_url())
-    back = _person_page(request, holder) or reverse("reviews:review_list")
-    return _refused(request, form, holder=holder, back=back)
+            return redirect(person_page(request, holder) or changed[0].get_absolute_url())
+    back = person_page(request, holder) or reverse("reviews:review_list")
+    return handover_refused(
+        request,
+        form,
+        holder=holder,
+        back=back,
+        panel=person_panel,
+        panel_template="reviews/_panel_person.html",
+    )
