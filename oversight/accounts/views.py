@@ -149,14 +149,13 @@ def invitation_withdraw(request, pk: int):
 def person_detail(request, pk: int):
     _require_office_admin(request.user)
     person = _person_or_404(request.user, pk)
+    person_events = account_events_visible_to(request.user).filter(subject=person)
     events = list(
-        AccountEvent.objects.filter(subject=person)
-        .select_related("actor")
-        .order_by("-created_at")[:EVENTS_ON_PERSON_PAGE]
+        person_events.select_related("actor").order_by("-created_at")[:EVENTS_ON_PERSON_PAGE]
     )
-    last_sign_in = AccountEvent.objects.filter(
-        subject=person, kind=AccountEvent.Kind.SIGNED_IN
-    ).aggregate(at=Max("created_at"))["at"]
+    last_sign_in = person_events.filter(kind=AccountEvent.Kind.SIGNED_IN).aggregate(
+        at=Max("created_at")
+    )["at"]
     two_factor_on = Authenticator.objects.filter(user=person, type=Authenticator.Type.TOTP).exists()
     return render(
         request,
