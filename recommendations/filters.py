@@ -8,6 +8,7 @@ one report, so they are listed once a report is chosen, even for a single-force 
 any value the user may see (a link such as ?report=12 works without a force).
 """
 
+import datetime
 from collections.abc import Callable, Iterable
 
 import django_filters
@@ -32,11 +33,13 @@ from django.utils.functional import cached_property, lazy
 from django.utils.html import format_html, format_html_join
 from django_filters.fields import ChoiceField
 
+from oversight.forms import DateInput
 from oversight.models import InspectionReport, User
 from oversight.selectors import forces_visible_to, priority_areas_visible_to, reports_visible_to
+from oversight.shared.dates import long_date
 from recommendations.models import Action, Recommendation
 from recommendations.rag import NO_RAG, NO_RAG_LABEL, RAG_ORDER, overdue_condition, rag_condition
-from recommendations.selectors import delivery_leads_visible_to
+from recommendations.selectors import delivery_leads_visible_to, register_history_starts_on
 
 ANY_OPEN = "any_open"
 
@@ -188,6 +191,33 @@ class _ListedChoices(ModelChoiceIterator):
             yield self.choice(obj)
 
 
+class RegisterFilterForm(forms.Form):
+    """The register's filter form: an "As at" day must be one the change history covers."""
+
+    user: User
+
+    def clean_as_at(self):
+        day = self.cleaned_data.get("as_at")
+        if day is None:
+            return None
+        if day > timezone.localdate():
+            raise forms.ValidationError(
+                "The register cannot be shown as at a day still to come: choose today or "
+                "an earlier day."
+            )
+        starts_on = register_history_starts_on(self.user)
+        if starts_on is None:
+            raise forms.ValidationError(
+                "There is no history to show yet: leave “As at” empty to see the register now."
+            )
+        if day < starts_on:
+            raise forms.ValidationError(
+                f"The register's history starts on {long_date(starts_on)}: choose that day "
+                "or a later one."
+            )
+        return day
+
+
 class RecommendationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_text",
@@ -251,10 +281,17 @@ class RecommendationFilter(django_filters.FilterSet):
         label="Action delivery lead",
         empty_label="Anyone",
     )
+    as_at = django_filters.DateFilter(
+        method="filter_as_at",
+        label="As at",
+        widget=DateInput(),
+        help_text="A past day: the register as it stood at the end of it.",
+    )
     sort = RegisterOrderingFilter(label="Sort by")
 
     class Meta:
         model = Recommendation
+        form = RegisterFilterForm
         fields = [
             "q",
             "force",
@@ -268,6 +305,7 @@ class RecommendationFilter(django_filters.FilterSet):
             "rag",
             "overdue",
             "owner",
+            "as_at",
         ]
 
     def __init__(self, *args, user: User, **kwargs):
@@ -283,6 +321,7 @@ class RecommendationFilter(django_filters.FilterSet):
             .order_by("-report__published_on", "report__title", "position")
         )
         self.filters["owner"].queryset = delivery_leads_visible_to(user)
+        self.form.user = user  # the form is built here, once every queryset is set
         fields = self.form.fields
         fields["priority_area"].label_from_instance = lambda area: f"{area.title} ({area.report})"
         fields["force"].widget.choices = _ListedChoices(fields["force"], lambda: self.forces)
@@ -406,6 +445,23 @@ class RecommendationFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         overdue = overdue_condition(user=self.user, today=timezone.localdate())
         return queryset.filter(overdue if value else ~overdue)
+
+    @property
+    def as_at_day(self) -> datetime.date | None:
+        """The past day asked for, when the form accepts it: the register is then rebuilt
+        from the change history (recommendations.register_as_at), not filtered here."""
+        if not self.is_bound:
+            return None
+        self.form.is_valid()
+        return self.form.cleaned_data.get("as_at")
+
+    @property
+    def as_at_refused(self) -> bool:
+        """An "As at" day was given and refused (its message is on the field)."""
+        return self.is_bound and not self.form.is_valid() and "as_at" in self.form.errors
+
+    def filter_as_at(self, queryset, name, value):
+        return queryset
 
     def filter_owner(self, queryset, name, value):
         led = Action.recommendations.through.objects.filter(

@@ -6,7 +6,7 @@ exported recommendation can never execute in the reader's spreadsheet.
 """
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -54,7 +54,8 @@ class _Echo:
         return value
 
 
-def _row(row: RegisterRow) -> list[str]:
+def row_cells(row: RegisterRow) -> list[str]:
+    """A register row as the CSV's cells (before spreadsheet_safe), in HEADER's order."""
     recommendation = row.recommendation
     report = recommendation.report
     return [
@@ -98,15 +99,24 @@ def register_csv_lines(user: User, recommendations: QuerySet[Recommendation]) ->
     """CSV lines for a recommendation_register() queryset (already filtered and sorted),
     read from the database in chunks so memory stays flat however many rows there are:
     one chunk of CHUNK_SIZE rows, then its areas and leads, then the next."""
+    yield from register_csv_from_rows(
+        register_row_details(user, chunk) for chunk in _chunks(recommendations)
+    )
+
+
+def register_csv_from_rows(chunks: Iterable[list[RegisterRow]]) -> Iterator[str]:
+    """CSV lines for register rows given a chunk at a time: the header, then a string of
+    lines per chunk. The live register and the register as at a past day
+    (recommendations.register_as_at) both write through it, so their files compare."""
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(HEADER)  # the byte-order mark tells Excel it is UTF-8
-    for chunk in _chunks(recommendations):
-        lines = (
-            writer.writerow([spreadsheet_safe(cell) for cell in _row(row)])
-            for row in register_row_details(user, chunk)
+    for chunk in chunks:
+        yield "".join(
+            writer.writerow([spreadsheet_safe(cell) for cell in row_cells(row)]) for row in chunk
         )
-        yield "".join(lines)
 
 
-def export_filename(today) -> str:
+def export_filename(today, *, as_at=None) -> str:
+    if as_at is not None:
+        return f"recommendations-as-at-{date_format(as_at, 'Y-m-d')}.csv"
     return f"recommendations-{date_format(today, 'Y-m-d')}.csv"

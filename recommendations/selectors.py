@@ -10,6 +10,7 @@ recommendation_page, dashboard, my_actions, plan_pages, review_queue and history
 import datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils import timezone
 
 from oversight.models import InspectionReport, User
 from oversight.selectors import people_visible_to, reports_visible_to
@@ -190,3 +191,15 @@ def report_import_plan(
     )
     existing = existing_from(recommendations_for_import(user, report))
     return plan_import(parsed, existing)
+
+
+def register_history_starts_on(user: User) -> datetime.date | None:
+    """The first day of the register's change history among the recommendations the user
+    may see (the earliest day the register can be shown "as at"), None without any."""
+    first = (
+        Recommendation.history.filter(id__in=recommendations_visible_to(user).values("pk"))
+        .order_by("history_date")
+        .values_list("history_date", flat=True)
+        .first()
+    )
+    return timezone.localdate(first) if first else None

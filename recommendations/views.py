@@ -38,7 +38,13 @@ from recommendations.permissions import can_carry_forward, can_record_inspectora
 from recommendations.rag import rag_label
 from recommendations.recommendation_page import recommendation_detail_queryset
 from recommendations.register import recommendation_register, register_row_details
-from recommendations.register_csv import export_filename, register_csv_lines
+from recommendations.register_as_at import register_rows_as_at
+from recommendations.register_csv import (
+    CHUNK_SIZE,
+    export_filename,
+    register_csv_from_rows,
+    register_csv_lines,
+)
 from recommendations.report_page import report_page
 from recommendations.selectors import (
     carried_forward_into,
@@ -165,22 +171,50 @@ def _sort_links(sort_key: str) -> dict[str, dict]:
 def register(request):
     def body() -> str:
         register_filter, sort_key, recommendations = _register(request)
-        page = Paginator(recommendations, REGISTER_PER_PAGE).get_page(request.GET.get("page"))
+        as_at = register_filter.as_at_day
+        if as_at:
+            # Rebuilt from the change history: every row is worked out, the page cut after.
+            as_at_rows = register_rows_as_at(
+                request.user,
+                as_at=as_at,
+                chosen=register_filter.form.cleaned_data,
+                sort_key=sort_key,
+            )
+            page = Paginator(as_at_rows, REGISTER_PER_PAGE).get_page(request.GET.get("page"))
+            rows = list(page.object_list)
+        else:
+            page = Paginator(recommendations, REGISTER_PER_PAGE).get_page(request.GET.get("page"))
+            rows = register_row_details(request.user, list(page.object_list))
         context = {
             "filter": register_filter,
             "page_obj": page,
-            "rows": register_row_details(request.user, list(page.object_list)),
+            "rows": rows,
+            "as_at": as_at,
             "sort": _sort_links(sort_key),
             "sort_key": sort_key,
             "sort_choices": SORT_CHOICES,
             "filtered": any(
-                value for name, value in request.GET.items() if name not in {"page", "sort"}
+                value
+                for name, value in request.GET.items()
+                if name not in {"page", "sort", "as_at"}
             ),
         }
         return render_to_string("recommendations/_register_body.html", context, request)
 
+    if _as_at_refused(request):
+        # A refused day is shown next to the field, over the register as it is now.
+        return render(request, "recommendations/register.html", {"body": body()}, status=400)
     body_html = pagecache.cached_body(request, "register", body)
     return render(request, "recommendations/register.html", {"body": body_html})
+
+
+def _as_at_refused(request) -> bool:
+    if not request.GET.get("as_at"):
+        return False
+    register_filter = RecommendationFilter(
+        request.GET, queryset=Recommendation.objects.none(), user=request.user
+    )
+    return register_filter.as_at_refused
 
 
 @login_required
@@ -199,11 +233,25 @@ def register_area_options(request):
 @login_required
 @require_GET
 def register_csv(request):
-    _, _, recommendations = _register(request)
-    response = StreamingHttpResponse(
-        register_csv_lines(request.user, recommendations), content_type="text/csv; charset=utf-8"
-    )
-    filename = export_filename(timezone.localdate())
+    register_filter, sort_key, recommendations = _register(request)
+    if register_filter.as_at_refused:
+        return HttpResponse(
+            " ".join(register_filter.form.errors["as_at"]),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    as_at = register_filter.as_at_day
+    if as_at:
+        rows = register_rows_as_at(
+            request.user, as_at=as_at, chosen=register_filter.form.cleaned_data, sort_key=sort_key
+        )
+        lines = register_csv_from_rows(
+            [rows[i : i + CHUNK_SIZE] for i in range(0, len(rows), CHUNK_SIZE)]
+        )
+    else:
+        lines = register_csv_lines(request.user, recommendations)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    filename = export_filename(timezone.localdate(), as_at=as_at)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
