@@ -136,3 +136,187 @@ def stacked_bar_chart(
             )
         )
     return StackedBarChart(title=title, series=series, bars=bars, id=id)
+
+
+# --- Trends: bars per quarter, and the share overdue as points ------------------------------
+
+TREND_SERIES = [
+    Series("added", "Added", "trend-added"),
+    Series("closed", "Closed", "trend-closed", pattern="diagonal"),
+    Series("closing", "Open at quarter end", "trend-open", pattern="dots", dark_text=True),
+]
+# The drawing's own units (the SVG scales to the width it is given).
+TREND_WIDTH, TREND_BAR_HEIGHT, TREND_LINE_HEIGHT = 640, 240, 170
+_LEFT, _RIGHT, _TOP, _BOTTOM = 44, 12, 16, 40
+
+
+@dataclass(frozen=True)
+class TrendBar:
+    series: Series
+    quarter: str
+    count: int
+    x: str
+    y: str
+    width: str
+    height: str
+    text_x: str
+    text_y: str
+    inside: bool  # the count is written inside the bar, else just above it
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    quarter: str
+    label: str  # e.g. "40%"
+    x: str
+    y: str
+    text_y: str
+
+
+@dataclass(frozen=True)
+class AxisTick:
+    label: str
+    y: str
+
+
+@dataclass(frozen=True)
+class QuarterLabel:
+    label: str
+    x: str
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    id: str
+    title: str
+    description: str  # the figures in words, for screen readers
+    series: list[Series]
+    bars: list[TrendBar]
+    points: list[TrendPoint]
+    line: str  # the points joined, as an SVG polyline's points
+    ticks: list[AxisTick]
+    quarters: list[QuarterLabel]
+    width: int
+    height: int
+    baseline: str
+    plot_left: int = _LEFT
+    plot_right: int = TREND_WIDTH - _RIGHT
+
+    @property
+    def quarter_label_y(self) -> int:
+        return self.height - 14
+
+
+def _axis_steps(largest: int) -> tuple[int, int]:
+    """(step, number of steps) for a count axis: a step of 1, 2 or 5 times a power of ten,
+    at most five steps to reach `largest` (at least one, so an empty chart has an axis)."""
+    step = 1
+    while -(-largest // step) > 5:
+        step = step * 5 // 2 if str(step).startswith("2") else step * 2
+    return step, max(-(-largest // step), 1)
+
+
+def _units(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def trend_bar_chart(*, id: str, title: str, rows) -> TrendChart:
+    """Per quarter (`rows`: one TrendRow a quarter, oldest first), a bar each for the
+    recommendations added, closed, and open at the quarter's end, on one scale."""
+    rows = list(rows)
+    height = TREND_BAR_HEIGHT
+    plot_width, plot_height = TREND_WIDTH - _LEFT - _RIGHT, height - _TOP - _BOTTOM
+    step, steps = _axis_steps(
+        max((getattr(r, s.key) for r in rows for s in TREND_SERIES), default=0)
+    )
+    top = step * steps
+    slot = plot_width / max(len(rows), 1)
+    bar_width = slot * 0.8 / len(TREND_SERIES)
+    bars, quarters = [], []
+    for i, row in enumerate(rows):
+        left = _LEFT + i * slot + slot * 0.1
+        quarters.append(QuarterLabel(row.quarter.label, _units(_LEFT + (i + 0.5) * slot)))
+        for j, series in enumerate(TREND_SERIES):
+            count = getattr(row, series.key)
+            bar_height = plot_height * count / top
+            y = _TOP + plot_height - bar_height
+            inside = bar_height >= 18
+            bars.append(
+                TrendBar(
+                    series=series,
+                    quarter=row.quarter.label,
+                    count=count,
+                    x=_units(left + j * bar_width),
+                    y=_units(y),
+                    width=_units(bar_width - 2),
+                    height=_units(bar_height),
+                    text_x=_units(left + j * bar_width + (bar_width - 2) / 2),
+                    text_y=_units(y + 14 if inside else y - 4),
+                    inside=inside,
+                )
+            )
+    ticks = [
+        AxisTick(str(step * k), _units(_TOP + plot_height * (1 - k / steps)))
+        for k in range(steps + 1)
+    ]
+    description = "; ".join(
+        f"{row.quarter.label}: {row.added} added, {row.closed} closed, {row.closing} open at "
+        "quarter end"
+        for row in rows
+    )
+    return TrendChart(
+        id=id,
+        title=title,
+        description=description,
+        series=TREND_SERIES,
+        bars=bars,
+        points=[],
+        line="",
+        ticks=ticks,
+        quarters=quarters,
+        width=TREND_WIDTH,
+        height=height,
+        baseline=_units(_TOP + plot_height),
+    )
+
+
+def _percent_label(share: float) -> str:
+    return f"{round(100 * share)}%"
+
+
+def trend_share_chart(*, id: str, title: str, rows, share: str) -> TrendChart:
+    """Per quarter, a point for `share` (a TrendRow property giving 0–1, or None when there
+    is nothing to share out), on a 0–100% scale, the points joined by a line."""
+    rows = list(rows)
+    height = TREND_LINE_HEIGHT
+    plot_width, plot_height = TREND_WIDTH - _LEFT - _RIGHT, height - _TOP - _BOTTOM
+    slot = plot_width / max(len(rows), 1)
+    points, quarters, words = [], [], []
+    for i, row in enumerate(rows):
+        x = _LEFT + (i + 0.5) * slot
+        quarters.append(QuarterLabel(row.quarter.label, _units(x)))
+        value = getattr(row, share)
+        if value is None:
+            words.append(f"{row.quarter.label}: none open")
+            continue
+        y = _TOP + plot_height * (1 - value)
+        label = _percent_label(value)
+        points.append(
+            TrendPoint(row.quarter.label, label, _units(x), _units(y), _units(max(y - 8, 11)))
+        )
+        words.append(f"{row.quarter.label}: {label}")
+    ticks = [AxisTick(f"{25 * k}%", _units(_TOP + plot_height * (1 - k / 4))) for k in range(5)]
+    return TrendChart(
+        id=id,
+        title=title,
+        description="; ".join(words),
+        series=[],
+        bars=[],
+        points=points,
+        line=" ".join(f"{p.x},{p.y}" for p in points),
+        ticks=ticks,
+        quarters=quarters,
+        width=TREND_WIDTH,
+        height=height,
+        baseline=_units(_TOP + plot_height),
+    )

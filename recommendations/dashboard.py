@@ -42,6 +42,7 @@ from recommendations.selectors import (
     recommendations_visible_to,
     updates_visible_to,
 )
+from recommendations.trends import BY_SOURCE, TrendRow, recommendation_trends
 
 # "Due soon": an update, target date or recommendation due within this many days.
 DUE_SOON_DAYS = 14
@@ -99,6 +100,7 @@ class Dashboard:
     deadline_reports_total: int = 0  # reports with an outstanding deadline
     deadline_report_limit: int = DASHBOARD_DEADLINE_REPORTS  # how many of them are listed
     chart_report_limit: int = DASHBOARD_CHART_REPORTS
+    trends: list[TrendRow] = field(default_factory=list)  # recommendation_trends() by source
 
     @property
     def charts_left_out_reports(self) -> bool:
@@ -108,7 +110,7 @@ class Dashboard:
 def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboard:
     """What the OPCC dashboard shows, all scoped to the user, every list bounded.
 
-    Queries (10), whatever the number of rows: the priority areas of the newest monitored
+    Queries (12), whatever the number of rows: the priority areas of the newest monitored
     reports (select_related report); their recommendation counts by priority area, status
     and RAG (one GROUP BY); the totals over every monitored recommendation (one aggregate,
     overdue as EXISTS); the review queue (the oldest 5 submitted updates with their total,
@@ -120,7 +122,8 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     of each by row number, with totals; select_related report, closure_proposed_by); the
     reports with an outstanding statutory deadline (the 20 oldest, with the total); updates
     returned in the last 30 days (select_related action, author, reviewed_by, annotate
-    resubmitted).
+    resubmitted); and the last four quarters' trends by source (two: the recommendations'
+    versions, the versions of the actions serving them; see recommendations.trends).
     """
     today = today or timezone.localdate()
     soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
@@ -307,4 +310,5 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
             )
             .order_by("-reviewed_at")[:DASHBOARD_LIST_LIMIT]
         ),
+        trends=recommendation_trends(user, as_at=today, group_by=BY_SOURCE),
     )

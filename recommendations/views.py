@@ -20,7 +20,7 @@ from oversight.selectors import reports_visible_to
 from oversight.shared import pagecache
 from oversight.shared.forms import error_status, refusals_onto
 from oversight.shared.panels import panels_for
-from recommendations import charts, services
+from recommendations import charts, services, trends
 from recommendations.dashboard import dashboard_for
 from recommendations.filters import REGISTER_SORTS, RecommendationFilter
 from recommendations.forms import (
@@ -107,10 +107,22 @@ def _dashboard_body(request) -> str:
                 + [counts.by_kind.get(s.key, 0) for s in charts.KIND_SERIES],
             }
         )
+    totals_by_quarter = [row for row in data.trends if row.group == trends.ALL]
     return render_to_string(
         "recommendations/_dashboard_body.html",
         {
             "data": data,
+            "trend_chart": charts.trend_bar_chart(
+                id="trend-counts",
+                title="Recommendations added, closed and open, by quarter",
+                rows=totals_by_quarter,
+            ),
+            "overdue_trend_chart": charts.trend_share_chart(
+                id="trend-overdue",
+                title="Share of open recommendations overdue at quarter end",
+                rows=totals_by_quarter,
+                share="overdue_share",
+            ),
             "rag_chart": charts.stacked_bar_chart(
                 title="RAG of recommendations by priority area",
                 id="rag",

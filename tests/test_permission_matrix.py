@@ -27,6 +27,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from reminders.models import Reminder
 from reviews.models import ReviewEvidence
@@ -621,6 +622,10 @@ def _aggregate_paths(world: World, persona: str) -> list[str]:
         f"?priority_area={area}",
         f"?owner={lead_a}",
         "?status=any_open&overdue=true&sort=-due",
+        # The register rebuilt from the change history, as at today.
+        f"?as_at={timezone.localdate().isoformat()}",
+        f"?as_at={timezone.localdate().isoformat()}&q=SECRET-A",
+        f"?as_at={timezone.localdate().isoformat()}&owner={lead_a}&force={world.force_a.pk}",
     ]:
         paths += [r("recommendations:register") + query, r("recommendations:register_csv") + query]
     if persona == P:

@@ -1,4 +1,5 @@
-"""Every main page runs a fixed number of queries, at most 15, whatever the data.
+"""Every main page runs a fixed number of queries, at most 15 (16 for the dashboard, whose
+trends read the change history), whatever the data.
 
 Each page is counted for the personas that see the most of it (OPCC staff, a police lead,
 a partner lead, a plan owner), with the panels other apps register, in a small world and
@@ -23,6 +24,9 @@ from reviews.models import Assurance
 from tests import factories
 
 BUDGET = 15
+# The dashboard's trends section reads two histories (recommendations.trends), one query
+# more than its other sections leave room for.
+PAGE_BUDGETS = {"dashboard": 16}
 SMALL, MORE = 2, 8
 
 
@@ -248,4 +252,4 @@ def test_page_runs_the_same_queries_in_a_small_and_a_larger_world(
     world.grow(MORE)
     larger = _count(client, url)
     assert (small, larger) == (small, small), f"{page} as {persona}: {small} then {larger}"
-    assert small <= BUDGET, f"{page} as {persona} runs {small} queries"
+    assert small <= PAGE_BUDGETS.get(page, BUDGET), f"{page} as {persona} runs {small} queries"

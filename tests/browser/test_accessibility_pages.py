@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from letters.models import Letter
@@ -56,6 +57,8 @@ COMMON = [
     _v("recommendations:register"),
     _v("recommendations:register", query="status=in_progress&rag=red&sort=-due"),
     _v("recommendations:register", query="q=nothing+matches+this&overdue=true"),
+    # The register as at today, rebuilt from the history the demo was seeded with.
+    _v("recommendations:register", query=f"as_at={timezone.localdate().isoformat()}"),
     _v("recommendations:plan_list"),
     _v("recommendations:plan_detail", "plan"),
     _v("recommendations:review_queue"),

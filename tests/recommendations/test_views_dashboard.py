@@ -286,8 +286,9 @@ def test_dashboard_runs_the_same_queries_for_2_or_50_recommendations(
     # their total), 7 the oldest proposed completions (with theirs), 8 overdue updates (with
     # the total), 9 actions due in 14 days (with totals), 10 recommendations proposed for
     # closure or due in 14 days (first ten of each), 11 reports with an outstanding deadline,
-    # 12 returned updates, 13 unread notifications.
-    with django_assert_num_queries(13):
+    # 12 returned updates, 13 the recommendations' versions and 14 the versions of the
+    # actions serving them (the trends), 15 unread notifications.
+    with django_assert_num_queries(15):
         response = client.get(DASHBOARD)
     assert response.context["data"].totals["all"] == count
 

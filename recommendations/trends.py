@@ -1,0 +1,279 @@
+"""Quarter by quarter: how many recommendations were open, added and closed, how old the
+open ones were, how many actions had their target date moved, and how many open
+recommendations were overdue at the quarter's end, by source or by priority area.
+
+Worked out from the change history (django-simple-history keeps every version of each
+recommendation and action), so a quarter's figures are what the register held then:
+
+- open: a status of open, in progress or proposed for closure;
+- opening / closing: open at the start of the quarter's first day / the end of its last;
+- added: became open during the quarter (a new recommendation, or one reopened);
+- closed: stopped being open during the quarter (closed, superseded, no action, deleted);
+  so closing = opening + added - closed;
+- average age: of those open at the quarter's end, the days since each was recorded;
+- target dates moved: of the actions serving the group's recommendations that existed at
+  the quarter's end, the share with a revised target date by then;
+- overdue: of those open at the quarter's end, the share past their due date, or with a
+  live action past its current target date, on the quarter's last day (as the register
+  flags them, recommendations.rag).
+
+Groups are read as they are now: a recommendation's report source, its priority areas
+(a recommendation in two areas counts in both), the actions serving it. The last quarter
+runs to the day asked for.
+
+Queries: the recommendations' versions, their priority areas (only when grouping by
+area), and the versions of the actions serving them (each with the recommendations it
+serves): three at most, however many rows.
+"""
+
+import bisect
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, QuerySet
+from django.utils import timezone
+
+from oversight.models import Force, InspectionReport, PriorityArea, User
+from recommendations.models import Action, Recommendation
+from recommendations.register_as_at import end_of_day
+from recommendations.selectors import recommendations_visible_to
+
+BY_SOURCE = "source"
+BY_PRIORITY_AREA = "priority_area"
+ALL = "All"
+NO_AREA = "Not in a priority area"
+QUARTERS_SHOWN = 4
+
+
+@dataclass(frozen=True)
+class Quarter:
+    start: datetime.date
+    end: datetime.date  # the last day counted: the quarter's last, or the day asked for
+
+    @property
+    def label(self) -> str:
+        last_month = datetime.date(self.start.year, self.start.month + 2, 1)
+        label = f"{self.start:%b}–{last_month:%b %Y}"
+        if self.end < _quarter_last_day(self.start):
+            label += f" (to {self.end.day} {self.end:%b})"
+        return label
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    quarter: Quarter
+    group: str  # the source or priority area, or ALL
+    opening: int
+    added: int
+    closed: int
+    closing: int
+    average_age_days: int | None  # None: nothing open at the quarter's end
+    actions: int  # actions existing at the quarter's end
+    targets_moved: int  # of those, with a revised target date
+    overdue: int  # of the `closing` open recommendations
+
+    @property
+    def targets_moved_share(self) -> float | None:
+        return self.targets_moved / self.actions if self.actions else None
+
+    @property
+    def overdue_share(self) -> float | None:
+        return self.overdue / self.closing if self.closing else None
+
+
+def quarters_to(day: datetime.date, count: int = QUARTERS_SHOWN) -> list[Quarter]:
+    """The `count` calendar quarters up to the one holding `day`, oldest first; the last
+    one ends on `day`. (April–June is also the financial year's first quarter.)"""
+    start = datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    starts = [start]
+    for _ in range(count - 1):
+        month, year = starts[0].month - 3, starts[0].year
+        if month < 1:
+            month, year = month + 12, year - 1
+        starts.insert(0, datetime.date(year, month, 1))
+    return [Quarter(s, min(_quarter_last_day(s), day)) for s in starts]
+
+
+def _quarter_last_day(start: datetime.date) -> datetime.date:
+    month, year = start.month + 3, start.year
+    if month > 12:
+        month, year = month - 12, year + 1
+    return datetime.date(year, month, 1) - datetime.timedelta(days=1)
+
+
+def recommendation_trends(
+    user: User,
+    *,
+    as_at: datetime.date | None = None,
+    quarters: int = QUARTERS_SHOWN,
+    group_by: str = BY_SOURCE,
+    forces: Iterable[Force] = (),
+    sources: Iterable[str] = (),
+    priority_areas: Iterable[PriorityArea] = (),
+) -> list[TrendRow]:
+    """The figures for each of the `quarters` quarters up to `as_at` (today by default),
+    of the recommendations the user may see, narrowed to the forces, sources and priority
+    areas given: per quarter, the ALL row first, then one per group in name order."""
+    as_at = as_at or timezone.localdate()
+    periods = quarters_to(as_at, quarters)
+    scope = _scope(user, forces=forces, sources=sources, priority_areas=priority_areas)
+    last_cutoff = end_of_day(periods[-1].end)
+
+    # 1. Every version of each recommendation up to the last day, oldest first.
+    versions: dict[int, list[tuple]] = defaultdict(list)
+    source_of: dict[int, str] = {}
+    for pk, when, kind, status, due_on, source in (
+        Recommendation.history.filter(id__in=scope, history_date__lt=last_cutoff)
+        .order_by("id", "history_date", "history_id")
+        .values_list("id", "history_date", "history_type", "status", "due_on", "report__source")
+    ):
+        is_open = kind != "-" and status in Recommendation.OPEN_STATUSES
+        versions[pk].append((when, is_open, due_on))
+        source_of[pk] = source
+    groups_of = _groups(group_by, versions, source_of, scope)
+
+    # 2. Every version of the actions serving them, each with the recommendations (in
+    # scope) it serves now.
+    links = Action.recommendations.through.objects.filter(recommendation__in=scope)
+    if user.is_partner:  # partner leads count only their agency's actions (recommendations.rag)
+        links = links.filter(action__partner_agency=user.partner_agency_id)
+    served_by: dict[int, set[int]] = {}
+    action_versions: dict[int, list[tuple]] = defaultdict(list)
+    for pk, when, kind, status, target, revised, served in (
+        Action.history.filter(id__in=links.values("action_id"), history_date__lt=last_cutoff)
+        .annotate(
+            served=ArraySubquery(links.filter(action_id=OuterRef("id")).values("recommendation_id"))
+        )
+        .order_by("id", "history_date", "history_id")
+        .values_list(
+            "id",
+            "history_date",
+            "history_type",
+            "status",
+            "target_date",
+            "revised_target_date",
+            "served",
+        )
+    ):
+        exists = kind != "-"
+        action_versions[pk].append((when, exists, status, revised or target, revised is not None))
+        served_by[pk] = set(served)
+
+    rows = []
+    for quarter in periods:
+        start, end = end_of_day(quarter.start - datetime.timedelta(days=1)), end_of_day(quarter.end)
+        figures: dict[str, _Figures] = defaultdict(_Figures)
+        late_at_end: set[int] = set()
+        for action_id, history in action_versions.items():
+            state = _state_at(history, end)
+            if state is None or not state[1]:
+                continue
+            _, _, status, target, moved = state
+            groups = {ALL} | {g for r in served_by[action_id] for g in groups_of.get(r, ())}
+            for group in groups:
+                figures[group].actions += 1
+                figures[group].targets_moved += moved
+            if status in Action.LIVE_STATUSES and target < quarter.end:
+                late_at_end.update(served_by[action_id])
+        for pk, history in versions.items():
+            opened, closed, open_at_start, open_at_end, due_on = _movement(history, start, end)
+            if not (opened or closed or open_at_start or open_at_end):
+                continue
+            overdue = open_at_end and (
+                (due_on is not None and due_on < quarter.end) or pk in late_at_end
+            )
+            age = (quarter.end - timezone.localdate(history[0][0])).days
+            for group in (ALL, *groups_of[pk]):
+                f = figures[group]
+                f.opening += open_at_start
+                f.added += opened
+                f.closed += closed
+                if open_at_end:
+                    f.ages.append(age)
+                    f.overdue += overdue
+        names = sorted((g for g in figures if g != ALL), key=str.casefold)
+        for group in [ALL, *names]:
+            rows.append(figures[group].row(quarter, group))
+    return rows
+
+
+@dataclass
+class _Figures:
+    opening: int = 0
+    added: int = 0
+    closed: int = 0
+    overdue: int = 0
+    actions: int = 0
+    targets_moved: int = 0
+    ages: list[int] = field(default_factory=list)
+
+    def row(self, quarter: Quarter, group: str) -> TrendRow:
+        return TrendRow(
+            quarter=quarter,
+            group=group,
+            opening=self.opening,
+            added=self.added,
+            closed=self.closed,
+            closing=len(self.ages),
+            average_age_days=round(sum(self.ages) / len(self.ages)) if self.ages else None,
+            actions=self.actions,
+            targets_moved=self.targets_moved,
+            overdue=self.overdue,
+        )
+
+
+def _scope(
+    user: User,
+    *,
+    forces: Iterable[Force],
+    sources: Iterable[str],
+    priority_areas: Iterable[PriorityArea],
+) -> QuerySet:
+    recommendations = recommendations_visible_to(user)
+    if forces := list(forces):
+        recommendations = recommendations.filter(report__force__in=forces)
+    if sources := list(sources):
+        recommendations = recommendations.filter(report__source__in=sources)
+    if priority_areas := list(priority_areas):
+        recommendations = recommendations.filter(priority_areas__in=priority_areas)
+    return recommendations.values("pk")
+
+
+def _groups(group_by: str, versions: dict, source_of: dict, scope: QuerySet) -> dict:
+    if group_by == BY_SOURCE:
+        labels = dict(InspectionReport.Source.choices)
+        return {pk: (labels.get(source, source),) for pk, source in source_of.items()}
+    if group_by != BY_PRIORITY_AREA:
+        raise ValueError(f"Group by {BY_SOURCE!r} or {BY_PRIORITY_AREA!r}, not {group_by!r}.")
+    areas = defaultdict(list)
+    for pk, title in Recommendation.priority_areas.through.objects.filter(
+        recommendation__in=scope
+    ).values_list("recommendation_id", "priorityarea__title"):
+        areas[pk].append(title)
+    return {pk: tuple(areas.get(pk) or [NO_AREA]) for pk in versions}
+
+
+def _state_at(history: list[tuple], cutoff: datetime.datetime) -> tuple | None:
+    """The last version saved before `cutoff`, None before the first."""
+    i = bisect.bisect_left(history, cutoff, key=lambda version: version[0])
+    return history[i - 1] if i else None
+
+
+def _movement(history: list[tuple], start: datetime.datetime, end: datetime.datetime):
+    """(became open, stopped being open, open at start, open at end, due date at end)
+    between two moments, from a recommendation's versions (when, is_open, due_on)."""
+    before = _state_at(history, start)
+    was_open = bool(before and before[1])
+    open_at_start, opened, closed, due_on = was_open, 0, 0, before[2] if before else None
+    for when, is_open, due in history:
+        if when < start:
+            continue
+        if when >= end:
+            break
+        opened += is_open and not was_open
+        closed += was_open and not is_open
+        was_open, due_on = is_open, due
+    return opened, closed, open_at_start, was_open, due_on
