@@ -49,7 +49,10 @@ LB, P, SB = "police_lead_b", "partner_lead", "opcc_staff_b"
 EVERYONE = frozenset(PERSONAS)
 REPORT_A_READERS = frozenset({S, R, PO, L, P})  # the partner lead sees report A: it owns an action
 FORCE_A_READERS = frozenset({S, R, PO, L})  # police-only actions, letters, reviews of force A
-REVIEW_READERS = EVERYONE - {P}  # partner leads see no reviews or investments at all
+REVIEW_READERS = EVERYONE - {P}
+NATIONAL_READERS = EVERYONE - {
+    P
+}  # applied to forces A and B  # partner leads see no reviews or investments at all
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,10 @@ def person_a(w):
 
 def report_a(w):
     return (w.report_a.pk,)
+
+
+def national(w):
+    return (w.national_report.pk,)
 
 
 def review_a(w):
@@ -190,6 +197,27 @@ EXPECTATIONS: dict[str, Expect] = {
         lambda w: (w.report_a.pk, "xlsx"), who={S}, sees=REPORT_A_READERS
     ),
     "recommendations:recommendation_import": form(report_a, who={S}, sees=REPORT_A_READERS),
+    # --- National reports: OPCC readers see every one; force users those their force
+    # answers; the office that entered it (A) keeps its text; each office applies it to the
+    # forces it oversees. The partner lead has no national reports.
+    "recommendations:national_report_list": page(who=NATIONAL_READERS, sees=EVERYONE),
+    "recommendations:national_report_create": form(who={S, SB}, sees=EVERYONE),
+    "recommendations:national_report_detail": page(national, who=NATIONAL_READERS),
+    "recommendations:national_report_edit": form(national, who={S}, sees=NATIONAL_READERS),
+    "recommendations:national_report_apply": act(national, who={S, SB}, sees=NATIONAL_READERS),
+    "recommendations:national_recommendation_create": form(
+        national, who={S}, sees=NATIONAL_READERS
+    ),
+    "recommendations:national_template": page(
+        lambda w: (w.national_report.pk, "xlsx"), who={S}, sees=NATIONAL_READERS
+    ),
+    "recommendations:national_import": form(national, who={S}, sees=NATIONAL_READERS),
+    "recommendations:national_recommendation_detail": page(
+        lambda w: (w.national_rec.pk,), who=NATIONAL_READERS
+    ),
+    "recommendations:national_recommendation_edit": form(
+        lambda w: (w.national_rec.pk,), who={S}, sees=NATIONAL_READERS
+    ),
     # --- Action plans, actions, updates, closure ---
     "recommendations:my_actions": page(who=EVERYONE),
     "recommendations:review_queue": page(who=EVERYONE),
@@ -677,17 +705,18 @@ def test_counts_are_scoped_to_what_each_persona_may_read(world, clients):
         reverse("recommendations:register"),
         reverse("recommendations:register_csv"),
     )
-    # Register and its CSV: A's three (two recommendations, an area for improvement) for
-    # office A, A's shared one for the partner, B's one.
-    for persona, visible in [(S, 3), (R, 3), (L, 3), (P, 1), (LB, 1), (SB, 1)]:
+    # Register and its CSV: A's three (two recommendations, an area for improvement) and
+    # its response to the national report for office A, A's shared one for the partner,
+    # B's one and B's response to the national report.
+    for persona, visible in [(S, 4), (R, 4), (L, 4), (P, 1), (LB, 2), (SB, 2)]:
         assert _count(clients[persona], register, "page_obj").paginator.count == visible, persona
         assert _csv_rows(clients[persona], register_csv) == visible, persona
     # The dashboard's totals: office B counts force B only.
     dashboard = reverse("recommendations:dashboard")
     totals = _count(clients[S], dashboard, "data").totals
-    assert (totals["all"], totals["updates_awaiting_review"]) == (3, 2)
+    assert (totals["all"], totals["updates_awaiting_review"]) == (4, 2)
     totals_b = _count(clients[SB], dashboard, "data").totals
-    assert (totals_b["all"], totals_b["updates_awaiting_review"]) == (1, 0)
+    assert (totals_b["all"], totals_b["updates_awaiting_review"]) == (2, 0)
     # Plan A as the partner lead: its own action only, on the page and in the export.
     plan_a = reverse("recommendations:plan_detail", args=[world.plan_a.pk])
     assert _count(clients[P], plan_a, "summary").total == 1
