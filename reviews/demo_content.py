@@ -74,6 +74,21 @@ DEMO_LOGINS = [
         "partner",
         "Partner lead, Devon children's services: updates the agency's actions only",
     ),
+    DemoLogin(
+        "dorset",
+        "Hannah Ellis",
+        User.Role.OPCC_STAFF,
+        "second_office",
+        "OPCC staff, Dorset: another office; sees Dorset Police only, compares the national "
+        "report's progress",
+    ),
+    DemoLogin(
+        "dorsetacc",
+        "Tom Barker",
+        User.Role.PLAN_OWNER,
+        "second_force",
+        "Assistant Chief Constable, Dorset Police: owns Dorset's plan for the national report",
+    ),
 ]
 
 POSITIVE_FINDINGS = [
