@@ -79,8 +79,16 @@ DEMO_LOGINS = [
         "Hannah Ellis",
         User.Role.OPCC_STAFF,
         "second_office",
-        "OPCC staff, Dorset: another office; sees Dorset Police only, compares the national "
-        "report's progress",
+        "OPCC staff, Dorset: a second office; sees Dorset Police only and follows its answer "
+        "to the national report",
+    ),
+    DemoLogin(
+        "region",
+        "Ruth Penrose",
+        User.Role.READ_ONLY,
+        "region",
+        "Read-only, regional collaboration board: sees both forces, compares their answers to "
+        "the national report side by side",
     ),
     DemoLogin(
         "dorsetacc",

@@ -105,6 +105,17 @@ def second_office() -> tuple[Force, Office, dict[str, int]]:
     return force, office, {"forces": int(force_created), "offices": int(office_created)}
 
 
+def regional_office(*forces: Force) -> tuple[Office, bool]:
+    """An illustrative regional collaboration board overseeing both forces: its readers see
+    each force's answer to a national report side by side."""
+    office, created = Office.objects.get_or_create(
+        name="South West regional collaboration board (illustrative)",
+        defaults={"email": "region@demo.oversight.localhost"},
+    )
+    office.forces.add(*forces)
+    return office, created
+
+
 def seed_national(
     *,
     users: dict[str, User],

@@ -48,7 +48,7 @@ from reviews.demo_content import (
     DemoAction,
     DemoLogin,
 )
-from reviews.demo_national import second_office, seed_national
+from reviews.demo_national import regional_office, second_office, seed_national
 from reviews.models import Assurance, DeepDiveReview, FollowUp, Investment, LineOfEnquiry
 
 
@@ -145,12 +145,15 @@ def seed_demo(*, today: datetime.date | None = None) -> dict:
     dorset, dorset_office, made = second_office()
     for kind, n in made.items():
         count(kind, n)
+    region, was = regional_office(force, dorset)
+    count("offices", was)
     organisations = {
         "office": {"office": office},
         "force": {"force": force},
         "partner": {"partner_agency": childrens},
         "second_office": {"office": dorset_office},
         "second_force": {"force": dorset},
+        "region": {"office": region},
     }
     users = {}
     for login in DEMO_LOGINS:
