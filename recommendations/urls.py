@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recommendations import views, views_actions, views_handover, views_import
+from recommendations import views, views_actions, views_bulk, views_handover, views_import
 
 app_name = "recommendations"
 
@@ -93,4 +93,9 @@ urlpatterns += [
         views_handover.actions_hand_over,
         name="actions_hand_over",
     ),
+]
+
+# Changing several recommendations at once from the register
+urlpatterns += [
+    path("recommendations/bulk/", views_bulk.register_bulk, name="register_bulk"),
 ]

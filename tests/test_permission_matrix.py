@@ -28,6 +28,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from oversight.shared.concurrency import version_of
 from reminders.models import Reminder
 from reviews.models import ReviewEvidence
 from tests.hardening_world import (
@@ -181,6 +182,19 @@ EXPECTATIONS: dict[str, Expect] = {
     ),
     "recommendations:recommendation_carry_forward": act(
         lambda w: (w.afi_a.pk,), who={S}, sees=FORCE_A_READERS
+    ),
+    # Changing several at once from the register: OPCC staff only (403 for everyone else);
+    # office B's staff cannot see the recommendation selected (404).
+    "recommendations:register_bulk": act(
+        who={S},
+        sees=EVERYONE - {SB},
+        data=lambda w: {
+            "bulk-selected": [f"{w.rec_secret.pk}@{version_of(w.rec_secret)}"],
+            "bulk-change": "status",
+            "bulk-status": "in_progress",
+            "bulk-note": "Work has started.",
+            "step": "preview",
+        },
     ),
     "recommendations:report_detail": page(report_a, who=REPORT_A_READERS),
     "recommendations:recommendation_create": form(report_a, who={S}, sees=REPORT_A_READERS),
