@@ -30,7 +30,7 @@ def parse_selection(values: Iterable[str]) -> dict[int, str] | None:
     selection = {}
     for value in values:
         pk, _, version = str(value).partition("@")
-        if not pk.isdigit() or not version or len(pk) > 12:
+        if not pk.isdigit() or not version or len(pk) > 9:
             return None
         selection[int(pk)] = version
     return selection
@@ -93,7 +93,7 @@ class BulkUpdateForm(forms.Form):
     change = forms.ChoiceField(
         label="What to change",
         choices=list(CHANGES.items()),
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={
             "required": "Choose what to change.",
             "invalid_choice": "Choose what to change.",

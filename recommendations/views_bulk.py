@@ -92,10 +92,7 @@ def register_bulk(request):
                 messages.success(
                     request, f"{count} recommendation{'s' if count != 1 else ''} updated."
                 )
-                query = form.cleaned_data["return_query"]
-                return redirect(
-                    reverse("recommendations:register") + (f"?{query}" if query else "")
-                )
+                return redirect(_register_url(request))
             rows = services_bulk.recommendations_bulk_preview(**arguments)
             status = _outcome_status(rows)
         except BulkRefused as refused:
@@ -113,10 +110,13 @@ def register_bulk(request):
         "form": form,
         "rows": rows,
         "refused": refused,
+        # What is wrong with the form as a whole, the selection included (hidden fields).
+        "problems": [
+            *form.non_field_errors(),
+            *form.errors.get("selected", []),
+            *form.errors.get("on_page", []),
+        ],
         "ready": status == HTTPStatus.OK and not form.needs_choice,
-        "register_url": reverse("recommendations:register")
-        + (
-            f"?{form.cleaned_data['return_query']}" if form.cleaned_data.get("return_query") else ""
-        ),
+        "register_url": _register_url(request),
     }
     return render(request, "recommendations/bulk_update.html", context, status=status)

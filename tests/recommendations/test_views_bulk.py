@@ -182,3 +182,13 @@ def test_a_bulk_post_of_25_rows_runs_a_bounded_number_of_queries(client, opcc_st
     # areas (read, then written).
     assert len(captured) == 8 + 4 * 25
     assert Recommendation.objects.filter(status=S.IN_PROGRESS).count() == 25
+
+
+def test_an_unreadable_selection_is_refused_with_a_message(client, opcc_staff, rows):
+    client.force_login(opcc_staff)
+    response = client.post(
+        BULK,
+        {"bulk-selected": ["R1"], "bulk-note": NOTE, "bulk-change": "status", "step": "start"},
+    )
+    assert response.status_code == 400
+    assert "The selection could not be read" in response.content.decode()
