@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include(("oversight.urls_inspections", "oversight"))),
     path("", include("recommendations.urls")),
     path("reviews/", include("reviews.urls")),
+    path("search/", include("reviews.urls_search")),
     path("", include("letters.urls")),
     path("", include("reminders.urls")),
     path("admin/", admin.site.urls),

@@ -265,6 +265,14 @@ EXPECTATIONS: dict[str, Expect] = {
     "reminders:notification_read": act(lambda w: (w.reminders[L].pk,), who={L}, sees={L}),
     "reminders:notifications_read_all": act(who=EVERYONE, sees=EVERYONE),
     "reminders:preferences": form(who=EVERYONE, sees=EVERYONE),
+    # Each person's own calendar link page; the feed needs no sign-in (a calendar fetches
+    # it), its unguessable token is the key: police lead B's here.
+    "reminders:calendar_link": form(who=EVERYONE, sees=EVERYONE),
+    # The search box: everyone signed in, each finding only what they may read.
+    "search:results": page(who=EVERYONE),
+    "reminders:calendar_feed": Expect(
+        args=lambda w: (w.calendar_token,), get=frozenset(), public=True
+    ),
     # --- Letters ---
     "letters:letter_list": page(report_a, who=FORCE_A_READERS),
     "letters:letter_create": form(report_a, who={S, PO}, sees=FORCE_A_READERS),
@@ -448,6 +456,10 @@ def world(personas) -> World:
         admin.is_office_admin = True
         admin.save(update_fields=["is_office_admin"])
     world = build_world(personas)
+    # Police lead B's private calendar link: its token is the key, whoever holds it.
+    from reminders.services import calendar_feed_create
+
+    _, world.calendar_token = calendar_feed_create(user=personas[LB])
     world.invitation, world.invitation_token = invitation_create(
         admin=personas[S],
         email="invited@force-a.example",
@@ -635,6 +647,8 @@ def _aggregate_paths(world: World, persona: str) -> list[str]:
         r("recommendations:plan_list"),
         r("reminders:notifications"),
         r("reminders:notifications") + "?show=unread",
+        # Words every force A marker holds, searched for by everyone.
+        r("search:results") + "?q=force+or+children+or+missing+or+referrals+or+tracking+or+review",
         r("reminders:preferences"),
     ]
     for query in [
@@ -651,6 +665,8 @@ def _aggregate_paths(world: World, persona: str) -> list[str]:
         "?status=any_open&overdue=true&sort=-due",
     ]:
         paths += [r("recommendations:register") + query, r("recommendations:register_csv") + query]
+        if query.startswith("?q="):
+            paths.append(r("search:results") + query)
     if persona == P:
         paths += [
             r("recommendations:report_detail", args=[report]),
@@ -676,6 +692,10 @@ def _aggregate_paths(world: World, persona: str) -> list[str]:
             r("letters:letter_preview", args=[world.letter_b.pk]),
             r("reviews:review_detail", args=[world.review_b.pk]),
             r("reviews:investment_detail", args=[world.investment_b.pk]),
+            # Every force's response side by side: only the persona's own forces.
+            r("recommendations:national_report_list"),
+            r("recommendations:national_report_detail", args=[world.national_report.pk]),
+            r("recommendations:national_recommendation_detail", args=[world.national_rec.pk]),
         ]
     if persona == LB:
         paths.remove(r("recommendations:dashboard"))  # OPCC only
