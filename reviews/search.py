@@ -193,6 +193,10 @@ def _highlight(text: str, words: list[str]) -> SafeString:
     )
     found = pattern.search(text)
     start = max(0, found.start() - 80) if found else 0
+    if start:
+        # Begin at a word, not inside one.
+        space = text.find(" ", start, found.start())
+        start = space + 1 if space != -1 else found.start()
     passage = text[start : start + 260]
     shown = SafeString("…" if start else "")
     last = 0
