@@ -86,9 +86,9 @@ class RecommendationForm(VersionedModelForm):
             for name in ("reference", "publisher_reference", "kind", "text", "timescale"):
                 if name in self.fields:
                     self.fields[name].disabled = True
-            self.fields["text"].help_text = (
-                "Held once on the national report for every force: change it there."
-            )
+            self.fields[
+                "text"
+            ].help_text = "Held once on the national report for every force: change it there."
 
     def clean_reference(self):
         reference = self.cleaned_data["reference"].strip()

@@ -49,10 +49,9 @@ LB, P, SB = "police_lead_b", "partner_lead", "opcc_staff_b"
 EVERYONE = frozenset(PERSONAS)
 REPORT_A_READERS = frozenset({S, R, PO, L, P})  # the partner lead sees report A: it owns an action
 FORCE_A_READERS = frozenset({S, R, PO, L})  # police-only actions, letters, reviews of force A
-REVIEW_READERS = EVERYONE - {P}
-NATIONAL_READERS = EVERYONE - {
-    P
-}  # applied to forces A and B  # partner leads see no reviews or investments at all
+REVIEW_READERS = EVERYONE - {P}  # partner leads see no reviews or investments at all
+NATIONAL_READERS = EVERYONE - {P}  # applied to forces A and B
+API_REQUESTS = [(who, method) for who in ("signed in", "anonymous") for method in ("GET", "POST")]
 
 
 @dataclass(frozen=True)
@@ -268,6 +267,31 @@ EXPECTATIONS: dict[str, Expect] = {
     # Each person's own calendar link page; the feed needs no sign-in (a calendar fetches
     # it), its unguessable token is the key: police lead B's here.
     "reminders:calendar_link": form(who=EVERYONE, sees=EVERYONE),
+    # The API takes personal access tokens only (tests/accounts/test_api.py drives it with
+    # a token per persona): a session, or nobody, is refused with 401 whatever the method.
+    **{
+        name: Expect(args=args, same_for_all={key: {"401"} for key in API_REQUESTS})
+        for name, args in {
+            "api:report_list": lambda w: (),
+            "api:report_detail": lambda w: (w.report_a.pk,),
+            "api:recommendation_list": lambda w: (),
+            "api:recommendation_detail": lambda w: (w.rec_secret.pk,),
+            "api:action_list": lambda w: (),
+            "api:action_detail": police_action,
+            "api:action_update_post": police_action,
+            "api:update_list": lambda w: (),
+            "api:update_detail": lambda w: (w.update_submitted.pk,),
+            "api_reviews:review_list": lambda w: (),
+            "api_reviews:review_detail": review_a,
+        }.items()
+    },
+    # Its schema and browsable documentation are public; they hold no data.
+    "api_schema": Expect(get=frozenset(), public=True),
+    "api_schema_json": Expect(get=frozenset(), public=True),
+    "api_docs": Expect(get=frozenset(), public=True),
+    # Each person's own API tokens.
+    "accounts:api_tokens": form(who=EVERYONE, sees=EVERYONE),
+    "accounts:api_token_revoke": act(lambda w: (w.api_token_a.pk,), who={L}, sees={L}),
     # The search box: everyone signed in, each finding only what they may read.
     "search:results": page(who=EVERYONE),
     "reminders:calendar_feed": Expect(
@@ -456,6 +480,15 @@ def world(personas) -> World:
         admin.is_office_admin = True
         admin.save(update_fields=["is_office_admin"])
     world = build_world(personas)
+    # Police lead A's API token, which only they may revoke.
+    from oversight.accounts.api_tokens import api_token_create
+
+    world.api_token_a, _ = api_token_create(
+        user=personas[L],
+        name="Tool",
+        scope="read",
+        expires_on=datetime.date.today() + datetime.timedelta(days=30),
+    )
     # Police lead B's private calendar link: its token is the key, whoever holds it.
     from reminders.services import calendar_feed_create
 
