@@ -49,10 +49,8 @@ LB, P, SB = "police_lead_b", "partner_lead", "opcc_staff_b"
 EVERYONE = frozenset(PERSONAS)
 REPORT_A_READERS = frozenset({S, R, PO, L, P})  # the partner lead sees report A: it owns an action
 FORCE_A_READERS = frozenset({S, R, PO, L})  # police-only actions, letters, reviews of force A
-REVIEW_READERS = EVERYONE - {P}
-NATIONAL_READERS = EVERYONE - {
-    P
-}  # applied to forces A and B  # partner leads see no reviews or investments at all
+REVIEW_READERS = EVERYONE - {P}  # partner leads see no reviews or investments at all
+NATIONAL_READERS = EVERYONE - {P}  # applied to forces A and B
 
 
 @dataclass(frozen=True)
