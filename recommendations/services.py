@@ -80,6 +80,23 @@ _SUPERSEDE = Transition(
     help_text="Choose the later recommendation that replaces this one.",
     style="outline-secondary",
 )
+_COVER = Transition(
+    Recommendation.Status.COVERED,
+    "Mark covered by another",
+    needs="covered_by",
+    reason_label="Note (optional)",
+    help_text="It repeats one the force already answers: choose that one. Its response "
+    "stands for both, so this one needs no second response.",
+    style="outline-secondary",
+)
+_TRACK = Transition(
+    Recommendation.Status.OPEN,
+    "Ask the force to answer it",
+    needs="reason",
+    reason_label="Why the force should answer it",
+    help_text="It is addressed to national bodies only, so nobody chases it until you do.",
+    style="outline-secondary",
+)
 _NO_ACTION = Transition(
     Recommendation.Status.NO_ACTION,
     "Record no action",
@@ -99,12 +116,14 @@ _REOPEN = Transition(
 # Closed recommendations are reopened only through a deep-dive sample
 # (services_progress.action_reopen).
 RECOMMENDATION_TRANSITIONS: dict[str, tuple[Transition, ...]] = {
-    Recommendation.Status.OPEN: (_START, _PROPOSE, _SUPERSEDE, _NO_ACTION),
-    Recommendation.Status.IN_PROGRESS: (_PROPOSE, _SUPERSEDE, _NO_ACTION),
+    Recommendation.Status.OPEN: (_START, _PROPOSE, _SUPERSEDE, _COVER, _NO_ACTION),
+    Recommendation.Status.IN_PROGRESS: (_PROPOSE, _SUPERSEDE, _COVER, _NO_ACTION),
     Recommendation.Status.PROPOSED_FOR_CLOSURE: (_CLOSE, _RETURN, _SUPERSEDE),
     Recommendation.Status.CLOSED: (),
     Recommendation.Status.SUPERSEDED: (_REOPEN,),
     Recommendation.Status.NO_ACTION: (_REOPEN,),
+    Recommendation.Status.COVERED: (_REOPEN,),
+    Recommendation.Status.FOR_INFORMATION: (_TRACK,),
 }
 
 
@@ -146,6 +165,7 @@ def recommendation_transition(
     by: User,
     reason: str = "",
     superseded_by: Recommendation | None = None,
+    covered_by: Recommendation | None = None,
 ) -> Recommendation:
     """Move a recommendation along its lifecycle, enforcing RECOMMENDATION_TRANSITIONS.
 
@@ -161,7 +181,12 @@ def recommendation_transition(
             .get(pk=recommendation.pk)
         )
         recommendation_transition_locked(
-            locked, to_status=to_status, by=by, reason=reason, superseded_by=superseded_by
+            locked,
+            to_status=to_status,
+            by=by,
+            reason=reason,
+            superseded_by=superseded_by,
+            covered_by=covered_by,
         )
     return locked
 
@@ -173,6 +198,7 @@ def recommendation_transition_locked(
     by: User,
     reason: str = "",
     superseded_by: Recommendation | None = None,
+    covered_by: Recommendation | None = None,
     change_reason: str = "",
     unfinished: list[Action] | None = None,
 ) -> None:
@@ -202,6 +228,7 @@ def recommendation_transition_locked(
         by=by,
         reason=reason,
         superseded_by=superseded_by,
+        covered_by=covered_by,
         unfinished=unfinished,
     )
     locked._history_user = by
@@ -217,6 +244,7 @@ def _apply_transition(
     by: User,
     reason: str,
     superseded_by: Recommendation | None,
+    covered_by: Recommendation | None = None,
     unfinished: list[Action] | None = None,
 ) -> None:
     Status = Recommendation.Status
@@ -260,16 +288,69 @@ def _apply_transition(
             )
         recommendation.superseded_by = superseded_by
         recommendation.status_reason = reason
-    elif transition in (_NO_ACTION, _RETURN, _REOPEN):
+    elif transition is _COVER:
+        _check_covering(recommendation, covered_by, by=by)
+        recommendation.covered_by = covered_by
+        recommendation.status_reason = reason
+    elif transition in (_NO_ACTION, _RETURN, _REOPEN, _TRACK):
         recommendation.status_reason = reason
         if transition is _REOPEN:
             recommendation.superseded_by = None
+            recommendation.covered_by = None
     if leaving_proposal and transition is not _CLOSE:
         recommendation.closure_proposed_by = None
         recommendation.closure_proposed_at = None
         recommendation.closure_rationale = ""
     recommendation.status = transition.to_status
 
+
+# A recommendation covered by another is answered by that one's response: so that one must
+# be answered itself.
+NOT_ANSWERED = (
+    Recommendation.Status.SUPERSEDED,
+    Recommendation.Status.NO_ACTION,
+    Recommendation.Status.COVERED,
+    Recommendation.Status.FOR_INFORMATION,
+)
+
+
+def _check_covering(
+    recommendation: Recommendation, covered_by: Recommendation | None, *, by: User
+) -> None:
+    if covered_by is None:
+        raise ValidationError(
+            {"covered_by": "Choose the recommendation whose response answers this one."}
+        )
+    if covered_by.pk == recommendation.pk:
+        raise ValidationError(
+            {"covered_by": "A recommendation cannot be covered by itself: choose another."}
+        )
+    covering = (
+        recommendations_visible_to(by)
+        .select_related("report__force")
+        .filter(pk=covered_by.pk)
+        .first()
+    )
+    if covering is None:
+        raise ValidationError({"covered_by": "Choose a recommendation from a report you can see."})
+    if covering.report.force_id != recommendation.report.force_id:
+        raise ValidationError(
+            {
+                "covered_by": f"{covering.reference} is {covering.report.force}'s: choose one "
+                f"{recommendation.report.force} answers."
+            }
+        )
+    if covering.status in NOT_ANSWERED:
+        raise ValidationError(
+            {
+                "covered_by": f"{covering.reference} is {covering.get_status_display().lower()}, "
+                "so the force does not answer it: choose one it answers."
+            }
+        )
+
+
+# What a force's response to a national recommendation takes from it (services_national).
+NATIONAL_WORDING_FIELDS = ("reference", "publisher_reference", "kind", "text", "timescale")
 
 # Months after publication each timescale gives, for the due date worked out from it.
 TIMESCALE_MONTHS = {
@@ -365,6 +446,11 @@ def recommendations_create_many(
 ) -> list[Recommendation]:
     """Add several recommendations to a report in order: all of them, or none."""
     require_recommendation_editor(by, report)
+    if report.national_report_id:
+        raise ValidationError(
+            f"This is {report.force}'s copy of a national report: add the recommendation to "
+            "the national report, and every force answering it gets it."
+        )
     references = [str(row.get("reference", "")).strip().upper() for row in rows]
     repeated = sorted({ref for ref in references if references.count(ref) > 1})
     if repeated:
@@ -392,6 +478,17 @@ def recommendation_update(
     require_recommendation_editor(by, recommendation.report)
     if "status" in fields:
         raise ValidationError("Change the status with the status buttons, not the edit form.")
+    if recommendation.national_recommendation_id:
+        held = [
+            name
+            for name in NATIONAL_WORDING_FIELDS
+            if name in fields and fields[name] != getattr(recommendation, name)
+        ]
+        if held:
+            raise ValidationError(
+                "The wording, reference and timescale are held once on the national report "
+                "for every force: change them there."
+            )
     with transaction.atomic():
         lock_and_check_version(recommendation, expected_version=version)
         return _save_recommendation(recommendation, by=by, fields=fields)

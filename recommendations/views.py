@@ -456,6 +456,7 @@ def recommendation_transition(request, pk: int):
                 by=request.user,
                 reason=form.cleaned_data.get("reason", ""),
                 superseded_by=form.cleaned_data.get("superseded_by"),
+                covered_by=form.cleaned_data.get("covered_by"),
             )
             messages.success(
                 request, f"{moved.reference} is now {moved.get_status_display().lower()}."

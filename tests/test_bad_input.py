@@ -395,6 +395,53 @@ TARGETS: dict[str, Target] = {
         multi=frozenset({"priority_areas"}),
         after=report_pages,
     ),
+    "NationalReportForm": Target(
+        S,
+        lambda w: [
+            create("recommendations:national_report_create"),
+            edit("recommendations:national_report_edit", w.national_report),
+        ],
+        lambda w: {
+            "title": ["Stalking: a national thematic inspection"],
+            "source": ["hmicfrs", "iopc", "coroner"],
+            "programme": ["thematic", ""],
+            "issued_by": text("HM Senior Coroner"),
+            "published_on": ["2026-09-01"],
+            "summary": text("Findings across forces."),
+            "source_url": text("https://hmicfrs.justiceinspectorates.gov.uk/"),
+        },
+        after=lambda w: [reverse("recommendations:national_report_list")],
+    ),
+    "NationalRecommendationForm": Target(
+        S,
+        lambda w: [
+            create("recommendations:national_recommendation_create", w.national_report.pk),
+            edit("recommendations:national_recommendation_edit", w.national_rec),
+        ],
+        lambda w: {
+            "reference": ["R9"],
+            "publisher_reference": text("DA 2026 R9"),
+            "kind": ["recommendation", "afi"],
+            "text": ["Chief constables should review risk assessment."],
+            "timescale": ["none", "3_months"],
+            "addressed_forces": ["all", "named", "none"],
+            "named_forces": [[], [pk(w.force_b)]],
+            "national_bodies": [[], ["npcc"]],
+            "other_addressees": text("Ministry of Justice"),
+        },
+        multi=frozenset({"named_forces", "national_bodies"}),
+        after=lambda w: [
+            reverse("recommendations:national_report_detail", args=[w.national_report.pk]),
+            reverse("recommendations:register"),
+        ],
+    ),
+    "ApplyForm": Target(
+        S,
+        lambda w: [create("recommendations:national_report_apply", w.national_report.pk)],
+        lambda w: {"forces": [[pk(w.force_a)], [pk(w.force_b)]]},
+        multi=frozenset({"forces"}),
+        after=lambda w: [reverse("recommendations:register")],
+    ),
     "TransitionForm": Target(
         S,
         lambda w: [create("recommendations:recommendation_transition", w.rec_secret.pk)],
@@ -826,6 +873,11 @@ FORMS_BY_MODULE = {
         "UpdateReviewForm",
         "ProposeCompletionForm",
         "SignOffForm",
+    ],
+    "recommendations/forms_national.py": [
+        "NationalReportForm",
+        "NationalRecommendationForm",
+        "ApplyForm",
     ],
     "recommendations/forms_handover.py": [
         "ActionReassignForm",

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("recommendations", "0008_publisher_reference"),
+        ("recommendations", "0009_national_recommendation_covered_by"),
     ]
 
     operations = [
