@@ -81,6 +81,14 @@ class RecommendationForm(VersionedModelForm):
             *Recommendation.Acceptance.choices,
         ]
         bound_date_fields(self)
+        if self.instance.national_recommendation_id:
+            # A force's response to a national recommendation: its wording is held there.
+            for name in ("reference", "publisher_reference", "kind", "text", "timescale"):
+                if name in self.fields:
+                    self.fields[name].disabled = True
+            self.fields[
+                "text"
+            ].help_text = "Held once on the national report for every force: change it there."
 
     def clean_reference(self):
         reference = self.cleaned_data["reference"].strip()

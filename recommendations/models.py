@@ -161,7 +161,11 @@ class Recommendation(TimeStampedModel):
     )
     signed_off_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords(m2m_fields=[priority_areas])
+    # The change reason holds the note of a bulk update (services_bulk), which may be
+    # longer than simple-history's default 100 characters.
+    history = HistoricalRecords(
+        m2m_fields=[priority_areas], history_change_reason_field=models.TextField(null=True)
+    )
 
     class Meta:
         constraints = [
@@ -490,7 +494,9 @@ class Action(TimeStampedModel):
         blank=True, help_text="Why the OPCC returned a proposed completion."
     )
 
-    history = HistoricalRecords(m2m_fields=[recommendations])
+    history = HistoricalRecords(
+        m2m_fields=[recommendations], history_change_reason_field=models.TextField(null=True)
+    )
 
     class Meta:
         constraints = [

@@ -172,7 +172,6 @@ def recommendation_transition(
     The row is locked and its status read again, so two people acting at once cannot both
     move it: the second is told what happened instead.
     """
-    reason = (reason or "").strip()
     with transaction.atomic():
         if not recommendations_visible_to(by).filter(pk=recommendation.pk).exists():
             raise PermissionDenied("You cannot see this recommendation.")
@@ -181,35 +180,61 @@ def recommendation_transition(
             .select_related("report")
             .get(pk=recommendation.pk)
         )
-        transition = next(
-            (
-                t
-                for t in RECOMMENDATION_TRANSITIONS.get(locked.status, ())
-                if t.to_status == to_status
-            ),
-            None,
-        )
-        if transition is None:
-            raise ValidationError(
-                f"{locked.reference} is now {locked.get_status_display().lower()}, so it cannot "
-                f"be moved to {Recommendation.Status(to_status).label.lower()}. Reload the page "
-                "to see its current status."
-            )
-        if not can_move_recommendation(by, locked, transition.to_status):
-            raise PermissionDenied(f"You may not {transition.label.lower()} this recommendation.")
-        if transition.needs == "reason" and not reason:
-            raise ValidationError({"reason": f"{transition.reason_label}: this is required."})
-        _apply_transition(
+        recommendation_transition_locked(
             locked,
-            transition,
+            to_status=to_status,
             by=by,
             reason=reason,
             superseded_by=superseded_by,
             covered_by=covered_by,
         )
-        locked._history_user = by
-        locked.save()
     return locked
+
+
+def recommendation_transition_locked(
+    locked: Recommendation,
+    *,
+    to_status: str,
+    by: User,
+    reason: str = "",
+    superseded_by: Recommendation | None = None,
+    covered_by: Recommendation | None = None,
+    change_reason: str = "",
+    unfinished: list[Action] | None = None,
+) -> None:
+    """recommendation_transition's rules and save, for a recommendation the caller has
+    checked the user sees and has locked (with its report) in the current transaction.
+    The bulk update (services_bulk) moves many this way; `change_reason` goes into the
+    history entry, and `unfinished` are the recommendation's unfinished actions when the
+    caller has read them already."""
+    reason = (reason or "").strip()
+    transition = next(
+        (t for t in RECOMMENDATION_TRANSITIONS.get(locked.status, ()) if t.to_status == to_status),
+        None,
+    )
+    if transition is None:
+        raise ValidationError(
+            f"{locked.reference} is now {locked.get_status_display().lower()}, so it cannot "
+            f"be moved to {Recommendation.Status(to_status).label.lower()}. Reload the page "
+            "to see its current status."
+        )
+    if not can_move_recommendation(by, locked, transition.to_status):
+        raise PermissionDenied(f"You may not {transition.label.lower()} this recommendation.")
+    if transition.needs == "reason" and not reason:
+        raise ValidationError({"reason": f"{transition.reason_label}: this is required."})
+    _apply_transition(
+        locked,
+        transition,
+        by=by,
+        reason=reason,
+        superseded_by=superseded_by,
+        covered_by=covered_by,
+        unfinished=unfinished,
+    )
+    locked._history_user = by
+    if change_reason:
+        locked._change_reason = change_reason
+    locked.save()
 
 
 def _apply_transition(
@@ -220,12 +245,14 @@ def _apply_transition(
     reason: str,
     superseded_by: Recommendation | None,
     covered_by: Recommendation | None = None,
+    unfinished: list[Action] | None = None,
 ) -> None:
     Status = Recommendation.Status
     now = timezone.now()
     leaving_proposal = recommendation.status == Status.PROPOSED_FOR_CLOSURE
     if transition is _PROPOSE:
-        unfinished = recommendation_unfinished_actions(recommendation=recommendation)
+        if unfinished is None:
+            unfinished = recommendation_unfinished_actions(recommendation=recommendation)
         if unfinished:
             references = ", ".join(action.reference for action in unfinished)
             raise ValidationError(
@@ -494,49 +521,96 @@ def inspectorate_status_record(
             .select_related("report")
             .get(pk=recommendation.pk)
         )
-        if not locked.report.is_inspection:
-            raise ValidationError(
-                f"{locked.report.get_source_display()} is not an inspectorate: its "
-                "recommendations have no inspectorate status to record."
-            )
-        if status not in Recommendation.InspectorateStatus.values:
-            raise ValidationError({"status": "Choose the status the inspectorate gave."})
-        published_on = locked.report.published_on
-        if changed_on < published_on:
-            raise ValidationError(
-                {
-                    "changed_on": f"The report was published on {published_on:%-d %B %Y}: "
-                    "enter a date on or after it."
-                }
-            )
-        if changed_on > timezone.localdate():
-            raise ValidationError(
-                {"changed_on": "Enter the date the inspectorate made the change: not a future one."}
-            )
         latest = locked.inspectorate_changes.order_by("-changed_on", "-pk").first()
-        if latest and latest.status == status and latest.changed_on <= changed_on:
-            raise ValidationError(
-                {
-                    "status": f"The inspectorate's status is already "
-                    f"“{latest.get_status_display().lower()}” (since "
-                    f"{latest.changed_on:%-d %B %Y}): record a change only when it changes."
-                }
-            )
-        change = InspectorateStatusChange(
-            recommendation=locked,
+        return inspectorate_status_record_locked(
+            locked,
+            latest=latest,
+            by=by,
             status=status,
             changed_on=changed_on,
-            comment=comment.strip(),
-            source_url=source_url.strip(),
-            recorded_by=by,
+            comment=comment,
+            source_url=source_url,
         )
-        change.full_clean()
-        change.save()
-        if latest is None or (changed_on, change.pk) > (latest.changed_on, latest.pk):
-            locked.inspectorate_status = status
-            locked.inspectorate_status_on = changed_on
-            locked._history_user = by
-            locked.save()
+
+
+def inspectorate_status_refusal(
+    recommendation: Recommendation,
+    *,
+    latest: InspectorateStatusChange | None,
+    status: str,
+    changed_on: datetime.date,
+) -> ValidationError | None:
+    """Why this change of the inspectorate's status cannot be logged against the
+    recommendation (its report read with it; `latest` its latest logged change), or None.
+    No queries."""
+    report = recommendation.report
+    if not report.is_inspection:
+        return ValidationError(
+            f"{report.get_source_display()} is not an inspectorate: its "
+            "recommendations have no inspectorate status to record."
+        )
+    if status not in Recommendation.InspectorateStatus.values:
+        return ValidationError({"status": "Choose the status the inspectorate gave."})
+    if changed_on < report.published_on:
+        return ValidationError(
+            {
+                "changed_on": f"The report was published on {report.published_on:%-d %B %Y}: "
+                "enter a date on or after it."
+            }
+        )
+    if changed_on > timezone.localdate():
+        return ValidationError(
+            {"changed_on": "Enter the date the inspectorate made the change: not a future one."}
+        )
+    if latest and latest.status == status and latest.changed_on <= changed_on:
+        return ValidationError(
+            {
+                "status": f"The inspectorate's status is already "
+                f"“{latest.get_status_display().lower()}” (since "
+                f"{latest.changed_on:%-d %B %Y}): record a change only when it changes."
+            }
+        )
+    return None
+
+
+def inspectorate_status_record_locked(
+    locked: Recommendation,
+    *,
+    latest: InspectorateStatusChange | None,
+    by: User,
+    status: str,
+    changed_on: datetime.date,
+    comment: str = "",
+    source_url: str = "",
+    change_reason: str = "",
+) -> InspectorateStatusChange:
+    """inspectorate_status_record's rules and saves, for a recommendation the caller has
+    checked the user sees and may record against, locked (with its report) in the current
+    transaction, with its latest logged change. `change_reason` goes into the
+    recommendation's history entry."""
+    refusal = inspectorate_status_refusal(
+        locked, latest=latest, status=status, changed_on=changed_on
+    )
+    if refusal is not None:
+        raise refusal
+    change = InspectorateStatusChange(
+        recommendation=locked,
+        status=status,
+        changed_on=changed_on,
+        comment=comment.strip(),
+        source_url=source_url.strip(),
+        recorded_by=by,
+    )
+    # The two people are the ones just read; the status was checked above.
+    change.full_clean(exclude=["recommendation", "recorded_by"], validate_constraints=False)
+    change.save()
+    if latest is None or (changed_on, change.pk) > (latest.changed_on, latest.pk):
+        locked.inspectorate_status = status
+        locked.inspectorate_status_on = changed_on
+        locked._history_user = by
+        if change_reason:
+            locked._change_reason = change_reason
+        locked.save()
     return change
 
 

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from recommendations import views, views_actions, views_handover, views_import, views_national
+from recommendations import (
+    views,
+    views_actions,
+    views_bulk,
+    views_handover,
+    views_import,
+    views_national,
+)
 
 app_name = "recommendations"
 
@@ -143,4 +150,9 @@ urlpatterns += [
         views_handover.actions_hand_over,
         name="actions_hand_over",
     ),
+]
+
+# Changing several recommendations at once from the register
+urlpatterns += [
+    path("recommendations/bulk/", views_bulk.register_bulk, name="register_bulk"),
 ]

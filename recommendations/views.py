@@ -31,10 +31,15 @@ from recommendations.forms import (
     RecommendationForm,
     TransitionForm,
 )
+from recommendations.forms_bulk import BulkUpdateForm
 from recommendations.history import recommendation_history
 from recommendations.models import Action, Recommendation
 from recommendations.paste_import import parse_recommendations
-from recommendations.permissions import can_carry_forward, can_record_inspectorate_status
+from recommendations.permissions import (
+    can_bulk_update_recommendations,
+    can_carry_forward,
+    can_record_inspectorate_status,
+)
 from recommendations.rag import rag_label
 from recommendations.recommendation_page import recommendation_detail_queryset
 from recommendations.register import recommendation_register, register_row_details
@@ -47,6 +52,9 @@ from recommendations.selectors import (
 )
 
 REGISTER_PER_PAGE = 25
+# The register's bulk update <form>: drawn outside the cached body (it holds the CSRF
+# token), its fields and the rows' checkboxes inside it name it with form="…".
+BULK_FORM_ID = "register-bulk"
 # The register's "Sort by" list (the column headings sort too, on wider screens).
 SORT_CHOICES = [
     ("report", "Newest report first"),
@@ -166,10 +174,20 @@ def register(request):
     def body() -> str:
         register_filter, sort_key, recommendations = _register(request)
         page = Paginator(recommendations, REGISTER_PER_PAGE).get_page(request.GET.get("page"))
+        rows = register_row_details(request.user, list(page.object_list))
         context = {
             "filter": register_filter,
             "page_obj": page,
-            "rows": register_row_details(request.user, list(page.object_list)),
+            "rows": rows,
+            "bulk_form": (
+                BulkUpdateForm(
+                    user=request.user,
+                    form_id=BULK_FORM_ID,
+                    initial={"return_query": request.GET.urlencode()},
+                )
+                if rows and can_bulk_update_recommendations(request.user)
+                else None
+            ),
             "sort": _sort_links(sort_key),
             "sort_key": sort_key,
             "sort_choices": SORT_CHOICES,
@@ -180,7 +198,14 @@ def register(request):
         return render_to_string("recommendations/_register_body.html", context, request)
 
     body_html = pagecache.cached_body(request, "register", body)
-    return render(request, "recommendations/register.html", {"body": body_html})
+    return render(
+        request,
+        "recommendations/register.html",
+        {
+            "body": body_html,
+            "bulk_form_id": BULK_FORM_ID if can_bulk_update_recommendations(request.user) else None,
+        },
+    )
 
 
 @login_required

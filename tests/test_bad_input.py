@@ -466,6 +466,34 @@ TARGETS: dict[str, Target] = {
             *report_pages(w),
         ],
     ),
+    "BulkUpdateForm": Target(
+        S,
+        lambda w: [
+            (reverse("recommendations:register_bulk"), {"step": ["start", "preview", "confirm"]})
+        ],
+        lambda w: {
+            "bulk-selected": [
+                [f"{w.rec_secret.pk}@{version_of(w.rec_secret)}"],
+                [f"{r.pk}@{version_of(r)}" for r in (w.rec_secret, w.rec_shared)],
+            ],
+            "bulk-on_page": text([f"{w.rec_shared.pk}@{version_of(w.rec_shared)}"]),
+            "bulk-all_on_page": text("on"),
+            "bulk-change": ["status", "inspectorate_status", "action_owner", "priority_area"],
+            "bulk-status": text("in_progress", "closed", "no_action"),
+            "bulk-inspectorate_status": text("being_progressed", "complete"),
+            "bulk-changed_on": text("2026-10-01"),
+            "bulk-source_url": text("https://www.justiceinspectorates.gov.uk/hmicfrs/"),
+            "bulk-owner": text(pk(w.people[PO])),
+            "bulk-priority_area": text(pk(w.area_a)),
+            "bulk-note": ["Agreed at the November board."],
+            "bulk-return_query": text("status=any_open&sort=rag"),
+        },
+        multi=frozenset({"bulk-selected", "bulk-on_page"}),
+        after=lambda w: [
+            reverse("recommendations:recommendation_detail", args=[w.rec_secret.pk]),
+            *report_pages(w),
+        ],
+    ),
     "SpreadsheetUploadForm": Target(
         S,
         lambda w: [
@@ -833,6 +861,7 @@ FORMS_BY_MODULE = {
         "SpreadsheetUploadForm",
         "SpreadsheetConfirmForm",
     ],  # + paste below
+    "recommendations/forms_bulk.py": ["BulkUpdateForm"],
     "recommendations/forms_actions.py": [
         "ActionPlanCreateForm",
         "ActionPlanEditForm",

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from oversight.shared.concurrency import version_of
 from reminders.models import Reminder
 from reviews.models import ReviewEvidence
 from tests.hardening_world import (
@@ -49,10 +50,9 @@ LB, P, SB = "police_lead_b", "partner_lead", "opcc_staff_b"
 EVERYONE = frozenset(PERSONAS)
 REPORT_A_READERS = frozenset({S, R, PO, L, P})  # the partner lead sees report A: it owns an action
 FORCE_A_READERS = frozenset({S, R, PO, L})  # police-only actions, letters, reviews of force A
-REVIEW_READERS = EVERYONE - {P}
-NATIONAL_READERS = EVERYONE - {
-    P
-}  # applied to forces A and B  # partner leads see no reviews or investments at all
+REVIEW_READERS = EVERYONE - {P}  # partner leads see no reviews or investments at all
+NATIONAL_READERS = EVERYONE - {P}  # applied to forces A and B
+API_REQUESTS = [(who, method) for who in ("signed in", "anonymous") for method in ("GET", "POST")]
 
 
 @dataclass(frozen=True)
@@ -189,6 +189,19 @@ EXPECTATIONS: dict[str, Expect] = {
     "recommendations:recommendation_carry_forward": act(
         lambda w: (w.afi_a.pk,), who={S}, sees=FORCE_A_READERS
     ),
+    # Changing several at once from the register: OPCC staff only (403 for everyone else);
+    # office B's staff cannot see the recommendation selected (404).
+    "recommendations:register_bulk": act(
+        who={S},
+        sees=EVERYONE - {SB},
+        data=lambda w: {
+            "bulk-selected": [f"{w.rec_secret.pk}@{version_of(w.rec_secret)}"],
+            "bulk-change": "status",
+            "bulk-status": "in_progress",
+            "bulk-note": "Work has started.",
+            "step": "preview",
+        },
+    ),
     "recommendations:report_detail": page(report_a, who=REPORT_A_READERS),
     "recommendations:recommendation_create": form(report_a, who={S}, sees=REPORT_A_READERS),
     "recommendations:recommendation_paste": form(report_a, who={S}, sees=REPORT_A_READERS),
@@ -265,6 +278,39 @@ EXPECTATIONS: dict[str, Expect] = {
     "reminders:notification_read": act(lambda w: (w.reminders[L].pk,), who={L}, sees={L}),
     "reminders:notifications_read_all": act(who=EVERYONE, sees=EVERYONE),
     "reminders:preferences": form(who=EVERYONE, sees=EVERYONE),
+    # Each person's own calendar link page; the feed needs no sign-in (a calendar fetches
+    # it), its unguessable token is the key: police lead B's here.
+    "reminders:calendar_link": form(who=EVERYONE, sees=EVERYONE),
+    # The API takes personal access tokens only (tests/accounts/test_api.py drives it with
+    # a token per persona): a session, or nobody, is refused with 401 whatever the method.
+    **{
+        name: Expect(args=args, same_for_all={key: {"401"} for key in API_REQUESTS})
+        for name, args in {
+            "api:report_list": lambda w: (),
+            "api:report_detail": lambda w: (w.report_a.pk,),
+            "api:recommendation_list": lambda w: (),
+            "api:recommendation_detail": lambda w: (w.rec_secret.pk,),
+            "api:action_list": lambda w: (),
+            "api:action_detail": police_action,
+            "api:action_update_post": police_action,
+            "api:update_list": lambda w: (),
+            "api:update_detail": lambda w: (w.update_submitted.pk,),
+            "api_reviews:review_list": lambda w: (),
+            "api_reviews:review_detail": review_a,
+        }.items()
+    },
+    # Its schema and browsable documentation are public; they hold no data.
+    "api_schema": Expect(get=frozenset(), public=True),
+    "api_schema_json": Expect(get=frozenset(), public=True),
+    "api_docs": Expect(get=frozenset(), public=True),
+    # Each person's own API tokens.
+    "accounts:api_tokens": form(who=EVERYONE, sees=EVERYONE),
+    "accounts:api_token_revoke": act(lambda w: (w.api_token_a.pk,), who={L}, sees={L}),
+    # The search box: everyone signed in, each finding only what they may read.
+    "search:results": page(who=EVERYONE),
+    "reminders:calendar_feed": Expect(
+        args=lambda w: (w.calendar_token,), get=frozenset(), public=True
+    ),
     # --- Letters ---
     "letters:letter_list": page(report_a, who=FORCE_A_READERS),
     "letters:letter_create": form(report_a, who={S, PO}, sees=FORCE_A_READERS),
@@ -448,6 +494,19 @@ def world(personas) -> World:
         admin.is_office_admin = True
         admin.save(update_fields=["is_office_admin"])
     world = build_world(personas)
+    # Police lead A's API token, which only they may revoke.
+    from oversight.accounts.api_tokens import api_token_create
+
+    world.api_token_a, _ = api_token_create(
+        user=personas[L],
+        name="Tool",
+        scope="read",
+        expires_on=datetime.date.today() + datetime.timedelta(days=30),
+    )
+    # Police lead B's private calendar link: its token is the key, whoever holds it.
+    from reminders.services import calendar_feed_create
+
+    _, world.calendar_token = calendar_feed_create(user=personas[LB])
     world.invitation, world.invitation_token = invitation_create(
         admin=personas[S],
         email="invited@force-a.example",
@@ -635,6 +694,8 @@ def _aggregate_paths(world: World, persona: str) -> list[str]:
         r("recommendations:plan_list"),
         r("reminders:notifications"),
         r("reminders:notifications") + "?show=unread",
+        # Words every force A marker holds, searched for by everyone.
+        r("search:results") + "?q=force+or+children+or+missing+or+referrals+or+tracking+or+review",
         r("reminders:preferences"),
     ]
     for query in [
@@ -651,6 +712,8 @@ def _aggregate_paths(world: World, persona: str) -> list[str]:
         "?status=any_open&overdue=true&sort=-due",
     ]:
         paths += [r("recommendations:register") + query, r("recommendations:register_csv") + query]
+        if query.startswith("?q="):
+            paths.append(r("search:results") + query)
     if persona == P:
         paths += [
             r("recommendations:report_detail", args=[report]),
@@ -676,6 +739,10 @@ def _aggregate_paths(world: World, persona: str) -> list[str]:
             r("letters:letter_preview", args=[world.letter_b.pk]),
             r("reviews:review_detail", args=[world.review_b.pk]),
             r("reviews:investment_detail", args=[world.investment_b.pk]),
+            # Every force's response side by side: only the persona's own forces.
+            r("recommendations:national_report_list"),
+            r("recommendations:national_report_detail", args=[world.national_report.pk]),
+            r("recommendations:national_recommendation_detail", args=[world.national_rec.pk]),
         ]
     if persona == LB:
         paths.remove(r("recommendations:dashboard"))  # OPCC only

@@ -355,3 +355,36 @@ def test_covered_by_refuses_another_force_itself_and_one_not_answered(
             by=owner,
             covered_by=factories.RecommendationFactory(report=report_a, reference="R9"),
         )
+
+
+def test_edit_page_of_a_response_keeps_the_wording_and_saves_the_rest(
+    client, three_forces, opcc_staff, force_a
+):
+    from django.urls import reverse
+
+    from oversight.shared.concurrency import version_of
+
+    response = _response(three_forces["R1"], force_a)
+    client.force_login(opcc_staff)
+    url = reverse("recommendations:recommendation_edit", args=[response.pk])
+    page = client.get(url).content.decode()
+    assert "Held once on the national report" in page
+    posted = client.post(
+        url,
+        {
+            "version": version_of(response),
+            "reference": "X9",
+            "text": "Tampered wording",
+            "kind": "recommendation",
+            "timescale": "none",
+            "force_acceptance": "agreed",
+        },
+    )
+    assert posted.status_code == 302, posted.content.decode()[:2000]
+    response.refresh_from_db()
+    assert (response.reference, response.force_acceptance) == ("R1", "agreed")
+    assert response.text.startswith("By March 2027")
+    # The force's copy offers no way to add its own recommendations.
+    report_page = client.get(response.report.get_absolute_url()).content.decode()
+    assert "Paste several" not in report_page
+    assert "The national report's recommendations" in report_page
