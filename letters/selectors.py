@@ -36,6 +36,8 @@ DISPOSED_STATUSES = (
     Recommendation.Status.CLOSED,
     Recommendation.Status.SUPERSEDED,
     Recommendation.Status.NO_ACTION,
+    Recommendation.Status.COVERED,
+    Recommendation.Status.FOR_INFORMATION,
 )
 
 

@@ -127,6 +127,7 @@ def _recommendation_data(recommendation: Recommendation) -> dict:
         "superseded_by": recommendation.superseded_by.reference
         if recommendation.superseded_by_id
         else "",
+        "covered_by": _covering(recommendation),
         "rag": rag,
         "rag_label": Rag(rag).label if rag else "Not rated",
         "progress": progress,
@@ -134,6 +135,12 @@ def _recommendation_data(recommendation: Recommendation) -> dict:
         "remaining": remaining,
         "disposition": disposition,
     }
+
+
+def _covering(recommendation) -> str:
+    """The recommendation whose response answers this one, as a letter names it."""
+    covering = recommendation.covered_by
+    return f"{covering.reference} of “{covering.report}”" if covering else ""
 
 
 def letter_office(report: InspectionReport, user: User) -> Office | None:
@@ -190,7 +197,7 @@ def letter_build_snapshot(
     recommendations = list(
         recommendations_visible_to(user)
         .filter(report=report)
-        .select_related("superseded_by")
+        .select_related("superseded_by", "covered_by__report")
         .prefetch_related(
             Prefetch("priority_areas", queryset=PriorityArea.objects.order_by("position")),
             Prefetch("actions", queryset=actions, to_attr="letter_actions"),

@@ -10,6 +10,7 @@ from django.conf import settings
 
 from oversight.models import (
     MAX_DAYS_BEFORE_PUBLICATION,
+    NATIONAL_REPORT_FIELDS,
     CauseOfConcern,
     Finding,
     InspectionReport,
@@ -121,6 +122,15 @@ class ReportForm(VersionedModelForm):
         # Every deadline counts from the publication date: no report is logged years
         # before it is published.
         bound_date_fields(self, published_on=MAX_DAYS_BEFORE_PUBLICATION)
+        if self.instance.national_report_id:
+            # A force's copy of a national report: what was published is held there.
+            for name in NATIONAL_REPORT_FIELDS:
+                self.fields[name].disabled = True
+            self.fields["force"].disabled = True
+            self.fields["title"].help_text = (
+                "Held on the national report, with its source, date, summary and link: "
+                "change them there."
+            )
 
     def clean(self):
         cleaned = super().clean()

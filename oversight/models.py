@@ -207,9 +207,22 @@ class User(AbstractUser):
         return self.office or self.force or self.partner_agency
 
 
-class InspectionReport(TimeStampedModel):
-    """A published report whose recommendations the office must answer: an inspection
-    report, an IOPC learning report, a coroner's report, an audit report."""
+# What a force's copy of a national report takes from the NationalReport, and keeps in step
+# (recommendations.services_national): the published document's own fields.
+NATIONAL_REPORT_FIELDS = (
+    "source",
+    "programme",
+    "issued_by",
+    "title",
+    "summary",
+    "published_on",
+    "source_url",
+)
+
+
+class PublishedDocument(TimeStampedModel):
+    """What a publisher issued, as it issued it: the source, who, title, date and link.
+    A report about one force and a national report held once for many share these."""
 
     class Source(models.TextChoices):
         HMICFRS = "hmicfrs", "HMICFRS"
@@ -236,11 +249,6 @@ class InspectionReport(TimeStampedModel):
         JOINT = "joint", "Joint inspection"
         OTHER = "other", "Other"
 
-    class Status(models.TextChoices):
-        LOGGING = "logging", "Being logged"
-        MONITORING = "monitoring", "Monitoring"
-        CLOSED = "closed", "Closed"
-
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.HMICFRS)
     programme = models.CharField(
         max_length=30, choices=Programme.choices, blank=True, help_text="Inspections only."
@@ -251,16 +259,90 @@ class InspectionReport(TimeStampedModel):
         help_text="Who issued it, where the source does not say: the coroner and area, the "
         "inspectorate, the body.",
     )
-    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="reports")
     title = models.CharField(max_length=255)
     summary = models.TextField(blank=True)
-    fieldwork_start = models.DateField(null=True, blank=True, validators=[DateInRange()])
-    fieldwork_end = models.DateField(null=True, blank=True, validators=[DateInRange()])
     # Logged ahead of publication, but not by more than a year.
     published_on = models.DateField(
         validators=[DateInRange(days_ahead=MAX_DAYS_BEFORE_PUBLICATION)]
     )
     source_url = models.URLField(blank=True, max_length=500)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def has_section_55(self) -> bool:
+        return self.source in self.SECTION_55_SOURCES
+
+    @property
+    def is_inspection(self) -> bool:
+        return self.source in self.INSPECTORATE_SOURCES
+
+    @property
+    def is_coroners_report(self) -> bool:
+        return self.source == self.Source.CORONER
+
+    @property
+    def section_55_due_on(self) -> datetime.date | None:
+        """The PCC must publish comments within 56 days of publication (Police Act 1996 s55);
+        None for a report the section does not cover."""
+        if not self.has_section_55:
+            return None
+        return self.published_on + datetime.timedelta(days=SECTION_55_RESPONSE_DAYS)
+
+    @property
+    def coroner_response_due_on(self) -> datetime.date | None:
+        """A coroner's report is answered within 56 days of its date; None for any other."""
+        if not self.is_coroners_report:
+            return None
+        return self.published_on + datetime.timedelta(days=CORONER_RESPONSE_DAYS)
+
+    @property
+    def source_short(self) -> str:
+        """The source in a few words, for lists and table rows."""
+        return {
+            self.Source.HMIC: "HMIC",
+            self.Source.IOPC: "IOPC",
+            self.Source.CORONER: "Coroner (PFD)",
+        }.get(self.source, self.get_source_display())
+
+    @property
+    def publisher(self) -> str:
+        """Who published it, for a sentence: "HMICFRS", "the IOPC", "HM Senior Coroner…"."""
+        if self.issued_by:
+            return self.issued_by
+        return {
+            self.Source.HMICFRS: "HMICFRS",
+            self.Source.HMIC: "HMIC",
+            self.Source.IOPC: "the IOPC",
+            self.Source.CORONER: "the coroner",
+            self.Source.INTERNAL_AUDIT: "internal audit",
+            self.Source.EXTERNAL_AUDIT: "the external auditor",
+        }.get(self.source, "the publisher")
+
+
+class InspectionReport(PublishedDocument):
+    """A published report whose recommendations the office must answer about one force: an
+    inspection report, an IOPC learning report, a coroner's report, an audit report. A
+    national or thematic report is answered through one of these per force, linked to the
+    NationalReport that holds its text once."""
+
+    class Status(models.TextChoices):
+        LOGGING = "logging", "Being logged"
+        MONITORING = "monitoring", "Monitoring"
+        CLOSED = "closed", "Closed"
+
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="reports")
+    national_report = models.ForeignKey(
+        "NationalReport",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="force_reports",
+        help_text="The national or thematic report this force's copy answers.",
+    )
+    fieldwork_start = models.DateField(null=True, blank=True, validators=[DateInRange()])
+    fieldwork_end = models.DateField(null=True, blank=True, validators=[DateInRange()])
     report_file = models.FileField(upload_to="reports/%Y/", blank=True)
     parent = models.ForeignKey(
         "self",
@@ -313,6 +395,10 @@ class InspectionReport(TimeStampedModel):
             models.CheckConstraint(
                 name="report_is_not_its_own_parent", condition=~Q(parent=F("pk"))
             ),
+            # A force answers a national report once.
+            models.UniqueConstraint(
+                fields=["national_report", "force"], name="report_national_once_per_force"
+            ),
             models.CheckConstraint(
                 name="report_section_55_only_for_hmicfrs",
                 condition=Q(section_55_published_on__isnull=True)
@@ -349,58 +435,38 @@ class InspectionReport(TimeStampedModel):
         return reverse("recommendations:report_detail", args=[self.pk])
 
     @property
-    def has_section_55(self) -> bool:
-        return self.source in self.SECTION_55_SOURCES
-
-    @property
-    def is_inspection(self) -> bool:
-        return self.source in self.INSPECTORATE_SOURCES
-
-    @property
-    def is_coroners_report(self) -> bool:
-        return self.source == self.Source.CORONER
-
-    @property
-    def section_55_due_on(self) -> datetime.date | None:
-        """The PCC must publish comments within 56 days of publication (Police Act 1996 s55);
-        None for a report the section does not cover."""
-        if not self.has_section_55:
-            return None
-        return self.published_on + datetime.timedelta(days=SECTION_55_RESPONSE_DAYS)
-
-    @property
-    def coroner_response_due_on(self) -> datetime.date | None:
-        """A coroner's report is answered within 56 days of its date; None for any other."""
-        if not self.is_coroners_report:
-            return None
-        return self.published_on + datetime.timedelta(days=CORONER_RESPONSE_DAYS)
-
-    @property
-    def source_short(self) -> str:
-        """The source in a few words, for lists and table rows."""
-        return {
-            self.Source.HMIC: "HMIC",
-            self.Source.IOPC: "IOPC",
-            self.Source.CORONER: "Coroner (PFD)",
-        }.get(self.source, self.get_source_display())
-
-    @property
-    def publisher(self) -> str:
-        """Who published it, for a sentence: "HMICFRS", "the IOPC", "HM Senior Coroner…"."""
-        if self.issued_by:
-            return self.issued_by
-        return {
-            self.Source.HMICFRS: "HMICFRS",
-            self.Source.HMIC: "HMIC",
-            self.Source.IOPC: "the IOPC",
-            self.Source.CORONER: "the coroner",
-            self.Source.INTERNAL_AUDIT: "internal audit",
-            self.Source.EXTERNAL_AUDIT: "the external auditor",
-        }.get(self.source, "the publisher")
-
-    @property
     def action_plan_due_on(self) -> datetime.date:
         return self.published_on + datetime.timedelta(weeks=ACTION_PLAN_DUE_WEEKS)
+
+
+class NationalReport(PublishedDocument):
+    """A national or thematic report held once: its text, and its recommendations
+    (recommendations.NationalRecommendation) each addressed to all chief constables, to named
+    forces or to national bodies. Applying it to a force creates that force's own
+    InspectionReport, whose recommendations are each force's tracked response."""
+
+    entered_by = models.ForeignKey(
+        Office,
+        on_delete=models.PROTECT,
+        related_name="national_reports_entered",
+        help_text="The office that entered it and keeps its text.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="national_report_programme_only_for_inspections",
+                condition=Q(programme="") | Q(source__in=["hmicfrs", "hmic", "other_inspectorate"]),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("recommendations:national_report_detail", args=[self.pk])
 
 
 class PriorityArea(TimeStampedModel):

@@ -14,6 +14,7 @@ from django.db import models, transaction
 from django.db.models import Max
 
 from oversight.models import (
+    NATIONAL_REPORT_FIELDS,
     CauseOfConcern,
     Finding,
     Force,
@@ -90,6 +91,17 @@ def report_update(
     *, report: InspectionReport, by: User, fields: Mapping[str, Any], version: str
 ) -> InspectionReport:
     _require_staff_for_report(by, report)
+    if report.national_report_id:
+        held = [
+            name
+            for name in (*NATIONAL_REPORT_FIELDS, "force")
+            if name in fields and fields[name] != getattr(report, name)
+        ]
+        if held:
+            raise ValidationError(
+                "This is a force's copy of a national report: its title, source, dates, "
+                "summary and link are held on the national report. Change them there."
+            )
     if "force" in fields:
         _require_staff_for_force(by, fields["force"])
     with transaction.atomic():

@@ -2,6 +2,11 @@ from allauth.account import views as allauth_views
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularJSONAPIView,
+    SpectacularSwaggerSplitView,
+)
 
 from oversight import views
 
@@ -27,7 +32,14 @@ urlpatterns = [
     path("", include(("oversight.urls_inspections", "oversight"))),
     path("", include("recommendations.urls")),
     path("reviews/", include("reviews.urls")),
+    path("search/", include("reviews.urls_search")),
     path("", include("letters.urls")),
     path("", include("reminders.urls")),
+    # The API for organisations' tools (personal access tokens), its schema and docs.
+    path("api/v1/", include("recommendations.api_urls")),
+    path("api/v1/", include("reviews.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/schema.json", SpectacularJSONAPIView.as_view(), name="api_schema_json"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("admin/", admin.site.urls),
 ]

@@ -79,6 +79,8 @@ STATUS_SERIES = [
     Series(_S.CLOSED, _S.CLOSED.label, "status-closed"),
     Series(_S.SUPERSEDED, _S.SUPERSEDED.label, "status-superseded", "horizontal", True),
     Series(_S.NO_ACTION, _S.NO_ACTION.label, "status-no-action", "vertical", True),
+    Series(_S.COVERED, _S.COVERED.label, "status-covered", "dots", True),
+    Series(_S.FOR_INFORMATION, _S.FOR_INFORMATION.label, "status-for-information", "cross", True),
 ]
 
 

@@ -17,7 +17,11 @@ from oversight.shared.uploads import CheckedUpload, check_upload, limits_help_te
 from recommendations.models import Recommendation
 from recommendations.paste_import import MAX_CHARACTERS, MAX_ITEMS, PastedRecommendation
 from recommendations.references import normalise_publisher_reference
-from recommendations.selectors import carry_forward_reports, superseding_choices
+from recommendations.selectors import (
+    carry_forward_reports,
+    covering_choices,
+    superseding_choices,
+)
 from recommendations.services import Transition
 from recommendations.spreadsheet_import import MAX_FILE_BYTES, MAX_ROWS
 
@@ -77,6 +81,14 @@ class RecommendationForm(VersionedModelForm):
             *Recommendation.Acceptance.choices,
         ]
         bound_date_fields(self)
+        if self.instance.national_recommendation_id:
+            # A force's response to a national recommendation: its wording is held there.
+            for name in ("reference", "publisher_reference", "kind", "text", "timescale"):
+                if name in self.fields:
+                    self.fields[name].disabled = True
+            self.fields[
+                "text"
+            ].help_text = "Held once on the national report for every force: change it there."
 
     def clean_reference(self):
         reference = self.cleaned_data["reference"].strip()
@@ -125,6 +137,12 @@ class TransitionForm(forms.Form):
         label="Superseded by",
         empty_label="Choose the recommendation that replaces it",
     )
+    covered_by = forms.ModelChoiceField(
+        queryset=Recommendation.objects.none(),
+        required=False,
+        label="Covered by",
+        empty_label="Choose the recommendation whose response answers it",
+    )
 
     def __init__(
         self,
@@ -139,15 +157,17 @@ class TransitionForm(forms.Form):
         self.initial["to_status"] = transition.to_status
         # Field ids must be unique: each transition has its own form on the page.
         self.auto_id = f"id_{transition.to_status}_%s"
-        if transition.needs == "superseded_by":
-            self.fields["superseded_by"].queryset = superseding_choices(user, recommendation)
-            self.fields["superseded_by"].required = True
-            self.fields["superseded_by"].label_from_instance = lambda r: (
-                f"{r.reference} · {r.report} ({r.report.published_on:%b %Y})"
-            )
-            self.fields["reason"].label = transition.reason_label
-        else:
-            del self.fields["superseded_by"]
+        choices = {"superseded_by": superseding_choices, "covered_by": covering_choices}
+        for name, chooser in choices.items():
+            if transition.needs == name:
+                self.fields[name].queryset = chooser(user, recommendation)
+                self.fields[name].required = True
+                self.fields[name].label_from_instance = lambda r: (
+                    f"{r.reference} · {r.report} ({r.report.published_on:%b %Y})"
+                )
+                self.fields["reason"].label = transition.reason_label
+            else:
+                del self.fields[name]
         if transition.needs == "reason":
             self.fields["reason"].required = True
             self.fields["reason"].label = transition.reason_label
@@ -158,7 +178,7 @@ class TransitionForm(forms.Form):
             if transition.to_status == Recommendation.Status.CLOSED:
                 # The signer confirms (or rewrites) the rationale the proposer gave.
                 self.initial.setdefault("reason", recommendation.closure_rationale)
-        elif transition.needs != "superseded_by":
+        elif transition.needs not in choices:
             del self.fields["reason"]
 
     def clean_reason(self):

@@ -13,6 +13,7 @@ from oversight.models import (
     CauseOfConcern,
     Force,
     InspectionReport,
+    NationalReport,
     PartnerAgency,
     PriorityArea,
     TimeStampedModel,
@@ -49,6 +50,10 @@ class Recommendation(TimeStampedModel):
         CLOSED = "closed", "Closed"
         SUPERSEDED = "superseded", "Superseded"
         NO_ACTION = "no_action", "No action"
+        # Repeats one the force already answers: that one's response stands for both.
+        COVERED = "covered", "Covered by another"
+        # Addressed only to national bodies: the force follows it, nobody chases it.
+        FOR_INFORMATION = "for_information", "For information"
 
     class InspectorateStatus(models.TextChoices):
         AWAITING_REVIEW = "awaiting_review", "Awaiting review"
@@ -118,6 +123,23 @@ class Recommendation(TimeStampedModel):
     superseded_by = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes"
     )
+    covered_by = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="covers",
+        help_text="The recommendation of the same force whose response answers this one too.",
+    )
+    national_recommendation = models.ForeignKey(
+        "NationalRecommendation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responses",
+        help_text="The national report's recommendation this is the force's response to: "
+        "its wording is held there.",
+    )
     status_reason = models.TextField(
         blank=True, help_text="Why no action is taken, or why the recommendation was superseded."
     )
@@ -139,7 +161,11 @@ class Recommendation(TimeStampedModel):
     )
     signed_off_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords(m2m_fields=[priority_areas])
+    # The change reason holds the note of a bulk update (services_bulk), which may be
+    # longer than simple-history's default 100 characters.
+    history = HistoricalRecords(
+        m2m_fields=[priority_areas], history_change_reason_field=models.TextField(null=True)
+    )
 
     class Meta:
         constraints = [
@@ -163,6 +189,19 @@ class Recommendation(TimeStampedModel):
             models.CheckConstraint(
                 name="recommendation_not_superseded_by_itself",
                 condition=~Q(superseded_by=F("pk")),
+            ),
+            models.CheckConstraint(
+                name="recommendation_covered_needs_target",
+                condition=~Q(status="covered") | Q(covered_by__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="recommendation_not_covered_by_itself",
+                condition=~Q(covered_by=F("pk")),
+            ),
+            # A force answers each national recommendation once.
+            models.UniqueConstraint(
+                fields=["report", "national_recommendation"],
+                name="recommendation_national_once_per_report",
             ),
             models.CheckConstraint(
                 name="recommendation_only_afis_carried_forward",
@@ -211,6 +250,99 @@ class Recommendation(TimeStampedModel):
     @property
     def is_afi(self) -> bool:
         return self.kind == self.Kind.AREA_FOR_IMPROVEMENT
+
+
+class NationalRecommendation(TimeStampedModel):
+    """One recommendation of a national or thematic report, worded once, with whom it is
+    addressed to. Each force the report is applied to answers it through its own
+    Recommendation (responses), whose wording is kept the same as this one's."""
+
+    class Forces(models.TextChoices):
+        ALL = "all", "All chief constables"
+        NAMED = "named", "Named forces"
+        NONE = "none", "No force: national bodies only"
+
+    class Body(models.TextChoices):
+        NPCC = "npcc", "NPCC"
+        COLLEGE_OF_POLICING = "college_of_policing", "College of Policing"
+        HOME_OFFICE = "home_office", "Home Office"
+        IOPC = "iopc", "IOPC"
+        NCA = "nca", "National Crime Agency"
+        CPS = "cps", "Crown Prosecution Service"
+        PCCS = "pccs", "Police and crime commissioners"
+        APCC = "apcc", "APCC"
+
+    national_report = models.ForeignKey(
+        NationalReport, on_delete=models.PROTECT, related_name="recommendations"
+    )
+    kind = models.CharField(
+        max_length=20,
+        choices=Recommendation.Kind.choices,
+        default=Recommendation.Kind.RECOMMENDATION,
+    )
+    reference = models.CharField(max_length=20, help_text="As published, e.g. R1 or AFI3.")
+    publisher_reference = models.CharField("publisher's ID", max_length=50, blank=True)
+    position = models.PositiveIntegerField(default=1)
+    text = models.TextField()
+    timescale = models.CharField(
+        max_length=12,
+        choices=Recommendation.Timescale.choices,
+        default=Recommendation.Timescale.NONE,
+    )
+    addressed_forces = models.CharField(
+        "addressed to forces", max_length=10, choices=Forces.choices, default=Forces.ALL
+    )
+    named_forces = models.ManyToManyField(Force, blank=True, related_name="+")
+    national_bodies = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The national bodies it is addressed to (Body values).",
+    )
+    other_addressees = models.CharField(
+        max_length=200, blank=True, help_text="Anyone else it is addressed to, as written."
+    )
+
+    history = HistoricalRecords(m2m_fields=[named_forces])
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["national_report", "reference"],
+                name="national_recommendation_unique_reference",
+            ),
+            models.UniqueConstraint(
+                F("national_report"),
+                Lower("publisher_reference"),
+                condition=~Q(publisher_reference=""),
+                name="national_recommendation_unique_publisher_reference",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference}: {self.text[:80]}"
+
+    def get_absolute_url(self):
+        return reverse("recommendations:national_recommendation_detail", args=[self.pk])
+
+    def addressees_label(self, named: list | None = None) -> str:
+        """Whom it is addressed to, as a sentence part: "All chief constables; NPCC"."""
+        parts = []
+        if self.addressed_forces == self.Forces.ALL:
+            parts.append("All chief constables")
+        elif self.addressed_forces == self.Forces.NAMED:
+            forces = named if named is not None else list(self.named_forces.all())
+            parts.append(", ".join(str(force) for force in forces) or "Named forces")
+        labels = dict(self.Body.choices)
+        parts += [labels.get(body, body) for body in self.national_bodies]
+        if self.other_addressees:
+            parts.append(self.other_addressees)
+        return "; ".join(parts)
+
+    def is_addressed_to(self, force_id: int, named_ids: set[int]) -> bool:
+        if self.addressed_forces == self.Forces.ALL:
+            return True
+        return self.addressed_forces == self.Forces.NAMED and force_id in named_ids
 
 
 class InspectorateStatusChange(TimeStampedModel):
@@ -362,7 +494,9 @@ class Action(TimeStampedModel):
         blank=True, help_text="Why the OPCC returned a proposed completion."
     )
 
-    history = HistoricalRecords(m2m_fields=[recommendations])
+    history = HistoricalRecords(
+        m2m_fields=[recommendations], history_change_reason_field=models.TextField(null=True)
+    )
 
     class Meta:
         constraints = [

@@ -60,6 +60,13 @@ def can_record_inspectorate_status(user: User) -> bool:
     return user.is_authenticated and user.is_opcc_staff
 
 
+def can_bulk_update_recommendations(user: User) -> bool:
+    """OPCC staff change several recommendations of the register at once (their status,
+    HMICFRS's status, their open actions' owner, their priority areas); each row is still
+    checked by the rule for that change."""
+    return user.is_authenticated and user.is_opcc_staff
+
+
 def can_carry_forward(user: User, recommendation: Recommendation) -> bool:
     """OPCC staff carry an area for improvement into a later inspection of the force."""
     return user.is_authenticated and user.is_opcc_staff and recommendation.is_afi

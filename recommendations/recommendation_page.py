@@ -52,6 +52,8 @@ def recommendation_detail_queryset(
             "report__force",
             "cause_of_concern",
             "superseded_by__report",
+            "covered_by__report",
+            "national_recommendation",
             "carried_forward_from__report",
             "closure_proposed_by",
             "signed_off_by",
@@ -64,5 +66,6 @@ def recommendation_detail_queryset(
                 to_attr="visible_supersedes",
             ),
             Prefetch("actions", queryset=actions, to_attr="visible_actions"),
+            "national_recommendation__named_forces",
         )
     )

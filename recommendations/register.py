@@ -15,6 +15,7 @@ from oversight.models import User
 from recommendations.models import Action, Recommendation
 from recommendations.rag import with_rag_and_overdue
 from recommendations.selectors import actions_visible_to, recommendations_visible_to
+from recommendations.services_bulk import selection_value
 
 
 def recommendation_register(
@@ -38,6 +39,11 @@ class RegisterRow:
     recommendation: Recommendation
     areas: list[str]  # priority area titles, in position order
     leads: list[str]  # the delivery leads of the actions the user may see, by name
+
+    @property
+    def selection_value(self) -> str:
+        """What the row's checkbox for the bulk update sends."""
+        return selection_value(self.recommendation)
 
 
 def register_row_details(user: User, recommendations: list[Recommendation]) -> list[RegisterRow]:

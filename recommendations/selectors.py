@@ -12,18 +12,23 @@ import datetime
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
-from oversight.models import InspectionReport, User
+from oversight.models import Force, InspectionReport, NationalReport, User
 from oversight.selectors import people_visible_to, reports_visible_to
 from recommendations.models import (
     Action,
     ActionPlan,
     Evidence,
     InspectorateStatusChange,
+    NationalRecommendation,
     ProgressUpdate,
     Recommendation,
 )
+from recommendations.national_import import ExistingNational, plan_national_import
 from recommendations.spreadsheet_import import (
+    NATIONAL_COLUMNS,
+    ExistingRecommendation,
     ImportPlan,
+    RowError,
     existing_from,
     parse_rows,
     plan_import,
@@ -112,6 +117,27 @@ def superseding_choices(user: User, recommendation: Recommendation) -> QuerySet[
     )
 
 
+def covering_choices(user: User, recommendation: Recommendation) -> QuerySet[Recommendation]:
+    """Recommendations of the same force that may cover this one: any other the force
+    answers (not superseded, no action, covered or for information), newest report first.
+    select_related: report."""
+    return (
+        recommendations_visible_to(user)
+        .filter(report__force=recommendation.report.force_id)
+        .exclude(pk=recommendation.pk)
+        .exclude(
+            status__in=[
+                Recommendation.Status.SUPERSEDED,
+                Recommendation.Status.NO_ACTION,
+                Recommendation.Status.COVERED,
+                Recommendation.Status.FOR_INFORMATION,
+            ]
+        )
+        .select_related("report")
+        .order_by("-report__published_on", "report__title", "position")
+    )
+
+
 def inspectorate_changes_visible_to(user: User) -> QuerySet[InspectorateStatusChange]:
     """The inspectorate's dated verdicts on the recommendations the user sees."""
     return InspectorateStatusChange.objects.filter(
@@ -190,7 +216,10 @@ def report_import_plan(
         today=today,
     )
     existing = existing_from(recommendations_for_import(user, report))
-    return plan_import(parsed, existing)
+    plan = plan_import(parsed, existing)
+    if report.national_report_id:
+        _refuse_wording_on_national_copy(plan)
+    return plan
 
 
 def register_history_starts_on(user: User) -> datetime.date | None:
@@ -203,3 +232,97 @@ def register_history_starts_on(user: User) -> datetime.date | None:
         .first()
     )
     return timezone.localdate(first) if first else None
+
+
+def _refuse_wording_on_national_copy(plan: ImportPlan) -> None:
+    """A force's copy of a national report imports HMICFRS statuses only: its wording is
+    held on the national report."""
+    refusals = [
+        RowError(
+            row.line,
+            f"{row.fields['reference']} is not in the national report: add it "
+            "there, and every force answering it gets it.",
+        )
+        for row in plan.new
+    ] + [
+        RowError(
+            row.line,
+            f"{row.reference}'s wording, reference and timescale are held on "
+            "the national report: change them there, or put back what this report holds.",
+        )
+        for row in plan.changed
+        if row.changes
+    ]
+    plan.errors = sorted([*plan.errors, *refusals], key=lambda error: error.line or 0)
+
+
+# --- National and thematic reports ----------------------------------------------------
+
+
+def national_reports_visible_to(user: User) -> QuerySet[NationalReport]:
+    """OPCC staff and read-only users: every national report (its text is public, and an
+    office looks for one already entered before entering it again); force users: those
+    applied to their force. Which forces answer it, and how, is scoped by
+    reports_visible_to and recommendations_visible_to."""
+    if not user.is_authenticated:
+        return NationalReport.objects.none()
+    if user.is_opcc:
+        return NationalReport.objects.all()
+    return NationalReport.objects.filter(
+        Exists(reports_visible_to(user).filter(national_report=OuterRef("pk")))
+    )
+
+
+def national_recommendations_visible_to(user: User) -> QuerySet[NationalRecommendation]:
+    return NationalRecommendation.objects.filter(
+        national_report__in=national_reports_visible_to(user).values("pk")
+    )
+
+
+def national_import_forces() -> list[Force]:
+    """Every force, by name: an "Addressed to" cell may name any of them."""
+    return list(Force.objects.order_by("name"))
+
+
+def national_import_plan(
+    *,
+    user: User,
+    national_report: NationalReport,
+    name: str,
+    data: bytes,
+    today: datetime.date,
+) -> ImportPlan:
+    """What importing the spreadsheet into the national report would do: three queries."""
+    parsed = parse_rows(
+        read_spreadsheet(name, data),
+        is_inspection=False,
+        source_label=national_report.get_source_display(),
+        published_on=national_report.published_on,
+        today=today,
+        columns=NATIONAL_COLUMNS,
+    )
+    existing = [
+        ExistingNational(
+            item=ExistingRecommendation(
+                pk=national.pk,
+                reference=national.reference,
+                publisher_reference=national.publisher_reference,
+                kind=national.kind,
+                text=national.text,
+                timescale=national.timescale,
+                carried_forward=False,
+                inspectorate_status=Recommendation.InspectorateStatus.AWAITING_REVIEW,
+                inspectorate_status_on=None,
+                log=(),
+            ),
+            addressed_forces=national.addressed_forces,
+            named=tuple(sorted(force.pk for force in national.named_forces.all())),
+            bodies=tuple(national.national_bodies),
+            other=national.other_addressees,
+        )
+        for national in national_recommendations_visible_to(user)
+        .filter(national_report=national_report)
+        .prefetch_related("named_forces")
+        .order_by("position", "pk")
+    ]
+    return plan_national_import(parsed, existing, national_import_forces())

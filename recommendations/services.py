@@ -80,6 +80,23 @@ _SUPERSEDE = Transition(
     help_text="Choose the later recommendation that replaces this one.",
     style="outline-secondary",
 )
+_COVER = Transition(
+    Recommendation.Status.COVERED,
+    "Mark covered by another",
+    needs="covered_by",
+    reason_label="Note (optional)",
+    help_text="It repeats one the force already answers: choose that one. Its response "
+    "stands for both, so this one needs no second response.",
+    style="outline-secondary",
+)
+_TRACK = Transition(
+    Recommendation.Status.OPEN,
+    "Ask the force to answer it",
+    needs="reason",
+    reason_label="Why the force should answer it",
+    help_text="It is addressed to national bodies only, so nobody chases it until you do.",
+    style="outline-secondary",
+)
 _NO_ACTION = Transition(
     Recommendation.Status.NO_ACTION,
     "Record no action",
@@ -99,12 +116,14 @@ _REOPEN = Transition(
 # Closed recommendations are reopened only through a deep-dive sample
 # (services_progress.action_reopen).
 RECOMMENDATION_TRANSITIONS: dict[str, tuple[Transition, ...]] = {
-    Recommendation.Status.OPEN: (_START, _PROPOSE, _SUPERSEDE, _NO_ACTION),
-    Recommendation.Status.IN_PROGRESS: (_PROPOSE, _SUPERSEDE, _NO_ACTION),
+    Recommendation.Status.OPEN: (_START, _PROPOSE, _SUPERSEDE, _COVER, _NO_ACTION),
+    Recommendation.Status.IN_PROGRESS: (_PROPOSE, _SUPERSEDE, _COVER, _NO_ACTION),
     Recommendation.Status.PROPOSED_FOR_CLOSURE: (_CLOSE, _RETURN, _SUPERSEDE),
     Recommendation.Status.CLOSED: (),
     Recommendation.Status.SUPERSEDED: (_REOPEN,),
     Recommendation.Status.NO_ACTION: (_REOPEN,),
+    Recommendation.Status.COVERED: (_REOPEN,),
+    Recommendation.Status.FOR_INFORMATION: (_TRACK,),
 }
 
 
@@ -146,13 +165,13 @@ def recommendation_transition(
     by: User,
     reason: str = "",
     superseded_by: Recommendation | None = None,
+    covered_by: Recommendation | None = None,
 ) -> Recommendation:
     """Move a recommendation along its lifecycle, enforcing RECOMMENDATION_TRANSITIONS.
 
     The row is locked and its status read again, so two people acting at once cannot both
     move it: the second is told what happened instead.
     """
-    reason = (reason or "").strip()
     with transaction.atomic():
         if not recommendations_visible_to(by).filter(pk=recommendation.pk).exists():
             raise PermissionDenied("You cannot see this recommendation.")
@@ -161,28 +180,61 @@ def recommendation_transition(
             .select_related("report")
             .get(pk=recommendation.pk)
         )
-        transition = next(
-            (
-                t
-                for t in RECOMMENDATION_TRANSITIONS.get(locked.status, ())
-                if t.to_status == to_status
-            ),
-            None,
+        recommendation_transition_locked(
+            locked,
+            to_status=to_status,
+            by=by,
+            reason=reason,
+            superseded_by=superseded_by,
+            covered_by=covered_by,
         )
-        if transition is None:
-            raise ValidationError(
-                f"{locked.reference} is now {locked.get_status_display().lower()}, so it cannot "
-                f"be moved to {Recommendation.Status(to_status).label.lower()}. Reload the page "
-                "to see its current status."
-            )
-        if not can_move_recommendation(by, locked, transition.to_status):
-            raise PermissionDenied(f"You may not {transition.label.lower()} this recommendation.")
-        if transition.needs == "reason" and not reason:
-            raise ValidationError({"reason": f"{transition.reason_label}: this is required."})
-        _apply_transition(locked, transition, by=by, reason=reason, superseded_by=superseded_by)
-        locked._history_user = by
-        locked.save()
     return locked
+
+
+def recommendation_transition_locked(
+    locked: Recommendation,
+    *,
+    to_status: str,
+    by: User,
+    reason: str = "",
+    superseded_by: Recommendation | None = None,
+    covered_by: Recommendation | None = None,
+    change_reason: str = "",
+    unfinished: list[Action] | None = None,
+) -> None:
+    """recommendation_transition's rules and save, for a recommendation the caller has
+    checked the user sees and has locked (with its report) in the current transaction.
+    The bulk update (services_bulk) moves many this way; `change_reason` goes into the
+    history entry, and `unfinished` are the recommendation's unfinished actions when the
+    caller has read them already."""
+    reason = (reason or "").strip()
+    transition = next(
+        (t for t in RECOMMENDATION_TRANSITIONS.get(locked.status, ()) if t.to_status == to_status),
+        None,
+    )
+    if transition is None:
+        raise ValidationError(
+            f"{locked.reference} is now {locked.get_status_display().lower()}, so it cannot "
+            f"be moved to {Recommendation.Status(to_status).label.lower()}. Reload the page "
+            "to see its current status."
+        )
+    if not can_move_recommendation(by, locked, transition.to_status):
+        raise PermissionDenied(f"You may not {transition.label.lower()} this recommendation.")
+    if transition.needs == "reason" and not reason:
+        raise ValidationError({"reason": f"{transition.reason_label}: this is required."})
+    _apply_transition(
+        locked,
+        transition,
+        by=by,
+        reason=reason,
+        superseded_by=superseded_by,
+        covered_by=covered_by,
+        unfinished=unfinished,
+    )
+    locked._history_user = by
+    if change_reason:
+        locked._change_reason = change_reason
+    locked.save()
 
 
 def _apply_transition(
@@ -192,12 +244,15 @@ def _apply_transition(
     by: User,
     reason: str,
     superseded_by: Recommendation | None,
+    covered_by: Recommendation | None = None,
+    unfinished: list[Action] | None = None,
 ) -> None:
     Status = Recommendation.Status
     now = timezone.now()
     leaving_proposal = recommendation.status == Status.PROPOSED_FOR_CLOSURE
     if transition is _PROPOSE:
-        unfinished = recommendation_unfinished_actions(recommendation=recommendation)
+        if unfinished is None:
+            unfinished = recommendation_unfinished_actions(recommendation=recommendation)
         if unfinished:
             references = ", ".join(action.reference for action in unfinished)
             raise ValidationError(
@@ -233,16 +288,69 @@ def _apply_transition(
             )
         recommendation.superseded_by = superseded_by
         recommendation.status_reason = reason
-    elif transition in (_NO_ACTION, _RETURN, _REOPEN):
+    elif transition is _COVER:
+        _check_covering(recommendation, covered_by, by=by)
+        recommendation.covered_by = covered_by
+        recommendation.status_reason = reason
+    elif transition in (_NO_ACTION, _RETURN, _REOPEN, _TRACK):
         recommendation.status_reason = reason
         if transition is _REOPEN:
             recommendation.superseded_by = None
+            recommendation.covered_by = None
     if leaving_proposal and transition is not _CLOSE:
         recommendation.closure_proposed_by = None
         recommendation.closure_proposed_at = None
         recommendation.closure_rationale = ""
     recommendation.status = transition.to_status
 
+
+# A recommendation covered by another is answered by that one's response: so that one must
+# be answered itself.
+NOT_ANSWERED = (
+    Recommendation.Status.SUPERSEDED,
+    Recommendation.Status.NO_ACTION,
+    Recommendation.Status.COVERED,
+    Recommendation.Status.FOR_INFORMATION,
+)
+
+
+def _check_covering(
+    recommendation: Recommendation, covered_by: Recommendation | None, *, by: User
+) -> None:
+    if covered_by is None:
+        raise ValidationError(
+            {"covered_by": "Choose the recommendation whose response answers this one."}
+        )
+    if covered_by.pk == recommendation.pk:
+        raise ValidationError(
+            {"covered_by": "A recommendation cannot be covered by itself: choose another."}
+        )
+    covering = (
+        recommendations_visible_to(by)
+        .select_related("report__force")
+        .filter(pk=covered_by.pk)
+        .first()
+    )
+    if covering is None:
+        raise ValidationError({"covered_by": "Choose a recommendation from a report you can see."})
+    if covering.report.force_id != recommendation.report.force_id:
+        raise ValidationError(
+            {
+                "covered_by": f"{covering.reference} is {covering.report.force}'s: choose one "
+                f"{recommendation.report.force} answers."
+            }
+        )
+    if covering.status in NOT_ANSWERED:
+        raise ValidationError(
+            {
+                "covered_by": f"{covering.reference} is {covering.get_status_display().lower()}, "
+                "so the force does not answer it: choose one it answers."
+            }
+        )
+
+
+# What a force's response to a national recommendation takes from it (services_national).
+NATIONAL_WORDING_FIELDS = ("reference", "publisher_reference", "kind", "text", "timescale")
 
 # Months after publication each timescale gives, for the due date worked out from it.
 TIMESCALE_MONTHS = {
@@ -338,6 +446,11 @@ def recommendations_create_many(
 ) -> list[Recommendation]:
     """Add several recommendations to a report in order: all of them, or none."""
     require_recommendation_editor(by, report)
+    if report.national_report_id:
+        raise ValidationError(
+            f"This is {report.force}'s copy of a national report: add the recommendation to "
+            "the national report, and every force answering it gets it."
+        )
     references = [str(row.get("reference", "")).strip().upper() for row in rows]
     repeated = sorted({ref for ref in references if references.count(ref) > 1})
     if repeated:
@@ -365,6 +478,17 @@ def recommendation_update(
     require_recommendation_editor(by, recommendation.report)
     if "status" in fields:
         raise ValidationError("Change the status with the status buttons, not the edit form.")
+    if recommendation.national_recommendation_id:
+        held = [
+            name
+            for name in NATIONAL_WORDING_FIELDS
+            if name in fields and fields[name] != getattr(recommendation, name)
+        ]
+        if held:
+            raise ValidationError(
+                "The wording, reference and timescale are held once on the national report "
+                "for every force: change them there."
+            )
     with transaction.atomic():
         lock_and_check_version(recommendation, expected_version=version)
         return _save_recommendation(recommendation, by=by, fields=fields)
@@ -397,49 +521,96 @@ def inspectorate_status_record(
             .select_related("report")
             .get(pk=recommendation.pk)
         )
-        if not locked.report.is_inspection:
-            raise ValidationError(
-                f"{locked.report.get_source_display()} is not an inspectorate: its "
-                "recommendations have no inspectorate status to record."
-            )
-        if status not in Recommendation.InspectorateStatus.values:
-            raise ValidationError({"status": "Choose the status the inspectorate gave."})
-        published_on = locked.report.published_on
-        if changed_on < published_on:
-            raise ValidationError(
-                {
-                    "changed_on": f"The report was published on {published_on:%-d %B %Y}: "
-                    "enter a date on or after it."
-                }
-            )
-        if changed_on > timezone.localdate():
-            raise ValidationError(
-                {"changed_on": "Enter the date the inspectorate made the change: not a future one."}
-            )
         latest = locked.inspectorate_changes.order_by("-changed_on", "-pk").first()
-        if latest and latest.status == status and latest.changed_on <= changed_on:
-            raise ValidationError(
-                {
-                    "status": f"The inspectorate's status is already "
-                    f"“{latest.get_status_display().lower()}” (since "
-                    f"{latest.changed_on:%-d %B %Y}): record a change only when it changes."
-                }
-            )
-        change = InspectorateStatusChange(
-            recommendation=locked,
+        return inspectorate_status_record_locked(
+            locked,
+            latest=latest,
+            by=by,
             status=status,
             changed_on=changed_on,
-            comment=comment.strip(),
-            source_url=source_url.strip(),
-            recorded_by=by,
+            comment=comment,
+            source_url=source_url,
         )
-        change.full_clean()
-        change.save()
-        if latest is None or (changed_on, change.pk) > (latest.changed_on, latest.pk):
-            locked.inspectorate_status = status
-            locked.inspectorate_status_on = changed_on
-            locked._history_user = by
-            locked.save()
+
+
+def inspectorate_status_refusal(
+    recommendation: Recommendation,
+    *,
+    latest: InspectorateStatusChange | None,
+    status: str,
+    changed_on: datetime.date,
+) -> ValidationError | None:
+    """Why this change of the inspectorate's status cannot be logged against the
+    recommendation (its report read with it; `latest` its latest logged change), or None.
+    No queries."""
+    report = recommendation.report
+    if not report.is_inspection:
+        return ValidationError(
+            f"{report.get_source_display()} is not an inspectorate: its "
+            "recommendations have no inspectorate status to record."
+        )
+    if status not in Recommendation.InspectorateStatus.values:
+        return ValidationError({"status": "Choose the status the inspectorate gave."})
+    if changed_on < report.published_on:
+        return ValidationError(
+            {
+                "changed_on": f"The report was published on {report.published_on:%-d %B %Y}: "
+                "enter a date on or after it."
+            }
+        )
+    if changed_on > timezone.localdate():
+        return ValidationError(
+            {"changed_on": "Enter the date the inspectorate made the change: not a future one."}
+        )
+    if latest and latest.status == status and latest.changed_on <= changed_on:
+        return ValidationError(
+            {
+                "status": f"The inspectorate's status is already "
+                f"“{latest.get_status_display().lower()}” (since "
+                f"{latest.changed_on:%-d %B %Y}): record a change only when it changes."
+            }
+        )
+    return None
+
+
+def inspectorate_status_record_locked(
+    locked: Recommendation,
+    *,
+    latest: InspectorateStatusChange | None,
+    by: User,
+    status: str,
+    changed_on: datetime.date,
+    comment: str = "",
+    source_url: str = "",
+    change_reason: str = "",
+) -> InspectorateStatusChange:
+    """inspectorate_status_record's rules and saves, for a recommendation the caller has
+    checked the user sees and may record against, locked (with its report) in the current
+    transaction, with its latest logged change. `change_reason` goes into the
+    recommendation's history entry."""
+    refusal = inspectorate_status_refusal(
+        locked, latest=latest, status=status, changed_on=changed_on
+    )
+    if refusal is not None:
+        raise refusal
+    change = InspectorateStatusChange(
+        recommendation=locked,
+        status=status,
+        changed_on=changed_on,
+        comment=comment.strip(),
+        source_url=source_url.strip(),
+        recorded_by=by,
+    )
+    # The two people are the ones just read; the status was checked above.
+    change.full_clean(exclude=["recommendation", "recorded_by"], validate_constraints=False)
+    change.save()
+    if latest is None or (changed_on, change.pk) > (latest.changed_on, latest.pk):
+        locked.inspectorate_status = status
+        locked.inspectorate_status_on = changed_on
+        locked._history_user = by
+        if change_reason:
+            locked._change_reason = change_reason
+        locked.save()
     return change
 
 

@@ -142,8 +142,29 @@ COLUMNS: tuple[Column, ...] = (
         ("hmicfrs url",),
     ),
 )
-COLUMNS_BY_KEY = {column.key: column for column in COLUMNS}
 HMICFRS_KEYS = ("status", "status_on", "comment", "link")
+# A national report's template: its wording and whom each recommendation is addressed to.
+# HMICFRS keeps its status per force, so statuses are imported on each force's report.
+NATIONAL_COLUMNS: tuple[Column, ...] = (
+    *(column for column in COLUMNS if column.key not in HMICFRS_KEYS),
+    Column(
+        "addressed_to",
+        "Addressed to",
+        "All chief constables; or the forces named, as the list of forces names them; and "
+        "any national bodies (NPCC, College of Policing, Home Office, IOPC, National Crime "
+        "Agency, Crown Prosecution Service, Police and crime commissioners, APCC), separated "
+        "by semicolons. Empty: as it is (a new row: all chief constables).",
+        40,
+        ("addressees", "addressed"),
+    ),
+    Column(
+        "other_addressees",
+        "Other addressees",
+        "Anyone else it is addressed to, as written (kept as text).",
+        30,
+    ),
+)
+COLUMNS_BY_KEY = {column.key: column for column in (*COLUMNS, *NATIONAL_COLUMNS)}
 
 
 def _header_key(text: str) -> str:
@@ -327,6 +348,8 @@ class ParsedRow:
     status_on: datetime.date | None = None
     comment: str = ""
     link: str = ""
+    addressed_to: str | None = None  # None: the cell was empty (national reports only)
+    other_addressees: str | None = None
     errors: list[str] = field(default_factory=list)
 
 
@@ -355,11 +378,13 @@ def _date(value: Any) -> datetime.date | None:
     return None
 
 
-def _column_positions(header: list[Any]) -> tuple[dict[str, int], list[str], list[str]]:
+def _column_positions(
+    header: list[Any], columns: Sequence[Column]
+) -> tuple[dict[str, int], list[str], list[str]]:
     """Where each known column is, the file's errors and its notes."""
     positions: dict[str, int] = {}
     errors, ignored = [], []
-    by_name = {name: column for column in COLUMNS for name in column.names}
+    by_name = {name: column for column in columns for name in column.names}
     for index, cell in enumerate(header):
         heading = _one_line(_text(cell))
         if not heading:
@@ -379,13 +404,13 @@ def _column_positions(header: list[Any]) -> tuple[dict[str, int], list[str], lis
         else []
     )
     missing = [
-        column.header for column in COLUMNS if column.required and column.key not in positions
+        column.header for column in columns if column.required and column.key not in positions
     ]
     if missing:
         errors.append(
             f"Line 1 has no {' or '.join(f'“{name}”' for name in missing)} column. The first "
             "row must name the columns, as the template does: "
-            f"{', '.join(column.header for column in COLUMNS)}."
+            f"{', '.join(column.header for column in columns)}."
         )
     return positions, errors, notes
 
@@ -397,13 +422,14 @@ def parse_rows(
     source_label: str,
     published_on: datetime.date,
     today: datetime.date,
+    columns: Sequence[Column] = COLUMNS,
 ) -> ParsedFile:
     """Typed rows, each with what is wrong with it in plain words."""
     parsed = ParsedFile()
     if sheet.error:
         parsed.errors.append(sheet.error)
         return parsed
-    positions, parsed.errors, parsed.notes = _column_positions(sheet.header)
+    positions, parsed.errors, parsed.notes = _column_positions(sheet.header, columns)
     parsed.columns = frozenset(positions)
     if parsed.errors:
         return parsed
@@ -492,6 +518,12 @@ def _parse_row(
                 f"{_listed(Recommendation.Timescale.labels)}."
             )
 
+    if "addressed_to" in raw:
+        row.addressed_to = clean_text(raw["addressed_to"]) or None
+    if "other_addressees" in raw:
+        row.other_addressees = _one_line(raw["other_addressees"])
+        if len(row.other_addressees) > 200:
+            errors.append("the other addressees are too long: at most 200 characters.")
     hmicfrs = {key: raw.get(key, "").strip() for key in HMICFRS_KEYS}
     if not is_inspection:
         if any(hmicfrs.values()):
@@ -669,6 +701,7 @@ class ImportPlan:
     new: list[NewRow] = field(default_factory=list)
     changed: list[ChangedRow] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)  # their lines
+    unchanged_pks: dict[int, int] = field(default_factory=dict)  # line: pk
     missing: list[ExistingRecommendation] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -881,6 +914,7 @@ def _plan_existing(
         )
     else:
         plan.unchanged.append(row.line)
+        plan.unchanged_pks[row.line] = item.pk
 
 
 def _status_change(

@@ -6,15 +6,15 @@ formula is escaped with a single quote, which the import takes off again."""
 import csv
 import datetime
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.utils import timezone
 
-from oversight.models import InspectionReport
+from oversight.models import InspectionReport, PublishedDocument
 from recommendations.models import Recommendation
 from recommendations.register_csv import spreadsheet_safe
-from recommendations.spreadsheet_import import COLUMNS
+from recommendations.spreadsheet_import import COLUMNS, Column
 
 SHEET_TITLE = "Recommendations"
 HOW_TO_TITLE = "How to fill this in"
@@ -61,11 +61,11 @@ def template_rows(
     return rows
 
 
-def template_csv(rows: list[list[Any]]) -> bytes:
+def template_csv(rows: list[list[Any]], columns: Sequence[Column] = COLUMNS) -> bytes:
     """UTF-8 with a byte-order mark, which Excel needs to read anything but ASCII right."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([column.header for column in COLUMNS])
+    writer.writerow([column.header for column in columns])
     for row in rows:
         writer.writerow(
             [
@@ -76,7 +76,13 @@ def template_csv(rows: list[list[Any]]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def template_xlsx(rows: list[list[Any]], *, report: InspectionReport) -> bytes:
+def template_xlsx(
+    rows: list[list[Any]],
+    *,
+    report: PublishedDocument,
+    columns: Sequence[Column] = COLUMNS,
+    how_to_lines: Sequence[str] = HOW_TO,
+) -> bytes:
     """A workbook with the recommendations (a styled, frozen header; drop-down lists for
     kind, timescale and HMICFRS status; widths to read by) and a sheet of instructions."""
     from openpyxl import Workbook
@@ -88,7 +94,7 @@ def template_xlsx(rows: list[list[Any]], *, report: InspectionReport) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET_TITLE
-    sheet.append([column.header for column in COLUMNS])
+    sheet.append([column.header for column in columns])
     for row in rows:
         sheet.append(
             [
@@ -106,10 +112,10 @@ def template_xlsx(rows: list[list[Any]], *, report: InspectionReport) -> bytes:
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     sheet.row_dimensions[1].height = 30
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(len(rows) + 1, 2)}"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows) + 1, 2)}"
     wrapped = Alignment(vertical="top", wrap_text=True)
     top = Alignment(vertical="top")
-    for index, column in enumerate(COLUMNS, start=1):
+    for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = column.width
         for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
@@ -121,9 +127,9 @@ def template_xlsx(rows: list[list[Any]], *, report: InspectionReport) -> bytes:
         "kind": Recommendation.Kind.labels,
         "timescale": Recommendation.Timescale.labels,
     }
-    if report.is_inspection:
+    if report.is_inspection and any(column.key == "status" for column in columns):
         choices["status"] = Recommendation.InspectorateStatus.labels
-    for index, column in enumerate(COLUMNS, start=1):
+    for index, column in enumerate(columns, start=1):
         if column.key not in choices:
             continue
         letter = get_column_letter(index)
@@ -137,9 +143,9 @@ def template_xlsx(rows: list[list[Any]], *, report: InspectionReport) -> bytes:
         )
         validation.add(f"{letter}2:{letter}{VALIDATED_ROWS + 1}")
         sheet.add_data_validation(validation)
-    if report.is_inspection:
+    if report.is_inspection and any(column.key == "status_on" for column in columns):
         date_column = get_column_letter(
-            next(i for i, column in enumerate(COLUMNS, start=1) if column.key == "status_on")
+            next(i for i, column in enumerate(columns, start=1) if column.key == "status_on")
         )
         dates = DataValidation(
             type="date",
@@ -161,14 +167,14 @@ def template_xlsx(rows: list[list[Any]], *, report: InspectionReport) -> bytes:
     how_to.append([ILLEGAL_CHARACTERS_RE.sub("", spreadsheet_safe(report.title[:200]))])
     how_to["A1"].font = Font(bold=True, size=13)
     how_to.append([])
-    for line in HOW_TO:
+    for line in how_to_lines:
         how_to.append(["", line])
     how_to.append([])
     how_to.append(["Column", "What it holds"])
     for cell in how_to[how_to.max_row]:
         cell.font = header_font
         cell.fill = header_fill
-    for column in COLUMNS:
+    for column in columns:
         how_to.append([column.header, column.help])
     for row in how_to.iter_rows(min_row=3):
         for cell in row:

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from recommendations import views, views_actions, views_handover, views_import
+from recommendations import (
+    views,
+    views_actions,
+    views_bulk,
+    views_handover,
+    views_import,
+    views_national,
+)
 
 app_name = "recommendations"
 
@@ -56,6 +63,56 @@ urlpatterns += [
     ),
 ]
 
+# National and thematic reports: held once, answered by many forces
+urlpatterns += [
+    path("national-reports/", views_national.national_report_list, name="national_report_list"),
+    path(
+        "national-reports/new/",
+        views_national.national_report_create,
+        name="national_report_create",
+    ),
+    path(
+        "national-reports/<int:pk>/",
+        views_national.national_report_detail,
+        name="national_report_detail",
+    ),
+    path(
+        "national-reports/<int:pk>/edit/",
+        views_national.national_report_edit,
+        name="national_report_edit",
+    ),
+    path(
+        "national-reports/<int:pk>/apply/",
+        views_national.national_report_apply,
+        name="national_report_apply",
+    ),
+    path(
+        "national-reports/<int:pk>/recommendations/new/",
+        views_national.national_recommendation_create,
+        name="national_recommendation_create",
+    ),
+    path(
+        "national-reports/<int:pk>/recommendations/template.<str:extension>",
+        views_national.national_template,
+        name="national_template",
+    ),
+    path(
+        "national-reports/<int:pk>/recommendations/import/",
+        views_national.national_import,
+        name="national_import",
+    ),
+    path(
+        "national-recommendations/<int:pk>/",
+        views_national.national_recommendation_detail,
+        name="national_recommendation_detail",
+    ),
+    path(
+        "national-recommendations/<int:pk>/edit/",
+        views_national.national_recommendation_edit,
+        name="national_recommendation_edit",
+    ),
+]
+
 # Action plans, actions, progress updates, two-person closure
 urlpatterns += [
     path("my-actions/", views_actions.my_actions, name="my_actions"),
@@ -93,4 +150,9 @@ urlpatterns += [
         views_handover.actions_hand_over,
         name="actions_hand_over",
     ),
+]
+
+# Changing several recommendations at once from the register
+urlpatterns += [
+    path("recommendations/bulk/", views_bulk.register_bulk, name="register_bulk"),
 ]

@@ -31,10 +31,15 @@ from recommendations.forms import (
     RecommendationForm,
     TransitionForm,
 )
+from recommendations.forms_bulk import BulkUpdateForm
 from recommendations.history import recommendation_history
 from recommendations.models import Action, Recommendation
 from recommendations.paste_import import parse_recommendations
-from recommendations.permissions import can_carry_forward, can_record_inspectorate_status
+from recommendations.permissions import (
+    can_bulk_update_recommendations,
+    can_carry_forward,
+    can_record_inspectorate_status,
+)
 from recommendations.rag import rag_label
 from recommendations.recommendation_page import recommendation_detail_queryset
 from recommendations.register import recommendation_register, register_row_details
@@ -53,6 +58,9 @@ from recommendations.selectors import (
 )
 
 REGISTER_PER_PAGE = 25
+# The register's bulk update <form>: drawn outside the cached body (it holds the CSRF
+# token), its fields and the rows' checkboxes inside it name it with form="…".
+BULK_FORM_ID = "register-bulk"
 # The register's "Sort by" list (the column headings sort too, on wider screens).
 SORT_CHOICES = [
     ("report", "Newest report first"),
@@ -202,6 +210,16 @@ def register(request):
             "page_obj": page,
             "rows": rows,
             "as_at": as_at,
+            # Bulk changes apply to the register as it stands, never to a past day's.
+            "bulk_form": (
+                BulkUpdateForm(
+                    user=request.user,
+                    form_id=BULK_FORM_ID,
+                    initial={"return_query": request.GET.urlencode()},
+                )
+                if rows and not as_at and can_bulk_update_recommendations(request.user)
+                else None
+            ),
             "sort": _sort_links(sort_key),
             "sort_key": sort_key,
             "sort_choices": SORT_CHOICES,
@@ -217,7 +235,14 @@ def register(request):
         # A refused day is shown next to the field, over the register as it is now.
         return render(request, "recommendations/register.html", {"body": body()}, status=400)
     body_html = pagecache.cached_body(request, "register", body)
-    return render(request, "recommendations/register.html", {"body": body_html})
+    return render(
+        request,
+        "recommendations/register.html",
+        {
+            "body": body_html,
+            "bulk_form_id": BULK_FORM_ID if can_bulk_update_recommendations(request.user) else None,
+        },
+    )
 
 
 def _as_at_refused(request) -> bool:
@@ -491,6 +516,7 @@ def recommendation_transition(request, pk: int):
                 by=request.user,
                 reason=form.cleaned_data.get("reason", ""),
                 superseded_by=form.cleaned_data.get("superseded_by"),
+                covered_by=form.cleaned_data.get("covered_by"),
             )
             messages.success(
                 request, f"{moved.reference} is now {moved.get_status_display().lower()}."

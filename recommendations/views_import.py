@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -170,6 +171,12 @@ def _preview_page(request, report, plan: ImportPlan, kept: dict, *, status: int,
     )
     context = {
         "report": report,
+        "document": report,
+        "list_url": reverse("oversight:report_list"),
+        "list_label": "Reports",
+        "import_url": reverse("recommendations:recommendation_import", args=[report.pk]),
+        "back_url": f"{report.get_absolute_url()}#section-recommendations",
+        "detail_url_name": "recommendations:recommendation_detail",
         "plan": plan,
         "file_name": kept["name"],
         "confirm_form": confirm_form,

@@ -58,3 +58,27 @@ class Reminder(TimeStampedModel):
 
     def __str__(self):
         return f"{self.get_stage_display()}: {self.title} → {self.recipient}"
+
+
+class CalendarFeed(TimeStampedModel):
+    """A person's private calendar link (iCalendar), which Outlook or Google Calendar
+    subscribe to. The link's token is shown once and stored only as its SHA-256 digest;
+    revoking ends it at once, and a new link replaces the old one."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    token_digest = models.CharField(max_length=64, unique=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="calendar_feed_one_live_per_user",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Calendar link of {self.user}"

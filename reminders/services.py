@@ -3,6 +3,7 @@ a person does with their notifications and preferences."""
 
 import datetime
 import logging
+import secrets
 import smtplib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from django.utils import timezone
 from oversight.models import (
     User,
 )
+from reminders.calendar import token_digest
 from reminders.digests import digest_message, returned_message
 from reminders.ledger import (
     MONDAY,
@@ -35,7 +37,7 @@ from reminders.ledger import (
     new_reminder,
     reminders_plan,
 )
-from reminders.models import Reminder
+from reminders.models import CalendarFeed, Reminder
 from reminders.permissions import can_mark_read
 from reminders.returned import RETURN_NOTICE_DAYS, RETURN_WHATS, ReturnedItem, returned_items
 from reminders.selectors import reminders_for
@@ -364,3 +366,27 @@ def reminder_preferences_update(
     user.digest_frequency = User.DigestFrequency(digest_frequency)
     user.save(update_fields=["email_reminders", "digest_frequency"])
     return user
+
+
+# --- The private calendar link ----------------------------------------------------------
+
+
+def calendar_feed_create(*, user: User) -> tuple[CalendarFeed, str]:
+    """A new private calendar link for the person, replacing (revoking) any they had.
+    Returns the link's row and its token, which is shown once and stored only as a digest."""
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDenied("Sign in to make a calendar link.")
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        CalendarFeed.objects.select_for_update().filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        feed = CalendarFeed.objects.create(user=user, token_digest=token_digest(token))
+    return feed, token
+
+
+def calendar_feed_revoke(*, user: User) -> int:
+    """End the person's calendar link at once; how many were live (0 or 1)."""
+    return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )

@@ -19,4 +19,6 @@ urlpatterns = [
         name="notifications_read_all",
     ),
     path("notifications/preferences/", views.preferences, name="preferences"),
+    path("calendar/", views.calendar_link, name="calendar_link"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
 ]

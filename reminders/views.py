@@ -9,17 +9,21 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from reminders.calendar import calendar_feed_for_token, calendar_ics, live_calendar_feed
 from reminders.forms import ReminderPreferencesForm
 from reminders.ledger import what_label
 from reminders.models import Reminder
 from reminders.selectors import notifications_for, reminders_for
 from reminders.services import (
+    calendar_feed_create,
+    calendar_feed_revoke,
     reminder_mark_read,
     reminder_preferences_update,
     reminders_mark_all_read,
@@ -115,3 +119,64 @@ def preferences(request):
             return redirect("reminders:preferences")
         return render(request, "reminders/preferences.html", {"form": form}, status=400)
     return render(request, "reminders/preferences.html", {"form": form})
+
+
+# --- The private calendar link ----------------------------------------------------------
+
+CALENDAR_TOKEN_SESSION_KEY = "calendar_feed_token"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calendar_link(request):
+    """GET: whether the person has a calendar link, and the link itself once, just after
+    it was made. POST: make a new one ("create", replacing any other) or end it
+    ("revoke")."""
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            ended = calendar_feed_revoke(user=request.user)
+            messages.success(
+                request,
+                "Your calendar link is ended: calendars subscribed to it get nothing more."
+                if ended
+                else "You had no calendar link to end.",
+            )
+        elif request.POST.get("action") == "create":
+            _, token = calendar_feed_create(user=request.user)
+            request.session[CALENDAR_TOKEN_SESSION_KEY] = token
+            messages.success(request, "Your new calendar link is below: copy it now.")
+        else:
+            messages.error(request, "Choose “Make a calendar link” or “End the link”.")
+            return render(
+                request, "reminders/calendar_link.html", _calendar_context(request), status=400
+            )
+        return redirect("reminders:calendar_link")
+    return render(request, "reminders/calendar_link.html", _calendar_context(request))
+
+
+def _calendar_context(request) -> dict:
+    token = request.session.pop(CALENDAR_TOKEN_SESSION_KEY, None)
+    feed = live_calendar_feed(request.user)
+    link = ""
+    if token and feed is not None:
+        link = request.build_absolute_uri(reverse("reminders:calendar_feed", args=[token]))
+    return {
+        "feed": feed,
+        "link": link,
+        "webcal": link.replace("https://", "webcal://").replace("http://", "webcal://"),
+    }
+
+
+@require_GET
+def calendar_feed(request, token: str):
+    """The calendar itself: no sign-in (a calendar application fetches it), the unguessable
+    token is the key. An unknown, ended or leaver's link is a 404."""
+    feed = calendar_feed_for_token(token)
+    if feed is None:
+        raise Http404("No such calendar link: it may have been ended.")
+    response = HttpResponse(calendar_ics(feed.user), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="oversight.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

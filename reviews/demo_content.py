@@ -74,6 +74,29 @@ DEMO_LOGINS = [
         "partner",
         "Partner lead, Devon children's services: updates the agency's actions only",
     ),
+    DemoLogin(
+        "dorset",
+        "Hannah Ellis",
+        User.Role.OPCC_STAFF,
+        "second_office",
+        "OPCC staff, Dorset: a second office; sees Dorset Police only and follows its answer "
+        "to the national report",
+    ),
+    DemoLogin(
+        "region",
+        "Ruth Penrose",
+        User.Role.READ_ONLY,
+        "region",
+        "Read-only, regional collaboration board: sees both forces, compares their answers to "
+        "the national report side by side",
+    ),
+    DemoLogin(
+        "dorsetacc",
+        "Tom Barker",
+        User.Role.PLAN_OWNER,
+        "second_force",
+        "Assistant Chief Constable, Dorset Police: owns Dorset's plan for the national report",
+    ),
 ]
 
 POSITIVE_FINDINGS = [

@@ -48,16 +48,13 @@ from reviews.demo_content import (
     DemoAction,
     DemoLogin,
 )
+from reviews.demo_national import regional_office, second_office, seed_national
 from reviews.models import Assurance, DeepDiveReview, FollowUp, Investment, LineOfEnquiry
 
 
-def _user(login: DemoLogin, *, office, force, partner) -> User:
+def _user(login: DemoLogin, *, organisations: dict[str, dict]) -> User:
     first, last = login.name.split(" ", 1)
-    organisation = {
-        "office": {"office": office},
-        "force": {"force": force},
-        "partner": {"partner_agency": partner},
-    }[login.organisation]
+    organisation = organisations[login.organisation]
     user, created = User.objects.get_or_create(
         username=login.username,
         defaults={
@@ -145,10 +142,23 @@ def seed_demo(*, today: datetime.date | None = None) -> dict:
     childrens.forces.add(force)
     health.forces.add(force)
 
+    dorset, dorset_office, made = second_office()
+    for kind, n in made.items():
+        count(kind, n)
+    region, was = regional_office(force, dorset)
+    count("offices", was)
+    organisations = {
+        "office": {"office": office},
+        "force": {"force": force},
+        "partner": {"partner_agency": childrens},
+        "second_office": {"office": dorset_office},
+        "second_force": {"force": dorset},
+        "region": {"office": region},
+    }
     users = {}
     for login in DEMO_LOGINS:
         existed = User.objects.filter(username=login.username).exists()
-        users[login.username] = _user(login, office=office, force=force, partner=childrens)
+        users[login.username] = _user(login, organisations=organisations)
         count("users", not existed)
     if users["lead"].manager_id is None:
         User.objects.filter(username__in=["lead", "lead2"]).update(manager=users["acc"])
@@ -233,6 +243,7 @@ def seed_demo(*, today: datetime.date | None = None) -> dict:
             reference=reference,
             defaults={
                 "position": position,
+                "publisher_reference": f"NCPI 2015 DC {reference}",
                 "text": text,
                 "timescale": timescale,
                 "due_on": report.published_on + datetime.timedelta(days=timescale_days[timescale]),
@@ -422,6 +433,10 @@ def seed_demo(*, today: datetime.date | None = None) -> dict:
     count("investments", was)
     if was:
         investment.recommendations.set([recommendations["R5"], recommendations["R6"]])
+
+    seed_national(
+        users=users, force=force, dorset=dorset, recommendations=recommendations, count=count
+    )
     return created
 
 

@@ -4,7 +4,16 @@ Built with bulk inserts in chunks of reports so memory stays flat; history rows 
 written for this synthetic data (it never changed). Distributions follow what a mature
 tracker holds: about half the work closed, a third in progress, roughly a quarter of the
 live actions overdue for an update, several police leads per force, a partner agency
-owning about one action in ten.
+owning about one action in ten. Most reports are HMICFRS's, with a share from the IOPC,
+coroners, audits and other inspectorates, and a share of areas for improvement.
+
+About a tenth of the recommendations answer national reports: a handful of national
+reports (size-dependent), each entered once by one office and applied to every force,
+written row for row as services_national.national_report_apply would (a force copy with
+`national_report` set and the national report's fields, a response per national
+recommendation with `national_recommendation` set and the same wording); one
+recommendation of each is addressed to national bodies only, so every force holds it for
+information, and some responses are covered by an earlier response of the same force.
 """
 
 import datetime
@@ -17,8 +26,25 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from oversight.models import Force, InspectionReport, Office, PartnerAgency, PriorityArea, User
-from recommendations.models import Action, ActionPlan, ProgressUpdate, Rag, Recommendation
+from oversight.models import (
+    NATIONAL_REPORT_FIELDS,
+    Force,
+    InspectionReport,
+    NationalReport,
+    Office,
+    PartnerAgency,
+    PriorityArea,
+    User,
+)
+from recommendations.models import (
+    Action,
+    ActionPlan,
+    NationalRecommendation,
+    ProgressUpdate,
+    Rag,
+    Recommendation,
+)
+from recommendations.services import NATIONAL_WORDING_FIELDS, NOT_ANSWERED, recommendation_due_on
 
 LEADS_PER_FORCE = 6
 CHUNK_REPORTS = 50
@@ -67,12 +93,111 @@ TIMESCALES = [
     (Recommendation.Timescale.SIX_MONTHS, 30),
     (Recommendation.Timescale.TWELVE_MONTHS, 10),
 ]
-TIMESCALE_DAYS = {"immediately": 0, "3_months": 91, "6_months": 182, "12_months": 365}
+Source = InspectionReport.Source
+# A force's own reports by source; inspections have a programme, coroners a named issuer.
+SOURCES = [
+    (Source.HMICFRS, 72),
+    (Source.IOPC, 8),
+    (Source.CORONER, 5),
+    (Source.INTERNAL_AUDIT, 7),
+    (Source.EXTERNAL_AUDIT, 4),
+    (Source.OTHER_INSPECTORATE, 4),
+]
+ISSUERS = {
+    Source.CORONER: "HM Senior Coroner for the area",
+    Source.OTHER_INSPECTORATE: "HM Inspectorate of Prisons",
+}
+# Of an inspection's findings, the share that are areas for improvement.
+AFI_SHARE = 0.2
+# The share of recommendations answering national reports.
+NATIONAL_SHARE = 0.1
+# Of the national responses a force answers, the share covered by an earlier one.
+COVERED_SHARE = 0.1
+NATIONAL_BODIES = [
+    NationalRecommendation.Body.NPCC,
+    NationalRecommendation.Body.COLLEGE_OF_POLICING,
+]
 
 
 def _spread(total: int, parts: int, index: int) -> int:
     """How many of `total` items the `index`-th of `parts` buckets gets (differ by at most 1)."""
     return total // parts + (1 if index < total % parts else 0)
+
+
+@dataclass(frozen=True)
+class NationalPlan:
+    """The national reports and where their force copies sit among the reports: the first
+    `copies` report indices, national report `index // forces` for force `index % forces`,
+    each with `per_report` responses; the other reports share what is left."""
+
+    reports: list
+    recommendations: dict  # national report pk -> its NationalRecommendations by position
+    forces: int
+    per_report: int
+
+    @property
+    def copies(self) -> int:
+        return len(self.reports) * self.forces
+
+    def recommendations_for(self, size: "ScaleSize", index: int) -> int:
+        if index < self.copies:
+            return self.per_report
+        return _spread(
+            size.recommendations - self.copies * self.per_report,
+            size.reports - self.copies,
+            index - self.copies,
+        )
+
+
+def _national_count(size: "ScaleSize") -> int:
+    """A handful of national reports making up about NATIONAL_SHARE of the reports, at
+    least one, never more copies than reports."""
+    wanted = round(NATIONAL_SHARE * size.reports / size.forces)
+    return max(1, min(wanted, size.reports // size.forces))
+
+
+def _seed_national_reports(*, rng, size, entered_by, today) -> NationalPlan:
+    per_report = size.recommendations // size.reports
+    reports = NationalReport.objects.bulk_create(
+        [
+            NationalReport(
+                entered_by=entered_by,
+                source=Source.HMICFRS,
+                programme=InspectionReport.Programme.THEMATIC,
+                title=f"National thematic inspection {k + 1}",
+                summary="A thematic inspection of every force in England and Wales.",
+                published_on=today - datetime.timedelta(days=rng.randint(60, 6 * 365)),
+            )
+            for k in range(_national_count(size))
+        ]
+    )
+    nationals = []
+    for k, report in enumerate(reports):
+        for r in range(per_report):
+            # The last is addressed to national bodies only: every force follows it.
+            for_bodies = per_report > 1 and r == per_report - 1
+            nationals.append(
+                NationalRecommendation(
+                    national_report=report,
+                    reference=f"R{r + 1}",
+                    publisher_reference=f"NT{k + 1} R{r + 1}",
+                    position=r + 1,
+                    text=f"Chief constables should improve national practice area {r + 1}."
+                    if not for_bodies
+                    else "The NPCC and the College of Policing should publish national "
+                    "guidance on this theme.",
+                    timescale=_weighted(rng, TIMESCALES),
+                    addressed_forces=NationalRecommendation.Forces.NONE
+                    if for_bodies
+                    else NationalRecommendation.Forces.ALL,
+                    national_bodies=NATIONAL_BODIES if for_bodies else [],
+                )
+            )
+    nationals = NationalRecommendation.objects.bulk_create(nationals, batch_size=5000)
+    by_report = {}
+    for national in nationals:
+        by_report.setdefault(national.national_report_id, []).append(national)
+    return NationalPlan(reports, by_report, size.forces, per_report)
 
 
 @transaction.atomic
@@ -143,6 +268,8 @@ def seed_scale(
         org = user.office_id or user.force_id or user.partner_agency_id
         people.setdefault((user.role, org), []).append(user)
 
+    national_plan = _seed_national_reports(rng=rng, size=size, entered_by=offices[0], today=today)
+    answering: dict[int, int] = {}  # force pk -> the pk of a response it answers
     done_reports = 0
     for chunk_start in range(0, size.reports, CHUNK_REPORTS):
         chunk = range(chunk_start, min(chunk_start + CHUNK_REPORTS, size.reports))
@@ -156,6 +283,8 @@ def seed_scale(
             people=people,
             today=today,
             now=now,
+            national_plan=national_plan,
+            answering=answering,
         )
         done_reports += len(chunk)
         if progress:
@@ -164,6 +293,7 @@ def seed_scale(
     counts = {
         "forces": Force.objects.count(),
         "reports": InspectionReport.objects.count(),
+        "national_reports": NationalReport.objects.count(),
         "recommendations": Recommendation.objects.count(),
         "actions": Action.objects.count(),
         "updates": ProgressUpdate.objects.count(),
@@ -172,23 +302,60 @@ def seed_scale(
     return ScaleResult(seconds=time.monotonic() - started, counts=counts)
 
 
-def _seed_report_chunk(*, rng, chunk, size, forces, offices, agencies, people, today, now):
-    reports = []
-    for index in chunk:
-        force_index = index % len(forces)
-        published = today - datetime.timedelta(days=rng.randint(30, 12 * 365))
-        reports.append(
-            InspectionReport(
-                force=forces[force_index],
-                programme=rng.choice(InspectionReport.Programme.values),
-                title=f"Inspection {index + 1}: {forces[force_index].name}",
-                published_on=published,
-                status=InspectionReport.Status.MONITORING,
-                action_plan_received_on=published + datetime.timedelta(days=40),
-                section_55_published_on=published + datetime.timedelta(days=50),
+def _report(*, rng, index, force, today, national_plan) -> InspectionReport:
+    if index < national_plan.copies:
+        national = national_plan.reports[index // national_plan.forces]
+        fields = {name: getattr(national, name) for name in NATIONAL_REPORT_FIELDS}
+        fields["national_report"] = national
+    else:
+        source = _weighted(rng, SOURCES)
+        fields = {
+            "source": source,
+            "programme": rng.choice(InspectionReport.Programme.values)
+            if source in InspectionReport.INSPECTORATE_SOURCES
+            else "",
+            "issued_by": ISSUERS.get(source, ""),
+            "title": f"{Source(source).label} report {index + 1}: {force.name}",
+            "published_on": today - datetime.timedelta(days=rng.randint(30, 12 * 365)),
+        }
+    published = fields["published_on"]
+    return InspectionReport(
+        force=force,
+        status=InspectionReport.Status.MONITORING,
+        action_plan_received_on=published + datetime.timedelta(days=40),
+        section_55_published_on=published + datetime.timedelta(days=50)
+        if fields["source"] in InspectionReport.SECTION_55_SOURCES
+        else None,
+        **fields,
+    )
+
+
+def _seed_report_chunk(
+    *,
+    rng,
+    chunk,
+    size,
+    forces,
+    offices,
+    agencies,
+    people,
+    today,
+    now,
+    national_plan,
+    answering,
+):
+    reports = InspectionReport.objects.bulk_create(
+        [
+            _report(
+                rng=rng,
+                index=index,
+                force=forces[index % len(forces)],
+                today=today,
+                national_plan=national_plan,
             )
-        )
-    reports = InspectionReport.objects.bulk_create(reports)
+            for index in chunk
+        ]
+    )
 
     areas = PriorityArea.objects.bulk_create(
         [
@@ -206,13 +373,40 @@ def _seed_report_chunk(*, rng, chunk, size, forces, offices, agencies, people, t
     for area in areas:
         areas_by_report.setdefault(area.report_id, []).append(area)
 
-    recommendations, superseded = [], []
+    recommendations, superseded, covered = [], [], set()
     for report, index in zip(reports, chunk, strict=True):
         opcc = people[("opcc_staff", offices[forces.index(report.force)].pk)][0]
         acc = people[("plan_owner", report.force_id)][0]
-        for r in range(_spread(size.recommendations, size.reports, index)):
+        nationals = national_plan.recommendations.get(report.national_report_id, [])
+        afis = 0
+        for r in range(national_plan.recommendations_for(size, index)):
             timescale = _weighted(rng, TIMESCALES)
             status = _weighted(rng, REC_STATUSES)
+            wording = {
+                "reference": f"R{r + 1 - afis}",
+                "kind": Recommendation.Kind.RECOMMENDATION,
+                "text": f"The force should improve practice area {r + 1} of this report.",
+                "timescale": timescale,
+            }
+            if nationals:
+                national = nationals[r]
+                wording = {name: getattr(national, name) for name in NATIONAL_WORDING_FIELDS}
+                timescale = national.timescale
+                if national.addressed_forces == NationalRecommendation.Forces.NONE:
+                    status = Recommendation.Status.FOR_INFORMATION
+                elif status == Recommendation.Status.SUPERSEDED or rng.random() < COVERED_SHARE:
+                    # Covered by an earlier response of the force's, once it exists (below).
+                    status = Recommendation.Status.IN_PROGRESS
+                    covered.add(len(recommendations))
+            elif report.is_inspection and r and rng.random() < AFI_SHARE:
+                afis += 1
+                wording.update(
+                    reference=f"AFI{afis}",
+                    kind=Recommendation.Kind.AREA_FOR_IMPROVEMENT,
+                    text=f"The force should improve how it manages area {r + 1}.",
+                    timescale=Recommendation.Timescale.NONE,
+                )
+                timescale = Recommendation.Timescale.NONE
             closed = status == Recommendation.Status.CLOSED
             if status == Recommendation.Status.SUPERSEDED:
                 # Superseded by the recommendation before it, once both exist (see below).
@@ -222,13 +416,16 @@ def _seed_report_chunk(*, rng, chunk, size, forces, offices, agencies, people, t
             recommendations.append(
                 Recommendation(
                     report=report,
-                    reference=f"R{r + 1}",
+                    national_recommendation=nationals[r] if nationals else None,
                     position=r + 1,
-                    text=f"The force should improve practice area {r + 1} of this inspection.",
-                    timescale=timescale,
-                    due_on=report.published_on + datetime.timedelta(days=TIMESCALE_DAYS[timescale]),
+                    **wording,
+                    due_on=recommendation_due_on(
+                        published_on=report.published_on, timescale=timescale
+                    ),
                     status=status,
-                    force_acceptance=Recommendation.Acceptance.AGREED,
+                    force_acceptance=""
+                    if status == Recommendation.Status.FOR_INFORMATION
+                    else Recommendation.Acceptance.AGREED,
                     status_reason="Not within the force's remit."
                     if status == Recommendation.Status.NO_ACTION
                     else "",
@@ -249,9 +446,24 @@ def _seed_report_chunk(*, rng, chunk, size, forces, offices, agencies, people, t
         ["status", "superseded_by", "status_reason"],
         batch_size=5000,
     )
+    now_covered = []
+    for position, rec in enumerate(recommendations):
+        force_id = rec.report.force_id
+        if position in covered and force_id in answering:
+            rec.status = Recommendation.Status.COVERED
+            rec.covered_by_id = answering[force_id]
+            rec.status_reason = "The force's response to the earlier one answers this too."
+            now_covered.append(rec)
+        elif rec.status not in NOT_ANSWERED:
+            answering[force_id] = rec.pk
+    Recommendation.objects.bulk_update(
+        now_covered, ["status", "covered_by", "status_reason"], batch_size=5000
+    )
     recs_by_report = {}
     for rec in recommendations:
-        recs_by_report.setdefault(rec.report_id, []).append(rec)
+        # Actions answer only what the force answers itself.
+        if rec.status not in NOT_ANSWERED:
+            recs_by_report.setdefault(rec.report_id, []).append(rec)
     Recommendation.priority_areas.through.objects.bulk_create(
         [
             Recommendation.priority_areas.through(

@@ -45,6 +45,7 @@ PARTNER_UPDATE = "PARTNER-UPDATE-A"
 FINDING_A = "FINDING-A-MARK"
 CAUSE_A = "CAUSE-A-MARK"
 REPORT_A_TITLE = "Child protection in force A"
+NATIONAL_A_NOTE = "NATIONAL-A-NOTE"
 
 POLICE_ONLY = [
     SECRET_REC,
@@ -58,6 +59,7 @@ POLICE_ONLY = [
     LETTER_A,
 ]
 FORCE_A_ONLY = [
+    NATIONAL_A_NOTE,  # why force A takes no action on the national recommendation
     *POLICE_ONLY,
     REVIEW_A,  # the partner lead sees the theme of the review it owns a follow-up from
     SHARED_REC,
@@ -139,6 +141,8 @@ class World:
     sample_a: object
     investment_a: object
     investment_b: object
+    national_report: object = None
+    national_rec: object = None
     reminders: dict[str, Reminder] = field(default_factory=dict)
 
 
@@ -381,10 +385,50 @@ def build_world(people: dict[str, User], *, issue_letter: bool = True) -> World:
         investment_a=investment_a,
         investment_b=investment_b,
     )
+    _add_national_report(world)
     _add_notifications(world)
     for name in ("action_police", "action_partner", "action_b", "plan_a", "update_returned"):
         getattr(world, name).refresh_from_db()
     return world
+
+
+def _add_national_report(world: World) -> None:
+    """A national thematic report entered by office A, answered by force A and force B; force
+    A's response records no action, with a reason only force A's readers may see."""
+    from oversight.models import NationalReport
+    from recommendations.services import recommendation_transition
+    from recommendations.services_national import (
+        Addressees,
+        national_recommendation_save,
+        national_report_apply,
+        national_report_create,
+    )
+
+    staff, staff_b = world.people["opcc_staff"], world.people["opcc_staff_b"]
+    national = national_report_create(
+        by=staff,
+        fields={
+            "title": "Domestic abuse: a national thematic inspection",
+            "source": NationalReport.Source.HMICFRS,
+            "programme": NationalReport.Programme.THEMATIC,
+            "published_on": datetime.date(2026, 9, 1),
+        },
+    )
+    national_rec = national_recommendation_save(
+        national_report=national,
+        by=staff,
+        fields={"reference": "R1", "text": "Chief constables should review risk assessment."},
+        addressees=Addressees("all"),
+    )
+    national_report_apply(national_report=national, forces=[world.force_a], by=staff)
+    national_report_apply(national_report=national, forces=[world.force_b], by=staff_b)
+    recommendation_transition(
+        recommendation=national_rec.responses.get(report__force=world.force_a),
+        to_status="no_action",
+        by=staff,
+        reason=f"{NATIONAL_A_NOTE}: already done locally.",
+    )
+    world.national_report, world.national_rec = national, national_rec
 
 
 def _add_notifications(world: World) -> None:

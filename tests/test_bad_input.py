@@ -395,6 +395,53 @@ TARGETS: dict[str, Target] = {
         multi=frozenset({"priority_areas"}),
         after=report_pages,
     ),
+    "NationalReportForm": Target(
+        S,
+        lambda w: [
+            create("recommendations:national_report_create"),
+            edit("recommendations:national_report_edit", w.national_report),
+        ],
+        lambda w: {
+            "title": ["Stalking: a national thematic inspection"],
+            "source": ["hmicfrs", "iopc", "coroner"],
+            "programme": ["thematic", ""],
+            "issued_by": text("HM Senior Coroner"),
+            "published_on": ["2026-09-01"],
+            "summary": text("Findings across forces."),
+            "source_url": text("https://hmicfrs.justiceinspectorates.gov.uk/"),
+        },
+        after=lambda w: [reverse("recommendations:national_report_list")],
+    ),
+    "NationalRecommendationForm": Target(
+        S,
+        lambda w: [
+            create("recommendations:national_recommendation_create", w.national_report.pk),
+            edit("recommendations:national_recommendation_edit", w.national_rec),
+        ],
+        lambda w: {
+            "reference": ["R9"],
+            "publisher_reference": text("DA 2026 R9"),
+            "kind": ["recommendation", "afi"],
+            "text": ["Chief constables should review risk assessment."],
+            "timescale": ["none", "3_months"],
+            "addressed_forces": ["all", "named", "none"],
+            "named_forces": [[], [pk(w.force_b)]],
+            "national_bodies": [[], ["npcc"]],
+            "other_addressees": text("Ministry of Justice"),
+        },
+        multi=frozenset({"named_forces", "national_bodies"}),
+        after=lambda w: [
+            reverse("recommendations:national_report_detail", args=[w.national_report.pk]),
+            reverse("recommendations:register"),
+        ],
+    ),
+    "ApplyForm": Target(
+        S,
+        lambda w: [create("recommendations:national_report_apply", w.national_report.pk)],
+        lambda w: {"forces": [[pk(w.force_a)], [pk(w.force_b)]]},
+        multi=frozenset({"forces"}),
+        after=lambda w: [reverse("recommendations:register")],
+    ),
     "TransitionForm": Target(
         S,
         lambda w: [create("recommendations:recommendation_transition", w.rec_secret.pk)],
@@ -414,6 +461,34 @@ TARGETS: dict[str, Target] = {
             "comment": text("HMICFRS revisited in October."),
             "source_url": text("https://www.justiceinspectorates.gov.uk/hmicfrs/"),
         },
+        after=lambda w: [
+            reverse("recommendations:recommendation_detail", args=[w.rec_secret.pk]),
+            *report_pages(w),
+        ],
+    ),
+    "BulkUpdateForm": Target(
+        S,
+        lambda w: [
+            (reverse("recommendations:register_bulk"), {"step": ["start", "preview", "confirm"]})
+        ],
+        lambda w: {
+            "bulk-selected": [
+                [f"{w.rec_secret.pk}@{version_of(w.rec_secret)}"],
+                [f"{r.pk}@{version_of(r)}" for r in (w.rec_secret, w.rec_shared)],
+            ],
+            "bulk-on_page": text([f"{w.rec_shared.pk}@{version_of(w.rec_shared)}"]),
+            "bulk-all_on_page": text("on"),
+            "bulk-change": ["status", "inspectorate_status", "action_owner", "priority_area"],
+            "bulk-status": text("in_progress", "closed", "no_action"),
+            "bulk-inspectorate_status": text("being_progressed", "complete"),
+            "bulk-changed_on": text("2026-10-01"),
+            "bulk-source_url": text("https://www.justiceinspectorates.gov.uk/hmicfrs/"),
+            "bulk-owner": text(pk(w.people[PO])),
+            "bulk-priority_area": text(pk(w.area_a)),
+            "bulk-note": ["Agreed at the November board."],
+            "bulk-return_query": text("status=any_open&sort=rag"),
+        },
+        multi=frozenset({"bulk-selected", "bulk-on_page"}),
         after=lambda w: [
             reverse("recommendations:recommendation_detail", args=[w.rec_secret.pk]),
             *report_pages(w),
@@ -786,6 +861,7 @@ FORMS_BY_MODULE = {
         "SpreadsheetUploadForm",
         "SpreadsheetConfirmForm",
     ],  # + paste below
+    "recommendations/forms_bulk.py": ["BulkUpdateForm"],
     "recommendations/forms_actions.py": [
         "ActionPlanCreateForm",
         "ActionPlanEditForm",
@@ -797,6 +873,11 @@ FORMS_BY_MODULE = {
         "UpdateReviewForm",
         "ProposeCompletionForm",
         "SignOffForm",
+    ],
+    "recommendations/forms_national.py": [
+        "NationalReportForm",
+        "NationalRecommendationForm",
+        "ApplyForm",
     ],
     "recommendations/forms_handover.py": [
         "ActionReassignForm",

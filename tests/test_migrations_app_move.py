@@ -131,6 +131,10 @@ def test_renamed_migrations_count_as_applied_under_their_old_names(old_world):
         ("recommendations", "0006_dates_within_range"),
         ("recommendations", "0007_inspectorate_track_and_carried_forward_afis"),
         ("recommendations", "0008_publisher_reference"),
+        ("recommendations", "0009_national_recommendation_covered_by"),
+        ("recommendations", "0010_history_change_reason_text"),
         ("reminders", "0001_initial"),
         ("reminders", "0002_reminder_stage_returned"),
+        ("reminders", "0003_calendar_feed"),
+        ("reviews", "0003_search_indexes"),
     ]

@@ -29,6 +29,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from oversight.shared.concurrency import version_of
 from reminders.models import Reminder
 from reviews.models import ReviewEvidence
 from tests.hardening_world import (
@@ -51,6 +52,8 @@ EVERYONE = frozenset(PERSONAS)
 REPORT_A_READERS = frozenset({S, R, PO, L, P})  # the partner lead sees report A: it owns an action
 FORCE_A_READERS = frozenset({S, R, PO, L})  # police-only actions, letters, reviews of force A
 REVIEW_READERS = EVERYONE - {P}  # partner leads see no reviews or investments at all
+NATIONAL_READERS = EVERYONE - {P}  # applied to forces A and B
+API_REQUESTS = [(who, method) for who in ("signed in", "anonymous") for method in ("GET", "POST")]
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,10 @@ def report_a(w):
     return (w.report_a.pk,)
 
 
+def national(w):
+    return (w.national_report.pk,)
+
+
 def review_a(w):
     return (w.review_a.pk,)
 
@@ -183,6 +190,19 @@ EXPECTATIONS: dict[str, Expect] = {
     "recommendations:recommendation_carry_forward": act(
         lambda w: (w.afi_a.pk,), who={S}, sees=FORCE_A_READERS
     ),
+    # Changing several at once from the register: OPCC staff only (403 for everyone else);
+    # office B's staff cannot see the recommendation selected (404).
+    "recommendations:register_bulk": act(
+        who={S},
+        sees=EVERYONE - {SB},
+        data=lambda w: {
+            "bulk-selected": [f"{w.rec_secret.pk}@{version_of(w.rec_secret)}"],
+            "bulk-change": "status",
+            "bulk-status": "in_progress",
+            "bulk-note": "Work has started.",
+            "step": "preview",
+        },
+    ),
     "recommendations:report_detail": page(report_a, who=REPORT_A_READERS),
     "recommendations:recommendation_create": form(report_a, who={S}, sees=REPORT_A_READERS),
     "recommendations:recommendation_paste": form(report_a, who={S}, sees=REPORT_A_READERS),
@@ -191,6 +211,27 @@ EXPECTATIONS: dict[str, Expect] = {
         lambda w: (w.report_a.pk, "xlsx"), who={S}, sees=REPORT_A_READERS
     ),
     "recommendations:recommendation_import": form(report_a, who={S}, sees=REPORT_A_READERS),
+    # --- National reports: OPCC readers see every one; force users those their force
+    # answers; the office that entered it (A) keeps its text; each office applies it to the
+    # forces it oversees. The partner lead has no national reports.
+    "recommendations:national_report_list": page(who=NATIONAL_READERS, sees=EVERYONE),
+    "recommendations:national_report_create": form(who={S, SB}, sees=EVERYONE),
+    "recommendations:national_report_detail": page(national, who=NATIONAL_READERS),
+    "recommendations:national_report_edit": form(national, who={S}, sees=NATIONAL_READERS),
+    "recommendations:national_report_apply": act(national, who={S, SB}, sees=NATIONAL_READERS),
+    "recommendations:national_recommendation_create": form(
+        national, who={S}, sees=NATIONAL_READERS
+    ),
+    "recommendations:national_template": page(
+        lambda w: (w.national_report.pk, "xlsx"), who={S}, sees=NATIONAL_READERS
+    ),
+    "recommendations:national_import": form(national, who={S}, sees=NATIONAL_READERS),
+    "recommendations:national_recommendation_detail": page(
+        lambda w: (w.national_rec.pk,), who=NATIONAL_READERS
+    ),
+    "recommendations:national_recommendation_edit": form(
+        lambda w: (w.national_rec.pk,), who={S}, sees=NATIONAL_READERS
+    ),
     # --- Action plans, actions, updates, closure ---
     "recommendations:my_actions": page(who=EVERYONE),
     "recommendations:review_queue": page(who=EVERYONE),
@@ -238,6 +279,39 @@ EXPECTATIONS: dict[str, Expect] = {
     "reminders:notification_read": act(lambda w: (w.reminders[L].pk,), who={L}, sees={L}),
     "reminders:notifications_read_all": act(who=EVERYONE, sees=EVERYONE),
     "reminders:preferences": form(who=EVERYONE, sees=EVERYONE),
+    # Each person's own calendar link page; the feed needs no sign-in (a calendar fetches
+    # it), its unguessable token is the key: police lead B's here.
+    "reminders:calendar_link": form(who=EVERYONE, sees=EVERYONE),
+    # The API takes personal access tokens only (tests/accounts/test_api.py drives it with
+    # a token per persona): a session, or nobody, is refused with 401 whatever the method.
+    **{
+        name: Expect(args=args, same_for_all={key: {"401"} for key in API_REQUESTS})
+        for name, args in {
+            "api:report_list": lambda w: (),
+            "api:report_detail": lambda w: (w.report_a.pk,),
+            "api:recommendation_list": lambda w: (),
+            "api:recommendation_detail": lambda w: (w.rec_secret.pk,),
+            "api:action_list": lambda w: (),
+            "api:action_detail": police_action,
+            "api:action_update_post": police_action,
+            "api:update_list": lambda w: (),
+            "api:update_detail": lambda w: (w.update_submitted.pk,),
+            "api_reviews:review_list": lambda w: (),
+            "api_reviews:review_detail": review_a,
+        }.items()
+    },
+    # Its schema and browsable documentation are public; they hold no data.
+    "api_schema": Expect(get=frozenset(), public=True),
+    "api_schema_json": Expect(get=frozenset(), public=True),
+    "api_docs": Expect(get=frozenset(), public=True),
+    # Each person's own API tokens.
+    "accounts:api_tokens": form(who=EVERYONE, sees=EVERYONE),
+    "accounts:api_token_revoke": act(lambda w: (w.api_token_a.pk,), who={L}, sees={L}),
+    # The search box: everyone signed in, each finding only what they may read.
+    "search:results": page(who=EVERYONE),
+    "reminders:calendar_feed": Expect(
+        args=lambda w: (w.calendar_token,), get=frozenset(), public=True
+    ),
     # --- Letters ---
     "letters:letter_list": page(report_a, who=FORCE_A_READERS),
     "letters:letter_create": form(report_a, who={S, PO}, sees=FORCE_A_READERS),
@@ -421,6 +495,19 @@ def world(personas) -> World:
         admin.is_office_admin = True
         admin.save(update_fields=["is_office_admin"])
     world = build_world(personas)
+    # Police lead A's API token, which only they may revoke.
+    from oversight.accounts.api_tokens import api_token_create
+
+    world.api_token_a, _ = api_token_create(
+        user=personas[L],
+        name="Tool",
+        scope="read",
+        expires_on=datetime.date.today() + datetime.timedelta(days=30),
+    )
+    # Police lead B's private calendar link: its token is the key, whoever holds it.
+    from reminders.services import calendar_feed_create
+
+    _, world.calendar_token = calendar_feed_create(user=personas[LB])
     world.invitation, world.invitation_token = invitation_create(
         admin=personas[S],
         email="invited@force-a.example",
@@ -608,6 +695,8 @@ def _aggregate_paths(world: World, persona: str) -> list[str]:
         r("recommendations:plan_list"),
         r("reminders:notifications"),
         r("reminders:notifications") + "?show=unread",
+        # Words every force A marker holds, searched for by everyone.
+        r("search:results") + "?q=force+or+children+or+missing+or+referrals+or+tracking+or+review",
         r("reminders:preferences"),
     ]
     for query in [
@@ -628,6 +717,8 @@ def _aggregate_paths(world: World, persona: str) -> list[str]:
         f"?as_at={timezone.localdate().isoformat()}&owner={lead_a}&force={world.force_a.pk}",
     ]:
         paths += [r("recommendations:register") + query, r("recommendations:register_csv") + query]
+        if query.startswith("?q="):
+            paths.append(r("search:results") + query)
     if persona == P:
         paths += [
             r("recommendations:report_detail", args=[report]),
@@ -653,6 +744,10 @@ def _aggregate_paths(world: World, persona: str) -> list[str]:
             r("letters:letter_preview", args=[world.letter_b.pk]),
             r("reviews:review_detail", args=[world.review_b.pk]),
             r("reviews:investment_detail", args=[world.investment_b.pk]),
+            # Every force's response side by side: only the persona's own forces.
+            r("recommendations:national_report_list"),
+            r("recommendations:national_report_detail", args=[world.national_report.pk]),
+            r("recommendations:national_recommendation_detail", args=[world.national_rec.pk]),
         ]
     if persona == LB:
         paths.remove(r("recommendations:dashboard"))  # OPCC only
@@ -682,17 +777,18 @@ def test_counts_are_scoped_to_what_each_persona_may_read(world, clients):
         reverse("recommendations:register"),
         reverse("recommendations:register_csv"),
     )
-    # Register and its CSV: A's three (two recommendations, an area for improvement) for
-    # office A, A's shared one for the partner, B's one.
-    for persona, visible in [(S, 3), (R, 3), (L, 3), (P, 1), (LB, 1), (SB, 1)]:
+    # Register and its CSV: A's three (two recommendations, an area for improvement) and
+    # its response to the national report for office A, A's shared one for the partner,
+    # B's one and B's response to the national report.
+    for persona, visible in [(S, 4), (R, 4), (L, 4), (P, 1), (LB, 2), (SB, 2)]:
         assert _count(clients[persona], register, "page_obj").paginator.count == visible, persona
         assert _csv_rows(clients[persona], register_csv) == visible, persona
     # The dashboard's totals: office B counts force B only.
     dashboard = reverse("recommendations:dashboard")
     totals = _count(clients[S], dashboard, "data").totals
-    assert (totals["all"], totals["updates_awaiting_review"]) == (3, 2)
+    assert (totals["all"], totals["updates_awaiting_review"]) == (4, 2)
     totals_b = _count(clients[SB], dashboard, "data").totals
-    assert (totals_b["all"], totals_b["updates_awaiting_review"]) == (1, 0)
+    assert (totals_b["all"], totals_b["updates_awaiting_review"]) == (2, 0)
     # Plan A as the partner lead: its own action only, on the page and in the export.
     plan_a = reverse("recommendations:plan_detail", args=[world.plan_a.pk])
     assert _count(clients[P], plan_a, "summary").total == 1

@@ -3,8 +3,11 @@ trends read the change history), whatever the data.
 
 Each page is counted for the personas that see the most of it (OPCC staff, a police lead,
 a partner lead, a plan owner), with the panels other apps register, in a small world and
-again after the world has grown several times over: the two counts must be equal.
-(Timings at national scale are measured by `make bench`, not here.)
+again after the world has grown several times over: the two counts must be equal. The
+world holds a national report too, applied to force A and to more forces as it grows
+(force copies and their responses, one for information, one covered by another), so every
+page is counted with national data and the national report pages with more forces and
+more recommendations. (Timings at national scale are measured by `make bench`, not here.)
 """
 
 import datetime
@@ -17,8 +20,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from oversight.models import NationalReport, User
 from recommendations.filters import REGISTER_SORTS
-from recommendations.models import Action, Evidence, ProgressUpdate, Rag
+from recommendations.models import Action, Evidence, NationalRecommendation, ProgressUpdate, Rag
+from recommendations.services import recommendation_transition
+from recommendations.services_national import (
+    Addressees,
+    national_recommendation_save,
+    national_report_apply,
+    national_report_create,
+)
 from reminders.models import Reminder
 from reviews.models import Assurance
 from tests import factories
@@ -28,6 +39,9 @@ BUDGET = 15
 # more than its other sections leave room for.
 PAGE_BUDGETS = {"dashboard": 16}
 SMALL, MORE = 2, 8
+# The national report gains a force and a recommendation every few steps (each one is
+# applied through the services, which is slow): none in the small world, two more later.
+NATIONAL_EVERY = 4
 
 
 @dataclass
@@ -40,6 +54,10 @@ class World:
     lead: object
     partner: object
     staff: object
+    national_report: object = None
+    region: object = None  # an office overseeing force A and every force added
+    region_staff: object = None
+    region_reader: object = None
     grown: int = 0
 
     def grow(self, n: int) -> None:
@@ -47,6 +65,8 @@ class World:
         for _ in range(n):
             self.grown += 1
             i = self.grown
+            if i % NATIONAL_EVERY == 0:
+                self._grow_national(i)
             area = factories.PriorityAreaFactory(
                 report=self.report, position=i, title=f"Priority area {i}"
             )
@@ -135,6 +155,94 @@ class World:
                     url=police.get_absolute_url(),
                 )
 
+    def start_national(self) -> None:
+        """A national report with one recommendation to every force and one to national
+        bodies only, applied to force A; force A's response to the first has an action, an
+        accepted update and a response covered by it. The forces added later are overseen
+        by a regional office (with force A), so force A's office keeps seeing one force and
+        the regional reader sees them all."""
+        self.region = factories.OfficeFactory(name="Regional office", forces=[self.report.force])
+        self.region_staff = factories.UserFactory(
+            username="region-staff", role=User.Role.OPCC_STAFF, office=self.region
+        )
+        self.region_reader = factories.UserFactory(
+            username="region-reader", role=User.Role.READ_ONLY, office=self.region
+        )
+        self.national_report = national_report_create(
+            by=self.staff,
+            fields={
+                "title": "A national thematic inspection",
+                "source": NationalReport.Source.HMICFRS,
+                "programme": NationalReport.Programme.THEMATIC,
+                "published_on": timezone.localdate() - datetime.timedelta(days=30),
+            },
+        )
+        for reference, addressees in [
+            ("N1", Addressees(NationalRecommendation.Forces.ALL)),
+            ("N2", Addressees(NationalRecommendation.Forces.ALL)),
+            (
+                "N0",
+                Addressees(
+                    NationalRecommendation.Forces.NONE,
+                    bodies=(NationalRecommendation.Body.NPCC,),
+                ),
+            ),
+        ]:
+            self._national(reference, addressees)
+        (copy,) = national_report_apply(
+            national_report=self.national_report, forces=[self.report.force], by=self.staff
+        )
+        responses = {rec.reference: rec for rec in copy.recommendations.all()}
+        plan = factories.ActionPlanFactory(
+            report=copy, force=copy.force, owner=self.plan.owner, title="National plan"
+        )
+        action = factories.ActionFactory(
+            plan=plan, reference="N1", delivery_lead=self.lead, recommendations=[responses["N1"]]
+        )
+        factories.ProgressUpdateFactory(
+            action=action,
+            review_state=ProgressUpdate.Review.ACCEPTED,
+            reviewed_by=self.staff,
+            reviewed_at=timezone.now(),
+        )
+        recommendation_transition(
+            recommendation=responses["N2"],
+            to_status="covered",
+            by=self.staff,
+            covered_by=responses["N1"],
+        )
+
+    def _national(self, reference: str, addressees) -> None:
+        national_recommendation_save(
+            national_report=self.national_report,
+            by=self.staff,
+            fields={
+                "reference": reference,
+                "publisher_reference": f"NAT {reference}",
+                "text": f"Chief constables should improve national practice {reference}.",
+                "timescale": "6_months",
+            },
+            addressees=addressees,
+        )
+
+    def _grow_national(self, i: int) -> None:
+        """One more recommendation (to named forces: force A and the new force) and one
+        more force, overseen by the regional office, answering the report."""
+        force = factories.ForceFactory(name=f"National force {i} Police")
+        self.region.forces.add(force)
+        national_report_apply(
+            national_report=self.national_report, forces=[force], by=self.region_staff
+        )
+        self._national(
+            f"G{i}",
+            Addressees(NationalRecommendation.Forces.NAMED, named=(self.report.force, force)),
+        )
+
+
+@pytest.fixture
+def region_reader(world):
+    return world.region_reader
+
 
 @pytest.fixture
 def world(report_a, plan_a, office_a, police_lead_a, partner_lead, opcc_staff):
@@ -147,6 +255,7 @@ def world(report_a, plan_a, office_a, police_lead_a, partner_lead, opcc_staff):
         staff=opcc_staff,
     )
     factories.InspectionReportFactory(force=report_a.force, parent=report_a)
+    built.start_national()
     built.grow(SMALL)
     return built
 
@@ -179,6 +288,14 @@ def _url(page: str, world: World) -> str:
         "notifications": reverse("reminders:notifications"),
         "letter_list": reverse("letters:letter_list", args=[world.report.pk]),
         "report_list": reverse("oversight:report_list"),
+        "national_report_list": reverse("recommendations:national_report_list"),
+        "national_report_detail": world.national_report.get_absolute_url(),
+        "national_recommendation_detail": world.national_report.recommendations.get(
+            reference="N1"
+        ).get_absolute_url(),
+        "national_for_information_detail": world.national_report.recommendations.get(
+            reference="N0"
+        ).get_absolute_url(),
     }
     if page.startswith("register?"):
         return register + page.removeprefix("register")
@@ -225,6 +342,19 @@ PAGES = [
     ("letter_list", "opcc_staff"),
     ("letter_list", "plan_owner_a"),
     ("report_list", "opcc_staff"),
+    ("national_report_list", "opcc_staff"),
+    ("national_report_list", "read_only"),
+    ("national_report_list", "police_lead_a"),
+    ("national_report_detail", "opcc_staff"),
+    ("national_report_detail", "read_only"),
+    ("national_report_detail", "police_lead_a"),
+    ("national_recommendation_detail", "opcc_staff"),
+    ("national_recommendation_detail", "read_only"),
+    ("national_recommendation_detail", "police_lead_a"),
+    ("national_report_list", "region_reader"),
+    ("national_report_detail", "region_reader"),
+    ("national_recommendation_detail", "region_reader"),
+    ("national_for_information_detail", "opcc_staff"),
 ]
 
 

@@ -210,3 +210,32 @@ class AcceptInvitationForm(forms.Form):
             except ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal access token: what it is for, what it may do, until when."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=80,
+        help_text="The tool that will use it, e.g. “Force performance dashboard”.",
+        error_messages={"required": "Name the token after the tool that will use it."},
+    )
+    scope = forms.ChoiceField(
+        label="It may",
+        choices=[
+            ("read", "Read what you can read"),
+            ("write", "Read, and post progress updates as you"),
+        ],
+        initial="read",
+        widget=forms.RadioSelect,
+    )
+    expires_on = forms.DateField(
+        label="Expires on",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="At most a year from today.",
+        error_messages={
+            "required": "Give the date it stops working.",
+            "invalid": "Enter the date as day, month and year.",
+        },
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from oversight.accounts import views
+from oversight.accounts import views, views_tokens
 
 app_name = "accounts"
 urlpatterns = [
@@ -9,6 +9,12 @@ urlpatterns = [
     path("accounts/email/", views.email_set_by_administrator, name="email"),
     path("accounts/two-factor-needed/", views.two_factor_needed, name="two_factor_needed"),
     path("accounts/invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("accounts/api-tokens/", views_tokens.api_tokens, name="api_tokens"),
+    path(
+        "accounts/api-tokens/<int:pk>/revoke/",
+        views_tokens.api_token_revoke_view,
+        name="api_token_revoke",
+    ),
     path("people/", views.people, name="people"),
     path("people/invite/", views.invite, name="invite"),
     path("people/activity/", views.activity, name="activity"),

@@ -179,7 +179,7 @@ def test_buttons_offered_depend_on_status_and_role(
         t.to_status
         for t in recommendation_transitions_for(recommendation=recommendation_a, user=plan_owner_a)
     ]
-    assert staff == [S.PROPOSED_FOR_CLOSURE, S.SUPERSEDED, S.NO_ACTION]
+    assert staff == [S.PROPOSED_FOR_CLOSURE, S.SUPERSEDED, S.COVERED, S.NO_ACTION]
     assert owner == [S.PROPOSED_FOR_CLOSURE]
     for reader in (read_only, police_lead_a):
         assert recommendation_transitions_for(recommendation=recommendation_a, user=reader) == []

@@ -2,7 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from oversight.models import Force, User
+from oversight.models import Force, InspectionReport, NationalReport, User
 from recommendations.models import Action, ProgressUpdate, Recommendation
 
 SMALL = {"forces": 3, "reports": 12, "recommendations": 120, "actions": 360, "updates": 1500}
@@ -32,3 +32,48 @@ def test_seed_scale_refuses_a_database_that_has_it_already(db):
     call_command("seed_scale", **SMALL)
     with pytest.raises(CommandError, match="already loaded"):
         call_command("seed_scale", **SMALL)
+
+
+def test_seed_scale_has_national_reports_applied_to_every_force(db):
+    call_command("seed_scale", **SMALL)
+    national_report = NationalReport.objects.get()
+    copies = InspectionReport.objects.filter(national_report=national_report)
+    assert copies.count() == 3
+    nationals = list(national_report.recommendations.order_by("position"))
+    assert [n.addressed_forces for n in nationals][-1] == "none"
+    assert nationals[-1].national_bodies
+    responses = Recommendation.objects.filter(national_recommendation__isnull=False)
+    assert responses.count() == 3 * len(nationals)
+    assert 0.05 <= responses.count() / Recommendation.objects.count() <= 0.3
+    for response in responses.select_related("national_recommendation", "report"):
+        national = response.national_recommendation
+        assert (response.reference, response.publisher_reference, response.text) == (
+            national.reference,
+            national.publisher_reference,
+            national.text,
+        )
+        assert response.report.national_report_id == national.national_report_id
+        assert response.report.title == national_report.title
+    assert set(
+        responses.filter(national_recommendation=nationals[-1]).values_list("status", flat=True)
+    ) == {"for_information"}
+    assert not Action.objects.filter(recommendations__status="for_information").exists()
+
+
+def test_seed_scale_covers_some_national_responses_by_another_of_the_same_force(db):
+    call_command("seed_scale", **{**SMALL, "reports": 60, "recommendations": 1200})
+    covered = Recommendation.objects.filter(status="covered").select_related(
+        "report", "covered_by__report"
+    )
+    assert covered.exists()
+    for response in covered:
+        assert response.covered_by.report.force_id == response.report.force_id
+        assert response.covered_by.status not in ("covered", "for_information")
+
+
+def test_seed_scale_has_other_sources_and_areas_for_improvement(db):
+    call_command("seed_scale", **{**SMALL, "reports": 120, "recommendations": 1200})
+    sources = set(InspectionReport.objects.values_list("source", flat=True))
+    assert {"hmicfrs", "iopc", "coroner", "internal_audit"} <= sources
+    assert Recommendation.objects.filter(kind="afi").exists()
+    assert not InspectionReport.objects.filter(source="coroner", issued_by="").exists()

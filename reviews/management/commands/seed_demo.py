@@ -24,4 +24,4 @@ class Command(BaseCommand):
         if not quiet_logins:
             self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
             for login in demo_logins():
-                self.stdout.write(f"  {login.username:<8} {login.description}")
+                self.stdout.write(f"  {login.username:<10} {login.description}")

@@ -1,0 +1,251 @@
+"""The register's bulk update form: the selected rows (each with the version it was drawn
+at), the one change and its note.
+
+It only converts: which rows may take the change is recommendations.services_bulk's rule.
+Its fields carry the prefix "bulk", as they sit beside the register's filter fields.
+"""
+
+from collections.abc import Iterable
+
+from django import forms
+from django.db.models import Value
+from django.utils import timezone
+
+from oversight.forms import DateInput
+from oversight.models import PriorityArea, User
+from oversight.selectors import people_visible_to, priority_areas_visible_to
+from oversight.shared.dates import bound_date_fields
+from recommendations.models import Recommendation
+from recommendations.services_bulk import CHANGES, MAX_ROWS, STATUS_TARGETS, BulkChange
+
+PREFIX = "bulk"
+SELECTION_UNREADABLE = (
+    "The selection could not be read: reload the register and tick the rows again."
+)
+
+
+def parse_selection(values: Iterable[str]) -> dict[int, str] | None:
+    """{id: version} from checkbox values (services_bulk.selection_value); None if one of
+    them is not one."""
+    selection = {}
+    for value in values:
+        pk, _, version = str(value).partition("@")
+        if not pk.isdigit() or not version or len(pk) > 9:
+            return None
+        selection[int(pk)] = version
+    return selection
+
+
+def _offered(user: User, report_ids: set[int]) -> tuple[list, list]:
+    """The choices of new owner (the plan owners of the forces the user sees, by force) and
+    of priority area (those of `report_ids`, grouped by report). One query for both, a
+    UNION ALL of plain values: the register that shows them runs a fixed, small number."""
+    areas = (
+        priority_areas_visible_to(user)
+        .filter(report__in=report_ids)
+        .values_list(
+            Value("area"),
+            "pk",
+            "title",
+            "report__title",
+            Value(""),
+            Value(""),
+            "report_id",
+            "position",
+        )
+    )
+    owners = (
+        people_visible_to(user)
+        .filter(role=User.Role.PLAN_OWNER, force__isnull=False)
+        .values_list(
+            Value("owner"),
+            "pk",
+            "first_name",
+            "last_name",
+            "username",
+            "force__name",
+            "force_id",
+            Value(0),
+        )
+    )
+    owner_rows, area_rows = [], []
+    for kind, pk, *row in areas.union(owners, all=True) if report_ids else owners:
+        (area_rows if kind == "area" else owner_rows).append((pk, *row))
+    # As User.__str__: the full name, or the username.
+    owner_choices = [
+        (pk, f"{(f'{first} {last}'.strip() or username)} ({force})")
+        for pk, first, last, username, force, _, _ in sorted(
+            owner_rows, key=lambda r: (r[4].casefold(), r[1].casefold(), r[2].casefold(), r[3])
+        )
+    ]
+    groups: dict[tuple, list] = {}
+    for pk, title, report_title, _, _, report_id, _ in sorted(
+        area_rows, key=lambda r: (r[2].casefold(), r[5], r[6], r[0])
+    ):
+        groups.setdefault((report_title, report_id), []).append((pk, title))
+    return owner_choices, [(title, choices) for (title, _), choices in groups.items()]
+
+
+class BulkUpdateForm(forms.Form):
+    selected = forms.Field(required=False, widget=forms.MultipleHiddenInput)
+    on_page = forms.Field(required=False, widget=forms.MultipleHiddenInput)
+    all_on_page = forms.BooleanField(required=False, label="Select all on this page")
+    change = forms.ChoiceField(
+        label="What to change",
+        choices=list(CHANGES.items()),
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={
+            "required": "Choose what to change.",
+            "invalid_choice": "Choose what to change.",
+        },
+    )
+    status = forms.ChoiceField(
+        label="New OPCC status",
+        required=False,
+        choices=[("", "Choose the status")] + [(s.value, s.label) for s in STATUS_TARGETS],
+        help_text="“Closed” proposes for closure the ones nobody has proposed yet; another "
+        "member of staff signs them off.",
+    )
+    inspectorate_status = forms.ChoiceField(
+        label="New status with HMICFRS",
+        required=False,
+        choices=[("", "Choose the status"), *Recommendation.InspectorateStatus.choices],
+    )
+    changed_on = forms.DateField(
+        label="Date of HMICFRS's change",
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": "Enter the date as day, month and year."},
+    )
+    source_url = forms.URLField(
+        label="Link to the source (optional)",
+        required=False,
+        max_length=500,
+        error_messages={"invalid": "Enter a web address starting https://, or leave it empty."},
+    )
+    owner = forms.ModelChoiceField(
+        label="New owner of their open actions",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Choose the owner",
+        error_messages={"invalid_choice": "Choose the owner from the list."},
+    )
+    priority_area = forms.ModelChoiceField(
+        label="Priority area to add them to",
+        queryset=PriorityArea.objects.none(),
+        required=False,
+        empty_label="Choose the priority area",
+        error_messages={"invalid_choice": "Choose the priority area from the list."},
+    )
+    note = forms.CharField(
+        label="Note",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why: kept in each recommendation's history (and as the reason for a "
+        "status change, or HMICFRS's comment).",
+        error_messages={"required": "Write a note: it is kept in each recommendation's history."},
+    )
+    # The register's query string, to go back to it with the same filters (views_bulk).
+    return_query = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args,
+        user: User,
+        report_ids: Iterable[int] | None = None,
+        form_id: str = "",
+        choice_may_wait: bool = False,
+        **kwargs,
+    ):
+        """`report_ids`: the reports whose priority areas are offered (those of the rows
+        selected), with the owners; None offers neither (the register, whose query budget
+        is spent: they are chosen on the next page). Any area or person the user sees is
+        accepted. `form_id`: the <form> the fields belong to when they are drawn outside
+        it. `choice_may_wait`: posted from the register, so a missing owner or area is
+        asked for (`needs_choice`), not an error."""
+        super().__init__(*args, prefix=PREFIX, **kwargs)
+        self.form_id = form_id
+        bound_date_fields(self)
+        self.needs_choice = ""
+        self.choice_may_wait = choice_may_wait
+        owner, area = self.fields["owner"], self.fields["priority_area"]
+        owner.queryset = people_visible_to(user)
+        area.queryset = priority_areas_visible_to(user)
+        if report_ids is not None:
+            owners, areas = _offered(user, set(report_ids))
+            owner.choices = [("", owner.empty_label), *owners]
+            area.choices = [("", area.empty_label), *areas]
+        if form_id:
+            for field in self.fields.values():
+                field.widget.attrs["form"] = form_id
+
+    def clean_selected(self):
+        return self._selection("selected")
+
+    def clean_on_page(self):
+        return self._selection("on_page")
+
+    def _selection(self, name: str) -> dict[int, str]:
+        selection = parse_selection(self.data.getlist(self.add_prefix(name)))
+        if selection is None:
+            raise forms.ValidationError(SELECTION_UNREADABLE)
+        return selection
+
+    def clean_note(self):
+        return self.cleaned_data["note"].strip()
+
+    def clean_changed_on(self):
+        changed_on = self.cleaned_data["changed_on"]
+        if changed_on and changed_on > timezone.localdate():
+            raise forms.ValidationError("Enter the date HMICFRS made the change: not a future one.")
+        return changed_on
+
+    def clean(self):
+        data = super().clean()
+        if self.has_error("selected") or self.has_error("on_page"):
+            return data
+        selection = data.get("on_page") if data.get("all_on_page") else data.get("selected")
+        if not selection:
+            self.add_error(None, "Select at least one recommendation: tick the box in its row.")
+        elif len(selection) > MAX_ROWS:
+            self.add_error(None, f"Select at most {MAX_ROWS} recommendations at a time.")
+        data["selection"] = selection or {}
+        required = {
+            "status": ("status", "Choose the new OPCC status."),
+            "inspectorate_status": ("inspectorate_status", "Choose HMICFRS's new status."),
+            "action_owner": ("owner", "Choose the new owner of the open actions."),
+            "priority_area": ("priority_area", "Choose the priority area."),
+        }.get(data.get("change"))
+        if required and not data.get(required[0]) and not self.has_error(required[0]):
+            if required[0] in ("owner", "priority_area") and self.choice_may_wait:
+                # Not offered on the register: the next page asks for it.
+                self.needs_choice = required[0]
+            else:
+                self.add_error(required[0], required[1])
+        if (
+            data.get("change") == "inspectorate_status"
+            and not data.get("changed_on")
+            and not self.has_error("changed_on")
+        ):
+            self.add_error("changed_on", "Enter the date HMICFRS changed the status.")
+        return data
+
+    @property
+    def selection(self) -> dict[int, str]:
+        """{id: version} of the rows chosen, as far as they could be read."""
+        if not hasattr(self, "cleaned_data"):
+            return {}
+        return self.cleaned_data.get("selection") or {}
+
+    def bulk_change(self) -> BulkChange:
+        data = self.cleaned_data
+        kind = data["change"]
+        return BulkChange(
+            kind=kind,
+            note=data["note"],
+            status=data["inspectorate_status"] if kind == "inspectorate_status" else data["status"],
+            changed_on=data.get("changed_on") if kind == "inspectorate_status" else None,
+            source_url=data.get("source_url", "") if kind == "inspectorate_status" else "",
+            person=data.get("owner") if kind == "action_owner" else None,
+            area=data.get("priority_area") if kind == "priority_area" else None,
+        )
