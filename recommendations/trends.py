@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import OuterRef, QuerySet
 from django.utils import timezone
 
@@ -140,24 +141,32 @@ def recommendation_trends(
     links = Action.recommendations.through.objects.filter(recommendation__in=scope)
     if user.is_partner:  # partner leads count only their agency's actions (recommendations.rag)
         links = links.filter(action__partner_agency=user.partner_agency_id)
-    served_by: dict[int, set[int]] = {}
     action_versions: dict[int, list[tuple]] = defaultdict(list)
-    for pk, when, kind, status, target, revised, served in (
-        Action.history.filter(id__in=links.values("action_id"), history_date__lt=last_cutoff)
-        .annotate(
-            served=ArraySubquery(links.filter(action_id=OuterRef("id")).values("recommendation_id"))
+    served_by: dict[int, set[int]] = defaultdict(set)
+    history = Action.history.filter(history_date__lt=last_cutoff).order_by(
+        "id", "history_date", "history_id"
+    )
+    fields = ("id", "history_date", "history_type", "status", "target_date", "revised_target_date")
+    if connection.vendor == "postgresql":
+        # With the recommendations each serves as an array: one query.
+        versions_read = (
+            history.filter(id__in=links.values("action_id"))
+            .annotate(
+                served=ArraySubquery(
+                    links.filter(action_id=OuterRef("id")).values("recommendation_id")
+                )
+            )
+            .values_list(*fields, "served")
         )
-        .order_by("id", "history_date", "history_id")
-        .values_list(
-            "id",
-            "history_date",
-            "history_type",
-            "status",
-            "target_date",
-            "revised_target_date",
-            "served",
+    else:
+        # SQLite (`make run`) builds no arrays: the links first, then the versions.
+        for action_id, recommendation_id in links.values_list("action_id", "recommendation_id"):
+            served_by[action_id].add(recommendation_id)
+        versions_read = (
+            (*row, served_by[row[0]])
+            for row in history.filter(id__in=list(served_by)).values_list(*fields)
         )
-    ):
+    for pk, when, kind, status, target, revised, served in versions_read:
         exists = kind != "-"
         action_versions[pk].append((when, exists, status, revised or target, revised is not None))
         served_by[pk] = set(served)

@@ -157,6 +157,17 @@ def _summary(plan: ImportPlan, name: str) -> str:
 def _upload_page(request, report, form, *, status: int = 200, refusal: str = ""):
     context = {
         "report": report,
+        "document": report,
+        "list_url": reverse("oversight:report_list"),
+        "list_label": "Reports",
+        "import_url": reverse("recommendations:recommendation_import", args=[report.pk]),
+        "template_xlsx_url": reverse(
+            "recommendations:recommendation_template", args=[report.pk, "xlsx"]
+        ),
+        "template_csv_url": reverse(
+            "recommendations:recommendation_template", args=[report.pk, "csv"]
+        ),
+        "back_url": f"{report.get_absolute_url()}#section-recommendations",
         "form": form,
         "columns": COLUMNS,
         "max_rows": MAX_ROWS,

@@ -906,6 +906,7 @@ FORMS_BY_MODULE = {
 }
 # Forms driven by other tests here, or not forms a person fills in.
 COVERED_ELSEWHERE = {
+    "ApiTokenForm",  # tests/accounts/test_api.py (page and service refusals)
     "PasteForm",  # the paste tests below
     "PasteConfirmForm",
     "LineForm",  # the rows of ReviewForm's lines formset
@@ -1176,6 +1177,8 @@ TYPED_DATES = {
         ],
     ),
     "InspectorateStatusForm": (0, ["changed_on"]),
+    "NationalReportForm": (0, ["published_on"]),
+    "BulkUpdateForm": (0, ["bulk-changed_on"]),
     "CauseOfConcernForm": (0, ["discharged_on"]),
     "RecommendationForm": (0, ["due_on"]),
     "ActionForm": (0, ["target_date"]),  # set at creation only

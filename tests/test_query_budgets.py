@@ -40,8 +40,8 @@ BUDGET = 15
 PAGE_BUDGETS = {"dashboard": 16}
 SMALL, MORE = 2, 8
 # The national report gains a force and a recommendation every few steps (each one is
-# applied through the services, which is slow): none in the small world, two more later.
-NATIONAL_EVERY = 4
+# applied through the services, which is slow): none in the small world, one more later.
+NATIONAL_EVERY = 8
 
 
 @dataclass
