@@ -18,6 +18,7 @@ from recommendations.models import Recommendation
 from recommendations.paste_import import MAX_CHARACTERS, MAX_ITEMS, PastedRecommendation
 from recommendations.references import normalise_publisher_reference
 from recommendations.selectors import (
+    COVERING_EXCLUDED,
     carry_forward_reports,
     covering_choices,
     superseding_choices,
@@ -126,6 +127,13 @@ class RecommendationForm(VersionedModelForm):
         return text
 
 
+def _choice_label(recommendation: Recommendation) -> str:
+    return (
+        f"{recommendation.reference} · {recommendation.report} "
+        f"({recommendation.report.published_on:%b %Y})"
+    )
+
+
 class TransitionForm(forms.Form):
     """The input one status move needs: a reason, or the superseding recommendation."""
 
@@ -150,21 +158,37 @@ class TransitionForm(forms.Form):
         transition: Transition,
         recommendation: Recommendation,
         user: User,
+        candidates: list[Recommendation] | None = None,
         **kwargs,
     ):
+        """`candidates`: selectors.transition_candidates, read once for a page showing
+        several of these forms; without it each form reads its own choices."""
         super().__init__(*args, **kwargs)
         self.transition = transition
         self.initial["to_status"] = transition.to_status
         # Field ids must be unique: each transition has its own form on the page.
         self.auto_id = f"id_{transition.to_status}_%s"
         choices = {"superseded_by": superseding_choices, "covered_by": covering_choices}
+        fits = {
+            "superseded_by": lambda r: r.report.published_on >= recommendation.report.published_on,
+            "covered_by": lambda r: (
+                r.report.force_id == recommendation.report.force_id
+                and r.status not in COVERING_EXCLUDED
+            ),
+        }
         for name, chooser in choices.items():
             if transition.needs == name:
-                self.fields[name].queryset = chooser(user, recommendation)
-                self.fields[name].required = True
-                self.fields[name].label_from_instance = lambda r: (
-                    f"{r.reference} · {r.report} ({r.report.published_on:%b %Y})"
-                )
+                field = self.fields[name]
+                field.queryset = chooser(user, recommendation)
+                field.required = True
+                field.label_from_instance = _choice_label
+                if candidates is not None:
+                    # The same rows, read once for the page; validation still uses the
+                    # queryset.
+                    field.choices = [
+                        ("", field.empty_label),
+                        *((r.pk, _choice_label(r)) for r in candidates if fits[name](r)),
+                    ]
                 self.fields["reason"].label = transition.reason_label
             else:
                 del self.fields[name]

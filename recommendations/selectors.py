@@ -9,7 +9,7 @@ recommendation_page, dashboard, my_actions, plan_pages, review_queue and history
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from oversight.models import Force, InspectionReport, NationalReport, User
@@ -117,6 +117,15 @@ def superseding_choices(user: User, recommendation: Recommendation) -> QuerySet[
     )
 
 
+# Not answered by the force itself, so answering nothing else either.
+COVERING_EXCLUDED = (
+    Recommendation.Status.SUPERSEDED,
+    Recommendation.Status.NO_ACTION,
+    Recommendation.Status.COVERED,
+    Recommendation.Status.FOR_INFORMATION,
+)
+
+
 def covering_choices(user: User, recommendation: Recommendation) -> QuerySet[Recommendation]:
     """Recommendations of the same force that may cover this one: any other the force
     answers (not superseded, no action, covered or for information), newest report first.
@@ -125,14 +134,22 @@ def covering_choices(user: User, recommendation: Recommendation) -> QuerySet[Rec
         recommendations_visible_to(user)
         .filter(report__force=recommendation.report.force_id)
         .exclude(pk=recommendation.pk)
-        .exclude(
-            status__in=[
-                Recommendation.Status.SUPERSEDED,
-                Recommendation.Status.NO_ACTION,
-                Recommendation.Status.COVERED,
-                Recommendation.Status.FOR_INFORMATION,
-            ]
+        .exclude(status__in=COVERING_EXCLUDED)
+        .select_related("report")
+        .order_by("-report__published_on", "report__title", "position")
+    )
+
+
+def transition_candidates(user: User, recommendation: Recommendation) -> list[Recommendation]:
+    """superseding_choices and covering_choices together, in their order, for a page that
+    shows both forms: one query instead of two (forms.TransitionForm splits them)."""
+    return list(
+        recommendations_visible_to(user)
+        .filter(
+            Q(report__published_on__gte=recommendation.report.published_on)
+            | (Q(report__force=recommendation.report.force_id) & ~Q(status__in=COVERING_EXCLUDED))
         )
+        .exclude(pk=recommendation.pk)
         .select_related("report")
         .order_by("-report__published_on", "report__title", "position")
     )

@@ -55,6 +55,7 @@ from recommendations.selectors import (
     carried_forward_into,
     inspectorate_log_for,
     recommendations_visible_to,
+    transition_candidates,
 )
 
 REGISTER_PER_PAGE = 25
@@ -425,13 +426,23 @@ def _detail_context(
     if carry_form is None and can_carry_forward(user, recommendation):
         carry_form = CarryForwardForm(user=user, afi=recommendation)
     transitions = services.recommendation_transitions_for(recommendation=recommendation, user=user)
+    candidates = (
+        transition_candidates(user, recommendation)
+        if any(t.needs in ("superseded_by", "covered_by") for t in transitions)
+        else None
+    )
     forms = []
     blocked = None
     for transition in transitions:
         if bound_form is not None and bound_form.transition == transition:
             form = bound_form
         else:
-            form = TransitionForm(transition=transition, recommendation=recommendation, user=user)
+            form = TransitionForm(
+                transition=transition,
+                recommendation=recommendation,
+                user=user,
+                candidates=candidates,
+            )
         if transition.to_status == Recommendation.Status.PROPOSED_FOR_CLOSURE:
             # Whoever may propose (OPCC staff, the force's plan owner) sees every action of
             # the recommendation, so the prefetched ones are all of them.

@@ -119,9 +119,9 @@ def test_detail_query_count_does_not_grow_with_actions_and_updates(
     # 1 session, 2 user (with organisation), 3 recommendation (with report, force, cause,
     # people; RAG annotated), 4 its priority areas, 5 recommendations it supersedes, 6 its
     # actions (with leads and plan), 7 their latest updates, 8 their evidence, 9 its history,
-    # 10 its inspectorate log, 11 superseding choices, 12 the choices of the one it may be
-    # covered by, 13 unread notifications.
-    with django_assert_num_queries(13):
+    # 10 its inspectorate log, 11 the recommendations that may supersede or cover it (one
+    # read for both forms), 12 unread notifications.
+    with django_assert_num_queries(12):
         client.get(_detail(recommendation_a))
 
 
