@@ -6,7 +6,7 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 
 from oversight.models import InspectionReport, NationalReport, User
 from oversight.selectors import reports_visible_to
@@ -118,12 +118,3 @@ def side_by_side(
         )
         .order_by("report__force__name")
     )
-
-
-def addressed_forces_q(national: NationalRecommendation) -> Q:
-    """The forces it is addressed to, as a condition on Force."""
-    if national.addressed_forces == NationalRecommendation.Forces.ALL:
-        return Q()
-    if national.addressed_forces == NationalRecommendation.Forces.NAMED:
-        return Q(pk__in=national.named_forces.values("pk"))
-    return Q(pk__in=[])
