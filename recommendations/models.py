@@ -567,6 +567,84 @@ class Action(TimeStampedModel):
         return self.status in self.LIVE_STATUSES
 
 
+class ExtensionRequest(TimeStampedModel):
+    """A request to move an action's target date, and the OPCC's decision on it.
+
+    Until OPCC staff agree it, the action keeps its current target date (which drives RAG,
+    overdue and reminders). Agreeing sets the action's `revised_target_date` to `to_date`;
+    the original `target_date` is never changed. Every request is kept, decided or not."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "Awaiting the OPCC's decision"
+        AGREED = "agreed", "Agreed"
+        REFUSED = "refused", "Refused"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="extensions")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty only for a revision made before requests were kept.",
+    )
+    requested_at = models.DateTimeField()
+    from_date = models.DateField(help_text="The target date when the request was made.")
+    to_date = models.DateField(validators=[DateInRange()])
+    reason = models.TextField()
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action"],
+                condition=Q(decision="pending"),
+                name="extension_one_pending_per_action",
+            ),
+            models.CheckConstraint(name="extension_reason_not_blank", condition=~Q(reason="")),
+            models.CheckConstraint(
+                name="extension_moves_the_date", condition=~Q(to_date=F("from_date"))
+            ),
+            models.CheckConstraint(
+                name="extension_decided_has_time",
+                condition=Q(decision="pending") | Q(decided_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="extension_refusal_needs_comment",
+                condition=~Q(decision="refused") | ~Q(decision_comment=""),
+            ),
+        ]
+        indexes = [
+            # The review queue and the decision reminders: requests waiting, oldest first.
+            models.Index(
+                fields=["requested_at", "id"],
+                condition=Q(decision="pending"),
+                name="extension_pending_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Extension for {self.action.reference} to {self.to_date:%d %b %Y}"
+
+    def get_absolute_url(self):
+        return reverse("recommendations:action_detail", args=[self.action_id]) + (
+            f"#extension-{self.pk}"
+        )
+
+    @property
+    def is_pending(self) -> bool:
+        return self.decision == self.Decision.PENDING
+
+
 class ProgressUpdate(TimeStampedModel):
     """A dated progress report on an action. Never overwritten: a resubmission is a new row."""
 

@@ -133,6 +133,8 @@ def test_renamed_migrations_count_as_applied_under_their_old_names(old_world):
         ("recommendations", "0008_publisher_reference"),
         ("recommendations", "0009_national_recommendation_covered_by"),
         ("recommendations", "0010_history_change_reason_text"),
+        ("recommendations", "0011_extension_requests"),
+        ("recommendations", "0012_revised_dates_become_agreed_extensions"),
         ("reminders", "0001_initial"),
         ("reminders", "0002_reminder_stage_returned"),
         ("reminders", "0003_calendar_feed"),
