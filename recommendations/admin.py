@@ -5,6 +5,7 @@ from recommendations.models import (
     Action,
     ActionPlan,
     Evidence,
+    ExtensionRequest,
     InspectorateStatusChange,
     ProgressUpdate,
     Recommendation,
@@ -72,3 +73,22 @@ class EvidenceAdmin(SimpleHistoryAdmin):
     list_select_related = ["action", "uploaded_by"]
     # Files come in only through the upload forms, which check them.
     readonly_fields = ["file", "original_name", "content_type", "size", "sha256"]
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(SimpleHistoryAdmin):
+    list_display = ["action", "from_date", "to_date", "decision", "requested_at", "decided_at"]
+    list_filter = ["decision"]
+    list_select_related = ["action"]
+    raw_id_fields = ["action", "requested_by", "decided_by"]
+
+    # Requests and decisions are made by recommendations.services_extensions only, so the
+    # action's revised date follows the decision; here they are read.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

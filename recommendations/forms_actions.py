@@ -131,8 +131,8 @@ def _lead_label(user: User) -> str:
 
 
 class ActionForm(VersionedModelForm):
-    """Create or edit an action. The target date is set once, at creation; later it is
-    revised with a reason (ActionReviseTargetForm)."""
+    """Create or edit an action. The target date is set once, at creation; later it moves
+    when the OPCC agrees a request to move it (ExtensionRequestForm)."""
 
     class Meta:
         model = Action
@@ -190,7 +190,7 @@ class ActionForm(VersionedModelForm):
             force=plan.force_id, role=User.Role.PLAN_OWNER
         )
         if self.instance.pk:
-            # The original target never changes; a revision goes through its own form.
+            # The original target never changes; moving it is a request to the OPCC.
             del self.fields["target_date"]
         bound_date_fields(self)
 
@@ -205,46 +205,6 @@ class ActionForm(VersionedModelForm):
         # with messages that say what to do.
         exclude = super()._get_validation_exclusions()
         exclude.update({"cadence", "cadence_days"})
-        return exclude
-
-
-class ActionReviseTargetForm(VersionedModelForm):
-    class Meta:
-        model = Action
-        fields = ["revised_target_date", "revision_reason"]
-        labels = {
-            "revised_target_date": "New target date",
-            "revision_reason": "Reason for the change (required)",
-        }
-        widgets = {
-            "revised_target_date": DATE_INPUT,
-            "revision_reason": forms.Textarea(attrs={"rows": 3}),
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        original = date_format(self.instance.target_date, "j F Y")
-        self.fields["revised_target_date"].required = True
-        self.fields["revised_target_date"].error_messages["required"] = "Choose the new date."
-        self.fields[
-            "revised_target_date"
-        ].help_text = f"The original target date ({original}) is kept and shown beside the new one."
-        self.fields["revision_reason"].required = True
-        self.fields["revision_reason"].error_messages["required"] = (
-            "A revised target date needs a reason: say why the date moves."
-        )
-        self.fields["revision_reason"].help_text = (
-            "Required. The OPCC and the panel see it, e.g. 'Two examiner posts vacant; "
-            "recruitment complete, examiners in training'."
-        )
-        if not self.is_bound:
-            # Ask for a fresh reason each time; the previous one is in the history.
-            self.initial["revision_reason"] = ""
-        bound_date_fields(self)
-
-    def _get_validation_exclusions(self):
-        exclude = super()._get_validation_exclusions()
-        exclude.update({"revised_target_date", "revision_reason"})
         return exclude
 
 
@@ -279,6 +239,62 @@ class ActionStatusForm(forms.Form):
             and not cleaned.get("reason", "").strip()
         ):
             self.add_error("reason", "Say why the action is paused or not needed.")
+        return cleaned
+
+
+# --- Extension requests: moving a target date -----------------------------------------
+
+
+class ExtensionRequestForm(forms.Form):
+    to_date = forms.DateField(
+        label="New target date",
+        widget=DATE_INPUT,
+        error_messages={
+            "required": "Choose the date you are asking to move the target to.",
+            "invalid": "Enter the new date as a day, month and year, e.g. 30/06/2027.",
+        },
+    )
+    reason = forms.CharField(
+        label="Why the date needs to move",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Say why the target date needs to move; the OPCC decides on this reason."
+        },
+        help_text="Required. The OPCC and the panel read it, e.g. 'Two examiner posts vacant; "
+        "recruitment complete, examiners in training'.",
+    )
+
+    def __init__(self, *args, action: Action, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_date"].help_text = (
+            f"The target date now is {date_format(action.current_target_date, 'j F Y')}. It "
+            "stands, and reminders follow it, until OPCC staff agree the new one."
+        )
+        bound_date_fields(self)
+
+
+class ExtensionDecisionForm(forms.Form):
+    AGREE, REFUSE = "agree", "refuse"
+    decision = forms.ChoiceField(
+        choices=[(AGREE, "Agree"), (REFUSE, "Refuse")],
+        error_messages={"required": "Choose agree or refuse."},
+    )
+    comment = forms.CharField(
+        label="Comment",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Required to refuse: say why the date cannot move. The lead and the plan "
+        "owner see it.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.REFUSE and not cleaned.get("comment", "").strip():
+            self.add_error(
+                "comment",
+                "Say why the target date cannot move; the lead and the plan owner see this "
+                "comment.",
+            )
         return cleaned
 
 

@@ -59,7 +59,10 @@ def action_history(action: Action) -> list[HistoryEntry]:
     """Who changed what on an action and its updates, newest first, with each changed field
     old → new. Queries: 1 action history (with users), 1 the recommendations each version
     served, 1 update history (with users), and at most one per related model to name the
-    people, agencies and recommendations involved: a fixed number whatever the history."""
+    people, agencies and recommendations involved: a fixed number whatever the history.
+    The action comes with its recommendations prefetched (as the action page reads it), so
+    the ones it serves now are named without a query; only those it served once and no
+    longer are looked up."""
     action_fields = _shown_fields(Action, _ACTION_HISTORY_SKIP)
     update_fields = _shown_fields(ProgressUpdate, _ACTION_HISTORY_SKIP)
     action_records = list(
@@ -92,7 +95,9 @@ def action_history(action: Action) -> list[HistoryEntry]:
     ]
     wanted = _mentioned(changed for _, changed in [*action_versions, *update_versions])
     wanted[Recommendation].update(*served)
-    names = _names(wanted)
+    names = _names(
+        wanted, known={(Recommendation, r.pk): r.reference for r in action.recommendations.all()}
+    )
 
     def references(ids: set) -> str:
         return ", ".join(sorted(names[(Recommendation, i)] for i in ids))
@@ -254,11 +259,14 @@ def _mentioned(versions: Iterable[Changed]) -> dict[type[Model], set]:
     return wanted
 
 
-def _names(wanted: dict[type[Model], set]) -> dict[tuple[type[Model], object], str]:
+def _names(
+    wanted: dict[type[Model], set], *, known: dict | None = None
+) -> dict[tuple[type[Model], object], str]:
     """How each related row is named (a recommendation by its reference): one query per
-    related model."""
-    names = {}
+    related model, for the rows not `known` already ({(model, pk): name})."""
+    names = dict(known or {})
     for model, ids in wanted.items():
+        ids = {pk for pk in ids if (model, pk) not in names}
         if ids:
             for obj in model._base_manager.filter(pk__in=ids):
                 names[(model, obj.pk)] = (

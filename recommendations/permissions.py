@@ -12,6 +12,8 @@ context (never by calling them).
 - A police lead changes only the actions they are the delivery lead of.
 - A partner agency lead changes only their agency's actions.
 - OPCC staff review progress updates and sign off completion; never their own proposal.
+- A target date moves only when OPCC staff agree a request to move it, made by the
+  action's delivery lead or the force's plan owner (recommendations.services_extensions).
 - Read-only users change nothing.
 - A leaver's actions and plans go to someone else by the force's plan owner, or by an
   office administrator looking after the leaver.
@@ -20,7 +22,13 @@ context (never by calling them).
 from django.core.exceptions import PermissionDenied
 
 from oversight.models import User
-from recommendations.models import Action, ActionPlan, ProgressUpdate, Recommendation
+from recommendations.models import (
+    Action,
+    ActionPlan,
+    ExtensionRequest,
+    ProgressUpdate,
+    Recommendation,
+)
 
 
 def refuse_unless(allowed: bool, message: str) -> None:
@@ -135,10 +143,6 @@ def can_edit_action(user: User, action: Action) -> bool:
     )
 
 
-def can_revise_target(user: User, action: Action) -> bool:
-    return can_edit_action(user, action)
-
-
 def can_change_action_status(user: User, action: Action) -> bool:
     """Pause, resume or mark not needed: the plan owner's call."""
     return can_edit_action(user, action) and action.status != Action.Status.PENDING_SIGN_OFF
@@ -188,6 +192,34 @@ def can_sign_off(user: User, action: Action) -> bool:
     )
 
 
+# --- Extension requests: moving a target date -----------------------------------------
+
+
+def can_request_extension(user: User, action: Action) -> bool:
+    """Ask the OPCC to move the target date: the action's delivery lead or the force's plan
+    owner, while the action is live in an open plan. (One request waits at a time: a second
+    is refused by the service with a message, not here.)"""
+    if not user.is_authenticated or not _plan_is_open(action) or not action.is_live:
+        return False
+    return action.delivery_lead_id == user.pk or _is_plan_owner_of_force(user, action.plan.force_id)
+
+
+def can_decide_extensions(user: User) -> bool:
+    """OPCC staff agree or refuse requests to move target dates (of the forces their office
+    oversees: the `*_visible_to` selectors and the service see to that)."""
+    return user.is_authenticated and user.is_opcc_staff
+
+
+def can_withdraw_extension(user: User, extension: ExtensionRequest, action: Action) -> bool:
+    """Whoever asked, or the force's plan owner, withdraws their request (while it waits:
+    the service refuses one already decided, with a message saying so)."""
+    if not user.is_authenticated:
+        return False
+    return extension.requested_by_id == user.pk or _is_plan_owner_of_force(
+        user, action.plan.force_id
+    )
+
+
 # --- Handing over a leaver's work --------------------------------------------------------
 
 
@@ -229,7 +261,8 @@ def action_permissions(user: User, action: Action) -> dict[str, bool]:
     return {
         "can_update": can_update_action(user, action),
         "can_edit": can_edit_action(user, action),
-        "can_revise_target": can_revise_target(user, action),
+        "can_request_extension": can_request_extension(user, action),
+        "can_decide_extensions": can_decide_extensions(user),
         "can_change_status": can_change_action_status(user, action),
         "can_propose_completion": can_propose_completion(user, action),
         "can_sign_off": can_sign_off(user, action),

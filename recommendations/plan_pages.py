@@ -1,5 +1,6 @@
 """The plan list, the plan page (its actions as rows with their urgency, and its totals),
-the plan's CSV export and the action page (the action and its updates with evidence)."""
+the plan's CSV export and the action page (the action, its updates with evidence and its
+requests to move the target date)."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -11,7 +12,15 @@ from django.utils import timezone
 
 from oversight.models import User
 from recommendations.action_rows import ActionRow, action_row, with_latest_update
-from recommendations.models import Action, ActionPlan, Evidence, ProgressUpdate, Rag, Recommendation
+from recommendations.models import (
+    Action,
+    ActionPlan,
+    Evidence,
+    ExtensionRequest,
+    ProgressUpdate,
+    Rag,
+    Recommendation,
+)
 from recommendations.permissions import UPDATABLE_STATUSES
 from recommendations.selectors import action_plans_visible_to, actions_visible_to
 
@@ -168,4 +177,28 @@ def action_updates(action: Action) -> ActionUpdates:
         completion_files=files_by_update.get(None, []),
         returned_update=owed,
         last_accepted=accepted[0] if accepted else None,
+    )
+
+
+def action_extensions(action: Action) -> list[ExtensionRequest]:
+    """Every request to move the action's target date, newest first, with who asked and
+    who decided. One query, whatever their number. (The action is the one the page shows,
+    already fetched through actions_visible_to.)"""
+    extensions = list(
+        ExtensionRequest.objects.filter(action=action)
+        .select_related("requested_by", "decided_by")
+        .order_by("-requested_at", "-pk")
+    )
+    for extension in extensions:
+        extension.action = action
+    return extensions
+
+
+def extension_waiting(action: Action) -> ExtensionRequest | None:
+    """The action's request still waiting for the OPCC's decision (at most one), with who
+    asked. One query."""
+    return (
+        action.extensions.filter(decision=ExtensionRequest.Decision.PENDING)
+        .select_related("requested_by")
+        .first()
     )

@@ -1,5 +1,6 @@
-"""What waits for an OPCC decision: submitted progress updates and proposed completions,
-oldest first, for the review queue page and the dashboard's panel."""
+"""What waits for an OPCC decision: submitted progress updates, proposed completions and
+requests to move a target date, oldest first, for the review queue page and the
+dashboard's panel."""
 
 from dataclasses import dataclass
 
@@ -8,8 +9,12 @@ from django.db.models.functions import Coalesce
 
 from oversight.models import User
 from recommendations.bounded_lists import first_with_total
-from recommendations.models import Action, Evidence, ProgressUpdate
-from recommendations.selectors import actions_visible_to, updates_visible_to
+from recommendations.models import Action, Evidence, ExtensionRequest, ProgressUpdate
+from recommendations.selectors import (
+    actions_visible_to,
+    extensions_visible_to,
+    updates_visible_to,
+)
 
 
 def updates_awaiting_review(user: User) -> QuerySet[ProgressUpdate]:
@@ -41,12 +46,25 @@ def actions_awaiting_sign_off(user: User) -> QuerySet[Action]:
     )
 
 
+def extensions_awaiting_decision(user: User) -> QuerySet[ExtensionRequest]:
+    """Requests to move a target date waiting for an OPCC decision, oldest first (the
+    partial index extension_pending_idx). One query."""
+    return (
+        extensions_visible_to(user)
+        .filter(decision=ExtensionRequest.Decision.PENDING)
+        .select_related("action__plan__report", "action__plan__force", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
 @dataclass(frozen=True)
 class ReviewQueue:
     updates: list[ProgressUpdate]  # the oldest REVIEW_QUEUE_LIMIT
     update_total: int
     completions: list[Action]  # the oldest REVIEW_QUEUE_LIMIT
     completion_total: int
+    extensions: list[ExtensionRequest]  # the oldest REVIEW_QUEUE_LIMIT
+    extension_total: int
 
 
 REVIEW_QUEUE_LIMIT = 50
@@ -54,9 +72,9 @@ REVIEW_QUEUE_PANEL_LIMIT = 5
 
 
 def review_queue_for(user: User) -> ReviewQueue:
-    """The review queue page: the oldest submitted updates and proposed completions, each
-    list with its total. Two queries, whatever the size of the queue: deciding the oldest
-    brings the next ones in."""
+    """The review queue page: the oldest submitted updates, proposed completions and
+    extension requests, each list with its total. Three queries, whatever the size of the
+    queue: deciding the oldest brings the next ones in."""
     updates = first_with_total(
         updates_awaiting_review(user), limit=REVIEW_QUEUE_LIMIT, order_by=["created_at", "pk"]
     )
@@ -65,11 +83,18 @@ def review_queue_for(user: User) -> ReviewQueue:
         limit=REVIEW_QUEUE_LIMIT,
         order_by=["completion_proposed_at", "pk"],
     )
+    extensions = first_with_total(
+        extensions_awaiting_decision(user),
+        limit=REVIEW_QUEUE_LIMIT,
+        order_by=["requested_at", "pk"],
+    )
     return ReviewQueue(
         updates=updates,
         update_total=updates[0].total if updates else 0,
         completions=completions,
         completion_total=completions[0].total if completions else 0,
+        extensions=extensions,
+        extension_total=extensions[0].total if extensions else 0,
     )
 
 

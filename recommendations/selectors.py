@@ -18,6 +18,7 @@ from recommendations.models import (
     Action,
     ActionPlan,
     Evidence,
+    ExtensionRequest,
     InspectorateStatusChange,
     NationalRecommendation,
     ProgressUpdate,
@@ -90,6 +91,13 @@ def updates_visible_to(user: User) -> QuerySet[ProgressUpdate]:
     return ProgressUpdate.objects.filter(
         action__plan__in=action_plans_visible_to(user).values("pk")
     )
+
+
+def extensions_visible_to(user: User) -> QuerySet[ExtensionRequest]:
+    """Requests to move the target dates of the actions the user sees (as
+    actions_visible_to decides): OPCC staff and readers, those of the forces their office
+    oversees."""
+    return ExtensionRequest.objects.filter(action__in=actions_visible_to(user).values("pk"))
 
 
 def evidence_visible_to(user: User) -> QuerySet[Evidence]:

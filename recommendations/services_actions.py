@@ -1,6 +1,6 @@
 """Writes for action plans and actions: creating and editing them, moving a plan through
-its statuses, revising an action's target date, pausing, resuming or setting it aside, and
-when its next progress update is due.
+its statuses, pausing, resuming or setting an action aside, and when its next progress
+update is due. Its target date moves by an agreed request (services_extensions).
 
 Each service owns its transaction, takes keyword-only arguments and raises
 django.core.exceptions.ValidationError with a message that says what to do, or
@@ -25,7 +25,6 @@ from recommendations.permissions import (
     can_create_plans,
     can_edit_action,
     can_edit_plan,
-    can_revise_target,
     can_transition_plan,
     refuse_unless,
 )
@@ -293,8 +292,8 @@ def action_update(
     owner: User | None = None,
     success_measure: str = "",
 ) -> Action:
-    """Edit an action. The target date is not edited here: revising it needs a reason
-    (action_revise_target)."""
+    """Edit an action. The target date is not edited here: it moves only when the OPCC
+    agrees a request to move it (recommendations.services_extensions)."""
     with transaction.atomic():
         lock_and_check_version(action, expected_version=expected_version)
         action = lock_action(action)
@@ -325,46 +324,6 @@ def action_update(
         action._history_user = by
         action.save()
         action.recommendations.set(recommendations)
-    return action
-
-
-def action_revise_target(
-    *,
-    action: Action,
-    by: User,
-    revised_target_date: datetime.date,
-    reason: str,
-    expected_version: str,
-) -> Action:
-    """Move the target date. The original target is kept; the reason is required and the
-    history keeps every earlier revision."""
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError(
-            {"revision_reason": "Say why the target date moves; the OPCC sees this reason."}
-        )
-    with transaction.atomic():
-        lock_and_check_version(action, expected_version=expected_version)
-        action = lock_action(action)
-        refuse_unless(
-            can_revise_target(by, action),
-            "Only the force's plan owner can revise this action's target date.",
-        )
-        if revised_target_date < timezone.localdate():
-            raise ValidationError(
-                {
-                    "revised_target_date": "A revised target date cannot be in the past. Choose "
-                    "today or a later date."
-                }
-            )
-        if revised_target_date == action.current_target_date:
-            raise ValidationError(
-                {"revised_target_date": "That is already the target date. Choose a new date."}
-            )
-        action.revised_target_date = revised_target_date
-        action.revision_reason = reason
-        action._history_user = by
-        action.save()
     return action
 
 

@@ -113,7 +113,7 @@ urlpatterns += [
     ),
 ]
 
-# Action plans, actions, progress updates, two-person closure
+# Action plans, actions, extension requests, progress updates, two-person closure
 urlpatterns += [
     path("my-actions/", views_actions.my_actions, name="my_actions"),
     path("updates/awaiting-review/", views_actions.review_queue, name="review_queue"),
@@ -127,7 +127,15 @@ urlpatterns += [
     path("actions/<int:pk>/", views_actions.action_detail, name="action_detail"),
     path("actions/<int:pk>/edit/", views_actions.action_edit, name="action_edit"),
     path(
-        "actions/<int:pk>/target/", views_actions.action_revise_target, name="action_revise_target"
+        "actions/<int:pk>/extensions/new/",
+        views_actions.extension_request,
+        name="extension_request",
+    ),
+    path("extensions/<int:pk>/decide/", views_actions.extension_decide, name="extension_decide"),
+    path(
+        "extensions/<int:pk>/withdraw/",
+        views_actions.extension_withdraw,
+        name="extension_withdraw",
     ),
     path("actions/<int:pk>/status/", views_actions.action_status, name="action_status"),
     path("actions/<int:pk>/updates/new/", views_actions.update_create, name="update_create"),

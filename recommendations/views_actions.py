@@ -1,5 +1,6 @@
 """Pages for police leads, partner leads, plan owners and the OPCC reviewers of their work:
-'my actions', action plans, actions, progress updates with evidence, and two-person closure.
+'my actions', action plans, actions, requests to move a target date, progress updates with
+evidence, and two-person closure.
 
 Every object is fetched through a `*_visible_to(user)` selector (404 for what the user
 cannot see); changing needs the matching predicate from recommendations.permissions (403).
@@ -27,14 +28,16 @@ from recommendations import (
     plan_pages,
     selectors,
     services_actions,
+    services_extensions,
     services_progress,
 )
 from recommendations.forms_actions import (
     ActionForm,
     ActionPlanCreateForm,
     ActionPlanEditForm,
-    ActionReviseTargetForm,
     ActionStatusForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
     PlanTransitionForm,
     ProgressUpdateForm,
     ProposeCompletionForm,
@@ -42,7 +45,7 @@ from recommendations.forms_actions import (
     UpdateReviewForm,
 )
 from recommendations.history import action_history, plan_history
-from recommendations.models import Action, ActionPlan, ProgressUpdate, Rag
+from recommendations.models import Action, ActionPlan, ExtensionRequest, ProgressUpdate, Rag
 from recommendations.my_actions import my_actions_for, reports_with_plans_for
 from recommendations.plan_csv import plan_csv_lines, plan_export_filename
 from recommendations.review_queue import review_queue_for
@@ -78,10 +81,12 @@ def my_actions(request):
 @require_GET
 @login_required
 def review_queue(request):
-    """What waits for the OPCC: submitted updates and proposed completions."""
+    """What waits for the OPCC: submitted updates, proposed completions and requests to
+    move a target date."""
     context = {
         "queue": review_queue_for(request.user),
         "can_review_updates": permissions.can_review_updates(request.user),
+        "can_decide_extensions": permissions.can_decide_extensions(request.user),
     }
     return render(request, "recommendations/review_queue.html", context)
 
@@ -257,7 +262,7 @@ def action_create(request, pk):
 
 def _action_fields(data: dict) -> dict:
     """The ActionForm fields that action_create and action_update both take. The target
-    date is set when the action is created; later it is revised with a reason."""
+    date is set when the action is created; later it moves by an agreed extension request."""
     fields = (
         "reference",
         "description",
@@ -278,10 +283,19 @@ def _render_action(request, action, *, status=200, **forms):
     perms = permissions.action_permissions(request.user, action)
     for update in updates.updates:
         update.can_review = permissions.can_review_update(request.user, update)
+    extensions = plan_pages.action_extensions(action)
+    for extension in extensions:
+        extension.can_withdraw = extension.is_pending and permissions.can_withdraw_extension(
+            request.user, extension, action
+        )
     context = {
         "action": action,
         "allowed": perms,
         "updates": updates,
+        "extensions": extensions,
+        "extension_waiting": next((e for e in extensions if e.is_pending), None),
+        "decision_form": ExtensionDecisionForm(),
+        "extension_error": "",
         "history": action_history(action),
         "status_form": ActionStatusForm(action=action),
         "expects_update": action.status in permissions.UPDATABLE_STATUSES,
@@ -324,35 +338,13 @@ def action_edit(request, pk):
             messages.success(request, f"Action {saved.reference} saved.")
             return redirect(saved)
     status = error_status(form) if form.is_bound else 200
-    context = {"form": form, "plan": action.plan, "action": action}
+    context = {
+        "form": form,
+        "plan": action.plan,
+        "action": action,
+        "can_request_extension": permissions.can_request_extension(request.user, action),
+    }
     return render(request, "recommendations/action_form.html", context, status=status)
-
-
-@GET_POST
-@login_required
-def action_revise_target(request, pk):
-    action = _visible_action(request, pk)
-    if not permissions.can_revise_target(request.user, action):
-        raise PermissionDenied("Only the force's plan owner can revise the target date.")
-    form = ActionReviseTargetForm(request.POST or None, instance=copy.copy(action))
-    if request.method == "POST" and form.is_valid():
-        with refusals_onto(form):
-            saved = services_actions.action_revise_target(
-                action=action,
-                by=request.user,
-                revised_target_date=form.cleaned_data["revised_target_date"],
-                reason=form.cleaned_data["revision_reason"],
-                expected_version=form.cleaned_data["version"],
-            )
-            messages.success(
-                request,
-                f"Target date revised to {date_format(saved.revised_target_date, 'j F Y')}; "
-                f"the original ({date_format(saved.target_date, 'j F Y')}) is kept.",
-            )
-            return redirect(saved)
-    status = error_status(form) if form.is_bound else 200
-    context = {"form": form, "action": action}
-    return render(request, "recommendations/action_revise_target.html", context, status=status)
 
 
 @require_POST
@@ -375,6 +367,99 @@ def action_status(request, pk):
             )
             return redirect(saved)
     return _render_action(request, action, status_form=form, status=400)
+
+
+# --- Extension requests: moving a target date -----------------------------------------
+
+
+def _visible_extension(request, pk) -> tuple[ExtensionRequest, Action]:
+    """The request (404 unless the user sees its action) and its action as the action page
+    reads it."""
+    extension = get_object_or_404(selectors.extensions_visible_to(request.user), pk=pk)
+    return extension, _visible_action(request, extension.action_id)
+
+
+@GET_POST
+@login_required
+def extension_request(request, pk):
+    action = _visible_action(request, pk)
+    if not permissions.can_request_extension(request.user, action):
+        raise PermissionDenied(
+            "Only the action's delivery lead or the force's plan owner can ask to move its "
+            "target date, while the action is live."
+        )
+    form = ExtensionRequestForm(request.POST or None, action=action)
+    if request.method == "POST" and form.is_valid():
+        with refusals_onto(form):
+            extension = services_extensions.extension_request(
+                action=action,
+                by=request.user,
+                to_date=form.cleaned_data["to_date"],
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(
+                request,
+                f"Asked to move the target date to {date_format(extension.to_date, 'j F Y')}. "
+                f"Until OPCC staff agree, {date_format(extension.from_date, 'j F Y')} stands.",
+            )
+            return redirect(extension)
+    status = error_status(form) if form.is_bound else 200
+    context = {
+        "form": form,
+        "action": action,
+        "waiting": plan_pages.extension_waiting(action),
+    }
+    return render(request, "recommendations/extension_request.html", context, status=status)
+
+
+@require_POST
+@login_required
+def extension_decide(request, pk):
+    extension, action = _visible_extension(request, pk)
+    if not permissions.can_decide_extensions(request.user):
+        raise PermissionDenied("Only OPCC staff agree or refuse a request to move a target date.")
+    form = ExtensionDecisionForm(request.POST)
+    if form.is_valid():
+        with refusals_onto(form):
+            decided = services_extensions.extension_decide(
+                extension=extension,
+                by=request.user,
+                agree=form.cleaned_data["decision"] == ExtensionDecisionForm.AGREE,
+                comment=form.cleaned_data["comment"],
+            )
+            if decided.decision == ExtensionRequest.Decision.AGREED:
+                messages.success(
+                    request,
+                    f"Agreed: {action.reference}'s target date is now "
+                    f"{date_format(decided.to_date, 'j F Y')}.",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Refused: {action.reference}'s target date stays "
+                    f"{date_format(decided.from_date, 'j F Y')}. The lead sees your comment.",
+                )
+            return redirect(decided)
+    return _render_action(request, action, decision_form=form, status=400)
+
+
+@require_POST
+@login_required
+def extension_withdraw(request, pk):
+    extension, action = _visible_extension(request, pk)
+    if not permissions.can_withdraw_extension(request.user, extension, action):
+        raise PermissionDenied(
+            "Only the person who asked, or the force's plan owner, can withdraw this request."
+        )
+    try:
+        withdrawn = services_extensions.extension_withdraw(extension=extension, by=request.user)
+    except ValidationError as error:
+        return _render_action(request, action, extension_error=" ".join(error.messages), status=400)
+    messages.success(
+        request,
+        f"Request withdrawn: the target date stays {date_format(withdrawn.from_date, 'j F Y')}.",
+    )
+    return redirect(withdrawn)
 
 
 # --- Progress updates -----------------------------------------------------------------

@@ -31,6 +31,7 @@ from oversight.roles import roles_ensure_groups, user_set_role
 from recommendations.models import (
     Action,
     ActionPlan,
+    ExtensionRequest,
     InspectorateStatusChange,
     ProgressUpdate,
     Rag,
@@ -285,6 +286,10 @@ def seed_demo(*, today: datetime.date | None = None) -> dict:
         )
         count("actions", True)
 
+    already_asked = ExtensionRequest.objects.filter(action__plan=plan).exists()
+    made = 0 if already_asked else _seed_extension_requests(plan=plan, users=users, days=days)
+    count("extension_requests", made)
+
     # R1 is fully delivered and signed off by the OPCC; R3's actions are done too, and the
     # police lead has proposed it for closure.
     r1 = recommendations["R1"]
@@ -438,6 +443,77 @@ def seed_demo(*, today: datetime.date | None = None) -> dict:
         users=users, force=force, dorset=dorset, recommendations=recommendations, count=count
     )
     return created
+
+
+def _seed_extension_requests(*, plan, users, days) -> int:
+    """Every moved target date has its request and the OPCC's decision (A5 and A6, agreed);
+    one request was refused (A2) and one waits for the OPCC's decision (A4), so the review
+    queue and the action pages show each state. Returns how many were made."""
+    actions = {action.reference: action for action in plan.actions.all()}
+
+    def moment(n: int) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(days(n), datetime.time(10)))
+
+    decided = [
+        # (action, asked by, asked on, decided on, decision, comment)
+        (
+            "A5",
+            "partner",
+            -125,
+            -121,
+            ExtensionRequest.Decision.AGREED,
+            "Agreed: the placement contract is outside the force's control.",
+        ),
+        (
+            "A6",
+            "lead2",
+            -95,
+            -88,
+            ExtensionRequest.Decision.AGREED,
+            "Agreed, with monthly backlog figures to the OPCC until the examiners are trained.",
+        ),
+    ]
+    made = 0
+    for reference, asker, asked_on, decided_on, decision, comment in decided:
+        action = actions[reference]
+        ExtensionRequest.objects.create(
+            action=action,
+            requested_by=users[asker],
+            requested_at=moment(asked_on),
+            from_date=action.target_date,
+            to_date=action.revised_target_date,
+            reason=action.revision_reason,
+            decision=decision,
+            decided_by=users["opcc"],
+            decided_at=moment(decided_on),
+            decision_comment=comment,
+        )
+        made += 1
+    a2, a4 = actions["A2"], actions["A4"]
+    ExtensionRequest.objects.create(
+        action=a2,
+        requested_by=users["lead"],
+        requested_at=moment(-20),
+        from_date=a2.target_date,
+        to_date=a2.target_date + datetime.timedelta(days=60),
+        reason="The safeguarding hub's weekly review starts only when two analyst posts "
+        "are filled.",
+        decision=ExtensionRequest.Decision.REFUSED,
+        decided_by=users["opcc"],
+        decided_at=moment(-17),
+        decision_comment="Tracking CSE cases answers the inspection's first concern: keep the "
+        "date, and use the interim spreadsheet tracker until the analysts start.",
+    )
+    ExtensionRequest.objects.create(
+        action=a4,
+        requested_by=users["lead"],
+        requested_at=moment(-2),
+        from_date=a4.target_date,
+        to_date=a4.target_date + datetime.timedelta(days=60),
+        reason="The training provider cancelled two cohorts; the next places are in eight "
+        "weeks' time.",
+    )
+    return made + 2
 
 
 def _create_demo_action(spec: DemoAction, *, plan, users, partner, recommendations, days):

@@ -17,7 +17,14 @@ from oversight.models import (
     PriorityArea,
     User,
 )
-from recommendations.models import Action, ActionPlan, ProgressUpdate, Rag, Recommendation
+from recommendations.models import (
+    Action,
+    ActionPlan,
+    ExtensionRequest,
+    ProgressUpdate,
+    Rag,
+    Recommendation,
+)
 from reviews.models import DeepDiveReview, FollowUp, Investment, LineOfEnquiry
 
 PASSWORD = "correct-horse-battery-staple"
@@ -166,6 +173,22 @@ class ActionFactory(factory.django.DjangoModelFactory):
     def recommendations(self, create, extracted, **kwargs):
         if create and extracted:
             self.recommendations.add(*extracted)
+
+
+class ExtensionRequestFactory(factory.django.DjangoModelFactory):
+    """A request waiting for the OPCC's decision, by the action's delivery lead, to move its
+    current target date 90 days on. For a decided one give `decision`, `decided_by` and
+    `decided_at` (and a `decision_comment` to refuse)."""
+
+    class Meta:
+        model = ExtensionRequest
+
+    action = factory.SubFactory(ActionFactory)
+    requested_by = factory.LazyAttribute(lambda e: e.action.delivery_lead)
+    requested_at = factory.LazyFunction(timezone.now)
+    from_date = factory.LazyAttribute(lambda e: e.action.current_target_date)
+    to_date = factory.LazyAttribute(lambda e: e.from_date + datetime.timedelta(days=90))
+    reason = "Two posts are vacant; recruitment is under way."
 
 
 class ProgressUpdateFactory(factory.django.DjangoModelFactory):

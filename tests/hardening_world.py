@@ -21,7 +21,7 @@ from letters.models import Letter
 from letters.services import letter_create, letter_issue
 from oversight.models import User
 from oversight.shared.uploads import check_upload
-from recommendations import services_progress
+from recommendations import services_extensions, services_progress
 from recommendations.models import Action, Rag
 from reminders.models import Reminder
 from reviews.models import ActionSample, Assurance, ReviewEvidence
@@ -121,6 +121,7 @@ class World:
     action_b: object
     action_pending: object
     action_closed_unsampled: object
+    extension_pending: object  # lead A's request to move A4's target date, undecided
     report_a_unplanned: object
     afi_a: object
     update_returned: object
@@ -253,6 +254,13 @@ def build_world(people: dict[str, User], *, issue_letter: bool = True) -> World:
         recommendations=[rec_b],
     )
 
+    extension_pending = services_extensions.extension_request(
+        action=action_pending,
+        by=lead,
+        to_date=action_pending.target_date + datetime.timedelta(days=90),
+        reason=f"{POLICE_ONLY_ACTION}: the audit slipped a quarter.",
+    )
+
     # Updates: one returned, its resubmission waiting with evidence; one from the partner.
     update_returned = services_progress.progress_update_submit(
         action=action_police,
@@ -364,6 +372,7 @@ def build_world(people: dict[str, User], *, issue_letter: bool = True) -> World:
         action_b=action_b,
         action_pending=action_pending,
         action_closed_unsampled=action_closed_unsampled,
+        extension_pending=extension_pending,
         report_a_unplanned=report_a_unplanned,
         afi_a=afi_a,
         update_returned=update_returned,

@@ -575,14 +575,24 @@ TARGETS: dict[str, Target] = {
         multi=frozenset({"recommendations"}),
         after=plan_pages,
     ),
-    "ActionReviseTargetForm": Target(
-        PO,
-        lambda w: [edit("recommendations:action_revise_target", w.action_police)],
+    "ExtensionRequestForm": Target(
+        L,
+        lambda w: [create("recommendations:extension_request", w.action_police.pk)],
         lambda w: {
-            "revised_target_date": ["2027-06-30"],
-            "revision_reason": ["Two posts are vacant."],
+            "to_date": ["2027-06-30"],
+            "reason": ["Two posts are vacant."],
         },
-        after=plan_pages,
+        after=lambda w: [reverse("recommendations:review_queue"), *plan_pages(w)],
+    ),
+    "ExtensionDecisionForm": Target(
+        S,
+        lambda w: [create("recommendations:extension_decide", w.extension_pending.pk)],
+        lambda w: {"decision": ["agree", "refuse"], "comment": text("Recruit agency staff.")},
+        after=lambda w: [
+            reverse("recommendations:action_detail", args=[w.action_pending.pk]),
+            reverse("recommendations:review_queue"),
+            *plan_pages(w),
+        ],
     ),
     "ActionStatusForm": Target(
         PO,
@@ -867,7 +877,8 @@ FORMS_BY_MODULE = {
         "ActionPlanEditForm",
         "PlanTransitionForm",
         "ActionForm",
-        "ActionReviseTargetForm",
+        "ExtensionRequestForm",
+        "ExtensionDecisionForm",
         "ActionStatusForm",
         "ProgressUpdateForm",
         "UpdateReviewForm",
@@ -1182,7 +1193,7 @@ TYPED_DATES = {
     "CauseOfConcernForm": (0, ["discharged_on"]),
     "RecommendationForm": (0, ["due_on"]),
     "ActionForm": (0, ["target_date"]),  # set at creation only
-    "ActionReviseTargetForm": (0, ["revised_target_date"]),
+    "ExtensionRequestForm": (0, ["to_date"]),
     "ReviewForm": (0, ["held_on", "revisit_on"]),
     "FollowUpForm": (0, ["due_on"]),
     "InvestmentForm": (0, ["awarded_on"]),

@@ -251,7 +251,15 @@ EXPECTATIONS: dict[str, Expect] = {
     ),
     "recommendations:action_detail": page(police_action, who=FORCE_A_READERS),
     "recommendations:action_edit": form(police_action, who={PO}, sees=FORCE_A_READERS),
-    "recommendations:action_revise_target": form(police_action, who={PO}, sees=FORCE_A_READERS),
+    # Moving a target date: the delivery lead or the plan owner asks; OPCC staff agree or
+    # refuse (lead A's request on A4); whoever asked, or the plan owner, withdraws it.
+    "recommendations:extension_request": form(police_action, who={L, PO}, sees=FORCE_A_READERS),
+    "recommendations:extension_decide": act(
+        lambda w: (w.extension_pending.pk,), who={S}, sees=FORCE_A_READERS
+    ),
+    "recommendations:extension_withdraw": act(
+        lambda w: (w.extension_pending.pk,), who={L, PO}, sees=FORCE_A_READERS
+    ),
     "recommendations:action_status": act(police_action, who={PO}, sees=FORCE_A_READERS),
     "recommendations:update_create": form(police_action, who={L, PO}, sees=FORCE_A_READERS),
     "recommendations:update_review": form(
@@ -667,6 +675,8 @@ def test_world_has_what_the_matrix_needs(world):
     assert world.update_returned.review_state == "returned"
     assert world.action_police.partner_agency_id is None
     assert world.action_partner.partner_agency_id is not None
+    assert world.extension_pending.is_pending
+    assert world.extension_pending.requested_by == world.people[L]
     assert ReviewEvidence.objects.filter(pk=world.review_evidence_a.pk).exists()
     assert Reminder.objects.count() == len(PERSONAS)
 

@@ -22,7 +22,14 @@ from django.utils import timezone
 
 from oversight.models import NationalReport, User
 from recommendations.filters import REGISTER_SORTS
-from recommendations.models import Action, Evidence, NationalRecommendation, ProgressUpdate, Rag
+from recommendations.models import (
+    Action,
+    Evidence,
+    ExtensionRequest,
+    NationalRecommendation,
+    ProgressUpdate,
+    Rag,
+)
 from recommendations.services import recommendation_transition
 from recommendations.services_national import (
     Addressees,
@@ -90,6 +97,18 @@ class World:
                 next_update_due=today + datetime.timedelta(days=i % 30 - 10),
                 target_date=today + datetime.timedelta(days=i % 40 - 20),
                 recommendations=[recommendation],
+            )
+            # A request to move its target date waiting for the OPCC (the review queue), and
+            # one more refused request on P1 (the action page lists them all).
+            factories.ExtensionRequestFactory(action=police, requested_by=self.lead)
+            factories.ExtensionRequestFactory(
+                action=self.plan.actions.get(reference="P1"),
+                requested_by=self.lead,
+                requested_at=timezone.now() - datetime.timedelta(days=i),
+                decision=ExtensionRequest.Decision.REFUSED,
+                decided_by=self.staff,
+                decided_at=timezone.now(),
+                decision_comment="Keep the date.",
             )
             factories.ActionFactory(
                 plan=self.plan,

@@ -138,7 +138,7 @@ PAGES = {
         _v("recommendations:action_create", "plan"),
         _v("recommendations:action_detail", "lead_action"),
         _v("recommendations:action_edit", "lead_action"),
-        _v("recommendations:action_revise_target", "lead_action"),
+        _v("recommendations:extension_request", "lead_action"),
         _v("recommendations:action_propose_completion", "lead_action"),
         _v("recommendations:update_create", "lead_action"),
         _v("letters:letter_create", "report"),
@@ -150,6 +150,7 @@ PAGES = {
         _v("recommendations:action_detail", "action_with_updates"),
         _v("recommendations:update_create", "lead_action"),
         _v("recommendations:action_propose_completion", "lead_action"),
+        _v("recommendations:extension_request", "lead_action"),
         _v("reviews:follow_up_update", "follow_up"),
     ],
     "lead2": COMMON
@@ -202,6 +203,10 @@ ERROR_STATES = {
         ),
         EmptySend(_v("recommendations:update_review", "submitted_update"), "Return with reason"),
         EmptySend(_v("recommendations:action_sign_off", "pending_action"), "Return with reason"),
+        # A4 carries the demo's request to move a target date, waiting for the OPCC.
+        EmptySend(
+            _v("recommendations:action_detail", "action_with_updates"), "Refuse with comment"
+        ),
         EmptySend(_v("letters:letter_detail", "draft_letter"), "Save the wording"),
         EmptySend(_v("reviews:review_create"), "Record deep dive"),
         EmptySend(_v("reviews:line_add", "review"), "Add line"),
@@ -217,9 +222,7 @@ ERROR_STATES = {
         EmptySend(_v("recommendations:plan_create"), "Create the plan"),
         EmptySend(_v("recommendations:action_create", "plan"), "Add the action"),
         EmptySend(_v("recommendations:action_edit", "lead_action"), "Save"),
-        EmptySend(
-            _v("recommendations:action_revise_target", "lead_action"), "Revise the target date"
-        ),
+        EmptySend(_v("recommendations:extension_request", "lead_action"), "Send the request"),
     ],
     "lead": [
         EmptySend(_v("recommendations:update_create", "lead_action"), "Post update"),

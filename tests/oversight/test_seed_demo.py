@@ -10,6 +10,7 @@ from oversight.models import (
 )
 from recommendations.models import (
     Action,
+    ExtensionRequest,
     InspectorateStatusChange,
     NationalRecommendation,
     ProgressUpdate,
@@ -40,6 +41,16 @@ def test_seed_demo_builds_the_scenario(db):
         ).count()
         == 2
     )
+    # Every moved date has its agreed request; one request was refused, one waits.
+    extensions = ExtensionRequest.objects.filter(action__plan__report=report)
+    assert sorted(extensions.values_list("action__reference", "decision")) == [
+        ("A2", "refused"),
+        ("A4", "pending"),
+        ("A5", "agreed"),
+        ("A6", "agreed"),
+    ]
+    for extension in extensions.filter(decision="agreed"):
+        assert extension.action.revised_target_date == extension.to_date
     assert ProgressUpdate.objects.count() > 14
     assert DeepDiveReview.objects.get().performance_assurance == "partly_assured"
     assert FollowUp.objects.count() == 3
@@ -57,6 +68,7 @@ def test_seed_demo_twice_changes_nothing(db):
         Recommendation,
         Action,
         ProgressUpdate,
+        ExtensionRequest,
         FollowUp,
         User,
     ]

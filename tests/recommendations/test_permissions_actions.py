@@ -73,10 +73,41 @@ def test_nothing_changes_in_a_closed_plan(request, action_a):
     assert _who(request, permissions.can_edit_plan, action_a.plan) == set()
 
 
-def test_only_the_plan_owner_edits_actions_and_revises_targets(request, action_a):
+def test_only_the_plan_owner_edits_actions_and_changes_their_status(request, action_a):
     assert _who(request, permissions.can_edit_action, action_a) == {"plan_owner_a"}
-    assert _who(request, permissions.can_revise_target, action_a) == {"plan_owner_a"}
     assert _who(request, permissions.can_change_action_status, action_a) == {"plan_owner_a"}
+
+
+def test_the_delivery_lead_and_plan_owner_ask_to_move_the_target_date(request, action_a):
+    assert _who(request, permissions.can_request_extension, action_a) == {
+        "police_lead_a",
+        "plan_owner_a",
+    }
+
+
+def test_the_partner_lead_asks_for_their_agency_action_they_lead(request, partner_action_a):
+    assert _who(request, permissions.can_request_extension, partner_action_a) == {
+        "partner_lead",
+        "plan_owner_a",
+    }
+
+
+@pytest.mark.parametrize("status", ["paused", "closed", "not_needed"])
+def test_nobody_asks_to_move_the_date_of_an_action_that_is_not_live(request, action_a, status):
+    action_a.status = status
+    assert _who(request, permissions.can_request_extension, action_a) == set()
+
+
+def test_only_opcc_staff_decide_extension_requests(request):
+    assert _who(request, permissions.can_decide_extensions) == {"opcc_staff"}
+
+
+def test_whoever_asked_and_the_plan_owner_withdraw_a_request(request, action_a, police_lead_a):
+    extension = factories.ExtensionRequestFactory(action=action_a, requested_by=police_lead_a)
+    assert _who(request, permissions.can_withdraw_extension, extension, action_a) == {
+        "police_lead_a",
+        "plan_owner_a",
+    }
 
 
 def test_only_opcc_staff_review_updates(request, action_a):

@@ -12,8 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from oversight.shared.concurrency import version_of
-from recommendations import services, services_actions, services_progress
+from recommendations import services, services_extensions, services_progress
 from recommendations.filters import REGISTER_SORTS
 from recommendations.models import Action, Rag, Recommendation
 from recommendations.register_as_at import AS_AT_SORTS, register_as_at
@@ -120,13 +119,13 @@ def _change_everything(world, opcc_staff, plan_owner_a):
         )
         services_progress.progress_update_accept(update=world["update"], by=opcc_staff)
         a2 = Action.objects.get(pk=world["a2"].pk)
-        services_actions.action_revise_target(
+        extension = services_extensions.extension_request(
             action=a2,
             by=plan_owner_a,
-            revised_target_date=datetime.date(2026, 7, 31),
+            to_date=datetime.date(2026, 7, 31),
             reason="Recruitment took longer.",
-            expected_version=version_of(a2),
         )
+        services_extensions.extension_decide(extension=extension, by=opcc_staff, agree=True)
         services.inspectorate_status_record(
             recommendation=world["r2"],
             by=opcc_staff,

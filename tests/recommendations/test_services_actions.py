@@ -1,5 +1,5 @@
-"""Services for action plans and actions: next update due, target dates, cadence, pausing,
-leads and plans."""
+"""Services for action plans and actions: next update due, cadence, pausing, leads and
+plans. (Moving a target date: test_services_extensions.py.)"""
 
 import datetime
 
@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from oversight.shared.concurrency import StaleEditError, version_of
+from oversight.shared.concurrency import version_of
 from recommendations import services_actions, services_progress
 from recommendations.models import Action, ActionPlan, ProgressUpdate, Rag
 from tests import factories
@@ -68,80 +68,7 @@ def test_next_update_due_is_none_when_no_update_is_expected(action_a, status):
     assert services_actions.action_next_update_due(action=action_a) is None
 
 
-# --- Target dates, cadence, pausing ---------------------------------------------------
-
-
-def test_revising_the_target_keeps_the_original_and_the_history(action_a, plan_owner_a):
-    original = action_a.target_date
-    services_actions.action_revise_target(
-        action=action_a,
-        by=plan_owner_a,
-        revised_target_date=datetime.date(2027, 6, 30),
-        reason="Examiner posts vacant.",
-        expected_version=version_of(action_a),
-    )
-    action_a.refresh_from_db()
-    services_actions.action_revise_target(
-        action=action_a,
-        by=plan_owner_a,
-        revised_target_date=datetime.date(2027, 9, 30),
-        reason="Supplier delay.",
-        expected_version=version_of(action_a),
-    )
-    action_a.refresh_from_db()
-    assert action_a.target_date == original
-    assert action_a.current_target_date == datetime.date(2027, 9, 30)
-    revisions = list(
-        action_a.history.exclude(revised_target_date=None)
-        .order_by("history_date")
-        .values_list("revised_target_date", "revision_reason", "history_user")
-    )
-    assert revisions == [
-        (datetime.date(2027, 6, 30), "Examiner posts vacant.", plan_owner_a.pk),
-        (datetime.date(2027, 9, 30), "Supplier delay.", plan_owner_a.pk),
-    ]
-
-
-def test_revising_the_target_needs_a_reason(action_a, plan_owner_a):
-    with pytest.raises(ValidationError) as error:
-        services_actions.action_revise_target(
-            action=action_a,
-            by=plan_owner_a,
-            revised_target_date=datetime.date(2027, 6, 30),
-            reason=" ",
-            expected_version=version_of(action_a),
-        )
-    assert "revision_reason" in error.value.message_dict
-    action_a.refresh_from_db()
-    assert action_a.revised_target_date is None
-
-
-def test_revising_from_a_stale_form_changes_nothing(action_a, plan_owner_a):
-    stale = version_of(action_a)
-    Action.objects.filter(pk=action_a.pk).update(
-        description="Changed meanwhile.",
-        updated_at=action_a.updated_at + datetime.timedelta(seconds=1),
-    )
-    action_a.refresh_from_db()
-    with pytest.raises(StaleEditError):
-        services_actions.action_revise_target(
-            action=action_a,
-            by=plan_owner_a,
-            revised_target_date=datetime.date(2027, 6, 30),
-            reason="Delay.",
-            expected_version=stale,
-        )
-
-
-def test_police_lead_cannot_revise_the_target(action_a, police_lead_a):
-    with pytest.raises(PermissionDenied):
-        services_actions.action_revise_target(
-            action=action_a,
-            by=police_lead_a,
-            revised_target_date=datetime.date(2027, 6, 30),
-            reason="Delay.",
-            expected_version=version_of(action_a),
-        )
+# --- Cadence, pausing ---------------------------------------------------
 
 
 @pytest.mark.parametrize("status", [Action.Status.PAUSED, Action.Status.NOT_NEEDED])

@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from oversight.shared.concurrency import version_of
 from oversight.shared.uploads import check_upload
-from recommendations import services_actions, services_progress
-from recommendations.models import Action, ActionPlan, ProgressUpdate, Rag
+from recommendations import services_actions, services_extensions, services_progress
+from recommendations.models import Action, ActionPlan, ExtensionRequest, ProgressUpdate, Rag
 from tests import factories
 
 PERSONAS = [
@@ -131,11 +131,12 @@ GET_MATRIX = [
         },
     ),
     (
-        "action_revise_target",
+        "extension_request",
         "action",
         {
             **dict.fromkeys(PERSONAS, 403),
             "plan_owner_a": 200,
+            "police_lead_a": 200,
             "police_lead_b": 404,
             "partner_lead": 404,
             "opcc_staff_b": 404,
@@ -236,7 +237,7 @@ CHANGE_URLS = [
     ("plan_edit", "plan", {"title": "Hijacked"}),
     ("action_create", "plan", {"reference": "A99"}),
     ("action_edit", "action", {"reference": "A99"}),
-    ("action_revise_target", "action", {"revised_target_date": "2030-01-01"}),
+    ("extension_request", "action", {"to_date": "2030-01-01", "reason": "Delay."}),
     ("update_create", "action", {"narrative": "x", "rag": "red", "percent_complete": 5}),
     ("update_review", "update", {"decision": "accept"}),
     ("action_propose_completion", "action", {"completion_evidence": "x"}),
@@ -257,6 +258,7 @@ def _snapshot(world):
         ProgressUpdate.objects.count(),
         list(ProgressUpdate.objects.values_list("review_state", flat=True)),
         Action.objects.count(),
+        list(ExtensionRequest.objects.values_list("decision", flat=True)),
     )
 
 
@@ -358,13 +360,23 @@ def test_read_only_sees_the_action_without_any_button(client, world, read_only):
 
 def test_action_page_shows_the_history_of_changes(client, world, opcc_staff, plan_owner_a):
     action = world["action"]
-    services_actions.action_revise_target(
+    services_actions.action_update(
         action=action,
         by=plan_owner_a,
-        revised_target_date=datetime.date(2031, 6, 30),
-        reason="Examiner posts vacant.",
         expected_version=version_of(action),
+        reference="A1",
+        description="Train every frontline officer.",
+        recommendations=list(action.recommendations.all()),
+        cadence=action.cadence,
+        delivery_lead=action.delivery_lead,
     )
+    extension = services_extensions.extension_request(
+        action=action,
+        by=plan_owner_a,
+        to_date=datetime.date(2031, 6, 30),
+        reason="Examiner posts vacant.",
+    )
+    services_extensions.extension_decide(extension=extension, by=opcc_staff, agree=True)
     services_progress.progress_update_accept(update=world["update"], by=opcc_staff)
     client.force_login(opcc_staff)
     content = client.get(action.get_absolute_url()).content.decode()
@@ -372,6 +384,7 @@ def test_action_page_shows_the_history_of_changes(client, world, opcc_staff, pla
     assert "Revised target date" in history
     assert "30 Jun 2031" in history
     assert "Examiner posts vacant." in history
+    assert "Train every frontline officer." in history
     assert str(plan_owner_a) in history
     assert "accepted" in history
     assert str(opcc_staff) in history
@@ -548,48 +561,6 @@ def test_proposing_completion_without_evidence_of_impact_is_refused(client, worl
 
 
 # --- Editing actions ------------------------------------------------------------------
-
-
-def test_revised_date_without_reason_gets_a_message_next_to_the_field(client, world, plan_owner_a):
-    history_before = world["action"].history.count()
-    client.force_login(plan_owner_a)
-    url = reverse("recommendations:action_revise_target", args=[world["action"].pk])
-    page = client.get(url).content.decode()
-    assert "reason is required" in page.lower()  # said before anyone gets it wrong
-    response = client.post(
-        url,
-        {
-            "revised_target_date": "2031-06-30",
-            "revision_reason": "",
-            "version": version_of(world["action"]),
-        },
-    )
-    assert response.status_code == 400
-    content = response.content.decode()
-    field = content[content.index('id="div_id_revision_reason"') :]
-    assert "A revised target date needs a reason" in field[: field.index("</textarea>") + 400]
-    action = Action.objects.get(pk=world["action"].pk)
-    assert action.revised_target_date is None
-    assert action.history.count() == history_before
-
-
-def test_plan_owner_revises_a_target_date(client, world, plan_owner_a):
-    client.force_login(plan_owner_a)
-    action = world["action"]
-    response = client.post(
-        reverse("recommendations:action_revise_target", args=[action.pk]),
-        {
-            "revised_target_date": "2031-06-30",
-            "revision_reason": "Examiner posts vacant.",
-            "version": version_of(action),
-        },
-    )
-    assert response.status_code == 302
-    action.refresh_from_db()
-    assert action.revised_target_date == datetime.date(2031, 6, 30)
-    assert action.target_date == datetime.date(2027, 3, 31)
-    page = client.get(action.get_absolute_url()).content.decode()
-    assert "<del>31 Mar 2027</del>" in page
 
 
 def test_a_stale_edit_form_is_refused(client, world, plan_owner_a, police_lead_a):
