@@ -31,13 +31,17 @@ BEAT_SCHEDULE = {
         "per person. Weekly-digest users are mailed on Mondays.",
     },
     # Every two minutes: work the OPCC returned (an update, a proposed completion) is
-    # notified and mailed at once to whoever must act. Found by state, not queued by the
-    # return (recommendations cannot call reminders), so a missed run loses nothing.
+    # notified and mailed at once to whoever must act, and its decisions on requests to move
+    # a target date to whoever asked and the plan owner. Found by state, not queued by the
+    # return or decision (recommendations cannot call reminders), so a missed run loses
+    # nothing. (The entry keeps its name: administrators' changes are kept under it.)
     "Reminders: returned work": {
         "task": "reminders.notify_returns",
         "schedule": crontab(minute="*/2"),
         "description": "Returned progress updates and proposed completions: a notification "
-        "and an e-mail with the reason to the author or proposer and the delivery lead.",
+        "and an e-mail with the reason to the author or proposer and the delivery lead. "
+        "Requests to move a target date agreed or refused: the same to whoever asked and the "
+        "plan owner.",
     },
     # Every five minutes: draft PDF renders asked for while the broker was down, or lost
     # with a worker that died, are sent to the worker again. Works from the letters' state

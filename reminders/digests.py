@@ -79,6 +79,7 @@ def digest_message(
     lines = digest_lines(reminders, today=today)
     notes = {
         Stage.RETURNED: "The OPCC returned this with a reason; see what to add or correct.",
+        Stage.DECIDED: "The OPCC decided this; see the decision and its comment.",
         Stage.ESCALATED: f"Overdue by more than {settings.REMINDER_ESCALATE_AFTER_DAYS} days; "
         "the person responsible has been reminded.",
         Stage.OVERDUE: "The date has passed.",
@@ -109,10 +110,8 @@ def digest_message(
     return message
 
 
-def returned_message(*, recipient: User, returns: list[tuple]) -> EmailMultiAlternatives:
-    """One e-mail, sent at once, for the work returned to a person: each item with the
-    OPCC's reason and a link. `returns` is (ledger row, reminders.returned.ReturnedItem)."""
-    lines = [
+def _notice_lines(notices: list[tuple]) -> list[dict]:
+    return [
         {
             "what_label": what_label(row.what),
             "title": item.title,
@@ -120,24 +119,48 @@ def returned_message(*, recipient: User, returns: list[tuple]) -> EmailMultiAlte
             "returned_by": item.returned_by,
             "link": absolute_url(row.url),
         }
-        for row, item in returns
+        for row, item in notices
     ]
+
+
+def _notice_message(
+    *, recipient: User, lines: list[dict], subject: str, template: str
+) -> EmailMultiAlternatives:
     context = {
         "recipient": recipient,
         "lines": lines,
         "notifications_url": absolute_url(reverse("reminders:notifications")),
         "preferences_url": absolute_url(reverse("reminders:preferences")),
     }
+    message = EmailMultiAlternatives(
+        subject=subject[:200],
+        body=render_to_string(f"reminders/email/{template}.txt", context),
+        to=[recipient.email],
+    )
+    message.attach_alternative(
+        render_to_string(f"reminders/email/{template}.html", context), "text/html"
+    )
+    return message
+
+
+def returned_message(*, recipient: User, notices: list[tuple]) -> EmailMultiAlternatives:
+    """One e-mail, sent at once, for the work returned to a person: each item with the
+    OPCC's reason and a link. `notices` is (ledger row, reminders.returned.ReturnedItem)."""
+    lines = _notice_lines(notices)
     if len(lines) == 1:
         subject = f"OPCC oversight: returned to you: {lines[0]['title']}"
     else:
         subject = f"OPCC oversight: {len(lines)} items returned to you"
-    message = EmailMultiAlternatives(
-        subject=subject[:200],
-        body=render_to_string("reminders/email/returned.txt", context),
-        to=[recipient.email],
-    )
-    message.attach_alternative(
-        render_to_string("reminders/email/returned.html", context), "text/html"
-    )
-    return message
+    return _notice_message(recipient=recipient, lines=lines, subject=subject, template="returned")
+
+
+def decision_message(*, recipient: User, notices: list[tuple]) -> EmailMultiAlternatives:
+    """One e-mail, sent at once, for the OPCC's decisions on requests to move a target date:
+    each with the date that now stands, the OPCC's comment and a link. `notices` is
+    (ledger row, ReturnedItem from reminders.decided)."""
+    lines = _notice_lines(notices)
+    if len(lines) == 1:
+        subject = f"OPCC oversight: {lines[0]['what_label'].lower()}: {lines[0]['title']}"
+    else:
+        subject = f"OPCC oversight: {len(lines)} decisions on requests to move target dates"
+    return _notice_message(recipient=recipient, lines=lines, subject=subject, template="decided")

@@ -44,6 +44,21 @@ def opcc_staff_by_force(forces: QuerySet) -> dict[int, set[Person]]:
     )
 
 
+def area_leads_by_action(action_ids: QuerySet) -> dict[int, set[Person]]:
+    """The OPCC leads of the priority areas each action serves (by action id), with their
+    managers: the OPCC people who answer for an action, before the office's staff. One
+    query."""
+    return people_by(
+        Action.recommendations.through.objects.filter(action__in=action_ids)
+        .values_list(
+            "action_id",
+            "recommendation__priority_areas__opcc_lead_id",
+            "recommendation__priority_areas__opcc_lead__manager_id",
+        )
+        .distinct()
+    )
+
+
 def action_due_items(*, today: datetime.date, horizon: datetime.date) -> list[DueItem]:
     """Progress updates due and target dates (revised, else original) of live actions.
 
@@ -70,15 +85,7 @@ def action_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
             )
         )
     )
-    area_leads = people_by(
-        Action.recommendations.through.objects.filter(action__in=live.values("pk"))
-        .values_list(
-            "action_id",
-            "recommendation__priority_areas__opcc_lead_id",
-            "recommendation__priority_areas__opcc_lead__manager_id",
-        )
-        .distinct()
-    )
+    area_leads = area_leads_by_action(live.values("pk"))
     office_staff = opcc_staff_by_force(live.values("plan__force"))
     action_path = subject_paths("recommendations:action_detail")
     items = []

@@ -42,8 +42,9 @@ from django.db.models import Q
 from oversight.models import (
     User,
 )
-from reminders import due_actions, due_leavers, due_reviews, returned
+from reminders import decided, due_actions, due_extensions, due_leavers, due_reviews, returned
 from reminders.due_actions import action_due_items, report_due_items
+from reminders.due_extensions import extension_due_items
 from reminders.due_items import DueItem
 from reminders.due_leavers import leaver_due_items
 from reminders.due_reviews import review_due_items
@@ -59,18 +60,35 @@ REASON_NO_ADDRESS = NOT_MAILED + "this person has no e-mail address."
 REASON_NOT_CURRENT = NOT_MAILED + "no longer current when the digest went out."
 
 # Most urgent first, in digests and in the notification list.
-STAGE_ORDER = [Stage.RETURNED, Stage.ESCALATED, Stage.OVERDUE, Stage.DUE_TODAY, Stage.DUE_SOON]
+STAGE_ORDER = [
+    Stage.RETURNED,
+    Stage.DECIDED,
+    Stage.ESCALATED,
+    Stage.OVERDUE,
+    Stage.DUE_TODAY,
+    Stage.DUE_SOON,
+]
 MONDAY = 0
 
 # Where due items come from, each reading in bulk: `source(today=..., horizon=...)` returns
 # every item whose date is on or before `horizon`.
-DUE_ITEM_SOURCES = (action_due_items, report_due_items, review_due_items, leaver_due_items)
+DUE_ITEM_SOURCES = (
+    action_due_items,
+    report_due_items,
+    review_due_items,
+    leaver_due_items,
+    extension_due_items,
+)
 WHAT_LABELS = {
     **due_actions.LABELS,
     **due_reviews.LABELS,
     **due_leavers.LABELS,
+    **due_extensions.LABELS,
     **returned.LABELS,
+    **decided.LABELS,
 }
+# Told at once, on their own (reminders.services.returns_notify), never in a digest.
+AT_ONCE_WHATS = returned.RETURN_WHATS + decided.DECISION_WHATS
 
 
 def what_label(what: str) -> str:
@@ -184,9 +202,9 @@ def mail_pending() -> Q:
 
 
 def digest_pending() -> Q:
-    """Rows still to be mailed in a digest: returned work is mailed at once, on its own
-    (reminders.services.returns_notify), never in a digest."""
-    return mail_pending() & ~Q(what__in=returned.RETURN_WHATS)
+    """Rows still to be mailed in a digest: returned work and the OPCC's decisions are
+    mailed at once, on their own (reminders.services.returns_notify), never in a digest."""
+    return mail_pending() & ~Q(what__in=AT_ONCE_WHATS)
 
 
 @dataclass(frozen=True)

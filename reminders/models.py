@@ -23,6 +23,8 @@ class Reminder(TimeStampedModel):
         ESCALATED = "escalated", "Escalated"
         # Not a date's stage: the OPCC returned the work (reminders/returned.py).
         RETURNED = "returned", "Returned to you"
+        # Not a date's stage either: the OPCC decided a request (reminders/decided.py).
+        DECIDED = "decided", "OPCC decision"
 
     subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     subject_id = models.PositiveBigIntegerField()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from oversight.models import (
     User,
 )
-from recommendations.models import Action, ProgressUpdate
+from recommendations.models import Action, ExtensionRequest, ProgressUpdate
 from recommendations.selectors import actions_visible_to
 from reminders.due_items import content_type_id
 from reminders.ledger import NOT_MAILED, STAGE_ORDER, what_label
@@ -60,13 +60,20 @@ def _waiting_for(*, user: User, action: Action) -> str:
 
 
 def reminder_chain_panel(*, user: User, obj=None) -> dict | None:
-    """The action page's panel: whose move it is, and every reminder about the action,
-    oldest first. Scoped to the actions the user may see; two queries."""
+    """The action page's panel: whose move it is, and every reminder about the action and
+    its requests to move the target date, oldest first. Scoped to the actions the user may
+    see; two queries."""
     if obj is None:
         return None
+    visible = actions_visible_to(user).filter(pk=obj.pk).values("pk")
     reminders = reminder_chain_for(
-        subject_type_id=content_type_id(Action),
-        subject_ids=actions_visible_to(user).filter(pk=obj.pk).values("pk"),
+        subjects=[
+            (content_type_id(Action), visible),
+            (
+                content_type_id(ExtensionRequest),
+                ExtensionRequest.objects.filter(action__in=visible).values("pk"),
+            ),
+        ]
     )
     lines = [
         ChainLine(

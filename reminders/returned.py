@@ -18,6 +18,7 @@ from django.utils import timezone
 from recommendations.models import Action, ProgressUpdate
 from recommendations.permissions import UPDATABLE_STATUSES
 from reminders.due_items import content_type_id, person_name, short, subject_paths
+from reminders.models import Reminder
 
 UPDATE_RETURNED = "update_returned"
 COMPLETION_RETURNED = "completion_returned"
@@ -35,9 +36,9 @@ RETURN_NOTICE_DAYS = 14
 
 @dataclass(frozen=True)
 class ReturnedItem:
-    """One return and who must act on it. `returned_on` is the ledger row's date: the day
-    an update was returned, or the day a completion was proposed (each proposal is
-    returned at most once)."""
+    """One return (or decision: reminders.decided) and who must hear of it. `returned_on`
+    is the ledger row's date: the day an update was returned, the day a completion was
+    proposed (each proposal is returned at most once), the day a request was decided."""
 
     subject_type_id: int
     subject_id: int
@@ -48,14 +49,15 @@ class ReturnedItem:
     reason: str
     returned_by: str
     recipients: frozenset[int]
+    stage: str = Reminder.Stage.RETURNED
 
-    def key(self, recipient_id: int, stage: str) -> tuple:
+    def key(self, recipient_id: int) -> tuple:
         return (
             self.subject_type_id,
             self.subject_id,
             self.what,
             self.returned_on,
-            stage,
+            self.stage,
             recipient_id,
         )
 

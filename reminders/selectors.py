@@ -1,6 +1,6 @@
 """Reads of the reminder ledger, each scoped to the person asking."""
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 
 from oversight.models import User
@@ -29,10 +29,14 @@ def notifications_for(user: User) -> QuerySet[Reminder]:
     )
 
 
-def reminder_chain_for(*, subject_type_id: int, subject_ids: QuerySet) -> QuerySet[Reminder]:
-    """Who was told what about an item, and when; `subject_ids` is a scoped subquery."""
+def reminder_chain_for(*, subjects: list[tuple[int, QuerySet]]) -> QuerySet[Reminder]:
+    """Who was told what about some items, and when; `subjects` are (content type id, a
+    scoped subquery of the items' ids)."""
+    about = Q(pk__in=[])  # nothing, until a subject is added
+    for subject_type_id, subject_ids in subjects:
+        about |= Q(subject_type_id=subject_type_id, subject_id__in=subject_ids)
     return (
-        Reminder.objects.filter(subject_type_id=subject_type_id, subject_id__in=subject_ids)
+        Reminder.objects.filter(about)
         .select_related("recipient")
         .order_by("due_on", "created_at", "pk")
     )

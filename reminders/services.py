@@ -18,8 +18,10 @@ from oversight.models import (
     User,
 )
 from reminders.calendar import token_digest
-from reminders.digests import digest_message, returned_message
+from reminders.decided import decided_items
+from reminders.digests import decision_message, digest_message, returned_message
 from reminders.ledger import (
+    AT_ONCE_WHATS,
     MONDAY,
     REASON_MAIL_OFF,
     REASON_NO_ADDRESS,
@@ -39,7 +41,7 @@ from reminders.ledger import (
 )
 from reminders.models import CalendarFeed, Reminder
 from reminders.permissions import can_mark_read
-from reminders.returned import RETURN_NOTICE_DAYS, RETURN_WHATS, ReturnedItem, returned_items
+from reminders.returned import RETURN_NOTICE_DAYS, ReturnedItem, returned_items
 from reminders.selectors import reminders_for
 
 logger = logging.getLogger(__name__)
@@ -261,60 +263,66 @@ class ReturnsResult:
 def _send_returned_notice(
     *, recipient: User, rows: list[Reminder], items: dict[LedgerKey, ReturnedItem], connection
 ) -> Digest:
-    """Mail one person the returns in `rows` (locked by the caller), then mark them sent."""
+    """Mail one person the returns, or the decisions, in `rows` (locked by the caller), then
+    mark them sent."""
     if not recipient.email_reminders:
         _mark_not_mailed(rows, REASON_MAIL_OFF)
         return Digest(recipient, rows, Outcome.IN_APP_ONLY, REASON_MAIL_OFF)
     if not recipient.email:
         _mark_not_mailed(rows, REASON_NO_ADDRESS)
         return Digest(recipient, rows, Outcome.IN_APP_ONLY, REASON_NO_ADDRESS)
-    message = returned_message(
-        recipient=recipient, returns=[(row, items[ledger_key(row)]) for row in rows]
-    )
+    compose = decision_message if rows[0].stage == Stage.DECIDED else returned_message
+    message = compose(recipient=recipient, notices=[(row, items[ledger_key(row)]) for row in rows])
     return _send_and_record(message, recipient=recipient, rows=rows, connection=connection)
 
 
+def _notice_title(item: ReturnedItem) -> str:
+    return (f"{item.title[:150]}: {item.reason}" if item.reason else item.title)[:255]
+
+
 def returns_notify(*, now: datetime.datetime | None = None) -> ReturnsResult:
-    """Tell whoever must act on returned work (reminders/returned.py): a notification
-    (a ledger row, stage "returned") and, unless their e-mail is off, an e-mail at once
-    with the reason, whatever their digest frequency: a return is urgent.
+    """Tell whoever must act on returned work (reminders/returned.py), and whoever asked
+    to move a target date of the OPCC's decision (reminders/decided.py): a notification (a
+    ledger row, stage "returned" or "decided") and, unless their e-mail is off, an e-mail at
+    once with the reason or comment, whatever their digest frequency: a return is urgent,
+    and a decision changes (or keeps) the date they work to. Returns and decisions go in
+    separate e-mails.
 
     Safe to run any number of times: the ledger's unique constraint makes one row per
-    return and person, and the row locks one mail. Work resubmitted before its notice was
-    mailed is not mailed (it is no longer the person's move)."""
+    return or decision and person, and the row locks one mail. Work resubmitted before its
+    notice was mailed is not mailed (it is no longer the person's move)."""
     now = now or timezone.now()
     result = ReturnsResult()
-    items = returned_items(since=now - datetime.timedelta(days=RETURN_NOTICE_DAYS))
+    since = now - datetime.timedelta(days=RETURN_NOTICE_DAYS)
+    items = returned_items(since=since) + decided_items(since=since)
     people = User.objects.filter(
         pk__in={pk for item in items for pk in item.recipients}, is_active=True
     ).in_bulk()
     current: dict[LedgerKey, ReturnedItem] = {
-        item.key(recipient_id, Stage.RETURNED): item
+        item.key(recipient_id): item
         for item in items
         for recipient_id in item.recipients
         if recipient_id in people
     }
     recorded = set(
         Reminder.objects.filter(
-            what__in=RETURN_WHATS, subject_id__in={key[1] for key in current}
+            what__in=AT_ONCE_WHATS, subject_id__in={key[1] for key in current}
         ).values_list("subject_type_id", "subject_id", "what", "due_on", "stage", "recipient_id")
     )
-    rows = []
-    for key, item in current.items():
-        if key in recorded:
-            continue
-        rows.append(
-            ledger_row(
-                key,
-                title=f"{item.title[:150]}: {item.reason}"[:255],
-                url=item.url,
-                mail_off=not people[key[-1]].email_reminders,
-            )
+    rows = [
+        ledger_row(
+            key,
+            title=_notice_title(item),
+            url=item.url,
+            mail_off=not people[key[-1]].email_reminders,
         )
+        for key, item in current.items()
+        if key not in recorded
+    ]
     # ON CONFLICT DO NOTHING: a row another run recorded meanwhile is simply skipped.
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
     result.created = len(rows)
-    pending = Reminder.objects.filter(mail_pending(), what__in=RETURN_WHATS)
+    pending = Reminder.objects.filter(mail_pending(), what__in=AT_ONCE_WHATS)
     connection = get_connection()
     try:
         for recipient in User.objects.filter(pk__in=pending.values("recipient_id")).order_by("pk"):
@@ -328,12 +336,19 @@ def returns_notify(*, now: datetime.datetime | None = None) -> ReturnsResult:
                     [row for row in locked if ledger_key(row) not in current], REASON_NOT_CURRENT
                 )
                 mine = [row for row in locked if ledger_key(row) in current]
-                if mine:
-                    result.notices.append(
-                        _send_returned_notice(
-                            recipient=recipient, rows=mine, items=current, connection=connection
+                for group in (
+                    [row for row in mine if row.stage != Stage.DECIDED],
+                    [row for row in mine if row.stage == Stage.DECIDED],
+                ):
+                    if group:
+                        result.notices.append(
+                            _send_returned_notice(
+                                recipient=recipient,
+                                rows=group,
+                                items=current,
+                                connection=connection,
+                            )
                         )
-                    )
     finally:
         connection.close()
     return result

@@ -55,8 +55,9 @@ def sweep_reminders(self, today: str | None = None) -> dict:
     max_retries=3,
 )
 def notify_returns() -> dict:
-    """Tell whoever must act on returned work, at once (reminders.returned says why this
-    runs on a schedule rather than being queued by the return)."""
+    """Tell whoever must act on returned work, and whoever asked to move a target date of
+    the OPCC's decision, at once (reminders.returned says why this runs on a schedule
+    rather than being queued by the return or decision)."""
     from reminders.services import returns_notify
 
     result = returns_notify()

@@ -138,5 +138,6 @@ def test_renamed_migrations_count_as_applied_under_their_old_names(old_world):
         ("reminders", "0001_initial"),
         ("reminders", "0002_reminder_stage_returned"),
         ("reminders", "0003_calendar_feed"),
+        ("reminders", "0004_reminder_stage_decided"),
         ("reviews", "0003_search_indexes"),
     ]
