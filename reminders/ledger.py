@@ -42,10 +42,11 @@ from django.db.models import Q
 from oversight.models import (
     User,
 )
-from reminders import due_actions, due_leavers, due_reviews, returned
+from reminders import due_actions, due_leavers, due_packs, due_reviews, returned
 from reminders.due_actions import action_due_items, report_due_items
 from reminders.due_items import DueItem
 from reminders.due_leavers import leaver_due_items
+from reminders.due_packs import pack_due_items
 from reminders.due_reviews import review_due_items
 from reminders.models import Reminder
 
@@ -64,11 +65,18 @@ MONDAY = 0
 
 # Where due items come from, each reading in bulk: `source(today=..., horizon=...)` returns
 # every item whose date is on or before `horizon`.
-DUE_ITEM_SOURCES = (action_due_items, report_due_items, review_due_items, leaver_due_items)
+DUE_ITEM_SOURCES = (
+    action_due_items,
+    report_due_items,
+    review_due_items,
+    leaver_due_items,
+    pack_due_items,
+)
 WHAT_LABELS = {
     **due_actions.LABELS,
     **due_reviews.LABELS,
     **due_leavers.LABELS,
+    **due_packs.LABELS,
     **returned.LABELS,
 }
 
