@@ -3,6 +3,7 @@ house style and asset rules) and as an XLSX workbook (openpyxl: one sheet a tabl
 dates and numbers, filters on)."""
 
 import io
+import warnings
 from types import SimpleNamespace
 
 from django.template.loader import render_to_string
@@ -17,9 +18,9 @@ from recommendations import charts
 
 PACK_TEMPLATE = "letters/pack_document.html"
 # A table longer than this prints its first rows and its count per force; the workbook
-# always has every row. (A committee reads a few hundred rows on paper, not thousands, and
-# WeasyPrint lays out about 150 table rows a second.)
-PDF_ROWS_PER_TABLE = 400
+# always has every row. (A committee reads a hundred or so rows on paper, not thousands,
+# and WeasyPrint lays out only a few dozen of these rows a second.)
+PDF_ROWS_PER_TABLE = 150
 
 # The chart colours (app.css's chart-fill-*) written into the SVG, which WeasyPrint draws
 # without the page's stylesheet.
@@ -279,7 +280,7 @@ def _table_sheet(workbook: Workbook, title: str, rows: list[dict], columns) -> N
     formats = []
     for index, (_, key, width) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-        formats.append((key, DATE_FORMAT if key.endswith(("_on", "_date")) else "", width >= 40))
+        formats.append((key, DATE_FORMAT if key.endswith(("_on", "_date")) else ""))
     sheet.freeze_panes = "A2"
     last_column = get_column_letter(len(columns))
     # An empty table still has one (blank) row, so its header keeps its filter buttons.
@@ -289,14 +290,17 @@ def _table_sheet(workbook: Workbook, title: str, rows: list[dict], columns) -> N
     table._initialise_columns()
     for column, (heading, _, _) in zip(table.tableColumns, columns, strict=True):
         column.name = heading
-    sheet.add_table(table)
+    with warnings.catch_warnings():
+        # openpyxl warns on every table in write-only mode; the columns are named above.
+        warnings.filterwarnings("ignore", "In write-only mode you must add table columns")
+        sheet.add_table(table)
     sheet.append([_styled(sheet, heading, bold=True) for heading, _, _ in columns])
     for row in rows:
         sheet.append(
             [
-                _styled(sheet, row[key], number_format=number_format, wrap=wrap)
-                if number_format or wrap
+                _styled(sheet, row[key], number_format=number_format)
+                if number_format and row[key] is not None
                 else _cell(row[key])
-                for key, number_format, wrap in formats
+                for key, number_format in formats
             ]
         )
