@@ -8,7 +8,13 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from oversight.models import InspectionReport, TimeStampedModel
+from oversight.models import (
+    CommitteeMeeting,
+    Force,
+    InspectionReport,
+    PriorityArea,
+    TimeStampedModel,
+)
 from oversight.shared.dates import DateInRange
 
 
@@ -99,3 +105,94 @@ class Letter(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("letters:letter_detail", args=[self.pk])
+
+
+class CommitteePack(TimeStampedModel):
+    """The paper for a committee meeting: a summary with the trends, then the live
+    recommendations, those completed since the previous meeting, the extensions asked for
+    with their decisions, and the overdue ones. Rendered by the worker as a PDF and an XLSX
+    workbook from a snapshot of the data; once issued it is frozen (checksums kept)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ISSUED = "issued", "Issued"
+
+    RenderState = Letter.RenderState
+
+    meeting = models.ForeignKey(CommitteeMeeting, on_delete=models.PROTECT, related_name="packs")
+    version = models.PositiveIntegerField(default=1)
+    previous_meeting_on = models.DateField(
+        validators=[DateInRange()],
+        help_text="Completions and extensions are counted from the day after this.",
+    )
+    forces = models.ManyToManyField(
+        Force, related_name="+", blank=True, help_text="None chosen: every force you oversee."
+    )
+    sources = models.JSONField(
+        default=list, blank=True, help_text="Report sources covered; empty: every source."
+    )
+    priority_areas = models.ManyToManyField(
+        PriorityArea, related_name="+", blank=True, help_text="None chosen: every area."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    render_state = models.CharField(
+        max_length=10, choices=Letter.RenderState.choices, default=Letter.RenderState.IDLE
+    )
+    render_progress = models.PositiveSmallIntegerField(default=0)  # percent
+    render_step = models.CharField(max_length=120, blank=True)
+    render_error = models.TextField(blank=True)
+    render_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    render_requested_at = models.DateTimeField(null=True, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    as_at = models.DateField(null=True, blank=True, help_text="The day the figures stand at.")
+    pdf = models.FileField(upload_to="packs/", blank=True)
+    xlsx = models.FileField(upload_to="packs/", blank=True)
+    pdf_checksum = models.CharField(max_length=64, blank=True)
+    xlsx_checksum = models.CharField(max_length=64, blank=True)
+    snapshot = models.JSONField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords(excluded_fields=["render_progress", "render_step"])
+
+    class Meta:
+        ordering = ["-meeting__meets_on", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "version"], name="pack_unique_version"),
+            models.CheckConstraint(
+                name="pack_issued_is_frozen",
+                condition=Q(status="draft")
+                | (
+                    Q(issued_at__isnull=False, issued_by__isnull=False, snapshot__isnull=False)
+                    & Q(pdf_checksum__regex=r"^[0-9a-f]{64}$")
+                    & Q(xlsx_checksum__regex=r"^[0-9a-f]{64}$")
+                    & ~Q(pdf="")
+                    & ~Q(xlsx="")
+                ),
+            ),
+            models.CheckConstraint(
+                name="pack_progress_is_a_percentage", condition=Q(render_progress__lte=100)
+            ),
+        ]
+
+    def __str__(self):
+        return f"Committee pack for the {self.meeting} (v{self.version})"
+
+    def get_absolute_url(self):
+        return reverse("letters:pack_detail", args=[self.pk])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def progress_bar_step(self) -> int:
+        """The progress in steps of 5%, for the bar's width class (no inline styles)."""
+        return 5 * (self.render_progress // 5)

@@ -45,3 +45,18 @@ def letter_can_edit(user: User, letter: Letter) -> bool:
 def letter_can_issue(user: User, letter: Letter) -> bool:
     """Only OPCC staff issue, whoever built the letter."""
     return user.is_authenticated and user.is_opcc_staff and letter.status == Letter.Status.DRAFT
+
+
+def can_manage_packs(user: User, office) -> bool:
+    """Set meetings, prepare, render and issue committee packs: the office's OPCC staff."""
+    return (
+        user.is_authenticated
+        and user.is_opcc_staff
+        and office is not None
+        and user.office_id == office.pk
+    )
+
+
+def can_read_packs(user: User) -> bool:
+    """The office's committee packs are read by its OPCC staff and read-only users."""
+    return user.is_authenticated and user.is_opcc and user.office_id is not None

@@ -2,10 +2,10 @@
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from letters.models import Letter
-from letters.permissions import letter_kinds_written_by_organisation_of
+from letters.models import CommitteePack, Letter
+from letters.permissions import can_read_packs, letter_kinds_written_by_organisation_of
 from letters.text import natural_key
-from oversight.models import InspectionReport, User
+from oversight.models import CommitteeMeeting, InspectionReport, User
 from oversight.selectors import reports_visible_to
 from recommendations.models import Recommendation
 from recommendations.selectors import actions_visible_to, recommendations_visible_to
@@ -77,3 +77,17 @@ def recommendations_without_disposition(user: User, report: InspectionReport) ->
         .values_list("reference", flat=True)
     )
     return sorted(references, key=natural_key)
+
+
+def packs_visible_to(user: User) -> QuerySet[CommitteePack]:
+    """An office's committee packs are its own: read by its OPCC staff and read-only users,
+    by nobody at the force, a partner agency or another office."""
+    if not can_read_packs(user):
+        return CommitteePack.objects.none()
+    return CommitteePack.objects.filter(meeting__office_id=user.office_id)
+
+
+def meetings_visible_to(user: User) -> QuerySet[CommitteeMeeting]:
+    if not can_read_packs(user):
+        return CommitteeMeeting.objects.none()
+    return CommitteeMeeting.objects.filter(office_id=user.office_id)

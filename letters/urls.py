@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from letters import views
+from letters import views, views_packs
 
 app_name = "letters"
 
@@ -20,4 +20,13 @@ urlpatterns = [
         views.letter_compare,
         name="letter_compare",
     ),
+    path("packs/", views_packs.pack_list, name="pack_list"),
+    path("packs/meetings/new/", views_packs.meeting_create, name="meeting_create"),
+    path("packs/meetings/<int:pk>/new/", views_packs.pack_create, name="pack_create"),
+    path("packs/<int:pk>/", views_packs.pack_detail, name="pack_detail"),
+    path("packs/<int:pk>/status/", views_packs.pack_status, name="pack_status"),
+    path("packs/<int:pk>/render/", views_packs.pack_render, name="pack_render"),
+    path("packs/<int:pk>/issue/", views_packs.pack_issue, name="pack_issue"),
+    path("packs/<int:pk>/pdf/", views_packs.pack_pdf, name="pack_pdf"),
+    path("packs/<int:pk>/xlsx/", views_packs.pack_xlsx, name="pack_xlsx"),
 ]

@@ -61,6 +61,42 @@ class Office(TimeStampedModel):
         return self.name
 
 
+class CommitteeMeeting(TimeStampedModel):
+    """A meeting the office reports to (its Joint Audit Committee, the Police and Crime
+    Panel): the dates the committee pack is prepared for and the pack reminders count to.
+
+    `pack_issued_at` is set when a pack for the meeting is issued (letters app), so the
+    reminders know the papers have gone without reading the packs themselves."""
+
+    class Committee(models.TextChoices):
+        JOINT_AUDIT = "joint_audit", "Joint Audit Committee"
+        PANEL = "panel", "Police and Crime Panel"
+        OTHER = "other", "Other meeting"
+
+    # Committee papers go out about a week before the meeting.
+    PAPERS_DAYS_BEFORE = 7
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="meetings")
+    committee = models.CharField(max_length=20, choices=Committee.choices)
+    meets_on = models.DateField(validators=[DateInRange()])
+    pack_issued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["meets_on", "committee"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "committee", "meets_on"], name="meeting_once_a_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_committee_display()}, {self.meets_on:%-d %B %Y}"
+
+    @property
+    def papers_due_on(self) -> datetime.date:
+        return self.meets_on - datetime.timedelta(days=self.PAPERS_DAYS_BEFORE)
+
+
 class PartnerAgency(TimeStampedModel):
     class Kind(models.TextChoices):
         CHILDRENS_SERVICES = "childrens_services", "Local authority children's services"

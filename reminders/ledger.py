@@ -42,11 +42,20 @@ from django.db.models import Q
 from oversight.models import (
     User,
 )
-from reminders import decided, due_actions, due_extensions, due_leavers, due_reviews, returned
+from reminders import (
+    decided,
+    due_actions,
+    due_extensions,
+    due_leavers,
+    due_packs,
+    due_reviews,
+    returned,
+)
 from reminders.due_actions import action_due_items, report_due_items
 from reminders.due_extensions import extension_due_items
 from reminders.due_items import DueItem
 from reminders.due_leavers import leaver_due_items
+from reminders.due_packs import pack_due_items
 from reminders.due_reviews import review_due_items
 from reminders.models import Reminder
 
@@ -78,12 +87,14 @@ DUE_ITEM_SOURCES = (
     review_due_items,
     leaver_due_items,
     extension_due_items,
+    pack_due_items,
 )
 WHAT_LABELS = {
     **due_actions.LABELS,
     **due_reviews.LABELS,
     **due_leavers.LABELS,
     **due_extensions.LABELS,
+    **due_packs.LABELS,
     **returned.LABELS,
     **decided.LABELS,
 }

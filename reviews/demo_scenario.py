@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from oversight.models import (
     CauseOfConcern,
+    CommitteeMeeting,
     Finding,
     Force,
     InspectionReport,
@@ -142,6 +143,18 @@ def seed_demo(*, today: datetime.date | None = None) -> dict:
     count("partner_agencies", was)
     childrens.forces.add(force)
     health.forces.add(force)
+
+    # The office's committees: the Joint Audit Committee met two months ago and meets again
+    # in three weeks (its pack is due a week before); the Police and Crime Panel next month.
+    for committee, days_away in (
+        (CommitteeMeeting.Committee.JOINT_AUDIT, -63),
+        (CommitteeMeeting.Committee.JOINT_AUDIT, 21),
+        (CommitteeMeeting.Committee.PANEL, 35),
+    ):
+        _, was = CommitteeMeeting.objects.get_or_create(
+            office=office, committee=committee, meets_on=days(days_away)
+        )
+        count("committee_meetings", was)
 
     dorset, dorset_office, made = second_office()
     for kind, n in made.items():

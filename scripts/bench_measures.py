@@ -176,6 +176,18 @@ def _csv() -> dict:
     return {"name": "CSV export, every recommendation (streamed, own process)", **data}
 
 
+def _pack() -> dict:
+    output = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench_pack.py"), "--json"],
+        cwd=ROOT,
+        env=os.environ,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
 def measure_all() -> dict:
     pages = []
     for page in _pages():
@@ -190,5 +202,5 @@ def measure_all() -> dict:
                 "page_cache": page["path"].split("?")[0] in CACHED_PATHS,
             }
         )
-    jobs = [*_sweep(), _csv(), _letter()]
+    jobs = [*_sweep(), _csv(), _letter(), _pack()]
     return {"pages": pages, "jobs": jobs, "password": SCALE_PASSWORD}

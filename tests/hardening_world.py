@@ -144,6 +144,8 @@ class World:
     investment_b: object
     national_report: object = None
     national_rec: object = None
+    meeting_a: object = None  # office A's Joint Audit Committee, with a draft pack
+    pack_a: object = None
     reminders: dict[str, Reminder] = field(default_factory=dict)
 
 
@@ -395,10 +397,30 @@ def build_world(people: dict[str, User], *, issue_letter: bool = True) -> World:
         investment_b=investment_b,
     )
     _add_national_report(world)
+    _add_committee_pack(world)
     _add_notifications(world)
     for name in ("action_police", "action_partner", "action_b", "plan_a", "update_returned"):
         getattr(world, name).refresh_from_db()
     return world
+
+
+def _add_committee_pack(world: World) -> None:
+    """Office A's next Joint Audit Committee and a draft pack for it (not yet rendered)."""
+    from letters.models import CommitteePack
+    from oversight.models import CommitteeMeeting
+
+    staff = world.people["opcc_staff"]
+    world.meeting_a = CommitteeMeeting.objects.create(
+        office=staff.office,
+        committee=CommitteeMeeting.Committee.JOINT_AUDIT,
+        meets_on=datetime.date.today() + datetime.timedelta(days=20),
+    )
+    world.pack_a = CommitteePack.objects.create(
+        meeting=world.meeting_a,
+        previous_meeting_on=datetime.date.today() - datetime.timedelta(days=70),
+        created_by=staff,
+        render_state=CommitteePack.RenderState.QUEUED,
+    )
 
 
 def _add_national_report(world: World) -> None:

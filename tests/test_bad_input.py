@@ -664,6 +664,24 @@ TARGETS: dict[str, Target] = {
             reverse("letters:letter_list", args=[w.report_a.pk]),
         ],
     ),
+    "MeetingForm": Target(
+        S,
+        lambda w: [create("letters:meeting_create")],
+        lambda w: {"committee": ["joint_audit", "panel", "other"], "meets_on": ["2027-03-18"]},
+        after=lambda w: [reverse("letters:pack_list")],
+    ),
+    "PackForm": Target(
+        S,
+        lambda w: [create("letters:pack_create", w.meeting_a.pk)],
+        lambda w: {
+            "previous_meeting_on": ["2026-09-10"],
+            "forces": [[pk(w.force_a)]],
+            "sources": [["hmicfrs"], ["hmicfrs", "coroner"]],
+            "priority_areas": [[pk(w.area_a)]],
+        },
+        multi=frozenset({"forces", "sources", "priority_areas"}),
+        after=lambda w: [reverse("letters:pack_list")],
+    ),
     "ReviewForm": Target(
         S,
         lambda w: [create("reviews:review_create"), edit("reviews:review_edit", w.review_a)],
@@ -896,6 +914,7 @@ FORMS_BY_MODULE = {
         "ActionsHandOverForm",
     ],
     "letters/forms.py": ["LetterCreateForm", "LetterForm"],
+    "letters/forms_packs.py": ["MeetingForm", "PackForm"],
     "reminders/forms.py": ["ReminderPreferencesForm"],
     "oversight/accounts/forms.py": [
         "InvitationForm",
@@ -1198,6 +1217,8 @@ TYPED_DATES = {
     "FollowUpForm": (0, ["due_on"]),
     "InvestmentForm": (0, ["awarded_on"]),
     "LetterForm": (1, ["letter_date", "response_due_on"]),  # the request for a response
+    "MeetingForm": (0, ["meets_on"]),
+    "PackForm": (0, ["previous_meeting_on"]),
 }
 
 

@@ -336,6 +336,17 @@ EXPECTATIONS: dict[str, Expect] = {
     "letters:letter_compare": page(
         lambda w: (w.letter_issued.pk, w.letter_draft.pk), who=FORCE_A_READERS
     ),
+    # Committee packs: the office's own, read by its OPCC staff and read-only users, made
+    # by its staff; another office finds them missing, the force and partners refused.
+    "letters:pack_list": page(who={S, R, SB}, sees=EVERYONE),
+    "letters:meeting_create": form(who={S, SB}, sees=EVERYONE),
+    "letters:pack_create": form(lambda w: (w.meeting_a.pk,), who={S}, sees=EVERYONE - {SB}),
+    "letters:pack_detail": page(lambda w: (w.pack_a.pk,), who={S, R}, sees=EVERYONE - {SB}),
+    "letters:pack_status": page(lambda w: (w.pack_a.pk,), who={S, R}, sees=EVERYONE - {SB}),
+    "letters:pack_pdf": page(lambda w: (w.pack_a.pk,), who={S, R}, sees=EVERYONE - {SB}),
+    "letters:pack_xlsx": page(lambda w: (w.pack_a.pk,), who={S, R}, sees=EVERYONE - {SB}),
+    "letters:pack_render": act(lambda w: (w.pack_a.pk,), who={S}, sees=EVERYONE - {SB}),
+    "letters:pack_issue": act(lambda w: (w.pack_a.pk,), who={S}, sees=EVERYONE - {SB}),
     # --- Deep dives, follow-ups, samples, investments ---
     "reviews:review_list": page(who=REVIEW_READERS),
     "reviews:review_create": form(who={S, SB}, sees=REVIEW_READERS),
@@ -516,6 +527,10 @@ def world(personas) -> World:
     from reminders.services import calendar_feed_create
 
     _, world.calendar_token = calendar_feed_create(user=personas[LB])
+    # Office A's draft committee pack, rendered so its files can be asked for.
+    from letters.pack_jobs import pack_render
+
+    pack_render(pack_id=world.pack_a.pk, user_id=personas[S].pk)
     world.invitation, world.invitation_token = invitation_create(
         admin=personas[S],
         email="invited@force-a.example",

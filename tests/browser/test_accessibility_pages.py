@@ -10,6 +10,7 @@ walk at a phone's width. File downloads (evidence, PDFs, CSV) and POST-only URLs
 pages; the Django admin is not the product's own interface.
 """
 
+import datetime
 import io
 from dataclasses import dataclass
 
@@ -19,9 +20,17 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from letters.models import Letter
+from letters.models import CommitteePack, Letter
+from letters.pack_jobs import pack_render
 from letters.services import letter_create, letter_issue
-from oversight.models import CauseOfConcern, Finding, InspectionReport, PriorityArea, User
+from oversight.models import (
+    CauseOfConcern,
+    CommitteeMeeting,
+    Finding,
+    InspectionReport,
+    PriorityArea,
+    User,
+)
 from recommendations.models import Action, ProgressUpdate, Recommendation
 from reminders.services import reminders_sweep
 from reviews.demo_content import DEMO_PASSWORD
@@ -81,6 +90,8 @@ READERS = [
 ]
 OFFICE = [
     _v("recommendations:dashboard"),
+    _v("letters:pack_list"),
+    _v("letters:pack_detail", "pack"),
     _v("recommendations:action_detail", "action_with_updates"),
     _v("recommendations:action_detail", "pending_action"),
 ]
@@ -89,6 +100,8 @@ PAGES = {
     + READERS
     + OFFICE
     + [
+        _v("letters:meeting_create"),
+        _v("letters:pack_create", "meeting"),
         _v("oversight:report_create"),
         _v("oversight:report_edit", "report"),
         _v("oversight:finding_create", "report"),
@@ -208,6 +221,8 @@ ERROR_STATES = {
             _v("recommendations:action_detail", "action_with_updates"), "Refuse with comment"
         ),
         EmptySend(_v("letters:letter_detail", "draft_letter"), "Save the wording"),
+        EmptySend(_v("letters:meeting_create"), "Add the meeting"),
+        EmptySend(_v("letters:pack_create", "meeting"), "Prepare the pack"),
         EmptySend(_v("reviews:review_create"), "Record deep dive"),
         EmptySend(_v("reviews:line_add", "review"), "Add line"),
         EmptySend(_v("reviews:evidence_upload", "review"), "Upload"),
@@ -266,6 +281,14 @@ def _demo_ids() -> dict[str, int]:
     issued = letter_create(report=report, kind=Letter.Kind.FORMAL_RESPONSE, user=opcc)
     letter_issue(letter=issued, user=opcc)
     draft = letter_create(report=report, kind=Letter.Kind.FORMAL_RESPONSE, user=opcc)
+    meeting = CommitteeMeeting.objects.filter(office=opcc.office).order_by("meets_on").last()
+    pack = CommitteePack.objects.create(
+        meeting=meeting,
+        previous_meeting_on=meeting.meets_on - datetime.timedelta(days=84),
+        created_by=opcc,
+        render_state=CommitteePack.RenderState.QUEUED,
+    )
+    pack_render(pack_id=pack.pk, user_id=opcc.pk)
     actions = dict(Action.objects.filter(plan__report=report).values_list("reference", "pk"))
     review = DeepDiveReview.objects.get(report=report)
     return {
@@ -293,6 +316,8 @@ def _demo_ids() -> dict[str, int]:
         ).pk,
         "investment": Investment.objects.get().pk,
         "lead_person": User.objects.get(username="lead").pk,
+        "meeting": meeting.pk,
+        "pack": pack.pk,
     }
 
 

@@ -27,6 +27,8 @@ WORKED_OUT = {
     "recommendations.Action.next_update_due",
     "reviews.FollowUp.completed_on",
     "reminders.Reminder.due_on",
+    "recommendations.ExtensionRequest.from_date",  # the target date when asked
+    "letters.CommitteePack.as_at",  # the day the figures stand at
 }
 
 

@@ -1,0 +1,380 @@
+"""What a committee pack holds, read as the person who asked for it: the summary figures,
+the trends, and the four tables (live, completed since the previous meeting, extensions
+asked for with their decisions, overdue).
+
+The rows are the register's (recommendations.register, or recommendations.register_as_at
+for a meeting already past), so a pack's counts are the register's on the day it stands
+at, for the same forces, sources and priority areas. Scoping is the register's too: a
+force the reader may not see is never read.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from letters.models import CommitteePack
+from oversight.models import Force, InspectionReport, PriorityArea, User
+from oversight.selectors import forces_visible_to
+from recommendations.models import ExtensionRequest, ProgressUpdate, Recommendation
+from recommendations.rag import rag_label
+from recommendations.register import RegisterRow, recommendation_register, register_row_details
+from recommendations.register_as_at import end_of_day, register_as_at
+from recommendations.selectors import actions_visible_to
+from recommendations.trends import ALL, BY_SOURCE, recommendation_trends
+
+CHUNK = 2000
+# The statuses a recommendation leaves the live list for, counted as "completed or closed"
+# when it reached one since the previous meeting.
+DISPOSED = (
+    Recommendation.Status.CLOSED,
+    Recommendation.Status.SUPERSEDED,
+    Recommendation.Status.NO_ACTION,
+    Recommendation.Status.COVERED,
+)
+
+Progress = Callable[[int, str], None]
+
+
+@dataclass(frozen=True)
+class PackScope:
+    forces: list[Force]
+    sources: list[str]
+    areas: list[PriorityArea]
+
+    @property
+    def force_ids(self) -> set[int]:
+        return {force.pk for force in self.forces}
+
+
+def pack_scope(pack: CommitteePack, user: User) -> PackScope:
+    """The forces (those chosen that the reader may see; none chosen: every force they
+    see), sources and priority areas the pack covers."""
+    visible = forces_visible_to(user)
+    chosen = list(pack.forces.all())
+    forces = [f for f in chosen if f in set(visible)] if chosen else list(visible)
+    return PackScope(
+        forces=sorted(forces, key=lambda f: f.name),
+        sources=list(pack.sources),
+        areas=list(pack.priority_areas.order_by("report__published_on", "position")),
+    )
+
+
+def pack_as_at(pack: CommitteePack, today: datetime.date) -> datetime.date:
+    """A pack for a meeting still to come stands at today; for one past, at its date."""
+    return min(pack.meeting.meets_on, today)
+
+
+def _rows(user: User, scope: PackScope, as_at: datetime.date, today: datetime.date):
+    """Every register row in scope, as the register shows it on `as_at`, sorted by force,
+    report and reference."""
+    if as_at >= today:
+        recommendations = recommendation_register(user, today=today).filter(
+            report__force__in=scope.forces
+        )
+        if scope.sources:
+            recommendations = recommendations.filter(report__source__in=scope.sources)
+        if scope.areas:
+            recommendations = recommendations.filter(
+                pk__in=Recommendation.priority_areas.through.objects.filter(
+                    priorityarea__in=scope.areas
+                ).values("recommendation_id")
+            )
+        recommendations = recommendations.order_by(
+            "report__force__name", "report__published_on", "report_id", "position", "pk"
+        )
+        rows: list[RegisterRow] = []
+        chunk: list[Recommendation] = []
+        for recommendation in recommendations.iterator(chunk_size=CHUNK):
+            chunk.append(recommendation)
+            if len(chunk) == CHUNK:
+                rows += register_row_details(user, chunk)
+                chunk = []
+        return rows + register_row_details(user, chunk)
+    rows = register_as_at(user, as_at=as_at)
+    in_areas = None
+    if scope.areas:
+        in_areas = set(
+            Recommendation.priority_areas.through.objects.filter(
+                priorityarea__in=scope.areas
+            ).values_list("recommendation_id", flat=True)
+        )
+    kept = [
+        row
+        for row in rows
+        if row.recommendation.report.force_id in scope.force_ids
+        and (not scope.sources or row.recommendation.report.source in scope.sources)
+        and (in_areas is None or row.recommendation.pk in in_areas)
+    ]
+    return sorted(
+        kept,
+        key=lambda row: (
+            row.recommendation.report.force.name,
+            row.recommendation.report.published_on,
+            row.recommendation.report_id,
+            row.recommendation.position,
+            row.recommendation.pk,
+        ),
+    )
+
+
+def _statuses_on(ids: list[int], day: datetime.date) -> dict[int, str]:
+    """Each recommendation's status at the end of `day`, from its change history (absent:
+    not recorded yet, or deleted by then)."""
+    statuses: dict[int, str] = {}
+    cutoff = end_of_day(day)
+    for start in range(0, len(ids), 20000):
+        for pk, kind, status in (
+            Recommendation.history.filter(
+                id__in=ids[start : start + 20000], history_date__lt=cutoff
+            )
+            .order_by("id", "history_date", "history_id")
+            .values_list("id", "history_type", "status")
+        ):
+            if kind == "-":
+                statuses.pop(pk, None)
+            else:
+                statuses[pk] = status
+    return statuses
+
+
+def _latest_updates(user: User, ids: list[int], as_at: datetime.date) -> dict[int, dict]:
+    """Per recommendation, the latest progress update the OPCC had accepted by the end of
+    `as_at` on an action the reader may see."""
+    cutoff = end_of_day(as_at)
+    latest: dict[int, dict] = {}
+    actions = actions_visible_to(user).values("pk")
+    for start in range(0, len(ids), 5000):
+        updates = ProgressUpdate.objects.filter(
+            review_state=ProgressUpdate.Review.ACCEPTED,
+            reviewed_at__lt=cutoff,
+            action__in=actions,
+            action__recommendations__in=ids[start : start + 5000],
+        ).values_list(
+            "action__recommendations", "written_on", "pk", "narrative", "action__reference"
+        )
+        if connection.vendor == "postgresql":
+            updates = updates.order_by("action__recommendations", "-written_on", "-pk").distinct(
+                "action__recommendations"
+            )
+        for rec_id, written_on, pk, narrative, action in updates:
+            current = latest.get(rec_id)
+            if current is None or (written_on, pk) > (current["written_on"], current["pk"]):
+                latest[rec_id] = {
+                    "written_on": written_on,
+                    "pk": pk,
+                    "narrative": narrative,
+                    "action": action,
+                }
+    return latest
+
+
+def _recommendation_row(row: RegisterRow, update: dict | None, status_then: str = "") -> dict:
+    rec = row.recommendation
+    report = rec.report
+    return {
+        "id": rec.pk,
+        "reference": rec.reference,
+        "kind": rec.get_kind_display(),
+        "force": report.force.name,
+        "report": report.title,
+        "source": report.get_source_display(),
+        "text": rec.text,
+        "owner": "; ".join(row.leads),
+        "due_on": rec.due_on,
+        "status": rec.get_status_display(),
+        "status_before": (
+            Recommendation.Status(status_then).label if status_then else "Not yet recorded"
+        ),
+        "hmicfrs_status": (
+            rec.get_inspectorate_status_display() if report.is_inspection else "Not applicable"
+        ),
+        "hmicfrs_status_on": rec.inspectorate_status_on if report.is_inspection else None,
+        "rag": rag_label(rec.rag),
+        "overdue": bool(rec.is_overdue),
+        "update_on": update["written_on"] if update else None,
+        "update": update["narrative"] if update else "",
+        "update_action": update["action"] if update else "",
+        "url": settings.SITE_URL + rec.get_absolute_url(),
+    }
+
+
+def _extensions(user: User, scope: PackScope, since: datetime.date, as_at: datetime.date):
+    """The extensions asked for, or decided, after the previous meeting up to `as_at`, on
+    actions the reader may see serving recommendations in scope; a decision made after
+    `as_at` is shown as still waiting."""
+    start, cutoff = end_of_day(since), end_of_day(as_at)
+    recommendations = Recommendation.objects.filter(report__force__in=scope.forces)
+    if scope.sources:
+        recommendations = recommendations.filter(report__source__in=scope.sources)
+    if scope.areas:
+        recommendations = recommendations.filter(priority_areas__in=scope.areas)
+    requests = (
+        ExtensionRequest.objects.filter(
+            Q(requested_at__gte=start) | Q(decided_at__gte=start),
+            requested_at__lt=cutoff,
+            action__in=actions_visible_to(user).values("pk"),
+            action__recommendations__in=recommendations.values("pk"),
+        )
+        .exclude(decision=ExtensionRequest.Decision.WITHDRAWN, decided_at__lt=cutoff)
+        .select_related("action__plan__force", "requested_by", "decided_by")
+        .distinct()
+        .order_by("action__plan__force__name", "requested_at", "pk")
+    )
+    references = defaultdict(list)
+    for action_id, reference in (
+        ExtensionRequest.action.field.related_model.recommendations.through.objects.filter(
+            action__in=requests.values("action_id"),
+            recommendation__in=recommendations.values("pk"),
+        )
+        .order_by("recommendation__position")
+        .values_list("action_id", "recommendation__reference")
+    ):
+        references[action_id].append(reference)
+    rows = []
+    for request in requests:
+        decided = request.decided_at is not None and request.decided_at < cutoff
+        decision = (
+            request.get_decision_display() if decided else ExtensionRequest.Decision.PENDING.label
+        )
+        rows.append(
+            {
+                "id": request.pk,
+                "force": request.action.plan.force.name,
+                "action": request.action.reference,
+                "recommendations": ", ".join(references[request.action_id]),
+                "description": request.action.description,
+                "requested_by": str(request.requested_by or "Not recorded"),
+                "requested_on": timezone.localtime(request.requested_at).date(),
+                "from_date": request.from_date,
+                "to_date": request.to_date,
+                "reason": request.reason,
+                "decision": decision,
+                "decided_by": str(request.decided_by or "") if decided else "",
+                "decided_on": timezone.localtime(request.decided_at).date() if decided else None,
+                "comment": request.decision_comment if decided else "",
+                "url": settings.SITE_URL + request.get_absolute_url(),
+            }
+        )
+    return rows
+
+
+def _trend_rows(trends) -> list[dict]:
+    return [
+        {
+            "quarter": row.quarter.label,
+            "group": row.group,
+            "opening": row.opening,
+            "added": row.added,
+            "closed": row.closed,
+            "closing": row.closing,
+            "average_age_days": row.average_age_days,
+            "targets_moved_share": row.targets_moved_share,
+            "overdue_share": row.overdue_share,
+        }
+        for row in trends
+    ]
+
+
+def pack_build(
+    pack: CommitteePack,
+    user: User,
+    *,
+    today: datetime.date | None = None,
+    progress: Progress = lambda percent, step: None,
+) -> dict:
+    """The pack's content: `summary` (what is stored with the pack once rendered: the
+    meeting, scope, counts and trends) and the four tables' rows."""
+    today = today or timezone.localdate()
+    as_at = pack_as_at(pack, today)
+    since = pack.previous_meeting_on
+    scope = pack_scope(pack, user)
+    progress(5, "Reading the register")
+    rows = _rows(user, scope, as_at, today)
+    ids = [row.recommendation.pk for row in rows]
+    progress(25, "Reading the position at the previous meeting")
+    before = _statuses_on(ids, since)
+    live = [row for row in rows if row.recommendation.status in Recommendation.OPEN_STATUSES]
+    completed = [
+        row
+        for row in rows
+        if row.recommendation.status in DISPOSED
+        and before.get(row.recommendation.pk, Recommendation.Status.OPEN)
+        in Recommendation.OPEN_STATUSES
+    ]
+    shown = {row.recommendation.pk for row in live + completed}
+    progress(35, "Reading the latest accepted updates")
+    updates = _latest_updates(user, sorted(shown), as_at)
+    progress(45, "Reading the extensions")
+    extensions = _extensions(user, scope, since, as_at)
+    progress(50, "Working out the trends")
+    trends = recommendation_trends(
+        user,
+        as_at=as_at,
+        group_by=BY_SOURCE,
+        forces=scope.forces,
+        sources=scope.sources,
+        priority_areas=scope.areas,
+    )
+    live_rows = [_recommendation_row(row, updates.get(row.recommendation.pk)) for row in live]
+    overdue_rows = [row for row in live_rows if row["overdue"]]
+    completed_rows = [
+        _recommendation_row(
+            row, updates.get(row.recommendation.pk), before.get(row.recommendation.pk, "")
+        )
+        for row in completed
+    ]
+    meeting = pack.meeting
+    decisions = defaultdict(int)
+    for row in extensions:
+        decisions[row["decision"]] += 1
+    summary = {
+        "office": meeting.office.name,
+        "commissioner": meeting.office.commissioner,
+        "committee": meeting.get_committee_display(),
+        "meets_on": meeting.meets_on,
+        "previous_meeting_on": since,
+        "as_at": as_at,
+        "version": pack.version,
+        "prepared_by": str(user),
+        "forces": [force.name for force in scope.forces],
+        "sources": [InspectionReport.Source(source).label for source in scope.sources],
+        "areas": [str(area) for area in scope.areas],
+        "counts": {
+            "register": len(rows),
+            "live": len(live_rows),
+            "completed": len(completed_rows),
+            "extensions": len(extensions),
+            "overdue": len(overdue_rows),
+            "extension_decisions": dict(sorted(decisions.items())),
+        },
+        "trends": _trend_rows(trends),
+        "trend_group_all": ALL,
+    }
+    return {
+        "summary": summary,
+        "live": live_rows,
+        "completed": completed_rows,
+        "extensions": extensions,
+        "overdue": overdue_rows,
+    }
+
+
+def summary_for_json(summary: dict) -> dict:
+    """The summary with its dates as ISO strings, to be kept on the pack."""
+
+    def plain(value):
+        if isinstance(value, dict):
+            return {key: plain(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [plain(item) for item in value]
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return value
+
+    return plain(summary)
