@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from letters.models import CommitteePack
 from oversight.models import Force, InspectionReport, PriorityArea, User
 from oversight.selectors import forces_visible_to
-from recommendations.models import ExtensionRequest, ProgressUpdate, Recommendation
+from recommendations.models import Action, ExtensionRequest, ProgressUpdate, Recommendation
 from recommendations.rag import rag_label
 from recommendations.register import RegisterRow, recommendation_register, register_row_details
 from recommendations.register_as_at import end_of_day, register_as_at
@@ -70,9 +71,9 @@ def pack_as_at(pack: CommitteePack, today: datetime.date) -> datetime.date:
     return min(pack.meeting.meets_on, today)
 
 
-def _rows(user: User, scope: PackScope, as_at: datetime.date, today: datetime.date):
-    """Every register row in scope, as the register shows it on `as_at`, sorted by force,
-    report and reference."""
+def _row_chunks(user: User, scope: PackScope, as_at: datetime.date, today: datetime.date):
+    """Every register row in scope, as the register shows it on `as_at`, in force, report
+    and reference order, a chunk at a time (so only one chunk's model instances are held)."""
     if as_at >= today:
         recommendations = recommendation_register(user, today=today).filter(
             report__force__in=scope.forces
@@ -88,14 +89,15 @@ def _rows(user: User, scope: PackScope, as_at: datetime.date, today: datetime.da
         recommendations = recommendations.order_by(
             "report__force__name", "report__published_on", "report_id", "position", "pk"
         )
-        rows: list[RegisterRow] = []
         chunk: list[Recommendation] = []
         for recommendation in recommendations.iterator(chunk_size=CHUNK):
             chunk.append(recommendation)
             if len(chunk) == CHUNK:
-                rows += register_row_details(user, chunk)
+                yield register_row_details(user, chunk)
                 chunk = []
-        return rows + register_row_details(user, chunk)
+        if chunk:
+            yield register_row_details(user, chunk)
+        return
     rows = register_as_at(user, as_at=as_at)
     in_areas = None
     if scope.areas:
@@ -104,15 +106,14 @@ def _rows(user: User, scope: PackScope, as_at: datetime.date, today: datetime.da
                 priorityarea__in=scope.areas
             ).values_list("recommendation_id", flat=True)
         )
-    kept = [
-        row
-        for row in rows
-        if row.recommendation.report.force_id in scope.force_ids
-        and (not scope.sources or row.recommendation.report.source in scope.sources)
-        and (in_areas is None or row.recommendation.pk in in_areas)
-    ]
-    return sorted(
-        kept,
+    kept = sorted(
+        (
+            row
+            for row in rows
+            if row.recommendation.report.force_id in scope.force_ids
+            and (not scope.sources or row.recommendation.report.source in scope.sources)
+            and (in_areas is None or row.recommendation.pk in in_areas)
+        ),
         key=lambda row: (
             row.recommendation.report.force.name,
             row.recommendation.report.published_on,
@@ -121,6 +122,8 @@ def _rows(user: User, scope: PackScope, as_at: datetime.date, today: datetime.da
             row.recommendation.pk,
         ),
     )
+    for start in range(0, len(kept), CHUNK):
+        yield kept[start : start + CHUNK]
 
 
 def _statuses_on(ids: list[int], day: datetime.date) -> dict[int, str]:
@@ -145,24 +148,27 @@ def _statuses_on(ids: list[int], day: datetime.date) -> dict[int, str]:
 
 def _latest_updates(user: User, ids: list[int], as_at: datetime.date) -> dict[int, dict]:
     """Per recommendation, the latest progress update the OPCC had accepted by the end of
-    `as_at` on an action the reader may see."""
+    `as_at` on an action the reader may see. Two queries: the actions serving the
+    recommendations, then each action's latest accepted update (DISTINCT ON the action,
+    read along the index of updates by action, state and date)."""
+    if not ids:
+        return {}
     cutoff = end_of_day(as_at)
+    serving: dict[int, list[int]] = defaultdict(list)
+    for rec_id, action_id in Action.recommendations.through.objects.filter(
+        recommendation_id__in=ids, action__in=actions_visible_to(user).values("pk")
+    ).values_list("recommendation_id", "action_id"):
+        serving[action_id].append(rec_id)
+    updates = ProgressUpdate.objects.filter(
+        review_state=ProgressUpdate.Review.ACCEPTED,
+        reviewed_at__lt=cutoff,
+        action_id__in=list(serving),
+    ).values_list("action_id", "written_on", "pk", "narrative", "action__reference")
+    if connection.vendor == "postgresql":
+        updates = updates.order_by("action_id", "-written_on", "-pk").distinct("action_id")
     latest: dict[int, dict] = {}
-    actions = actions_visible_to(user).values("pk")
-    for start in range(0, len(ids), 5000):
-        updates = ProgressUpdate.objects.filter(
-            review_state=ProgressUpdate.Review.ACCEPTED,
-            reviewed_at__lt=cutoff,
-            action__in=actions,
-            action__recommendations__in=ids[start : start + 5000],
-        ).values_list(
-            "action__recommendations", "written_on", "pk", "narrative", "action__reference"
-        )
-        if connection.vendor == "postgresql":
-            updates = updates.order_by("action__recommendations", "-written_on", "-pk").distinct(
-                "action__recommendations"
-            )
-        for rec_id, written_on, pk, narrative, action in updates:
+    for action_id, written_on, pk, narrative, action in updates:
+        for rec_id in serving[action_id]:
             current = latest.get(rec_id)
             if current is None or (written_on, pk) > (current["written_on"], current["pk"]):
                 latest[rec_id] = {
@@ -174,33 +180,52 @@ def _latest_updates(user: User, ids: list[int], as_at: datetime.date) -> dict[in
     return latest
 
 
-def _recommendation_row(row: RegisterRow, update: dict | None, status_then: str = "") -> dict:
+# Labels looked up once, not through get_FOO_display() on each of tens of thousands of rows.
+_KIND = dict(Recommendation.Kind.choices)
+_STATUS = dict(Recommendation.Status.choices)
+_HMICFRS = dict(Recommendation.InspectorateStatus.choices)
+_SOURCE = dict(InspectionReport.Source.choices)
+_SAMPLE_PK = 987654321
+
+
+def _recommendation_url() -> Callable[[int], str]:
+    """pk -> the recommendation page's full address, reversed once."""
+    before, after = reverse("recommendations:recommendation_detail", args=[_SAMPLE_PK]).split(
+        str(_SAMPLE_PK)
+    )
+    return lambda pk: f"{settings.SITE_URL}{before}{pk}{after}"
+
+
+def _recommendation_row(
+    row: RegisterRow, update: dict | None, url: Callable[[int], str], status_then: str = ""
+) -> dict:
     rec = row.recommendation
     report = rec.report
+    inspection = report.source in InspectionReport.INSPECTORATE_SOURCES
     return {
         "id": rec.pk,
         "reference": rec.reference,
-        "kind": rec.get_kind_display(),
+        "kind": _KIND.get(rec.kind, rec.kind),
         "force": report.force.name,
         "report": report.title,
-        "source": report.get_source_display(),
+        "source": _SOURCE.get(report.source, report.source),
         "text": rec.text,
         "owner": "; ".join(row.leads),
         "due_on": rec.due_on,
-        "status": rec.get_status_display(),
-        "status_before": (
-            Recommendation.Status(status_then).label if status_then else "Not yet recorded"
-        ),
+        "status": _STATUS.get(rec.status, rec.status),
+        "status_before": _STATUS.get(status_then, "Not yet recorded"),
         "hmicfrs_status": (
-            rec.get_inspectorate_status_display() if report.is_inspection else "Not applicable"
+            _HMICFRS.get(rec.inspectorate_status, rec.inspectorate_status)
+            if inspection
+            else "Not applicable"
         ),
-        "hmicfrs_status_on": rec.inspectorate_status_on if report.is_inspection else None,
+        "hmicfrs_status_on": rec.inspectorate_status_on if inspection else None,
         "rag": rag_label(rec.rag),
         "overdue": bool(rec.is_overdue),
         "update_on": update["written_on"] if update else None,
         "update": update["narrative"] if update else "",
         "update_action": update["action"] if update else "",
-        "url": settings.SITE_URL + rec.get_absolute_url(),
+        "url": url(rec.pk),
     }
 
 
@@ -228,7 +253,7 @@ def _extensions(user: User, scope: PackScope, since: datetime.date, as_at: datet
     )
     references = defaultdict(list)
     for action_id, reference in (
-        ExtensionRequest.action.field.related_model.recommendations.through.objects.filter(
+        Action.recommendations.through.objects.filter(
             action__in=requests.values("action_id"),
             recommendation__in=recommendations.values("pk"),
         )
@@ -295,21 +320,40 @@ def pack_build(
     since = pack.previous_meeting_on
     scope = pack_scope(pack, user)
     progress(5, "Reading the register")
-    rows = _rows(user, scope, as_at, today)
-    ids = [row.recommendation.pk for row in rows]
-    progress(25, "Reading the position at the previous meeting")
-    before = _statuses_on(ids, since)
-    live = [row for row in rows if row.recommendation.status in Recommendation.OPEN_STATUSES]
-    completed = [
-        row
-        for row in rows
-        if row.recommendation.status in DISPOSED
-        and before.get(row.recommendation.pk, Recommendation.Status.OPEN)
-        in Recommendation.OPEN_STATUSES
-    ]
-    shown = {row.recommendation.pk for row in live + completed}
-    progress(35, "Reading the latest accepted updates")
-    updates = _latest_updates(user, sorted(shown), as_at)
+    url = _recommendation_url()
+    register_count = 0
+    live_rows: list[dict] = []
+    completed_rows: list[dict] = []
+    for chunk in _row_chunks(user, scope, as_at, today):
+        # Each chunk: its statuses at the previous meeting and its latest accepted updates,
+        # then plain rows; the chunk's model instances are dropped before the next.
+        register_count += len(chunk)
+        before = _statuses_on([row.recommendation.pk for row in chunk], since)
+        live = [r for r in chunk if r.recommendation.status in Recommendation.OPEN_STATUSES]
+        completed = [
+            row
+            for row in chunk
+            if row.recommendation.status in DISPOSED
+            and before.get(row.recommendation.pk, Recommendation.Status.OPEN)
+            in Recommendation.OPEN_STATUSES
+        ]
+        shown = sorted(row.recommendation.pk for row in live + completed)
+        updates = _latest_updates(user, shown, as_at)
+        live_rows += [_recommendation_row(r, updates.get(r.recommendation.pk), url) for r in live]
+        completed_rows += [
+            _recommendation_row(
+                row,
+                updates.get(row.recommendation.pk),
+                url,
+                before.get(row.recommendation.pk, ""),
+            )
+            for row in completed
+        ]
+        progress(
+            min(5 + 40 * register_count // max(register_count + CHUNK, 1), 44),
+            (f"Reading the register ({register_count:,} recommendations so far)"),
+        )
+    overdue_rows = [row for row in live_rows if row["overdue"]]
     progress(45, "Reading the extensions")
     extensions = _extensions(user, scope, since, as_at)
     progress(50, "Working out the trends")
@@ -321,14 +365,6 @@ def pack_build(
         sources=scope.sources,
         priority_areas=scope.areas,
     )
-    live_rows = [_recommendation_row(row, updates.get(row.recommendation.pk)) for row in live]
-    overdue_rows = [row for row in live_rows if row["overdue"]]
-    completed_rows = [
-        _recommendation_row(
-            row, updates.get(row.recommendation.pk), before.get(row.recommendation.pk, "")
-        )
-        for row in completed
-    ]
     meeting = pack.meeting
     decisions = defaultdict(int)
     for row in extensions:
@@ -346,7 +382,7 @@ def pack_build(
         "sources": [InspectionReport.Source(source).label for source in scope.sources],
         "areas": [str(area) for area in scope.areas],
         "counts": {
-            "register": len(rows),
+            "register": register_count,
             "live": len(live_rows),
             "completed": len(completed_rows),
             "extensions": len(extensions),

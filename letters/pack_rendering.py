@@ -20,7 +20,7 @@ PACK_TEMPLATE = "letters/pack_document.html"
 # A table longer than this prints its first rows and its count per force; the workbook
 # always has every row. (A committee reads a hundred or so rows on paper, not thousands,
 # and WeasyPrint lays out only a few dozen of these rows a second.)
-PDF_ROWS_PER_TABLE = 150
+PDF_ROWS_PER_TABLE = 100
 
 # The chart colours (app.css's chart-fill-*) written into the SVG, which WeasyPrint draws
 # without the page's stylesheet.
@@ -86,13 +86,17 @@ def pack_context(content: dict, *, is_draft: bool) -> dict:
                 "title": title,
                 "description": description,
                 "rows": rows[:PDF_ROWS_PER_TABLE],
-                "count": len(rows),
+                "count": f"{len(rows):,}",
                 "cut": len(rows) > PDF_ROWS_PER_TABLE,
                 "by_force": sorted(by_force.items()) if len(summary["forces"]) > 1 else [],
             }
         )
     return {
         "summary": summary,
+        # The counts as printed: 17,632, not 17632.
+        "counts": {
+            key: f"{value:,}" for key, value in summary["counts"].items() if isinstance(value, int)
+        },
         "tables": tables,
         "trend_chart": _filled(
             charts.trend_bar_chart(
@@ -277,10 +281,9 @@ def _table_sheet(workbook: Workbook, title: str, rows: list[dict], columns) -> N
     """One table a sheet: a bold header row frozen at the top, then a row per item, as an
     Excel table (filters on every column)."""
     sheet = workbook.create_sheet(title)
-    formats = []
-    for index, (_, key, width) in enumerate(columns, start=1):
+    keys = [key for _, key, _ in columns]
+    for index, (_, _, width) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-        formats.append((key, DATE_FORMAT if key.endswith(("_on", "_date")) else ""))
     sheet.freeze_panes = "A2"
     last_column = get_column_letter(len(columns))
     # An empty table still has one (blank) row, so its header keeps its filter buttons.
@@ -296,11 +299,4 @@ def _table_sheet(workbook: Workbook, title: str, rows: list[dict], columns) -> N
         sheet.add_table(table)
     sheet.append([_styled(sheet, heading, bold=True) for heading, _, _ in columns])
     for row in rows:
-        sheet.append(
-            [
-                _styled(sheet, row[key], number_format=number_format)
-                if number_format and row[key] is not None
-                else _cell(row[key])
-                for key, number_format in formats
-            ]
-        )
+        sheet.append([_cell(row[key]) for key in keys])
