@@ -6,6 +6,7 @@ import datetime
 import hashlib
 import logging
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
 from django.db.models import Q
@@ -57,6 +58,16 @@ def pack_render(*, pack_id: int, user_id: int, today: datetime.date | None = Non
         xlsx = pack_render_xlsx(content)
     except DatabaseError:
         raise
+    except ValidationError as error:
+        # The register cannot stand at the pack's day (a meeting before its history
+        # starts): said as the register's form says it, with what to do.
+        CommitteePack.objects.filter(pk=pack_id, status=CommitteePack.Status.DRAFT).update(
+            render_state=CommitteePack.RenderState.FAILED,
+            issued_by=None,
+            render_error=" ".join(error.messages)
+            + " This meeting's pack would stand at its day, so it cannot be made.",
+        )
+        return
     except Exception as error:
         logger.exception("Rendering committee pack %s failed", pack_id)
         CommitteePack.objects.filter(pk=pack_id, status=CommitteePack.Status.DRAFT).update(

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -168,11 +169,12 @@ def register_rows_as_at(
 def _standing(history: QuerySet, cutoff: datetime.datetime) -> list:
     """The last version of each row saved before `cutoff`, leaving out rows deleted by then
     (one query: DISTINCT ON the row's id)."""
-    latest = (
-        history.filter(history_date__lt=cutoff)
-        .order_by("id", "-history_date", "-history_id")
-        .distinct("id")
-    )
+    ordered = history.filter(history_date__lt=cutoff).order_by("id", "-history_date", "-history_id")
+    if connection.vendor == "postgresql":
+        latest = ordered.distinct("id")
+    else:  # SQLite (`make run`) has no DISTINCT ON: the first version of each id, read here
+        seen: set[int] = set()
+        latest = [v for v in ordered if not (v.id in seen or seen.add(v.id))]
     return [version for version in latest if version.history_type != "-"]
 
 

@@ -237,6 +237,23 @@ def test_a_meeting_already_held_stands_at_its_day(world, office_a, opcc_staff):
     )
 
 
+def test_a_meeting_before_the_history_starts_is_refused_in_plain_words(world, office_a, opcc_staff):
+    long_ago = CommitteeMeeting.objects.create(
+        office=office_a, committee="panel", meets_on=TODAY - datetime.timedelta(days=100)
+    )
+    pack = CommitteePack.objects.create(
+        meeting=long_ago,
+        previous_meeting_on=TODAY - datetime.timedelta(days=190),
+        created_by=opcc_staff,
+        render_state=CommitteePack.RenderState.QUEUED,
+    )
+    pack_render(pack_id=pack.pk, user_id=opcc_staff.pk)
+    pack.refresh_from_db()
+    assert pack.render_state == "failed" and not pack.pdf
+    assert pack.render_error.startswith("The register's history starts on")
+    assert "cannot be made" in pack.render_error and "ValidationError" not in pack.render_error
+
+
 def test_rendering_records_its_progress_and_checksums(world, meeting, opcc_staff):
     pack = _pack(meeting, opcc_staff, render_state=CommitteePack.RenderState.QUEUED)
     pack_render(pack_id=pack.pk, user_id=opcc_staff.pk)

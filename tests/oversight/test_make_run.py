@@ -2,6 +2,7 @@
 login page, and every demo persona can sign in and reach a home page; links in exports
 point at the port it serves on."""
 
+import datetime
 import http.cookiejar
 import os
 import re
@@ -126,3 +127,17 @@ def test_make_run_exports_link_to_the_port_it_serves_on(served):
     ports = re.findall(r"http://127\.0\.0\.1:(\d+)/recommendations/", export)
     assert ports, "the register export links to no recommendation"
     assert set(ports) == {base.rsplit(":", 1)[1]}
+
+
+def test_make_run_serves_the_register_as_at_today_on_sqlite(served):
+    """The register "as at" a day is rebuilt from the history on SQLite too (no DISTINCT ON
+    there), page and CSV."""
+    base, output = served
+    staff = next(login for login in DEMO_LOGINS if login.role == User.Role.OPCC_STAFF)
+    status, _, opener = _signed_in(base, staff.username)
+    assert status == 200
+    today = datetime.date.today().isoformat()
+    page = opener.open(f"{base}/recommendations/?as_at={today}", timeout=30)
+    assert page.status == 200 and "as it stood" in page.read().decode()
+    export = opener.open(f"{base}/recommendations/export.csv?as_at={today}", timeout=30)
+    assert export.status == 200 and export.read().decode().count("\n") > 1
