@@ -26,7 +26,7 @@ from recommendations.models import Action, ExtensionRequest, ProgressUpdate, Rec
 from recommendations.rag import rag_label
 from recommendations.register import RegisterRow, recommendation_register, register_row_details
 from recommendations.register_as_at import end_of_day, register_as_at
-from recommendations.selectors import actions_visible_to
+from recommendations.selectors import actions_visible_to, recommendations_visible_to
 from recommendations.trends import ALL, BY_SOURCE, recommendation_trends
 
 CHUNK = 2000
@@ -234,7 +234,7 @@ def _extensions(user: User, scope: PackScope, since: datetime.date, as_at: datet
     actions the reader may see serving recommendations in scope; a decision made after
     `as_at` is shown as still waiting."""
     start, cutoff = end_of_day(since), end_of_day(as_at)
-    recommendations = Recommendation.objects.filter(report__force__in=scope.forces)
+    recommendations = recommendations_visible_to(user).filter(report__force__in=scope.forces)
     if scope.sources:
         recommendations = recommendations.filter(report__source__in=scope.sources)
     if scope.areas:

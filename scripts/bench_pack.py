@@ -16,7 +16,6 @@ import argparse
 import datetime
 import json
 import os
-import re
 import sys
 import tempfile
 import time
@@ -33,15 +32,6 @@ class Rollback(Exception):
     """Raised on purpose to undo the benchmark's data."""
 
 
-def _status_mib(field: str) -> float | None:
-    try:
-        status = Path("/proc/self/status").read_text()
-    except OSError:
-        return None
-    match = re.search(rf"^{field}:\s+(\d+) kB", status, re.MULTILINE)
-    return int(match[1]) / 1024 if match else None
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--json", action="store_true")
@@ -50,6 +40,7 @@ def main() -> int:
     import django
 
     django.setup()
+    from bench_letter import _status_mib  # scripts/bench_letter.py: VmHWM from /proc
     from django.db import transaction
 
     from letters.models import CommitteePack
