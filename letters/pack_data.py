@@ -24,7 +24,7 @@ from oversight.models import Force, InspectionReport, PriorityArea, User
 from oversight.selectors import forces_visible_to
 from recommendations.models import Action, ExtensionRequest, ProgressUpdate, Recommendation
 from recommendations.rag import rag_label
-from recommendations.register import RegisterRow, delivery_leads, recommendation_register
+from recommendations.register import RegisterRow, recommendation_register
 from recommendations.register_as_at import end_of_day, register_as_at
 from recommendations.selectors import actions_visible_to, recommendations_visible_to
 from recommendations.trends import ALL, BY_SOURCE, recommendation_trends
@@ -93,10 +93,10 @@ def _row_chunks(user: User, scope: PackScope, as_at: datetime.date, today: datet
         for fields in values.iterator(chunk_size=CHUNK):
             chunk.append(dict(zip(ROW_KEYS, fields, strict=True)))
             if len(chunk) == CHUNK:
-                yield _with_leads(user, chunk)
+                yield chunk
                 chunk = []
         if chunk:
-            yield _with_leads(user, chunk)
+            yield chunk
         return
     rows = register_as_at(user, as_at=as_at)
     in_areas = None
@@ -144,13 +144,6 @@ LIVE_FIELDS = (*RECOMMENDATION_FIELDS, "report__title", "report__source", "repor
 ROW_KEYS = tuple(key.removeprefix("report__") for key in LIVE_FIELDS)
 
 
-def _with_leads(user: User, chunk: list[dict]) -> list[dict]:
-    leads = delivery_leads(user, [row["pk"] for row in chunk])
-    for row in chunk:
-        row["leads"] = leads.get(row["pk"], [])
-    return chunk
-
-
 def _plain(row: RegisterRow) -> dict:
     rec = row.recommendation
     plain = {key: getattr(rec, key) for key in RECOMMENDATION_FIELDS}
@@ -183,23 +176,57 @@ def _statuses_on(ids: list[int], day: datetime.date) -> dict[int, str]:
     return statuses
 
 
-def _latest_updates(user: User, ids: list[int], as_at: datetime.date) -> dict[int, dict]:
-    """Per recommendation, the latest progress update the OPCC had accepted by the end of
-    `as_at` on an action the reader may see. Two queries: the actions serving the
-    recommendations, then each action's latest accepted update (DISTINCT ON the action,
-    read along the index of updates by action, state and date)."""
-    if not ids:
+@dataclass
+class ChunkLinks:
+    """A chunk's links to the actions the reader may see: each recommendation's delivery
+    leads (by name, sorted) and the recommendations each action serves."""
+
+    leads: dict[int, list[str]]
+    serving: dict[int, list[int]]
+
+
+def _chunk_links(ids: list[int], visible_actions: set[int]) -> ChunkLinks:
+    """One query of plain values along the links' recommendation index; the actions the
+    reader may not see (visible_actions, read once for the whole pack) are left out here,
+    not by a subquery over every action per chunk."""
+    leads: dict[int, set[str]] = defaultdict(set)
+    serving: dict[int, list[int]] = defaultdict(list)
+    for rec_id, action_id, first, last, username in Action.recommendations.through.objects.filter(
+        recommendation__in=ids
+    ).values_list(
+        "recommendation_id",
+        "action_id",
+        "action__delivery_lead__first_name",
+        "action__delivery_lead__last_name",
+        "action__delivery_lead__username",
+    ):
+        if action_id not in visible_actions:
+            continue
+        serving[action_id].append(rec_id)
+        if username is not None:
+            # As User.__str__: the full name, or the username.
+            leads[rec_id].add(f"{first} {last}".strip() or username)
+    return ChunkLinks(
+        leads={pk: sorted(names, key=str.casefold) for pk, names in leads.items()},
+        serving=serving,
+    )
+
+
+def _latest_updates(
+    serving: dict[int, list[int]], shown: set[int], as_at: datetime.date
+) -> dict[int, dict]:
+    """Per recommendation shown, the latest progress update the OPCC had accepted by the
+    end of `as_at` on an action the reader may see (`serving`: _chunk_links). One query:
+    each action's latest accepted update (DISTINCT ON the action, read along the index of
+    updates by action, state and date)."""
+    actions = [action for action, recs in serving.items() if shown.intersection(recs)]
+    if not actions:
         return {}
     cutoff = end_of_day(as_at)
-    serving: dict[int, list[int]] = defaultdict(list)
-    for rec_id, action_id in Action.recommendations.through.objects.filter(
-        recommendation_id__in=ids, action__in=actions_visible_to(user).values("pk")
-    ).values_list("recommendation_id", "action_id"):
-        serving[action_id].append(rec_id)
     updates = ProgressUpdate.objects.filter(
         review_state=ProgressUpdate.Review.ACCEPTED,
         reviewed_at__lt=cutoff,
-        action_id__in=list(serving),
+        action_id__in=actions,
     ).values_list("action_id", "written_on", "pk", "narrative", "action__reference")
     if connection.vendor == "postgresql":
         updates = updates.order_by("action_id", "-written_on", "-pk").distinct("action_id")
@@ -358,13 +385,20 @@ def pack_build(
     progress(5, "Reading the register")
     url = _recommendation_url()
     register_count = 0
+    visible_actions = set(actions_visible_to(user).values_list("pk", flat=True))
     live_rows: list[dict] = []
     completed_rows: list[dict] = []
     for chunk in _row_chunks(user, scope, as_at, today):
-        # Each chunk: its statuses at the previous meeting and its latest accepted updates,
-        # then plain rows; the chunk's model instances are dropped before the next.
+        # Each chunk: its statuses at the previous meeting, its delivery leads and its
+        # latest accepted updates, then the table rows.
         register_count += len(chunk)
-        before = _statuses_on([row["pk"] for row in chunk], since)
+        ids = [row["pk"] for row in chunk]
+        before = _statuses_on(ids, since)
+        links = _chunk_links(ids, visible_actions)
+        for row in chunk:
+            # The live register's rows get their leads here; a register as at a day
+            # (register_as_at) gave its own.
+            row.setdefault("leads", links.leads.get(row["pk"], []))
         live = [row for row in chunk if row["status"] in Recommendation.OPEN_STATUSES]
         completed = [
             row
@@ -372,8 +406,8 @@ def pack_build(
             if row["status"] in DISPOSED
             and before.get(row["pk"], Recommendation.Status.OPEN) in Recommendation.OPEN_STATUSES
         ]
-        shown = sorted(row["pk"] for row in live + completed)
-        updates = _latest_updates(user, shown, as_at)
+        shown = {row["pk"] for row in live + completed}
+        updates = _latest_updates(links.serving, shown, as_at)
         live_rows += [_recommendation_row(row, updates.get(row["pk"]), url) for row in live]
         completed_rows += [
             _recommendation_row(row, updates.get(row["pk"]), url, before.get(row["pk"], ""))
