@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from letters.models import (
     LIVE_PUBLICATION,
@@ -326,7 +327,7 @@ def public_feed_entries(office: Office) -> list[FeedEntry]:
             f"{p.recommendation_count} recommendations, each with a summary of progress."
         )
         if p.version > 1:
-            summary += f" Updated {p.published_at:%-d %B %Y}."
+            summary += f" Updated {timezone.localdate(p.published_at):%-d %B %Y}."
         entries.append(FeedEntry(p.title, summary, link, p.first_published_at, p.published_at))
     letters = list(_public_letters(office))
     shown_since = dict(
