@@ -1,14 +1,16 @@
-"""The API's URLs for reports, recommendations, actions and updates (under /api/v1/)."""
+"""The API's URLs for reports (and their spreadsheet import), recommendations, actions and
+updates (under /api/v1/)."""
 
 from django.urls import path
 
-from recommendations import api
+from recommendations import api, api_import
 
 app_name = "api"
 
 urlpatterns = [
     path("reports/", api.ReportList.as_view(), name="report_list"),
     path("reports/<int:pk>/", api.ReportDetail.as_view(), name="report_detail"),
+    path("reports/<int:pk>/import/", api_import.ReportImport.as_view(), name="report_import"),
     path("recommendations/", api.RecommendationList.as_view(), name="recommendation_list"),
     path(
         "recommendations/<int:pk>/",

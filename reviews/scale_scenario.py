@@ -1,11 +1,15 @@
 """National-size data for measuring speed: every force in England and Wales, years of reports.
 
-Built with bulk inserts in chunks of reports so memory stays flat; history rows are not
-written for this synthetic data (it never changed). Distributions follow what a mature
-tracker holds: about half the work closed, a third in progress, roughly a quarter of the
-live actions overdue for an update, several police leads per force, a partner agency
-owning about one action in ten. Most reports are HMICFRS's, with a share from the IOPC,
-coroners, audits and other inspectorates, and a share of areas for improvement.
+Built with bulk inserts in chunks of reports so memory stays flat. Dates stand relative to
+today, as a mature tracker's would: reports from the last six years; what is still live is
+mostly from recent reports (most of an old report's recommendations are closed), so most
+live work is on time and a minority is overdue; live actions' target dates and update dates
+lie around today, with recent updates. Each recommendation has its history as the services
+would have written it (created when its report was logged; a change when it was closed), so
+"as it stood on" a day, "completed since" and the trends read believable figures. Several
+police leads per force; a partner agency owns about one action in ten. Most reports are
+HMICFRS's, with a share from the IOPC, coroners, audits and other inspectorates, and a share
+of areas for improvement.
 
 About a tenth of the recommendations answer national reports: a handful of national
 reports (size-dependent), each entered once by one office and applied to every force,
@@ -16,6 +20,7 @@ recommendation of each is addressed to national bodies only, so every force hold
 information, and some responses are covered by an earlier response of the same force.
 """
 
+import copy
 import datetime
 import random
 import time
@@ -70,14 +75,20 @@ def _weighted(rng: random.Random, table: list[tuple[str, float]]) -> str:
     return rng.choices([value for value, _ in table], weights=[w for _, w in table])[0]
 
 
-REC_STATUSES = [
-    (Recommendation.Status.CLOSED, 45),
-    (Recommendation.Status.IN_PROGRESS, 30),
-    (Recommendation.Status.OPEN, 10),
-    (Recommendation.Status.PROPOSED_FOR_CLOSURE, 5),
-    (Recommendation.Status.SUPERSEDED, 5),
-    (Recommendation.Status.NO_ACTION, 5),
+# How much of a report's work is still live, by the report's age in days: nearly all of a
+# recent report's, little of an old one's (about 30% of everything overall).
+LIVE_SHARE_BY_AGE = [(365, 0.85), (2 * 365, 0.45), (3 * 365, 0.2), (None, 0.05)]
+LIVE_REC_STATUSES = [
+    (Recommendation.Status.IN_PROGRESS, 65),
+    (Recommendation.Status.OPEN, 20),
+    (Recommendation.Status.PROPOSED_FOR_CLOSURE, 15),
 ]
+DONE_REC_STATUSES = [
+    (Recommendation.Status.CLOSED, 80),
+    (Recommendation.Status.SUPERSEDED, 10),
+    (Recommendation.Status.NO_ACTION, 10),
+]
+REPORT_AGE_DAYS = (30, 6 * 365)
 ACTION_STATUSES = [
     (Action.Status.CLOSED, 45),
     (Action.Status.IN_PROGRESS, 40),
@@ -117,6 +128,42 @@ NATIONAL_BODIES = [
     NationalRecommendation.Body.NPCC,
     NationalRecommendation.Body.COLLEGE_OF_POLICING,
 ]
+
+
+def _live_share(age_days: int) -> float:
+    for up_to, share in LIVE_SHARE_BY_AGE:
+        if up_to is None or age_days <= up_to:
+            return share
+    raise AssertionError("LIVE_SHARE_BY_AGE ends with None")
+
+
+def _at(day: datetime.date) -> datetime.datetime:
+    """Midday on `day`, in the site's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+
+
+def _recommendation_history(recommendations, settled_on, *, today) -> None:
+    """Each recommendation's history as the services write it: created (open, or for
+    information) a week after its report was published, and, once disposed of, a change on
+    the day it was."""
+    created, changed = [], []
+    for rec, settled in zip(recommendations, settled_on, strict=True):
+        first = copy.copy(rec)
+        if rec.status != Recommendation.Status.FOR_INFORMATION:
+            first.status = Recommendation.Status.OPEN
+            first.status_reason = first.closure_rationale = ""
+            first.closure_proposed_by = first.signed_off_by = first.signed_off_at = None
+            first.superseded_by = first.covered_by = None
+        published = rec.report.published_on
+        first._history_date = _at(min(published + datetime.timedelta(days=7), today))
+        created.append(first)
+        if rec.status not in Recommendation.OPEN_STATUSES and rec.status != (
+            Recommendation.Status.FOR_INFORMATION
+        ):
+            rec._history_date = _at(max(settled, published + datetime.timedelta(days=8)))
+            changed.append(rec)
+    Recommendation.history.bulk_history_create(created, batch_size=5000)
+    Recommendation.history.bulk_history_create(changed, batch_size=5000, update=True)
 
 
 def _spread(total: int, parts: int, index: int) -> int:
@@ -316,7 +363,7 @@ def _report(*, rng, index, force, today, national_plan) -> InspectionReport:
             else "",
             "issued_by": ISSUERS.get(source, ""),
             "title": f"{Source(source).label} report {index + 1}: {force.name}",
-            "published_on": today - datetime.timedelta(days=rng.randint(30, 12 * 365)),
+            "published_on": today - datetime.timedelta(days=rng.randint(*REPORT_AGE_DAYS)),
         }
     published = fields["published_on"]
     return InspectionReport(
@@ -373,7 +420,7 @@ def _seed_report_chunk(
     for area in areas:
         areas_by_report.setdefault(area.report_id, []).append(area)
 
-    recommendations, superseded, covered = [], [], set()
+    recommendations, superseded, covered, settled_on = [], [], set(), []
     for report, index in zip(reports, chunk, strict=True):
         opcc = people[("opcc_staff", offices[forces.index(report.force)].pk)][0]
         acc = people[("plan_owner", report.force_id)][0]
@@ -381,7 +428,9 @@ def _seed_report_chunk(
         afis = 0
         for r in range(national_plan.recommendations_for(size, index)):
             timescale = _weighted(rng, TIMESCALES)
-            status = _weighted(rng, REC_STATUSES)
+            age = (today - report.published_on).days
+            live = rng.random() < _live_share(age)
+            status = _weighted(rng, LIVE_REC_STATUSES if live else DONE_REC_STATUSES)
             wording = {
                 "reference": f"R{r + 1 - afis}",
                 "kind": Recommendation.Kind.RECOMMENDATION,
@@ -408,6 +457,15 @@ def _seed_report_chunk(
                 )
                 timescale = Recommendation.Timescale.NONE
             closed = status == Recommendation.Status.CLOSED
+            # Disposed of between two months after publication and today (within 3 years).
+            settled = report.published_on + datetime.timedelta(
+                days=rng.randint(min(60, age - 1), max(min(60, age - 1), min(age - 1, 3 * 365)))
+            )
+            due_on = recommendation_due_on(published_on=report.published_on, timescale=timescale)
+            if live and age > 365:
+                # Still live a year on: it carries a date agreed with the office since.
+                due_on = today + datetime.timedelta(days=rng.randint(-45, 270))
+            settled_on.append(settled)
             if status == Recommendation.Status.SUPERSEDED:
                 # Superseded by the recommendation before it, once both exist (see below).
                 status = Recommendation.Status.IN_PROGRESS
@@ -419,9 +477,7 @@ def _seed_report_chunk(
                     national_recommendation=nationals[r] if nationals else None,
                     position=r + 1,
                     **wording,
-                    due_on=recommendation_due_on(
-                        published_on=report.published_on, timescale=timescale
-                    ),
+                    due_on=due_on,
                     status=status,
                     force_acceptance=""
                     if status == Recommendation.Status.FOR_INFORMATION
@@ -432,7 +488,7 @@ def _seed_report_chunk(
                     closure_rationale="Delivered and evidenced." if closed else "",
                     closure_proposed_by=acc if closed else None,
                     signed_off_by=opcc if closed else None,
-                    signed_off_at=now if closed else None,
+                    signed_off_at=_at(settled) if closed else None,
                 )
             )
     recommendations = Recommendation.objects.bulk_create(recommendations, batch_size=5000)
@@ -459,6 +515,7 @@ def _seed_report_chunk(
     Recommendation.objects.bulk_update(
         now_covered, ["status", "covered_by", "status_reason"], batch_size=5000
     )
+    _recommendation_history(recommendations, settled_on, today=today)
     recs_by_report = {}
     for rec in recommendations:
         # Actions answer only what the force answers itself.
@@ -499,10 +556,14 @@ def _seed_report_chunk(
             status = _weighted(rng, ACTION_STATUSES)
             by_partner = rng.random() < 0.1
             lead = partner if by_partner else rng.choice(leads)
-            target = report.published_on + datetime.timedelta(days=rng.randint(60, 540))
-            revised = rng.random() < 0.15
             live = status in Action.LIVE_STATUSES
             closed = status == Action.Status.CLOSED
+            if live:
+                # Around today: about one live action in six is past its target date.
+                target = today + datetime.timedelta(days=rng.randint(-60, 300))
+            else:
+                target = report.published_on + datetime.timedelta(days=rng.randint(60, 540))
+            revised = rng.random() < 0.15
             actions.append(
                 Action(
                     plan=plan,
@@ -516,7 +577,7 @@ def _seed_report_chunk(
                     revision_reason="Resourcing delay." if revised else "",
                     rag=Rag.COMPLETE if closed else _weighted(rng, LIVE_RAGS),
                     cadence=rng.choice([Action.Cadence.MONTHLY, Action.Cadence.QUARTERLY]),
-                    next_update_due=today + datetime.timedelta(days=rng.randint(-45, 90))
+                    next_update_due=today + datetime.timedelta(days=rng.randint(-20, 90))
                     if live
                     else None,
                     status=status,
@@ -548,8 +609,17 @@ def _seed_report_chunk(
             action.signed_off_by
             or people[("opcc_staff", offices[forces.index(action.plan.report.force)].pk)][0]
         )
+        live = action.status in Action.LIVE_STATUSES
+        published = action.plan.report.published_on
+        recent = rng.randint(1, 40)
         for u in range(n):
             last = u == n - 1
+            if live:
+                # Monthly, the latest within the last six weeks.
+                written_on = today - datetime.timedelta(days=recent + 30 * (n - 1 - u))
+            else:
+                written_on = published + datetime.timedelta(days=30 * (u + 1))
+            written_on = min(max(written_on, published), today)
             state = ProgressUpdate.Review.ACCEPTED
             if last and action.status in Action.LIVE_STATUSES:
                 roll = rng.random()
@@ -561,14 +631,15 @@ def _seed_report_chunk(
                 ProgressUpdate(
                     action=action,
                     author=action.delivery_lead,
-                    written_on=action.plan.report.published_on
-                    + datetime.timedelta(days=30 * (u + 1)),
+                    written_on=written_on,
                     narrative=f"Update {u + 1}: work continues to plan.",
                     rag=action.rag,
                     percent_complete=min(100, 20 * (u + 1)),
                     review_state=state,
                     reviewed_by=None if state == ProgressUpdate.Review.SUBMITTED else opcc,
-                    reviewed_at=None if state == ProgressUpdate.Review.SUBMITTED else now,
+                    reviewed_at=None
+                    if state == ProgressUpdate.Review.SUBMITTED
+                    else min(_at(written_on + datetime.timedelta(days=2)), now),
                     review_comment="Please add the figures."
                     if state == ProgressUpdate.Review.RETURNED
                     else "",

@@ -115,7 +115,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 class TokenScope(permissions.BasePermission):
     """Reads need any live token; writes a "read and post updates" one."""
 
-    message = "This token may only read: make one with “Read and post progress updates”."
+    message = (
+        "This token may only read: make one that may read and write (post progress updates; "
+        "for OPCC staff, import recommendations)."
+    )
 
     def has_permission(self, request, view):
         token = request.auth

@@ -225,7 +225,7 @@ class ApiTokenForm(forms.Form):
         label="It may",
         choices=[
             ("read", "Read what you can read"),
-            ("write", "Read, and post progress updates as you"),
+            ("write", "Read, and write as you (post progress updates; OPCC staff: import)"),
         ],
         initial="read",
         widget=forms.RadioSelect,

@@ -1,5 +1,6 @@
 """The API's shared parts: pagination, and errors as JSON saying what to fix."""
 
+from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -40,7 +41,7 @@ def exception_handler(exc, context):
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
         if isinstance(exc, exceptions.Throttled):
             detail = f"Too many requests: wait {exc.wait or 60:.0f} seconds, then try again."
-        if isinstance(exc, exceptions.NotFound):
+        if isinstance(exc, exceptions.NotFound | Http404):
             detail = "Not found, or not yours to see: check the id."
         response.data = {"error": str(detail), "fields": {}}
     return response

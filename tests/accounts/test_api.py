@@ -178,6 +178,7 @@ def test_openapi_schema_is_valid_and_documents_every_endpoint(client):
     paths = set(schema["paths"])
     assert "/api/v1/actions/{id}/updates/" in paths
     assert "/api/v1/reviews/" in paths
+    assert "/api/v1/reports/{id}/import/" in paths
     assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert client.get(reverse("api_schema_json")).status_code == 200
     docs = client.get(reverse("api_docs"))

@@ -1,5 +1,8 @@
+import datetime
+
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from oversight.models import Force, InspectionReport, NationalReport, User
@@ -77,3 +80,36 @@ def test_seed_scale_has_other_sources_and_areas_for_improvement(db):
     assert {"hmicfrs", "iopc", "coroner", "internal_audit"} <= sources
     assert Recommendation.objects.filter(kind="afi").exists()
     assert not InspectionReport.objects.filter(source="coroner", issued_by="").exists()
+
+
+def test_seed_scale_dates_stand_around_today_with_history(db):
+    """Believable data to measure on: most live work on time and a minority overdue, recent
+    updates, and a history from which "as it stood on" a day reads (issue 20)."""
+    call_command(
+        "seed_scale",
+        **{**SMALL, "reports": 60, "recommendations": 1200, "actions": 1800, "updates": 6000},
+    )
+    today = timezone.localdate()
+    live = Action.objects.filter(status__in=Action.LIVE_STATUSES)
+    late = live.filter(
+        Q(revised_target_date__lt=today)
+        | Q(revised_target_date__isnull=True, target_date__lt=today)
+    )
+    assert 0.05 < late.count() / live.count() < 0.35
+    recs = Recommendation.objects.all()
+    open_recs = recs.filter(status__in=Recommendation.OPEN_STATUSES)
+    assert 0.2 < open_recs.count() / recs.count() < 0.45
+    overdue = open_recs.filter(due_on__lt=today).count()
+    assert 0 < overdue < open_recs.count() / 2
+    latest = ProgressUpdate.objects.filter(action__in=live).aggregate(Max("written_on"))
+    assert today - datetime.timedelta(days=45) <= latest["written_on__max"] <= today
+    # Every recommendation was recorded when logged; the disposed ones changed once since.
+    history = Recommendation.history.all()
+    assert history.filter(history_type="+").count() == recs.count()
+    disposed = recs.exclude(status__in=[*Recommendation.OPEN_STATUSES, "for_information"])
+    assert history.filter(history_type="~").count() == disposed.count()
+    assert not history.filter(history_date__gt=timezone.now()).exists()
+    # So "completed since" a day a quarter ago is a small share, not every closed one.
+    quarter_ago = timezone.now() - datetime.timedelta(days=90)
+    recently = history.filter(history_type="~", history_date__gte=quarter_ago).count()
+    assert 0 < recently < disposed.count() / 4

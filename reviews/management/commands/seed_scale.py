@@ -1,6 +1,7 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from oversight.models import Force
 from reviews.scale_scenario import SCALE_PASSWORD, ScaleSize, seed_scale
@@ -41,6 +42,12 @@ class Command(BaseCommand):
                 sys.stderr.write("\n")
 
         result = seed_scale(size=size, seed=seed, progress=progress)
+        if connection.vendor == "postgresql":
+            # Fresh planner statistics: autovacuum may be off or not have caught up yet, and
+            # without them the planner takes 40,000 recommendations for a handful (a register
+            # read then takes minutes instead of seconds).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         summary = ", ".join(f"{n:,} {kind}" for kind, n in result.counts.items())
         self.stdout.write(
             self.style.SUCCESS(f"Loaded {summary} in {result.seconds:.1f} s.")
