@@ -298,6 +298,7 @@ EXPECTATIONS: dict[str, Expect] = {
         for name, args in {
             "api:report_list": lambda w: (),
             "api:report_detail": lambda w: (w.report_a.pk,),
+            "api:report_import": lambda w: (w.report_a.pk,),
             "api:recommendation_list": lambda w: (),
             "api:recommendation_detail": lambda w: (w.rec_secret.pk,),
             "api:action_list": lambda w: (),
