@@ -24,7 +24,7 @@ from oversight.models import Force, InspectionReport, PriorityArea, User
 from oversight.selectors import forces_visible_to
 from recommendations.models import Action, ExtensionRequest, ProgressUpdate, Recommendation
 from recommendations.rag import rag_label
-from recommendations.register import RegisterRow, recommendation_register, register_row_details
+from recommendations.register import RegisterRow, delivery_leads, recommendation_register
 from recommendations.register_as_at import end_of_day, register_as_at
 from recommendations.selectors import actions_visible_to, recommendations_visible_to
 from recommendations.trends import ALL, BY_SOURCE, recommendation_trends
@@ -86,17 +86,17 @@ def _row_chunks(user: User, scope: PackScope, as_at: datetime.date, today: datet
                     priorityarea__in=scope.areas
                 ).values("recommendation_id")
             )
-        recommendations = recommendations.order_by(
+        values = recommendations.order_by(
             "report__force__name", "report__published_on", "report_id", "position", "pk"
-        )
-        chunk: list[Recommendation] = []
-        for recommendation in recommendations.iterator(chunk_size=CHUNK):
-            chunk.append(recommendation)
+        ).values_list(*LIVE_FIELDS)
+        chunk: list[dict] = []
+        for fields in values.iterator(chunk_size=CHUNK):
+            chunk.append(dict(zip(ROW_KEYS, fields, strict=True)))
             if len(chunk) == CHUNK:
-                yield register_row_details(user, chunk)
+                yield _with_leads(user, chunk)
                 chunk = []
         if chunk:
-            yield register_row_details(user, chunk)
+            yield _with_leads(user, chunk)
         return
     rows = register_as_at(user, as_at=as_at)
     in_areas = None
@@ -123,7 +123,44 @@ def _row_chunks(user: User, scope: PackScope, as_at: datetime.date, today: datet
         ),
     )
     for start in range(0, len(kept), CHUNK):
-        yield kept[start : start + CHUNK]
+        yield [_plain(row) for row in kept[start : start + CHUNK]]
+
+
+# A register row as the pack reads it: plain values, not model instances (tens of
+# thousands of rows), from the live register's query or from a RegisterRow as at a day.
+RECOMMENDATION_FIELDS = (
+    "pk",
+    "reference",
+    "kind",
+    "text",
+    "due_on",
+    "status",
+    "inspectorate_status",
+    "inspectorate_status_on",
+    "rag",
+    "is_overdue",
+)
+LIVE_FIELDS = (*RECOMMENDATION_FIELDS, "report__title", "report__source", "report__force__name")
+ROW_KEYS = tuple(key.removeprefix("report__") for key in LIVE_FIELDS)
+
+
+def _with_leads(user: User, chunk: list[dict]) -> list[dict]:
+    leads = delivery_leads(user, [row["pk"] for row in chunk])
+    for row in chunk:
+        row["leads"] = leads.get(row["pk"], [])
+    return chunk
+
+
+def _plain(row: RegisterRow) -> dict:
+    rec = row.recommendation
+    plain = {key: getattr(rec, key) for key in RECOMMENDATION_FIELDS}
+    plain.update(
+        title=rec.report.title,
+        source=rec.report.source,
+        force__name=rec.report.force.name,
+        leads=row.leads,
+    )
+    return plain
 
 
 def _statuses_on(ids: list[int], day: datetime.date) -> dict[int, str]:
@@ -197,35 +234,34 @@ def _recommendation_url() -> Callable[[int], str]:
 
 
 def _recommendation_row(
-    row: RegisterRow, update: dict | None, url: Callable[[int], str], status_then: str = ""
+    row: dict, update: dict | None, url: Callable[[int], str], status_then: str = ""
 ) -> dict:
-    rec = row.recommendation
-    report = rec.report
-    inspection = report.source in InspectionReport.INSPECTORATE_SOURCES
+    inspection = row["source"] in InspectionReport.INSPECTORATE_SOURCES
+    status = row["status"]
     return {
-        "id": rec.pk,
-        "reference": rec.reference,
-        "kind": _KIND.get(rec.kind, rec.kind),
-        "force": report.force.name,
-        "report": report.title,
-        "source": _SOURCE.get(report.source, report.source),
-        "text": rec.text,
-        "owner": "; ".join(row.leads),
-        "due_on": rec.due_on,
-        "status": _STATUS.get(rec.status, rec.status),
+        "id": row["pk"],
+        "reference": row["reference"],
+        "kind": _KIND.get(row["kind"], row["kind"]),
+        "force": row["force__name"],
+        "report": row["title"],
+        "source": _SOURCE.get(row["source"], row["source"]),
+        "text": row["text"],
+        "owner": "; ".join(row["leads"]),
+        "due_on": row["due_on"],
+        "status": _STATUS.get(status, status),
         "status_before": _STATUS.get(status_then, "Not yet recorded"),
         "hmicfrs_status": (
-            _HMICFRS.get(rec.inspectorate_status, rec.inspectorate_status)
+            _HMICFRS.get(row["inspectorate_status"], row["inspectorate_status"])
             if inspection
             else "Not applicable"
         ),
-        "hmicfrs_status_on": rec.inspectorate_status_on if inspection else None,
-        "rag": rag_label(rec.rag),
-        "overdue": bool(rec.is_overdue),
+        "hmicfrs_status_on": row["inspectorate_status_on"] if inspection else None,
+        "rag": rag_label(row["rag"]),
+        "overdue": bool(row["is_overdue"]),
         "update_on": update["written_on"] if update else None,
         "update": update["narrative"] if update else "",
         "update_action": update["action"] if update else "",
-        "url": url(rec.pk),
+        "url": url(row["pk"]),
     }
 
 
@@ -328,25 +364,19 @@ def pack_build(
         # Each chunk: its statuses at the previous meeting and its latest accepted updates,
         # then plain rows; the chunk's model instances are dropped before the next.
         register_count += len(chunk)
-        before = _statuses_on([row.recommendation.pk for row in chunk], since)
-        live = [r for r in chunk if r.recommendation.status in Recommendation.OPEN_STATUSES]
+        before = _statuses_on([row["pk"] for row in chunk], since)
+        live = [row for row in chunk if row["status"] in Recommendation.OPEN_STATUSES]
         completed = [
             row
             for row in chunk
-            if row.recommendation.status in DISPOSED
-            and before.get(row.recommendation.pk, Recommendation.Status.OPEN)
-            in Recommendation.OPEN_STATUSES
+            if row["status"] in DISPOSED
+            and before.get(row["pk"], Recommendation.Status.OPEN) in Recommendation.OPEN_STATUSES
         ]
-        shown = sorted(row.recommendation.pk for row in live + completed)
+        shown = sorted(row["pk"] for row in live + completed)
         updates = _latest_updates(user, shown, as_at)
-        live_rows += [_recommendation_row(r, updates.get(r.recommendation.pk), url) for r in live]
+        live_rows += [_recommendation_row(row, updates.get(row["pk"]), url) for row in live]
         completed_rows += [
-            _recommendation_row(
-                row,
-                updates.get(row.recommendation.pk),
-                url,
-                before.get(row.recommendation.pk, ""),
-            )
+            _recommendation_row(row, updates.get(row["pk"]), url, before.get(row["pk"], ""))
             for row in completed
         ]
         progress(

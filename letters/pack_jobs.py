@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from letters.models import CommitteePack
 from letters.pack_data import pack_build, summary_for_json
-from letters.pack_rendering import pack_render_pdf, pack_render_xlsx
+from letters.pack_rendering import pack_render_pdf
+from letters.pack_workbook import pack_workbook_started
 from oversight.models import CommitteeMeeting, User
 from oversight.shared.uploads import delete_file_on_commit
 
@@ -52,10 +53,11 @@ def pack_render(*, pack_id: int, user_id: int, today: datetime.date | None = Non
     user = User.objects.select_related("office").get(pk=user_id)
     try:
         content = pack_build(pack, user, today=today, progress=report)
-        report(60, "Laying out the PDF")
+        report(60, "Laying out the PDF and writing the workbook")
+        workbook = pack_workbook_started(content)  # in a process of its own, meanwhile
         pdf = pack_render_pdf(content, is_draft=not issuing)
-        report(90, "Writing the workbook")
-        xlsx = pack_render_xlsx(content)
+        report(90, "Finishing the workbook")
+        xlsx = workbook()
     except DatabaseError:
         raise
     except ValidationError as error:

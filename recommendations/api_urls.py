@@ -11,6 +11,11 @@ urlpatterns = [
     path("reports/", api.ReportList.as_view(), name="report_list"),
     path("reports/<int:pk>/", api.ReportDetail.as_view(), name="report_detail"),
     path("reports/<int:pk>/import/", api_import.ReportImport.as_view(), name="report_import"),
+    path(
+        "national-reports/<int:pk>/import/",
+        api_import.NationalReportImport.as_view(),
+        name="national_report_import",
+    ),
     path("recommendations/", api.RecommendationList.as_view(), name="recommendation_list"),
     path(
         "recommendations/<int:pk>/",

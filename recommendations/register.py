@@ -58,6 +58,13 @@ def register_row_details(user: User, recommendations: list[Recommendation]) -> l
         .values_list("recommendation_id", "priorityarea__title")
     ):
         areas[recommendation_id].append(title)
+    leads = delivery_leads(user, ids)
+    return [RegisterRow(r, areas[r.pk], leads.get(r.pk, [])) for r in recommendations]
+
+
+def delivery_leads(user: User, ids: list[int]) -> dict[int, list[str]]:
+    """Per recommendation, the names of the delivery leads of the actions the user may see,
+    sorted: one query of plain values."""
     leads = defaultdict(set)
     for recommendation_id, first, last, username in (
         Action.recommendations.through.objects.filter(
@@ -74,6 +81,4 @@ def register_row_details(user: User, recommendations: list[Recommendation]) -> l
     ):
         # As User.__str__: the full name, or the username.
         leads[recommendation_id].add(f"{first} {last}".strip() or username)
-    return [
-        RegisterRow(r, areas[r.pk], sorted(leads[r.pk], key=str.casefold)) for r in recommendations
-    ]
+    return {pk: sorted(names, key=str.casefold) for pk, names in leads.items()}

@@ -462,8 +462,8 @@ def _seed_report_chunk(
                 days=rng.randint(min(60, age - 1), max(min(60, age - 1), min(age - 1, 3 * 365)))
             )
             due_on = recommendation_due_on(published_on=report.published_on, timescale=timescale)
-            if live and age > 365:
-                # Still live a year on: it carries a date agreed with the office since.
+            if live and due_on and due_on < today and rng.random() < 0.8:
+                # Most work still live past its timescale has a date agreed since.
                 due_on = today + datetime.timedelta(days=rng.randint(-45, 270))
             settled_on.append(settled)
             if status == Recommendation.Status.SUPERSEDED:

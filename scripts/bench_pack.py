@@ -4,9 +4,10 @@ In the database given by DATABASE_URL (filled by `manage.py seed_scale`), makes 
 overseeing every force with one OPCC staff member, a meeting three weeks ahead, and a pack
 covering every force, then runs the worker's job (`letters.pack_jobs.pack_render`: the
 register's rows, the previous meeting's statuses, the latest accepted updates, the
-extensions, the trends, the PDF and the workbook) and prints its time and the process's
-peak resident memory (VmHWM, reset after Django is loaded). Everything it creates, files
-included, is removed at the end.
+extensions, the trends, the PDF and, in a child process meanwhile, the workbook) and prints
+its time and peak resident memory: the worker's (VmHWM, reset after Django is loaded), the
+workbook child's (its ru_maxrss), and their sum, which the 500 MB target is held to.
+Everything it creates, files included, is removed at the end.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/oversight_bench .venv/bin/python \
         scripts/bench_pack.py [--json]
@@ -16,6 +17,7 @@ import argparse
 import datetime
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -73,17 +75,20 @@ def main() -> int:
             pack_render(pack_id=pack.pk, user_id=staff.pk)
             seconds = time.perf_counter() - start
             pack.refresh_from_db()
+            worker_mib = _status_mib("VmHWM") or 0
+            child_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             result = {
                 "name": f"committee pack, {office.forces.count()} forces (worker job)",
                 "seconds": round(seconds, 2),
-                "peak_rss_mib": round(_status_mib("VmHWM") or 0, 1),
+                "peak_rss_mib": round(worker_mib + child_mib, 1),
+                "worker_peak_rss_mib": round(worker_mib, 1),
+                "workbook_child_peak_rss_mib": round(child_mib, 1),
                 "state": pack.render_state,
                 "error": pack.render_error,
                 "rows": pack.snapshot["counts"] if pack.snapshot else {},
                 "pdf_kib": round(pack.pdf.size / 1024) if pack.pdf else 0,
                 "xlsx_kib": round(pack.xlsx.size / 1024) if pack.xlsx else 0,
-                "within_target": seconds <= TARGET_SECONDS
-                and (_status_mib("VmHWM") or 0) <= TARGET_MIB,
+                "within_target": seconds <= TARGET_SECONDS and worker_mib + child_mib <= TARGET_MIB,
             }
             raise Rollback
     except Rollback:

@@ -17,7 +17,8 @@ from openpyxl import load_workbook
 from letters.models import CommitteePack
 from letters.pack_data import pack_build
 from letters.pack_jobs import pack_render
-from letters.pack_rendering import pack_render_pdf, pack_render_xlsx
+from letters.pack_rendering import pack_render_pdf
+from letters.pack_workbook import pack_render_xlsx, pack_workbook_started
 from letters.services_packs import meeting_create, pack_create, pack_issue, pack_request_render
 from oversight.models import CommitteeMeeting
 from recommendations.filters import RecommendationFilter
@@ -263,6 +264,23 @@ def test_rendering_records_its_progress_and_checksums(world, meeting, opcc_staff
     assert pack.pdf_checksum == hashlib.sha256(pack.pdf.read()).hexdigest()
     assert pack.snapshot["counts"]["live"] == 2
     assert pack.as_at == TODAY
+    workbook = pack.xlsx.read()
+    assert pack.xlsx_checksum == hashlib.sha256(workbook).hexdigest()
+    assert load_workbook(io.BytesIO(workbook)).sheetnames == [
+        "Summary",
+        "Live",
+        "Completed",
+        "Extensions",
+        "Overdue",
+    ]
+
+
+def test_the_workbook_is_written_by_a_process_of_its_own_that_reports_failure():
+    """The worker writes the workbook in a child process while it lays out the PDF; a child
+    that fails says why, and the pack then records a failure (pack_render's except)."""
+    started = pack_workbook_started({"summary": {"committee": "JAC"}, "live": []})
+    with pytest.raises(RuntimeError, match="writing the workbook failed: KeyError: 'meets_on'"):
+        started()
 
 
 def test_issuing_renders_without_the_draft_mark_and_freezes(

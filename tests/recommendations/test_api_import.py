@@ -14,8 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from oversight.accounts.api_tokens import api_token_create
+from oversight.models import NationalReport
 from recommendations.models import Recommendation
-from recommendations.spreadsheet_import import COLUMNS
+from recommendations.services_national import national_report_apply, national_report_create
+from recommendations.spreadsheet_import import COLUMNS, NATIONAL_COLUMNS
 from tests import factories
 
 HEADER = [column.header for column in COLUMNS]
@@ -172,3 +174,61 @@ def test_httpx_imports_a_spreadsheet_in_two_steps(live_server, opcc_staff, repor
         assert done.status_code == 201, done.text
         listed = api.get("/api/v1/recommendations/", params={"report": report_a.pk})
         assert {row["reference"] for row in listed.json()["results"]} >= {"R1", "R2"}
+
+
+NATIONAL_HEADER = [column.header for column in NATIONAL_COLUMNS]
+
+
+def _national_csv(*rows: list) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(NATIONAL_HEADER)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+@pytest.fixture
+def national(opcc_staff, opcc_staff_b, force_a, force_b):
+    """A thematic report entered by office A, answered by force A and force B."""
+    report = national_report_create(
+        by=opcc_staff,
+        fields={
+            "title": "Stalking: a national thematic inspection",
+            "source": NationalReport.Source.HMICFRS,
+            "programme": NationalReport.Programme.THEMATIC,
+            "published_on": timezone.localdate() - datetime.timedelta(days=30),
+        },
+    )
+    national_report_apply(national_report=report, forces=[force_a], by=opcc_staff)
+    national_report_apply(national_report=report, forces=[force_b], by=opcc_staff_b)
+    return report
+
+
+def _post_national(client, national, token, data):
+    return client.post(
+        reverse("api:national_report_import", args=[national.pk]),
+        {"file": _upload("national.csv", data)},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
+def test_a_national_import_reaches_every_force_answering(
+    client, national, opcc_staff, opcc_staff_b, force_a, force_b
+):
+    rows = [["ST R1", "R1", "", "Chief constables should appoint a stalking lead.", "", "", ""]]
+    data = _national_csv(*rows)
+    # Office B answers the report but did not enter it: it may not change its text.
+    refused = _post_national(client, national, _token(opcc_staff_b), data)
+    assert refused.status_code == 403 and "keeps its text" in refused.json()["error"]
+    token = _token(opcc_staff)
+    plan = _post_national(client, national, token, data)
+    assert plan.status_code == 200, plan.content
+    assert [row["reference"] for row in plan.json()["new"]] == ["R1"]
+    done = client.post(
+        reverse("api:national_report_import", args=[national.pk]),
+        {"file": _upload("national.csv", data), "fingerprint": plan.json()["fingerprint"]},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert done.status_code == 201, done.content
+    responses = Recommendation.objects.filter(national_recommendation__national_report=national)
+    assert sorted(responses.values_list("report__force", flat=True)) == [force_a.pk, force_b.pk]
