@@ -299,6 +299,7 @@ EXPECTATIONS: dict[str, Expect] = {
             "api:report_list": lambda w: (),
             "api:report_detail": lambda w: (w.report_a.pk,),
             "api:report_import": lambda w: (w.report_a.pk,),
+            "api:national_report_import": national,
             "api:recommendation_list": lambda w: (),
             "api:recommendation_detail": lambda w: (w.rec_secret.pk,),
             "api:action_list": lambda w: (),
