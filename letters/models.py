@@ -12,10 +12,12 @@ from oversight.models import (
     CommitteeMeeting,
     Force,
     InspectionReport,
+    Office,
     PriorityArea,
     TimeStampedModel,
 )
 from oversight.shared.dates import DateInRange
+from recommendations.models import Recommendation
 
 
 class Letter(TimeStampedModel):
@@ -196,3 +198,170 @@ class CommitteePack(TimeStampedModel):
     def progress_bar_step(self) -> int:
         """The progress in steps of 5%, for the bar's width class (no inline styles)."""
         return 5 * (self.render_progress // 5)
+
+
+# --- The office's public site -------------------------------------------------------------
+# Nothing reaches the public pages from the live records: OPCC staff publish a snapshot
+# (letters.services_public), and the public pages read only the snapshot and the frozen
+# PDFs of the letters published. A later change to the live data shows once staff publish
+# again; every publication is kept, with who published it and when.
+
+LIVE_PUBLICATION = Q(replaced_at__isnull=True, withdrawn_at__isnull=True)
+
+
+class PublicSummary(TimeStampedModel):
+    """An office's summary, written for the public, of what has been done about one
+    recommendation: a draft, kept while staff write it, copied into the report's next
+    publication."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "recommendation"], name="public_summary_once_per_office"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Public summary of {self.recommendation.reference}"
+
+
+class PublishedReport(TimeStampedModel):
+    """One publication of a report on an office's public site, with its recommendations
+    (PublishedRecommendation): what the public reads, copied from the live records when
+    staff published it. Publishing again adds the next version and marks this one
+    replaced; withdrawing takes the report off the site. The public sees the one version
+    neither replaced nor withdrawn."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="published_reports")
+    report = models.ForeignKey(InspectionReport, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=255)
+    force_name = models.CharField(max_length=120)
+    source = models.CharField(max_length=20, choices=InspectionReport.Source.choices)
+    programme = models.CharField(
+        max_length=30, choices=InspectionReport.Programme.choices, blank=True
+    )
+    publisher = models.CharField(max_length=200, help_text="Who published the report.")
+    published_on = models.DateField(help_text="When the report itself was published.")
+    source_url = models.URLField(blank=True, max_length=500)
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    replaced_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "report", "version"], name="published_report_unique_version"
+            ),
+            # Also the index of the public pages' reads: an office's live publications.
+            models.UniqueConstraint(
+                fields=["office", "report"],
+                condition=LIVE_PUBLICATION,
+                name="published_report_one_live",
+            ),
+            models.CheckConstraint(
+                name="published_report_withdrawn_by_someone",
+                condition=Q(withdrawn_at__isnull=True, withdrawn_by__isnull=True)
+                | Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} (published version {self.version})"
+
+    def get_absolute_url(self):
+        return reverse("public:report", args=[self.office.slug, self.report_id])
+
+    @property
+    def is_live(self) -> bool:
+        return self.replaced_at is None and self.withdrawn_at is None
+
+    @property
+    def has_section_55(self) -> bool:
+        return self.source in InspectionReport.SECTION_55_SOURCES
+
+
+class PublishedRecommendation(models.Model):
+    """A recommendation as one publication of its report shows it: the public fields only."""
+
+    publication = models.ForeignKey(
+        PublishedReport, on_delete=models.CASCADE, related_name="recommendations"
+    )
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField()
+    reference = models.CharField(max_length=20)
+    kind = models.CharField(max_length=20, choices=Recommendation.Kind.choices)
+    text = models.TextField()
+    public_summary = models.TextField()
+    status = models.CharField(max_length=25, choices=Recommendation.Status.choices)
+    status_on = models.DateField(
+        null=True, blank=True, help_text="Since when it has had this status."
+    )
+    inspectorate_status = models.CharField(
+        max_length=20, choices=Recommendation.InspectorateStatus.choices
+    )
+    inspectorate_status_on = models.DateField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "recommendation"],
+                name="published_recommendation_once_per_publication",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} (published)"
+
+
+class PublishedLetter(TimeStampedModel):
+    """An issued letter an office put on its public site: its frozen PDF and checksum,
+    shown with its report while the report is published. Withdrawing keeps the row."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="published_letters")
+    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "letter"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="published_letter_once_live",
+            ),
+            models.CheckConstraint(
+                name="published_letter_withdrawn_by_someone",
+                condition=Q(withdrawn_at__isnull=True, withdrawn_by__isnull=True)
+                | Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.letter} on the public site"
+
+    @property
+    def is_live(self) -> bool:
+        return self.withdrawn_at is None

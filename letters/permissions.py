@@ -60,3 +60,20 @@ def can_manage_packs(user: User, office) -> bool:
 def can_read_packs(user: User) -> bool:
     """The office's committee packs are read by its OPCC staff and read-only users."""
     return user.is_authenticated and user.is_opcc and user.office_id is not None
+
+
+def can_read_public_site(user: User) -> bool:
+    """The office's "Public site" page (what is published, what could be): its OPCC staff
+    and read-only users."""
+    return user.is_authenticated and user.is_opcc and user.office_id is not None
+
+
+def can_publish(user: User, office) -> bool:
+    """Publish to the office's public site and withdraw from it: its OPCC staff only (not
+    read-only users, the force or partner agencies)."""
+    return (
+        user.is_authenticated
+        and user.is_opcc_staff
+        and office is not None
+        and user.office_id == office.pk
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from letters import views, views_packs
+from letters import views, views_packs, views_publishing
 
 app_name = "letters"
 
@@ -29,4 +29,22 @@ urlpatterns = [
     path("packs/<int:pk>/issue/", views_packs.pack_issue, name="pack_issue"),
     path("packs/<int:pk>/pdf/", views_packs.pack_pdf, name="pack_pdf"),
     path("packs/<int:pk>/xlsx/", views_packs.pack_xlsx, name="pack_xlsx"),
+    # The office's public site, as its staff publish to it (the site itself: urls_public).
+    path("public-site/", views_publishing.public_site, name="public_site"),
+    path("public-site/reports/<int:pk>/", views_publishing.public_report, name="public_report"),
+    path(
+        "public-site/reports/<int:pk>/withdraw/",
+        views_publishing.public_report_withdraw,
+        name="public_report_withdraw",
+    ),
+    path(
+        "public-site/letters/<int:pk>/publish/",
+        views_publishing.public_letter_publish,
+        name="public_letter_publish",
+    ),
+    path(
+        "public-site/letters/<int:pk>/withdraw/",
+        views_publishing.public_letter_withdraw,
+        name="public_letter_withdraw",
+    ),
 ]

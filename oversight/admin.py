@@ -39,7 +39,8 @@ class ForceAdmin(admin.ModelAdmin):
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
     search_fields = ["name"]
-    list_display = ["name", "commissioner"]
+    list_display = ["name", "slug", "commissioner"]
+    prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["forces"]
 
 

@@ -45,6 +45,16 @@ class Office(TimeStampedModel):
     """An Office of the Police and Crime Commissioner (OPCC)."""
 
     name = models.CharField(max_length=160, unique=True)
+    # Empty until set: an office without one has no public site (letters.services_public).
+    slug = models.SlugField(
+        "public address",
+        max_length=80,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="The office's public site is at /public/<this>/, e.g. devon-and-cornwall-opcc. "
+        "Lower-case letters, digits and hyphens.",
+    )
     commissioner = models.CharField(max_length=120, blank=True, help_text="The PCC's name.")
     address = models.TextField(blank=True, help_text="Postal address, used on letters.")
     email = models.EmailField(blank=True)

@@ -394,6 +394,9 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300 if CACHE_URL else 0)
+# How long browsers and shared caches may keep a page of the public site (/public/): a
+# publication or withdrawal shows everywhere within this many seconds.
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300)
 
 # --- Background work ------------------------------------------------------------------
 # With no broker configured, tasks run in the web process as soon as the transaction

@@ -35,6 +35,8 @@ urlpatterns = [
     path("search/", include("reviews.urls_search")),
     path("", include("letters.urls")),
     path("", include("reminders.urls")),
+    # Each office's public site: no sign-in, only what its staff published.
+    path("public/", include("letters.urls_public")),
     # The API for organisations' tools (personal access tokens), its schema and docs.
     path("api/v1/", include("recommendations.api_urls")),
     path("api/v1/", include("reviews.api_urls")),

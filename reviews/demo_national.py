@@ -96,6 +96,7 @@ def second_office() -> tuple[Force, Office, dict[str, int]]:
     office, office_created = Office.objects.get_or_create(
         name="Office of the Police and Crime Commissioner for Dorset",
         defaults={
+            "slug": "dorset-opcc",
             "commissioner": "David Sidwick",
             "address": "Force Headquarters, Winfrith, Dorchester, Dorset DT2 8DZ",
             "email": "dorset-opcc@demo.oversight.localhost",

@@ -125,6 +125,7 @@ def seed_demo(*, today: datetime.date | None = None) -> dict:
         name="Office of the Police and Crime Commissioner for Devon, Cornwall and the "
         "Isles of Scilly",
         defaults={
+            "slug": "devon-and-cornwall-opcc",
             "commissioner": "Tony Hogg",
             "address": "Andy Hocking House, Alderson Drive, Exeter EX2 7RP",
             "email": "opcc@demo.oversight.localhost",
@@ -189,6 +190,10 @@ def seed_demo(*, today: datetime.date | None = None) -> dict:
             "fieldwork_start": datetime.date(2015, 5, 11),
             "fieldwork_end": datetime.date(2015, 5, 22),
             "published_on": datetime.date(2015, 7, 16),
+            # HMIC's announcement of the report, which links to it.
+            "source_url": "https://www.justiceinspectorates.gov.uk/hmicfrs/news/news-feed/"
+            "devon-and-cornwall-police-is-committed-to-improving-child-protection-has-"
+            "progress-to-make-in-important-areas/",
             "status": InspectionReport.Status.MONITORING,
             "action_plan_received_on": datetime.date(2015, 8, 24),
             "section_55_published_on": datetime.date(2015, 9, 7),

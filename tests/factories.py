@@ -4,6 +4,7 @@ import datetime
 
 import factory
 from django.utils import timezone
+from django.utils.text import slugify
 
 from letters.models import Letter
 from oversight.models import (
@@ -46,6 +47,7 @@ class OfficeFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Office of the PCC {n}")
+    slug = factory.LazyAttribute(lambda office: slugify(office.name))
     commissioner = "Pat Commissioner"
 
     @factory.post_generation

@@ -146,6 +146,7 @@ class World:
     national_rec: object = None
     meeting_a: object = None  # office A's Joint Audit Committee, with a draft pack
     pack_a: object = None
+    public_slug: str = ""  # office B's public address, once publish_public_site has run
     reminders: dict[str, Reminder] = field(default_factory=dict)
 
 
@@ -484,6 +485,25 @@ def _add_notifications(world: World) -> None:
             title=f"{note_for(persona)}: {subject}",
             url=subject.get_absolute_url(),
         )
+
+
+def publish_public_site(world: World, staff_b: User) -> None:
+    """Office B publishes report B, with a public summary, and its formal response (issued
+    first): force B's, so force A's markers stay off the public site."""
+    from letters.public_snapshot import live_snapshot
+    from letters.services_public import letter_publish, report_publish
+
+    office = staff_b.office
+    world.letter_b = letter_issue(letter=world.letter_b, user=staff_b)
+    report_publish(
+        office=office,
+        report=world.report_b,
+        by=staff_b,
+        summaries={world.rec_b.pk: "Custody records are now checked every week."},
+        expected_digest=live_snapshot(office=office, report=world.report_b).digest,
+    )
+    letter_publish(office=office, letter=world.letter_b, by=staff_b)
+    world.public_slug = office.slug
 
 
 # --- People and their test clients ----------------------------------------------------

@@ -284,6 +284,12 @@ def review_pages(w: World) -> list[str]:
     ]
 
 
+def public_digest(w: World) -> str:
+    from letters.public_snapshot import live_snapshot
+
+    return live_snapshot(office=w.people[S].office, report=w.report_a).digest
+
+
 DATES = ["2026-10-01", "2015-07-01"]
 
 TARGETS: dict[str, Target] = {
@@ -682,6 +688,25 @@ TARGETS: dict[str, Target] = {
         multi=frozenset({"forces", "sources", "priority_areas"}),
         after=lambda w: [reverse("letters:pack_list")],
     ),
+    # The public summaries of report A's recommendations, saved as drafts or published
+    # (with the fingerprint of the data the page showed).
+    "PublishForm": Target(
+        S,
+        lambda w: [create("letters:public_report", w.report_a.pk)],
+        lambda w: {
+            "action": ["save", "publish"],
+            "digest": [public_digest(w)],
+            **{
+                f"summary_{rec.pk}": text("Work is under way and reported monthly.")
+                for rec in w.report_a.recommendations.all()
+            },
+        },
+        after=lambda w: [
+            reverse("letters:public_site"),
+            reverse("public:report", args=[w.people[S].office.slug, w.report_a.pk]),
+            reverse("public:data_csv", args=[w.people[S].office.slug]),
+        ],
+    ),
     "ReviewForm": Target(
         S,
         lambda w: [create("reviews:review_create"), edit("reviews:review_edit", w.review_a)],
@@ -915,6 +940,7 @@ FORMS_BY_MODULE = {
     ],
     "letters/forms.py": ["LetterCreateForm", "LetterForm"],
     "letters/forms_packs.py": ["MeetingForm", "PackForm"],
+    "letters/forms_public.py": ["PublishForm"],
     "reminders/forms.py": ["ReminderPreferencesForm"],
     "oversight/accounts/forms.py": [
         "InvitationForm",

@@ -42,6 +42,7 @@ from tests.hardening_world import (
     changed_tables,
     database_fingerprint,
     note_for,
+    publish_public_site,
     signed_in_clients,
     stored_files,
 )
@@ -297,6 +298,8 @@ EXPECTATIONS: dict[str, Expect] = {
         for name, args in {
             "api:report_list": lambda w: (),
             "api:report_detail": lambda w: (w.report_a.pk,),
+            "api:report_import": lambda w: (w.report_a.pk,),
+            "api:national_report_import": national,
             "api:recommendation_list": lambda w: (),
             "api:recommendation_detail": lambda w: (w.rec_secret.pk,),
             "api:action_list": lambda w: (),
@@ -347,6 +350,35 @@ EXPECTATIONS: dict[str, Expect] = {
     "letters:pack_xlsx": page(lambda w: (w.pack_a.pk,), who={S, R}, sees=EVERYONE - {SB}),
     "letters:pack_render": act(lambda w: (w.pack_a.pk,), who={S}, sees=EVERYONE - {SB}),
     "letters:pack_issue": act(lambda w: (w.pack_a.pk,), who={S}, sees=EVERYONE - {SB}),
+    # The office's public site as its staff see it: read by the office's staff and
+    # read-only users, published to by its staff; a report or letter another office
+    # oversees is missing (404), one the person sees but may not publish is refused (403).
+    "letters:public_site": page(who={S, R, SB}, sees=EVERYONE),
+    "letters:public_report": form(report_a, who={S}, sees=REPORT_A_READERS),
+    "letters:public_report_withdraw": act(report_a, who={S}, sees=REPORT_A_READERS),
+    "letters:public_letter_publish": act(
+        lambda w: (w.letter_issued.pk,), who={S}, sees=FORCE_A_READERS
+    ),
+    "letters:public_letter_withdraw": act(
+        lambda w: (w.letter_issued.pk,), who={S}, sees=FORCE_A_READERS
+    ),
+    # The public site itself: the same for everybody, GET only. Office B's, which has
+    # published report B and its letter (world fixture).
+    **{
+        name: Expect(args=args, get=frozenset(), public=True)
+        for name, args in {
+            "public:index": lambda w: (),
+            "public:sitemap": lambda w: (),
+            "public:schema": lambda w: (),
+            "public:office": lambda w: (w.public_slug,),
+            "public:feed": lambda w: (w.public_slug,),
+            "public:report": lambda w: (w.public_slug, w.report_b.pk),
+            "public:letter_pdf": lambda w: (w.public_slug, w.letter_b.pk),
+            "public:data": lambda w: (w.public_slug,),
+            "public:data_csv": lambda w: (w.public_slug,),
+            "public:data_json": lambda w: (w.public_slug,),
+        }.items()
+    },
     # --- Deep dives, follow-ups, samples, investments ---
     "reviews:review_list": page(who=REVIEW_READERS),
     "reviews:review_create": form(who={S, SB}, sees=REVIEW_READERS),
@@ -531,6 +563,8 @@ def world(personas) -> World:
     from letters.pack_jobs import pack_render
 
     pack_render(pack_id=world.pack_a.pk, user_id=personas[S].pk)
+    # Office B's public site: report B and its formal response (issued), published.
+    publish_public_site(world, personas[SB])
     world.invitation, world.invitation_token = invitation_create(
         admin=personas[S],
         email="invited@force-a.example",

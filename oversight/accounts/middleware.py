@@ -29,8 +29,13 @@ class TwoFactorRequired:
         }
         self.two_factor_prefix = reverse("mfa_index")
         self.static_prefix = settings.STATIC_URL
+        # The public site is the same for everybody: looking at the user there would read
+        # the session, and a response that read it must not be cached for others.
+        self.public_prefix = reverse("public:index")
 
     def __call__(self, request):
+        if request.path.startswith(self.public_prefix):
+            return self.get_response(request)
         user = request.user
         if user.is_authenticated and getattr(user, "two_factor_required", False):
             path = request.path

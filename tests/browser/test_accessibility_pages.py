@@ -89,6 +89,7 @@ READERS = [
     _v("reviews:investment_detail", "investment"),
 ]
 OFFICE = [
+    _v("letters:public_site"),
     _v("recommendations:dashboard"),
     _v("letters:pack_list"),
     _v("letters:pack_detail", "pack"),
@@ -102,6 +103,7 @@ PAGES = {
     + [
         _v("letters:meeting_create"),
         _v("letters:pack_create", "meeting"),
+        _v("letters:public_report", "report"),
         _v("oversight:report_create"),
         _v("oversight:report_edit", "report"),
         _v("oversight:finding_create", "report"),
@@ -223,6 +225,8 @@ ERROR_STATES = {
         EmptySend(_v("letters:letter_detail", "draft_letter"), "Save the wording"),
         EmptySend(_v("letters:meeting_create"), "Add the meeting"),
         EmptySend(_v("letters:pack_create", "meeting"), "Prepare the pack"),
+        # The demo's report is published: every summary emptied, "Publish again" refused.
+        EmptySend(_v("letters:public_report", "report"), "Publish again"),
         EmptySend(_v("reviews:review_create"), "Record deep dive"),
         EmptySend(_v("reviews:line_add", "review"), "Add line"),
         EmptySend(_v("reviews:evidence_upload", "review"), "Upload"),
@@ -400,3 +404,35 @@ def test_axe_also_checks_the_page_structure(axe_page):
     )
     ids = {v["id"] for v in axe_violations(axe_page, also=STRUCTURE)}
     assert {"page-has-heading-one", "duplicate-id"} <= ids
+
+
+PUBLIC_WIDTHS = [DESKTOP, {"width": 390, "height": 844}]
+
+
+@pytest.mark.parametrize("viewport", PUBLIC_WIDTHS, ids=["1280", "390"])
+def test_public_site_has_no_wcag_violations(viewport, axe_page, live_server):
+    """The public pages, as anybody opens them without signing in (the demo publishes the
+    child protection report and its section 55 response), and the "not found" page."""
+    ids = _demo_ids()
+    slug = "devon-and-cornwall-opcc"
+    axe_page.set_viewport_size(viewport)
+    problems = []
+    for path, status in [
+        (reverse("public:index"), 200),
+        (reverse("public:office", args=[slug]), 200),
+        (reverse("public:report", args=[slug, ids["report"]]), 200),
+        (reverse("public:data", args=[slug]), 200),
+        (reverse("public:report", args=[slug, ids["report"] + 1000]), 404),
+    ]:
+        response = axe_page.goto(f"{live_server.url}{path}")
+        if response.status != status:
+            problems.append(f"{path}: answered {response.status}, not {status}")
+            continue
+        problems += [f"{path}: {offence}" for offence in csp_offences(response.text())]
+        problems += _page_problems(axe_page, path)
+        overflow = axe_page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if overflow > 0:
+            problems.append(f"{path}: {overflow} px wider than the screen")
+    assert problems == [], "\n\n".join(problems)

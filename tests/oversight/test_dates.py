@@ -29,6 +29,11 @@ WORKED_OUT = {
     "reminders.Reminder.due_on",
     "recommendations.ExtensionRequest.from_date",  # the target date when asked
     "letters.CommitteePack.as_at",  # the day the figures stand at
+    # A publication's copies of dates already checked on the live records.
+    "letters.PublishedReport.published_on",
+    "letters.PublishedRecommendation.status_on",  # from the change history
+    "letters.PublishedRecommendation.inspectorate_status_on",
+    "letters.PublishedRecommendation.due_on",
 }
 
 
