@@ -64,6 +64,19 @@ class Office(TimeStampedModel):
         help_text="Everyone this office administers must sign in with a one-time code too.",
     )
 
+    class LetterLanguage(models.TextChoices):
+        ENGLISH = "en-gb", "English"
+        WELSH = "cy", "Welsh (Cymraeg)"
+        BILINGUAL = "bilingual", "Bilingual (Welsh first, then English)"
+
+    # Offices in Wales write in Welsh, or in both languages, by default.
+    letter_language = models.CharField(
+        max_length=10,
+        choices=LetterLanguage.choices,
+        default=LetterLanguage.ENGLISH,
+        help_text="The language new letters are drafted in; each letter can be changed.",
+    )
+
     class Meta:
         ordering = ["name"]
 
@@ -196,6 +209,13 @@ class User(AbstractUser):
     )
     digest_frequency = models.CharField(
         max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.DAILY
+    )
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text="The language of the site, e-mails and reminders for this person; "
+        "blank until they choose (English).",
     )
     is_office_admin = models.BooleanField(
         "office administrator",

@@ -102,6 +102,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The page's language: the address's (/cy/public/), else the account's, else the
+    # cookie the switch set, else English.
+    "oversight.shared.language.LanguageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # An office that requires two-factor sign-in sends its people to enrol first.
     "oversight.accounts.middleware.TwoFactorRequired",
@@ -128,6 +131,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
@@ -290,7 +294,16 @@ AXES_VERBOSE = False
 AXES_USERNAME_CALLABLE = "oversight.accounts.adapters.axes_username"
 
 # --- Internationalisation -------------------------------------------------------------
+# English and Welsh (Cymraeg): a person's choice is kept on their account
+# (oversight.shared.language); the public pages carry the language in their address
+# (/cy/public/...). Our catalogue: locale/cy/LC_MESSAGES/django.po, compiled to .mo.
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

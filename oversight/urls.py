@@ -1,5 +1,6 @@
 from allauth.account import views as allauth_views
 from allauth.account.decorators import secure_admin_login
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import (
@@ -9,6 +10,7 @@ from drf_spectacular.views import (
 )
 
 from oversight import views
+from oversight.shared.language import switch_language
 
 # Refusals and failures get a page in the site's layout (405: oversight.shared.error_pages).
 handler403 = "oversight.shared.error_pages.forbidden"
@@ -22,6 +24,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    path("language/", switch_language, name="switch_language"),
     # Signing in and out keep their short names; the rest of /accounts/ is django-allauth's
     # (password change and reset, two-factor sign-in, single sign-on) and this site's own
     # (invitations, office administration: oversight/accounts/urls.py).
@@ -35,8 +38,6 @@ urlpatterns = [
     path("search/", include("reviews.urls_search")),
     path("", include("letters.urls")),
     path("", include("reminders.urls")),
-    # Each office's public site: no sign-in, only what its staff published.
-    path("public/", include("letters.urls_public")),
     # The API for organisations' tools (personal access tokens), its schema and docs.
     path("api/v1/", include("recommendations.api_urls")),
     path("api/v1/", include("reviews.api_urls")),
@@ -45,3 +46,10 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("admin/", admin.site.urls),
 ]
+
+# Each office's public site: no sign-in, only what its staff published; in English at
+# /public/... and in Welsh at /cy/public/... (the language is in the address, not a cookie).
+urlpatterns += i18n_patterns(
+    path("public/", include("letters.urls_public")),
+    prefix_default_language=False,
+)

@@ -24,8 +24,9 @@ apt_install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 command -v npm >/dev/null 2>&1 || apt_install nodejs npm
 
 if [ "${1:-}" = "--system-test-deps" ]; then
-  # Real Chromium for the browser tests, pdftotext/pdftoppm to read PDFs back.
-  apt_install chromium poppler-utils
+  # Real Chromium for the browser tests, pdftotext/pdftoppm to read PDFs back, gettext
+  # for the test that the Welsh catalogue holds every marked string.
+  apt_install chromium poppler-utils gettext
 fi
 if [ "${1:-}" = "--bench-deps" ]; then
   # The load generator, and pdfinfo for the letter benchmark.

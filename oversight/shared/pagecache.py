@@ -4,12 +4,12 @@ the data behind them changes.
 The busiest pages (the register, the dashboard) redo the same queries and the same
 rendering each time somebody opens them, while the data changes a few times an hour. A
 body is cached under a key made of the page, the user (id, role, office, force, partner
-agency: what decides what they may see), the day (overdue flags turn at midnight) and the
-query string, so it is only ever shown to the user it was rendered for. Its value carries
-the data generation it was rendered at: a counter that every change to the domain bumps
-(any save, delete or many-to-many change of a model in DOMAIN_APPS, through signals; bulk
-updates call bump_generation() themselves). A body of an older generation is never shown,
-so nothing is stale after a change is committed.
+agency: what decides what they may see), the language it is in, the day (overdue flags
+turn at midnight) and the query string, so it is only ever shown to the user it was
+rendered for. Its value carries the data generation it was rendered at: a counter that
+every change to the domain bumps (any save, delete or many-to-many change of a model in
+DOMAIN_APPS, through signals; bulk updates call bump_generation() themselves). A body of
+an older generation is never shown, so nothing is stale after a change is committed.
 
 The generation is bumped at once (so the request that made the change sees it) and again
 when the transaction commits (so a request that read the old rows while the change was
@@ -33,7 +33,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.utils import timezone
+from django.utils import timezone, translation
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,8 @@ def cached_body(
         return build()
     today = today or timezone.localdate()
     query = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()[:32]
-    key = f"pagecache:{page}:{_scope(request.user)}:{today.isoformat()}:{query}"
+    language = translation.get_language()
+    key = f"pagecache:{page}:{_scope(request.user)}:{language}:{today.isoformat()}:{query}"
     try:
         found = cache.get_many([GENERATION_KEY, key])
         generation = found.get(GENERATION_KEY)
