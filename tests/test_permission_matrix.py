@@ -153,6 +153,8 @@ EXPECTATIONS: dict[str, Expect] = {
     "login": Expect(get=frozenset(), post=frozenset(), public=True),
     # Opening it in the browser asks to confirm; the button posts to it.
     "logout": Expect(get=frozenset(), post=frozenset(), public=True),
+    # The language switch: anyone may choose (a POST only; it goes back to the page).
+    "switch_language": Expect(post=frozenset(), public=True),
     # --- Reports and what the OPCC logs against them ---
     "oversight:report_list": page(who=EVERYONE),
     "oversight:report_create": form(who={S, SB}, sees=EVERYONE),
