@@ -9,6 +9,8 @@ by anyone on the way and must not depend on a cookie.
 """
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpResponseRedirect
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -48,6 +50,16 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+@receiver(user_logged_in, dispatch_uid="language_from_sign_in_page")
+def keep_the_sign_in_pages_language(sender, request, user, **kwargs):
+    """Someone who switched to Welsh on the sign-in page and has not chosen before keeps
+    that choice on their account (this module is loaded with the middleware)."""
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) if request else None
+    if not user.language and cookie in dict(settings.LANGUAGES):
+        user.language = cookie
+        user.save(update_fields=["language"])
 
 
 def language_for(user) -> str:

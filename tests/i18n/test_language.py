@@ -139,3 +139,19 @@ def test_the_page_cache_keeps_each_language_apart(rf, opcc_staff):
     with translation.override("en-gb"):
         assert pagecache.cached_body(request, "register", build) == "body in en-gb"
     assert built == ["en-gb", "cy"]
+
+
+def test_signing_in_keeps_the_sign_in_pages_choice_on_the_account(client, opcc_staff):
+    from tests.factories import PASSWORD
+
+    client.post(SWITCH, {"language": "cy", "next": reverse("login")})
+    response = client.post(reverse("login"), {"login": opcc_staff.username, "password": PASSWORD})
+    assert response.status_code == 302
+    opcc_staff.refresh_from_db()
+    assert opcc_staff.language == "cy"
+    # A choice already on the account is not overridden by a browser's cookie.
+    client.post(reverse("logout"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en-gb"
+    client.post(reverse("login"), {"login": opcc_staff.username, "password": PASSWORD})
+    opcc_staff.refresh_from_db()
+    assert opcc_staff.language == "cy"
