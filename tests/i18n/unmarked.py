@@ -54,7 +54,8 @@ SAME_IN_EVERY_LANGUAGE = {
 NOT_FOR_PEOPLE = {"letters/public/feed.xml"}
 
 READ_ATTRIBUTES = re.compile(
-    r"""\b(?:title|placeholder|aria-label|alt|aria-description)\s*=\s*("[^"]*"|'[^']*')""",
+    r"""(?<![\w-])(?:title|placeholder|aria-label|alt|aria-description|data-label|data-confirm)"""
+    r"""\s*=\s*("[^"]*"|'[^']*')""",
     re.IGNORECASE,
 )
 SKIPPED_ELEMENTS = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
