@@ -34,7 +34,7 @@ def test_each_recipient_gets_the_digest_in_their_own_language(
     assert "Annwyl " in welsh.body and "Yn ddyledus ymhen 3 diwrnod" in welsh.body
     assert "Diweddariad ar gynnydd yn ddyledus" in welsh.body
     [(welsh_html, _)] = welsh.alternatives
-    assert 'lang="cy"' in welsh_html and "Mae un eitem angen eich sylw" in welsh_html
+    assert 'lang="cy"' in welsh_html and "Mae angen eich sylw ar un eitem" in welsh_html
     assert english.subject == "OPCC oversight: 1 reminder (1 due soon)"
     assert "Dear " in english.body and "Due in 3 days" in english.body
     assert "Progress update due" in english.body
