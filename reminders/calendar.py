@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Q
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from oversight.models import InspectionReport, User
 from oversight.selectors import outstanding_deadline_condition, report_deadlines, reports_visible_to
+from oversight.shared.language import language_for
 from recommendations.action_names import action_name_of
 from recommendations.models import Action
 from recommendations.selectors import actions_visible_to
@@ -85,7 +87,7 @@ def calendar_events(user: User, *, today: datetime.date) -> list[CalendarEvent]:
                 CalendarEvent(
                     f"action-{action.pk}-update",
                     action.next_update_due,
-                    f"Progress update due: {name}",
+                    _("Progress update due: %(action)s") % {"action": name},
                     action.description,
                     url,
                 )
@@ -95,7 +97,7 @@ def calendar_events(user: User, *, today: datetime.date) -> list[CalendarEvent]:
                 CalendarEvent(
                     f"action-{action.pk}-target",
                     action.current_target,
-                    f"Target date: {name}",
+                    _("Target date: %(action)s") % {"action": name},
                     action.description,
                     url,
                 )
@@ -111,7 +113,7 @@ def calendar_events(user: User, *, today: datetime.date) -> list[CalendarEvent]:
             CalendarEvent(
                 f"follow-up-{follow_up.pk}",
                 follow_up.due_on,
-                f"Deep-dive follow-up due: {follow_up.review.theme}",
+                _("Deep-dive follow-up due: %(theme)s") % {"theme": follow_up.review.theme},
                 follow_up.description,
                 _site(follow_up.get_absolute_url()),
             )
@@ -125,17 +127,26 @@ def calendar_events(user: User, *, today: datetime.date) -> list[CalendarEvent]:
             .order_by("pk")
         )
         for report in reports:
-            for deadline in report_deadlines(report, today=today):
+            # The UID is made from the deadline's English name, so an event keeps its UID
+            # whatever language the person reads.
+            with translation.override(None):
+                english = [str(d.what) for d in report_deadlines(report, today=today)]
+            for deadline, name in zip(report_deadlines(report, today=today), english, strict=True):
                 if deadline.is_done or deadline.due_on < since:
                     continue
-                kind = "Statutory deadline" if deadline.is_statutory else "Deadline"
-                slug = "".join(ch for ch in deadline.what.lower() if ch.isalnum())
+                slug = "".join(ch for ch in name.lower() if ch.isalnum())
+                values = {"what": deadline.what, "title": report.title, "force": report.force}
                 events.append(
                     CalendarEvent(
                         f"report-{report.pk}-{slug}",
                         deadline.due_on,
-                        f"{kind}: {deadline.what}, {report.title} ({report.force})",
-                        f"{deadline.what} for “{report.title}”.",
+                        (
+                            _("Statutory deadline: %(what)s, %(title)s (%(force)s)")
+                            if deadline.is_statutory
+                            else _("Deadline: %(what)s, %(title)s (%(force)s)")
+                        )
+                        % values,
+                        _("%(what)s for “%(title)s”.") % values,
                         _site(report.get_absolute_url()),
                     )
                 )
@@ -143,7 +154,12 @@ def calendar_events(user: User, *, today: datetime.date) -> list[CalendarEvent]:
 
 
 def calendar_ics(user: User, *, today: datetime.date | None = None) -> bytes:
-    """The person's calendar as iCalendar bytes."""
+    """The person's calendar as iCalendar bytes, in the language the person reads."""
+    with translation.override(language_for(user)):
+        return _calendar_ics(user, today=today)
+
+
+def _calendar_ics(user: User, *, today: datetime.date | None) -> bytes:
     from icalendar import Calendar, Event
 
     today = today or timezone.localdate()
@@ -152,7 +168,7 @@ def calendar_ics(user: User, *, today: datetime.date | None = None) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"OPCC oversight: {user}")
+    calendar.add("x-wr-calname", _("OPCC oversight: %(person)s") % {"person": user})
     calendar.add("x-published-ttl", "PT6H")
     host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0]
     stamp = timezone.now()

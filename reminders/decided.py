@@ -12,6 +12,7 @@ person who withdrew it knows."""
 import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from recommendations.models import ExtensionRequest
 from reminders.due_items import content_type_id, person_name, short, subject_paths
@@ -22,8 +23,8 @@ EXTENSION_AGREED = "extension_agreed"
 EXTENSION_REFUSED = "extension_refused"
 DECISION_WHATS = (EXTENSION_AGREED, EXTENSION_REFUSED)
 LABELS = {
-    EXTENSION_AGREED: "New target date agreed",
-    EXTENSION_REFUSED: "New target date refused",
+    EXTENSION_AGREED: gettext_lazy("New target date agreed"),
+    EXTENSION_REFUSED: gettext_lazy("New target date refused"),
 }
 _WHAT = {
     ExtensionRequest.Decision.AGREED: EXTENSION_AGREED,

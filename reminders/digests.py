@@ -10,10 +10,14 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from oversight.models import (
     User,
 )
+from oversight.shared.language import language_for
 from reminders.ledger import STAGE_ORDER, Stage, what_label
 from reminders.models import Reminder
 
@@ -34,10 +38,10 @@ class DigestLine:
 def _when(due_on: datetime.date, today: datetime.date) -> str:
     days = (due_on - today).days
     if days == 0:
-        return "due today"
+        return _("due today")
     if days > 0:
-        return f"due in {days} day{'s' if days != 1 else ''}"
-    return f"{-days} day{'s' if days != -1 else ''} overdue"
+        return ngettext("due in %(days)d day", "due in %(days)d days", days) % {"days": days}
+    return ngettext("%(days)d day overdue", "%(days)d days overdue", -days) % {"days": -days}
 
 
 def absolute_url(path: str) -> str:
@@ -66,28 +70,51 @@ def digest_subject(lines: list[DigestLine]) -> str:
     for line in lines:
         counts[line.stage] += 1
     parts = [
-        f"{counts[stage]} {Stage(stage).label.lower()}" for stage in STAGE_ORDER if counts[stage]
+        # Translators: a count and a reminder stage in a list, e.g. "2 overdue".
+        _("%(count)d %(stage)s") % {"count": counts[stage], "stage": Stage(stage).label.lower()}
+        for stage in STAGE_ORDER
+        if counts[stage]
     ]
-    noun = "reminder" if len(lines) == 1 else "reminders"
-    return f"OPCC oversight: {len(lines)} {noun} ({', '.join(parts)})"
+    return ngettext(
+        "OPCC oversight: %(count)d reminder (%(stages)s)",
+        "OPCC oversight: %(count)d reminders (%(stages)s)",
+        len(lines),
+    ) % {"count": len(lines), "stages": ", ".join(parts)}
 
 
 def digest_message(
     *, recipient: User, reminders: list[Reminder], today: datetime.date
 ) -> EmailMultiAlternatives:
-    """One e-mail for all of a person's reminders: plain text with an HTML alternative."""
+    """One e-mail for all of a person's reminders: plain text with an HTML alternative, in
+    the language the person reads."""
+    with translation.override(language_for(recipient)):
+        return _digest_message(recipient=recipient, reminders=reminders, today=today)
+
+
+def _digest_message(
+    *, recipient: User, reminders: list[Reminder], today: datetime.date
+) -> EmailMultiAlternatives:
     lines = digest_lines(reminders, today=today)
     notes = {
-        Stage.RETURNED: "The OPCC returned this with a reason; see what to add or correct.",
-        Stage.DECIDED: "The OPCC decided this; see the decision and its comment.",
-        Stage.ESCALATED: f"Overdue by more than {settings.REMINDER_ESCALATE_AFTER_DAYS} days; "
-        "the person responsible has been reminded.",
-        Stage.OVERDUE: "The date has passed.",
+        Stage.RETURNED: _("The OPCC returned this with a reason; see what to add or correct."),
+        Stage.DECIDED: _("The OPCC decided this; see the decision and its comment."),
+        Stage.ESCALATED: ngettext(
+            "Overdue by more than %(days)d day; the person responsible has been reminded.",
+            "Overdue by more than %(days)d days; the person responsible has been reminded.",
+            settings.REMINDER_ESCALATE_AFTER_DAYS,
+        )
+        % {"days": settings.REMINDER_ESCALATE_AFTER_DAYS},
+        Stage.OVERDUE: _("The date has passed."),
         Stage.DUE_TODAY: "",
-        Stage.DUE_SOON: f"Due within {settings.REMINDER_DAYS_BEFORE} days.",
+        Stage.DUE_SOON: ngettext(
+            "Due within %(days)d day.",
+            "Due within %(days)d days.",
+            settings.REMINDER_DAYS_BEFORE,
+        )
+        % {"days": settings.REMINDER_DAYS_BEFORE},
     }
     sections = [
-        (Stage(stage).label, notes[stage], [line for line in lines if line.stage == stage])
+        (str(Stage(stage).label), notes[stage], [line for line in lines if line.stage == stage])
         for stage in STAGE_ORDER
     ]
     context = {
@@ -146,21 +173,32 @@ def _notice_message(
 def returned_message(*, recipient: User, notices: list[tuple]) -> EmailMultiAlternatives:
     """One e-mail, sent at once, for the work returned to a person: each item with the
     OPCC's reason and a link. `notices` is (ledger row, reminders.returned.ReturnedItem)."""
-    lines = _notice_lines(notices)
-    if len(lines) == 1:
-        subject = f"OPCC oversight: returned to you: {lines[0]['title']}"
-    else:
-        subject = f"OPCC oversight: {len(lines)} items returned to you"
-    return _notice_message(recipient=recipient, lines=lines, subject=subject, template="returned")
+    with translation.override(language_for(recipient)):
+        lines = _notice_lines(notices)
+        if len(lines) == 1:
+            subject = _("OPCC oversight: returned to you: %(title)s") % {"title": lines[0]["title"]}
+        else:
+            subject = _("OPCC oversight: %(count)d items returned to you") % {"count": len(lines)}
+        return _notice_message(
+            recipient=recipient, lines=lines, subject=subject, template="returned"
+        )
 
 
 def decision_message(*, recipient: User, notices: list[tuple]) -> EmailMultiAlternatives:
     """One e-mail, sent at once, for the OPCC's decisions on requests to move a target date:
     each with the date that now stands, the OPCC's comment and a link. `notices` is
     (ledger row, ReturnedItem from reminders.decided)."""
-    lines = _notice_lines(notices)
-    if len(lines) == 1:
-        subject = f"OPCC oversight: {lines[0]['what_label'].lower()}: {lines[0]['title']}"
-    else:
-        subject = f"OPCC oversight: {len(lines)} decisions on requests to move target dates"
-    return _notice_message(recipient=recipient, lines=lines, subject=subject, template="decided")
+    with translation.override(language_for(recipient)):
+        lines = _notice_lines(notices)
+        if len(lines) == 1:
+            subject = _("OPCC oversight: %(what)s: %(title)s") % {
+                "what": lines[0]["what_label"].lower(),
+                "title": lines[0]["title"],
+            }
+        else:
+            subject = _("OPCC oversight: %(count)d decisions on requests to move target dates") % {
+                "count": len(lines)
+            }
+        return _notice_message(
+            recipient=recipient, lines=lines, subject=subject, template="decided"
+        )

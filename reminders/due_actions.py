@@ -8,6 +8,7 @@ import logging
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy
 
 from oversight.models import (
     ACTION_PLAN_DUE_WEEKS,
@@ -267,12 +268,12 @@ def report_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
 
 
 LABELS = {
-    "update_due": "Progress update due",
-    "target_date": "Action target date",
-    "update_review_due": "Progress update waiting for OPCC review",
-    "sign_off_due": "Completion waiting for OPCC sign-off",
-    "action_plan_due": "Action plan due",
-    "section_55_due": "Section 55 response due",
-    "coroner_response_due": "Response to the coroner due",
-    "formal_response_due": "Chief constable's formal response due",
+    "update_due": gettext_lazy("Progress update due"),
+    "target_date": gettext_lazy("Action target date"),
+    "update_review_due": gettext_lazy("Progress update waiting for OPCC review"),
+    "sign_off_due": gettext_lazy("Completion waiting for OPCC sign-off"),
+    "action_plan_due": gettext_lazy("Action plan due"),
+    "section_55_due": gettext_lazy("Section 55 response due"),
+    "coroner_response_due": gettext_lazy("Response to the coroner due"),
+    "formal_response_due": gettext_lazy("Chief constable's formal response due"),
 }

@@ -14,6 +14,7 @@ is gone and nothing more is sent.
 import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from recommendations.action_names import action_name
 from recommendations.models import ExtensionRequest
@@ -30,7 +31,9 @@ from reminders.due_items import (
 
 EXTENSION_DECISION_DAYS = 5
 EXTENSION_DECISION_DUE = "extension_decision_due"
-LABELS = {EXTENSION_DECISION_DUE: "Request to move a target date waiting for your decision"}
+LABELS = {
+    EXTENSION_DECISION_DUE: gettext_lazy("Request to move a target date waiting for your decision")
+}
 
 
 def extension_due_items(*, today: datetime.date, horizon: datetime.date) -> list[DueItem]:

@@ -13,6 +13,7 @@ import datetime
 
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from oversight.accounts.models import AccountEvent
 from oversight.models import User
@@ -31,7 +32,7 @@ from reminders.due_items import (
 )
 
 LEFT_WITHOUT_OWNER = "left_without_owner"
-LABELS = {LEFT_WITHOUT_OWNER: "Left without an owner: hand it to someone"}
+LABELS = {LEFT_WITHOUT_OWNER: gettext_lazy("Left without an owner: hand it to someone")}
 
 
 def _deactivated_at(person: str) -> Subquery:

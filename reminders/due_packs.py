@@ -4,11 +4,12 @@ go out (a week before), until one is issued or the meeting has been held."""
 import datetime
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy
 
 from oversight.models import CommitteeMeeting, User
 from reminders.due_items import DueItem, content_type_id, ids, people_by
 
-LABELS = {"committee_pack_due": "Committee pack due"}
+LABELS = {"committee_pack_due": gettext_lazy("Committee pack due")}
 
 
 def pack_due_items(*, today: datetime.date, horizon: datetime.date) -> list[DueItem]:

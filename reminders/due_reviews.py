@@ -3,6 +3,7 @@
 import datetime
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from oversight.models import User
 from reminders.due_items import (
@@ -110,4 +111,7 @@ def review_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
     return items
 
 
-LABELS = {"follow_up_due": "Deep-dive follow-up due", "review_revisit": "Deep-dive revisit due"}
+LABELS = {
+    "follow_up_due": gettext_lazy("Deep-dive follow-up due"),
+    "review_revisit": gettext_lazy("Deep-dive revisit due"),
+}

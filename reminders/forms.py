@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from oversight.models import User
 
@@ -6,15 +7,19 @@ from oversight.models import User
 class ReminderPreferencesForm(forms.Form):
     email_reminders = forms.BooleanField(
         required=False,
-        label="E-mail me my reminders",
-        help_text="Untick to see reminders only here, in the app. Reminders recorded while "
-        "e-mail is off are not mailed later.",
+        label=gettext_lazy("E-mail me my reminders"),
+        help_text=gettext_lazy(
+            "Untick to see reminders only here, in the app. Reminders recorded while "
+            "e-mail is off are not mailed later."
+        ),
     )
     digest_frequency = forms.ChoiceField(
         choices=User.DigestFrequency.choices,
         widget=forms.RadioSelect,
-        label="How often",
-        help_text="One e-mail lists everything that needs your attention. The weekly digest "
-        "comes on Mondays; the notification list here is updated every day.",
-        error_messages={"invalid_choice": "Choose daily or weekly."},
+        label=gettext_lazy("How often"),
+        help_text=gettext_lazy(
+            "One e-mail lists everything that needs your attention. The weekly digest "
+            "comes on Mondays; the notification list here is updated every day."
+        ),
+        error_messages={"invalid_choice": gettext_lazy("Choose daily or weekly.")},
     )

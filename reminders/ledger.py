@@ -103,7 +103,8 @@ AT_ONCE_WHATS = returned.RETURN_WHATS + decided.DECISION_WHATS
 
 
 def what_label(what: str) -> str:
-    return WHAT_LABELS.get(what, what.replace("_", " ").capitalize())
+    label = WHAT_LABELS.get(what)
+    return str(label) if label else what.replace("_", " ").capitalize()
 
 
 def reminder_stage(

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from oversight.models import TimeStampedModel
 
@@ -17,14 +18,14 @@ class Reminder(TimeStampedModel):
     """
 
     class Stage(models.TextChoices):
-        DUE_SOON = "due_soon", "Due soon"
-        DUE_TODAY = "due_today", "Due today"
-        OVERDUE = "overdue", "Overdue"
-        ESCALATED = "escalated", "Escalated"
+        DUE_SOON = "due_soon", gettext_lazy("Due soon")
+        DUE_TODAY = "due_today", gettext_lazy("Due today")
+        OVERDUE = "overdue", gettext_lazy("Overdue")
+        ESCALATED = "escalated", gettext_lazy("Escalated")
         # Not a date's stage: the OPCC returned the work (reminders/returned.py).
-        RETURNED = "returned", "Returned to you"
+        RETURNED = "returned", gettext_lazy("Returned to you")
         # Not a date's stage either: the OPCC decided a request (reminders/decided.py).
-        DECIDED = "decided", "OPCC decision"
+        DECIDED = "decided", gettext_lazy("OPCC decision")
 
     subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     subject_id = models.PositiveBigIntegerField()

@@ -5,13 +5,23 @@ import datetime
 import logging
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
 from oversight.models import (
     User,
 )
 from recommendations.models import Action, ExtensionRequest, ProgressUpdate
 from recommendations.selectors import actions_visible_to
 from reminders.due_items import content_type_id
-from reminders.ledger import NOT_MAILED, STAGE_ORDER, what_label
+from reminders.ledger import (
+    NOT_MAILED,
+    REASON_MAIL_OFF,
+    REASON_NO_ADDRESS,
+    REASON_NOT_CURRENT,
+    STAGE_ORDER,
+    what_label,
+)
 from reminders.models import Reminder
 from reminders.selectors import reminder_chain_for
 
@@ -30,18 +40,40 @@ class ChainLine:
     note: str
 
 
+# The ledger stores why a row was not mailed in English (reminders.ledger); the panel
+# says it in the reader's language.
+NOT_MAILED_NOTES = {
+    REASON_MAIL_OFF: gettext_lazy(
+        "In the app only: e-mail reminders are switched off in this person's preferences."
+    ),
+    REASON_NO_ADDRESS: gettext_lazy("In the app only: this person has no e-mail address."),
+    REASON_NOT_CURRENT: gettext_lazy(
+        "In the app only: no longer current when the digest went out."
+    ),
+}
+
+
 def _chain_note(reminder: Reminder) -> str:
     if reminder.sent_at:
         return ""
     if reminder.last_error.startswith(NOT_MAILED):
-        return "In the app only: " + reminder.last_error.removeprefix(NOT_MAILED)
+        known = NOT_MAILED_NOTES.get(reminder.last_error)
+        if known:
+            return str(known)
+        return _("In the app only: %(reason)s") % {
+            "reason": reminder.last_error.removeprefix(NOT_MAILED)
+        }
     if reminder.send_attempts:
-        return f"Mail failed ({reminder.send_attempts} attempts); will be retried."
-    return "Not e-mailed yet."
+        return ngettext(
+            "Mail failed (%(count)d attempt); will be retried.",
+            "Mail failed (%(count)d attempts); will be retried.",
+            reminder.send_attempts,
+        ) % {"count": reminder.send_attempts}
+    return _("Not e-mailed yet.")
 
 
-WAITING_FOR_SIGN_OFF = "Waiting for OPCC sign-off"
-WAITING_FOR_REVIEW = "Waiting for the OPCC to review the update"
+WAITING_FOR_SIGN_OFF = gettext_lazy("Waiting for OPCC sign-off")
+WAITING_FOR_REVIEW = gettext_lazy("Waiting for the OPCC to review the update")
 
 
 def _waiting_for(*, user: User, action: Action) -> str:

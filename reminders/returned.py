@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from recommendations.models import Action, ProgressUpdate
 from recommendations.permissions import UPDATABLE_STATUSES
@@ -24,8 +25,8 @@ UPDATE_RETURNED = "update_returned"
 COMPLETION_RETURNED = "completion_returned"
 RETURN_WHATS = (UPDATE_RETURNED, COMPLETION_RETURNED)
 LABELS = {
-    UPDATE_RETURNED: "Progress update returned to you",
-    COMPLETION_RETURNED: "Proposed completion returned to you",
+    UPDATE_RETURNED: gettext_lazy("Progress update returned to you"),
+    COMPLETION_RETURNED: gettext_lazy("Proposed completion returned to you"),
 }
 
 # Returns older than this are not announced: the first run after deployment does not

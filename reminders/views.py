@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reminders.calendar import calendar_feed_for_token, calendar_ics, live_calendar_feed
@@ -98,7 +100,15 @@ def notification_read(request, pk: int):
 @login_required
 def notifications_read_all(request):
     marked = reminders_mark_all_read(user=request.user)
-    messages.success(request, f"Marked {marked} notification{'s' if marked != 1 else ''} as read.")
+    messages.success(
+        request,
+        ngettext(
+            "Marked %(count)d notification as read.",
+            "Marked %(count)d notifications as read.",
+            marked,
+        )
+        % {"count": marked},
+    )
     return _back_to_list(request)
 
 
@@ -115,7 +125,7 @@ def preferences(request):
                 email_reminders=form.cleaned_data["email_reminders"],
                 digest_frequency=form.cleaned_data["digest_frequency"],
             )
-            messages.success(request, "Your reminder preferences are saved.")
+            messages.success(request, _("Your reminder preferences are saved."))
             return redirect("reminders:preferences")
         return render(request, "reminders/preferences.html", {"form": form}, status=400)
     return render(request, "reminders/preferences.html", {"form": form})
@@ -137,16 +147,16 @@ def calendar_link(request):
             ended = calendar_feed_revoke(user=request.user)
             messages.success(
                 request,
-                "Your calendar link is ended: calendars subscribed to it get nothing more."
+                _("Your calendar link is ended: calendars subscribed to it get nothing more.")
                 if ended
-                else "You had no calendar link to end.",
+                else _("You had no calendar link to end."),
             )
         elif request.POST.get("action") == "create":
-            _, token = calendar_feed_create(user=request.user)
+            _feed, token = calendar_feed_create(user=request.user)
             request.session[CALENDAR_TOKEN_SESSION_KEY] = token
-            messages.success(request, "Your new calendar link is below: copy it now.")
+            messages.success(request, _("Your new calendar link is below: copy it now."))
         else:
-            messages.error(request, "Choose “Make a calendar link” or “End the link”.")
+            messages.error(request, _("Choose “Make a calendar link” or “End the link”."))
             return render(
                 request, "reminders/calendar_link.html", _calendar_context(request), status=400
             )
