@@ -4,6 +4,8 @@ the services save and enforce the rules again."""
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from oversight.models import PriorityArea, User
 from oversight.selectors import people_visible_to
@@ -34,7 +36,7 @@ from reviews.services import (
 )
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-ASSURANCE_CHOICES = [("", "Not judged yet"), *Assurance.choices]
+ASSURANCE_CHOICES = [("", gettext_lazy("Not judged yet")), *Assurance.choices]
 
 
 def _textarea(rows: int) -> forms.Textarea:
@@ -77,22 +79,25 @@ class ReviewForm(VersionedModelForm):
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Priority areas"),
         error_messages={
-            "invalid_choice": "Choose only priority areas of the linked report; press "
-            "“Show the report's priority areas” after changing the report."
+            "invalid_choice": gettext_lazy(
+                "Choose only priority areas of the linked report; press "
+                "“Show the report's priority areas” after changing the report."
+            )
         },
     )
     performance_assurance = forms.ChoiceField(
         choices=ASSURANCE_CHOICES,
         required=False,
-        label="Assurance on current performance",
-        help_text="If you give an assurance, the rationale below is required.",
+        label=gettext_lazy("Assurance on current performance"),
+        help_text=gettext_lazy("If you give an assurance, the rationale below is required."),
     )
     plans_assurance = forms.ChoiceField(
         choices=ASSURANCE_CHOICES,
         required=False,
-        label="Assurance on the improvement plans",
-        help_text="If you give an assurance, the rationale below is required.",
+        label=gettext_lazy("Assurance on the improvement plans"),
+        help_text=gettext_lazy("If you give an assurance, the rationale below is required."),
     )
 
     class Meta:
@@ -114,22 +119,34 @@ class ReviewForm(VersionedModelForm):
             "revisit_on",
         ]
         labels = {
-            "report": "Inspection report",
-            "held_on": "Date held",
-            "panel": "Panel members",
-            "evidence_summary": "Evidence presented",
-            "performance_rationale": "Rationale for the performance assurance",
-            "plans_rationale": "Rationale for the plans assurance",
-            "revisit_on": "Revisit date",
+            "theme": gettext_lazy("Theme"),
+            "force": gettext_lazy("Force"),
+            "status": gettext_lazy("Status"),
+            "findings": gettext_lazy("Findings"),
+            "report": gettext_lazy("Inspection report"),
+            "held_on": gettext_lazy("Date held"),
+            "panel": gettext_lazy("Panel members"),
+            "evidence_summary": gettext_lazy("Evidence presented"),
+            "performance_rationale": gettext_lazy("Rationale for the performance assurance"),
+            "plans_rationale": gettext_lazy("Rationale for the plans assurance"),
+            "revisit_on": gettext_lazy("Revisit date"),
         }
         help_texts = {
-            "theme": "The subject the panel scrutinised, e.g. “Child protection”.",
-            "panel": "One per line.",
-            "evidence_summary": "What the force presented. Upload the documents on the "
-            "review page once it is saved.",
-            "performance_rationale": "Required when you give an assurance on current performance.",
-            "plans_rationale": "Required when you give an assurance on the improvement plans.",
-            "revisit_on": "When the panel will come back to this theme; reminders are sent.",
+            "theme": gettext_lazy("The subject the panel scrutinised, e.g. “Child protection”."),
+            "panel": gettext_lazy("One per line."),
+            "evidence_summary": gettext_lazy(
+                "What the force presented. Upload the documents on the "
+                "review page once it is saved."
+            ),
+            "performance_rationale": gettext_lazy(
+                "Required when you give an assurance on current performance."
+            ),
+            "plans_rationale": gettext_lazy(
+                "Required when you give an assurance on the improvement plans."
+            ),
+            "revisit_on": gettext_lazy(
+                "When the panel will come back to this theme; reminders are sent."
+            ),
         }
         widgets = {
             "held_on": DATE_INPUT,
@@ -147,8 +164,8 @@ class ReviewForm(VersionedModelForm):
         report_field = self.fields["report"]
         report_field.queryset = reviewable_reports_for(user)
         report_field.required = False
-        report_field.empty_label = "Not about one report"
-        report_field.help_text = "Its priority areas are offered below."
+        report_field.empty_label = _("Not about one report")
+        report_field.help_text = _("Its priority areas are offered below.")
         forces = list(review_forces_for(user))
         self.only_force = forces[0] if len(forces) == 1 else None
         if self.only_force is not None:
@@ -156,16 +173,16 @@ class ReviewForm(VersionedModelForm):
         else:
             self.fields["force"].queryset = review_forces_for(user)
             self.fields["force"].required = False
-            self.fields["force"].help_text = "Needed only when the review is not about a report."
+            self.fields["force"].help_text = _("Needed only when the review is not about a report.")
         areas = self.fields["priority_areas"]
         report_id = self.selected_report_id()
         self.has_report = bool(report_id)
         if report_id:
             areas.queryset = reviewable_priority_areas_for(user).filter(report=report_id)
             areas.help_text = (
-                "The report's priority areas the panel looked at."
+                _("The report's priority areas the panel looked at.")
                 if areas.queryset.exists()
-                else "This report has no priority areas yet; add them on the report's page."
+                else _("This report has no priority areas yet; add them on the report's page.")
             )
         else:
             # No report, no areas: they belong to a report (the template says so).
@@ -196,17 +213,21 @@ class ReviewForm(VersionedModelForm):
         force = cleaned.get("force") if "force" in self.fields else self.only_force
         if report is not None:
             if force is not None and force.pk != report.force_id:
-                self.add_error("report", f"That report is about {report.force}, not {force}.")
+                self.add_error(
+                    "report",
+                    _("That report is about %(report_force)s, not %(force)s.")
+                    % {"report_force": report.force, "force": force},
+                )
             cleaned["force"] = report.force
         elif force is None and "force" in self.fields:
-            self.add_error("force", "Choose the force under review, or link a report.")
+            self.add_error("force", _("Choose the force under review, or link a report."))
         else:
             cleaned["force"] = force
         if cleaned.get("priority_areas") and report is None:
-            self.add_error("priority_areas", "Link the review to a report to choose its areas.")
+            self.add_error("priority_areas", _("Link the review to a report to choose its areas."))
         held_on, revisit_on = cleaned.get("held_on"), cleaned.get("revisit_on")
         if held_on and revisit_on and revisit_on < held_on:
-            self.add_error("revisit_on", "The revisit date must be on or after the date held.")
+            self.add_error("revisit_on", _("The revisit date must be on or after the date held."))
         return cleaned
 
     def details(self) -> ReviewDetails:
@@ -232,18 +253,18 @@ class ReviewForm(VersionedModelForm):
 class LineForm(forms.Form):
     """One row of the key lines of enquiry on the create page; blank rows are skipped."""
 
-    question = forms.CharField(required=False, widget=_textarea(2), label="Question")
+    question = forms.CharField(required=False, widget=_textarea(2), label=gettext_lazy("Question"))
     response = forms.CharField(
         required=False,
         widget=_textarea(2),
-        label="What the panel heard",
-        help_text="Optional; you can add it after the meeting.",
+        label=gettext_lazy("What the panel heard"),
+        help_text=gettext_lazy("Optional; you can add it after the meeting."),
     )
 
     def clean(self):
         cleaned = super().clean()
         if (cleaned.get("response") or "").strip() and not (cleaned.get("question") or "").strip():
-            self.add_error("question", "Write the question too, or clear the response.")
+            self.add_error("question", _("Write the question too, or clear the response."))
         return cleaned
 
     def line(self) -> LineText:
@@ -267,9 +288,14 @@ class LineOfEnquiryForm(VersionedModelForm):
     class Meta:
         model = LineOfEnquiry
         fields = ["question", "response"]
-        labels = {"response": "What the panel heard and concluded"}
+        labels = {
+            "question": gettext_lazy("Question"),
+            "response": gettext_lazy("What the panel heard and concluded"),
+        }
         widgets = {"question": _textarea(2), "response": _textarea(3)}
-        error_messages = {"question": {"required": "Write the question the panel asked."}}
+        error_messages = {
+            "question": {"required": gettext_lazy("Write the question the panel asked.")}
+        }
 
 
 # --- Evidence --------------------------------------------------------------------------
@@ -279,11 +305,13 @@ class EvidenceForm(forms.Form):
     title = forms.CharField(
         max_length=200,
         required=False,
-        help_text="Optional; the file name is shown if you leave it blank.",
+        label=gettext_lazy("Title"),
+        help_text=gettext_lazy("Optional; the file name is shown if you leave it blank."),
     )
     file = forms.FileField(
+        label=gettext_lazy("File"),
         help_text=limits_help_text(),
-        error_messages={"required": "Choose a file to upload."},
+        error_messages={"required": gettext_lazy("Choose a file to upload.")},
     )
 
     def __init__(self, *args, **kwargs):
@@ -301,24 +329,32 @@ class FollowUpForm(VersionedModelForm):
     """OPCC staff create and edit a follow-up (status and outcome only when editing)."""
 
     owner = PersonChoiceField(
-        queryset=None, help_text="They see it under “My actions” and get reminders."
+        queryset=None,
+        label=gettext_lazy("Owner"),
+        help_text=gettext_lazy("They see it under “My actions” and get reminders."),
     )
     recommendation = RecommendationChoiceField(
         queryset=None,
         required=False,
-        empty_label="Not linked to one recommendation",
-        help_text="It is shown on that recommendation's page.",
+        label=gettext_lazy("Recommendation"),
+        empty_label=gettext_lazy("Not linked to one recommendation"),
+        help_text=gettext_lazy("It is shown on that recommendation's page."),
     )
 
     class Meta:
         model = FollowUp
         fields = ["description", "owner", "due_on", "recommendation", "status", "outcome"]
-        labels = {"description": "What has to be done", "due_on": "Due date"}
+        labels = {
+            "description": gettext_lazy("What has to be done"),
+            "due_on": gettext_lazy("Due date"),
+            "status": gettext_lazy("Status"),
+            "outcome": gettext_lazy("Outcome"),
+        }
         widgets = {"description": _textarea(3), "due_on": DATE_INPUT, "outcome": _textarea(3)}
-        help_texts = {"outcome": "Required when it is done or cancelled."}
+        help_texts = {"outcome": gettext_lazy("Required when it is done or cancelled.")}
         error_messages = {
-            "description": {"required": "Say what has to be done."},
-            "due_on": {"required": "Give the date it is due."},
+            "description": {"required": gettext_lazy("Say what has to be done.")},
+            "due_on": {"required": gettext_lazy("Give the date it is due.")},
         }
 
     def __init__(self, *args, user: User, review: DeepDiveReview, **kwargs):
@@ -328,7 +364,7 @@ class FollowUpForm(VersionedModelForm):
             .select_related("office", "force", "partner_agency")
             .order_by("last_name", "first_name", "username")
         )
-        self.fields["owner"].error_messages["required"] = "Choose who owns the follow-up."
+        self.fields["owner"].error_messages["required"] = _("Choose who owns the follow-up.")
         recommendations = follow_up_recommendations_for(user, review)
         if review.report_id is None:
             del self.fields["recommendation"]
@@ -346,7 +382,7 @@ class FollowUpForm(VersionedModelForm):
             status in (FollowUp.Status.DONE, FollowUp.Status.CANCELLED)
             and not (cleaned.get("outcome") or "").strip()
         ):
-            self.add_error("outcome", "Say what came of it before marking it done or cancelled.")
+            self.add_error("outcome", _("Say what came of it before marking it done or cancelled."))
         return cleaned
 
 
@@ -356,10 +392,13 @@ class FollowUpUpdateForm(VersionedModelForm):
     class Meta:
         model = FollowUp
         fields = ["status", "outcome"]
+        labels = {"status": gettext_lazy("Status"), "outcome": gettext_lazy("Outcome")}
         widgets = {"outcome": _textarea(4)}
         help_texts = {
-            "outcome": "What was done. Required when you mark it done or cancelled; the "
-            "completion date is recorded for you."
+            "outcome": gettext_lazy(
+                "What was done. Required when you mark it done or cancelled; the "
+                "completion date is recorded for you."
+            )
         }
 
     def clean(self):
@@ -369,7 +408,7 @@ class FollowUpUpdateForm(VersionedModelForm):
             status in (FollowUp.Status.DONE, FollowUp.Status.CANCELLED)
             and not (cleaned.get("outcome") or "").strip()
         ):
-            self.add_error("outcome", "Say what came of it before marking it done or cancelled.")
+            self.add_error("outcome", _("Say what came of it before marking it done or cancelled."))
         return cleaned
 
 
@@ -384,22 +423,24 @@ class ActionChoiceField(forms.ModelChoiceField):
 class SampleForm(forms.Form):
     action = ActionChoiceField(
         queryset=None,
-        label="Completed action",
-        empty_label="Choose a closed action",
-        error_messages={"required": "Choose the action the panel tested."},
+        label=gettext_lazy("Completed action"),
+        empty_label=gettext_lazy("Choose a closed action"),
+        error_messages={"required": gettext_lazy("Choose the action the panel tested.")},
     )
     verdict = forms.ChoiceField(
         choices=ActionSample.Verdict.choices,
         widget=forms.RadioSelect,
-        label="Was it effective?",
-        error_messages={"required": "Choose effective or not effective."},
+        label=gettext_lazy("Was it effective?"),
+        error_messages={"required": gettext_lazy("Choose effective or not effective.")},
     )
     reason = forms.CharField(
         required=False,
         widget=_textarea(3),
-        label="Reason",
-        help_text="Required for “not effective”: the action is reopened (red, back to in "
-        "progress) and the police lead sees this reason.",
+        label=gettext_lazy("Reason"),
+        help_text=gettext_lazy(
+            "Required for “not effective”: the action is reopened (red, back to in "
+            "progress) and the police lead sees this reason."
+        ),
     )
 
     def __init__(self, *args, user: User, review: DeepDiveReview, **kwargs):
@@ -412,7 +453,7 @@ class SampleForm(forms.Form):
             cleaned.get("verdict") == ActionSample.Verdict.NOT_EFFECTIVE
             and not (cleaned.get("reason") or "").strip()
         ):
-            self.add_error("reason", "Say why the action was not effective.")
+            self.add_error("reason", _("Say why the action was not effective."))
         return cleaned
 
 
@@ -424,8 +465,10 @@ class InvestmentForm(VersionedModelForm):
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Recommendations it serves",
-        help_text="From the force's reports; the investment shows on each one's page.",
+        label=gettext_lazy("Recommendations it serves"),
+        help_text=gettext_lazy(
+            "From the force's reports; the investment shows on each one's page."
+        ),
     )
 
     class Meta:
@@ -440,14 +483,22 @@ class InvestmentForm(VersionedModelForm):
             "outcome",
             "recommendations",
         ]
-        labels = {"amount": "Amount (£)", "awarded_on": "Date awarded"}
+        labels = {
+            "title": gettext_lazy("Title"),
+            "force": gettext_lazy("Force"),
+            "amount": gettext_lazy("Amount (£)"),
+            "awarded_on": gettext_lazy("Date awarded"),
+            "status": gettext_lazy("Status"),
+            "purpose": gettext_lazy("Purpose"),
+            "outcome": gettext_lazy("Outcome"),
+        }
         widgets = {"awarded_on": DATE_INPUT, "purpose": _textarea(3), "outcome": _textarea(3)}
-        help_texts = {"outcome": "What the money achieved, once known."}
+        help_texts = {"outcome": gettext_lazy("What the money achieved, once known.")}
         error_messages = {
-            "title": {"required": "Give the investment a short title."},
-            "purpose": {"required": "Say what the money is for."},
-            "amount": {"required": "Enter the amount awarded, in pounds."},
-            "awarded_on": {"required": "Give the date the money was awarded."},
+            "title": {"required": gettext_lazy("Give the investment a short title.")},
+            "purpose": {"required": gettext_lazy("Say what the money is for.")},
+            "amount": {"required": gettext_lazy("Enter the amount awarded, in pounds.")},
+            "awarded_on": {"required": gettext_lazy("Give the date the money was awarded.")},
         }
 
     def __init__(self, *args, user: User, **kwargs):
@@ -469,7 +520,7 @@ class InvestmentForm(VersionedModelForm):
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
         if amount is not None and amount <= 0:
-            raise ValidationError("Enter an amount greater than zero, in pounds (e.g. 48000).")
+            raise ValidationError(_("Enter an amount greater than zero, in pounds (e.g. 48000)."))
         return amount
 
     def clean(self):
@@ -484,8 +535,11 @@ class InvestmentForm(VersionedModelForm):
         if strays:
             self.add_error(
                 "recommendations",
-                f"Choose recommendations made to {force} only "
-                f"({', '.join(r.reference for r in strays)} is not one of them).",
+                _(
+                    "Choose recommendations made to %(force)s only "
+                    "(%(references)s is not one of them)."
+                )
+                % {"force": force, "references": ", ".join(r.reference for r in strays)},
             )
         return cleaned
 

@@ -2,11 +2,14 @@
 service (reviews.services_handover) decides who may take a follow-up on and says so."""
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from oversight.models import User
 from oversight.selectors import people_visible_to
 
-CHOOSE_FROM_LIST = "Choose someone from the list: only people who can take this on are offered."
+CHOOSE_FROM_LIST = gettext_lazy(
+    "Choose someone from the list: only people who can take this on are offered."
+)
 
 
 class FollowUpsHandOverForm(forms.Form):
@@ -14,8 +17,11 @@ class FollowUpsHandOverForm(forms.Form):
 
     person = forms.ModelChoiceField(
         queryset=User.objects.none(),
-        label="Hand to",
-        error_messages={"required": "Choose who takes it on.", "invalid_choice": CHOOSE_FROM_LIST},
+        label=gettext_lazy("Hand to"),
+        error_messages={
+            "required": gettext_lazy("Choose who takes it on."),
+            "invalid_choice": CHOOSE_FROM_LIST,
+        },
     )
 
     def __init__(self, *args, user: User, **kwargs):

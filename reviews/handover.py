@@ -8,6 +8,7 @@ Who may take a follow-up over: an active member of OPCC staff of the reviewing o
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext as _
 
 from oversight.models import User
 from oversight.selectors import people_visible_to
@@ -26,7 +27,7 @@ def can_take_over_follow_up(person: User, follow_up: FollowUp) -> bool:
 
 
 def who_can_take_over_follow_up(follow_up: FollowUp) -> str:
-    return f"an active member of OPCC staff of {follow_up.review.office}"
+    return _("an active member of OPCC staff of %(office)s") % {"office": follow_up.review.office}
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class FollowUpHandover:
 
     @property
     def select_label(self) -> str:
-        return "Hand this follow-up to"
+        return _("Hand this follow-up to")
 
 
 @dataclass

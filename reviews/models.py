@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from oversight.models import Force, InspectionReport, Office, PriorityArea, TimeStampedModel
@@ -12,16 +13,16 @@ from recommendations.models import Action, Recommendation
 
 
 class Assurance(models.TextChoices):
-    ASSURED = "assured", "Assured"
-    PARTLY_ASSURED = "partly_assured", "Partly assured"
-    NOT_ASSURED = "not_assured", "Not assured"
+    ASSURED = "assured", _("Assured")
+    PARTLY_ASSURED = "partly_assured", _("Partly assured")
+    NOT_ASSURED = "not_assured", _("Not assured")
 
 
 class DeepDiveReview(TimeStampedModel):
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        HELD = "held", "Held"
-        CLOSED = "closed", "Closed"
+        PLANNED = "planned", _("Planned")
+        HELD = "held", _("Held")
+        CLOSED = "closed", _("Closed")
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="reviews")
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="reviews")
@@ -36,8 +37,8 @@ class DeepDiveReview(TimeStampedModel):
     theme = models.CharField(max_length=200)
     held_on = models.DateField(validators=[DateInRange()])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
-    panel = models.TextField(blank=True, help_text="Panel members, one per line.")
-    evidence_summary = models.TextField(blank=True, help_text="Evidence the force presented.")
+    panel = models.TextField(blank=True, help_text=_("Panel members, one per line."))
+    evidence_summary = models.TextField(blank=True, help_text=_("Evidence the force presented."))
     findings = models.TextField(blank=True)
     performance_assurance = models.CharField(max_length=15, choices=Assurance.choices, blank=True)
     performance_rationale = models.TextField(blank=True)
@@ -72,12 +73,12 @@ class LineOfEnquiry(TimeStampedModel):
     )
     position = models.PositiveSmallIntegerField(default=1)
     question = models.TextField()
-    response = models.TextField(blank=True, help_text="What the panel heard and concluded.")
+    response = models.TextField(blank=True, help_text=_("What the panel heard and concluded."))
 
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name_plural = "lines of enquiry"
+        verbose_name_plural = _("lines of enquiry")
         constraints = [
             models.UniqueConstraint(
                 fields=["review", "position"], name="line_of_enquiry_unique_position"
@@ -101,7 +102,7 @@ class ReviewEvidence(TimeStampedModel):
     )
 
     class Meta:
-        verbose_name_plural = "review evidence"
+        verbose_name_plural = _("review evidence")
 
     def __str__(self):
         return self.title or self.original_name
@@ -112,10 +113,10 @@ class ReviewEvidence(TimeStampedModel):
 
 class FollowUp(TimeStampedModel):
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
-        CANCELLED = "cancelled", "Cancelled"
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
 
     OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
 
@@ -161,8 +162,8 @@ class ActionSample(TimeStampedModel):
     """A completed action the review tested: was it effective?"""
 
     class Verdict(models.TextChoices):
-        EFFECTIVE = "effective", "Effective"
-        NOT_EFFECTIVE = "not_effective", "Not effective"
+        EFFECTIVE = "effective", _("Effective")
+        NOT_EFFECTIVE = "not_effective", _("Not effective")
 
     review = models.ForeignKey(DeepDiveReview, on_delete=models.CASCADE, related_name="samples")
     action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="samples")
@@ -189,11 +190,11 @@ class ActionSample(TimeStampedModel):
 
 class Investment(TimeStampedModel):
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        APPROVED = "approved", "Approved"
-        IN_DELIVERY = "in_delivery", "In delivery"
-        COMPLETED = "completed", "Completed"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        PROPOSED = "proposed", _("Proposed")
+        APPROVED = "approved", _("Approved")
+        IN_DELIVERY = "in_delivery", _("In delivery")
+        COMPLETED = "completed", _("Completed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="investments")
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="investments")

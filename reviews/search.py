@@ -16,9 +16,12 @@ from typing import Any
 from django.db import connection
 from django.db.models import BooleanField, FloatField, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from oversight.models import InspectionReport, PriorityArea, User
 from oversight.selectors import priority_areas_visible_to, reports_visible_to
@@ -65,15 +68,15 @@ class Kind:
 KINDS = (
     Kind(
         "report",
-        "Reports",
+        gettext_lazy("Reports"),
         lambda user: reports_visible_to(user),
         ("force",),
         lambda r: r.title,
-        lambda r: f"{r.force} · {r.get_source_display()} · {r.published_on:%-d %b %Y}",
+        lambda r: f"{r.force} · {r.get_source_display()} · {date_format(r.published_on, 'j M Y')}",
     ),
     Kind(
         "recommendation",
-        "Recommendations",
+        gettext_lazy("Recommendations"),
         lambda user: recommendations_visible_to(user),
         ("report__force",),
         lambda r: f"{r.reference}: {Truncator(r.text).words(14)}",
@@ -81,7 +84,7 @@ KINDS = (
     ),
     Kind(
         "priority_area",
-        "Priority areas",
+        gettext_lazy("Priority areas"),
         lambda user: priority_areas_visible_to(user),
         ("report__force",),
         lambda a: a.title,
@@ -89,7 +92,7 @@ KINDS = (
     ),
     Kind(
         "action",
-        "Actions",
+        gettext_lazy("Actions"),
         lambda user: actions_visible_to(user),
         ("plan__report", "plan__force"),
         lambda a: f"{a.reference}: {Truncator(a.description).words(14)}",
@@ -97,19 +100,27 @@ KINDS = (
     ),
     Kind(
         "update",
-        "Progress updates",
+        gettext_lazy("Progress updates"),
         lambda user: updates_visible_to(user),
         ("action__plan__force",),
-        lambda u: f"Update on {u.action.reference}, {u.written_on:%-d %b %Y}",
+        lambda u: (
+            _("Update on %(reference)s, %(date)s")
+            % {"reference": u.action.reference, "date": date_format(u.written_on, "j M Y")}
+        ),
         lambda u: f"{u.action.plan.force} · {u.get_review_state_display()}",
     ),
     Kind(
         "review",
-        "Deep-dive reviews",
+        gettext_lazy("Deep-dive reviews"),
         lambda user: reviews_visible_to(user),
         ("force",),
         lambda r: r.theme,
-        lambda r: f"{r.force} · held {r.held_on:%-d %b %Y}" if r.held_on else str(r.force),
+        lambda r: (
+            _("%(force)s · held %(date)s")
+            % {"force": r.force, "date": date_format(r.held_on, "j M Y")}
+            if r.held_on
+            else str(r.force)
+        ),
     ),
 )
 TEXT_OF = {

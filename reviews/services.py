@@ -15,6 +15,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from oversight.models import Force, InspectionReport, PriorityArea, User
 from oversight.selectors import forces_visible_to, people_visible_to, reports_visible_to
@@ -40,14 +43,14 @@ from reviews.permissions import (
 )
 from reviews.selectors import follow_up_recommendations_for, sampleable_actions_for
 
-RATIONALE_REQUIRED = (
+RATIONALE_REQUIRED = gettext_lazy(
     "Give the reasons for this judgement: a rationale is required when you record an assurance."
 )
 
 
 def _require_staff(by: User) -> None:
     if not can_manage_reviews(by):
-        raise PermissionDenied("Only OPCC staff record deep dives and investments.")
+        raise PermissionDenied(_("Only OPCC staff record deep dives and investments."))
 
 
 # --- Reviews ---------------------------------------------------------------------------
@@ -82,26 +85,39 @@ class LineText:
 def _check_review_details(details: ReviewDetails, *, by: User) -> None:
     errors: dict[str, list[str]] = {}
     if not details.theme.strip():
-        errors.setdefault("theme", []).append("Give the theme the panel looked at.")
+        errors.setdefault("theme", []).append(_("Give the theme the panel looked at."))
     if not forces_visible_to(by).filter(pk=details.force.pk).exists():
-        errors.setdefault("force", []).append("Choose a force your office oversees.")
+        errors.setdefault("force", []).append(_("Choose a force your office oversees."))
     report = details.report
     if report is not None:
         if not reports_visible_to(by).filter(pk=report.pk).exists():
-            errors.setdefault("report", []).append("Choose a report you can see.")
+            errors.setdefault("report", []).append(_("Choose a report you can see."))
         elif report.force_id != details.force.pk:
             errors.setdefault("report", []).append(
-                f"That report is about {report.force}, not {details.force}: choose a report "
-                "about the force under review."
+                _(
+                    "That report is about %(report_force)s, not %(force)s: choose a report "
+                    "about the force under review."
+                )
+                % {"report_force": report.force, "force": details.force}
             )
     strays = [
         area for area in details.priority_areas if report is None or area.report_id != report.pk
     ]
     if strays:
+        titles = ", ".join(area.title for area in strays)
         errors.setdefault("priority_areas", []).append(
-            "Choose only priority areas of the linked report"
-            + ("" if report else ": link the review to a report first")
-            + f" ({', '.join(area.title for area in strays)} is not one of them)."
+            (
+                _(
+                    "Choose only priority areas of the linked report "
+                    "(%(titles)s is not one of them)."
+                )
+                if report
+                else _(
+                    "Choose only priority areas of the linked report: link the review to a "
+                    "report first (%(titles)s is not one of them)."
+                )
+            )
+            % {"titles": titles}
         )
     for assurance, rationale in [
         ("performance_assurance", "performance_rationale"),
@@ -110,13 +126,13 @@ def _check_review_details(details: ReviewDetails, *, by: User) -> None:
         value = getattr(details, assurance)
         if value and value not in Assurance.values:
             errors.setdefault(assurance, []).append(
-                "Choose assured, partly assured or not assured."
+                _("Choose assured, partly assured or not assured.")
             )
         if value and not getattr(details, rationale).strip():
             errors.setdefault(rationale, []).append(RATIONALE_REQUIRED)
     if details.revisit_on and details.revisit_on < details.held_on:
         errors.setdefault("revisit_on", []).append(
-            "The revisit date must be on or after the date the review was held."
+            _("The revisit date must be on or after the date the review was held.")
         )
     if errors:
         raise ValidationError(errors)
@@ -167,7 +183,7 @@ def review_update(
     *, review: DeepDiveReview, by: User, details: ReviewDetails, expected_version: str
 ) -> DeepDiveReview:
     if not can_edit_review(by, review):
-        raise PermissionDenied("Only OPCC staff of the reviewing office change a review.")
+        raise PermissionDenied(_("Only OPCC staff of the reviewing office change a review."))
     _check_review_details(details, by=by)
     with transaction.atomic():
         lock_and_check_version(review, expected_version=expected_version)
@@ -183,7 +199,7 @@ def review_update(
 
 def _check_line(question: str) -> None:
     if not question.strip():
-        raise ValidationError({"question": "Write the question the panel asked."})
+        raise ValidationError({"question": _("Write the question the panel asked.")})
 
 
 def line_of_enquiry_add(
@@ -191,7 +207,7 @@ def line_of_enquiry_add(
 ) -> LineOfEnquiry:
     """Add a line of enquiry after the review's last one."""
     if not can_edit_review(by, review):
-        raise PermissionDenied("Only OPCC staff of the reviewing office change a review.")
+        raise PermissionDenied(_("Only OPCC staff of the reviewing office change a review."))
     _check_line(question)
     with transaction.atomic():
         # Lock the review so two people adding at once get different positions.
@@ -209,7 +225,7 @@ def line_of_enquiry_update(
     *, line: LineOfEnquiry, by: User, question: str, response: str, expected_version: str
 ) -> LineOfEnquiry:
     if not can_edit_review(by, line.review):
-        raise PermissionDenied("Only OPCC staff of the reviewing office change a review.")
+        raise PermissionDenied(_("Only OPCC staff of the reviewing office change a review."))
     _check_line(question)
     with transaction.atomic():
         lock_and_check_version(line, expected_version=expected_version)
@@ -228,7 +244,7 @@ def review_evidence_add(
 ) -> ReviewEvidence:
     """Store a checked file (default storage, outside the web root) against the review."""
     if not can_edit_review(by, review):
-        raise PermissionDenied("Only OPCC staff of the reviewing office add evidence.")
+        raise PermissionDenied(_("Only OPCC staff of the reviewing office add evidence."))
     evidence = ReviewEvidence(
         review=review,
         title=title.strip(),
@@ -263,18 +279,21 @@ def _check_follow_up(
 ) -> None:
     errors: dict[str, list[str]] = {}
     if not description.strip():
-        errors["description"] = ["Say what has to be done."]
+        errors["description"] = [_("Say what has to be done.")]
     if not people_visible_to(by).filter(pk=owner.pk).exists():
-        errors["owner"] = ["Choose an owner from your office, the force or its partner agencies."]
+        errors["owner"] = [
+            _("Choose an owner from your office, the force or its partner agencies.")
+        ]
     if due_on < review.held_on:
         errors["due_on"] = [
-            f"The due date must be on or after the review ({review.held_on:%d %b %Y})."
+            _("The due date must be on or after the review (%(held_on)s).")
+            % {"held_on": date_format(review.held_on, "d M Y")}
         ]
     if (
         recommendation is not None
         and not follow_up_recommendations_for(by, review).filter(pk=recommendation.pk).exists()
     ):
-        errors["recommendation"] = ["Choose one of the recommendations of the review's report."]
+        errors["recommendation"] = [_("Choose one of the recommendations of the review's report.")]
     if errors:
         raise ValidationError(errors)
 
@@ -283,11 +302,11 @@ def _apply_status(follow_up: FollowUp, *, status: str, outcome: str) -> None:
     """Done and cancelled need an outcome; done keeps the day it was first completed."""
     outcome = outcome.strip()
     if status not in FollowUp.Status.values:
-        raise ValidationError({"status": "Choose open, in progress, done or cancelled."})
+        raise ValidationError({"status": _("Choose open, in progress, done or cancelled.")})
     if status == FollowUp.Status.DONE and not outcome:
-        raise ValidationError({"outcome": "Say what was done before marking it done."})
+        raise ValidationError({"outcome": _("Say what was done before marking it done.")})
     if status == FollowUp.Status.CANCELLED and not outcome:
-        raise ValidationError({"outcome": "Say why the follow-up is no longer needed."})
+        raise ValidationError({"outcome": _("Say why the follow-up is no longer needed.")})
     if status == FollowUp.Status.DONE:
         if follow_up.status != FollowUp.Status.DONE or follow_up.completed_on is None:
             follow_up.completed_on = timezone.localdate()
@@ -307,7 +326,7 @@ def follow_up_create(
     recommendation: Recommendation | None = None,
 ) -> FollowUp:
     if not can_edit_review(by, review):
-        raise PermissionDenied("Only OPCC staff of the reviewing office add follow-ups.")
+        raise PermissionDenied(_("Only OPCC staff of the reviewing office add follow-ups."))
     _check_follow_up(
         review=review,
         by=by,
@@ -343,7 +362,7 @@ def follow_up_edit(
 ) -> FollowUp:
     """OPCC staff change anything about a follow-up."""
     if not can_edit_review(by, follow_up.review):
-        raise PermissionDenied("Only OPCC staff of the reviewing office change a follow-up.")
+        raise PermissionDenied(_("Only OPCC staff of the reviewing office change a follow-up."))
     _check_follow_up(
         review=follow_up.review,
         by=by,
@@ -369,7 +388,7 @@ def follow_up_update_status(
 ) -> FollowUp:
     """The owner reports progress: status and outcome only."""
     if not can_update_follow_up(by, follow_up):
-        raise PermissionDenied("Only the owner of a follow-up updates it.")
+        raise PermissionDenied(_("Only the owner of a follow-up updates it."))
     with transaction.atomic():
         lock_and_check_version(follow_up, expected_version=expected_version)
         _apply_status(follow_up, status=status, outcome=outcome)
@@ -387,19 +406,21 @@ def action_sample_record(
     """Record whether a closed action proved effective. "Not effective" reopens the action
     (recommendations.services_progress.action_reopen) in the same transaction."""
     if not can_edit_review(by, review):
-        raise PermissionDenied("Only OPCC staff of the reviewing office sample actions.")
+        raise PermissionDenied(_("Only OPCC staff of the reviewing office sample actions."))
     reason = reason.strip()
     if verdict not in ActionSample.Verdict.values:
-        raise ValidationError({"verdict": "Choose effective or not effective."})
+        raise ValidationError({"verdict": _("Choose effective or not effective.")})
     if verdict == ActionSample.Verdict.NOT_EFFECTIVE and not reason:
         raise ValidationError(
-            {"reason": "Say why the action was not effective; the action is reopened with it."}
+            {"reason": _("Say why the action was not effective; the action is reopened with it.")}
         )
     if not sampleable_actions_for(by, review).filter(pk=action.pk).exists():
         raise ValidationError(
             {
-                "action": "Choose a closed action of the review's action plan that this review "
-                "has not sampled yet."
+                "action": _(
+                    "Choose a closed action of the review's action plan that this review "
+                    "has not sampled yet."
+                )
             }
         )
     try:
@@ -414,7 +435,10 @@ def action_sample_record(
     except IntegrityError as error:
         # Someone sampled the same action for this review a moment earlier.
         raise ValidationError(
-            {"action": f"{action.reference} has just been sampled for this review."}
+            {
+                "action": _("%(reference)s has just been sampled for this review.")
+                % {"reference": action.reference}
+            }
         ) from error
     return sample
 
@@ -437,15 +461,15 @@ class InvestmentDetails:
 def _check_investment(details: InvestmentDetails, *, by: User) -> None:
     errors: dict[str, list[str]] = {}
     if not details.title.strip():
-        errors["title"] = ["Give the investment a short title."]
+        errors["title"] = [_("Give the investment a short title.")]
     if not details.purpose.strip():
-        errors["purpose"] = ["Say what the money is for."]
+        errors["purpose"] = [_("Say what the money is for.")]
     if details.amount is None or details.amount <= 0:
-        errors["amount"] = ["Enter an amount greater than zero, in pounds (e.g. 48000)."]
+        errors["amount"] = [_("Enter an amount greater than zero, in pounds (e.g. 48000).")]
     if details.status not in Investment.Status.values:
-        errors["status"] = ["Choose a status from the list."]
+        errors["status"] = [_("Choose a status from the list.")]
     if not forces_visible_to(by).filter(pk=details.force.pk).exists():
-        errors["force"] = ["Choose a force your office oversees."]
+        errors["force"] = [_("Choose a force your office oversees.")]
     recommendation_ids = {r.pk for r in details.recommendations}
     visible = set(
         recommendations_visible_to(by)
@@ -455,8 +479,8 @@ def _check_investment(details: InvestmentDetails, *, by: User) -> None:
     strays = [r for r in details.recommendations if r.pk not in visible]
     if strays:
         errors["recommendations"] = [
-            f"Choose recommendations made to {details.force} only "
-            f"({', '.join(r.reference for r in strays)} is not one of them)."
+            _("Choose recommendations made to %(force)s only (%(references)s is not one of them).")
+            % {"force": details.force, "references": ", ".join(r.reference for r in strays)}
         ]
     if errors:
         raise ValidationError(errors)
@@ -488,7 +512,7 @@ def investment_update(
     *, investment: Investment, by: User, details: InvestmentDetails, expected_version: str
 ) -> Investment:
     if not can_edit_investment(by, investment):
-        raise PermissionDenied("Only OPCC staff of the funding office change an investment.")
+        raise PermissionDenied(_("Only OPCC staff of the funding office change an investment."))
     _check_investment(details, by=by)
     with transaction.atomic():
         lock_and_check_version(investment, expected_version=expected_version)

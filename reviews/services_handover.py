@@ -5,6 +5,8 @@ who can."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from oversight.models import User
 from reviews.handover import (
@@ -28,23 +30,28 @@ def follow_up_reassign(
             .get(pk=follow_up.pk)
         )
         if not follow_ups_visible_to(by).filter(pk=follow_up.pk).exists():
-            raise PermissionDenied("You cannot see this follow-up.")
+            raise PermissionDenied(_("You cannot see this follow-up."))
         if expected_holder_id is not None and follow_up.owner_id != expected_holder_id:
             raise ValidationError(
-                f"This follow-up is now {follow_up.owner}'s: someone changed it after you "
-                "opened the page. Nothing was saved; reload the page to see who holds what."
+                _(
+                    "This follow-up is now %(owner)s's: someone changed it after you "
+                    "opened the page. Nothing was saved; reload the page to see who holds what."
+                )
+                % {"owner": follow_up.owner}
             )
         if not can_reassign_follow_up(by, follow_up):
             raise PermissionDenied(
-                "Only OPCC staff of the reviewing office can hand over an open follow-up."
+                _("Only OPCC staff of the reviewing office can hand over an open follow-up.")
             )
         if follow_up.owner_id == person.pk:
-            raise ValidationError({"person": f"{person} already owns this follow-up."})
+            raise ValidationError(
+                {"person": _("%(person)s already owns this follow-up.") % {"person": person}}
+            )
         if not can_take_over_follow_up(person, follow_up):
             raise ValidationError(
                 {
-                    "person": f"{person} cannot own this follow-up. Choose "
-                    f"{who_can_take_over_follow_up(follow_up)}."
+                    "person": _("%(person)s cannot own this follow-up. Choose %(who)s.")
+                    % {"person": person, "who": who_can_take_over_follow_up(follow_up)}
                 }
             )
         follow_up.owner = person
@@ -62,18 +69,28 @@ def follow_ups_hand_over(*, holder: User, person: User, by: User) -> list[Follow
         if not follow_ups:
             if held:
                 raise PermissionDenied(
-                    "Only OPCC staff of the reviewing office can hand over an open follow-up."
+                    _("Only OPCC staff of the reviewing office can hand over an open follow-up.")
                 )
-            raise ValidationError(f"{holder} has no open follow-ups left to hand over.")
+            raise ValidationError(
+                _("%(holder)s has no open follow-ups left to hand over.") % {"holder": holder}
+            )
         if person.pk == holder.pk:
-            raise ValidationError({"person": f"Choose someone other than {holder}."})
+            raise ValidationError(
+                {"person": _("Choose someone other than %(holder)s.") % {"holder": holder}}
+            )
         refused = [f for f in follow_ups if not can_take_over_follow_up(person, f)]
         if refused:
             offices = sorted({str(f.review.office) for f in refused})
             raise ValidationError(
                 {
-                    "person": f"{person} cannot take over {len(refused)} of these follow-ups "
-                    f"(only OPCC staff of {', '.join(offices)} can): nothing was handed over."
+                    "person": ngettext(
+                        "%(person)s cannot take over %(count)d of these follow-ups "
+                        "(only OPCC staff of %(offices)s can): nothing was handed over.",
+                        "%(person)s cannot take over %(count)d of these follow-ups "
+                        "(only OPCC staff of %(offices)s can): nothing was handed over.",
+                        len(refused),
+                    )
+                    % {"person": person, "count": len(refused), "offices": ", ".join(offices)}
                 }
             )
         for follow_up in follow_ups:

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from oversight.shared.forms import error_status, refusals_onto
@@ -150,7 +151,7 @@ def _review_form_page(request, *, review=None):
                     review = services.review_create(
                         by=user, details=form.details(), lines=[f.line() for f in lines.forms]
                     )
-                    messages.success(request, "Deep dive recorded.")
+                    messages.success(request, _("Deep dive recorded."))
                 else:
                     services.review_update(
                         review=review,
@@ -158,7 +159,7 @@ def _review_form_page(request, *, review=None):
                         details=form.details(),
                         expected_version=form.cleaned_data["version"],
                     )
-                    messages.success(request, "Deep dive saved.")
+                    messages.success(request, _("Deep dive saved."))
                 return redirect(review)
         return _render_review_form(request, form, lines, review, status=error_status(form))
     initial = {"report": request.GET.get("report")} if request.GET.get("report") else {}
@@ -231,7 +232,7 @@ def line_add(request, pk):
                 response=form.cleaned_data["response"],
             )
             if not request.htmx:
-                messages.success(request, "Line of enquiry added.")
+                messages.success(request, _("Line of enquiry added."))
                 return redirect(reverse("reviews:review_detail", args=[review.pk]) + "#lines")
             # The list swapped in shows the new line, above an empty form for the next one.
             return _render_line_add(request, review, LineOfEnquiryForm())
@@ -272,7 +273,7 @@ def line_edit(request, pk, line_pk):
                     response=form.cleaned_data["response"],
                     expected_version=form.cleaned_data["version"],
                 )
-                messages.success(request, "Line of enquiry saved.")
+                messages.success(request, _("Line of enquiry saved."))
                 return redirect(reverse("reviews:review_detail", args=[review.pk]) + "#lines")
         status = error_status(form)
     return render(
@@ -301,7 +302,7 @@ def evidence_upload(request, pk):
                     upload=form.cleaned_data["file"],
                     title=form.cleaned_data["title"],
                 )
-                messages.success(request, f"“{evidence}” uploaded.")
+                messages.success(request, _("“%(file)s” uploaded.") % {"file": evidence})
                 return redirect(reverse("reviews:review_detail", args=[review.pk]) + "#evidence")
         status = error_status(form)
     return render(
@@ -340,7 +341,9 @@ def follow_up_create(request, pk):
                     due_on=form.cleaned_data["due_on"],
                     recommendation=form.cleaned_data.get("recommendation"),
                 )
-                messages.success(request, f"Follow-up added for {follow_up.owner}.")
+                messages.success(
+                    request, _("Follow-up added for %(owner)s.") % {"owner": follow_up.owner}
+                )
                 return redirect(follow_up)
         status = error_status(form)
     return render(
@@ -382,7 +385,7 @@ def follow_up_edit(request, pk):
                     status=data["status"],
                     outcome=data["outcome"],
                 )
-                messages.success(request, "Follow-up saved.")
+                messages.success(request, _("Follow-up saved."))
                 return redirect(follow_up)
         status = error_status(form)
     return render(
@@ -413,7 +416,7 @@ def follow_up_update(request, pk):
                     outcome=form.cleaned_data["outcome"],
                     expected_version=form.cleaned_data["version"],
                 )
-                messages.success(request, "Follow-up updated.")
+                messages.success(request, _("Follow-up updated."))
                 if review_visible:
                     return redirect(follow_up)
                 return redirect(_url_or_none("recommendations:my_actions") or reverse("home"))
@@ -449,11 +452,18 @@ def sample_create(request, pk):
                 if sample.verdict == sample.Verdict.NOT_EFFECTIVE:
                     messages.warning(
                         request,
-                        f"{sample.action.reference} recorded as not effective and reopened: "
-                        "it is back in progress, rated red, with your reason.",
+                        _(
+                            "%(reference)s recorded as not effective and reopened: "
+                            "it is back in progress, rated red, with your reason."
+                        )
+                        % {"reference": sample.action.reference},
                     )
                 else:
-                    messages.success(request, f"{sample.action.reference} recorded as effective.")
+                    messages.success(
+                        request,
+                        _("%(reference)s recorded as effective.")
+                        % {"reference": sample.action.reference},
+                    )
                 return redirect(reverse("reviews:review_detail", args=[review.pk]) + "#samples")
         status = error_status(form)
     has_actions = form.is_bound or form.fields["action"].queryset.exists()
@@ -505,7 +515,7 @@ def _investment_form_page(request, *, investment=None):
             with refusals_onto(form):
                 if investment is None:
                     investment = services.investment_create(by=request.user, details=form.details())
-                    messages.success(request, "Investment recorded.")
+                    messages.success(request, _("Investment recorded."))
                 else:
                     services.investment_update(
                         investment=investment,
@@ -513,7 +523,7 @@ def _investment_form_page(request, *, investment=None):
                         details=form.details(),
                         expected_version=form.cleaned_data["version"],
                     )
-                    messages.success(request, "Investment saved.")
+                    messages.success(request, _("Investment saved."))
                 return redirect(investment)
         status = error_status(form)
     return render(

@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from oversight.accounts.selectors import people_administered_by
@@ -28,7 +30,9 @@ from reviews.handover import (
 from reviews.panels import person_panel
 from reviews.permissions import can_reassign_follow_up
 
-NOT_ALLOWED = "Only OPCC staff of the reviewing office can hand over an open follow-up."
+NOT_ALLOWED = gettext_lazy(
+    "Only OPCC staff of the reviewing office can hand over an open follow-up."
+)
 
 
 @require_POST
@@ -48,7 +52,11 @@ def follow_up_reassign(request, pk):
                 by=request.user,
                 expected_holder_id=form.cleaned_data["was"],
             )
-            messages.success(request, f"The follow-up is now {person}'s (was {was}'s).")
+            messages.success(
+                request,
+                _("The follow-up is now %(person)s's (was %(was)s's).")
+                % {"person": person, "was": was},
+            )
             return redirect(person_page(request, was) or saved.get_absolute_url())
     back = person_page(request, was) or follow_up.get_absolute_url()
     return handover_refused(
@@ -83,8 +91,15 @@ def follow_ups_hand_over(request, pk):
             changed = services_handover.follow_ups_hand_over(
                 holder=holder, person=person, by=request.user
             )
-            count = f"{len(changed)} follow-up{'s' if len(changed) != 1 else ''}"
-            messages.success(request, f"{count} handed from {holder} to {person}.")
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d follow-up handed from %(holder)s to %(person)s.",
+                    "%(count)d follow-ups handed from %(holder)s to %(person)s.",
+                    len(changed),
+                )
+                % {"count": len(changed), "holder": holder, "person": person},
+            )
             return redirect(person_page(request, holder) or changed[0].get_absolute_url())
     back = person_page(request, holder) or reverse("reviews:review_list")
     return handover_refused(

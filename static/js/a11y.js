@@ -14,6 +14,8 @@
 //    region that stays on the page, and only when it has changed.
 (() => {
   const INVALID = "[aria-invalid='true'], .is-invalid";
+  // The words come from the page (base.html's data-text-*), in the page's language.
+  const words = (name, fallback) => document.body?.dataset[name] || fallback;
   const CONTROLS = "input:not([type=hidden]), select, textarea";
 
   const text = (element) => {
@@ -43,7 +45,7 @@
     if (described.length) return described.map(text).join(" ");
     const field = control.closest("[id^='div_']") || wrapperOf(control);
     const nearby = field?.querySelector(".invalid-feedback, .errorlist");
-    return text(nearby) || "Check this answer.";
+    return text(nearby) || words("textCheckAnswer", "Check this answer.");
   };
 
   // One entry per field: a group of checkboxes or radios is one question.
@@ -83,7 +85,10 @@
       summary.setAttribute("role", "alert");
       const heading = document.createElement("p");
       heading.className = "fw-semibold mb-1";
-      heading.textContent = "Nothing was saved. Correct these and save again:";
+      heading.textContent = words(
+        "textErrorSummary",
+        "Nothing was saved. Correct these and save again:",
+      );
       summary.append(heading);
       form.prepend(summary);
     }

@@ -15,7 +15,9 @@ document.addEventListener("DOMContentLoaded", () => {
     const ticked = rows.filter((box) => box.checked).length;
     all.checked = ticked > 0 && ticked === rows.length;
     all.indeterminate = ticked > 0 && ticked < rows.length;
-    count.textContent = ticked ? `(${ticked} selected)` : "";
+    // The words come from the page (data-selected-text, "%s" standing for the number).
+    const words = count.dataset.selectedText || "(%s selected)";
+    count.textContent = ticked ? words.replace("%s", ticked) : "";
   };
   all.addEventListener("change", () => {
     rows.forEach((box) => {
