@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.sites.requests import RequestSite
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import reverse, translate_url
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -32,7 +32,6 @@ from letters.selectors_public import (
     public_report_page,
 )
 from letters.sitemaps import PublicSitemap
-from oversight.shared.language import other_language_url
 from oversight.shared.uploads import attachment_response, safe_filename
 
 # The public pages' languages: their code, as HTML's lang and hreflang write it, and the
@@ -49,13 +48,16 @@ def _languages(request) -> dict:
     """The page's language and its twin in the other: for <html lang>, the hreflang
     alternates and the switch. Only the address is read, never anything of the visitor."""
     current = translation.get_language()
+    # django.urls.translate_url (oversight.shared.language.other_language_url calls it
+    # where it is not: trans_real has no translate_url).
+    paths = {code: translate_url(request.path, code) for code, _tag, _name in PUBLIC_LANGUAGES}
     versions = [
         {
             "code": code,
             "tag": tag,
             "name": name,
-            "url": f"{settings.SITE_URL}{other_language_url(request.path, code)}",
-            "path": other_language_url(request.path, code),
+            "url": f"{settings.SITE_URL}{paths[code]}",
+            "path": paths[code],
         }
         for code, tag, name in PUBLIC_LANGUAGES
     ]
