@@ -23,6 +23,7 @@ import re
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.db import models
 from django.test import Client
@@ -38,6 +39,16 @@ from recommendations.models import Rag, Recommendation
 
 # Shorter values (references, codes, "Open") are not distinctive enough to search for.
 MIN_LENGTH = 12
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """A Welsh page leaves Welsh active in this thread (the middleware activates the
+    address's language and nothing deactivates it): later tests expect English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 PUBLIC_MODELS = {PublishedReport, PublishedLetter}
 APPS = ("oversight", "accounts", "recommendations", "reviews", "letters", "reminders")
 LIVE_TEXT = "Within three months the force should track every case, reworded since."

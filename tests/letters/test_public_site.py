@@ -10,13 +10,14 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from letters import services_public
 from letters.models import Letter, PublicSummary, PublishedLetter, PublishedReport
@@ -28,6 +29,14 @@ from recommendations.services import recommendation_transition
 from tests import factories
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """A Welsh page leaves Welsh active in this thread (the middleware activates the
+    address's language and nothing deactivates it): later tests expect English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def issued_letter(report, by: User, kind=Letter.Kind.SECTION_55, text="Issued") -> Letter:
@@ -590,11 +599,12 @@ def test_welsh_feed_and_data_page(client, office_a, report, published):
     assert '<h1 class="h2">Data agored</h1>' in data
     assert "<code>status_label</code>" in data  # the field names stay as they are
     # The files and the schema are the same in both languages.
-    for name in ("data_csv", "data_json"):
-        url = reverse(f"public:{name}", args=[office_a.slug])
-        assert client.get(f"/cy{url}").content == client.get(url).content
-    schema = reverse("public:schema")
-    assert client.get(f"/cy{schema}").content == client.get(schema).content
+    for url in [
+        f"/public/{office_a.slug}/data/recommendations.csv",
+        f"/public/{office_a.slug}/data/recommendations.json",
+        "/public/recommendations.schema.json",
+    ]:
+        assert client.get(f"/cy{url}").content == client.get(url).content, url
 
 
 def test_open_data_follows_its_schema(client, office_a, report, published):
