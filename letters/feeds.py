@@ -1,5 +1,7 @@
 """Each office's Atom feed of what it has published: a report (again when it is published
-anew, as an update of the same entry) and each letter it shows."""
+anew, as an update of the same entry) and each letter it shows. One feed per language, at
+/public/<office>/feed.atom and /cy/public/<office>/feed.atom, its fixed wording and links in
+that language."""
 
 import datetime
 
@@ -10,6 +12,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 from letters.selectors_public import FeedEntry, public_feed_entries, public_office
 from oversight.models import Office
@@ -30,10 +33,10 @@ class OfficeFeed(Feed):
         return office
 
     def title(self, office: Office) -> str:
-        return f"{office.name}: inspection reports and responses"
+        return _("%(office)s: inspection reports and responses") % {"office": office.name}
 
     def subtitle(self, office: Office) -> str:
-        return (
+        return _(
             "Reports about the force the office publishes here, with progress on each "
             "recommendation, and the letters it publishes with them."
         )

@@ -2,6 +2,8 @@
 to keep them as drafts or publish."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from letters.public_snapshot import ReportSnapshot
 from letters.services_public import SUMMARY_MAX_LENGTH, summary_field
@@ -11,11 +13,11 @@ class PublishForm(forms.Form):
     SAVE, PUBLISH = "save", "publish"
 
     action = forms.ChoiceField(
-        choices=[(SAVE, "Save the summaries"), (PUBLISH, "Publish")],
+        choices=[(SAVE, gettext_lazy("Save the summaries")), (PUBLISH, gettext_lazy("Publish"))],
         widget=forms.HiddenInput,
         error_messages={
-            "required": "Choose “Save the summaries” or “Publish”.",
-            "invalid_choice": "Choose “Save the summaries” or “Publish”.",
+            "required": gettext_lazy("Choose “Save the summaries” or “Publish”."),
+            "invalid_choice": gettext_lazy("Choose “Save the summaries” or “Publish”."),
         },
     )
     digest = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -28,16 +30,20 @@ class PublishForm(forms.Form):
         for row in snapshot.recommendations:
             name = summary_field(row.recommendation_id)
             self.fields[name] = forms.CharField(
-                label=f"Public summary of {row.reference}",
+                label=_("Public summary of %(reference)s") % {"reference": row.reference},
                 required=False,
                 max_length=SUMMARY_MAX_LENGTH,
                 initial=row.public_summary,
                 widget=forms.Textarea(attrs={"rows": 3}),
-                help_text="For the public: what has been done and what is still to do, in "
-                "plain words. No names of officers or staff.",
+                help_text=_(
+                    "For the public: what has been done and what is still to do, in plain "
+                    "words. No names of officers or staff."
+                ),
                 error_messages={
-                    "max_length": "Shorten this summary to %(limit_value)d characters or "
-                    "fewer (it has %(show_value)d)."
+                    "max_length": _(
+                        "Shorten this summary to %(limit_value)d characters or fewer (it has "
+                        "%(show_value)d)."
+                    )
                 },
             )
 

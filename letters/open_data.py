@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy
 
 from letters.models import PublishedRecommendation
 from oversight.models import InspectionReport, Office
@@ -28,6 +31,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass(frozen=True)
 class Column:
+    """A field of the files. Its title and description are in the reader's language on the
+    data page, and in English in the schema (which, like the files, is the same for all)."""
+
     name: str
     type: str  # a Table Schema type: string, integer, date, datetime
     title: str
@@ -36,6 +42,15 @@ class Column:
     enum: tuple[str, ...] = ()
     format: str = ""  # a Table Schema format, e.g. "uri"
     required: bool = False
+
+
+def _with_codes(description: str, choices) -> str:
+    """`description` (with a %(codes)s placeholder) naming each code and its label."""
+    codes = "; ".join(f"{value} ({label})" for value, label in choices)
+    return str(description) % {"codes": codes}
+
+
+_described = lazy(_with_codes, str)
 
 
 def _page_url(row: PublishedRecommendation, office: Office) -> str:
@@ -52,42 +67,42 @@ COLUMNS = [
     Column(
         "office",
         "string",
-        "Office",
-        "The Office of the Police and Crime Commissioner that published the row.",
+        gettext_lazy("Office"),
+        gettext_lazy("The Office of the Police and Crime Commissioner that published the row."),
         lambda row, office: office.name,
         required=True,
     ),
     Column(
         "force",
         "string",
-        "Force",
-        "The police force the report is about.",
+        gettext_lazy("Force"),
+        gettext_lazy("The police force the report is about."),
         lambda row, office: row.publication.force_name,
         required=True,
     ),
     Column(
         "report_id",
         "integer",
-        "Report number",
-        "This site's number for the report: the same in every publication of it.",
+        gettext_lazy("Report number"),
+        gettext_lazy("This site's number for the report: the same in every publication of it."),
         lambda row, office: row.publication.report_id,
         required=True,
     ),
     Column(
         "report_title",
         "string",
-        "Report",
-        "The report's title as its publisher gave it.",
+        gettext_lazy("Report"),
+        gettext_lazy("The report's title as its publisher gave it."),
         lambda row, office: row.publication.title,
         required=True,
     ),
     Column(
         "report_source",
         "string",
-        "Kind of report",
-        "Who the report comes from: "
-        + "; ".join(f"{value} ({label})" for value, label in InspectionReport.Source.choices)
-        + ".",
+        gettext_lazy("Kind of report"),
+        _described(
+            gettext_lazy("Who the report comes from: %(codes)s."), InspectionReport.Source.choices
+        ),
         lambda row, office: row.publication.source,
         enum=tuple(InspectionReport.Source.values),
         required=True,
@@ -95,40 +110,40 @@ COLUMNS = [
     Column(
         "report_publisher",
         "string",
-        "Published by",
-        "Who published the report, e.g. HMICFRS.",
+        gettext_lazy("Published by"),
+        gettext_lazy("Who published the report, e.g. HMICFRS."),
         lambda row, office: row.publication.publisher,
         required=True,
     ),
     Column(
         "report_published_on",
         "date",
-        "Report published on",
-        "The day the report was published (YYYY-MM-DD).",
+        gettext_lazy("Report published on"),
+        gettext_lazy("The day the report was published (YYYY-MM-DD)."),
         lambda row, office: row.publication.published_on,
         required=True,
     ),
     Column(
         "report_url",
         "string",
-        "Report link",
-        "Where the publisher's report can be read; empty if no link was given.",
+        gettext_lazy("Report link"),
+        gettext_lazy("Where the publisher's report can be read; empty if no link was given."),
         lambda row, office: row.publication.source_url,
         format="uri",
     ),
     Column(
         "reference",
         "string",
-        "Reference",
-        "The recommendation's reference in the report, e.g. R3 or AFI2.",
+        gettext_lazy("Reference"),
+        gettext_lazy("The recommendation's reference in the report, e.g. R3 or AFI2."),
         lambda row, office: row.reference,
         required=True,
     ),
     Column(
         "kind",
         "string",
-        "Kind",
-        "recommendation, or afi (an area for improvement).",
+        gettext_lazy("Kind"),
+        gettext_lazy("recommendation, or afi (an area for improvement)."),
         lambda row, office: row.kind,
         enum=tuple(Recommendation.Kind.values),
         required=True,
@@ -136,27 +151,30 @@ COLUMNS = [
     Column(
         "text",
         "string",
-        "Recommendation",
-        "The recommendation's wording.",
+        gettext_lazy("Recommendation"),
+        gettext_lazy("The recommendation's wording."),
         lambda row, office: row.text,
         required=True,
     ),
     Column(
         "public_summary",
         "string",
-        "Progress",
-        "The office's summary, written for the public, of what has been done and what is "
-        "still to do.",
+        gettext_lazy("Progress"),
+        gettext_lazy(
+            "The office's summary, written for the public, of what has been done and what is "
+            "still to do."
+        ),
         lambda row, office: row.public_summary,
         required=True,
     ),
     Column(
         "status",
         "string",
-        "Status",
-        "Where the recommendation stands in the office's view: "
-        + "; ".join(f"{value} ({label})" for value, label in Recommendation.Status.choices)
-        + ".",
+        gettext_lazy("Status"),
+        _described(
+            gettext_lazy("Where the recommendation stands in the office's view: %(codes)s."),
+            Recommendation.Status.choices,
+        ),
         lambda row, office: row.status,
         enum=tuple(Recommendation.Status.values),
         required=True,
@@ -164,66 +182,71 @@ COLUMNS = [
     Column(
         "status_label",
         "string",
-        "Status (in words)",
-        "The status as the public pages show it.",
+        gettext_lazy("Status (in words)"),
+        gettext_lazy("The status as the public pages show it."),
         lambda row, office: row.get_status_display(),
         required=True,
     ),
     Column(
         "status_on",
         "date",
-        "Status since",
-        "The day the recommendation took its status (YYYY-MM-DD); empty if not known.",
+        gettext_lazy("Status since"),
+        gettext_lazy(
+            "The day the recommendation took its status (YYYY-MM-DD); empty if not known."
+        ),
         lambda row, office: row.status_on,
     ),
     Column(
         "hmicfrs_status",
         "string",
-        "HMICFRS status",
-        "Where HMICFRS says the recommendation stands (HMICFRS and HMIC reports only; empty "
-        "for others): "
-        + "; ".join(
-            f"{value} ({label})" for value, label in Recommendation.InspectorateStatus.choices
-        )
-        + ".",
+        gettext_lazy("HMICFRS status"),
+        _described(
+            gettext_lazy(
+                "Where HMICFRS says the recommendation stands (HMICFRS and HMIC reports only; "
+                "empty for others): %(codes)s."
+            ),
+            Recommendation.InspectorateStatus.choices,
+        ),
         lambda row, office: _hmicfrs(row, row.inspectorate_status),
         enum=tuple(Recommendation.InspectorateStatus.values),
     ),
     Column(
         "hmicfrs_status_label",
         "string",
-        "HMICFRS status (in words)",
-        "HMICFRS's status as the public pages show it.",
+        gettext_lazy("HMICFRS status (in words)"),
+        gettext_lazy("HMICFRS's status as the public pages show it."),
         lambda row, office: _hmicfrs(row, row.get_inspectorate_status_display()),
     ),
     Column(
         "hmicfrs_status_on",
         "date",
-        "HMICFRS status since",
-        "The day HMICFRS gave that status (YYYY-MM-DD); empty if not known.",
+        gettext_lazy("HMICFRS status since"),
+        gettext_lazy("The day HMICFRS gave that status (YYYY-MM-DD); empty if not known."),
         lambda row, office: _hmicfrs(row, row.inspectorate_status_on),
     ),
     Column(
         "due_on",
         "date",
-        "Due by",
-        "When the report's timescale says the recommendation should be met (YYYY-MM-DD); "
-        "empty where the report gives none.",
+        gettext_lazy("Due by"),
+        gettext_lazy(
+            "When the report's timescale says the recommendation should be met (YYYY-MM-DD); "
+            "empty where the report gives none."
+        ),
         lambda row, office: row.due_on,
     ),
     Column(
         "published_at",
         "datetime",
-        "Last published",
-        "When the office last published this report here (ISO 8601, UTC).",
+        gettext_lazy("Last published"),
+        gettext_lazy("When the office last published this report here (ISO 8601, UTC)."),
         lambda row, office: row.publication.published_at,
         required=True,
     ),
     Column(
         "page_url",
         "string",
-        "Public page",
-        "The recommendation on this site.",
+        gettext_lazy("Public page"),
+        gettext_lazy("The recommendation on this site."),
         _page_url,
         format="uri",
         required=True,
@@ -241,7 +264,10 @@ def plain(value):
 
 
 def register_records(rows: list[PublishedRecommendation], office: Office) -> list[dict]:
-    return [{c.name: plain(c.value(row, office)) for c in COLUMNS} for row in rows]
+    """The rows as records, in English whatever the page's language: the files are the same
+    for everybody (their labels and links included)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return [{c.name: plain(c.value(row, office)) for c in COLUMNS} for row in rows]
 
 
 def register_csv(rows: list[PublishedRecommendation], office: Office) -> str:
@@ -257,14 +283,20 @@ def register_csv(rows: list[PublishedRecommendation], office: Office) -> str:
 
 
 def table_schema(*, schema_url: str) -> dict:
-    """The Frictionless Table Schema of the register (CSV columns and JSON records)."""
+    """The Frictionless Table Schema of the register (CSV columns and JSON records), in
+    English whatever the page's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _table_schema(schema_url)
+
+
+def _table_schema(schema_url: str) -> dict:
     fields = []
     for column in COLUMNS:
         described = {
             "name": column.name,
             "type": column.type,
-            "title": column.title,
-            "description": column.description,
+            "title": str(column.title),
+            "description": str(column.description),
         }
         if column.format:
             described["format"] = column.format

@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from letters.models import CommitteePack
 from oversight.models import Force, InspectionReport, PriorityArea, User
@@ -276,11 +277,11 @@ def _recommendation_row(
         "owner": "; ".join(row["leads"]),
         "due_on": row["due_on"],
         "status": _STATUS.get(status, status),
-        "status_before": _STATUS.get(status_then, "Not yet recorded"),
+        "status_before": _STATUS.get(status_then, _("Not yet recorded")),
         "hmicfrs_status": (
             _HMICFRS.get(row["inspectorate_status"], row["inspectorate_status"])
             if inspection
-            else "Not applicable"
+            else _("Not applicable")
         ),
         "hmicfrs_status_on": row["inspectorate_status_on"] if inspection else None,
         "rag": rag_label(row["rag"]),
@@ -337,7 +338,7 @@ def _extensions(user: User, scope: PackScope, since: datetime.date, as_at: datet
                 "action": request.action.reference,
                 "recommendations": ", ".join(references[request.action_id]),
                 "description": request.action.description,
-                "requested_by": str(request.requested_by or "Not recorded"),
+                "requested_by": str(request.requested_by or _("Not recorded")),
                 "requested_on": timezone.localtime(request.requested_at).date(),
                 "from_date": request.from_date,
                 "to_date": request.to_date,
@@ -382,7 +383,7 @@ def pack_build(
     as_at = pack_as_at(pack, today)
     since = pack.previous_meeting_on
     scope = pack_scope(pack, user)
-    progress(5, "Reading the register")
+    progress(5, _("Reading the register"))
     url = _recommendation_url()
     register_count = 0
     visible_actions = set(actions_visible_to(user).values_list("pk", flat=True))
@@ -415,12 +416,13 @@ def pack_build(
         ]
         progress(
             min(5 + 40 * register_count // max(register_count + CHUNK, 1), 44),
-            (f"Reading the register ({register_count:,} recommendations so far)"),
+            _("Reading the register (%(count)s recommendations so far)")
+            % {"count": f"{register_count:,}"},
         )
     overdue_rows = [row for row in live_rows if row["overdue"]]
-    progress(45, "Reading the extensions")
+    progress(45, _("Reading the extensions"))
     extensions = _extensions(user, scope, since, as_at)
-    progress(50, "Working out the trends")
+    progress(50, _("Working out the trends"))
     trends = recommendation_trends(
         user,
         as_at=as_at,

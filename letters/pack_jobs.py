@@ -1,6 +1,8 @@
 """The worker's side of committee packs: build the content as the person who asked, render
 the PDF and the workbook, store them with their checksums, and (for an issue) freeze the
-pack. Progress is written to the pack as it goes, for the page to show."""
+pack. Progress is written to the pack as it goes, for the page to show. All of it is in the
+language of the person who asked (language_for): the PDF's fixed wording, the steps and the
+error they read."""
 
 import datetime
 import hashlib
@@ -10,13 +12,15 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from letters.models import CommitteePack
 from letters.pack_data import pack_build, summary_for_json
 from letters.pack_rendering import pack_render_pdf
 from letters.pack_workbook import pack_workbook_started
 from oversight.models import CommitteeMeeting, User
+from oversight.shared.language import language_for
 from oversight.shared.uploads import delete_file_on_commit
 
 logger = logging.getLogger(__name__)
@@ -48,15 +52,21 @@ def pack_render(*, pack_id: int, user_id: int, today: datetime.date | None = Non
         CommitteePack.objects.filter(pk=pack_id).update(
             render_state=CommitteePack.RenderState.RENDERING
         )
+    user = User.objects.select_related("office").get(pk=user_id)
+    with translation.override(language_for(user)):
+        _render(pack, user, today=today)
+
+
+def _render(pack: CommitteePack, user: User, *, today: datetime.date | None) -> None:
+    pack_id = pack.pk
     issuing = pack.issued_by_id is not None
     report = _progress(pack_id)
-    user = User.objects.select_related("office").get(pk=user_id)
     try:
         content = pack_build(pack, user, today=today, progress=report)
-        report(60, "Laying out the PDF and writing the workbook")
+        report(60, _("Laying out the PDF and writing the workbook"))
         workbook = pack_workbook_started(content)  # in a process of its own, meanwhile
         pdf = pack_render_pdf(content, is_draft=not issuing)
-        report(90, "Finishing the workbook")
+        report(90, _("Finishing the workbook"))
         xlsx = workbook()
     except DatabaseError:
         raise
@@ -67,7 +77,8 @@ def pack_render(*, pack_id: int, user_id: int, today: datetime.date | None = Non
             render_state=CommitteePack.RenderState.FAILED,
             issued_by=None,
             render_error=" ".join(error.messages)
-            + " This meeting's pack would stand at its day, so it cannot be made.",
+            + " "
+            + _("This meeting's pack would stand at its day, so it cannot be made."),
         )
         return
     except Exception as error:
@@ -75,11 +86,14 @@ def pack_render(*, pack_id: int, user_id: int, today: datetime.date | None = Non
         CommitteePack.objects.filter(pk=pack_id, status=CommitteePack.Status.DRAFT).update(
             render_state=CommitteePack.RenderState.FAILED,
             issued_by=None,
-            render_error=f"The pack could not be made ({type(error).__name__}: {error}). "
-            "Try again; if it fails again, tell the system administrator.",
+            render_error=_(
+                "The pack could not be made (%(error)s). Try again; if it fails again, tell "
+                "the system administrator."
+            )
+            % {"error": f"{type(error).__name__}: {error}"},
         )
         return
-    report(97, "Saving")
+    report(97, _("Saving"))
     storage = pack.pdf.storage
     stem = f"packs/pack-{pack_id}-v{pack.version}{'' if issuing else '-draft'}"
     pdf_name = storage.save(f"{stem}.pdf", ContentFile(pdf))

@@ -4,6 +4,8 @@ house style and asset rules). The workbook is letters.pack_workbook's."""
 from types import SimpleNamespace
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from letters.rendering import LETTER_ORIGIN, STATIC_PREFIX, _cyclic_gc_paused, letter_url_fetcher
 from recommendations import charts
@@ -23,19 +25,29 @@ CHART_FILLS = {
 }
 
 TABLES = [
-    ("live", "Live recommendations", "Every recommendation still open."),
+    (
+        "live",
+        gettext_lazy("Live recommendations"),
+        gettext_lazy("Every recommendation still open."),
+    ),
     (
         "completed",
-        "Completed or closed since the last meeting",
-        "Recommendations that left the live list after the previous meeting.",
+        gettext_lazy("Completed or closed since the last meeting"),
+        gettext_lazy("Recommendations that left the live list after the previous meeting."),
     ),
     (
         "extensions",
-        "Extensions requested",
-        "Requests to move an action's target date made or decided since the previous "
-        "meeting, with the OPCC's decision.",
+        gettext_lazy("Extensions requested"),
+        gettext_lazy(
+            "Requests to move an action's target date made or decided since the previous "
+            "meeting, with the OPCC's decision."
+        ),
     ),
-    ("overdue", "Overdue", "Live recommendations past their due date, or with a late action."),
+    (
+        "overdue",
+        gettext_lazy("Overdue"),
+        gettext_lazy("Live recommendations past their due date, or with a late action."),
+    ),
 ]
 
 
@@ -93,14 +105,14 @@ def pack_context(content: dict, *, is_draft: bool) -> dict:
         "trend_chart": _filled(
             charts.trend_bar_chart(
                 id="pack-trend",
-                title="Recommendations added, closed and open, by quarter",
+                title=_("Recommendations added, closed and open, by quarter"),
                 rows=trend_rows,
             )
         ),
         "overdue_chart": _filled(
             charts.trend_share_chart(
                 id="pack-overdue",
-                title="Share of open recommendations overdue at quarter end",
+                title=_("Share of open recommendations overdue at quarter end"),
                 rows=trend_rows,
                 share="overdue_share",
             )

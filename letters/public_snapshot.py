@@ -13,6 +13,8 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from letters.models import PublicSummary, PublishedReport
 from letters.text import long_date, natural_key
@@ -20,23 +22,23 @@ from oversight.models import InspectionReport, Office
 from recommendations.models import Recommendation
 
 REPORT_FIELDS = {
-    "title": "Title",
-    "force_name": "Force",
-    "publisher": "Published by",
-    "programme": "Programme",
-    "published_on": "Published on",
-    "source_url": "Link to the report",
+    "title": gettext_lazy("Title"),
+    "force_name": gettext_lazy("Force"),
+    "publisher": gettext_lazy("Published by"),
+    "programme": gettext_lazy("Programme"),
+    "published_on": gettext_lazy("Published on"),
+    "source_url": gettext_lazy("Link to the report"),
 }
 RECOMMENDATION_FIELDS = {
-    "reference": "Reference",
-    "kind": "Kind",
-    "text": "Text",
-    "status": "Status",
-    "status_on": "Status since",
-    "inspectorate_status": "HMICFRS status",
-    "inspectorate_status_on": "HMICFRS status since",
-    "due_on": "Due by",
-    "public_summary": "Public summary",
+    "reference": gettext_lazy("Reference"),
+    "kind": gettext_lazy("Kind"),
+    "text": gettext_lazy("Text"),
+    "status": gettext_lazy("Status"),
+    "status_on": gettext_lazy("Status since"),
+    "inspectorate_status": gettext_lazy("HMICFRS status"),
+    "inspectorate_status_on": gettext_lazy("HMICFRS status since"),
+    "due_on": gettext_lazy("Due by"),
+    "public_summary": gettext_lazy("Public summary"),
 }
 
 
@@ -199,7 +201,7 @@ def published_snapshot(publication: PublishedReport) -> ReportSnapshot:
 def _shown(name: str, value) -> str:
     """A value as the publish page shows it in the list of changes."""
     if value in (None, ""):
-        return "(none)"
+        return _("(none)")
     if isinstance(value, datetime.date):
         return long_date(value)
     if name == "status":
@@ -216,7 +218,7 @@ def _shown(name: str, value) -> str:
 def changes_since(published: ReportSnapshot, live: ReportSnapshot) -> list[Change]:
     """What publishing now would change on the public site, field by field."""
     changes = [
-        Change("Report", label, _shown(name, getattr(published.report, name)), _shown(name, new))
+        Change(_("Report"), label, _shown(name, getattr(published.report, name)), _shown(name, new))
         for name, label in REPORT_FIELDS.items()
         if (new := getattr(live.report, name)) != getattr(published.report, name)
     ]
@@ -225,7 +227,7 @@ def changes_since(published: ReportSnapshot, live: ReportSnapshot) -> list[Chang
     for row in live.recommendations:
         old = before.get(row.recommendation_id)
         if old is None:
-            changes.append(Change(row.reference, "Added"))
+            changes.append(Change(row.reference, _("Added")))
             continue
         changes += [
             Change(row.reference, label, _shown(name, getattr(old, name)), _shown(name, new))
@@ -233,7 +235,7 @@ def changes_since(published: ReportSnapshot, live: ReportSnapshot) -> list[Chang
             if (new := getattr(row, name)) != getattr(old, name)
         ]
     changes += [
-        Change(row.reference, "No longer in the report")
+        Change(row.reference, _("No longer in the report"))
         for row in published.recommendations
         if row.recommendation_id not in after
     ]

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from letters.models import (
     LIVE_PUBLICATION,
@@ -322,12 +325,21 @@ def public_feed_entries(office: Office) -> list[FeedEntry]:
     entries = []
     for p in publications:
         link = reverse("public:report", args=[office.slug, p.report_id])
-        summary = (
-            f"{p.title} ({p.publisher}, {p.published_on:%-d %B %Y}): "
-            f"{p.recommendation_count} recommendations, each with a summary of progress."
-        )
+        summary = ngettext(
+            "%(title)s (%(publisher)s, %(date)s): %(count)s recommendation, with a summary "
+            "of progress.",
+            "%(title)s (%(publisher)s, %(date)s): %(count)s recommendations, each with a "
+            "summary of progress.",
+            p.recommendation_count,
+        ) % {
+            "title": p.title,
+            "publisher": p.publisher,
+            "date": date_format(p.published_on, "j F Y"),
+            "count": p.recommendation_count,
+        }
         if p.version > 1:
-            summary += f" Updated {timezone.localdate(p.published_at):%-d %B %Y}."
+            updated = date_format(timezone.localdate(p.published_at), "j F Y")
+            summary += " " + _("Updated %(date)s.") % {"date": updated}
         entries.append(FeedEntry(p.title, summary, link, p.first_published_at, p.published_at))
     letters = list(_public_letters(office))
     shown_since = dict(
@@ -338,10 +350,14 @@ def public_feed_entries(office: Office) -> list[FeedEntry]:
     for letter in letters:
         title = f"{letter.get_kind_display()}: {titles[letter.report_id]}"
         link = reverse("public:report", args=[office.slug, letter.report_id])
-        summary = (
-            f"{letter.get_kind_display()} of {letter.letter_date:%-d %B %Y} (version "
-            f"{letter.version}), PDF with SHA-256 checksum {letter.checksum}."
-        )
+        summary = _(
+            "%(kind)s of %(date)s (version %(version)s), PDF with SHA-256 checksum %(checksum)s."
+        ) % {
+            "kind": letter.get_kind_display(),
+            "date": date_format(letter.letter_date, "j F Y"),
+            "version": letter.version,
+            "checksum": letter.checksum,
+        }
         published = shown_since[letter.pk]
         entries.append(
             FeedEntry(title, summary, f"{link}#letter-{letter.pk}", published, published)

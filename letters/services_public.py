@@ -6,6 +6,7 @@ nothing."""
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from letters.models import (
     LIVE_PUBLICATION,
@@ -31,9 +32,11 @@ class PublicationStaleError(StaleEditError):
     def __init__(self):
         Exception.__init__(
             self,
-            "The report or its recommendations changed after you opened this page, so nothing "
-            "was published. Your summaries are kept below: check the changes listed, then "
-            "publish again.",
+            _(
+                "The report or its recommendations changed after you opened this page, so "
+                "nothing was published. Your summaries are kept below: check the changes "
+                "listed, then publish again."
+            ),
         )
 
 
@@ -44,9 +47,9 @@ def summary_field(recommendation_id: int) -> str:
 
 def _check_may_publish(*, office: Office, report: InspectionReport, by: User) -> None:
     if not can_publish(by, office):
-        raise PermissionDenied("Only the office's OPCC staff publish to its public site.")
+        raise PermissionDenied(_("Only the office's OPCC staff publish to its public site."))
     if not office.forces.filter(pk=report.force_id).exists():
-        raise PermissionDenied("Your office does not oversee this report's force.")
+        raise PermissionDenied(_("Your office does not oversee this report's force."))
 
 
 def _save_summaries(
@@ -57,10 +60,12 @@ def _save_summaries(
     ids = set(Recommendation.objects.filter(report=report).values_list("pk", flat=True))
     unknown = set(summaries) - ids
     if unknown:
-        raise ValidationError("Some summaries are for recommendations of another report.")
+        raise ValidationError(_("Some summaries are for recommendations of another report."))
     too_long = {
-        summary_field(pk): f"Shorten this summary to {SUMMARY_MAX_LENGTH:,} characters or "
-        f"fewer (it has {len(text):,})."
+        summary_field(pk): _(
+            "Shorten this summary to %(limit)s characters or fewer (it has %(length)s)."
+        )
+        % {"limit": f"{SUMMARY_MAX_LENGTH:,}", "length": f"{len(text):,}"}
         for pk, text in summaries.items()
         if len(text) > SUMMARY_MAX_LENGTH
     }
@@ -115,8 +120,10 @@ def report_publish(
     report = InspectionReport.objects.select_for_update().select_related("force").get(pk=report.pk)
     if not office.slug:
         raise ValidationError(
-            "Your office has no public address yet. Ask your administrator to set it "
-            "(Django admin → Offices → public address), then publish."
+            _(
+                "Your office has no public address yet. Ask your administrator to set it "
+                "(Django admin → Offices → public address), then publish."
+            )
         )
     _save_summaries(office=office, report=report, by=by, summaries=summaries)
     snapshot = live_snapshot(office=office, report=report)
@@ -124,14 +131,17 @@ def report_publish(
         raise PublicationStaleError()
     if not snapshot.recommendations:
         raise ValidationError(
-            "This report has no recommendations yet. Add them before publishing it."
+            _("This report has no recommendations yet. Add them before publishing it.")
         )
     missing = snapshot.missing_summaries()
     if missing:
         raise ValidationError(
             {
-                summary_field(r.recommendation_id): f"Write the public summary of {r.reference}: "
-                "in plain words, what has been done and what is still to do."
+                summary_field(r.recommendation_id): _(
+                    "Write the public summary of %(reference)s: in plain words, what has been "
+                    "done and what is still to do."
+                )
+                % {"reference": r.reference}
                 for r in missing
             }
         )
@@ -186,7 +196,7 @@ def report_withdraw(*, office: Office, report: InspectionReport, by: User) -> Pu
     )
     if live is None:
         raise ValidationError(
-            "This report is not on your public site, so there is nothing to withdraw."
+            _("This report is not on your public site, so there is nothing to withdraw.")
         )
     now = timezone.now()
     live.withdrawn_at, live.withdrawn_by = now, by
@@ -203,18 +213,21 @@ def letter_publish(*, office: Office, letter: Letter, by: User) -> PublishedLett
     letter = Letter.objects.select_for_update().select_related("report").get(pk=letter.pk)
     _check_may_publish(office=office, report=letter.report, by=by)
     if letter.status != Letter.Status.ISSUED:
-        raise ValidationError("Only an issued letter can be published: issue it first.")
+        raise ValidationError(_("Only an issued letter can be published: issue it first."))
     if not PublishedReport.objects.filter(
         LIVE_PUBLICATION, office=office, report=letter.report_id
     ).exists():
         raise ValidationError(
-            f"Publish the report “{letter.report.title}” first: a letter is shown on its "
-            "report's public page."
+            _(
+                "Publish the report “%(title)s” first: a letter is shown on its report's "
+                "public page."
+            )
+            % {"title": letter.report.title}
         )
     if PublishedLetter.objects.filter(
         office=office, letter=letter, withdrawn_at__isnull=True
     ).exists():
-        raise ValidationError("This letter is already on your public site.")
+        raise ValidationError(_("This letter is already on your public site."))
     return PublishedLetter.objects.create(
         office=office, letter=letter, published_at=timezone.now(), published_by=by
     )
@@ -231,7 +244,7 @@ def letter_withdraw(*, office: Office, letter: Letter, by: User) -> PublishedLet
     )
     if live is None:
         raise ValidationError(
-            "This letter is not on your public site, so there is nothing to withdraw."
+            _("This letter is not on your public site, so there is nothing to withdraw.")
         )
     live.withdrawn_at, live.withdrawn_by = timezone.now(), by
     live.save(update_fields=["withdrawn_at", "withdrawn_by", "updated_at"])

@@ -15,8 +15,10 @@ from django.conf import settings
 from django.contrib.sites.requests import RequestSite
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import reverse, translate_url
+from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from letters import open_data
@@ -32,37 +34,67 @@ from letters.selectors_public import (
 from letters.sitemaps import PublicSitemap
 from oversight.shared.uploads import attachment_response, safe_filename
 
+# The public pages' languages: their code, as HTML's lang and hreflang write it, and the
+# language's own name for the switch.
+PUBLIC_LANGUAGES = (("en-gb", "en-GB", "English"), ("cy", "cy", "Cymraeg"))
+
 
 def _cacheable(response: HttpResponse) -> HttpResponse:
     patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
     return response
 
 
-def _page(template: str, context: dict) -> HttpResponse:
+def _languages(request) -> dict:
+    """The page's language and its twin in the other: for <html lang>, the hreflang
+    alternates and the switch. Only the address is read, never anything of the visitor."""
+    current = translation.get_language()
+    # django.urls.translate_url (oversight.shared.language.other_language_url calls it
+    # where it is not: trans_real has no translate_url).
+    paths = {code: translate_url(request.path, code) for code, _tag, _name in PUBLIC_LANGUAGES}
+    versions = [
+        {
+            "code": code,
+            "tag": tag,
+            "name": name,
+            "url": f"{settings.SITE_URL}{paths[code]}",
+            "path": paths[code],
+        }
+        for code, tag, name in PUBLIC_LANGUAGES
+    ]
+    return {
+        "page_language": next((v for v in versions if v["code"] == current), versions[0]),
+        "language_versions": versions,
+        "other_languages": [v for v in versions if v["code"] != current],
+    }
+
+
+def _page(request, template: str, context: dict) -> HttpResponse:
+    context = {**context, **_languages(request)}
     return _cacheable(HttpResponse(render_to_string(template, context)))
 
 
-def _not_found(what: str) -> HttpResponse:
+def _not_found(request, what: str) -> HttpResponse:
     """A 404 in the public site's own layout (not cached: it may be published soon)."""
-    return HttpResponse(
-        render_to_string("letters/public/not_found.html", {"what": what}), status=404
-    )
+    context = {"what": what, **_languages(request)}
+    return HttpResponse(render_to_string("letters/public/not_found.html", context), status=404)
 
 
-NO_OFFICE = "There is no public register at this address."
+def _no_office(request) -> HttpResponse:
+    return _not_found(request, _("There is no public register at this address."))
 
 
 @require_GET
 def index(request):
-    return _page("letters/public/index.html", {"offices": public_offices()})
+    return _page(request, "letters/public/index.html", {"offices": public_offices()})
 
 
 @require_GET
 def office_home(request, slug):
     office = public_office(slug)
     if office is None:
-        return _not_found(NO_OFFICE)
+        return _no_office(request)
     return _page(
+        request,
         "letters/public/office.html",
         {"office": office, "page": public_office_page(office), "section": "reports"},
     )
@@ -72,12 +104,14 @@ def office_home(request, slug):
 def report(request, slug, report_id):
     office = public_office(slug)
     if office is None:
-        return _not_found(NO_OFFICE)
+        return _no_office(request)
     page = public_report_page(office, report_id)
     if page is None:
-        return _not_found("This report is not published here.")
+        return _not_found(request, _("This report is not published here."))
     return _page(
-        "letters/public/report.html", {"office": office, "page": page, "section": "reports"}
+        request,
+        "letters/public/report.html",
+        {"office": office, "page": page, "section": "reports"},
     )
 
 
@@ -86,7 +120,7 @@ def letter_pdf(request, slug, letter_id):
     office = public_office(slug)
     letter = public_letter(office, letter_id) if office else None
     if letter is None:
-        return _not_found("This letter is not published here.")
+        return _not_found(request, _("This letter is not published here."))
     name = safe_filename(
         f"{office.slug} {letter.get_kind_display()} {letter.letter_date:%Y-%m-%d} "
         f"v{letter.version}.pdf"
@@ -97,15 +131,19 @@ def letter_pdf(request, slug, letter_id):
 
 
 def _schema_url() -> str:
-    return f"{settings.SITE_URL}{reverse('public:schema')}"
+    """The schema's address: the English one from either language (the files are the same
+    in both)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return f"{settings.SITE_URL}{reverse('public:schema')}"
 
 
 @require_GET
 def data(request, slug):
     office = public_office(slug)
     if office is None:
-        return _not_found(NO_OFFICE)
+        return _no_office(request)
     return _page(
+        request,
         "letters/public/data.html",
         {
             "office": office,
@@ -133,7 +171,7 @@ def _data_response(body: str, content_type: str, filename: str) -> HttpResponse:
 def data_csv(request, slug):
     office = public_office(slug)
     if office is None:
-        return _not_found(NO_OFFICE)
+        return _no_office(request)
     body = open_data.register_csv(public_register(office), office)
     return _data_response(
         body, "text/csv; charset=utf-8; header=present", f"{office.slug}-recommendations.csv"
@@ -144,7 +182,7 @@ def data_csv(request, slug):
 def data_json(request, slug):
     office = public_office(slug)
     if office is None:
-        return _not_found(NO_OFFICE)
+        return _no_office(request)
     rows = public_register(office)
     document = {
         "title": f"{office.name}: published inspection recommendations and progress",

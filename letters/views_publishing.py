@@ -12,6 +12,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from letters import services_public
@@ -31,14 +33,14 @@ from oversight.shared.forms import error_status, refusals_onto
 
 def _check_publisher(request) -> None:
     if not can_publish(request.user, request.user.office):
-        raise PermissionDenied("Only the office's OPCC staff publish to its public site.")
+        raise PermissionDenied(_("Only the office's OPCC staff publish to its public site."))
 
 
 @require_GET
 @login_required
 def public_site(request):
     if not can_read_public_site(request.user):
-        raise PermissionDenied("The public site is managed by the office's OPCC staff.")
+        raise PermissionDenied(_("The public site is managed by the office's OPCC staff."))
     return render(
         request,
         "letters/publishing/site.html",
@@ -98,8 +100,12 @@ def public_report(request, pk):
                 )
                 messages.success(
                     request,
-                    f"Published (version {publication.version}). The public page shows it now; "
-                    "browsers that opened it earlier may take a few minutes to see the change.",
+                    _(
+                        "Published (version %(version)s). The public page shows it now; "
+                        "browsers that opened it earlier may take a few minutes to see the "
+                        "change."
+                    )
+                    % {"version": publication.version},
                 )
                 return redirect("letters:public_report", pk=report.pk)
             changed = services_public.public_summaries_save(
@@ -107,8 +113,12 @@ def public_report(request, pk):
             )
             messages.success(
                 request,
-                f"{changed} summar{'y' if changed == 1 else 'ies'} saved as drafts. Nothing "
-                "is public until you publish.",
+                ngettext(
+                    "%(count)s summary saved as a draft. Nothing is public until you publish.",
+                    "%(count)s summaries saved as drafts. Nothing is public until you publish.",
+                    changed,
+                )
+                % {"count": changed},
             )
             return redirect("letters:public_report", pk=report.pk)
     # Re-shown with what the data is now, so "Publish" works once the changes are read.
@@ -134,8 +144,10 @@ def public_report_withdraw(request, pk):
     else:
         messages.success(
             request,
-            "Withdrawn: the report and its letters are no longer on your public site. "
-            "Publish it again to put it back.",
+            _(
+                "Withdrawn: the report and its letters are no longer on your public site. "
+                "Publish it again to put it back."
+            ),
         )
     return redirect("letters:public_report", pk=report.pk)
 
@@ -153,7 +165,7 @@ def _letter_action(request, pk, service, done: str):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, done)
+        messages.success(request, str(done))
     return _back_to(letter.report_id)
 
 
@@ -164,7 +176,7 @@ def public_letter_publish(request, pk):
         request,
         pk,
         services_public.letter_publish,
-        "The letter is on the report's public page, with its PDF and checksum.",
+        gettext_lazy("The letter is on the report's public page, with its PDF and checksum."),
     )
 
 
@@ -175,5 +187,5 @@ def public_letter_withdraw(request, pk):
         request,
         pk,
         services_public.letter_withdraw,
-        "The letter is no longer on your public site.",
+        gettext_lazy("The letter is no longer on your public site."),
     )

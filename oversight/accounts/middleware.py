@@ -10,6 +10,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 
 ENROLLED_SESSION_KEY = "two_factor_enrolled"
 
@@ -30,11 +31,17 @@ class TwoFactorRequired:
         self.two_factor_prefix = reverse("mfa_index")
         self.static_prefix = settings.STATIC_URL
         # The public site is the same for everybody: looking at the user there would read
-        # the session, and a response that read it must not be cached for others.
-        self.public_prefix = reverse("public:index")
+        # the session, and a response that read it must not be cached for others. In each
+        # language: /public/ and /cy/public/.
+        self.public_prefixes = tuple(self._public_index(code) for code, _ in settings.LANGUAGES)
+
+    @staticmethod
+    def _public_index(language: str) -> str:
+        with translation.override(language):
+            return reverse("public:index")
 
     def __call__(self, request):
-        if request.path.startswith(self.public_prefix):
+        if request.path.startswith(self.public_prefixes):
             return self.get_response(request)
         user = request.user
         if user.is_authenticated and getattr(user, "two_factor_required", False):

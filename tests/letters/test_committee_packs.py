@@ -11,13 +11,14 @@ import pathlib
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
+from letters import pack_jobs
 from letters.models import CommitteePack
 from letters.pack_data import pack_build
 from letters.pack_jobs import pack_render
-from letters.pack_rendering import pack_render_pdf
+from letters.pack_rendering import pack_context, pack_render_pdf
 from letters.pack_workbook import pack_render_xlsx, pack_workbook_started
 from letters.services_packs import meeting_create, pack_create, pack_issue, pack_request_render
 from oversight.models import CommitteeMeeting
@@ -273,6 +274,44 @@ def test_rendering_records_its_progress_and_checksums(world, meeting, opcc_staff
         "Extensions",
         "Overdue",
     ]
+
+
+def test_the_pack_is_made_in_the_language_of_whoever_asked(world, meeting, opcc_staff, monkeypatch):
+    """The worker renders as the requester reads: a Welsh reader's PDF has its fixed wording
+    in Welsh (the table titles here), and the steps they watch are in Welsh."""
+    opcc_staff.language = "cy"
+    opcc_staff.save(update_fields=["language"])
+    seen = {}
+    steps = []
+
+    def pdf_in_the_language(content, *, is_draft):
+        seen["language"] = translation.get_language()
+        seen["titles"] = [
+            str(table["title"]) for table in pack_context(content, is_draft=is_draft)["tables"]
+        ]
+        return b"%PDF-1.7 stand-in"
+
+    monkeypatch.setattr("letters.pack_jobs.pack_render_pdf", pdf_in_the_language)
+    real_progress = pack_jobs._progress
+
+    def recorded(pack_id):
+        report = real_progress(pack_id)
+
+        def step(percent, text):
+            steps.append(text)
+            report(percent, text)
+
+        return step
+
+    monkeypatch.setattr("letters.pack_jobs._progress", recorded)
+    pack = _pack(meeting, opcc_staff, render_state=CommitteePack.RenderState.QUEUED)
+    pack_render(pack_id=pack.pk, user_id=opcc_staff.pk)
+    pack.refresh_from_db()
+    assert pack.render_state == "ready"
+    assert seen["language"] == "cy"
+    assert seen["titles"][0] == "Argymhellion byw"
+    assert "Yn cadw" in steps
+    assert translation.get_language() != "cy"  # the worker's own language is left as it was
 
 
 def test_the_workbook_is_written_by_a_process_of_its_own_that_reports_failure():

@@ -7,8 +7,9 @@ of every record of the domain (people's names and addresses, notes, actions, upd
 evidence names, return reasons, review comments, reviews, reminders, letters' wording,
 other reports and their recommendations, drafts) is then searched for in every public
 response: each page, the feed, the sitemap, the CSV, the JSON and the schema, and the
-"not found" pages of what is not published. A value is left out only when the published
-snapshot itself holds it (a published recommendation's text is public, of course).
+"not found" pages of what is not published; in English and in Welsh (/cy/public/...). A
+value is left out only when the published snapshot itself holds it (a published
+recommendation's text is public, of course).
 
 The published letter's PDF is not searched: it is published whole, by choice, and says
 what the issued letter says (its actions and progress included); staff read it before
@@ -22,10 +23,12 @@ import re
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.db import models
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from letters.models import Letter, PublishedLetter, PublishedReport
 from letters.services import letter_create, letter_update
@@ -36,6 +39,16 @@ from recommendations.models import Rag, Recommendation
 
 # Shorter values (references, codes, "Open") are not distinctive enough to search for.
 MIN_LENGTH = 12
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """A Welsh page leaves Welsh active in this thread (the middleware activates the
+    address's language and nothing deactivates it): later tests expect English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 PUBLIC_MODELS = {PublishedReport, PublishedLetter}
 APPS = ("oversight", "accounts", "recommendations", "reviews", "letters", "reminders")
 LIVE_TEXT = "Within three months the force should track every case, reworded since."
@@ -147,6 +160,9 @@ def public_responses(office: Office, report: InspectionReport) -> dict[str, str]
             for other in Office.objects.exclude(pk=office.pk).exclude(slug=None)
         ),
     ]
+    # And each again in Welsh, at /cy/public/... (the same snapshot, other fixed wording).
+    urls += [f"/cy{url}" for url in urls]
+    missing += [f"/cy{url}" for url in missing]
     texts = {}
     for url in urls:
         response = client.get(url)
@@ -173,7 +189,10 @@ def test_no_public_response_shows_anything_internal(demo):
     names = people()
     assert len(names) > 10
     # RAG as any page of the site shows it: its labels, in capitals on letters, its classes.
-    labels = [*Rag.labels, *(label.upper() for label in Rag.labels)]
+    labels = [str(label) for label in Rag.labels]
+    with translation.override("cy"):
+        labels += [str(label) for label in Rag.labels]
+    labels += [label.upper() for label in labels]
     alternatives = "|".join(re.escape(label) for label in labels)
     rag = re.compile(rf"\b(?:{alternatives})\b|rag-")
     leaks = []

@@ -10,13 +10,14 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from letters import services_public
 from letters.models import Letter, PublicSummary, PublishedLetter, PublishedReport
@@ -28,6 +29,14 @@ from recommendations.services import recommendation_transition
 from tests import factories
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """A Welsh page leaves Welsh active in this thread (the middleware activates the
+    address's language and nothing deactivates it): later tests expect English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def issued_letter(report, by: User, kind=Letter.Kind.SECTION_55, text="Issued") -> Letter:
@@ -520,13 +529,82 @@ def test_sitemap_lists_every_public_page(
     namespace = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
     locations = [url.findtext(f"{namespace}loc") for url in sitemap.findall(f"{namespace}url")]
     slug = office_a.slug
-    assert locations == [
+    english = [
         "http://testserver/public/",
         f"http://testserver/public/{slug}/",
         f"http://testserver/public/{slug}/data/",
         f"http://testserver/public/{slug}/reports/{report.pk}/",
     ]
+    welsh = [url.replace("/public/", "/cy/public/") for url in english]
+    assert locations == [url for pair in zip(english, welsh, strict=True) for url in pair]
     assert withdrawn.office.slug not in str(locations)
+    # Each address names its twin in the other language, and itself.
+    xhtml = "{http://www.w3.org/1999/xhtml}"
+    for url in sitemap.findall(f"{namespace}url"):
+        alternates = {
+            link.get("hreflang"): link.get("href") for link in url.findall(f"{xhtml}link")
+        }
+        location = url.findtext(f"{namespace}loc")
+        assert alternates["cy"] == location.replace("/public/", "/cy/public/").replace(
+            "/cy/cy/", "/cy/"
+        )
+        assert alternates["en-GB"] == location.replace("/cy/public/", "/public/")
+
+
+# --- In Welsh (Cymraeg): the same pages at /cy/public/... -----------------------------------
+
+
+def test_welsh_pages_are_in_welsh_with_a_switch_and_alternates(client, office_a, report, published):
+    english = reverse("public:report", args=[office_a.slug, report.pk])
+    welsh = f"/cy{english}"
+    page = client.get(welsh)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert '<html lang="cy">' in text
+    assert "Argymhellion a chynnydd" in text  # "Recommendations and progress"
+    assert report.title in text  # what was published, as it was written
+    # The switch goes to the English twin, and from there back.
+    assert f'<a href="{english}" hreflang="en-GB" lang="en-GB">English</a>' in text
+    back = client.get(english).content.decode()
+    assert '<html lang="en-GB">' in back
+    assert f'<a href="{welsh}" hreflang="cy" lang="cy">Cymraeg</a>' in back
+    for body in (text, back):
+        assert f'<link rel="alternate" hreflang="cy" href="http://127.0.0.1:8000{welsh}">' in body
+        assert (
+            f'<link rel="alternate" hreflang="en-GB" href="http://127.0.0.1:8000{english}">' in body
+        )
+
+
+def test_every_welsh_page_is_cacheable_without_cookies(client, office_a, report, published):
+    for url in public_urls(office_a, report.pk):
+        response = client.get(f"/cy{url}")
+        assert response.status_code == 200, url
+        assert response["Cache-Control"] == "public, max-age=300", url
+        assert "Cookie" not in response.get("Vary", ""), url
+        assert not response.cookies, url
+        assert "Set-Cookie" not in str(response.serialize_headers()), url
+    # A Welsh "not found" is in Welsh too, and sets nothing either.
+    missing = client.get(f"/cy/public/{office_a.slug}/reports/0/")
+    assert missing.status_code == 404
+    assert '<html lang="cy">' in missing.content.decode()
+    assert not missing.cookies
+
+
+def test_welsh_feed_and_data_page(client, office_a, report, published):
+    feed = ET.fromstring(client.get(f"/cy/public/{office_a.slug}/feed.atom").content)
+    assert feed.findtext(f"{ATOM}title") == f"{office_a.name}: adroddiadau arolygu ac ymatebion"
+    ids = [entry.findtext(f"{ATOM}id") for entry in feed.findall(f"{ATOM}entry")]
+    assert ids == [f"http://testserver/cy/public/{office_a.slug}/reports/{report.pk}/"]
+    data = client.get(f"/cy/public/{office_a.slug}/data/").content.decode()
+    assert '<h1 class="h2">Data agored</h1>' in data
+    assert "<code>status_label</code>" in data  # the field names stay as they are
+    # The files and the schema are the same in both languages.
+    for url in [
+        f"/public/{office_a.slug}/data/recommendations.csv",
+        f"/public/{office_a.slug}/data/recommendations.json",
+        "/public/recommendations.schema.json",
+    ]:
+        assert client.get(f"/cy{url}").content == client.get(url).content, url
 
 
 def test_open_data_follows_its_schema(client, office_a, report, published):
