@@ -48,8 +48,6 @@ def _languages(request) -> dict:
     """The page's language and its twin in the other: for <html lang>, the hreflang
     alternates and the switch. Only the address is read, never anything of the visitor."""
     current = translation.get_language()
-    # django.urls.translate_url (oversight.shared.language.other_language_url calls it
-    # where it is not: trans_real has no translate_url).
     paths = {code: translate_url(request.path, code) for code, _tag, _name in PUBLIC_LANGUAGES}
     versions = [
         {

@@ -30,6 +30,17 @@ def _page_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request in Welsh leaves Welsh active in the thread that served it (the test's);
+    each test starts and ends in English."""
+    from django.utils import translation
+
+    translation.activate("en-gb")
+    yield
+    translation.activate("en-gb")
+
+
+@pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     """Uploaded and rendered files go to a per-test folder, never to var/."""
     settings.STORAGES = {

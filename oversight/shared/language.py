@@ -67,11 +67,6 @@ def language_for(user) -> str:
     return (user.language if user is not None else "") or settings.LANGUAGE_CODE
 
 
-def other_language_url(path: str, language: str) -> str:
-    """The same page in `language`: for the public pages, whose language is in the path."""
-    return translation.trans_real.translate_url(path, language)
-
-
 @require_POST
 def switch_language(request):
     """Keep the chosen language (on the account when signed in, and in a cookie) and go
