@@ -40,6 +40,10 @@ class LetterForm(VersionedModelForm):
             "closing",
             "signatory_name",
             "signatory_title",
+            "salutation_cy",
+            "opening_cy",
+            "closing_cy",
+            "signatory_title_cy",
         ]
         labels = {
             "reference": gettext_lazy("Our reference"),
@@ -51,6 +55,10 @@ class LetterForm(VersionedModelForm):
             "closing": gettext_lazy("Closing paragraphs (after the detail)"),
             "signatory_name": gettext_lazy("Signed by"),
             "signatory_title": gettext_lazy("Signatory's title"),
+            "salutation_cy": gettext_lazy("Salutation in Welsh"),
+            "opening_cy": gettext_lazy("Covering paragraphs in Welsh"),
+            "closing_cy": gettext_lazy("Closing paragraphs in Welsh"),
+            "signatory_title_cy": gettext_lazy("Signatory's title in Welsh"),
         }
         help_texts = {
             "addressee": gettext_lazy("Name and address, one line each."),
@@ -59,8 +67,8 @@ class LetterForm(VersionedModelForm):
                 "Leave a blank line between paragraphs. “Yours sincerely” follows."
             ),
             "language": gettext_lazy(
-                "Bilingual: the Welsh text first, then the English. What you type below is "
-                "printed as you typed it, in every language."
+                "Bilingual: the Welsh letter first, then the English. Save, and the Welsh "
+                "wording appears below to check. What you type is printed as you typed it."
             ),
             "response_due_on": gettext_lazy(
                 "Recorded on the report as the formal response due date when the letter is issued."
@@ -72,12 +80,17 @@ class LetterForm(VersionedModelForm):
             "addressee": forms.Textarea(attrs={"rows": 5}),
             "opening": forms.Textarea(attrs={"rows": 8}),
             "closing": forms.Textarea(attrs={"rows": 4}),
+            "opening_cy": forms.Textarea(attrs={"rows": 8}),
+            "closing_cy": forms.Textarea(attrs={"rows": 4}),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.kind != Letter.Kind.RESPONSE_REQUEST:
             del self.fields["response_due_on"]
+        if self.instance.language != Letter.Language.BILINGUAL:
+            for name in ("salutation_cy", "opening_cy", "closing_cy", "signatory_title_cy"):
+                del self.fields[name]
         self.fields["letter_date"].error_messages["invalid"] = _(
             "Enter the date as day, month and year, e.g. 14/03/2026."
         )

@@ -57,6 +57,12 @@ class Letter(TimeStampedModel):
     closing = models.TextField(blank=True, help_text=_("Paragraphs after the detail."))
     signatory_name = models.CharField(max_length=120, blank=True)
     signatory_title = models.CharField(max_length=120, blank=True)
+    # The Welsh wording of a bilingual letter, printed in its Welsh part (the fields above
+    # are then the English part). A letter in one language uses the fields above only.
+    salutation_cy = models.CharField(max_length=120, blank=True)
+    opening_cy = models.TextField(blank=True)
+    closing_cy = models.TextField(blank=True)
+    signatory_title_cy = models.CharField(max_length=120, blank=True)
     response_due_on = models.DateField(
         null=True,
         blank=True,

@@ -78,6 +78,7 @@ def letter_context(snapshot: dict, *, is_draft: bool) -> dict:
     parts = [
         {
             "language": code,
+            "letter": _worded(data["letter"], code),
             "lang": "cy" if code == "cy" else "en-GB",
             # The OPCC's scrutiny is composed sentences, kept in Welsh for a Welsh letter.
             "sections": data.get("sections_cy") or data["sections"]
@@ -96,6 +97,15 @@ def letter_context(snapshot: dict, *, is_draft: bool) -> dict:
         "document_lang": parts[0]["lang"],
         "bilingual": len(parts) > 1,
     }
+
+
+def _worded(letter: dict, language: str) -> dict:
+    """The letter with the wording of one part: a bilingual letter's Welsh part takes the
+    Welsh wording typed for it (each field left empty falls back to the other wording)."""
+    welsh = letter.get("welsh")
+    if language != "cy" or not welsh:
+        return letter
+    return {**letter, **{name: value for name, value in welsh.items() if value}}
 
 
 # The languages a letter is printed in, in order: a bilingual letter is the Welsh letter,

@@ -43,6 +43,10 @@ EDITABLE_FIELDS = (
     "signatory_name",
     "signatory_title",
     "response_due_on",
+    "salutation_cy",
+    "opening_cy",
+    "closing_cy",
+    "signatory_title_cy",
 )
 
 
@@ -291,6 +295,15 @@ def _snapshot(*, letter: Letter, user: User, taken_at: datetime.datetime | None)
             "closing": paragraphs(letter.closing),
             "signatory_name": letter.signatory_name,
             "signatory_title": letter.signatory_title,
+            # The Welsh part of a bilingual letter (empty: the wording above).
+            "welsh": {
+                "salutation": letter.salutation_cy,
+                "opening": paragraphs(letter.opening_cy),
+                "closing": paragraphs(letter.closing_cy),
+                "signatory_title": letter.signatory_title_cy,
+            }
+            if letter.language == Letter.Language.BILINGUAL
+            else None,
             "copies": [gettext_noop("The Home Secretary")]
             if letter.kind == Letter.Kind.SECTION_55
             else [],

@@ -26,10 +26,16 @@ def _chief_constable_name(chief_constable: str) -> str:
 def default_wording(
     kind: str, report: InspectionReport, office: Office | None, language: str = "en-gb"
 ) -> dict:
-    """The wording in Welsh for a letter in Welsh; in English for a letter in English, and
-    for a bilingual one (its writer puts the two languages in the text)."""
+    """The wording in the letter's language; a bilingual letter gets the English wording
+    and the Welsh (the *_cy fields)."""
     with translation.override("cy" if language == Letter.Language.WELSH else "en-gb"):
-        return _default_wording(kind, report, office)
+        wording = _default_wording(kind, report, office)
+    if language == Letter.Language.BILINGUAL:
+        with translation.override("cy"):
+            welsh = _default_wording(kind, report, office)
+        for name in ("salutation", "opening", "closing", "signatory_title"):
+            wording[f"{name}_cy"] = welsh[name]
+    return wording
 
 
 def _default_wording(kind: str, report: InspectionReport, office: Office | None) -> dict:

@@ -21,6 +21,7 @@ from tests.letters.letter_pdf import flat, pdf_text
 
 TYPED_OPENING = "Diolch am eich llythyr. Ŵyr Siôn a’r tŷ ar y bryn: ÂÊÎÔÛŴŶ ẃẁẅ ŷỳÿ."
 TYPED_SIGNATORY = "Siân Llŷr ap Gwŷn"
+TYPED_ENGLISH = "Thank you for your letter about the house on the hill."
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +43,7 @@ def demo(db):
     )
 
 
-def _letter_in(language: str, demo) -> Letter:
+def _letter_in(language: str, demo, **typed) -> Letter:
     office = demo.opcc.office
     office.letter_language = language
     office.save(update_fields=["letter_language"])
@@ -52,8 +53,7 @@ def _letter_in(language: str, demo) -> Letter:
         letter=letter,
         user=demo.opcc,
         expected_version=letter.updated_at.isoformat(),
-        opening=TYPED_OPENING,
-        signatory_name=TYPED_SIGNATORY,
+        **({"opening": TYPED_OPENING, "signatory_name": TYPED_SIGNATORY} | typed),
     )
 
 
@@ -95,13 +95,22 @@ def test_a_welsh_letter_names_the_month_in_welsh(demo):
 
 
 def test_a_bilingual_letter_is_welsh_first_then_english(demo):
-    letter = _letter_in(Office.LetterLanguage.BILINGUAL, demo)
+    letter = _letter_in(
+        Office.LetterLanguage.BILINGUAL, demo, opening=TYPED_ENGLISH, opening_cy=TYPED_OPENING
+    )
     text = flat(pdf_text(_pdf(letter, demo.opcc)))
     assert text.index("Yn gywir") < text.index("Yours sincerely")
     assert text.index("Diweddariad") < text.index("Update of")
+    assert text.index("Annwyl Gomisiynydd") < text.index("Dear Commissioner")
     assert "Mae fersiwn Saesneg y llythyr hwn yn dilyn." in text
-    assert text.count(flat(TYPED_OPENING)) == 2  # once in each language, as typed
+    # Each part has the wording typed for it, as typed: the Welsh first.
+    assert text.count(flat(TYPED_OPENING)) == 1
+    assert text.count(TYPED_ENGLISH) == 1
+    assert text.index(flat(TYPED_OPENING)) < text.index(TYPED_ENGLISH)
     assert text.count(TYPED_SIGNATORY) >= 2
+    # The default wording of a bilingual letter comes in both languages.
+    assert "Prif Gwnstabl, Devon & Cornwall Police" in text
+    assert "Chief Constable, Devon & Cornwall Police" in text
 
 
 def test_an_english_letter_stays_english(demo):
