@@ -119,3 +119,14 @@ def test_an_english_letter_stays_english(demo):
     assert "Yours sincerely" in text
     assert "Yn gywir" not in text
     assert "Page 1 of" in text
+
+
+def test_a_snapshot_from_before_letters_had_a_language_prints_in_english(demo):
+    letter = _letter_in(Office.LetterLanguage.WELSH, demo)
+    snapshot = letter_build_snapshot(letter=letter, user=demo.opcc)
+    for key in ("language", "publisher", "report_title", "welsh"):
+        del snapshot["letter"][key]
+    snapshot.pop("sections_cy", None)
+    text = flat(pdf_text(letter_render_pdf(snapshot, is_draft=False)))
+    assert "Yours sincerely" in text
+    assert snapshot["letter"]["subject"] in text
