@@ -5,6 +5,8 @@ import logging
 from dataclasses import dataclass, field
 
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from letters.models import Letter
 from letters.snapshot import letter_snapshot_for
@@ -43,22 +45,23 @@ class LetterComparison:
 
 
 _LETTER_FIELDS = [
-    ("reference", "Reference"),
-    ("letter_date_on", "Date"),
-    ("response_due_on", "Response due"),
-    ("addressee_lines", "Addressee"),
-    ("salutation", "Salutation"),
-    ("opening", "Opening paragraphs"),
-    ("closing", "Closing paragraphs"),
-    ("signatory_name", "Signatory"),
-    ("signatory_title", "Signatory's title"),
+    ("reference", gettext_lazy("Reference")),
+    ("language", gettext_lazy("Language")),
+    ("letter_date_on", gettext_lazy("Date")),
+    ("response_due_on", gettext_lazy("Response due")),
+    ("addressee_lines", gettext_lazy("Addressee")),
+    ("salutation", gettext_lazy("Salutation")),
+    ("opening", gettext_lazy("Opening paragraphs")),
+    ("closing", gettext_lazy("Closing paragraphs")),
+    ("signatory_name", gettext_lazy("Signatory")),
+    ("signatory_title", gettext_lazy("Signatory's title")),
 ]
 _RECOMMENDATION_FIELDS = [
-    ("text", "Recommendation text"),
-    ("status_label", "OPCC status"),
-    ("rag_label", "RAG"),
-    ("inspectorate_status_label", "Inspectorate status"),
-    ("status_reason", "Reason"),
+    ("text", gettext_lazy("Recommendation text")),
+    ("status_label", gettext_lazy("OPCC status")),
+    ("rag_label", gettext_lazy("RAG")),
+    ("inspectorate_status_label", gettext_lazy("Inspectorate status")),
+    ("status_reason", gettext_lazy("Reason")),
 ]
 
 
@@ -74,14 +77,27 @@ def _iso_to_long(value: str | None) -> str:
 
 def _progress_text(entry: dict) -> str:
     written = _iso_to_long(entry["written_on"])
-    return f"{entry['narrative']} ({entry['percent_complete']}% complete, update of {written})"
+    return _("%(narrative)s (%(percent)s%% complete, update of %(date)s)") % {
+        "narrative": entry["narrative"],
+        "percent": entry["percent_complete"],
+        "date": written,
+    }
 
 
 def _remaining_text(entry: dict) -> str:
-    text = f"{entry['description']} (target {_iso_to_long(entry['target_on'])}"
+    values = {
+        "description": entry["description"],
+        "target": _iso_to_long(entry["target_on"]),
+        "original": _iso_to_long(entry["original_target_on"]),
+        "status": _(entry["status_label"]),
+        "rag": _(entry["rag_label"]) if entry["rag_label"] else "",
+    }
     if entry["revised"]:
-        text += f", originally {_iso_to_long(entry['original_target_on'])}"
-    return text + f"; {entry['status_label']}, {entry['rag_label']})"
+        return (
+            _("%(description)s (target %(target)s, originally %(original)s; %(status)s, %(rag)s)")
+            % values
+        )
+    return _("%(description)s (target %(target)s; %(status)s, %(rag)s)") % values
 
 
 def _keyed_changes(label: str, before: list[dict], after: list[dict], key: str, render) -> list:
@@ -92,9 +108,9 @@ def _keyed_changes(label: str, before: list[dict], after: list[dict], key: str, 
         if old.get(reference) != new.get(reference):
             changes.append(
                 Change(
-                    f"{label} {reference}",
-                    old.get(reference, "(none)"),
-                    new.get(reference, "(none)"),
+                    label % {"reference": reference},
+                    old.get(reference, _("(none)")),
+                    new.get(reference, _("(none)")),
                 )
             )
     return changes
@@ -116,7 +132,13 @@ def _section_changes(before: list[dict], after: list[dict]) -> list[Change]:
         new_text = _section_text(new[kind]) if kind in new else ""
         if old_text != new_text:
             title = (new.get(kind) or old[kind])["title"]
-            changes.append(Change(f"Section: {title}", old_text or "(none)", new_text or "(none)"))
+            changes.append(
+                Change(
+                    _("Section: %(title)s") % {"title": title},
+                    old_text or _("(none)"),
+                    new_text or _("(none)"),
+                )
+            )
     return changes
 
 
@@ -148,10 +170,18 @@ def letter_compare(*, older: Letter, newer: Letter, user: User) -> LetterCompari
             if old.get(key) != new.get(key)
         ]
         changes += _keyed_changes(
-            "Progress on", old["progress"], new["progress"], "action", _progress_text
+            _("Progress on %(reference)s"),
+            old["progress"],
+            new["progress"],
+            "action",
+            _progress_text,
         )
         changes += _keyed_changes(
-            "Work remaining on", old["remaining"], new["remaining"], "reference", _remaining_text
+            _("Work remaining on %(reference)s"),
+            old["remaining"],
+            new["remaining"],
+            "reference",
+            _remaining_text,
         )
         if changes:
             compared.append(RecommendationComparison(reference, "changed", new["text"], changes))

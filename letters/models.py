@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from oversight.models import (
@@ -24,37 +25,48 @@ class Letter(TimeStampedModel):
     """A formal letter generated from the live data; once issued it is frozen."""
 
     class Kind(models.TextChoices):
-        FORMAL_RESPONSE = "formal_response", "Chief constable's formal response to the PCC"
-        RESPONSE_REQUEST = "response_request", "OPCC request for a formal response"
-        SECTION_55 = "section_55", "PCC's section 55 response"
+        FORMAL_RESPONSE = "formal_response", _("Chief constable's formal response to the PCC")
+        RESPONSE_REQUEST = "response_request", _("OPCC request for a formal response")
+        SECTION_55 = "section_55", _("PCC's section 55 response")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        ISSUED = "issued", "Issued"
+        DRAFT = "draft", _("Draft")
+        ISSUED = "issued", _("Issued")
 
     class RenderState(models.TextChoices):
-        IDLE = "idle", "Not rendered"
-        QUEUED = "queued", "Queued"
-        RENDERING = "rendering", "Rendering"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
+        IDLE = "idle", _("Not rendered")
+        QUEUED = "queued", _("Queued")
+        RENDERING = "rendering", _("Rendering")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    Language = Office.LetterLanguage
 
     report = models.ForeignKey(InspectionReport, on_delete=models.PROTECT, related_name="letters")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     version = models.PositiveIntegerField(default=1)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     reference = models.CharField(max_length=60, blank=True)
+    # Drafted in the office's language (Office.letter_language); an issued letter keeps the
+    # language its snapshot and PDF were made in.
+    language = models.CharField(max_length=10, choices=Language.choices, default=Language.ENGLISH)
     letter_date = models.DateField(default=datetime.date.today, validators=[DateInRange()])
     addressee = models.TextField(blank=True)
     salutation = models.CharField(max_length=120, blank=True)
-    opening = models.TextField(blank=True, help_text="Covering paragraphs before the detail.")
-    closing = models.TextField(blank=True, help_text="Paragraphs after the detail.")
+    opening = models.TextField(blank=True, help_text=_("Covering paragraphs before the detail."))
+    closing = models.TextField(blank=True, help_text=_("Paragraphs after the detail."))
     signatory_name = models.CharField(max_length=120, blank=True)
     signatory_title = models.CharField(max_length=120, blank=True)
+    # The Welsh wording of a bilingual letter, printed in its Welsh part (the fields above
+    # are then the English part). A letter in one language uses the fields above only.
+    salutation_cy = models.CharField(max_length=120, blank=True)
+    opening_cy = models.TextField(blank=True)
+    closing_cy = models.TextField(blank=True)
+    signatory_title_cy = models.CharField(max_length=120, blank=True)
     response_due_on = models.DateField(
         null=True,
         blank=True,
-        help_text="For a request for a formal response: the date the response is due.",
+        help_text=_("For a request for a formal response: the date the response is due."),
         validators=[DateInRange()],
     )
     render_state = models.CharField(
@@ -75,7 +87,9 @@ class Letter(TimeStampedModel):
     rendered_pdf = models.FileField(upload_to="letters/drafts/", blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
     issued_pdf = models.FileField(upload_to="letters/issued/", blank=True)
-    checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the issued PDF.")
+    checksum = models.CharField(
+        max_length=64, blank=True, help_text=_("SHA-256 of the issued PDF.")
+    )
     snapshot = models.JSONField(null=True, blank=True)
     issued_at = models.DateTimeField(null=True, blank=True)
     issued_by = models.ForeignKey(
@@ -116,8 +130,8 @@ class CommitteePack(TimeStampedModel):
     workbook from a snapshot of the data; once issued it is frozen (checksums kept)."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        ISSUED = "issued", "Issued"
+        DRAFT = "draft", _("Draft")
+        ISSUED = "issued", _("Issued")
 
     RenderState = Letter.RenderState
 
@@ -125,16 +139,16 @@ class CommitteePack(TimeStampedModel):
     version = models.PositiveIntegerField(default=1)
     previous_meeting_on = models.DateField(
         validators=[DateInRange()],
-        help_text="Completions and extensions are counted from the day after this.",
+        help_text=_("Completions and extensions are counted from the day after this."),
     )
     forces = models.ManyToManyField(
-        Force, related_name="+", blank=True, help_text="None chosen: every force you oversee."
+        Force, related_name="+", blank=True, help_text=_("None chosen: every force you oversee.")
     )
     sources = models.JSONField(
-        default=list, blank=True, help_text="Report sources covered; empty: every source."
+        default=list, blank=True, help_text=_("Report sources covered; empty: every source.")
     )
     priority_areas = models.ManyToManyField(
-        PriorityArea, related_name="+", blank=True, help_text="None chosen: every area."
+        PriorityArea, related_name="+", blank=True, help_text=_("None chosen: every area.")
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     render_state = models.CharField(
@@ -148,7 +162,7 @@ class CommitteePack(TimeStampedModel):
     )
     render_requested_at = models.DateTimeField(null=True, blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
-    as_at = models.DateField(null=True, blank=True, help_text="The day the figures stand at.")
+    as_at = models.DateField(null=True, blank=True, help_text=_("The day the figures stand at."))
     pdf = models.FileField(upload_to="packs/", blank=True)
     xlsx = models.FileField(upload_to="packs/", blank=True)
     pdf_checksum = models.CharField(max_length=64, blank=True)
@@ -250,8 +264,8 @@ class PublishedReport(TimeStampedModel):
     programme = models.CharField(
         max_length=30, choices=InspectionReport.Programme.choices, blank=True
     )
-    publisher = models.CharField(max_length=200, help_text="Who published the report.")
-    published_on = models.DateField(help_text="When the report itself was published.")
+    publisher = models.CharField(max_length=200, help_text=_("Who published the report."))
+    published_on = models.DateField(help_text=_("When the report itself was published."))
     source_url = models.URLField(blank=True, max_length=500)
     published_at = models.DateTimeField()
     published_by = models.ForeignKey(
@@ -310,7 +324,7 @@ class PublishedRecommendation(models.Model):
     public_summary = models.TextField()
     status = models.CharField(max_length=25, choices=Recommendation.Status.choices)
     status_on = models.DateField(
-        null=True, blank=True, help_text="Since when it has had this status."
+        null=True, blank=True, help_text=_("Since when it has had this status.")
     )
     inspectorate_status = models.CharField(
         max_length=20, choices=Recommendation.InspectorateStatus.choices

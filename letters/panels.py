@@ -2,6 +2,8 @@
 
 import logging
 
+from django.utils.translation import gettext_lazy
+
 from letters.models import Letter
 from letters.permissions import letter_kinds_creatable_by, letter_kinds_for_report
 from letters.selectors import letters_for_report
@@ -37,7 +39,9 @@ def report_letters_panel(*, user: User, obj: InspectionReport) -> dict | None:
 
 
 _OFFER_LABELS = {
-    Letter.Kind.FORMAL_RESPONSE: "Generate the chief constable’s formal response",
-    Letter.Kind.RESPONSE_REQUEST: "Request the formal response from the chief constable",
-    Letter.Kind.SECTION_55: "Prepare the PCC’s section 55 response",
+    Letter.Kind.FORMAL_RESPONSE: gettext_lazy("Generate the chief constable’s formal response"),
+    Letter.Kind.RESPONSE_REQUEST: gettext_lazy(
+        "Request the formal response from the chief constable"
+    ),
+    Letter.Kind.SECTION_55: gettext_lazy("Prepare the PCC’s section 55 response"),
 }

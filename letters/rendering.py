@@ -65,20 +65,52 @@ def letter_context(snapshot: dict, *, is_draft: bool) -> dict:
         sections.append(
             {
                 "number": len(sections) + 1,
-                "title": "Other recommendations" if sections else "Recommendations",
+                # Titled in the letter's language by the template.
+                "title": "",
+                "other": "others" if sections else "all",
                 "entries": [
                     {"rec": recommendations[reference], "printed_under": None}
                     for reference in data["other_references"]
                 ],
             }
         )
+    language = data["letter"].get("language", "en-gb")  # letters issued before Welsh: English
+    parts = [
+        {
+            "language": code,
+            "letter": _worded(data["letter"], code),
+            "lang": "cy" if code == "cy" else "en-GB",
+            # The OPCC's scrutiny is composed sentences, kept in Welsh for a Welsh letter.
+            "sections": data.get("sections_cy") or data["sections"]
+            if code == "cy"
+            else data["sections"],
+        }
+        for code in PARTS.get(language, PARTS["en-gb"])
+    ]
     return {
         **data,
         "kind": data["letter"]["kind"],
         "area_sections": sections,
         "is_draft": is_draft,
         "asset_base": STATIC_PREFIX,
+        "parts": parts,
+        "document_lang": parts[0]["lang"],
+        "bilingual": len(parts) > 1,
     }
+
+
+def _worded(letter: dict, language: str) -> dict:
+    """The letter with the wording of one part: a bilingual letter's Welsh part takes the
+    Welsh wording typed for it (each field left empty falls back to the other wording)."""
+    welsh = letter.get("welsh")
+    if language != "cy" or not welsh:
+        return letter
+    return {**letter, **{name: value for name, value in welsh.items() if value}}
+
+
+# The languages a letter is printed in, in order: a bilingual letter is the Welsh letter,
+# complete, then the English one (the layout of Welsh public bodies' letters).
+PARTS = {"en-gb": ["en-gb"], "cy": ["cy"], "bilingual": ["cy", "en-gb"]}
 
 
 def letter_render_html(snapshot: dict, *, is_draft: bool) -> str:

@@ -13,6 +13,8 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from letters.models import Letter
 from letters.text import paragraphs
@@ -39,7 +41,7 @@ def deep_dive_letter_section(
         return None
     reviews = {row.review.pk: row.review for row in rows}
     held = ", ".join(
-        f"{review.theme} ({_long_date(review.held_on)})"
+        _("%(theme)s (%(date)s)") % {"theme": review.theme, "date": _long_date(review.held_on)}
         for review in sorted(reviews.values(), key=lambda r: r.held_on)
     )
     items = []
@@ -48,27 +50,39 @@ def deep_dive_letter_section(
         details = []
         if review.performance_assurance:
             details.append(
-                f"Current performance: {review.get_performance_assurance_display().lower()}"
+                _("Current performance: %(assurance)s")
+                % {"assurance": review.get_performance_assurance_display().lower()}
             )
         if review.plans_assurance:
-            details.append(f"Improvement plans: {review.get_plans_assurance_display().lower()}")
+            details.append(
+                _("Improvement plans: %(assurance)s")
+                % {"assurance": review.get_plans_assurance_display().lower()}
+            )
         if review.revisit_on:
-            details.append(f"Revisit: {_long_date(review.revisit_on)}")
+            details.append(_("Revisit: %(date)s") % {"date": _long_date(review.revisit_on)})
         rationale = "\n\n".join(
             text for text in (review.performance_rationale, review.plans_rationale) if text
         )
         items.append(
             {
-                "heading": f"{row.area.title}: {review.theme} deep dive, "
-                f"{_long_date(review.held_on)}",
+                "heading": _("%(area)s: %(theme)s deep dive, %(date)s")
+                % {
+                    "area": row.area.title,
+                    "theme": review.theme,
+                    "date": _long_date(review.held_on),
+                },
                 "details": details,
                 "text": rationale,
             }
         )
     return {
-        "title": "OPCC deep-dive reviews",
-        "intro": "The Office of the Police and Crime Commissioner scrutinised this work in its "
-        f"own deep-dive reviews: {held}. The latest assurance for each priority area follows.",
+        "title": _("OPCC deep-dive reviews"),
+        "intro": _(
+            "The Office of the Police and Crime Commissioner scrutinised this work in its "
+            "own deep-dive reviews: %(reviews)s. The latest assurance for each priority area "
+            "follows."
+        )
+        % {"reviews": held},
         "items": items,
     }
 
@@ -98,23 +112,29 @@ def investment_letter_section(
         references = ", ".join(r.reference for r in investment.recommendations.all())
         text = investment.purpose
         if investment.outcome:
-            text += f"\n\nOutcome: {investment.outcome}"
+            text += "\n\n" + _("Outcome: %(outcome)s") % {"outcome": investment.outcome}
         items.append(
             {
                 "heading": f"{investment.title}: {_pounds(investment.amount)}",
                 "details": [
-                    f"Awarded {_long_date(investment.awarded_on)}",
-                    f"Status: {investment.get_status_display().lower()}",
-                    f"Serves {references}",
+                    _("Awarded %(date)s") % {"date": _long_date(investment.awarded_on)},
+                    _("Status: %(status)s") % {"status": investment.get_status_display().lower()},
+                    _("Serves %(references)s") % {"references": references},
                 ],
                 "text": text,
             }
         )
     count = len(investments)
     return {
-        "title": "OPCC investment",
-        "intro": f"The OPCC has invested {_pounds(total)} in {count} "
-        f"award{'s' if count != 1 else ''} serving this report's recommendations.",
+        "title": _("OPCC investment"),
+        "intro": ngettext(
+            "The OPCC has invested %(amount)s in %(count)s award serving this report's "
+            "recommendations.",
+            "The OPCC has invested %(amount)s in %(count)s awards serving this report's "
+            "recommendations.",
+            count,
+        )
+        % {"amount": _pounds(total), "count": count},
         "items": items,
     }
 

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from letters.models import Letter
 from letters.permissions import (
@@ -40,9 +41,11 @@ logger = logging.getLogger(__name__)
 
 def _frozen_error(letter: Letter) -> ValidationError:
     return ValidationError(
-        f"Version {letter.version} of this letter was issued on "
-        f"{long_date(timezone.localdate(letter.issued_at))} and cannot change. Start a new "
-        "version to make changes."
+        _(
+            "Version %(version)s of this letter was issued on %(date)s and cannot change. "
+            "Start a new version to make changes."
+        )
+        % {"version": letter.version, "date": long_date(timezone.localdate(letter.issued_at))}
     )
 
 
@@ -51,7 +54,7 @@ def letter_create(*, report: InspectionReport, kind: str, user: User) -> Letter:
     """A new draft. The first version gets default wording; after an issued version the new
     draft copies its text (a re-issue). Only one draft of a kind at a time."""
     if kind not in letter_kinds_creatable_by(user):
-        raise PermissionDenied("You may not write this kind of letter.")
+        raise PermissionDenied(_("You may not write this kind of letter."))
     report = (
         letter_reports_visible_to(user)
         .select_for_update(of=("self",))
@@ -60,18 +63,27 @@ def letter_create(*, report: InspectionReport, kind: str, user: User) -> Letter:
     )
     if kind not in letter_kinds_for_report([kind], report):
         raise ValidationError(
-            f"Section 55 covers HMICFRS and HMIC reports only; this report is from "
-            f"{report.get_source_display()}. Choose another letter."
+            _(
+                "Section 55 covers HMICFRS and HMIC reports only; this report is from "
+                "%(source)s. Choose another letter."
+            )
+            % {"source": report.get_source_display()}
         )
     latest = Letter.objects.filter(report=report, kind=kind).order_by("-version").first()
     if latest is not None and latest.status == Letter.Status.DRAFT:
         raise ValidationError(
-            f"There is already a draft of this letter (version {latest.version}). Open it and "
-            "carry on editing it."
+            _(
+                "There is already a draft of this letter (version %(version)s). Open it and "
+                "carry on editing it."
+            )
+            % {"version": latest.version}
         )
     letter = Letter(report=report, kind=kind, letter_date=timezone.localdate())
     if latest is None:
-        for name, value in default_wording(kind, report, letter_office(report, user)).items():
+        office = letter_office(report, user)
+        if office is not None:
+            letter.language = office.letter_language
+        for name, value in default_wording(kind, report, office, letter.language).items():
             setattr(letter, name, value)
     else:
         letter.version = latest.version + 1
@@ -95,13 +107,13 @@ def letter_update(*, letter: Letter, user: User, expected_version: str, **fields
     if current.status != Letter.Status.DRAFT:
         raise _frozen_error(current)
     if not letter_can_edit(user, current):
-        raise PermissionDenied("You may not change this letter.")
+        raise PermissionDenied(_("You may not change this letter."))
     for name, value in fields.items():
         setattr(current, name, value)
     due_on = current.response_due_on
     if current.kind == Letter.Kind.RESPONSE_REQUEST and due_on and due_on < current.letter_date:
         raise ValidationError(
-            {"response_due_on": "The response cannot be due before the letter’s date."}
+            {"response_due_on": _("The response cannot be due before the letter’s date.")}
         )
     old_pdf = current.rendered_pdf.name
     current.rendered_pdf = ""
@@ -122,7 +134,7 @@ def letter_request_render(*, letter: Letter, user: User) -> Letter:
     if current.status != Letter.Status.DRAFT:
         raise _frozen_error(current)
     if not letter_can_edit(user, current):
-        raise PermissionDenied("You may not render this letter.")
+        raise PermissionDenied(_("You may not render this letter."))
     # update(): a state change is not an edit, so an open builder form stays current.
     Letter.objects.filter(pk=current.pk).update(
         render_state=Letter.RenderState.QUEUED,
@@ -149,23 +161,26 @@ def letter_issue(*, letter: Letter, user: User) -> Letter:
     if current.status != Letter.Status.DRAFT:
         raise _frozen_error(current)
     if not letter_can_issue(user, current):
-        raise PermissionDenied("Only OPCC staff issue letters.")
+        raise PermissionDenied(_("Only OPCC staff issue letters."))
     issued_at = timezone.now()
     snapshot = letter_build_snapshot(letter=current, user=user, taken_at=issued_at)
     problems = []
     if not current.signatory_name.strip():
-        problems.append("Fill in who signs the letter.")
+        problems.append(_("Fill in who signs the letter."))
     if not current.addressee.strip():
-        problems.append("Fill in who the letter is to.")
+        problems.append(_("Fill in who the letter is to."))
     if current.kind == Letter.Kind.RESPONSE_REQUEST and not current.response_due_on:
-        problems.append("Set the date the formal response is due.")
+        problems.append(_("Set the date the formal response is due."))
     missing = snapshot_missing_dispositions(snapshot)
     if current.kind == Letter.Kind.SECTION_55 and missing:
         problems.append(
-            "A section 55 response must say, for every recommendation, what action is "
-            "taken or planned, or why none. These have no action and no stated reason: "
-            f"{', '.join(missing)}. Add an action to the plan, or record the recommendation "
-            "as no action (with the reason), superseded or closed."
+            _(
+                "A section 55 response must say, for every recommendation, what action is "
+                "taken or planned, or why none. These have no action and no stated reason: "
+                "%(references)s. Add an action to the plan, or record the recommendation as "
+                "no action (with the reason), superseded or closed."
+            )
+            % {"references": ", ".join(missing)}
         )
     if problems:
         raise ValidationError(problems)
@@ -194,7 +209,7 @@ def _record_on_report(letter: Letter) -> None:
     changed = []
     if letter.kind == Letter.Kind.RESPONSE_REQUEST:
         if letter.response_due_on < letter.letter_date:
-            raise ValidationError("The response cannot be due before the letter’s date.")
+            raise ValidationError(_("The response cannot be due before the letter’s date."))
         report.formal_response_requested_on = letter.letter_date
         report.formal_response_due_on = letter.response_due_on
         changed += ["formal_response_requested_on", "formal_response_due_on"]

@@ -9,7 +9,8 @@ import datetime
 import logging
 
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from letters.models import Letter
 from letters.sections import letter_sections
@@ -33,6 +34,7 @@ SNAPSHOT_SCHEMA = 1
 _RAG_SEVERITY = {Rag.RED: 3, Rag.AMBER: 2, Rag.GREEN: 1, Rag.COMPLETE: 0}
 EDITABLE_FIELDS = (
     "reference",
+    "language",
     "letter_date",
     "addressee",
     "salutation",
@@ -41,6 +43,10 @@ EDITABLE_FIELDS = (
     "signatory_name",
     "signatory_title",
     "response_due_on",
+    "salutation_cy",
+    "opening_cy",
+    "closing_cy",
+    "signatory_title_cy",
 )
 
 
@@ -129,7 +135,7 @@ def _recommendation_data(recommendation: Recommendation) -> dict:
         else "",
         "covered_by": _covering(recommendation),
         "rag": rag,
-        "rag_label": Rag(rag).label if rag else "Not rated",
+        "rag_label": Rag(rag).label if rag else gettext_noop("Not rated"),
         "progress": progress,
         "finished": finished,
         "remaining": remaining,
@@ -167,16 +173,35 @@ def _subject(kind: str, report: InspectionReport) -> str:
     }[kind] + f" {report.publisher}’s report: {report.title}"
 
 
+WELSH_LANGUAGES = (Letter.Language.WELSH, Letter.Language.BILINGUAL)
+
+
 def letter_build_snapshot(
     *, letter: Letter, user: User, taken_at: datetime.datetime | None = None
 ) -> dict:
     """Everything the letter shows, read now through the user's scoping selectors.
 
+    The snapshot keeps its labels (statuses, RAG, kinds) in English whatever language the
+    page is in; the letter is printed in its own language from them (letters.rendering).
+    The OPCC's scrutiny sections are composed sentences, so a Welsh or bilingual letter
+    keeps them in Welsh too ("sections_cy").
+
     Queries (a fixed number, whatever the number of rows): the report with its force; the
     office; the action plan; the priority areas; the recommendations; their priority areas;
     their actions (with lead and partner agency); the actions' accepted updates; then one
-    or more per registered section.
+    or more per registered section (twice for a letter in Welsh).
     """
+    with translation.override("en-gb"):
+        snapshot = _snapshot(letter=letter, user=user, taken_at=taken_at)
+    if letter.language in WELSH_LANGUAGES:
+        with translation.override("cy"):
+            snapshot["sections_cy"] = letter_sections(
+                report=letter.report, user=user, letter_kind=letter.kind
+            )
+    return snapshot
+
+
+def _snapshot(*, letter: Letter, user: User, taken_at: datetime.datetime | None) -> dict:
     report = reports_visible_to(user).select_related("force").get(pk=letter.report_id)
     office = letter_office(report, user)
     plan = (
@@ -241,9 +266,13 @@ def letter_build_snapshot(
         else None
     )
     force_party = _party(force.name, "Office of the Chief Constable", force.address)
+    force_party["role"] = "chief_constable"
+    if office_party:
+        office_party.update(role="commissioner", person=office.commissioner)
     sender = force_party if letter.kind == Letter.Kind.FORMAL_RESPONSE else office_party
     if sender is None:
         sender = _party("Office of the Police and Crime Commissioner", "", "")
+        sender["role"] = "no_office"
 
     return {
         "schema": SNAPSHOT_SCHEMA,
@@ -252,6 +281,7 @@ def letter_build_snapshot(
             "id": letter.pk,
             "kind": letter.kind,
             "kind_label": letter.get_kind_display(),
+            "language": letter.language,
             "version": letter.version,
             "reference": letter.reference,
             "letter_date_on": iso(letter.letter_date),
@@ -259,11 +289,24 @@ def letter_build_snapshot(
             "addressee_lines": address_lines(letter.addressee),
             "salutation": letter.salutation,
             "subject": _subject(letter.kind, report),
+            "publisher": report.publisher,
+            "report_title": report.title,
             "opening": paragraphs(letter.opening),
             "closing": paragraphs(letter.closing),
             "signatory_name": letter.signatory_name,
             "signatory_title": letter.signatory_title,
-            "copies": ["The Home Secretary"] if letter.kind == Letter.Kind.SECTION_55 else [],
+            # The Welsh part of a bilingual letter (empty: the wording above).
+            "welsh": {
+                "salutation": letter.salutation_cy,
+                "opening": paragraphs(letter.opening_cy),
+                "closing": paragraphs(letter.closing_cy),
+                "signatory_title": letter.signatory_title_cy,
+            }
+            if letter.language == Letter.Language.BILINGUAL
+            else None,
+            "copies": [gettext_noop("The Home Secretary")]
+            if letter.kind == Letter.Kind.SECTION_55
+            else [],
         },
         "sender": sender,
         "report": {

@@ -4,6 +4,8 @@ address lines from typed text, dates for the snapshot and for people."""
 import datetime
 import re
 
+from django.utils.formats import date_format
+
 
 def natural_key(reference: str) -> list:
     """R2 before R10, A9 before A10."""
@@ -29,4 +31,5 @@ def address_lines(text: str) -> list[str]:
 
 
 def long_date(value: datetime.date | None) -> str:
-    return f"{value.day} {value:%B %Y}" if value else ""
+    """ "14 March 2026", with the month named in the active language."""
+    return date_format(value, "j F Y") if value else ""

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from letters import comparison, services
@@ -67,7 +68,7 @@ def letter_create(request, pk):
     )
     kinds = letter_kinds_creatable_by(request.user)
     if not kinds:
-        raise PermissionDenied("You may not write letters.")
+        raise PermissionDenied(_("You may not write letters."))
     form = LetterCreateForm(request.POST or None, kinds=letter_kinds_for_report(kinds, report))
     if request.method == "POST" and form.is_valid():
         with refusals_onto(form):
@@ -76,8 +77,11 @@ def letter_create(request, pk):
             )
             messages.success(
                 request,
-                f"{letter.get_kind_display()}, version {letter.version}, created as a draft. "
-                "Check the wording, preview it, then render the PDF.",
+                _(
+                    "%(kind)s, version %(version)s, created as a draft. Check the wording, "
+                    "preview it, then render the PDF."
+                )
+                % {"kind": letter.get_kind_display(), "version": letter.version},
             )
             return redirect(letter)
     return render(
@@ -122,7 +126,7 @@ def letter_detail(request, pk):
     if request.method == "GET":
         return _detail(request, letter, form=LetterForm(instance=letter) if can_edit else None)
     if not can_edit:
-        raise PermissionDenied("You may not change this letter.")
+        raise PermissionDenied(_("You may not change this letter."))
     form = LetterForm(request.POST, instance=letter)
     if form.is_valid():
         with refusals_onto(form):
@@ -132,7 +136,7 @@ def letter_detail(request, pk):
                 expected_version=form.cleaned_data["version"],
                 **form.letter_fields,
             )
-            messages.success(request, "Saved. Render the PDF again to see the change in it.")
+            messages.success(request, _("Saved. Render the PDF again to see the change in it."))
             return redirect(letter)
     letter.refresh_from_db()
     return _detail(request, letter, form=form, status=error_status(form))
@@ -160,7 +164,7 @@ def letter_preview(request, pk):
 def letter_render(request, pk):
     letter = _visible_letter(request, pk)
     if not letter_can_edit(request.user, letter):
-        raise PermissionDenied("You may not render this letter.")
+        raise PermissionDenied(_("You may not render this letter."))
     letter = services.letter_request_render(letter=letter, user=request.user)
     if request.htmx:
         letter.refresh_from_db()
@@ -188,7 +192,7 @@ def letter_download(request, pk):
     elif letter.render_state == Letter.RenderState.READY and letter.rendered_pdf:
         field_file, state = letter.rendered_pdf, "draft"
     else:
-        raise Http404("This letter has no PDF yet: render it first.")
+        raise Http404(_("This letter has no PDF yet: render it first."))
     title = (letter.reference or letter.get_kind_display()).replace("/", "-")
     name = safe_filename(f"{title} v{letter.version} {state}.pdf")
     return attachment_response(field_file, filename=name, content_type="application/pdf")
@@ -199,7 +203,7 @@ def letter_download(request, pk):
 def letter_issue(request, pk):
     letter = _visible_letter(request, pk)
     if not letter_can_issue(request.user, letter):
-        raise PermissionDenied("Only OPCC staff issue letters, and only drafts.")
+        raise PermissionDenied(_("Only OPCC staff issue letters, and only drafts."))
     try:
         letter = services.letter_issue(letter=letter, user=request.user)
     except ValidationError as error:
@@ -208,8 +212,11 @@ def letter_issue(request, pk):
         return _detail(request, letter, form=form, issue_errors=error.messages, status=400)
     messages.success(
         request,
-        f"Version {letter.version} issued. Its PDF and checksum are frozen; a change from now "
-        "on needs a new version.",
+        _(
+            "Version %(version)s issued. Its PDF and checksum are frozen; a change from now on "
+            "needs a new version."
+        )
+        % {"version": letter.version},
     )
     return redirect(letter)
 
@@ -220,7 +227,7 @@ def letter_compare(request, pk, other_pk):
     first = _visible_letter(request, pk)
     second = _visible_letter(request, other_pk)
     if (first.report_id, first.kind) != (second.report_id, second.kind) or first.pk == second.pk:
-        raise Http404("Only two versions of the same letter can be compared.")
+        raise Http404(_("Only two versions of the same letter can be compared."))
     older, newer = sorted([first, second], key=lambda letter: letter.version)
     changes = comparison.letter_compare(older=older, newer=newer, user=request.user)
     return render(

@@ -655,6 +655,7 @@ TARGETS: dict[str, Target] = {
         ],
         lambda w: {
             "reference": text("FR/2026/1"),
+            "language": ["en-gb", "cy", "bilingual"],
             "letter_date": ["2026-10-01"],
             "response_due_on": text("2026-11-01"),
             "addressee": text("Pat Commissioner\nOPCC A"),

@@ -129,6 +129,7 @@ def test_renamed_migrations_count_as_applied_under_their_old_names(old_world):
         ("letters", "0002_dates_within_range"),
         ("letters", "0003_committee_pack"),
         ("letters", "0004_public_site"),
+        ("letters", "0005_letter_language"),
         ("recommendations", "0005_letters_and_reminders_moved_out"),
         ("recommendations", "0006_dates_within_range"),
         ("recommendations", "0007_inspectorate_track_and_carried_forward_afis"),

@@ -34,6 +34,9 @@ from tests.letters.letter_pdf import (
 
 NAMES = ["Siân Llŷr ap Gwŷn", "Łukasz Wiśniewski", "Şule Güneş", "Čeněk Dvořák"]
 EMOJI = "🙂"
+# Every letter with a diacritic Welsh writes: to bach (circumflex), acute, grave, diaeresis.
+WELSH_LOWER = "âêîôûŵŷáéíóúẃýàèìòùẁỳäëïöüẅÿ"
+WELSH = WELSH_LOWER + WELSH_LOWER.upper()
 PEOPLE = f"{', '.join(NAMES)} {EMOJI}"
 
 
@@ -208,15 +211,16 @@ def letter_of_names(opcc_staff, police_lead_a, report_a, recommendation_a, actio
         reviewed_by=opcc_staff,
     )
 
-    def build(kind: str) -> tuple[bytes, list[str]]:
+    def build(kind: str, language: str = "en-gb") -> tuple[bytes, list[str]]:
         letter = factories.LetterFactory(
             report=report_a,
             kind=kind,
+            language=language,
             reference="NM/1",
             addressee=f"{PEOPLE}\nTŷ Gwŷn, Łódź",
             salutation=f"Dear {PEOPLE}",
             opening=f"Thank you, {PEOPLE}.",
-            closing=f"With thanks to {PEOPLE}.",
+            closing=f"With thanks to {PEOPLE}. {WELSH}",
             signatory_name=PEOPLE,
             signatory_title=f"Comisiynydd for {PEOPLE}",
             response_due_on=datetime.date(2026, 12, 1),
@@ -229,7 +233,7 @@ def letter_of_names(opcc_staff, police_lead_a, report_a, recommendation_a, actio
             f"The force should listen to {PEOPLE}.",
             f"Dear {PEOPLE}",
             f"Thank you, {PEOPLE}.",
-            f"With thanks to {PEOPLE}.",
+            f"With thanks to {PEOPLE}. {WELSH}",
             f"Comisiynydd for {PEOPLE}",
             "Tŷ Gwŷn, Łódź",
         ]
@@ -274,3 +278,20 @@ def test_the_glyph_check_catches_a_wrong_glyph(letter_of_names):
     problems = glyph_problems(fonts)
     assert any(problem.startswith("'ŷ' (U+0177)") for problem in problems), problems
     assert any(problem.startswith(f"{swapped!r}") for problem in problems), problems
+
+
+@pytest.mark.parametrize("language", ["cy", "bilingual"])
+def test_every_welsh_character_is_drawn_with_its_own_glyph(language, letter_of_names):
+    """A Welsh letter: the fixed wording in Welsh, and every Welsh letter with a diacritic,
+    lower and upper case, typed into the closing paragraph."""
+    pdf, printed = letter_of_names(Letter.Kind.FORMAL_RESPONSE, language)
+    fonts, drawn = pdf_drawn_glyphs(pdf)
+    assert set(WELSH) <= drawn_characters(fonts)
+    assert glyph_problems(fonts) == []
+    assert mixed_styles(drawn) == []
+    text = flat(pdf_text_by_block(pdf))
+    assert "Yn gywir" in text
+    for field_text in printed:
+        if language == "cy":  # the fixed words around the typed ones are in Welsh
+            field_text = field_text.replace("lead: ", "arweinydd: ")
+        assert flat(field_text) in text, field_text

@@ -348,6 +348,7 @@ def _builder_data(letter, **changes):
     data = {
         "version": letter.updated_at.isoformat(),
         "reference": letter.reference,
+        "language": letter.language,
         "letter_date": "2026-11-20",
         "addressee": "Pat Commissioner\nOPCC A",
         "salutation": "Dear Commissioner",
@@ -368,6 +369,28 @@ def test_builder_saves_the_wording_and_drops_the_stale_pdf(client, opcc_staff, l
     assert letter_a.opening == "New opening."
     assert letter_a.render_state == Letter.RenderState.IDLE
     assert not letter_a.rendered_pdf
+
+
+def test_builder_changes_the_language_and_the_page_shows_it(client, opcc_staff, letter_a):
+    response = _as(client, opcc_staff).post(
+        url("letter_detail", letter_a.pk), _builder_data(letter_a, language="cy")
+    )
+    assert response.status_code == 302
+    letter_a.refresh_from_db()
+    assert letter_a.language == Letter.Language.WELSH
+    page = client.get(url("letter_detail", letter_a.pk)).text
+    assert "Language: Welsh (Cymraeg)" in page
+
+
+def test_a_new_letter_is_in_the_offices_language(client, opcc_staff, report_a):
+    opcc_staff.office.letter_language = "bilingual"
+    opcc_staff.office.save(update_fields=["letter_language"])
+    response = _as(client, opcc_staff).post(
+        url("letter_create", report_a.pk), {"kind": Letter.Kind.RESPONSE_REQUEST}
+    )
+    assert response.status_code == 302
+    letter = Letter.objects.get(report=report_a, kind=Letter.Kind.RESPONSE_REQUEST)
+    assert letter.language == Letter.Language.BILINGUAL
 
 
 def test_builder_rejects_a_bad_date_with_400_next_to_the_field(client, opcc_staff, letter_a):
