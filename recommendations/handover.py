@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Length
+from django.utils.translation import gettext_lazy
 
 from oversight.accounts.selectors import administers
 from oversight.models import User
@@ -33,7 +34,7 @@ from recommendations.selectors import (
 )
 
 OWNER, DELIVERY_LEAD = "owner", "delivery_lead"
-ACTION_ROLES = {OWNER: "owner", DELIVERY_LEAD: "delivery lead"}
+ACTION_ROLES = {OWNER: gettext_lazy("owner"), DELIVERY_LEAD: gettext_lazy("delivery lead")}
 _FORCE_LEADS = (User.Role.POLICE_LEAD, User.Role.PLAN_OWNER)
 
 

@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from django.utils import translation
+
 from oversight.models import Force
 from recommendations.models import NationalRecommendation
 from recommendations.spreadsheet_import import (
@@ -66,7 +68,12 @@ def addressees_value(forces: str, named: Iterable[int], bodies: Iterable[str], o
 
 
 def addressees_text(value: Mapping, force_names: Mapping[int, str]) -> str:
-    """As the template's "Addressed to" cell writes it."""
+    """As the template's "Addressed to" cell writes it: in English, as the import reads it."""
+    with translation.override("en-gb"):
+        return _addressees_text(value, force_names)
+
+
+def _addressees_text(value: Mapping, force_names: Mapping[int, str]) -> str:
     parts = []
     if value["forces"] == Forces.ALL:
         parts.append("All chief constables")
@@ -85,7 +92,8 @@ def parse_addressees(
     for force in forces:
         force_by_key[_key(force.name)] = force.pk
         force_by_key.setdefault(_force_key(force.name), force.pk)
-    body_by_key = {_key(label): value for value, label in Body.choices}
+    with translation.override("en-gb"):
+        body_by_key = {_key(label): value for value, label in Body.choices}
     body_by_key |= {_key(value.replace("_", " ")): value for value in Body.values}
     body_by_key |= {_key(name): value for name, value in _BODY_NAMES.items()}
     everyone, named, bodies, errors = False, [], [], []

@@ -35,6 +35,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils import translation
 
 from recommendations.models import Recommendation
 from recommendations.paste_import import timescale_in
@@ -173,7 +174,8 @@ def _header_key(text: str) -> str:
 
 
 def _listed(labels: Iterable[str]) -> str:
-    return ", ".join(label.lower() for label in labels)
+    with translation.override("en-gb"):
+        return ", ".join(label.lower() for label in labels)
 
 
 # --- Values a cell may hold ------------------------------------------------------------
@@ -185,24 +187,27 @@ def _choices(choices: Iterable[tuple[str, str]], *extra: tuple[str, str]) -> dic
     found = {}
     for value, label in [*choices, *extra]:
         for name in (value, label):
-            found[_header_key(name.replace("_", " "))] = value
+            found[_header_key(str(name).replace("_", " "))] = value
     return found
 
 
-KINDS = _choices(Recommendation.Kind.choices, ("afi", "AFI"), ("afi", "Area of improvement"))
-TIMESCALES = _choices(
-    Recommendation.Timescale.choices,
-    *(
-        (value, re.sub(r"^within ", "", label, flags=re.IGNORECASE))
-        for value, label in Recommendation.Timescale.choices
-    ),
-    ("1_month", "1 month"),
-    ("3_months", "3 months"),
-    ("6_months", "6 months"),
-    ("12_months", "12 months"),
-    ("none", "None"),
-)
-STATUSES = _choices(Recommendation.InspectorateStatus.choices)
+# A spreadsheet's cells are read in English, whatever the language of the page that uploads
+# it: the labels are taken untranslated.
+with translation.override("en-gb"):
+    KINDS = _choices(Recommendation.Kind.choices, ("afi", "AFI"), ("afi", "Area of improvement"))
+    TIMESCALES = _choices(
+        Recommendation.Timescale.choices,
+        *(
+            (value, re.sub(r"^within ", "", str(label), flags=re.IGNORECASE))
+            for value, label in Recommendation.Timescale.choices
+        ),
+        ("1_month", "1 month"),
+        ("3_months", "3 months"),
+        ("6_months", "6 months"),
+        ("12_months", "12 months"),
+        ("none", "None"),
+    )
+    STATUSES = _choices(Recommendation.InspectorateStatus.choices)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from oversight.models import InspectionReport, PublishedDocument
 from recommendations.models import Recommendation
@@ -41,7 +41,15 @@ def template_rows(
     recommendations: Iterable[Recommendation], *, report: InspectionReport
 ) -> list[list[Any]]:
     """One row per recommendation, in COLUMNS order. Each one's inspectorate_changes must
-    be prefetched newest first (selectors.recommendations_for_import): no queries here."""
+    be prefetched newest first (selectors.recommendations_for_import): no queries here.
+    The cells are in English, as the import reads them, whatever the page's language."""
+    with translation.override("en-gb"):
+        return _template_rows(recommendations, report=report)
+
+
+def _template_rows(
+    recommendations: Iterable[Recommendation], *, report: InspectionReport
+) -> list[list[Any]]:
     rows = []
     for recommendation in recommendations:
         inspection = report.is_inspection
