@@ -86,7 +86,7 @@ class RecommendationForm(VersionedModelForm):
         self.fields["cause_of_concern"].queryset = CauseOfConcern.objects.filter(
             report=report
         ).order_by("reference")
-        self.fields[_("cause_of_concern")].empty_label = "None"
+        self.fields["cause_of_concern"].empty_label = _("None")
         self.fields["force_acceptance"].choices = [
             ("", _("Not yet known")),
             *Recommendation.Acceptance.choices,

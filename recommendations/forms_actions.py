@@ -104,14 +104,14 @@ class ActionPlanCreateForm(forms.ModelForm):
             .exclude(action_plans__force=user.force_id)
             .order_by("-published_on")
         )
-        self.fields[_("report")].help_text = "Reports about your force that have no plan yet."
+        self.fields["report"].help_text = _("Reports about your force that have no plan yet.")
         self.fields["report"].label_from_instance = _report_label
         # The creator is offered as "Me" (the empty choice), not a second time by name.
         self.fields["owner"].queryset = _plan_owners_of(user.force_id, user=user).exclude(
             pk=user.pk
         )
         self.fields["owner"].required = False
-        self.fields[_("owner")].help_text = "Leave empty to own it yourself."
+        self.fields["owner"].help_text = _("Leave empty to own it yourself.")
         self.fields["owner"].empty_label = "Me"
 
 
@@ -204,9 +204,9 @@ class ActionForm(VersionedModelForm):
             | Q(partner_agency__in=agencies, role=User.Role.PARTNER_LEAD)
         ).select_related("partner_agency")
         self.fields["delivery_lead"].label_from_instance = _lead_label
-        self.fields[_("delivery_lead")].empty_label = "Not allocated yet"
+        self.fields["delivery_lead"].empty_label = _("Not allocated yet")
         self.fields["partner_agency"].queryset = agencies
-        self.fields[_("partner_agency")].empty_label = "None: a police-only action"
+        self.fields["partner_agency"].empty_label = _("None: a police-only action")
         self.fields["owner"].queryset = people.filter(
             force=plan.force_id, role=User.Role.PLAN_OWNER
         )
