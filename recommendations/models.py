@@ -357,7 +357,7 @@ class NationalRecommendation(TimeStampedModel):
             forces = named if named is not None else list(self.named_forces.all())
             parts.append(", ".join(str(force) for force in forces) or gettext("Named forces"))
         labels = dict(self.Body.choices)
-        parts += [labels.get(body, body) for body in self.national_bodies]
+        parts += [str(labels.get(body, body)) for body in self.national_bodies]
         if self.other_addressees:
             parts.append(self.other_addressees)
         return "; ".join(parts)

@@ -80,7 +80,7 @@ def _addressees_text(value: Mapping, force_names: Mapping[int, str]) -> str:
     elif value["forces"] == Forces.NAMED:
         parts += sorted(force_names[pk] for pk in value["named"])
     labels = dict(Body.choices)
-    parts += [labels[body] for body in value["bodies"]]
+    parts += [str(labels[body]) for body in value["bodies"]]
     return "; ".join(parts)
 
 
@@ -94,6 +94,7 @@ def parse_addressees(
         force_by_key.setdefault(_force_key(force.name), force.pk)
     with translation.override("en-gb"):
         body_by_key = {_key(label): value for value, label in Body.choices}
+        known_bodies = ", ".join(str(label) for label in Body.labels)
     body_by_key |= {_key(value.replace("_", " ")): value for value in Body.values}
     body_by_key |= {_key(name): value for name, value in _BODY_NAMES.items()}
     everyone, named, bodies, errors = False, [], [], []
@@ -114,7 +115,7 @@ def parse_addressees(
             errors.append(
                 f"“{part.strip()[:60]}” in “Addressed to” is neither a force nor a national "
                 "body we know: write all chief constables, forces as the list of forces names "
-                f"them, or {', '.join(Body.labels)}; put anyone else in “Other addressees”."
+                f"them, or {known_bodies}; put anyone else in “Other addressees”."
             )
     if everyone and named:
         errors.append(

@@ -131,12 +131,14 @@ def template_xlsx(
             if column.key == "status_on":
                 cell.number_format = "yyyy-mm-dd"
 
-    choices = {
-        "kind": Recommendation.Kind.labels,
-        "timescale": Recommendation.Timescale.labels,
-    }
-    if report.is_inspection and any(column.key == "status" for column in columns):
-        choices["status"] = Recommendation.InspectorateStatus.labels
+    # The drop-down lists offer the English labels the import reads.
+    with translation.override("en-gb"):
+        choices = {
+            "kind": [str(label) for label in Recommendation.Kind.labels],
+            "timescale": [str(label) for label in Recommendation.Timescale.labels],
+        }
+        if report.is_inspection and any(column.key == "status" for column in columns):
+            choices["status"] = [str(label) for label in Recommendation.InspectorateStatus.labels]
     for index, column in enumerate(columns, start=1):
         if column.key not in choices:
             continue
