@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from oversight.models import Force
 from recommendations.models import NationalRecommendation
@@ -113,17 +114,22 @@ def parse_addressees(
                 named.append(pk)
         else:
             errors.append(
-                f"“{part.strip()[:60]}” in “Addressed to” is neither a force nor a national "
-                "body we know: write all chief constables, forces as the list of forces names "
-                f"them, or {known_bodies}; put anyone else in “Other addressees”."
+                _(
+                    "“%(part)s” in “Addressed to” is neither a force nor a national body we "
+                    "know: write all chief constables, forces as the list of forces names them, "
+                    "or %(bodies)s; put anyone else in “Other addressees”."
+                )
+                % {"part": part.strip()[:60], "bodies": known_bodies}
             )
     if everyone and named:
         errors.append(
-            "“Addressed to” names all chief constables and particular forces: keep one of them."
+            _("“Addressed to” names all chief constables and particular forces: keep one of them.")
         )
     forces_value = Forces.ALL if everyone else Forces.NAMED if named else Forces.NONE
     if forces_value == Forces.NONE and not bodies and not errors:
-        errors.append("“Addressed to” names nobody: write all chief constables, forces or bodies.")
+        errors.append(
+            _("“Addressed to” names nobody: write all chief constables, forces or bodies.")
+        )
     return forces_value, named, bodies, errors
 
 
