@@ -135,4 +135,4 @@ def overdue_condition(*, user: User, today: datetime.date) -> Q:
 
 
 def rag_label(rag: str) -> str:
-    return NO_RAG_LABEL if rag == NO_RAG else Rag(rag).label
+    return str(NO_RAG_LABEL if rag == NO_RAG else Rag(rag).label)
