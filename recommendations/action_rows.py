@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext as _
 
 from oversight.models import User
 from recommendations.models import Action, ProgressUpdate
@@ -42,9 +43,9 @@ class ActionRow:
     def waiting_for(self) -> str:
         """Whose move it is, while it is the OPCC's rather than the lead's."""
         if self.action.status == Action.Status.PENDING_SIGN_OFF:
-            return "Waiting for OPCC sign-off"
+            return _("Waiting for OPCC sign-off")
         if self.action.is_live and getattr(self.action, "awaiting_review", False):
-            return "Waiting for the OPCC to review your update"
+            return _("Waiting for the OPCC to review your update")
         return ""
 
     @property

@@ -11,6 +11,9 @@ has its own hatching so the bars still read in black-and-white print.
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from recommendations.models import Rag, Recommendation
 from recommendations.rag import NO_RAG, NO_RAG_LABEL
 
@@ -64,10 +67,10 @@ class ChartRow:
 
 
 RAG_SERIES = [
-    Series(Rag.RED, "Red", "red"),
-    Series(Rag.AMBER, "Amber", "amber", pattern="diagonal", dark_text=True),
-    Series(Rag.GREEN, "Green", "green", pattern="dots"),
-    Series(Rag.COMPLETE, "Complete (blue)", "complete", pattern="horizontal"),
+    Series(Rag.RED, gettext_lazy("Red"), "red"),
+    Series(Rag.AMBER, gettext_lazy("Amber"), "amber", pattern="diagonal", dark_text=True),
+    Series(Rag.GREEN, gettext_lazy("Green"), "green", pattern="dots"),
+    Series(Rag.COMPLETE, gettext_lazy("Complete (blue)"), "complete", pattern="horizontal"),
     Series(NO_RAG, NO_RAG_LABEL, "none", pattern="cross", dark_text=True),
 ]
 
@@ -86,8 +89,16 @@ STATUS_SERIES = [
 
 _K = Recommendation.Kind
 KIND_SERIES = [
-    Series(_K.RECOMMENDATION, "Recommendations", "kind-recommendation"),
-    Series(_K.AREA_FOR_IMPROVEMENT, "Areas for improvement", "kind-afi", "diagonal", True),
+    Series(_K.RECOMMENDATION, gettext_lazy("Recommendations"), "kind-recommendation"),
+    Series(
+        _K.AREA_FOR_IMPROVEMENT,
+        gettext_lazy(
+            "Areas for improvement",
+        ),
+        "kind-afi",
+        "diagonal",
+        True,
+    ),
 ]
 
 
@@ -125,7 +136,7 @@ def stacked_bar_chart(
         summary = (
             ", ".join(f"{segment.count} {segment.series.label.lower()}" for segment in segments)
             if segments
-            else "no recommendations"
+            else _("no recommendations")
         )
         bars.append(
             Bar(
@@ -143,9 +154,17 @@ def stacked_bar_chart(
 # --- Trends: bars per quarter, and the share overdue as points ------------------------------
 
 TREND_SERIES = [
-    Series("added", "Added", "trend-added"),
-    Series("closed", "Closed", "trend-closed", pattern="diagonal"),
-    Series("closing", "Open at quarter end", "trend-open", pattern="dots", dark_text=True),
+    Series("added", gettext_lazy("Added"), "trend-added"),
+    Series("closed", gettext_lazy("Closed"), "trend-closed", pattern="diagonal"),
+    Series(
+        "closing",
+        gettext_lazy(
+            "Open at quarter end",
+        ),
+        "trend-open",
+        pattern="dots",
+        dark_text=True,
+    ),
 ]
 # The drawing's own units (the SVG scales to the width it is given).
 TREND_WIDTH, TREND_BAR_HEIGHT, TREND_LINE_HEIGHT = 640, 240, 170
@@ -262,8 +281,13 @@ def trend_bar_chart(*, id: str, title: str, rows) -> TrendChart:
         for k in range(steps + 1)
     ]
     description = "; ".join(
-        f"{row.quarter.label}: {row.added} added, {row.closed} closed, {row.closing} open at "
-        "quarter end"
+        _("%(quarter)s: %(added)s added, %(closed)s closed, %(open)s open at quarter end")
+        % {
+            "quarter": row.quarter.label,
+            "added": row.added,
+            "closed": row.closed,
+            "open": row.closing,
+        }
         for row in rows
     )
     return TrendChart(
@@ -299,7 +323,7 @@ def trend_share_chart(*, id: str, title: str, rows, share: str) -> TrendChart:
         quarters.append(QuarterLabel(row.quarter.label, _units(x)))
         value = getattr(row, share)
         if value is None:
-            words.append(f"{row.quarter.label}: none open")
+            words.append(_("%(quarter)s: none open") % {"quarter": row.quarter.label})
             continue
         y = _TOP + plot_height * (1 - value)
         label = _percent_label(value)

@@ -19,6 +19,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from oversight.models import InspectionReport, PriorityArea, User
 from oversight.selectors import (
@@ -217,12 +218,12 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     if due_actions:
         due_soon_total = due_actions[0].updates_due + due_actions[0].targets_due
     for action in due_actions:
-        lead = str(action.delivery_lead or "No lead")
+        lead = str(action.delivery_lead or _("No lead"))
         if action.next_update_due and today <= action.next_update_due <= soon:
             due_soon.append(
                 DueItem(
                     action.next_update_due,
-                    "Update due",
+                    _("Update due"),
                     f"{action_name_of(action)}: {action.description}",
                     action.get_absolute_url(),
                     lead,
@@ -232,7 +233,7 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
             due_soon.append(
                 DueItem(
                     action.current_target,
-                    "Action target date",
+                    _("Action target date"),
                     f"{action_name_of(action)}: {action.description}",
                     action.get_absolute_url(),
                     lead,
@@ -265,7 +266,7 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
         due_soon.append(
             DueItem(
                 recommendation.due_on,
-                "Recommendation due",
+                _("Recommendation due"),
                 f"{recommendation.reference} · {recommendation.report}",
                 recommendation.get_absolute_url(),
                 "",

@@ -29,14 +29,15 @@ from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property, lazy
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy
 from django_filters.fields import ChoiceField
 
 from oversight.forms import DateInput
 from oversight.models import InspectionReport, User
 from oversight.selectors import forces_visible_to, priority_areas_visible_to, reports_visible_to
-from oversight.shared.dates import long_date
 from recommendations.models import Action, Recommendation
 from recommendations.rag import NO_RAG, NO_RAG_LABEL, RAG_ORDER, overdue_condition, rag_condition
 from recommendations.selectors import delivery_leads_visible_to, register_history_starts_on
@@ -48,8 +49,8 @@ ANY_OPEN = "any_open"
 CLOSED_NOT_COMPLETE = "closed_not_complete"
 COMPLETE_STILL_OPEN = "complete_still_open"
 DIVERGENCE_CHOICES = [
-    (CLOSED_NOT_COMPLETE, "Closed by the force, not yet complete for HMICFRS"),
-    (COMPLETE_STILL_OPEN, "Complete for HMICFRS, still open for the force"),
+    (CLOSED_NOT_COMPLETE, gettext_lazy("Closed by the force, not yet complete for HMICFRS")),
+    (COMPLETE_STILL_OPEN, gettext_lazy("Complete for HMICFRS, still open for the force")),
 ]
 
 
@@ -202,18 +203,24 @@ class RegisterFilterForm(forms.Form):
             return None
         if day > timezone.localdate():
             raise forms.ValidationError(
-                "The register cannot be shown as at a day still to come: choose today or "
-                "an earlier day."
+                gettext(
+                    "The register cannot be shown as at a day still to come: choose today or "
+                    "an earlier day."
+                )
             )
         starts_on = register_history_starts_on(self.user)
         if starts_on is None:
             raise forms.ValidationError(
-                "There is no history to show yet: leave “As at” empty to see the register now."
+                gettext(
+                    "There is no history to show yet: leave “As at” empty to see the register now.",
+                )
             )
         if day < starts_on:
             raise forms.ValidationError(
-                f"The register's history starts on {long_date(starts_on)}: choose that day "
-                "or a later one."
+                gettext(
+                    "The register's history starts on %(date)s: choose that day or a later one."
+                )
+                % {"date": date_format(starts_on, "j F Y")}
             )
         return day
 
@@ -221,73 +228,100 @@ class RegisterFilterForm(forms.Form):
 class RecommendationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_text",
-        label="Words, reference or priority area",
+        label=gettext_lazy("Words, reference or priority area"),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     force = django_filters.ModelChoiceFilter(
-        field_name="report__force", queryset=None, label="Force", empty_label="All forces"
+        field_name="report__force",
+        queryset=None,
+        label=gettext_lazy(
+            "Force",
+        ),
+        empty_label=gettext_lazy(
+            "All forces",
+        ),
     )
-    report = django_filters.ModelChoiceFilter(queryset=None, empty_label="All reports")
+    report = django_filters.ModelChoiceFilter(
+        queryset=None,
+        empty_label=gettext_lazy(
+            "All reports",
+        ),
+    )
     source = django_filters.ChoiceFilter(
         field_name="report__source",
         choices=InspectionReport.Source.choices,
-        label="Source",
-        empty_label="All sources",
+        label=gettext_lazy("Source"),
+        empty_label=gettext_lazy("All sources"),
     )
     kind = django_filters.ChoiceFilter(
         choices=[
-            (Recommendation.Kind.RECOMMENDATION, "Recommendations"),
-            (Recommendation.Kind.AREA_FOR_IMPROVEMENT, "Areas for improvement"),
+            (Recommendation.Kind.RECOMMENDATION, gettext_lazy("Recommendations")),
+            (Recommendation.Kind.AREA_FOR_IMPROVEMENT, gettext_lazy("Areas for improvement")),
         ],
-        label="Recommendation or AFI",
-        empty_label="Both",
+        label=gettext_lazy("Recommendation or AFI"),
+        empty_label=gettext_lazy("Both"),
     )
     priority_area = django_filters.ModelChoiceFilter(
         field_name="priority_areas",
         queryset=None,
-        label="Priority area",
-        empty_label="All priority areas",
+        label=gettext_lazy("Priority area"),
+        empty_label=gettext_lazy("All priority areas"),
     )
     status = django_filters.ChoiceFilter(
         method="filter_status",
-        choices=[(ANY_OPEN, "Any open status"), *Recommendation.Status.choices],
-        empty_label="Any status",
+        choices=[(ANY_OPEN, gettext_lazy("Any open status")), *Recommendation.Status.choices],
+        empty_label=gettext_lazy("Any status"),
     )
     rag = django_filters.ChoiceFilter(
         method="filter_rag",
-        label="RAG",
+        label=gettext_lazy("RAG"),
         choices=[*((rag.value, rag.label) for rag in RAG_ORDER), (NO_RAG, NO_RAG_LABEL)],
-        empty_label="Any RAG",
+        empty_label=gettext_lazy("Any RAG"),
     )
     inspectorate_status = django_filters.ChoiceFilter(
         choices=Recommendation.InspectorateStatus.choices,
-        label="HMICFRS status",
-        empty_label="Any HMICFRS status",
+        label=gettext_lazy("HMICFRS status"),
+        empty_label=gettext_lazy("Any HMICFRS status"),
     )
     divergence = django_filters.ChoiceFilter(
         method="filter_divergence",
         choices=DIVERGENCE_CHOICES,
-        label="Force and HMICFRS differ",
-        empty_label="Either way or not at all",
+        label=gettext_lazy("Force and HMICFRS differ"),
+        empty_label=gettext_lazy("Either way or not at all"),
     )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue",
-        label="Overdue",
-        widget=forms.Select(choices=[("", "Any"), ("true", "Overdue only")]),
+        label=gettext_lazy("Overdue"),
+        widget=forms.Select(
+            choices=[
+                (
+                    "",
+                    gettext_lazy(
+                        "Any",
+                    ),
+                ),
+                (
+                    "true",
+                    gettext_lazy(
+                        "Overdue only",
+                    ),
+                ),
+            ]
+        ),
     )
     owner = django_filters.ModelChoiceFilter(
         method="filter_owner",
         queryset=None,
-        label="Action delivery lead",
-        empty_label="Anyone",
+        label=gettext_lazy("Action delivery lead"),
+        empty_label=gettext_lazy("Anyone"),
     )
     as_at = django_filters.DateFilter(
         method="filter_as_at",
-        label="As at",
+        label=gettext_lazy("As at"),
         widget=DateInput(),
-        help_text="A past day: the register as it stood at the end of it.",
+        help_text=gettext_lazy("A past day: the register as it stood at the end of it."),
     )
-    sort = RegisterOrderingFilter(label="Sort by")
+    sort = RegisterOrderingFilter(label=gettext_lazy("Sort by"))
 
     class Meta:
         model = Recommendation
@@ -345,10 +379,14 @@ class RecommendationFilter(django_filters.FilterSet):
                 "aria-controls": "id_priority_area",
             }
         )
-        fields["report"].help_text = lazy(self._choose_first_hint, str)("force", "its reports")
-        fields["owner"].help_text = lazy(self._choose_first_hint, str)("force", "its leads")
+        fields["report"].help_text = lazy(self._choose_first_hint, str)(
+            "force", gettext_lazy("Choose a force to list its reports.")
+        )
+        fields["owner"].help_text = lazy(self._choose_first_hint, str)(
+            "force", gettext_lazy("Choose a force to list its leads.")
+        )
         fields["priority_area"].help_text = lazy(self._choose_first_hint, str)(
-            "report", "its priority areas"
+            "report", gettext_lazy("Choose a report to list its priority areas.")
         )
 
     def priority_area_options(self) -> str:
@@ -410,12 +448,12 @@ class RecommendationFilter(django_filters.FilterSet):
         chosen = self._chosen("owner")
         return [chosen] if chosen else []
 
-    def _choose_first_hint(self, first: str, what: str) -> str:
+    def _choose_first_hint(self, first: str, hint: str) -> str:
         if first == "force" and (self._lists_everything() or self._chosen("force")):
             return ""
         if first == "report" and (self._chosen("report") or self._chosen("priority_area")):
             return ""
-        return f"Choose a {first} to list {what}."
+        return str(hint)
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

@@ -7,6 +7,10 @@ recommendations.services save and enforce the lifecycle.
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from oversight.forms import DateInput
 from oversight.models import CauseOfConcern, InspectionReport, PriorityArea, User
@@ -48,15 +52,19 @@ class RecommendationForm(VersionedModelForm):
             "force_acceptance",
         ]
         labels = {
-            "text": "Wording, as published",
-            "due_on": "Due on",
-            "force_acceptance": "Force's acceptance",
+            "text": gettext_lazy("Wording, as published"),
+            "due_on": gettext_lazy("Due on"),
+            "force_acceptance": gettext_lazy("Force's acceptance"),
         }
         help_texts = {
-            "due_on": "Leave empty to work it out from the timescale and the publication date.",
-            "reference": "As published, e.g. R1 or AFI3.",
-            "publisher_reference": "The publisher's own identifier, e.g. “PEEL 2023 R3”; "
-            "optional. A spreadsheet re-import matches rows on it.",
+            "due_on": gettext_lazy(
+                "Leave empty to work it out from the timescale and the publication date."
+            ),
+            "reference": gettext_lazy("As published, e.g. R1 or AFI3."),
+            "publisher_reference": gettext_lazy(
+                "The publisher's own identifier, e.g. “PEEL 2023 R3”; "
+                "optional. A spreadsheet re-import matches rows on it."
+            ),
         }
         widgets = {
             "text": forms.Textarea(attrs={"rows": 4}),
@@ -64,8 +72,10 @@ class RecommendationForm(VersionedModelForm):
             "priority_areas": forms.CheckboxSelectMultiple,
         }
         error_messages = {
-            "reference": {"required": "Enter the reference the report gives it, e.g. R1."},
-            "text": {"required": "Enter the recommendation's wording."},
+            "reference": {
+                "required": gettext_lazy("Enter the reference the report gives it, e.g. R1.")
+            },
+            "text": {"required": gettext_lazy("Enter the recommendation's wording.")},
         }
 
     def __init__(self, *args, report: InspectionReport, **kwargs):
@@ -76,9 +86,9 @@ class RecommendationForm(VersionedModelForm):
         self.fields["cause_of_concern"].queryset = CauseOfConcern.objects.filter(
             report=report
         ).order_by("reference")
-        self.fields["cause_of_concern"].empty_label = "None"
+        self.fields["cause_of_concern"].empty_label = _("None")
         self.fields["force_acceptance"].choices = [
-            ("", "Not yet known"),
+            ("", _("Not yet known")),
             *Recommendation.Acceptance.choices,
         ]
         bound_date_fields(self)
@@ -87,9 +97,9 @@ class RecommendationForm(VersionedModelForm):
             for name in ("reference", "publisher_reference", "kind", "text", "timescale"):
                 if name in self.fields:
                     self.fields[name].disabled = True
-            self.fields[
-                "text"
-            ].help_text = "Held once on the national report for every force: change it there."
+            self.fields["text"].help_text = _(
+                "Held once on the national report for every force: change it there."
+            )
 
     def clean_reference(self):
         reference = self.cleaned_data["reference"].strip()
@@ -98,8 +108,11 @@ class RecommendationForm(VersionedModelForm):
             taken = taken.exclude(pk=self.instance.pk)
         if taken.exists():
             raise forms.ValidationError(
-                f"This report already has a recommendation {reference}: use another "
-                "reference or edit that one."
+                _(
+                    "This report already has a recommendation %(ref)s: use another "
+                    "reference or edit that one."
+                )
+                % {"ref": reference}
             )
         return reference
 
@@ -115,22 +128,25 @@ class RecommendationForm(VersionedModelForm):
                 taken = taken.exclude(pk=self.instance.pk)
             if taken.exists():
                 raise forms.ValidationError(
-                    f"Another recommendation of this report has the publisher's ID "
-                    f"{publisher_reference}: use another ID or edit that one."
+                    _(
+                        "Another recommendation of this report has the publisher's ID "
+                        "%(id)s: use another ID or edit that one."
+                    )
+                    % {"id": publisher_reference}
                 )
         return publisher_reference
 
     def clean_text(self):
         text = self.cleaned_data["text"].strip()
         if not text:
-            raise forms.ValidationError("Enter the recommendation's wording.")
+            raise forms.ValidationError(_("Enter the recommendation's wording."))
         return text
 
 
 def _choice_label(recommendation: Recommendation) -> str:
     return (
         f"{recommendation.reference} · {recommendation.report} "
-        f"({recommendation.report.published_on:%b %Y})"
+        f"({date_format(recommendation.report.published_on, 'M Y')})"
     )
 
 
@@ -142,14 +158,14 @@ class TransitionForm(forms.Form):
     superseded_by = forms.ModelChoiceField(
         queryset=Recommendation.objects.none(),
         required=False,
-        label="Superseded by",
-        empty_label="Choose the recommendation that replaces it",
+        label=gettext_lazy("Superseded by"),
+        empty_label=gettext_lazy("Choose the recommendation that replaces it"),
     )
     covered_by = forms.ModelChoiceField(
         queryset=Recommendation.objects.none(),
         required=False,
-        label="Covered by",
-        empty_label="Choose the recommendation whose response answers it",
+        label=gettext_lazy("Covered by"),
+        empty_label=gettext_lazy("Choose the recommendation whose response answers it"),
     )
 
     def __init__(
@@ -195,10 +211,9 @@ class TransitionForm(forms.Form):
         if transition.needs == "reason":
             self.fields["reason"].required = True
             self.fields["reason"].label = transition.reason_label
-            self.fields["reason"].error_messages["required"] = (
-                f"{transition.reason_label}: write a sentence or two; this is kept in the "
-                "recommendation's history."
-            )
+            self.fields["reason"].error_messages["required"] = _(
+                "%(label)s: write a sentence or two; this is kept in the recommendation's history."
+            ) % {"label": transition.reason_label}
             if transition.to_status == Recommendation.Status.CLOSED:
                 # The signer confirms (or rewrites) the rationale the proposer gave.
                 self.initial.setdefault("reason", recommendation.closure_rationale)
@@ -216,31 +231,36 @@ class InspectorateStatusForm(forms.Form):
     """A change of the inspectorate's own status, as it published it."""
 
     status = forms.ChoiceField(
-        label="New status with HMICFRS",
-        choices=[("", "Choose the status"), *Recommendation.InspectorateStatus.choices],
-        error_messages={"required": "Choose the status the inspectorate gave."},
+        label=gettext_lazy("New status with HMICFRS"),
+        choices=[
+            ("", gettext_lazy("Choose the status")),
+            *Recommendation.InspectorateStatus.choices,
+        ],
+        error_messages={"required": gettext_lazy("Choose the status the inspectorate gave.")},
     )
     changed_on = forms.DateField(
-        label="Date of the change",
+        label=gettext_lazy("Date of the change"),
         widget=DateInput(),
-        help_text="As the inspectorate dated it.",
+        help_text=gettext_lazy("As the inspectorate dated it."),
         error_messages={
-            "required": "Enter the date the inspectorate changed the status.",
-            "invalid": "Enter the date as day, month and year.",
+            "required": gettext_lazy("Enter the date the inspectorate changed the status."),
+            "invalid": gettext_lazy("Enter the date as day, month and year."),
         },
     )
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         max_length=4000,
-        help_text="What the inspectorate said, in a line or two.",
+        help_text=gettext_lazy("What the inspectorate said, in a line or two."),
     )
     source_url = forms.URLField(
-        label="Link to the source",
+        label=gettext_lazy("Link to the source"),
         required=False,
         max_length=500,
-        help_text="Its monitoring portal page or letter.",
-        error_messages={"invalid": "Enter a web address starting https://, or leave it empty."},
+        help_text=gettext_lazy("Its monitoring portal page or letter."),
+        error_messages={
+            "invalid": gettext_lazy("Enter a web address starting https://, or leave it empty.")
+        },
     )
 
     def __init__(self, *args, **kwargs):
@@ -252,7 +272,7 @@ class InspectorateStatusForm(forms.Form):
         changed_on = self.cleaned_data["changed_on"]
         if changed_on > timezone.localdate():
             raise forms.ValidationError(
-                "Enter the date the inspectorate made the change: not a future one."
+                _("Enter the date the inspectorate made the change: not a future one.")
             )
         return changed_on
 
@@ -262,17 +282,19 @@ class CarryForwardForm(forms.Form):
 
     report = forms.ModelChoiceField(
         queryset=InspectionReport.objects.none(),
-        label="Later report",
-        empty_label="Choose the later inspection",
+        label=gettext_lazy("Later report"),
+        empty_label=gettext_lazy("Choose the later inspection"),
         error_messages={
-            "required": "Choose the later report to carry it into.",
-            "invalid_choice": "Choose one of the later reports listed.",
+            "required": gettext_lazy("Choose the later report to carry it into."),
+            "invalid_choice": gettext_lazy("Choose one of the later reports listed."),
         },
     )
     reference = forms.CharField(
         max_length=20,
         required=False,
-        help_text="Its reference in the later report; leave empty to keep the same one.",
+        help_text=gettext_lazy(
+            "Its reference in the later report; leave empty to keep the same one."
+        ),
     )
 
     def __init__(self, *args, user: User, afi: Recommendation, **kwargs):
@@ -280,7 +302,7 @@ class CarryForwardForm(forms.Form):
         self.auto_id = "id_carry_%s"
         self.fields["report"].queryset = carry_forward_reports(user, afi)
         self.fields["report"].label_from_instance = lambda report: (
-            f"{report.title} ({report.published_on:%b %Y})"
+            f"{report.title} ({date_format(report.published_on, 'M Y')})"
         )
 
     def clean_reference(self):
@@ -293,17 +315,23 @@ class PasteForm(forms.Form):
     text = forms.CharField(
         label="Paste the recommendations",
         widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
-        help_text="One recommendation per numbered paragraph, as published: “1. …”, "
-        "“2) …” or “Recommendation 3: …”; areas for improvement as “AFI 1 …”. "
-        f"Up to {MAX_ITEMS} recommendations and {MAX_CHARACTERS:,} characters at a time: "
-        "paste a longer text in parts.",
+        help_text=format_lazy(
+            gettext_lazy(
+                "One recommendation per numbered paragraph, as published: “1. …”, "
+                "“2) …” or “Recommendation 3: …”; areas for improvement as “AFI 1 …”. "
+                "Up to {items} recommendations and {characters} characters at a time: "
+                "paste a longer text in parts."
+            ),
+            items=MAX_ITEMS,
+            characters=f"{MAX_CHARACTERS:,}",
+        ),
     )
     priority_areas = forms.ModelMultipleChoiceField(
         queryset=PriorityArea.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Priority areas for all of them",
-        help_text="You can change this for each one on the next step.",
+        label=gettext_lazy("Priority areas for all of them"),
+        help_text=gettext_lazy("You can change this for each one on the next step."),
     )
 
     def __init__(self, *args, report: InspectionReport, **kwargs):
@@ -313,7 +341,7 @@ class PasteForm(forms.Form):
     def clean_text(self):
         text = self.cleaned_data["text"]
         if not text.strip():
-            raise forms.ValidationError("Paste at least one numbered recommendation.")
+            raise forms.ValidationError(_("Paste at least one numbered recommendation."))
         return text
 
 
@@ -334,15 +362,15 @@ class PasteConfirmForm(forms.Form):
         areas = _report_areas(report)
         for index, item in enumerate(items):
             self.fields[f"reference_{index}"] = forms.CharField(
-                label="Reference", initial=item.reference, max_length=20
+                label=_("Reference"), initial=item.reference, max_length=20
             )
             self.fields[f"timescale_{index}"] = forms.ChoiceField(
-                label="Timescale",
+                label=_("Timescale"),
                 choices=Recommendation.Timescale.choices,
                 initial=item.timescale,
             )
             self.fields[f"areas_{index}"] = forms.ModelMultipleChoiceField(
-                label="Priority areas",
+                label=_("Priority areas"),
                 queryset=areas,
                 required=False,
                 widget=forms.CheckboxSelectMultiple,
@@ -369,7 +397,8 @@ class PasteConfirmForm(forms.Form):
             if reference in seen:
                 self.add_error(
                     f"reference_{index}",
-                    f"{reference} is used twice: give each recommendation its own reference.",
+                    _("%(ref)s is used twice: give each recommendation its own reference.")
+                    % {"ref": reference},
                 )
             seen[reference] = index
         return cleaned
@@ -395,10 +424,10 @@ class SpreadsheetUploadForm(forms.Form):
     """The spreadsheet to import: CSV or .xlsx, checked by name and bytes together."""
 
     file = forms.FileField(
-        label="The spreadsheet",
+        label=gettext_lazy("The spreadsheet"),
         error_messages={
-            "required": "Choose the spreadsheet to import (.xlsx or CSV).",
-            "empty": "The file is empty: choose the spreadsheet again.",
+            "required": gettext_lazy("Choose the spreadsheet to import (.xlsx or CSV)."),
+            "empty": gettext_lazy("The file is empty: choose the spreadsheet again."),
         },
     )
 
@@ -406,7 +435,7 @@ class SpreadsheetUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = (
             f"{limits_help_text(SPREADSHEET_KINDS, max_bytes=MAX_FILE_BYTES)} "
-            f"At most {MAX_ROWS} rows."
+            + _("At most %(count)s rows.") % {"count": MAX_ROWS}
         )
 
     def clean_file(self) -> CheckedUpload:

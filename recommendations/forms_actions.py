@@ -8,6 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from oversight.models import InspectionReport, PartnerAgency, User
 from oversight.selectors import people_visible_to, reports_visible_to
@@ -40,19 +42,27 @@ class EvidenceFilesField(forms.FileField):
         kwargs.setdefault("required", False)
         kwargs.setdefault(
             "help_text",
-            f"{limits_help_text()} Up to {MAX_FILES_PER_SUBMISSION} files; hold Ctrl (or ⌘) "
-            "to choose several.",
+            " ".join(
+                (
+                    str(limits_help_text()),
+                    _("Up to %(count)s files; hold Ctrl (or ⌘) to choose several.")
+                    % {"count": MAX_FILES_PER_SUBMISSION},
+                )
+            ),
         )
         super().__init__(**kwargs)
 
     def clean(self, data, initial=None) -> list[CheckedUpload]:
         uploads = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
         if not uploads and self.required:
-            raise ValidationError("Attach at least one file.", code="required")
+            raise ValidationError(_("Attach at least one file."), code="required")
         if len(uploads) > MAX_FILES_PER_SUBMISSION:
             raise ValidationError(
-                f"You chose {len(uploads)} files; attach at most {MAX_FILES_PER_SUBMISSION} at "
-                "a time (a zip is not accepted: combine documents into one PDF instead).",
+                _(
+                    "You chose %(count)s files; attach at most %(most)s at a time (a zip is "
+                    "not accepted: combine documents into one PDF instead)."
+                )
+                % {"count": len(uploads), "most": MAX_FILES_PER_SUBMISSION},
                 code="too_many",
             )
         checked, errors = [], []
@@ -77,11 +87,13 @@ class ActionPlanCreateForm(forms.ModelForm):
     class Meta:
         model = ActionPlan
         fields = ["report", "title", "owner", "governance_board"]
-        labels = {"owner": "Plan owner (chief officer)"}
+        labels = {"owner": gettext_lazy("Plan owner (chief officer)")}
         help_texts = {
-            "title": "Optional, e.g. 'Child protection improvement plan'.",
-            "governance_board": "The board that oversees delivery, e.g. 'Force Safeguarding "
-            "Board (chaired by the ACC)'.",
+            "title": gettext_lazy("Optional, e.g. 'Child protection improvement plan'."),
+            "governance_board": gettext_lazy(
+                "The board that oversees delivery, e.g. 'Force Safeguarding "
+                "Board (chaired by the ACC)'.",
+            ),
         }
 
     def __init__(self, *args, user: User, **kwargs):
@@ -92,26 +104,29 @@ class ActionPlanCreateForm(forms.ModelForm):
             .exclude(action_plans__force=user.force_id)
             .order_by("-published_on")
         )
-        self.fields["report"].help_text = "Reports about your force that have no plan yet."
+        self.fields["report"].help_text = _("Reports about your force that have no plan yet.")
         self.fields["report"].label_from_instance = _report_label
         # The creator is offered as "Me" (the empty choice), not a second time by name.
         self.fields["owner"].queryset = _plan_owners_of(user.force_id, user=user).exclude(
             pk=user.pk
         )
         self.fields["owner"].required = False
-        self.fields["owner"].help_text = "Leave empty to own it yourself."
+        self.fields["owner"].help_text = _("Leave empty to own it yourself.")
         self.fields["owner"].empty_label = "Me"
 
 
 def _report_label(report: InspectionReport) -> str:
-    return f"{report.title} (published {date_format(report.published_on, 'j M Y')})"
+    return _("%(title)s (published %(date)s)") % {
+        "title": report.title,
+        "date": date_format(report.published_on, "j M Y"),
+    }
 
 
 class ActionPlanEditForm(VersionedModelForm):
     class Meta:
         model = ActionPlan
         fields = ["title", "owner", "governance_board"]
-        labels = {"owner": "Plan owner (chief officer)"}
+        labels = {"owner": gettext_lazy("Plan owner (chief officer)")}
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -149,18 +164,24 @@ class ActionForm(VersionedModelForm):
             "cadence_days",
         ]
         labels = {
-            "owner": "Chief officer owner",
-            "cadence": "Update cadence",
-            "cadence_days": "Every how many days",
-            "partner_agency": "Partner agency",
+            "owner": gettext_lazy("Chief officer owner"),
+            "cadence": gettext_lazy("Update cadence"),
+            "cadence_days": gettext_lazy("Every how many days"),
+            "partner_agency": gettext_lazy("Partner agency"),
         }
         help_texts = {
-            "delivery_lead": "The police lead or partner agency lead who posts the updates.",
-            "partner_agency": "Set when a partner agency owns the action; its leads can then "
-            "update it. Leave empty for police-only actions, which partners never see.",
-            "success_measure": "How everyone will know the action worked.",
-            "cadence_days": "Only for 'Every N days'.",
-            "target_date": "The original target; it is kept even when the date is revised.",
+            "delivery_lead": gettext_lazy(
+                "The police lead or partner agency lead who posts the updates.",
+            ),
+            "partner_agency": gettext_lazy(
+                "Set when a partner agency owns the action; its leads can then "
+                "update it. Leave empty for police-only actions, which partners never see.",
+            ),
+            "success_measure": gettext_lazy("How everyone will know the action worked."),
+            "cadence_days": gettext_lazy("Only for 'Every N days'."),
+            "target_date": gettext_lazy(
+                "The original target; it is kept even when the date is revised.",
+            ),
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -183,9 +204,9 @@ class ActionForm(VersionedModelForm):
             | Q(partner_agency__in=agencies, role=User.Role.PARTNER_LEAD)
         ).select_related("partner_agency")
         self.fields["delivery_lead"].label_from_instance = _lead_label
-        self.fields["delivery_lead"].empty_label = "Not allocated yet"
+        self.fields["delivery_lead"].empty_label = _("Not allocated yet")
         self.fields["partner_agency"].queryset = agencies
-        self.fields["partner_agency"].empty_label = "None: a police-only action"
+        self.fields["partner_agency"].empty_label = _("None: a police-only action")
         self.fields["owner"].queryset = people.filter(
             force=plan.force_id, role=User.Role.PLAN_OWNER
         )
@@ -197,7 +218,12 @@ class ActionForm(VersionedModelForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("cadence") == Action.Cadence.CUSTOM and not cleaned.get("cadence_days"):
-            self.add_error("cadence_days", "Say every how many days an update is due (1 or more).")
+            self.add_error(
+                "cadence_days",
+                _(
+                    "Say every how many days an update is due (1 or more).",
+                ),
+            )
         return cleaned
 
     def _get_validation_exclusions(self):
@@ -215,21 +241,42 @@ class ActionStatusForm(forms.Form):
         Action.Status.IN_PROGRESS,
     )
     status = forms.ChoiceField(
-        choices=[(PAUSE, "Pause"), (NOT_NEEDED, "Not needed"), (RESUME, "Resume")],
+        choices=[
+            (
+                PAUSE,
+                gettext_lazy(
+                    "Pause",
+                ),
+            ),
+            (
+                NOT_NEEDED,
+                gettext_lazy(
+                    "Not needed",
+                ),
+            ),
+            (
+                RESUME,
+                gettext_lazy(
+                    "Resume",
+                ),
+            ),
+        ],
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="Required to pause or mark not needed. No reminders go out meanwhile.",
+        help_text=gettext_lazy(
+            "Required to pause or mark not needed. No reminders go out meanwhile.",
+        ),
     )
 
     def __init__(self, *args, action: Action, **kwargs):
         super().__init__(*args, **kwargs)
         if action.status == Action.Status.PAUSED:
-            choices = [(self.RESUME, "Resume"), (self.NOT_NEEDED, "Not needed")]
+            choices = [(self.RESUME, _("Resume")), (self.NOT_NEEDED, _("Not needed"))]
         else:
-            choices = [(self.PAUSE, "Pause"), (self.NOT_NEEDED, "Not needed")]
+            choices = [(self.PAUSE, _("Pause")), (self.NOT_NEEDED, _("Not needed"))]
         self.fields["status"].choices = choices
 
     def clean(self):
@@ -238,7 +285,7 @@ class ActionStatusForm(forms.Form):
             cleaned.get("status") in (self.PAUSE, self.NOT_NEEDED)
             and not cleaned.get("reason", "").strip()
         ):
-            self.add_error("reason", "Say why the action is paused or not needed.")
+            self.add_error("reason", _("Say why the action is paused or not needed."))
         return cleaned
 
 
@@ -247,44 +294,51 @@ class ActionStatusForm(forms.Form):
 
 class ExtensionRequestForm(forms.Form):
     to_date = forms.DateField(
-        label="New target date",
+        label=gettext_lazy("New target date"),
         widget=DATE_INPUT,
         error_messages={
-            "required": "Choose the date you are asking to move the target to.",
-            "invalid": "Enter the new date as a day, month and year, e.g. 30/06/2027.",
+            "required": gettext_lazy("Choose the date you are asking to move the target to."),
+            "invalid": gettext_lazy(
+                "Enter the new date as a day, month and year, e.g. 30/06/2027.",
+            ),
         },
     )
     reason = forms.CharField(
-        label="Why the date needs to move",
+        label=gettext_lazy("Why the date needs to move"),
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={
-            "required": "Say why the target date needs to move; the OPCC decides on this reason."
+            "required": gettext_lazy(
+                "Say why the target date needs to move; the OPCC decides on this reason.",
+            )
         },
-        help_text="Required. The OPCC and the panel read it, e.g. 'Two examiner posts vacant; "
-        "recruitment complete, examiners in training'.",
+        help_text=gettext_lazy(
+            "Required. The OPCC and the panel read it, e.g. 'Two examiner posts vacant; "
+            "recruitment complete, examiners in training'.",
+        ),
     )
 
     def __init__(self, *args, action: Action, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_date"].help_text = (
-            f"The target date now is {date_format(action.current_target_date, 'j F Y')}. It "
-            "stands, and reminders follow it, until OPCC staff agree the new one."
-        )
+        self.fields["to_date"].help_text = _(
+            "The target date now is %(date)s. It stands, and reminders follow it, until "
+            "OPCC staff agree the new one."
+        ) % {"date": date_format(action.current_target_date, "j F Y")}
         bound_date_fields(self)
 
 
 class ExtensionDecisionForm(forms.Form):
     AGREE, REFUSE = "agree", "refuse"
     decision = forms.ChoiceField(
-        choices=[(AGREE, "Agree"), (REFUSE, "Refuse")],
-        error_messages={"required": "Choose agree or refuse."},
+        choices=[(AGREE, gettext_lazy("Agree")), (REFUSE, gettext_lazy("Refuse"))],
+        error_messages={"required": gettext_lazy("Choose agree or refuse.")},
     )
     comment = forms.CharField(
-        label="Comment",
+        label=gettext_lazy("Comment"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="Required to refuse: say why the date cannot move. The lead and the plan "
-        "owner see it.",
+        help_text=gettext_lazy(
+            "Required to refuse: say why the date cannot move. The lead and the plan owner see it.",
+        ),
     )
 
     def clean(self):
@@ -292,8 +346,10 @@ class ExtensionDecisionForm(forms.Form):
         if cleaned.get("decision") == self.REFUSE and not cleaned.get("comment", "").strip():
             self.add_error(
                 "comment",
-                "Say why the target date cannot move; the lead and the plan owner see this "
-                "comment.",
+                _(
+                    "Say why the target date cannot move; the lead and the plan owner see this "
+                    "comment."
+                ),
             )
         return cleaned
 
@@ -303,42 +359,47 @@ class ExtensionDecisionForm(forms.Form):
 
 class ProgressUpdateForm(forms.Form):
     narrative = forms.CharField(
-        label="What has happened since the last update",
+        label=gettext_lazy("What has happened since the last update"),
         widget=forms.Textarea(attrs={"rows": 6}),
-        error_messages={"required": "Describe the progress made since the last update."},
-        help_text="What was done, what it changed, what comes next and any risk to the "
-        "target date.",
+        error_messages={
+            "required": gettext_lazy(
+                "Describe the progress made since the last update.",
+            )
+        },
+        help_text=gettext_lazy(
+            "What was done, what it changed, what comes next and any risk to the target date.",
+        ),
     )
     rag = forms.ChoiceField(
         label="RAG",
         choices=[(rag.value, rag.label) for rag in (Rag.RED, Rag.AMBER, Rag.GREEN)],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose red, amber or green."},
-        help_text="Blue (complete) is set when the OPCC signs the action off.",
+        error_messages={"required": gettext_lazy("Choose red, amber or green.")},
+        help_text=gettext_lazy("Blue (complete) is set when the OPCC signs the action off."),
     )
     percent_complete = forms.IntegerField(
-        label="Percent complete",
+        label=gettext_lazy("Percent complete"),
         min_value=0,
         max_value=100,
         error_messages={
-            "required": "Give a percentage from 0 to 100.",
-            "invalid": "Give a whole number from 0 to 100.",
-            "min_value": "Give a percentage from 0 to 100.",
-            "max_value": "Give a percentage from 0 to 100.",
+            "required": gettext_lazy("Give a percentage from 0 to 100."),
+            "invalid": gettext_lazy("Give a whole number from 0 to 100."),
+            "min_value": gettext_lazy("Give a percentage from 0 to 100."),
+            "max_value": gettext_lazy("Give a percentage from 0 to 100."),
         },
         widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": 1}),
     )
-    files = EvidenceFilesField(label="Evidence files")
+    files = EvidenceFilesField(label=gettext_lazy("Evidence files"))
     resubmission_of = forms.ModelChoiceField(
         queryset=ProgressUpdate.objects.none(), required=False, widget=forms.HiddenInput
     )
 
     keep_evidence = forms.ModelMultipleChoiceField(
-        label="Evidence from the returned update",
+        label=gettext_lazy("Evidence from the returned update"),
         queryset=Evidence.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Ticked files go with the new update; untick any that should not.",
+        help_text=gettext_lazy("Ticked files go with the new update; untick any that should not."),
     )
 
     def __init__(self, *args, action: Action, returned: ProgressUpdate | None = None, **kwargs):
@@ -360,21 +421,21 @@ class ProgressUpdateForm(forms.Form):
 class UpdateReviewForm(forms.Form):
     ACCEPT, RETURN = "accept", "return"
     decision = forms.ChoiceField(
-        choices=[(ACCEPT, "Accept"), (RETURN, "Return")],
-        error_messages={"required": "Choose accept or return."},
+        choices=[(ACCEPT, gettext_lazy("Accept")), (RETURN, gettext_lazy("Return"))],
+        error_messages={"required": gettext_lazy("Choose accept or return.")},
     )
     comment = forms.CharField(
-        label="Reason for returning",
+        label=gettext_lazy("Reason for returning"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="Required to return: say what the lead should add or correct.",
+        help_text=gettext_lazy("Required to return: say what the lead should add or correct."),
     )
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("decision") == self.RETURN and not cleaned.get("comment", "").strip():
             self.add_error(
-                "comment", "Say what the lead should add or correct; they see this reason."
+                "comment", _("Say what the lead should add or correct; they see this reason.")
             )
         return cleaned
 
@@ -384,32 +445,38 @@ class UpdateReviewForm(forms.Form):
 
 class ProposeCompletionForm(forms.Form):
     completion_evidence = forms.CharField(
-        label="Evidence of impact",
+        label=gettext_lazy("Evidence of impact"),
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={
-            "required": "Describe the evidence of impact: what changed, and how you know."
+            "required": gettext_lazy(
+                "Describe the evidence of impact: what changed, and how you know.",
+            )
         },
-        help_text="What changed for children and the public, and how you know (audits, "
-        "dip-samples, performance data). OPCC staff read this before signing off.",
+        help_text=gettext_lazy(
+            "What changed for children and the public, and how you know (audits, "
+            "dip-samples, performance data). OPCC staff read this before signing off.",
+        ),
     )
-    files = EvidenceFilesField(label="Supporting files")
+    files = EvidenceFilesField(label=gettext_lazy("Supporting files"))
 
 
 class SignOffForm(forms.Form):
     SIGN_OFF, RETURN = "sign_off", "return"
     decision = forms.ChoiceField(
-        choices=[(SIGN_OFF, "Sign off"), (RETURN, "Return")],
-        error_messages={"required": "Choose sign off or return."},
+        choices=[(SIGN_OFF, gettext_lazy("Sign off")), (RETURN, gettext_lazy("Return"))],
+        error_messages={"required": gettext_lazy("Choose sign off or return.")},
     )
     reason = forms.CharField(
-        label="Reason for returning",
+        label=gettext_lazy("Reason for returning"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="Required to return: say what is missing before the action can close.",
+        help_text=gettext_lazy(
+            "Required to return: say what is missing before the action can close.",
+        ),
     )
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("decision") == self.RETURN and not cleaned.get("reason", "").strip():
-            self.add_error("reason", "Say what is missing before the action can be signed off.")
+            self.add_error("reason", _("Say what is missing before the action can be signed off."))
         return cleaned

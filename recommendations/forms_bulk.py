@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from django import forms
 from django.db.models import Value
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from oversight.forms import DateInput
 from oversight.models import PriorityArea, User
@@ -19,7 +21,7 @@ from recommendations.models import Recommendation
 from recommendations.services_bulk import CHANGES, MAX_ROWS, STATUS_TARGETS, BulkChange
 
 PREFIX = "bulk"
-SELECTION_UNREADABLE = (
+SELECTION_UNREADABLE = gettext_lazy(
     "The selection could not be read: reload the register and tick the rows again."
 )
 
@@ -79,7 +81,7 @@ def _offered(user: User, report_ids: set[int]) -> tuple[list, list]:
         )
     ]
     groups: dict[tuple, list] = {}
-    for pk, title, report_title, _, _, report_id, _ in sorted(
+    for pk, title, report_title, _force, _published, report_id, _position in sorted(
         area_rows, key=lambda r: (r[2].casefold(), r[5], r[6], r[0])
     ):
         groups.setdefault((report_title, report_id), []).append((pk, title))
@@ -89,61 +91,89 @@ def _offered(user: User, report_ids: set[int]) -> tuple[list, list]:
 class BulkUpdateForm(forms.Form):
     selected = forms.Field(required=False, widget=forms.MultipleHiddenInput)
     on_page = forms.Field(required=False, widget=forms.MultipleHiddenInput)
-    all_on_page = forms.BooleanField(required=False, label="Select all on this page")
+    all_on_page = forms.BooleanField(required=False, label=gettext_lazy("Select all on this page"))
     change = forms.ChoiceField(
-        label="What to change",
+        label=gettext_lazy("What to change"),
         choices=list(CHANGES.items()),
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={
-            "required": "Choose what to change.",
-            "invalid_choice": "Choose what to change.",
+            "required": gettext_lazy("Choose what to change."),
+            "invalid_choice": gettext_lazy("Choose what to change."),
         },
     )
     status = forms.ChoiceField(
-        label="New OPCC status",
+        label=gettext_lazy("New OPCC status"),
         required=False,
-        choices=[("", "Choose the status")] + [(s.value, s.label) for s in STATUS_TARGETS],
-        help_text="“Closed” proposes for closure the ones nobody has proposed yet; another "
-        "member of staff signs them off.",
+        choices=[
+            (
+                "",
+                gettext_lazy(
+                    "Choose the status",
+                ),
+            )
+        ]
+        + [(s.value, s.label) for s in STATUS_TARGETS],
+        help_text=gettext_lazy(
+            "“Closed” proposes for closure the ones nobody has proposed yet; another "
+            "member of staff signs them off.",
+        ),
     )
     inspectorate_status = forms.ChoiceField(
-        label="New status with HMICFRS",
+        label=gettext_lazy("New status with HMICFRS"),
         required=False,
-        choices=[("", "Choose the status"), *Recommendation.InspectorateStatus.choices],
+        choices=[
+            (
+                "",
+                gettext_lazy(
+                    "Choose the status",
+                ),
+            ),
+            *Recommendation.InspectorateStatus.choices,
+        ],
     )
     changed_on = forms.DateField(
-        label="Date of HMICFRS's change",
+        label=gettext_lazy("Date of HMICFRS's change"),
         required=False,
         widget=DateInput(),
-        error_messages={"invalid": "Enter the date as day, month and year."},
+        error_messages={"invalid": gettext_lazy("Enter the date as day, month and year.")},
     )
     source_url = forms.URLField(
-        label="Link to the source (optional)",
+        label=gettext_lazy("Link to the source (optional)"),
         required=False,
         max_length=500,
-        error_messages={"invalid": "Enter a web address starting https://, or leave it empty."},
+        error_messages={
+            "invalid": gettext_lazy(
+                "Enter a web address starting https://, or leave it empty.",
+            )
+        },
     )
     owner = forms.ModelChoiceField(
-        label="New owner of their open actions",
+        label=gettext_lazy("New owner of their open actions"),
         queryset=User.objects.none(),
         required=False,
-        empty_label="Choose the owner",
-        error_messages={"invalid_choice": "Choose the owner from the list."},
+        empty_label=gettext_lazy("Choose the owner"),
+        error_messages={"invalid_choice": gettext_lazy("Choose the owner from the list.")},
     )
     priority_area = forms.ModelChoiceField(
-        label="Priority area to add them to",
+        label=gettext_lazy("Priority area to add them to"),
         queryset=PriorityArea.objects.none(),
         required=False,
-        empty_label="Choose the priority area",
-        error_messages={"invalid_choice": "Choose the priority area from the list."},
+        empty_label=gettext_lazy("Choose the priority area"),
+        error_messages={"invalid_choice": gettext_lazy("Choose the priority area from the list.")},
     )
     note = forms.CharField(
         label="Note",
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Why: kept in each recommendation's history (and as the reason for a "
-        "status change, or HMICFRS's comment).",
-        error_messages={"required": "Write a note: it is kept in each recommendation's history."},
+        help_text=gettext_lazy(
+            "Why: kept in each recommendation's history (and as the reason for a "
+            "status change, or HMICFRS's comment).",
+        ),
+        error_messages={
+            "required": gettext_lazy(
+                "Write a note: it is kept in each recommendation's history.",
+            )
+        },
     )
     # The register's query string, to go back to it with the same filters (views_bulk).
     return_query = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -197,7 +227,11 @@ class BulkUpdateForm(forms.Form):
     def clean_changed_on(self):
         changed_on = self.cleaned_data["changed_on"]
         if changed_on and changed_on > timezone.localdate():
-            raise forms.ValidationError("Enter the date HMICFRS made the change: not a future one.")
+            raise forms.ValidationError(
+                _(
+                    "Enter the date HMICFRS made the change: not a future one.",
+                )
+            )
         return changed_on
 
     def clean(self):
@@ -206,15 +240,17 @@ class BulkUpdateForm(forms.Form):
             return data
         selection = data.get("on_page") if data.get("all_on_page") else data.get("selected")
         if not selection:
-            self.add_error(None, "Select at least one recommendation: tick the box in its row.")
+            self.add_error(None, _("Select at least one recommendation: tick the box in its row."))
         elif len(selection) > MAX_ROWS:
-            self.add_error(None, f"Select at most {MAX_ROWS} recommendations at a time.")
+            self.add_error(
+                None, _("Select at most %(count)s recommendations at a time.") % {"count": MAX_ROWS}
+            )
         data["selection"] = selection or {}
         required = {
-            "status": ("status", "Choose the new OPCC status."),
-            "inspectorate_status": ("inspectorate_status", "Choose HMICFRS's new status."),
-            "action_owner": ("owner", "Choose the new owner of the open actions."),
-            "priority_area": ("priority_area", "Choose the priority area."),
+            "status": ("status", _("Choose the new OPCC status.")),
+            "inspectorate_status": ("inspectorate_status", _("Choose HMICFRS's new status.")),
+            "action_owner": ("owner", _("Choose the new owner of the open actions.")),
+            "priority_area": ("priority_area", _("Choose the priority area.")),
         }.get(data.get("change"))
         if required and not data.get(required[0]) and not self.has_error(required[0]):
             if required[0] in ("owner", "priority_area") and self.choice_may_wait:
@@ -227,7 +263,7 @@ class BulkUpdateForm(forms.Form):
             and not data.get("changed_on")
             and not self.has_error("changed_on")
         ):
-            self.add_error("changed_on", "Enter the date HMICFRS changed the status.")
+            self.add_error("changed_on", _("Enter the date HMICFRS changed the status."))
         return data
 
     @property

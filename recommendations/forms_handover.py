@@ -6,12 +6,15 @@ refuses with a message naming who can. The selects on the page offer only people
 """
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from oversight.models import User
 from oversight.selectors import people_visible_to
 from recommendations.handover import ACTION_ROLES
 
-CHOOSE_FROM_LIST = "Choose someone from the list: only people who can take this on are offered."
+CHOOSE_FROM_LIST = gettext_lazy(
+    "Choose someone from the list: only people who can take this on are offered.",
+)
 
 
 class ActionsHandOverForm(forms.Form):
@@ -20,8 +23,13 @@ class ActionsHandOverForm(forms.Form):
 
     person = forms.ModelChoiceField(
         queryset=User.objects.none(),
-        label="Hand to",
-        error_messages={"required": "Choose who takes it on.", "invalid_choice": CHOOSE_FROM_LIST},
+        label=gettext_lazy("Hand to"),
+        error_messages={
+            "required": gettext_lazy(
+                "Choose who takes it on.",
+            ),
+            "invalid_choice": CHOOSE_FROM_LIST,
+        },
     )
 
     def __init__(self, *args, user: User, **kwargs):

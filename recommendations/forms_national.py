@@ -2,6 +2,8 @@
 is addressed to, and the forces it is applied to."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from oversight.forms import NO_PROGRAMME, DateInput, ReportForm
 from oversight.models import MAX_DAYS_BEFORE_PUBLICATION, Force, NationalReport, User
@@ -27,8 +29,10 @@ class NationalReportForm(VersionedModelForm):
         ]
         labels = ReportForm.Meta.labels
         help_texts = {
-            "published_on": "Starts each force's clocks: section 55 for an HMICFRS report "
-            "(56 days), and the 6-week action plan deadline.",
+            "published_on": gettext_lazy(
+                "Starts each force's clocks: section 55 for an HMICFRS report "
+                "(56 days), and the 6-week action plan deadline.",
+            ),
             "programme": ReportForm.Meta.help_texts["programme"],
             "issued_by": ReportForm.Meta.help_texts["issued_by"],
         }
@@ -37,8 +41,8 @@ class NationalReportForm(VersionedModelForm):
             "summary": forms.Textarea(attrs={"rows": 4}),
         }
         error_messages = {
-            "title": {"required": "Enter the report's title, as published."},
-            "source": {"required": "Choose who published the report."},
+            "title": {"required": gettext_lazy("Enter the report's title, as published.")},
+            "source": {"required": gettext_lazy("Choose who published the report.")},
             "published_on": ReportForm.Meta.error_messages["published_on"],
         }
 
@@ -70,15 +74,17 @@ class NationalRecommendationForm(VersionedModelForm):
         queryset=Force.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "force-columns"}),
-        label="The forces named",
+        label=gettext_lazy("The forces named"),
     )
     national_bodies = forms.MultipleChoiceField(
         choices=NationalRecommendation.Body.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="National bodies it is addressed to",
-        help_text="One addressed to national bodies only is tracked by each force for "
-        "information: nobody chases it.",
+        label=gettext_lazy("National bodies it is addressed to"),
+        help_text=gettext_lazy(
+            "One addressed to national bodies only is tracked by each force for "
+            "information: nobody chases it."
+        ),
     )
 
     class Meta:
@@ -94,18 +100,31 @@ class NationalRecommendationForm(VersionedModelForm):
             "national_bodies",
             "other_addressees",
         ]
-        labels = {"text": "Wording", "addressed_forces": "Addressed to forces"}
+        labels = {
+            "text": gettext_lazy(
+                "Wording",
+            ),
+            "addressed_forces": gettext_lazy(
+                "Addressed to forces",
+            ),
+        }
         help_texts = {
-            "publisher_reference": "HMICFRS's own number for it, e.g. “VAWG 2024 R3”: a "
-            "spreadsheet re-import matches rows on it.",
+            "publisher_reference": gettext_lazy(
+                "HMICFRS's own number for it, e.g. “VAWG 2024 R3”: a "
+                "spreadsheet re-import matches rows on it.",
+            ),
         }
         widgets = {
             "text": forms.Textarea(attrs={"rows": 5}),
             "addressed_forces": forms.RadioSelect,
         }
         error_messages = {
-            "reference": {"required": "Enter the reference the report gives it, e.g. R1."},
-            "text": {"required": "Enter the recommendation's wording as published."},
+            "reference": {
+                "required": gettext_lazy(
+                    "Enter the reference the report gives it, e.g. R1.",
+                )
+            },
+            "text": {"required": gettext_lazy("Enter the recommendation's wording as published.")},
         }
 
     def __init__(self, *args, **kwargs):
@@ -129,12 +148,12 @@ class NationalRecommendationForm(VersionedModelForm):
         if forces == NationalRecommendation.Forces.NAMED and not named:
             self.add_error(
                 "named_forces",
-                "Tick the forces it is addressed to, or choose all chief constables.",
+                _("Tick the forces it is addressed to, or choose all chief constables."),
             )
         if forces != NationalRecommendation.Forces.NAMED and named:
             self.add_error(
                 "named_forces",
-                "Forces are ticked but “Named forces” is not chosen: choose it, or untick them.",
+                _("Forces are ticked but “Named forces” is not chosen: choose it, or untick them."),
             )
         if (
             forces == NationalRecommendation.Forces.NONE
@@ -143,8 +162,10 @@ class NationalRecommendationForm(VersionedModelForm):
         ):
             self.add_error(
                 "national_bodies",
-                "Addressed to no force: tick the national bodies it is addressed to, or name "
-                "them under other addressees.",
+                _(
+                    "Addressed to no force: tick the national bodies it is addressed to, or name "
+                    "them under other addressees."
+                ),
             )
         return cleaned
 
@@ -170,8 +191,8 @@ class ApplyForm(forms.Form):
     forces = ForceNamesMultiple(
         queryset=Force.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        label="Forces that must answer it",
-        error_messages={"required": "Tick at least one force."},
+        label=gettext_lazy("Forces that must answer it"),
+        error_messages={"required": gettext_lazy("Tick at least one force.")},
     )
 
     def __init__(self, *args, user: User, national_report: NationalReport, **kwargs):

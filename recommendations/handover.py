@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Length
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from oversight.accounts.selectors import administers
 from oversight.models import User
@@ -33,7 +35,7 @@ from recommendations.selectors import (
 )
 
 OWNER, DELIVERY_LEAD = "owner", "delivery_lead"
-ACTION_ROLES = {OWNER: "owner", DELIVERY_LEAD: "delivery lead"}
+ACTION_ROLES = {OWNER: gettext_lazy("owner"), DELIVERY_LEAD: gettext_lazy("delivery lead")}
 _FORCE_LEADS = (User.Role.POLICE_LEAD, User.Role.PLAN_OWNER)
 
 
@@ -66,20 +68,21 @@ def can_take_over_plan(person: User, plan: ActionPlan) -> bool:
 
 
 def who_can_take_over_action(action: Action, role: str) -> str:
-    """The rule, in words, for a refusal: "an active plan owner of Force A Police"."""
+    """The rule, as the sentence ending a refusal: "Choose an active plan owner of Force A
+    Police."."""
     force = action.plan.force
     if role == OWNER:
-        return f"an active plan owner of {force}"
+        return _("Choose an active plan owner of %(force)s.") % {"force": force}
     if action.partner_agency_id is not None:
-        return (
-            f"an active police lead or plan owner of {force}, or a partner lead of "
-            f"{action.partner_agency}"
-        )
-    return f"an active police lead or plan owner of {force}"
+        return _(
+            "Choose an active police lead or plan owner of %(force)s, or a partner lead of "
+            "%(agency)s."
+        ) % {"force": force, "agency": action.partner_agency}
+    return _("Choose an active police lead or plan owner of %(force)s.") % {"force": force}
 
 
 def who_can_take_over_plan(plan: ActionPlan) -> str:
-    return f"an active plan owner of {plan.force}"
+    return _("Choose an active plan owner of %(force)s.") % {"force": plan.force}
 
 
 def administers_person(user: User, person: User | None) -> bool:
@@ -130,8 +133,11 @@ class Handover:
     @property
     def select_label(self) -> str:
         if isinstance(self.item, Action):
-            return f"Hand {self.item.reference}'s {self.role_label} role to"
-        return f"Hand the plan {self.item} to"
+            return _("Hand %(ref)s's %(role)s role to") % {
+                "ref": self.item.reference,
+                "role": self.role_label,
+            }
+        return _("Hand the plan %(plan)s to") % {"plan": self.item}
 
 
 @dataclass

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db.models import Field, Model
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from recommendations.models import Action, ActionPlan, ProgressUpdate, Recommendation
 
@@ -107,9 +108,17 @@ def action_history(action: Action) -> list[HistoryEntry]:
         if record.history_type == "+":
             changes = [_field_change(f, old, new, names) for f, old, new in changed]
             if served[index]:
-                changes.append(FieldChange("recommendations", "", references(served[index])))
+                changes.append(
+                    FieldChange(
+                        gettext(
+                            "recommendations",
+                        ),
+                        "",
+                        references(served[index]),
+                    )
+                )
             entries.append(
-                HistoryEntry(record.history_date, _who(record), "Action created", changes)
+                HistoryEntry(record.history_date, _who(record), gettext("Action created"), changes)
             )
             continue
         changes = [
@@ -119,7 +128,7 @@ def action_history(action: Action) -> list[HistoryEntry]:
         ]
         if served[index] != served[index - 1]:
             recommendations = FieldChange(
-                "recommendations", references(served[index - 1]), references(served[index])
+                gettext("recommendations"), references(served[index - 1]), references(served[index])
             )
             if not changes and action_records[index - 1].history_type == "+" and entries:
                 # The recommendations are linked just after the action is created: one event.
@@ -132,20 +141,21 @@ def action_history(action: Action) -> list[HistoryEntry]:
         if not changes:
             continue
         what = (
-            f"Status changed to {record.get_status_display().lower()}"
+            gettext("Status changed to %(status)s")
+            % {"status": record.get_status_display().lower()}
             if _changes_field(changed, "status")
-            else "Action changed"
+            else gettext("Action changed")
         )
         entries.append(HistoryEntry(record.history_date, _who(record), what, changes))
 
     rag = ProgressUpdate._meta.get_field("rag")
     for record, changed in update_versions:
-        label = f"Update of {date_format(record.written_on, 'j M Y')}"
+        written_on = date_format(record.written_on, "j M Y")
         if record.history_type == "+":
-            what = f"{label} posted"
+            what = gettext("Update of %(date)s posted") % {"date": written_on}
             changes = [
                 FieldChange("RAG", "", _display(rag, record.rag, names)),
-                FieldChange("percent complete", "", f"{record.percent_complete}%"),
+                FieldChange(gettext("percent complete"), "", f"{record.percent_complete}%"),
             ]
         else:
             changes = [
@@ -156,9 +166,10 @@ def action_history(action: Action) -> list[HistoryEntry]:
             if not changes:
                 continue
             what = (
-                f"{label} {record.get_review_state_display().lower()}"
+                gettext("Update of %(date)s %(state)s")
+                % {"date": written_on, "state": record.get_review_state_display().lower()}
                 if _changes_field(changed, "review_state")
-                else f"{label} changed"
+                else gettext("Update of %(date)s changed") % {"date": written_on}
             )
         entries.append(HistoryEntry(record.history_date, _who(record), what, changes))
     entries.sort(key=lambda entry: entry.when, reverse=True)
@@ -177,13 +188,13 @@ def plan_history(plan: ActionPlan) -> list[HistoryEntry]:
     for record, changed in versions:
         changes = [_field_change(f, old, new, names) for f, old, new in changed]
         if record.history_type == "+":
-            what = "Plan created"
+            what = gettext("Plan created")
         elif not changes:
             continue
         elif _changes_field(changed, "status"):
-            what = f"Plan {record.get_status_display().lower()}"
+            what = gettext("Plan %(status)s") % {"status": record.get_status_display().lower()}
         else:
-            what = "Plan changed"
+            what = gettext("Plan changed")
         entries.append(HistoryEntry(record.history_date, _who(record), what, changes))
     entries.reverse()
     return entries
@@ -202,15 +213,17 @@ def recommendation_history(recommendation: Recommendation) -> list[HistoryEntry]
     for record, changed in versions:
         changes = [_field_change(f, old, new, names, was_unset="—") for f, old, new in changed]
         if record.history_change_reason:
-            changes.append(FieldChange("reason given", "", record.history_change_reason))
+            changes.append(FieldChange(gettext("reason given"), "", record.history_change_reason))
         if record.history_type == "+":
-            what = "Recommendation recorded"
+            what = gettext("Recommendation recorded")
         elif not changes:
             continue
         elif _changes_field(changed, "status"):
-            what = f"Status changed to {record.get_status_display().lower()}"
+            what = gettext("Status changed to %(status)s") % {
+                "status": record.get_status_display().lower()
+            }
         else:
-            what = "Recommendation edited"
+            what = gettext("Recommendation edited")
         entries.append(HistoryEntry(record.history_date, _who(record), what, changes))
     entries.reverse()
     return entries
@@ -296,4 +309,4 @@ def _display(field: Field, value, names: dict) -> str:
 
 
 def _who(record) -> str:
-    return str(record.history_user) if record.history_user else "System"
+    return str(record.history_user) if record.history_user else gettext("System")

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from oversight.models import (
@@ -24,50 +25,50 @@ from oversight.shared.dates import DateInRange
 class Rag(models.TextChoices):
     """Red / amber / green, and blue for complete."""
 
-    RED = "red", "Red"
-    AMBER = "amber", "Amber"
-    GREEN = "green", "Green"
-    COMPLETE = "complete", "Complete (blue)"
+    RED = "red", gettext_lazy("Red")
+    AMBER = "amber", gettext_lazy("Amber")
+    GREEN = "green", gettext_lazy("Green")
+    COMPLETE = "complete", gettext_lazy("Complete (blue)")
 
 
 class Recommendation(TimeStampedModel):
     class Kind(models.TextChoices):
-        RECOMMENDATION = "recommendation", "Recommendation"
-        AREA_FOR_IMPROVEMENT = "afi", "Area for improvement"
+        RECOMMENDATION = "recommendation", gettext_lazy("Recommendation")
+        AREA_FOR_IMPROVEMENT = "afi", gettext_lazy("Area for improvement")
 
     class Timescale(models.TextChoices):
-        IMMEDIATELY = "immediately", "Immediately"
-        ONE_MONTH = "1_month", "Within one month"
-        THREE_MONTHS = "3_months", "Within three months"
-        SIX_MONTHS = "6_months", "Within six months"
-        TWELVE_MONTHS = "12_months", "Within twelve months"
-        NONE = "none", "No timescale stated"
+        IMMEDIATELY = "immediately", gettext_lazy("Immediately")
+        ONE_MONTH = "1_month", gettext_lazy("Within one month")
+        THREE_MONTHS = "3_months", gettext_lazy("Within three months")
+        SIX_MONTHS = "6_months", gettext_lazy("Within six months")
+        TWELVE_MONTHS = "12_months", gettext_lazy("Within twelve months")
+        NONE = "none", gettext_lazy("No timescale stated")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        IN_PROGRESS = "in_progress", "In progress"
-        PROPOSED_FOR_CLOSURE = "proposed_for_closure", "Proposed for closure"
-        CLOSED = "closed", "Closed"
-        SUPERSEDED = "superseded", "Superseded"
-        NO_ACTION = "no_action", "No action"
+        OPEN = "open", gettext_lazy("Open")
+        IN_PROGRESS = "in_progress", gettext_lazy("In progress")
+        PROPOSED_FOR_CLOSURE = "proposed_for_closure", gettext_lazy("Proposed for closure")
+        CLOSED = "closed", gettext_lazy("Closed")
+        SUPERSEDED = "superseded", gettext_lazy("Superseded")
+        NO_ACTION = "no_action", gettext_lazy("No action")
         # Repeats one the force already answers: that one's response stands for both.
-        COVERED = "covered", "Covered by another"
+        COVERED = "covered", gettext_lazy("Covered by another")
         # Addressed only to national bodies: the force follows it, nobody chases it.
-        FOR_INFORMATION = "for_information", "For information"
+        FOR_INFORMATION = "for_information", gettext_lazy("For information")
 
     class InspectorateStatus(models.TextChoices):
-        AWAITING_REVIEW = "awaiting_review", "Awaiting review"
-        BEING_PROGRESSED = "being_progressed", "Being progressed"
-        COMPLETE = "complete", "Complete"
-        NO_FURTHER_ACTION = "no_further_action", "No further action"
+        AWAITING_REVIEW = "awaiting_review", gettext_lazy("Awaiting review")
+        BEING_PROGRESSED = "being_progressed", gettext_lazy("Being progressed")
+        COMPLETE = "complete", gettext_lazy("Complete")
+        NO_FURTHER_ACTION = "no_further_action", gettext_lazy("No further action")
 
     # HMICFRS has finished with it, whichever way.
     INSPECTORATE_DONE = (InspectorateStatus.COMPLETE, InspectorateStatus.NO_FURTHER_ACTION)
 
     class Acceptance(models.TextChoices):
-        AGREED = "agreed", "Agreed"
-        PARTLY_AGREED = "partly_agreed", "Partly agreed"
-        NOT_AGREED = "not_agreed", "Not agreed"
+        AGREED = "agreed", gettext_lazy("Agreed")
+        PARTLY_AGREED = "partly_agreed", gettext_lazy("Partly agreed")
+        NOT_AGREED = "not_agreed", gettext_lazy("Not agreed")
 
     OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS, Status.PROPOSED_FOR_CLOSURE)
 
@@ -75,13 +76,17 @@ class Recommendation(TimeStampedModel):
         InspectionReport, on_delete=models.PROTECT, related_name="recommendations"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RECOMMENDATION)
-    reference = models.CharField(max_length=20, help_text="As published, e.g. R1 or AFI3.")
+    reference = models.CharField(
+        max_length=20, help_text=gettext_lazy("As published, e.g. R1 or AFI3.")
+    )
     publisher_reference = models.CharField(
-        "publisher's ID",
+        gettext_lazy("publisher's ID"),
         max_length=50,
         blank=True,
-        help_text="The identifier the publisher gives it (HMICFRS numbers each "
-        "recommendation, e.g. “PEEL 2023 R3”): a spreadsheet re-import matches rows on it.",
+        help_text=gettext_lazy(
+            "The identifier the publisher gives it (HMICFRS numbers each "
+            "recommendation, e.g. “PEEL 2023 R3”): a spreadsheet re-import matches rows on it."
+        ),
     )
     position = models.PositiveIntegerField(default=1)
     text = models.TextField()
@@ -109,7 +114,7 @@ class Recommendation(TimeStampedModel):
     inspectorate_status_on = models.DateField(
         null=True,
         blank=True,
-        help_text="The date of the inspectorate status's latest change.",
+        help_text=gettext_lazy("The date of the inspectorate status's latest change."),
         validators=[DateInRange()],
     )
     carried_forward_from = models.ForeignKey(
@@ -118,7 +123,9 @@ class Recommendation(TimeStampedModel):
         null=True,
         blank=True,
         related_name="carried_forward_to",
-        help_text="The area for improvement in an earlier inspection that this one continues.",
+        help_text=gettext_lazy(
+            "The area for improvement in an earlier inspection that this one continues."
+        ),
     )
     superseded_by = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes"
@@ -129,7 +136,9 @@ class Recommendation(TimeStampedModel):
         null=True,
         blank=True,
         related_name="covers",
-        help_text="The recommendation of the same force whose response answers this one too.",
+        help_text=gettext_lazy(
+            "The recommendation of the same force whose response answers this one too."
+        ),
     )
     national_recommendation = models.ForeignKey(
         "NationalRecommendation",
@@ -137,11 +146,14 @@ class Recommendation(TimeStampedModel):
         null=True,
         blank=True,
         related_name="responses",
-        help_text="The national report's recommendation this is the force's response to: "
-        "its wording is held there.",
+        help_text=gettext_lazy(
+            "The national report's recommendation this is the force's response to: "
+            "its wording is held there."
+        ),
     )
     status_reason = models.TextField(
-        blank=True, help_text="Why no action is taken, or why the recommendation was superseded."
+        blank=True,
+        help_text=gettext_lazy("Why no action is taken, or why the recommendation was superseded."),
     )
     closure_rationale = models.TextField(blank=True)
     closure_proposed_by = models.ForeignKey(
@@ -179,8 +191,10 @@ class Recommendation(TimeStampedModel):
                 Lower("publisher_reference"),
                 condition=~Q(publisher_reference=""),
                 name="recommendation_unique_publisher_reference",
-                violation_error_message="This report already has a recommendation with this "
-                "publisher's ID: use another ID or edit that recommendation.",
+                violation_error_message=gettext_lazy(
+                    "This report already has a recommendation with this "
+                    "publisher's ID: use another ID or edit that recommendation."
+                ),
             ),
             models.CheckConstraint(
                 name="recommendation_superseded_needs_target",
@@ -258,19 +272,19 @@ class NationalRecommendation(TimeStampedModel):
     Recommendation (responses), whose wording is kept the same as this one's."""
 
     class Forces(models.TextChoices):
-        ALL = "all", "All chief constables"
-        NAMED = "named", "Named forces"
-        NONE = "none", "No force: national bodies only"
+        ALL = "all", gettext_lazy("All chief constables")
+        NAMED = "named", gettext_lazy("Named forces")
+        NONE = "none", gettext_lazy("No force: national bodies only")
 
     class Body(models.TextChoices):
-        NPCC = "npcc", "NPCC"
-        COLLEGE_OF_POLICING = "college_of_policing", "College of Policing"
-        HOME_OFFICE = "home_office", "Home Office"
-        IOPC = "iopc", "IOPC"
-        NCA = "nca", "National Crime Agency"
-        CPS = "cps", "Crown Prosecution Service"
-        PCCS = "pccs", "Police and crime commissioners"
-        APCC = "apcc", "APCC"
+        NPCC = "npcc", gettext_lazy("NPCC")
+        COLLEGE_OF_POLICING = "college_of_policing", gettext_lazy("College of Policing")
+        HOME_OFFICE = "home_office", gettext_lazy("Home Office")
+        IOPC = "iopc", gettext_lazy("IOPC")
+        NCA = "nca", gettext_lazy("National Crime Agency")
+        CPS = "cps", gettext_lazy("Crown Prosecution Service")
+        PCCS = "pccs", gettext_lazy("Police and crime commissioners")
+        APCC = "apcc", gettext_lazy("APCC")
 
     national_report = models.ForeignKey(
         NationalReport, on_delete=models.PROTECT, related_name="recommendations"
@@ -280,8 +294,12 @@ class NationalRecommendation(TimeStampedModel):
         choices=Recommendation.Kind.choices,
         default=Recommendation.Kind.RECOMMENDATION,
     )
-    reference = models.CharField(max_length=20, help_text="As published, e.g. R1 or AFI3.")
-    publisher_reference = models.CharField("publisher's ID", max_length=50, blank=True)
+    reference = models.CharField(
+        max_length=20, help_text=gettext_lazy("As published, e.g. R1 or AFI3.")
+    )
+    publisher_reference = models.CharField(
+        gettext_lazy("publisher's ID"), max_length=50, blank=True
+    )
     position = models.PositiveIntegerField(default=1)
     text = models.TextField()
     timescale = models.CharField(
@@ -290,7 +308,10 @@ class NationalRecommendation(TimeStampedModel):
         default=Recommendation.Timescale.NONE,
     )
     addressed_forces = models.CharField(
-        "addressed to forces", max_length=10, choices=Forces.choices, default=Forces.ALL
+        gettext_lazy("addressed to forces"),
+        max_length=10,
+        choices=Forces.choices,
+        default=Forces.ALL,
     )
     named_forces = models.ManyToManyField(Force, blank=True, related_name="+")
     national_bodies = models.JSONField(
@@ -299,7 +320,9 @@ class NationalRecommendation(TimeStampedModel):
         help_text="The national bodies it is addressed to (Body values).",
     )
     other_addressees = models.CharField(
-        max_length=200, blank=True, help_text="Anyone else it is addressed to, as written."
+        max_length=200,
+        blank=True,
+        help_text=gettext_lazy("Anyone else it is addressed to, as written."),
     )
 
     history = HistoricalRecords(m2m_fields=[named_forces])
@@ -329,12 +352,12 @@ class NationalRecommendation(TimeStampedModel):
         """Whom it is addressed to, as a sentence part: "All chief constables; NPCC"."""
         parts = []
         if self.addressed_forces == self.Forces.ALL:
-            parts.append("All chief constables")
+            parts.append(gettext("All chief constables"))
         elif self.addressed_forces == self.Forces.NAMED:
             forces = named if named is not None else list(self.named_forces.all())
-            parts.append(", ".join(str(force) for force in forces) or "Named forces")
+            parts.append(", ".join(str(force) for force in forces) or gettext("Named forces"))
         labels = dict(self.Body.choices)
-        parts += [labels.get(body, body) for body in self.national_bodies]
+        parts += [str(labels.get(body, body)) for body in self.national_bodies]
         if self.other_addressees:
             parts.append(self.other_addressees)
         return "; ".join(parts)
@@ -356,7 +379,7 @@ class InspectorateStatusChange(TimeStampedModel):
     status = models.CharField(max_length=20, choices=Recommendation.InspectorateStatus.choices)
     changed_on = models.DateField(validators=[DateInRange()])
     comment = models.TextField(blank=True)
-    source_url = models.URLField("link to the source", max_length=500, blank=True)
+    source_url = models.URLField(gettext_lazy("link to the source"), max_length=500, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -382,10 +405,10 @@ class InspectorateStatusChange(TimeStampedModel):
 
 class ActionPlan(TimeStampedModel):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
-        ACTIVE = "active", "Active"
-        CLOSED = "closed", "Closed"
+        DRAFT = "draft", gettext_lazy("Draft")
+        SUBMITTED = "submitted", gettext_lazy("Submitted")
+        ACTIVE = "active", gettext_lazy("Active")
+        CLOSED = "closed", gettext_lazy("Closed")
 
     report = models.ForeignKey(
         InspectionReport, on_delete=models.PROTECT, related_name="action_plans"
@@ -398,7 +421,7 @@ class ActionPlan(TimeStampedModel):
         null=True,
         blank=True,
         related_name="owned_action_plans",
-        help_text="The force chief officer who owns the plan.",
+        help_text=gettext_lazy("The force chief officer who owns the plan."),
     )
     governance_board = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -420,24 +443,24 @@ class ActionPlan(TimeStampedModel):
 
 class Action(TimeStampedModel):
     class Status(models.TextChoices):
-        AWAITING_ALLOCATION = "awaiting_allocation", "Awaiting allocation"
-        IN_PROGRESS = "in_progress", "In progress"
-        PENDING_SIGN_OFF = "pending_sign_off", "Pending sign-off"
-        CLOSED = "closed", "Closed"
-        PAUSED = "paused", "Paused"
-        NOT_NEEDED = "not_needed", "Not needed"
+        AWAITING_ALLOCATION = "awaiting_allocation", gettext_lazy("Awaiting allocation")
+        IN_PROGRESS = "in_progress", gettext_lazy("In progress")
+        PENDING_SIGN_OFF = "pending_sign_off", gettext_lazy("Pending sign-off")
+        CLOSED = "closed", gettext_lazy("Closed")
+        PAUSED = "paused", gettext_lazy("Paused")
+        NOT_NEEDED = "not_needed", gettext_lazy("Not needed")
 
     class Cadence(models.TextChoices):
-        MONTHLY = "monthly", "Monthly"
-        QUARTERLY = "quarterly", "Quarterly"
-        CUSTOM = "custom", "Every N days"
+        MONTHLY = "monthly", gettext_lazy("Monthly")
+        QUARTERLY = "quarterly", gettext_lazy("Quarterly")
+        CUSTOM = "custom", gettext_lazy("Every N days")
 
     LIVE_STATUSES = (Status.AWAITING_ALLOCATION, Status.IN_PROGRESS, Status.PENDING_SIGN_OFF)
     FINISHED_STATUSES = (Status.CLOSED, Status.NOT_NEEDED)
 
     plan = models.ForeignKey(ActionPlan, on_delete=models.PROTECT, related_name="actions")
     recommendations = models.ManyToManyField(Recommendation, related_name="actions")
-    reference = models.CharField(max_length=20, help_text="e.g. A1")
+    reference = models.CharField(max_length=20, help_text=gettext_lazy("e.g. A1"))
     description = models.TextField()
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -445,7 +468,7 @@ class Action(TimeStampedModel):
         null=True,
         blank=True,
         related_name="owned_actions",
-        help_text="The chief officer accountable for the action.",
+        help_text=gettext_lazy("The chief officer accountable for the action."),
     )
     delivery_lead = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -453,7 +476,7 @@ class Action(TimeStampedModel):
         null=True,
         blank=True,
         related_name="led_actions",
-        help_text="The police lead or partner agency lead who keeps it up to date.",
+        help_text=gettext_lazy("The police lead or partner agency lead who keeps it up to date."),
     )
     partner_agency = models.ForeignKey(
         PartnerAgency,
@@ -461,10 +484,11 @@ class Action(TimeStampedModel):
         null=True,
         blank=True,
         related_name="actions",
-        help_text="Set when a partner agency owns the action.",
+        help_text=gettext_lazy("Set when a partner agency owns the action."),
     )
     target_date = models.DateField(
-        help_text="The original target date; never changed.", validators=[DateInRange()]
+        help_text=gettext_lazy("The original target date; never changed."),
+        validators=[DateInRange()],
     )
     revised_target_date = models.DateField(null=True, blank=True, validators=[DateInRange()])
     revision_reason = models.TextField(blank=True)
@@ -477,10 +501,10 @@ class Action(TimeStampedModel):
         max_length=20, choices=Status.choices, default=Status.AWAITING_ALLOCATION
     )
     status_reason = models.TextField(
-        blank=True, help_text="Why the action is paused or not needed."
+        blank=True, help_text=gettext_lazy("Why the action is paused or not needed.")
     )
     completion_evidence = models.TextField(
-        blank=True, help_text="Evidence of impact, given when completion is proposed."
+        blank=True, help_text=gettext_lazy("Evidence of impact, given when completion is proposed.")
     )
     completion_proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -491,7 +515,7 @@ class Action(TimeStampedModel):
     )
     signed_off_at = models.DateTimeField(null=True, blank=True)
     return_reason = models.TextField(
-        blank=True, help_text="Why the OPCC returned a proposed completion."
+        blank=True, help_text=gettext_lazy("Why the OPCC returned a proposed completion.")
     )
 
     history = HistoricalRecords(
@@ -575,10 +599,10 @@ class ExtensionRequest(TimeStampedModel):
     the original `target_date` is never changed. Every request is kept, decided or not."""
 
     class Decision(models.TextChoices):
-        PENDING = "pending", "Awaiting the OPCC's decision"
-        AGREED = "agreed", "Agreed"
-        REFUSED = "refused", "Refused"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        PENDING = "pending", gettext_lazy("Awaiting the OPCC's decision")
+        AGREED = "agreed", gettext_lazy("Agreed")
+        REFUSED = "refused", gettext_lazy("Refused")
+        WITHDRAWN = "withdrawn", gettext_lazy("Withdrawn")
 
     action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="extensions")
     requested_by = models.ForeignKey(
@@ -590,7 +614,9 @@ class ExtensionRequest(TimeStampedModel):
         help_text="Empty only for a revision made before requests were kept.",
     )
     requested_at = models.DateTimeField()
-    from_date = models.DateField(help_text="The target date when the request was made.")
+    from_date = models.DateField(
+        help_text=gettext_lazy("The target date when the request was made.")
+    )
     to_date = models.DateField(validators=[DateInRange()])
     reason = models.TextField()
     decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
@@ -649,9 +675,9 @@ class ProgressUpdate(TimeStampedModel):
     """A dated progress report on an action. Never overwritten: a resubmission is a new row."""
 
     class Review(models.TextChoices):
-        SUBMITTED = "submitted", "Submitted"
-        ACCEPTED = "accepted", "Accepted"
-        RETURNED = "returned", "Returned"
+        SUBMITTED = "submitted", gettext_lazy("Submitted")
+        ACCEPTED = "accepted", gettext_lazy("Accepted")
+        RETURNED = "returned", gettext_lazy("Returned")
 
     action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="updates")
     author = models.ForeignKey(
@@ -738,7 +764,7 @@ class Evidence(TimeStampedModel):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name_plural = "evidence"
+        verbose_name_plural = gettext_lazy("evidence")
 
     def __str__(self):
         return self.original_name

@@ -11,6 +11,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+
 from oversight.models import Force
 from recommendations.models import NationalRecommendation
 from recommendations.spreadsheet_import import (
@@ -66,14 +69,19 @@ def addressees_value(forces: str, named: Iterable[int], bodies: Iterable[str], o
 
 
 def addressees_text(value: Mapping, force_names: Mapping[int, str]) -> str:
-    """As the template's "Addressed to" cell writes it."""
+    """As the template's "Addressed to" cell writes it: in English, as the import reads it."""
+    with translation.override("en-gb"):
+        return _addressees_text(value, force_names)
+
+
+def _addressees_text(value: Mapping, force_names: Mapping[int, str]) -> str:
     parts = []
     if value["forces"] == Forces.ALL:
         parts.append("All chief constables")
     elif value["forces"] == Forces.NAMED:
         parts += sorted(force_names[pk] for pk in value["named"])
     labels = dict(Body.choices)
-    parts += [labels[body] for body in value["bodies"]]
+    parts += [str(labels[body]) for body in value["bodies"]]
     return "; ".join(parts)
 
 
@@ -85,7 +93,9 @@ def parse_addressees(
     for force in forces:
         force_by_key[_key(force.name)] = force.pk
         force_by_key.setdefault(_force_key(force.name), force.pk)
-    body_by_key = {_key(label): value for value, label in Body.choices}
+    with translation.override("en-gb"):
+        body_by_key = {_key(label): value for value, label in Body.choices}
+        known_bodies = ", ".join(str(label) for label in Body.labels)
     body_by_key |= {_key(value.replace("_", " ")): value for value in Body.values}
     body_by_key |= {_key(name): value for name, value in _BODY_NAMES.items()}
     everyone, named, bodies, errors = False, [], [], []
@@ -104,17 +114,22 @@ def parse_addressees(
                 named.append(pk)
         else:
             errors.append(
-                f"“{part.strip()[:60]}” in “Addressed to” is neither a force nor a national "
-                "body we know: write all chief constables, forces as the list of forces names "
-                f"them, or {', '.join(Body.labels)}; put anyone else in “Other addressees”."
+                _(
+                    "“%(part)s” in “Addressed to” is neither a force nor a national body we "
+                    "know: write all chief constables, forces as the list of forces names them, "
+                    "or %(bodies)s; put anyone else in “Other addressees”."
+                )
+                % {"part": part.strip()[:60], "bodies": known_bodies}
             )
     if everyone and named:
         errors.append(
-            "“Addressed to” names all chief constables and particular forces: keep one of them."
+            _("“Addressed to” names all chief constables and particular forces: keep one of them.")
         )
     forces_value = Forces.ALL if everyone else Forces.NAMED if named else Forces.NONE
     if forces_value == Forces.NONE and not bodies and not errors:
-        errors.append("“Addressed to” names nobody: write all chief constables, forces or bodies.")
+        errors.append(
+            _("“Addressed to” names nobody: write all chief constables, forces or bodies.")
+        )
     return forces_value, named, bodies, errors
 
 

@@ -13,6 +13,8 @@ would drop recommendations (or the end of one) without anyone noticing.
 import re
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from recommendations.models import Recommendation
 
 MAX_ITEMS = 100
@@ -112,9 +114,12 @@ def parse_recommendations(text: str, *, existing_references: set[str] = frozense
     length = len(text.replace("\r\n", "\n"))  # a browser sends each line break as two
     if length > MAX_CHARACTERS:
         result.errors.append(
-            f"The pasted text has {length:,} characters; at most {MAX_CHARACTERS:,} can be "
-            "read at a time. Split it: paste the first part, add those recommendations, then "
-            "paste the rest."
+            _(
+                "The pasted text has %(length)s characters; at most %(most)s can be read at a "
+                "time. Split it: paste the first part, add those recommendations, then paste "
+                "the rest."
+            )
+            % {"length": f"{length:,}", "most": f"{MAX_CHARACTERS:,}"}
         )
         return result
     preamble: list[str] = []
@@ -149,16 +154,21 @@ def parse_recommendations(text: str, *, existing_references: set[str] = frozense
     if preamble:
         shown = " ".join(preamble)
         shown = shown if len(shown) <= 80 else shown[:77] + "…"
-        result.notes.append(f"Text before the first number was left out: “{shown}”.")
+        result.notes.append(
+            _("Text before the first number was left out: “%(text)s”.") % {"text": shown}
+        )
     if not started:
         result.errors.append(
-            "No numbered recommendations were found. Start each one on a new line with its "
-            "number, for example “1.”, “2)” or “Recommendation 3:”."
+            _(
+                "No numbered recommendations were found. Start each one on a new line with its "
+                "number, for example “1.”, “2)” or “Recommendation 3:”."
+            )
         )
         return result
     if len(started) > MAX_ITEMS:
         result.errors.append(
-            f"{len(started)} recommendations were found; paste at most {MAX_ITEMS} at a time."
+            _("%(count)s recommendations were found; paste at most %(most)s at a time.")
+            % {"count": len(started), "most": MAX_ITEMS}
         )
         return result
 
@@ -177,30 +187,45 @@ def parse_recommendations(text: str, *, existing_references: set[str] = frozense
         result.items.append(item)
         if not body:
             result.errors.append(
-                f"{item.reference} (line {item.line}) has no text: add the wording after "
-                "its number, or remove the number."
+                _(
+                    "%(ref)s (line %(line)s) has no text: add the wording after its number, "
+                    "or remove the number."
+                )
+                % {"ref": item.reference, "line": item.line}
             )
         if item.reference.upper() in seen:
             result.errors.append(
-                f"{item.reference} appears more than once (line {item.line}): give each "
-                "recommendation its own number."
+                _(
+                    "%(ref)s appears more than once (line %(line)s): give each recommendation "
+                    "its own number."
+                )
+                % {"ref": item.reference, "line": item.line}
             )
         elif item.reference.upper() in existing_references:
             result.errors.append(
-                f"{item.reference} is already on this report: renumber it in the text, or "
-                "leave it out and edit the existing one."
+                _(
+                    "%(ref)s is already on this report: renumber it in the text, or leave it "
+                    "out and edit the existing one."
+                )
+                % {"ref": item.reference}
             )
         seen.add(item.reference.upper())
         previous_number = previous_numbers.get(item.kind)
         if previous_number is not None and item.number != previous_number + 1:
             result.notes.append(
-                f"{item.reference} follows number {previous_number}: check that no "
-                "recommendation is missing or out of order."
+                _(
+                    "%(ref)s follows number %(previous)s: check that no recommendation is "
+                    "missing or out of order."
+                )
+                % {"ref": item.reference, "previous": previous_number}
             )
         previous_numbers[item.kind] = item.number
         if not item.timescale_found and body:
             result.notes.append(
-                f"No timescale was found in {item.reference}: choose one below if the "
-                "report states it elsewhere."
+                _(
+                    "No timescale was found in %(ref)s: choose one below if the report states "
+                    "it elsewhere."
+                )
+                % {"ref": item.reference}
             )
     return result

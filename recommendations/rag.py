@@ -17,6 +17,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.translation import gettext_lazy
 
 from oversight.models import User
 from recommendations.models import Action, Rag, Recommendation
@@ -26,7 +27,7 @@ from recommendations.models import Action, Rag, Recommendation
 RAG_RANKS = {Rag.COMPLETE: 1, Rag.GREEN: 2, Rag.AMBER: 3, Rag.RED: 4}
 RAG_ORDER = [Rag.RED, Rag.AMBER, Rag.GREEN, Rag.COMPLETE]
 NO_RAG = "none"
-NO_RAG_LABEL = "No actions yet"
+NO_RAG_LABEL = gettext_lazy("No actions yet")
 
 
 def _action_links(user: User) -> QuerySet:
@@ -134,4 +135,4 @@ def overdue_condition(*, user: User, today: datetime.date) -> Q:
 
 
 def rag_label(rag: str) -> str:
-    return NO_RAG_LABEL if rag == NO_RAG else Rag(rag).label
+    return str(NO_RAG_LABEL if rag == NO_RAG else Rag(rag).label)

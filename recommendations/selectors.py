@@ -11,6 +11,7 @@ import datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from oversight.models import Force, InspectionReport, NationalReport, User
 from oversight.selectors import people_visible_to, reports_visible_to
@@ -265,15 +266,21 @@ def _refuse_wording_on_national_copy(plan: ImportPlan) -> None:
     refusals = [
         RowError(
             row.line,
-            f"{row.fields['reference']} is not in the national report: add it "
-            "there, and every force answering it gets it.",
+            _(
+                "%(ref)s is not in the national report: add it there, and every force "
+                "answering it gets it."
+            )
+            % {"ref": row.fields["reference"]},
         )
         for row in plan.new
     ] + [
         RowError(
             row.line,
-            f"{row.reference}'s wording, reference and timescale are held on "
-            "the national report: change them there, or put back what this report holds.",
+            _(
+                "%(ref)s's wording, reference and timescale are held on the national report: "
+                "change them there, or put back what this report holds."
+            )
+            % {"ref": row.reference},
         )
         for row in plan.changed
         if row.changes

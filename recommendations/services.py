@@ -16,6 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from oversight.models import InspectionReport, User
 from oversight.selectors import reports_visible_to
@@ -46,69 +49,75 @@ class Transition:
 
 _START = Transition(
     Recommendation.Status.IN_PROGRESS,
-    "Mark in progress",
-    help_text="Work on the recommendation has started.",
+    gettext_lazy("Mark in progress"),
+    help_text=gettext_lazy("Work on the recommendation has started."),
 )
 _PROPOSE = Transition(
     Recommendation.Status.PROPOSED_FOR_CLOSURE,
-    "Propose for closure",
+    gettext_lazy("Propose for closure"),
     needs="reason",
-    reason_label="Why it can be closed (evidence of impact)",
-    help_text="Every action must be closed or marked not needed. Another member of OPCC "
-    "staff signs it off.",
+    reason_label=gettext_lazy("Why it can be closed (evidence of impact)"),
+    help_text=gettext_lazy(
+        "Every action must be closed or marked not needed. Another member of OPCC "
+        "staff signs it off."
+    ),
 )
 _CLOSE = Transition(
     Recommendation.Status.CLOSED,
-    "Sign off and close",
+    gettext_lazy("Sign off and close"),
     needs="reason",
-    reason_label="Closure rationale",
-    help_text="Signing off needs someone other than the person who proposed it.",
+    reason_label=gettext_lazy("Closure rationale"),
+    help_text=gettext_lazy("Signing off needs someone other than the person who proposed it."),
     style="success",
 )
 _RETURN = Transition(
     Recommendation.Status.IN_PROGRESS,
-    "Return: not ready to close",
+    gettext_lazy("Return: not ready to close"),
     needs="reason",
-    reason_label="Why it is not ready to close",
+    reason_label=gettext_lazy("Why it is not ready to close"),
     style="outline-secondary",
 )
 _SUPERSEDE = Transition(
     Recommendation.Status.SUPERSEDED,
-    "Mark superseded",
+    gettext_lazy("Mark superseded"),
     needs="superseded_by",
-    reason_label="Note (optional)",
-    help_text="Choose the later recommendation that replaces this one.",
+    reason_label=gettext_lazy("Note (optional)"),
+    help_text=gettext_lazy("Choose the later recommendation that replaces this one."),
     style="outline-secondary",
 )
 _COVER = Transition(
     Recommendation.Status.COVERED,
-    "Mark covered by another",
+    gettext_lazy("Mark covered by another"),
     needs="covered_by",
-    reason_label="Note (optional)",
-    help_text="It repeats one the force already answers: choose that one. Its response "
-    "stands for both, so this one needs no second response.",
+    reason_label=gettext_lazy("Note (optional)"),
+    help_text=gettext_lazy(
+        "It repeats one the force already answers: choose that one. Its response "
+        "stands for both, so this one needs no second response."
+    ),
     style="outline-secondary",
 )
 _TRACK = Transition(
     Recommendation.Status.OPEN,
-    "Ask the force to answer it",
+    gettext_lazy("Ask the force to answer it"),
     needs="reason",
-    reason_label="Why the force should answer it",
-    help_text="It is addressed to national bodies only, so nobody chases it until you do.",
+    reason_label=gettext_lazy("Why the force should answer it"),
+    help_text=gettext_lazy(
+        "It is addressed to national bodies only, so nobody chases it until you do."
+    ),
     style="outline-secondary",
 )
 _NO_ACTION = Transition(
     Recommendation.Status.NO_ACTION,
-    "Record no action",
+    gettext_lazy("Record no action"),
     needs="reason",
-    reason_label="Why no action will be taken",
+    reason_label=gettext_lazy("Why no action will be taken"),
     style="outline-secondary",
 )
 _REOPEN = Transition(
     Recommendation.Status.OPEN,
-    "Reopen",
+    gettext_lazy("Reopen"),
     needs="reason",
-    reason_label="Why it is being reopened",
+    reason_label=gettext_lazy("Why it is being reopened"),
     style="outline-secondary",
 )
 
@@ -214,14 +223,22 @@ def recommendation_transition_locked(
     )
     if transition is None:
         raise ValidationError(
-            f"{locked.reference} is now {locked.get_status_display().lower()}, so it cannot "
-            f"be moved to {Recommendation.Status(to_status).label.lower()}. Reload the page "
-            "to see its current status."
+            _(
+                "%(ref)s is now %(status)s, so it cannot be moved to %(to_status)s. Reload the "
+                "page to see its current status."
+            )
+            % {
+                "ref": locked.reference,
+                "status": locked.get_status_display().lower(),
+                "to_status": Recommendation.Status(to_status).label.lower(),
+            }
         )
     if not can_move_recommendation(by, locked, transition.to_status):
         raise PermissionDenied(f"You may not {transition.label.lower()} this recommendation.")
     if transition.needs == "reason" and not reason:
-        raise ValidationError({"reason": f"{transition.reason_label}: this is required."})
+        raise ValidationError(
+            {"reason": _("%(label)s: this is required.") % {"label": transition.reason_label}}
+        )
     _apply_transition(
         locked,
         transition,
@@ -256,9 +273,14 @@ def _apply_transition(
         if unfinished:
             references = ", ".join(action.reference for action in unfinished)
             raise ValidationError(
-                f"{recommendation.reference} cannot be proposed for closure while "
-                f"{'this action is' if len(unfinished) == 1 else 'these actions are'} still "
-                f"open: {references}. Close each one, or mark it not needed, first."
+                ngettext(
+                    "%(ref)s cannot be proposed for closure while this action is still open: "
+                    "%(actions)s. Close each one, or mark it not needed, first.",
+                    "%(ref)s cannot be proposed for closure while these actions are still "
+                    "open: %(actions)s. Close each one, or mark it not needed, first.",
+                    len(unfinished),
+                )
+                % {"ref": recommendation.reference, "actions": references}
             )
         recommendation.closure_rationale = reason
         recommendation.closure_proposed_by = by
@@ -267,8 +289,10 @@ def _apply_transition(
     elif transition is _CLOSE:
         if recommendation.closure_proposed_by_id == by.pk:
             raise ValidationError(
-                "You proposed this recommendation for closure, so someone else must sign it "
-                "off: ask another member of OPCC staff."
+                _(
+                    "You proposed this recommendation for closure, so someone else must sign it "
+                    "off: ask another member of OPCC staff."
+                )
             )
         recommendation.closure_rationale = reason
         recommendation.signed_off_by = by
@@ -276,15 +300,15 @@ def _apply_transition(
     elif transition is _SUPERSEDE:
         if superseded_by is None:
             raise ValidationError(
-                {"superseded_by": "Choose the recommendation that supersedes this one."}
+                {"superseded_by": _("Choose the recommendation that supersedes this one.")}
             )
         if superseded_by.pk == recommendation.pk:
             raise ValidationError(
-                {"superseded_by": "A recommendation cannot supersede itself: choose another."}
+                {"superseded_by": _("A recommendation cannot supersede itself: choose another.")}
             )
         if not recommendations_visible_to(by).filter(pk=superseded_by.pk).exists():
             raise ValidationError(
-                {"superseded_by": "Choose a recommendation from a report you can see."}
+                {"superseded_by": _("Choose a recommendation from a report you can see.")}
             )
         recommendation.superseded_by = superseded_by
         recommendation.status_reason = reason
@@ -319,11 +343,11 @@ def _check_covering(
 ) -> None:
     if covered_by is None:
         raise ValidationError(
-            {"covered_by": "Choose the recommendation whose response answers this one."}
+            {"covered_by": _("Choose the recommendation whose response answers this one.")}
         )
     if covered_by.pk == recommendation.pk:
         raise ValidationError(
-            {"covered_by": "A recommendation cannot be covered by itself: choose another."}
+            {"covered_by": _("A recommendation cannot be covered by itself: choose another.")}
         )
     covering = (
         recommendations_visible_to(by)
@@ -332,19 +356,27 @@ def _check_covering(
         .first()
     )
     if covering is None:
-        raise ValidationError({"covered_by": "Choose a recommendation from a report you can see."})
+        raise ValidationError(
+            {"covered_by": _("Choose a recommendation from a report you can see.")}
+        )
     if covering.report.force_id != recommendation.report.force_id:
         raise ValidationError(
             {
-                "covered_by": f"{covering.reference} is {covering.report.force}'s: choose one "
-                f"{recommendation.report.force} answers."
+                "covered_by": _("%(ref)s is %(force)s's: choose one %(own_force)s answers.")
+                % {
+                    "ref": covering.reference,
+                    "force": covering.report.force,
+                    "own_force": recommendation.report.force,
+                }
             }
         )
     if covering.status in NOT_ANSWERED:
         raise ValidationError(
             {
-                "covered_by": f"{covering.reference} is {covering.get_status_display().lower()}, "
-                "so the force does not answer it: choose one it answers."
+                "covered_by": _(
+                    "%(ref)s is %(status)s, so the force does not answer it: choose one it answers."
+                )
+                % {"ref": covering.reference, "status": covering.get_status_display().lower()}
             }
         )
 
@@ -402,8 +434,11 @@ def _save_recommendation(
         reference = recommendation.reference
         raise ValidationError(
             {
-                "reference": f"This report already has a recommendation {reference}: use "
-                "another reference or edit that one."
+                "reference": _(
+                    "This report already has a recommendation %(ref)s: use another reference "
+                    "or edit that one."
+                )
+                % {"ref": reference}
             }
         )
     recommendation.publisher_reference = normalise_publisher_reference(
@@ -420,9 +455,11 @@ def _save_recommendation(
     ):
         raise ValidationError(
             {
-                "publisher_reference": "Another recommendation of this report has the "
-                f"publisher's ID {recommendation.publisher_reference}: use another ID or "
-                "edit that one."
+                "publisher_reference": _(
+                    "Another recommendation of this report has the publisher's ID %(id)s: use "
+                    "another ID or edit that one."
+                )
+                % {"id": recommendation.publisher_reference}
             }
         )
     recommendation.full_clean()
@@ -448,15 +485,21 @@ def recommendations_create_many(
     require_recommendation_editor(by, report)
     if report.national_report_id:
         raise ValidationError(
-            f"This is {report.force}'s copy of a national report: add the recommendation to "
-            "the national report, and every force answering it gets it."
+            _(
+                "This is %(force)s's copy of a national report: add the recommendation to the "
+                "national report, and every force answering it gets it."
+            )
+            % {"force": report.force}
         )
     references = [str(row.get("reference", "")).strip().upper() for row in rows]
     repeated = sorted({ref for ref in references if references.count(ref) > 1})
     if repeated:
         raise ValidationError(
-            f"The reference {', '.join(repeated)} appears more than once: give each "
-            "recommendation its own number."
+            _(
+                "The reference %(refs)s appears more than once: give each recommendation its "
+                "own number."
+            )
+            % {"refs": ", ".join(repeated)}
         )
     with transaction.atomic():
         locked = InspectionReport.objects.select_for_update().get(pk=report.pk)
@@ -477,7 +520,7 @@ def recommendation_update(
     recommendation_transition."""
     require_recommendation_editor(by, recommendation.report)
     if "status" in fields:
-        raise ValidationError("Change the status with the status buttons, not the edit form.")
+        raise ValidationError(_("Change the status with the status buttons, not the edit form."))
     if recommendation.national_recommendation_id:
         held = [
             name
@@ -486,8 +529,10 @@ def recommendation_update(
         ]
         if held:
             raise ValidationError(
-                "The wording, reference and timescale are held once on the national report "
-                "for every force: change them there."
+                _(
+                    "The wording, reference and timescale are held once on the national report "
+                    "for every force: change them there."
+                )
             )
     with transaction.atomic():
         lock_and_check_version(recommendation, expected_version=version)
@@ -546,28 +591,38 @@ def inspectorate_status_refusal(
     report = recommendation.report
     if not report.is_inspection:
         return ValidationError(
-            f"{report.get_source_display()} is not an inspectorate: its "
-            "recommendations have no inspectorate status to record."
+            _(
+                "%(source)s is not an inspectorate: its recommendations have no inspectorate "
+                "status to record."
+            )
+            % {"source": report.get_source_display()}
         )
     if status not in Recommendation.InspectorateStatus.values:
-        return ValidationError({"status": "Choose the status the inspectorate gave."})
+        return ValidationError({"status": _("Choose the status the inspectorate gave.")})
     if changed_on < report.published_on:
         return ValidationError(
             {
-                "changed_on": f"The report was published on {report.published_on:%-d %B %Y}: "
-                "enter a date on or after it."
+                "changed_on": _(
+                    "The report was published on %(date)s: enter a date on or after it."
+                )
+                % {"date": date_format(report.published_on, "j F Y")}
             }
         )
     if changed_on > timezone.localdate():
         return ValidationError(
-            {"changed_on": "Enter the date the inspectorate made the change: not a future one."}
+            {"changed_on": _("Enter the date the inspectorate made the change: not a future one.")}
         )
     if latest and latest.status == status and latest.changed_on <= changed_on:
         return ValidationError(
             {
-                "status": f"The inspectorate's status is already "
-                f"“{latest.get_status_display().lower()}” (since "
-                f"{latest.changed_on:%-d %B %Y}): record a change only when it changes."
+                "status": _(
+                    "The inspectorate's status is already “%(status)s” (since %(date)s): record "
+                    "a change only when it changes."
+                )
+                % {
+                    "status": latest.get_status_display().lower(),
+                    "date": date_format(latest.changed_on, "j F Y"),
+                }
             }
         )
     return None
@@ -642,9 +697,14 @@ def afi_carry_forward(
         if not carry_forward_reports(by, locked).filter(pk=to_report.pk).exists():
             raise ValidationError(
                 {
-                    "report": f"Choose a report about {locked.report.force} published after "
-                    f"{locked.report.published_on:%-d %B %Y} that does not already hold this "
-                    "area for improvement."
+                    "report": _(
+                        "Choose a report about %(force)s published after %(date)s that does "
+                        "not already hold this area for improvement."
+                    )
+                    % {
+                        "force": locked.report.force,
+                        "date": date_format(locked.report.published_on, "j F Y"),
+                    }
                 }
             )
         carried = recommendations_create_many(

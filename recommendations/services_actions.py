@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from oversight.models import InspectionReport, PartnerAgency, User
 from oversight.shared.concurrency import lock_and_check_version
@@ -72,8 +73,11 @@ def _check_action_people(
     if partner_agency is not None and not partner_agency.forces.filter(pk=plan.force_id).exists():
         raise ValidationError(
             {
-                "partner_agency": f"{partner_agency} does not work with {plan.force}. Choose one "
-                "of the force's partner agencies."
+                "partner_agency": _(
+                    "%(agency)s does not work with %(force)s. Choose one of the force's partner "
+                    "agencies."
+                )
+                % {"agency": partner_agency, "force": plan.force}
             }
         )
     if delivery_lead is None:
@@ -82,15 +86,24 @@ def _check_action_people(
         if partner_agency is not None and partner_agency.pk != delivery_lead.partner_agency_id:
             raise ValidationError(
                 {
-                    "delivery_lead": f"{delivery_lead} works for {delivery_lead.partner_agency}, "
-                    f"not {partner_agency}. Choose a lead from {partner_agency} or change the "
-                    "agency."
+                    "delivery_lead": _(
+                        "%(lead)s works for %(lead_agency)s, not %(agency)s. Choose a lead from "
+                        "%(agency)s or change the agency."
+                    )
+                    % {
+                        "lead": delivery_lead,
+                        "lead_agency": delivery_lead.partner_agency,
+                        "agency": partner_agency,
+                    }
                 }
             )
         agency = delivery_lead.partner_agency
         if not agency.forces.filter(pk=plan.force_id).exists():
             raise ValidationError(
-                {"delivery_lead": f"{delivery_lead}'s agency does not work with {plan.force}."}
+                {
+                    "delivery_lead": _("%(lead)s's agency does not work with %(force)s.")
+                    % {"lead": delivery_lead, "force": plan.force}
+                }
             )
         return agency
     if delivery_lead.role not in (User.Role.POLICE_LEAD, User.Role.PLAN_OWNER) or (
@@ -98,8 +111,11 @@ def _check_action_people(
     ):
         raise ValidationError(
             {
-                "delivery_lead": f"{delivery_lead} is not a police lead of {plan.force}. Choose a "
-                "police lead of the force or a partner agency lead."
+                "delivery_lead": _(
+                    "%(lead)s is not a police lead of %(force)s. Choose a police lead of the "
+                    "force or a partner agency lead."
+                )
+                % {"lead": delivery_lead, "force": plan.force}
             }
         )
     return partner_agency
@@ -108,11 +124,11 @@ def _check_action_people(
 def _check_recommendations(*, plan: ActionPlan, recommendations: Sequence[Recommendation]):
     if not recommendations:
         raise ValidationError(
-            {"recommendations": "Choose at least one recommendation this action delivers."}
+            {"recommendations": _("Choose at least one recommendation this action delivers.")}
         )
     if any(r.report_id != plan.report_id for r in recommendations):
         raise ValidationError(
-            {"recommendations": "Choose recommendations from this plan's report only."}
+            {"recommendations": _("Choose recommendations from this plan's report only.")}
         )
 
 
@@ -120,7 +136,7 @@ def _check_cadence(*, cadence: str, cadence_days: int | None) -> int | None:
     if cadence == Action.Cadence.CUSTOM:
         if not cadence_days or cadence_days < 1:
             raise ValidationError(
-                {"cadence_days": "Say every how many days an update is due (1 or more)."}
+                {"cadence_days": _("Say every how many days an update is due (1 or more).")}
             )
         return cadence_days
     return None
@@ -138,16 +154,18 @@ def action_plan_create(
     """A draft action plan for the plan owner's force, answering one report."""
     refuse_unless(can_create_plans(by), "Only a force plan owner can create an action plan.")
     if report.force_id != by.force_id:
-        raise ValidationError({"report": "Choose a report about your own force."})
+        raise ValidationError({"report": _("Choose a report about your own force.")})
     if ActionPlan.objects.filter(report=report, force_id=by.force_id).exists():
         raise ValidationError(
             {
-                "report": "This report already has an action plan for your force: open it from "
-                "the list of plans and add actions there."
+                "report": _(
+                    "This report already has an action plan for your force: open it from "
+                    "the list of plans and add actions there."
+                )
             }
         )
     if owner is not None and (owner.role != User.Role.PLAN_OWNER or owner.force_id != by.force_id):
-        raise ValidationError({"owner": "Choose a plan owner from your force."})
+        raise ValidationError({"owner": _("Choose a plan owner from your force.")})
     plan = ActionPlan(
         report=report,
         force_id=by.force_id,
@@ -177,7 +195,9 @@ def action_plan_update(
         if owner is not None and (
             owner.role != User.Role.PLAN_OWNER or owner.force_id != plan.force_id
         ):
-            raise ValidationError({"owner": f"Choose a plan owner from {plan.force}."})
+            raise ValidationError(
+                {"owner": _("Choose a plan owner from %(force)s.") % {"force": plan.force}}
+            )
         plan.title = title.strip()
         plan.owner = owner
         plan.governance_board = governance_board.strip()
@@ -192,7 +212,7 @@ def action_plan_transition(*, plan: ActionPlan, by: User, to_status: str) -> Act
     back to draft. A plan closes only when every action is closed or not needed."""
     plan = ActionPlan.objects.select_for_update().select_related("report").get(pk=plan.pk)
     if to_status not in ActionPlan.Status.values:
-        raise ValidationError("Choose a plan status to move to.")
+        raise ValidationError(_("Choose a plan status to move to."))
     refuse_unless(
         can_transition_plan(by, plan, to_status),
         f"You cannot move this plan from {plan.get_status_display().lower()} to "
@@ -201,7 +221,7 @@ def action_plan_transition(*, plan: ActionPlan, by: User, to_status: str) -> Act
     actions = plan.actions.all()
     if to_status == ActionPlan.Status.SUBMITTED:
         if not actions.exists():
-            raise ValidationError("Add at least one action before submitting the plan.")
+            raise ValidationError(_("Add at least one action before submitting the plan."))
         plan.submitted_on = timezone.localdate()
         report = plan.report
         if report.action_plan_received_on is None:
@@ -216,8 +236,11 @@ def action_plan_transition(*, plan: ActionPlan, by: User, to_status: str) -> Act
         )
         if open_references:
             raise ValidationError(
-                "The plan can close only when every action is closed or not needed. Still "
-                f"open: {', '.join(open_references)}."
+                _(
+                    "The plan can close only when every action is closed or not needed. Still "
+                    "open: %(actions)s."
+                )
+                % {"actions": ", ".join(open_references)}
             )
     plan.status = to_status
     plan._history_user = by
@@ -249,8 +272,11 @@ def action_create(
         if plan.actions.filter(reference__iexact=reference).exists():
             raise ValidationError(
                 {
-                    "reference": f"This plan already has an action {reference}. Use another "
-                    "reference, e.g. the next number."
+                    "reference": _(
+                        "This plan already has an action %(ref)s. Use another reference, e.g. "
+                        "the next number."
+                    )
+                    % {"ref": reference}
                 }
             )
         _check_recommendations(plan=plan, recommendations=recommendations)
@@ -304,8 +330,10 @@ def action_update(
         if action.plan.actions.filter(reference__iexact=reference).exclude(pk=action.pk).exists():
             raise ValidationError(
                 {
-                    "reference": f"This plan already has an action {reference}. Use another "
-                    "reference."
+                    "reference": _(
+                        "This plan already has an action %(ref)s. Use another reference.",
+                    )
+                    % {"ref": reference}
                 }
             )
         _check_recommendations(plan=action.plan, recommendations=recommendations)
@@ -341,25 +369,26 @@ def action_change_status(*, action: Action, by: User, status: str, reason: str =
         if status in (Action.Status.PAUSED, Action.Status.NOT_NEEDED):
             if not reason:
                 raise ValidationError(
-                    {"reason": "Say why the action is paused or not needed; the OPCC sees it."}
+                    {"reason": _("Say why the action is paused or not needed; the OPCC sees it.")}
                 )
             if status == action.status:
                 raise ValidationError(
-                    f"{action.reference} is already {action.get_status_display().lower()}."
+                    _("%(ref)s is already %(status)s.")
+                    % {"ref": action.reference, "status": action.get_status_display().lower()}
                 )
             action.status = status
             action.status_reason = reason
         elif status == Action.Status.IN_PROGRESS:
             if action.status != Action.Status.PAUSED:
                 raise ValidationError(
-                    f"Only a paused action can be resumed; {action.reference} "
-                    f"is {action.get_status_display().lower()}."
+                    _("Only a paused action can be resumed; %(ref)s is %(status)s.")
+                    % {"ref": action.reference, "status": action.get_status_display().lower()}
                 )
             action.status = Action.Status.IN_PROGRESS
             action.status = _allocation_status(action)
             action.status_reason = ""
         else:
-            raise ValidationError({"status": "Choose paused, not needed or resume."})
+            raise ValidationError({"status": _("Choose paused, not needed or resume.")})
         action.next_update_due = action_next_update_due(action=action)
         action._history_user = by
         action.save()

@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from oversight.models import PriorityArea, User
 from oversight.shared.concurrency import version_of
@@ -43,10 +46,10 @@ STATUS, INSPECTORATE_STATUS, ACTION_OWNER, PRIORITY_AREA = (
     "priority_area",
 )
 CHANGES = {
-    STATUS: "OPCC status",
-    INSPECTORATE_STATUS: "HMICFRS status",
-    ACTION_OWNER: "Owner of the open actions",
-    PRIORITY_AREA: "Add to a priority area",
+    STATUS: gettext_lazy("OPCC status"),
+    INSPECTORATE_STATUS: gettext_lazy("HMICFRS status"),
+    ACTION_OWNER: gettext_lazy("Owner of the open actions"),
+    PRIORITY_AREA: gettext_lazy("Add to a priority area"),
 }
 # The OPCC statuses a bulk change can move to. "Superseded" needs a superseding
 # recommendation per row: that is done on each recommendation's page.
@@ -58,7 +61,7 @@ STATUS_TARGETS = [
     Recommendation.Status.OPEN,
 ]
 MAX_ROWS = 100
-LEAVE_OUT = "Untick it and try again, or change it on its own page."
+LEAVE_OUT = gettext_lazy("Untick it and try again, or change it on its own page.")
 
 
 def selection_value(recommendation: Recommendation) -> str:
@@ -102,7 +105,11 @@ class BulkRefused(Exception):
     """At least one row cannot take the change: nothing was saved."""
 
     def __init__(self, rows: list[BulkRow]):
-        super().__init__("Nothing was saved: some of the selected recommendations cannot change.")
+        super().__init__(
+            _(
+                "Nothing was saved: some of the selected recommendations cannot change.",
+            )
+        )
         self.rows = rows
 
     @property
@@ -154,7 +161,7 @@ def _checked_rows(
         "Only OPCC staff change several recommendations at once.",
     )
     if not selection:
-        raise ValidationError("Select at least one recommendation: tick the box in its row.")
+        raise ValidationError(_("Select at least one recommendation: tick the box in its row."))
     recommendations = recommendations_visible_to(by).filter(pk__in=list(selection))
     if lock:
         recommendations = recommendations.select_for_update(of=("self",))
@@ -185,11 +192,10 @@ def _checked_rows(
 def _refuse_stale(row: BulkRow) -> None:
     recommendation = row.recommendation
     row.stale = True
-    row.refusal = (
-        f"Someone changed {recommendation.reference} after you opened the register (it is "
-        f"now {recommendation.get_status_display().lower()}). Reload the register to see "
-        "the change, then select it again."
-    )
+    row.refusal = _(
+        "Someone changed %(ref)s after you opened the register (it is now %(status)s). "
+        "Reload the register to see the change, then select it again."
+    ) % {"ref": recommendation.reference, "status": recommendation.get_status_display().lower()}
 
 
 def _status_label(status: str) -> str:
@@ -203,7 +209,11 @@ def _check_status(rows: list[BulkRow], *, change: BulkChange, by: User, lock: bo
         recommendation = row.recommendation
         reference, now = recommendation.reference, recommendation.status
         if now == change.status:
-            row.refusal = f"{reference} is already {_status_label(now)}. {LEAVE_OUT}"
+            row.refusal = _("%(ref)s is already %(status)s. %(leave_out)s") % {
+                "ref": reference,
+                "status": _status_label(now),
+                "leave_out": LEAVE_OUT,
+            }
             continue
         available = {
             t.to_status: t
@@ -215,31 +225,39 @@ def _check_status(rows: list[BulkRow], *, change: BulkChange, by: User, lock: bo
             target = Status.PROPOSED_FOR_CLOSURE
         transition = available.get(target)
         if transition is None:
-            row.refusal = (
-                f"{reference} is {_status_label(now)}: it cannot be moved to "
-                f"{_status_label(change.status)} from there. {LEAVE_OUT}"
-            )
+            row.refusal = _(
+                "%(ref)s is %(status)s: it cannot be moved to %(to_status)s from there. "
+                "%(leave_out)s"
+            ) % {
+                "ref": reference,
+                "status": _status_label(now),
+                "to_status": _status_label(change.status),
+                "leave_out": LEAVE_OUT,
+            }
             continue
         if target == Status.PROPOSED_FOR_CLOSURE and unfinished[recommendation.pk]:
             open_actions = unfinished[recommendation.pk]
-            row.refusal = (
-                f"{reference} cannot be proposed for closure while "
-                f"{'this action is' if len(open_actions) == 1 else 'these actions are'} still "
-                f"open: {', '.join(a.reference for a in open_actions)}. Close each one, or "
-                "mark it not needed, first; or untick it."
-            )
+            row.refusal = ngettext(
+                "%(ref)s cannot be proposed for closure while this action is still open: "
+                "%(actions)s. Close each one, or mark it not needed, first; or untick it.",
+                "%(ref)s cannot be proposed for closure while these actions are still open: "
+                "%(actions)s. Close each one, or mark it not needed, first; or untick it.",
+                len(open_actions),
+            ) % {"ref": reference, "actions": ", ".join(a.reference for a in open_actions)}
             continue
         if target == Status.CLOSED and recommendation.closure_proposed_by_id == by.pk:
-            row.refusal = (
-                f"You proposed {reference} for closure, so someone else must sign it off: ask "
+            row.refusal = _(
+                "You proposed %(ref)s for closure, so someone else must sign it off: ask "
                 "another member of OPCC staff, or untick it."
-            )
+            ) % {"ref": reference}
             continue
         row.transition = transition
         row.actions = unfinished[recommendation.pk]
         row.outcome = f"{Status(now).label} → {_status_label(target)}"
         if target != change.status:
-            row.outcome += " (nobody has proposed it yet: another member of staff signs it off)"
+            row.outcome += " " + _(
+                "(nobody has proposed it yet: another member of staff signs it off)"
+            )
 
 
 def _unfinished_actions(recommendations: list[Recommendation]) -> dict[int, list[Action]]:
@@ -274,13 +292,19 @@ def _check_inspectorate_status(
             row.refusal = f"{recommendation.reference}: {' '.join(refusal.messages)} {LEAVE_OUT}"
             continue
         if before is not None and change.changed_on < before.changed_on:
-            row.outcome = (
-                f"Logged as history: HMICFRS's current status stays "
-                f"“{before.get_status_display().lower()}” (since {before.changed_on:%-d %B %Y})"
-            )
+            row.outcome = _(
+                "Logged as history: HMICFRS's current status stays “%(status)s” (since %(date)s)"
+            ) % {
+                "status": before.get_status_display().lower(),
+                "date": date_format(before.changed_on, "j F Y"),
+            }
         else:
             was = recommendation.get_inspectorate_status_display().lower()
-            row.outcome = f"HMICFRS: {was} → {label} on {change.changed_on:%-d %B %Y}"
+            row.outcome = _("HMICFRS: %(was)s → %(status)s on %(date)s") % {
+                "was": was,
+                "status": label,
+                "date": date_format(change.changed_on, "j F Y"),
+            }
 
 
 def _latest_inspectorate_changes(
@@ -303,21 +327,36 @@ def _check_action_owner(rows: list[BulkRow], *, change: BulkChange, by: User, lo
         reference = recommendation.reference
         actions = open_actions[recommendation.pk]
         if not actions:
-            row.refusal = f"{reference} has no open actions to give an owner. {LEAVE_OUT}"
+            row.refusal = _("%(ref)s has no open actions to give an owner. %(leave_out)s") % {
+                "ref": reference,
+                "leave_out": LEAVE_OUT,
+            }
             continue
         cannot = [a for a in actions if not can_take_over_action(person, a, OWNER)]
         if cannot:
-            row.refusal = (
-                f"{person} cannot own {', '.join(a.reference for a in cannot)}: choose an "
-                f"active plan owner of {recommendation.report.force}, or untick {reference}."
-            )
+            row.refusal = _(
+                "%(person)s cannot own %(actions)s: choose an active plan owner of %(force)s, "
+                "or untick %(ref)s."
+            ) % {
+                "person": person,
+                "actions": ", ".join(a.reference for a in cannot),
+                "force": recommendation.report.force,
+                "ref": reference,
+            }
             continue
         changing = [a for a in actions if a.owner_id != person.pk]
         if not changing:
-            row.refusal = f"{person} already owns {reference}'s open actions. {LEAVE_OUT}"
+            row.refusal = _("%(person)s already owns %(ref)s's open actions. %(leave_out)s") % {
+                "person": person,
+                "ref": reference,
+                "leave_out": LEAVE_OUT,
+            }
             continue
         row.actions = changing
-        row.outcome = f"{', '.join(a.reference for a in changing)}: owner → {person}"
+        row.outcome = _("%(actions)s: owner → %(person)s") % {
+            "actions": ", ".join(a.reference for a in changing),
+            "person": person,
+        }
 
 
 def _open_actions(
@@ -361,15 +400,19 @@ def _check_priority_area(rows: list[BulkRow], *, change: BulkChange, by: User, l
         recommendation = row.recommendation
         reference = recommendation.reference
         if recommendation.report_id != area.report_id:
-            row.refusal = (
-                f"“{area.title}” is a priority area of another report, so {reference} (in "
-                f"“{recommendation.report.title}”) cannot join it. Untick it, or choose one "
-                "of its own report's areas."
-            )
+            row.refusal = _(
+                "“%(area)s” is a priority area of another report, so %(ref)s (in "
+                "“%(report)s”) cannot join it. Untick it, or choose one of its own report's "
+                "areas."
+            ) % {"area": area.title, "ref": reference, "report": recommendation.report.title}
         elif recommendation.pk in linked:
-            row.refusal = f"{reference} is already in “{area.title}”. {LEAVE_OUT}"
+            row.refusal = _("%(ref)s is already in “%(area)s”. %(leave_out)s") % {
+                "ref": reference,
+                "area": area.title,
+                "leave_out": LEAVE_OUT,
+            }
         else:
-            row.outcome = f"Added to “{area.title}”"
+            row.outcome = _("Added to “%(area)s”") % {"area": area.title}
 
 
 # --- Saving -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from oversight.models import Force, User
 from oversight.shared.dates import DateInRange
@@ -55,11 +56,11 @@ def _refuse_unless_pending(extension: ExtensionRequest) -> None:
     """A decision already made (a second click, or someone else first) is refused."""
     if extension.is_pending:
         return
-    who = extension.decided_by or "someone else"
+    who = extension.decided_by or _("someone else")
     when = timezone.localdate(extension.decided_at)
     raise ValidationError(
-        f"This request was already {extension.get_decision_display().lower()} by {who} on "
-        f"{_day(when)}. Nothing was changed."
+        _("This request was already %(decision)s by %(who)s on %(date)s. Nothing was changed.")
+        % {"decision": extension.get_decision_display().lower(), "who": who, "date": _day(when)}
     )
 
 
@@ -80,7 +81,7 @@ def extension_request(
     reason = reason.strip()
     if not reason:
         raise ValidationError(
-            {"reason": "Say why the target date needs to move; the OPCC decides on this reason."}
+            {"reason": _("Say why the target date needs to move; the OPCC decides on this reason.")}
         )
     try:
         DateInRange()(to_date)
@@ -96,15 +97,19 @@ def extension_request(
         if to_date == action.current_target_date:
             raise ValidationError(
                 {
-                    "to_date": f"{_day(to_date)} is already the target date. Choose the date you "
-                    "are asking to move it to."
+                    "to_date": _(
+                        "%(date)s is already the target date. Choose the date you are asking to "
+                        "move it to."
+                    )
+                    % {"date": _day(to_date)}
                 }
             )
         if to_date < timezone.localdate():
             raise ValidationError(
                 {
-                    "to_date": "The new target date cannot be in the past. Choose today or a "
-                    "later date."
+                    "to_date": _(
+                        "The new target date cannot be in the past. Choose today or a later date."
+                    )
                 }
             )
         waiting = (
@@ -115,10 +120,16 @@ def extension_request(
         )
         if waiting is not None:
             raise ValidationError(
-                f"A request to move the target date to {_day(waiting.to_date)} "
-                f"({waiting.requested_by or 'asked earlier'}, "
-                f"{_day(timezone.localdate(waiting.requested_at))}) is still waiting for the "
-                "OPCC's decision. Wait for it, or withdraw that request and ask again."
+                _(
+                    "A request to move the target date to %(date)s (%(who)s, %(asked_on)s) is "
+                    "still waiting for the OPCC's decision. Wait for it, or withdraw that "
+                    "request and ask again."
+                )
+                % {
+                    "date": _day(waiting.to_date),
+                    "who": waiting.requested_by or _("asked earlier"),
+                    "asked_on": _day(timezone.localdate(waiting.requested_at)),
+                }
             )
         extension = ExtensionRequest(
             action=action,
@@ -143,8 +154,10 @@ def extension_decide(
     if not agree and not comment:
         raise ValidationError(
             {
-                "comment": "Say why the target date cannot move; the lead and the plan owner "
-                "see this comment."
+                "comment": _(
+                    "Say why the target date cannot move; the lead and the plan owner "
+                    "see this comment."
+                )
             }
         )
     with transaction.atomic():
@@ -158,8 +171,11 @@ def extension_decide(
         if agree:
             if action.status in Action.FINISHED_STATUSES:
                 raise ValidationError(
-                    f"{action.reference} is {action.get_status_display().lower()}, so its "
-                    "target date no longer moves. Refuse the request with a comment instead."
+                    _(
+                        "%(ref)s is %(status)s, so its target date no longer moves. Refuse the "
+                        "request with a comment instead."
+                    )
+                    % {"ref": action.reference, "status": action.get_status_display().lower()}
                 )
             action.revised_target_date = extension.to_date
             action.revision_reason = extension.reason

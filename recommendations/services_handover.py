@@ -9,6 +9,7 @@ transaction and raises ValidationError (what to do) or PermissionDenied (403).
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from oversight.models import User
 from recommendations.handover import (
@@ -41,11 +42,17 @@ def _check_still_held(*, what: str, holder: User | None, expected_holder_id: int
     """Refuse when the role moved on since the page was opened (someone handed it over
     first, or the same form was sent twice)."""
     if expected_holder_id is not None and (holder is None or holder.pk != expected_holder_id):
-        now = f"is now {holder}" if holder else "has nobody in it now"
-        raise ValidationError(
-            f"The {what} {now}: someone changed it after you opened the page. Nothing was "
-            "saved; reload the page to see who holds what."
-        )
+        if holder:
+            message = _(
+                "The %(what)s is now %(holder)s: someone changed it after you opened the page. "
+                "Nothing was saved; reload the page to see who holds what."
+            ) % {"what": what, "holder": holder}
+        else:
+            message = _(
+                "The %(what)s has nobody in it now: someone changed it after you opened the "
+                "page. Nothing was saved; reload the page to see who holds what."
+            ) % {"what": what}
+        raise ValidationError(message)
 
 
 def action_reassign(
@@ -59,7 +66,7 @@ def action_reassign(
     """Give the action's owner or delivery lead role to `person`, who must be able to hold
     it (recommendations.handover)."""
     if field not in ACTION_ROLES:
-        raise ValidationError({"field": "Choose the owner or the delivery lead."})
+        raise ValidationError({"field": _("Choose the owner or the delivery lead.")})
     with transaction.atomic():
         action = _lock_action(action)
         if not actions_visible_to(by).filter(pk=action.pk).exists():
@@ -67,7 +74,7 @@ def action_reassign(
         holder = getattr(action, field)
         role = ACTION_ROLES[field]
         _check_still_held(
-            what=f"{action.reference}'s {role}",
+            what=_("%(ref)s's %(role)s") % {"ref": action.reference, "role": role},
             holder=holder,
             expected_holder_id=expected_holder_id,
         )
@@ -77,12 +84,19 @@ def action_reassign(
                 f"{holder or 'its ' + role}, can hand over {action.reference}'s {role}."
             )
         if holder is not None and holder.pk == person.pk:
-            raise ValidationError({"person": f"{person} is already {action.reference}'s {role}."})
+            raise ValidationError(
+                {
+                    "person": _("%(person)s is already %(ref)s's %(role)s.")
+                    % {"person": person, "ref": action.reference, "role": role}
+                }
+            )
         if not can_take_over_action(person, action, field):
             raise ValidationError(
                 {
-                    "person": f"{person} cannot be {action.reference}'s {role}. Choose "
-                    f"{who_can_take_over_action(action, field)}."
+                    "person": _("%(person)s cannot be %(ref)s's %(role)s.")
+                    % {"person": person, "ref": action.reference, "role": role}
+                    + " "
+                    + who_can_take_over_action(action, field)
                 }
             )
         setattr(action, field, person)
@@ -113,9 +127,13 @@ def actions_hand_over(*, holder: User, person: User, by: User) -> list[Action]:
                     f"Only the force's plan owner, or an office administrator looking after "
                     f"{holder}, can hand over {holder}'s actions."
                 )
-            raise ValidationError(f"{holder} has no live actions left to hand over.")
+            raise ValidationError(
+                _("%(holder)s has no live actions left to hand over.") % {"holder": holder}
+            )
         if person.pk == holder.pk:
-            raise ValidationError({"person": f"Choose someone other than {holder}."})
+            raise ValidationError(
+                {"person": _("Choose someone other than %(holder)s.") % {"holder": holder}}
+            )
         refused = sorted(
             {
                 f"{action.reference} ({ACTION_ROLES[field]})"
@@ -126,9 +144,11 @@ def actions_hand_over(*, holder: User, person: User, by: User) -> list[Action]:
         if refused:
             raise ValidationError(
                 {
-                    "person": f"{person} cannot take over {', '.join(refused)}: nothing was "
-                    "handed over. Choose someone who can take all of them, or hand those over "
-                    "one by one."
+                    "person": _(
+                        "%(person)s cannot take over %(actions)s: nothing was handed over. "
+                        "Choose someone who can take all of them, or hand those over one by one."
+                    )
+                    % {"person": person, "actions": ", ".join(refused)}
                 }
             )
         changed = {}
@@ -155,7 +175,9 @@ def action_plan_reassign(
         if not action_plans_visible_to(by).filter(pk=plan.pk).exists():
             raise PermissionDenied("You cannot see this plan.")
         _check_still_held(
-            what=f"owner of {plan}", holder=plan.owner, expected_holder_id=expected_holder_id
+            what=_("owner of %(plan)s") % {"plan": plan},
+            holder=plan.owner,
+            expected_holder_id=expected_holder_id,
         )
         if not may_reassign_plan(by, plan):
             raise PermissionDenied(
@@ -163,10 +185,24 @@ def action_plan_reassign(
                 "plan's owner, can hand the plan over."
             )
         if plan.owner_id == person.pk:
-            raise ValidationError({"person": f"{person} already owns {plan}."})
+            raise ValidationError(
+                {
+                    "person": _(
+                        "%(person)s already owns %(plan)s.",
+                    )
+                    % {"person": person, "plan": plan}
+                }
+            )
         if not can_take_over_plan(person, plan):
             raise ValidationError(
-                {"person": f"{person} cannot own {plan}. Choose {who_can_take_over_plan(plan)}."}
+                {
+                    "person": _(
+                        "%(person)s cannot own %(plan)s.",
+                    )
+                    % {"person": person, "plan": plan}
+                    + " "
+                    + who_can_take_over_plan(plan)
+                }
             )
         plan.owner = person
         plan._history_user = by

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from oversight.models import InspectionReport, User
 from recommendations.models import Recommendation
@@ -24,9 +26,9 @@ from recommendations.services import (
 )
 from recommendations.spreadsheet_import import ImportPlan, StatusChange
 
-STALE_PREVIEW = (
+STALE_PREVIEW = gettext_lazy(
     "The report's recommendations changed after the preview was shown, so the import would "
-    "now do something else. Check the changes below again, then confirm."
+    "now do something else. Check the changes below again, then confirm.",
 )
 
 
@@ -105,4 +107,6 @@ def _record_status(
 
 
 def _on_line(line: int, refusal: ValidationError) -> ValidationError:
-    return ValidationError(f"Line {line}: {' '.join(refusal.messages)}")
+    return ValidationError(
+        _("Line %(line)s: %(why)s") % {"line": line, "why": " ".join(refusal.messages)}
+    )

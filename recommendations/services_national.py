@@ -21,6 +21,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from oversight.models import NATIONAL_REPORT_FIELDS, Force, InspectionReport, NationalReport, User
 from oversight.selectors import forces_visible_to
@@ -38,9 +40,9 @@ from recommendations.spreadsheet_import import ImportPlan
 # What a force's response takes from the national recommendation, and keeps in step.
 WORDING_FIELDS = NATIONAL_WORDING_FIELDS
 
-STALE_PREVIEW = (
+STALE_PREVIEW = gettext_lazy(
     "The national report's recommendations changed after the preview was shown, so the "
-    "import would now do something else. Check the changes below again, then confirm."
+    "import would now do something else. Check the changes below again, then confirm.",
 )
 
 
@@ -104,8 +106,8 @@ def national_report_update(
                     report.full_clean()
                 except ValidationError as refusal:
                     raise ValidationError(
-                        f"{report.force}'s copy cannot take this change: "
-                        f"{' '.join(refusal.messages)}"
+                        _("%(force)s's copy cannot take this change: %(why)s")
+                        % {"force": report.force, "why": " ".join(refusal.messages)}
                     ) from None
                 report._history_user = by
                 report.save()
@@ -122,7 +124,7 @@ def national_report_apply(
     _require_visible(by, national_report)
     forces = list(forces)
     if not forces:
-        raise ValidationError({"forces": "Choose at least one force to apply it to."})
+        raise ValidationError({"forces": _("Choose at least one force to apply it to.")})
     overseen = set(forces_visible_to(by).values_list("pk", flat=True))
     refused = [force for force in forces if force.pk not in overseen]
     if refused:
@@ -140,8 +142,11 @@ def national_report_apply(
         if already:
             raise ValidationError(
                 {
-                    "forces": f"Already applied to {', '.join(sorted(already))}: choose only "
-                    "forces that do not yet answer it."
+                    "forces": _(
+                        "Already applied to %(forces)s: choose only forces that do not yet "
+                        "answer it."
+                    )
+                    % {"forces": ", ".join(sorted(already))}
                 }
             )
         national_recommendations = list(
@@ -250,8 +255,11 @@ def _save_national(
     if siblings.filter(reference__iexact=national.reference).exists():
         raise ValidationError(
             {
-                "reference": f"This national report already has a recommendation "
-                f"{national.reference}: use another reference or edit that one."
+                "reference": _(
+                    "This national report already has a recommendation %(ref)s: use another "
+                    "reference or edit that one."
+                )
+                % {"ref": national.reference}
             }
         )
     if (
@@ -260,13 +268,20 @@ def _save_national(
     ):
         raise ValidationError(
             {
-                "publisher_reference": "Another recommendation of this national report has "
-                f"the publisher's ID {national.publisher_reference}: use another ID."
+                "publisher_reference": _(
+                    "Another recommendation of this national report has the publisher's ID "
+                    "%(id)s: use another ID."
+                )
+                % {"id": national.publisher_reference}
             }
         )
     if addressees.forces == NationalRecommendation.Forces.NAMED and not addressees.named:
         raise ValidationError(
-            {"named_forces": "Name the forces it is addressed to, or choose all chief constables."}
+            {
+                "named_forces": _(
+                    "Name the forces it is addressed to, or choose all chief constables.",
+                )
+            }
         )
     if (
         addressees.forces == NationalRecommendation.Forces.NONE
@@ -275,8 +290,9 @@ def _save_national(
     ):
         raise ValidationError(
             {
-                "national_bodies": "Addressed to no force: name the national bodies it is "
-                "addressed to."
+                "national_bodies": _(
+                    "Addressed to no force: name the national bodies it is addressed to."
+                )
             }
         )
     national.addressed_forces = addressees.forces
@@ -406,7 +422,10 @@ def national_recommendations_import(
                     national=national,
                 )
             except ValidationError as refusal:
-                raise ValidationError(f"Line {row.line}: {' '.join(refusal.messages)}") from None
+                raise ValidationError(
+                    _("Line %(line)s: %(why)s")
+                    % {"line": row.line, "why": " ".join(refusal.messages)}
+                ) from None
     return plan
 
 

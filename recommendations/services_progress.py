@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from oversight.models import User
 from oversight.shared.uploads import CheckedUpload
@@ -90,14 +91,16 @@ def progress_update_submit(
     rows of its own over the same stored files; the returned update keeps its rows)."""
     narrative = narrative.strip()
     if not narrative:
-        raise ValidationError({"narrative": "Describe the progress made since the last update."})
+        raise ValidationError({"narrative": _("Describe the progress made since the last update.")})
     if not 0 <= percent_complete <= 100:
-        raise ValidationError({"percent_complete": "Give a percentage from 0 to 100."})
+        raise ValidationError({"percent_complete": _("Give a percentage from 0 to 100.")})
     if rag not in _UPDATE_RAGS:
         raise ValidationError(
             {
-                "rag": "Choose red, amber or green; blue (complete) is set when the OPCC signs the "
-                "action off."
+                "rag": _(
+                    "Choose red, amber or green; blue (complete) is set when the OPCC signs the "
+                    "action off.",
+                )
             }
         )
     with _stored_files_removed_on_failure() as stored, transaction.atomic():
@@ -113,14 +116,16 @@ def progress_update_submit(
                 pk=resubmission_of.pk, review_state=ProgressUpdate.Review.RETURNED
             ).exists()
         ):
-            raise ValidationError("Only a returned update of this action can be resubmitted.")
+            raise ValidationError(_("Only a returned update of this action can be resubmitted."))
         if any(
             resubmission_of is None or evidence.update_id != resubmission_of.pk
             for evidence in kept_evidence
         ):
             raise ValidationError(
-                "Only the files of the update being resubmitted can be kept; attach others "
-                "as new files."
+                _(
+                    "Only the files of the update being resubmitted can be kept; attach others "
+                    "as new files."
+                )
             )
         update = ProgressUpdate(
             action=action,
@@ -153,13 +158,13 @@ def progress_update_submit(
 def _locked_update_for_review(update: ProgressUpdate, by: User) -> ProgressUpdate:
     update = ProgressUpdate.objects.select_for_update().select_related("action").get(pk=update.pk)
     if update.review_state != ProgressUpdate.Review.SUBMITTED:
-        reviewer = update.reviewed_by or "someone else"
+        reviewer = update.reviewed_by or _("someone else")
         raise ValidationError(
-            f"This update was already {update.get_review_state_display().lower()} by "
-            f"{reviewer}. Nothing was changed."
+            _("This update was already %(state)s by %(reviewer)s. Nothing was changed.")
+            % {"state": update.get_review_state_display().lower(), "reviewer": reviewer}
         )
     if update.author_id == by.pk:
-        raise ValidationError("You wrote this update, so someone else must review it.")
+        raise ValidationError(_("You wrote this update, so someone else must review it."))
     refuse_unless(can_review_update(by, update), "Only OPCC staff review progress updates.")
     return update
 
@@ -190,7 +195,7 @@ def progress_update_return(*, update: ProgressUpdate, by: User, reason: str) -> 
     reason = reason.strip()
     if not reason:
         raise ValidationError(
-            {"comment": "Say what the lead should add or correct; they see this reason."}
+            {"comment": _("Say what the lead should add or correct; they see this reason.")}
         )
     update = _locked_update_for_review(update, by)
     update.review_state = ProgressUpdate.Review.RETURNED
@@ -214,8 +219,9 @@ def action_propose_completion(
     if not completion_evidence:
         raise ValidationError(
             {
-                "completion_evidence": "Describe the evidence of impact: what changed, and how "
-                "you know."
+                "completion_evidence": _(
+                    "Describe the evidence of impact: what changed, and how you know."
+                )
             }
         )
     with _stored_files_removed_on_failure() as stored, transaction.atomic():
@@ -241,12 +247,12 @@ def _locked_action_pending_sign_off(action: Action, by: User) -> Action:
     action = lock_action(action)
     if action.status != Action.Status.PENDING_SIGN_OFF:
         raise ValidationError(
-            f"{action.reference} is {action.get_status_display().lower()}, not waiting for "
-            "sign-off. Nothing was changed."
+            _("%(ref)s is %(status)s, not waiting for sign-off. Nothing was changed.")
+            % {"ref": action.reference, "status": action.get_status_display().lower()}
         )
     if action.completion_proposed_by_id == by.pk:
         raise ValidationError(
-            "You proposed this completion, so another member of OPCC staff must sign it off."
+            _("You proposed this completion, so another member of OPCC staff must sign it off.")
         )
     refuse_unless(can_sign_off(by, action), "Only OPCC staff sign off completed actions.")
     return action
@@ -274,8 +280,10 @@ def action_return_completion(*, action: Action, by: User, reason: str) -> Action
     if not reason:
         raise ValidationError(
             {
-                "reason": "Say what is missing before the action can be signed off; the lead "
-                "sees this reason."
+                "reason": _(
+                    "Say what is missing before the action can be signed off; the lead "
+                    "sees this reason."
+                )
             }
         )
     action = _locked_action_pending_sign_off(action, by)
@@ -298,14 +306,14 @@ def action_reopen(*, action: Action, reason: str, by: User) -> Action:
     reason = reason.strip()
     if not reason:
         raise ValidationError(
-            {"reason": "Say why the action was not effective; the police lead sees this reason."}
+            {"reason": _("Say why the action was not effective; the police lead sees this reason.")}
         )
     with transaction.atomic():
         action = Action.objects.select_for_update().get(pk=action.pk)
         if action.status != Action.Status.CLOSED:
             raise ValidationError(
-                f"Only a closed action can be reopened; {action.reference} is "
-                f"{action.get_status_display().lower()}."
+                _("Only a closed action can be reopened; %(ref)s is %(status)s.")
+                % {"ref": action.reference, "status": action.get_status_display().lower()}
             )
         action.status = Action.Status.IN_PROGRESS
         action.rag = Rag.RED

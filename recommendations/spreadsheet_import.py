@@ -35,6 +35,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from recommendations.models import Recommendation
 from recommendations.paste_import import timescale_in
@@ -173,7 +177,8 @@ def _header_key(text: str) -> str:
 
 
 def _listed(labels: Iterable[str]) -> str:
-    return ", ".join(label.lower() for label in labels)
+    with translation.override("en-gb"):
+        return ", ".join(label.lower() for label in labels)
 
 
 # --- Values a cell may hold ------------------------------------------------------------
@@ -185,24 +190,27 @@ def _choices(choices: Iterable[tuple[str, str]], *extra: tuple[str, str]) -> dic
     found = {}
     for value, label in [*choices, *extra]:
         for name in (value, label):
-            found[_header_key(name.replace("_", " "))] = value
+            found[_header_key(str(name).replace("_", " "))] = value
     return found
 
 
-KINDS = _choices(Recommendation.Kind.choices, ("afi", "AFI"), ("afi", "Area of improvement"))
-TIMESCALES = _choices(
-    Recommendation.Timescale.choices,
-    *(
-        (value, re.sub(r"^within ", "", label, flags=re.IGNORECASE))
-        for value, label in Recommendation.Timescale.choices
-    ),
-    ("1_month", "1 month"),
-    ("3_months", "3 months"),
-    ("6_months", "6 months"),
-    ("12_months", "12 months"),
-    ("none", "None"),
-)
-STATUSES = _choices(Recommendation.InspectorateStatus.choices)
+# A spreadsheet's cells are read in English, whatever the language of the page that uploads
+# it: the labels are taken untranslated.
+with translation.override("en-gb"):
+    KINDS = _choices(Recommendation.Kind.choices, ("afi", "AFI"), ("afi", "Area of improvement"))
+    TIMESCALES = _choices(
+        Recommendation.Timescale.choices,
+        *(
+            (value, re.sub(r"^within ", "", str(label), flags=re.IGNORECASE))
+            for value, label in Recommendation.Timescale.choices
+        ),
+        ("1_month", "1 month"),
+        ("3_months", "3 months"),
+        ("6_months", "6 months"),
+        ("12_months", "12 months"),
+        ("none", "None"),
+    )
+    STATUSES = _choices(Recommendation.InspectorateStatus.choices)
 
 
 @dataclass(frozen=True)
@@ -254,10 +262,10 @@ def _read_csv(data: bytes) -> Sheet:
                 if len(sheet.rows) > MAX_ROWS:
                     break
     except csv.Error as error:
-        sheet.error = (
-            f"The CSV could not be read ({error}). Save the spreadsheet as “CSV UTF-8” and "
+        sheet.error = _(
+            "The CSV could not be read (%(error)s). Save the spreadsheet as “CSV UTF-8” and "
             "upload it again."
-        )
+        ) % {"error": error}
     return sheet
 
 
@@ -271,9 +279,11 @@ def _read_xlsx(data: bytes) -> Sheet:
         return Sheet(error=_UNREADABLE_XLSX)
     if unpacked > MAX_UNPACKED_BYTES:
         return Sheet(
-            error="The spreadsheet unpacks to more than "
-            f"{MAX_UNPACKED_BYTES // (1024 * 1024)} MB. Copy the recommendations into the "
-            "template and upload that."
+            error=_(
+                "The spreadsheet unpacks to more than %(size)s MB. Copy the recommendations "
+                "into the template and upload that."
+            )
+            % {"size": MAX_UNPACKED_BYTES // (1024 * 1024)}
         )
     sheet = Sheet()
     try:
@@ -300,7 +310,7 @@ def _read_xlsx(data: bytes) -> Sheet:
     return sheet
 
 
-_UNREADABLE_XLSX = (
+_UNREADABLE_XLSX = gettext_lazy(
     "The spreadsheet could not be read: it may be damaged or password-protected. Open it "
     "in Excel, save it as .xlsx (or CSV) without a password and upload it again."
 )
@@ -370,9 +380,9 @@ def _date(value: Any) -> datetime.date | None:
     if isinstance(value, datetime.date):
         return value
     text = _one_line(_text(value))
-    for date_format in _DATE_FORMATS:
+    for pattern in _DATE_FORMATS:
         try:
-            return datetime.datetime.strptime(text, date_format).date()
+            return datetime.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
     return None
@@ -394,12 +404,16 @@ def _column_positions(
             ignored.append(heading)
         elif column.key in positions:
             errors.append(
-                f"Line 1: the column “{column.header}” appears twice: delete one of them."
+                _("Line 1: the column “%(column)s” appears twice: delete one of them.")
+                % {"column": column.header}
             )
         else:
             positions[column.key] = index
     notes = (
-        [f"Columns the template does not have were ignored: {', '.join(ignored)}."]
+        [
+            _("Columns the template does not have were ignored: %(columns)s.")
+            % {"columns": ", ".join(ignored)}
+        ]
         if ignored
         else []
     )
@@ -408,9 +422,14 @@ def _column_positions(
     ]
     if missing:
         errors.append(
-            f"Line 1 has no {' or '.join(f'“{name}”' for name in missing)} column. The first "
-            "row must name the columns, as the template does: "
-            f"{', '.join(column.header for column in columns)}."
+            _(
+                "Line 1 has no %(missing)s column. The first row must name the columns, as the "
+                "template does: %(columns)s."
+            )
+            % {
+                "missing": (" " + _("or") + " ").join(f"“{name}”" for name in missing),
+                "columns": ", ".join(column.header for column in columns),
+            }
         )
     return positions, errors, notes
 
@@ -435,14 +454,19 @@ def parse_rows(
         return parsed
     if not sheet.rows:
         parsed.errors.append(
-            "The file has a header row but no recommendations under it: add one row per "
-            "recommendation."
+            _(
+                "The file has a header row but no recommendations under it: add one row per "
+                "recommendation."
+            )
         )
         return parsed
     if len(sheet.rows) > MAX_ROWS:
         parsed.errors.append(
-            f"The file has more than {MAX_ROWS} rows of recommendations; import at most "
-            f"{MAX_ROWS} at a time."
+            _(
+                "The file has more than %(count)s rows of recommendations; import at most "
+                "%(count)s at a time."
+            )
+            % {"count": MAX_ROWS}
         )
         return parsed
     for line, cells in sheet.rows:
@@ -477,8 +501,8 @@ def _parse_row(
     for key, value in cells.items():
         if key in formulas:
             errors.append(
-                f"the “{COLUMNS_BY_KEY[key].header}” cell holds a formula ({value.text[:40]}): "
-                "type the value itself."
+                _("the “%(column)s” cell holds a formula (%(formula)s): type the value itself.")
+                % {"column": COLUMNS_BY_KEY[key].header, "formula": value.text[:40]}
             )
     raw = {key: _text(value) for key, value in cells.items()}
 
@@ -487,19 +511,24 @@ def _parse_row(
     )
     if len(row.publisher_reference) > 50:
         errors.append(
-            f"the publisher ID has {len(row.publisher_reference)} characters; at most 50 fit."
+            _("the publisher ID has %(count)s characters; at most 50 fit.")
+            % {"count": len(row.publisher_reference)}
         )
     row.reference = _one_line(raw.get("reference", ""))
     if not row.reference and "reference" not in formulas:
-        errors.append("the reference is empty: give the reference the report uses, e.g. R1.")
+        errors.append(_("the reference is empty: give the reference the report uses, e.g. R1."))
     elif len(row.reference) > 20:
-        errors.append(f"the reference “{row.reference[:30]}…” is too long: at most 20 characters.")
+        errors.append(
+            _("the reference “%(ref)s…” is too long: at most 20 characters.")
+            % {"ref": row.reference[:30]}
+        )
     row.text = clean_text(raw.get("text", ""))
     if not row.text and "text" not in formulas:
-        errors.append("the text is empty: give the recommendation's wording as published.")
+        errors.append(_("the text is empty: give the recommendation's wording as published."))
     elif len(row.text) > MAX_TEXT_CHARACTERS:
         errors.append(
-            f"the text has {len(row.text):,} characters; at most {MAX_TEXT_CHARACTERS:,} fit."
+            _("the text has %(count)s characters; at most %(most)s fit.")
+            % {"count": f"{len(row.text):,}", "most": f"{MAX_TEXT_CHARACTERS:,}"}
         )
 
     kind = _one_line(raw.get("kind", ""))
@@ -507,15 +536,16 @@ def _parse_row(
         row.kind = KINDS.get(_header_key(kind))
         if row.kind is None:
             errors.append(
-                f"kind “{kind[:40]}” is not one of: {_listed(Recommendation.Kind.labels)}."
+                _("kind “%(value)s” is not one of: %(allowed)s.")
+                % {"value": kind[:40], "allowed": _listed(Recommendation.Kind.labels)}
             )
     timescale = _one_line(raw.get("timescale", ""))
     if timescale:
         row.timescale = TIMESCALES.get(_header_key(timescale))
         if row.timescale is None:
             errors.append(
-                f"timescale “{timescale[:40]}” is not one of: "
-                f"{_listed(Recommendation.Timescale.labels)}."
+                _("timescale “%(value)s” is not one of: %(allowed)s.")
+                % {"value": timescale[:40], "allowed": _listed(Recommendation.Timescale.labels)}
             )
 
     if "addressed_to" in raw:
@@ -523,13 +553,16 @@ def _parse_row(
     if "other_addressees" in raw:
         row.other_addressees = _one_line(raw["other_addressees"])
         if len(row.other_addressees) > 200:
-            errors.append("the other addressees are too long: at most 200 characters.")
+            errors.append(_("the other addressees are too long: at most 200 characters."))
     hmicfrs = {key: raw.get(key, "").strip() for key in HMICFRS_KEYS}
     if not is_inspection:
         if any(hmicfrs.values()):
             errors.append(
-                f"this report's source ({source_label}) keeps no HMICFRS status: clear the "
-                "HMICFRS columns."
+                _(
+                    "this report's source (%(source)s) keeps no HMICFRS status: clear the "
+                    "HMICFRS columns."
+                )
+                % {"source": source_label}
             )
         return row
     status = _one_line(hmicfrs["status"])
@@ -537,31 +570,46 @@ def _parse_row(
         row.status = STATUSES.get(_header_key(status))
         if row.status is None:
             errors.append(
-                f"HMICFRS status “{status[:40]}” is not one of: "
-                f"{_listed(Recommendation.InspectorateStatus.labels)}."
+                _("HMICFRS status “%(value)s” is not one of: %(allowed)s.")
+                % {
+                    "value": status[:40],
+                    "allowed": _listed(Recommendation.InspectorateStatus.labels),
+                }
             )
     if hmicfrs["status_on"]:
         row.status_on = _date(cells.get("status_on"))
         if row.status_on is None:
             errors.append(
-                f"HMICFRS status date “{hmicfrs['status_on'][:40]}” is not a date: write it "
-                "as year-month-day, e.g. 2026-10-01."
+                _(
+                    "HMICFRS status date “%(value)s” is not a date: write it as "
+                    "year-month-day, e.g. 2026-10-01."
+                )
+                % {"value": hmicfrs["status_on"][:40]}
             )
         elif row.status_on < published_on:
             errors.append(
-                f"HMICFRS status date {row.status_on:%-d %B %Y} is before the report was "
-                f"published ({published_on:%-d %B %Y}): give a date on or after it."
+                _(
+                    "HMICFRS status date %(date)s is before the report was published "
+                    "(%(published)s): give a date on or after it."
+                )
+                % {
+                    "date": date_format(row.status_on, "j F Y"),
+                    "published": date_format(published_on, "j F Y"),
+                }
             )
         elif row.status_on > today:
             errors.append(
-                f"HMICFRS status date {row.status_on:%-d %B %Y} is in the future: give the "
-                "date HMICFRS made the change."
+                _(
+                    "HMICFRS status date %(date)s is in the future: give the date HMICFRS made "
+                    "the change."
+                )
+                % {"date": date_format(row.status_on, "j F Y")}
             )
     row.comment = clean_text(hmicfrs["comment"])
     if len(row.comment) > MAX_COMMENT_CHARACTERS:
         errors.append(
-            f"the HMICFRS comment has {len(row.comment):,} characters; at most "
-            f"{MAX_COMMENT_CHARACTERS:,} fit."
+            _("the HMICFRS comment has %(count)s characters; at most %(most)s fit.")
+            % {"count": f"{len(row.comment):,}", "most": f"{MAX_COMMENT_CHARACTERS:,}"}
         )
     row.link = _one_line(hmicfrs["link"])
     if row.link:
@@ -571,13 +619,18 @@ def _parse_row(
                 raise ValidationError("too long")
         except ValidationError:
             errors.append(
-                f"HMICFRS link “{row.link[:60]}” is not a web address: give one starting "
-                "https://, or leave the cell empty."
+                _(
+                    "HMICFRS link “%(value)s” is not a web address: give one starting "
+                    "https://, or leave the cell empty."
+                )
+                % {"value": row.link[:60]}
             )
     if not status and (hmicfrs["status_on"] or row.comment or row.link):
         errors.append(
-            "the HMICFRS status is empty but its date, comment or link is not: give the "
-            "status, or clear those cells."
+            _(
+                "the HMICFRS status is empty but its date, comment or link is not: give the "
+                "status, or clear those cells."
+            )
         )
     return row
 
@@ -692,8 +745,8 @@ class RowError:
 
     def __str__(self) -> str:
         if self.line is None:
-            return self.message
-        return f"Line {self.line}: {self.message}"
+            return str(self.message)
+        return _("Line %(line)s: %(why)s") % {"line": self.line, "why": self.message}
 
 
 @dataclass
@@ -763,8 +816,11 @@ def plan_import(parsed: ParsedFile, existing: Sequence[ExistingRecommendation]) 
         if target is not None:
             if target.pk in matched:
                 errors.append(
-                    f"this row and line {matched[target.pk]} both match {target.reference}: "
-                    "keep one row per recommendation."
+                    _(
+                        "this row and line %(line)s both match %(ref)s: keep one row per "
+                        "recommendation."
+                    )
+                    % {"line": matched[target.pk], "ref": target.reference}
                 )
             else:
                 matched[target.pk] = row.line
@@ -783,15 +839,19 @@ def _check_repeats(
     row: ParsedRow, seen_publisher: dict, seen_reference: dict, errors: list[str]
 ) -> None:
     for value, seen, what in (
-        (row.publisher_reference, seen_publisher, "publisher ID"),
-        (row.reference, seen_reference, "reference"),
+        (row.publisher_reference, seen_publisher, _("publisher ID")),
+        (row.reference, seen_reference, _("reference")),
     ):
         if not value:
             continue
         key = value.casefold()
         if key in seen:
             errors.append(
-                f"the {what} {value} is also on line {seen[key]}: give each recommendation its own."
+                _(
+                    "the %(what)s %(value)s is also on line %(line)s: give each recommendation "
+                    "its own.",
+                )
+                % {"what": what, "value": value, "line": seen[key]}
             )
         else:
             seen[key] = row.line
@@ -807,23 +867,38 @@ def _match(
     if found is not None:
         if same_reference is not None and same_reference.pk != found.pk:
             errors.append(
-                f"the reference {row.reference} belongs to another recommendation "
-                f"({_describe(same_reference)}), not to {row.publisher_reference}: give this "
-                "row another reference."
+                _(
+                    "the reference %(ref)s belongs to another recommendation (%(other)s), not "
+                    "to %(id)s: give this row another reference."
+                )
+                % {
+                    "ref": row.reference,
+                    "other": _describe(same_reference),
+                    "id": row.publisher_reference,
+                }
             )
         return found
     if same_reference is not None and same_reference.publisher_reference:
         errors.append(
-            f"{same_reference.reference} has the publisher ID "
-            f"{same_reference.publisher_reference}, not {row.publisher_reference}: correct "
-            "the publisher ID or the reference."
+            _(
+                "%(ref)s has the publisher ID %(id)s, not %(row_id)s: correct the publisher ID "
+                "or the reference."
+            )
+            % {
+                "ref": same_reference.reference,
+                "id": same_reference.publisher_reference,
+                "row_id": row.publisher_reference,
+            }
         )
     return same_reference  # None: a new recommendation
 
 
 def _describe(item: ExistingRecommendation) -> str:
     if item.publisher_reference:
-        return f"{item.reference}, publisher ID {item.publisher_reference}"
+        return _("%(ref)s, publisher ID %(id)s") % {
+            "ref": item.reference,
+            "id": item.publisher_reference,
+        }
     return item.reference
 
 
@@ -877,8 +952,11 @@ def _plan_existing(
     compare("reference", "Reference", item.reference, row.reference)
     if row.kind is not None and row.kind != item.kind and item.carried_forward:
         errors.append(
-            f"{item.reference} was carried forward from an earlier inspection as an area for "
-            "improvement, so it stays one: put back “Area for improvement”."
+            _(
+                "%(ref)s was carried forward from an earlier inspection as an area for "
+                "improvement, so it stays one: put back “Area for improvement”."
+            )
+            % {"ref": item.reference}
         )
     compare("kind", "Kind", item.kind, row.kind, lambda v: Recommendation.Kind(v).label)
     if clean_text(item.text) != row.text:
@@ -942,24 +1020,37 @@ def _status_change(
         )
         if describes_latest and (row.comment, row.link) != (latest.comment, latest.source_url):
             notes.append(
-                f"Line {row.line}: the HMICFRS comment or link differs from the one "
-                "logged, but the status and its date do not: a comment is recorded only "
-                "with a change. Add it on the recommendation's page if it matters."
+                _(
+                    "Line %(line)s: the HMICFRS comment or link differs from the one logged, "
+                    "but the status and its date do not: a comment is recorded only with a "
+                    "change. Add it on the recommendation's page if it matters."
+                )
+                % {"line": row.line}
             )
         return None
     status_label = Recommendation.InspectorateStatus(row.status).label.lower()
     if row.status_on is None:
         current_label = Recommendation.InspectorateStatus(current).label.lower()
         errors.append(
-            f"the HMICFRS status changes from “{current_label}” to “{status_label}”: give "
-            "the date HMICFRS changed it in “HMICFRS status date”."
+            _(
+                "the HMICFRS status changes from “%(was)s” to “%(status)s”: give the date "
+                "HMICFRS changed it in “HMICFRS status date”."
+            )
+            % {"was": current_label, "status": status_label}
         )
         return None
     if latest and latest.status == row.status and latest.changed_on <= row.status_on:
         errors.append(
-            f"the HMICFRS status is already “{status_label}” (since "
-            f"{latest.changed_on:%-d %B %Y}): a later date for the same status is not a "
-            f"change. Put back {latest.changed_on:%Y-%m-%d}, or give the status that changed."
+            _(
+                "the HMICFRS status is already “%(status)s” (since %(date)s): a later date for "
+                "the same status is not a change. Put back %(iso_date)s, or give the status "
+                "that changed."
+            )
+            % {
+                "status": status_label,
+                "date": date_format(latest.changed_on, "j F Y"),
+                "iso_date": f"{latest.changed_on:%Y-%m-%d}",
+            }
         )
         return None
     return StatusChange(

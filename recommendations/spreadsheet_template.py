@@ -9,7 +9,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from oversight.models import InspectionReport, PublishedDocument
 from recommendations.models import Recommendation
@@ -41,7 +41,15 @@ def template_rows(
     recommendations: Iterable[Recommendation], *, report: InspectionReport
 ) -> list[list[Any]]:
     """One row per recommendation, in COLUMNS order. Each one's inspectorate_changes must
-    be prefetched newest first (selectors.recommendations_for_import): no queries here."""
+    be prefetched newest first (selectors.recommendations_for_import): no queries here.
+    The cells are in English, as the import reads them, whatever the page's language."""
+    with translation.override("en-gb"):
+        return _template_rows(recommendations, report=report)
+
+
+def _template_rows(
+    recommendations: Iterable[Recommendation], *, report: InspectionReport
+) -> list[list[Any]]:
     rows = []
     for recommendation in recommendations:
         inspection = report.is_inspection
@@ -123,12 +131,14 @@ def template_xlsx(
             if column.key == "status_on":
                 cell.number_format = "yyyy-mm-dd"
 
-    choices = {
-        "kind": Recommendation.Kind.labels,
-        "timescale": Recommendation.Timescale.labels,
-    }
-    if report.is_inspection and any(column.key == "status" for column in columns):
-        choices["status"] = Recommendation.InspectorateStatus.labels
+    # The drop-down lists offer the English labels the import reads.
+    with translation.override("en-gb"):
+        choices = {
+            "kind": [str(label) for label in Recommendation.Kind.labels],
+            "timescale": [str(label) for label in Recommendation.Timescale.labels],
+        }
+        if report.is_inspection and any(column.key == "status" for column in columns):
+            choices["status"] = [str(label) for label in Recommendation.InspectorateStatus.labels]
     for index, column in enumerate(columns, start=1):
         if column.key not in choices:
             continue

@@ -36,6 +36,8 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from oversight.models import Force, InspectionReport, PriorityArea, User
 from recommendations.models import Action, Recommendation
@@ -57,9 +59,9 @@ class Quarter:
     @property
     def label(self) -> str:
         last_month = datetime.date(self.start.year, self.start.month + 2, 1)
-        label = f"{self.start:%b}–{last_month:%b %Y}"
+        label = f"{date_format(self.start, 'M')}–{date_format(last_month, 'M Y')}"
         if self.end < _quarter_last_day(self.start):
-            label += f" (to {self.end.day} {self.end:%b})"
+            label += " " + _("(to %(day)s)") % {"day": date_format(self.end, "j M")}
         return label
 
 
@@ -90,7 +92,7 @@ def quarters_to(day: datetime.date, count: int = QUARTERS_SHOWN) -> list[Quarter
     one ends on `day`. (April–June is also the financial year's first quarter.)"""
     start = datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
     starts = [start]
-    for _ in range(count - 1):
+    for _step in range(count - 1):
         month, year = starts[0].month - 3, starts[0].year
         if month < 1:
             month, year = month + 12, year - 1
@@ -180,7 +182,7 @@ def recommendation_trends(
             state = _state_at(history, end)
             if state is None or not state[1]:
                 continue
-            _, _, status, target, moved = state
+            _rec, _version, status, target, moved = state
             groups = {ALL} | {g for r in served_by[action_id] for g in groups_of.get(r, ())}
             for group in groups:
                 figures[group].actions += 1

@@ -14,6 +14,9 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from oversight.selectors import reports_visible_to
@@ -64,13 +67,13 @@ REGISTER_PER_PAGE = 25
 BULK_FORM_ID = "register-bulk"
 # The register's "Sort by" list (the column headings sort too, on wider screens).
 SORT_CHOICES = [
-    ("report", "Newest report first"),
-    ("due", "Due date, soonest first"),
-    ("rag", "RAG, worst first"),
-    ("status", "Status, open first"),
-    ("reference", "Reference"),
-    ("force", "Force"),
-    ("timescale", "Timescale, shortest first"),
+    ("report", gettext_lazy("Newest report first")),
+    ("due", gettext_lazy("Due date, soonest first")),
+    ("rag", gettext_lazy("RAG, worst first")),
+    ("status", gettext_lazy("Status, open first")),
+    ("reference", gettext_lazy("Reference")),
+    ("force", gettext_lazy("Force")),
+    ("timescale", gettext_lazy("Timescale, shortest first")),
 ]
 
 
@@ -102,7 +105,7 @@ def _dashboard_body(request) -> str:
     single_report = reports.pop() if len(reports) == 1 else None
     rows_by_rag, rows_by_status, rows_by_kind, count_rows = [], [], [], []
     for counts in data.areas:
-        label = counts.area.title if counts.area else "Not in a priority area"
+        label = counts.area.title if counts.area else _("Not in a priority area")
         sublabel = str(counts.report) if counts.report and not single_report else ""
         url = counts.area.get_absolute_url() if counts.area else ""
         rows_by_rag.append(charts.ChartRow(label, sublabel, url, counts.by_rag))
@@ -123,29 +126,29 @@ def _dashboard_body(request) -> str:
             "data": data,
             "trend_chart": charts.trend_bar_chart(
                 id="trend-counts",
-                title="Recommendations added, closed and open, by quarter",
+                title=_("Recommendations added, closed and open, by quarter"),
                 rows=totals_by_quarter,
             ),
             "overdue_trend_chart": charts.trend_share_chart(
                 id="trend-overdue",
-                title="Share of open recommendations overdue at quarter end",
+                title=_("Share of open recommendations overdue at quarter end"),
                 rows=totals_by_quarter,
                 share="overdue_share",
             ),
             "rag_chart": charts.stacked_bar_chart(
-                title="RAG of recommendations by priority area",
+                title=_("RAG of recommendations by priority area"),
                 id="rag",
                 series=charts.RAG_SERIES,
                 rows=rows_by_rag,
             ),
             "status_chart": charts.stacked_bar_chart(
-                title="Status of recommendations by priority area",
+                title=_("Status of recommendations by priority area"),
                 id="status",
                 series=charts.STATUS_SERIES,
                 rows=rows_by_status,
             ),
             "kind_chart": charts.stacked_bar_chart(
-                title="Recommendations and areas for improvement by priority area",
+                title=_("Recommendations and areas for improvement by priority area"),
                 id="kind",
                 series=charts.KIND_SERIES,
                 rows=rows_by_kind,
@@ -331,14 +334,14 @@ def recommendation_create(request, pk: int):
                 created = services.recommendation_create(
                     report=report, by=request.user, fields=_form_values(form)
                 )
-                messages.success(request, f"{created.reference} added.")
+                messages.success(request, _("%(ref)s added.") % {"ref": created.reference})
                 return redirect(f"{report.get_absolute_url()}#section-recommendations")
         status = error_status(form)
     context = {
         "report": report,
         "form": form,
         "section": "recommendations",
-        "title": "Add a recommendation",
+        "title": _("Add a recommendation"),
         "action": request.get_full_path(),
     }
     if request.htmx:
@@ -402,8 +405,12 @@ def recommendation_paste(request, pk: int):
                     )
                     messages.success(
                         request,
-                        f"{len(created)} recommendation{'s' if len(created) != 1 else ''} "
-                        f"added: {', '.join(r.reference for r in created)}.",
+                        ngettext(
+                            "%(count)s recommendation added: %(refs)s.",
+                            "%(count)s recommendations added: %(refs)s.",
+                            len(created),
+                        )
+                        % {"count": len(created), "refs": ", ".join(r.reference for r in created)},
                     )
                     return redirect(f"{report.get_absolute_url()}#section-recommendations")
             return render(request, "recommendations/paste_preview.html", context, status=400)
@@ -512,8 +519,14 @@ def recommendation_transition(request, pk: int):
             raise PermissionDenied("You may not change this recommendation's status.")
         messages.error(
             request,
-            f"{recommendation.reference} is {recommendation.get_status_display().lower()}: "
-            "that change is no longer possible. Its current status is shown below.",
+            _(
+                "%(ref)s is %(status)s: that change is no longer possible. Its current status "
+                "is shown below."
+            )
+            % {
+                "ref": recommendation.reference,
+                "status": recommendation.get_status_display().lower(),
+            },
         )
         return redirect(recommendation)
     form = TransitionForm(
@@ -530,7 +543,9 @@ def recommendation_transition(request, pk: int):
                 covered_by=form.cleaned_data.get("covered_by"),
             )
             messages.success(
-                request, f"{moved.reference} is now {moved.get_status_display().lower()}."
+                request,
+                _("%(ref)s is now %(status)s.")
+                % {"ref": moved.reference, "status": moved.get_status_display().lower()},
             )
             return redirect(moved)
     return render(
@@ -556,8 +571,12 @@ def recommendation_inspectorate_status(request, pk: int):
             )
             messages.success(
                 request,
-                f"HMICFRS's status for {recommendation.reference} recorded: "
-                f"{change.get_status_display().lower()} on {change.changed_on:%-d %B %Y}.",
+                _("HMICFRS's status for %(ref)s recorded: %(status)s on %(date)s.")
+                % {
+                    "ref": recommendation.reference,
+                    "status": change.get_status_display().lower(),
+                    "date": date_format(change.changed_on, "j F Y"),
+                },
             )
             return redirect(f"{recommendation.get_absolute_url()}#inspectorate-heading")
     context = _detail_context(request, recommendation, inspectorate_form=form)
@@ -583,8 +602,12 @@ def recommendation_carry_forward(request, pk: int):
             )
             messages.success(
                 request,
-                f"{recommendation.reference} carried forward into {carried.report} as "
-                f"{carried.reference}.",
+                _("%(ref)s carried forward into %(report)s as %(new_ref)s.")
+                % {
+                    "ref": recommendation.reference,
+                    "report": carried.report,
+                    "new_ref": carried.reference,
+                },
             )
             return redirect(carried)
     context = _detail_context(request, recommendation, carry_form=form)
@@ -611,7 +634,7 @@ def recommendation_edit(request, pk: int):
                 fields=_form_values(form),
                 version=form.cleaned_data["version"],
             )
-            messages.success(request, f"{saved.reference} saved.")
+            messages.success(request, _("%(ref)s saved.") % {"ref": saved.reference})
             return redirect(saved)
     status = error_status(form) if request.method == "POST" else 200
     return render(

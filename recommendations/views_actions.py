@@ -17,6 +17,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from oversight.shared import pagecache
@@ -55,7 +57,7 @@ PLANS_PER_PAGE = 25
 
 
 def _due_text(day) -> str:
-    return date_format(day, "j F Y") if day else "none for now"
+    return date_format(day, "j F Y") if day else _("none for now")
 
 
 # --- My actions -----------------------------------------------------------------------
@@ -125,7 +127,7 @@ def plan_create(request):
                 owner=form.cleaned_data["owner"],
                 governance_board=form.cleaned_data["governance_board"],
             )
-            messages.success(request, "Plan created as a draft. Now add its actions.")
+            messages.success(request, _("Plan created as a draft. Now add its actions."))
             return redirect(plan)
     status = error_status(form) if form.is_bound else 200
     return render(request, "recommendations/plan_form.html", {"form": form}, status=status)
@@ -168,7 +170,7 @@ def plan_edit(request, pk):
                 owner=form.cleaned_data["owner"],
                 governance_board=form.cleaned_data["governance_board"],
             )
-            messages.success(request, "Plan saved.")
+            messages.success(request, _("Plan saved."))
             return redirect(saved)
     status = error_status(form) if form.is_bound else 200
     context = {"form": form, "plan": plan}
@@ -182,7 +184,7 @@ def plan_transition(request, pk):
     form = PlanTransitionForm(request.POST)
     if not form.is_valid():
         return _render_plan(
-            request, plan, transition_error="Choose a status to move to.", status=400
+            request, plan, transition_error=_("Choose a status to move to."), status=400
         )
     to_status = form.cleaned_data["to_status"]
     if not permissions.can_transition_plan(request.user, plan, to_status):
@@ -193,7 +195,9 @@ def plan_transition(request, pk):
         )
     except ValidationError as error:
         return _render_plan(request, plan, transition_error=" ".join(error.messages), status=400)
-    messages.success(request, f"The plan is now {plan.get_status_display().lower()}.")
+    messages.success(
+        request, _("The plan is now %(status)s.") % {"status": plan.get_status_display().lower()}
+    )
     return redirect(plan)
 
 
@@ -251,8 +255,8 @@ def action_create(request, pk):
             )
             messages.success(
                 request,
-                f"Action {action.reference} added. First update due "
-                f"{_due_text(action.next_update_due)}.",
+                _("Action %(ref)s added. First update due %(due)s.")
+                % {"ref": action.reference, "due": _due_text(action.next_update_due)},
             )
             return redirect(plan)
     status = error_status(form) if form.is_bound else 200
@@ -335,7 +339,7 @@ def action_edit(request, pk):
                 expected_version=data["version"],
                 **_action_fields(data),
             )
-            messages.success(request, f"Action {saved.reference} saved.")
+            messages.success(request, _("Action %(ref)s saved.") % {"ref": saved.reference})
             return redirect(saved)
     status = error_status(form) if form.is_bound else 200
     context = {
@@ -363,7 +367,9 @@ def action_status(request, pk):
                 reason=form.cleaned_data["reason"],
             )
             messages.success(
-                request, f"Action {saved.reference} is now {saved.get_status_display().lower()}."
+                request,
+                _("Action %(ref)s is now %(status)s.")
+                % {"ref": saved.reference, "status": saved.get_status_display().lower()},
             )
             return redirect(saved)
     return _render_action(request, action, status_form=form, status=400)
@@ -399,8 +405,14 @@ def extension_request(request, pk):
             )
             messages.success(
                 request,
-                f"Asked to move the target date to {date_format(extension.to_date, 'j F Y')}. "
-                f"Until OPCC staff agree, {date_format(extension.from_date, 'j F Y')} stands.",
+                _(
+                    "Asked to move the target date to %(to)s. Until OPCC staff agree, "
+                    "%(from)s stands."
+                )
+                % {
+                    "to": date_format(extension.to_date, "j F Y"),
+                    "from": date_format(extension.from_date, "j F Y"),
+                },
             )
             return redirect(extension)
     status = error_status(form) if form.is_bound else 200
@@ -430,14 +442,14 @@ def extension_decide(request, pk):
             if decided.decision == ExtensionRequest.Decision.AGREED:
                 messages.success(
                     request,
-                    f"Agreed: {action.reference}'s target date is now "
-                    f"{date_format(decided.to_date, 'j F Y')}.",
+                    _("Agreed: %(ref)s's target date is now %(date)s.")
+                    % {"ref": action.reference, "date": date_format(decided.to_date, "j F Y")},
                 )
             else:
                 messages.success(
                     request,
-                    f"Refused: {action.reference}'s target date stays "
-                    f"{date_format(decided.from_date, 'j F Y')}. The lead sees your comment.",
+                    _("Refused: %(ref)s's target date stays %(date)s. The lead sees your comment.")
+                    % {"ref": action.reference, "date": date_format(decided.from_date, "j F Y")},
                 )
             return redirect(decided)
     return _render_action(request, action, decision_form=form, status=400)
@@ -457,7 +469,8 @@ def extension_withdraw(request, pk):
         return _render_action(request, action, extension_error=" ".join(error.messages), status=400)
     messages.success(
         request,
-        f"Request withdrawn: the target date stays {date_format(withdrawn.from_date, 'j F Y')}.",
+        _("Request withdrawn: the target date stays %(date)s.")
+        % {"date": date_format(withdrawn.from_date, "j F Y")},
     )
     return redirect(withdrawn)
 
@@ -502,8 +515,15 @@ def update_create(request, pk):
                 kept_evidence=data.get("keep_evidence", ()),
             )
             files = len(data["files"]) + len(data.get("keep_evidence", ()))
-            attached = f" with {files} file{'s' if files != 1 else ''}" if files else ""
-            messages.success(request, f"Update posted{attached}. OPCC staff will review it.")
+            if files:
+                posted = ngettext(
+                    "Update posted with %(count)s file. OPCC staff will review it.",
+                    "Update posted with %(count)s files. OPCC staff will review it.",
+                    files,
+                ) % {"count": files}
+            else:
+                posted = _("Update posted. OPCC staff will review it.")
+            messages.success(request, posted)
             return redirect(action)
     context = {
         "form": form,
@@ -543,13 +563,14 @@ def update_review(request, pk):
             if reviewed.review_state == ProgressUpdate.Review.ACCEPTED:
                 messages.success(
                     request,
-                    f"Update on {action.reference} accepted. Next update due "
-                    f"{_due_text(action.next_update_due)}.",
+                    _("Update on %(ref)s accepted. Next update due %(due)s.")
+                    % {"ref": action.reference, "due": _due_text(action.next_update_due)},
                 )
             else:
                 messages.success(
                     request,
-                    f"Update on {action.reference} returned to {update.author} with your reason.",
+                    _("Update on %(ref)s returned to %(author)s with your reason.")
+                    % {"ref": action.reference, "author": update.author},
                 )
             from_queue = request.POST.get("from") == "queue"
             return redirect("recommendations:review_queue" if from_queue else action)
@@ -585,8 +606,8 @@ def action_propose_completion(request, pk):
             )
             messages.success(
                 request,
-                f"{saved.reference} proposed for completion. OPCC staff will sign it off or "
-                "return it.",
+                _("%(ref)s proposed for completion. OPCC staff will sign it off or return it.")
+                % {"ref": saved.reference},
             )
             return redirect(saved)
     status = error_status(form) if form.is_bound else 200
@@ -616,10 +637,13 @@ def action_sign_off(request, pk):
                 reason=form.cleaned_data["reason"],
             )
             if saved.status == Action.Status.CLOSED:
-                messages.success(request, f"{saved.reference} signed off and closed.")
+                messages.success(
+                    request, _("%(ref)s signed off and closed.") % {"ref": saved.reference}
+                )
             else:
                 messages.success(
-                    request, f"{saved.reference} returned to the lead with your reason."
+                    request,
+                    _("%(ref)s returned to the lead with your reason.") % {"ref": saved.reference},
                 )
             return redirect(saved)
     updates = plan_pages.action_updates(action)

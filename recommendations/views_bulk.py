@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from oversight.shared.forms import apply_refusal
@@ -90,7 +91,13 @@ def register_bulk(request):
                 changed = services_bulk.recommendations_bulk_update(**arguments)
                 count = len(changed)
                 messages.success(
-                    request, f"{count} recommendation{'s' if count != 1 else ''} updated."
+                    request,
+                    ngettext(
+                        "%(count)s recommendation updated.",
+                        "%(count)s recommendations updated.",
+                        count,
+                    )
+                    % {"count": count},
                 )
                 return redirect(_register_url(request))
             rows = services_bulk.recommendations_bulk_preview(**arguments)

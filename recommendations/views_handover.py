@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from oversight.accounts.selectors import people_administered_by
@@ -88,10 +90,15 @@ def action_reassign(request, pk):
                 by=request.user,
                 expected_holder_id=form.cleaned_data["was"],
             )
-            before = f" (was {was})" if was else ""
-            messages.success(
-                request, f"{saved.reference}'s {ACTION_ROLES[field]} is now {person}{before}."
-            )
+            values = {"ref": saved.reference, "role": ACTION_ROLES[field], "person": person}
+            if was:
+                done = _("%(ref)s's %(role)s is now %(person)s (was %(was)s).") % {
+                    **values,
+                    "was": was,
+                }
+            else:
+                done = _("%(ref)s's %(role)s is now %(person)s.") % values
+            messages.success(request, done)
             return redirect(person_page(request, was) or saved.get_absolute_url())
     field = request.POST.get("field")
     holder = getattr(action, field) if field in ACTION_ROLES else None
@@ -119,7 +126,11 @@ def plan_reassign(request, pk):
                 by=request.user,
                 expected_holder_id=form.cleaned_data["was"],
             )
-            messages.success(request, f"{saved} is now owned by {person} (was {was}).")
+            messages.success(
+                request,
+                _("%(plan)s is now owned by %(person)s (was %(was)s).")
+                % {"plan": saved, "person": person, "was": was},
+            )
             return redirect(person_page(request, was) or saved.get_absolute_url())
     back = person_page(request, was) or plan.get_absolute_url()
     return handover_refused(request, form, holder=was, back=back)
@@ -152,8 +163,15 @@ def actions_hand_over(request, pk):
             changed = services_handover.actions_hand_over(
                 holder=holder, person=person, by=request.user
             )
-            count = f"{len(changed)} action{'s' if len(changed) != 1 else ''}"
-            messages.success(request, f"{count} handed from {holder} to {person}.")
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s action handed from %(holder)s to %(person)s.",
+                    "%(count)s actions handed from %(holder)s to %(person)s.",
+                    len(changed),
+                )
+                % {"count": len(changed), "holder": holder, "person": person},
+            )
             return redirect(person_page(request, holder) or changed[0].plan.get_absolute_url())
     back = person_page(request, holder) or reverse("recommendations:my_actions")
     return handover_refused(request, form, holder=holder, back=back)

@@ -17,6 +17,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from oversight.selectors import reports_visible_to
@@ -35,7 +37,7 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-NO_LONGER_HELD = (
+NO_LONGER_HELD = gettext_lazy(
     "The file to import is no longer held (the session ended, or another file was uploaded "
     "for this report since): upload it again."
 )
@@ -138,19 +140,34 @@ def _confirm(request, report):
 
 
 def _summary(plan: ImportPlan, name: str) -> str:
-    parts = []
-    if plan.new:
-        references = ", ".join(row.fields["reference"] for row in plan.new)
-        parts.append(f"{len(plan.new)} added ({references})")
-    if plan.changed:
-        references = ", ".join(row.reference for row in plan.changed)
-        parts.append(f"{len(plan.changed)} changed ({references})")
-    summary = f"Imported “{name}”: {' and '.join(parts)}."
-    if plan.missing:
-        summary += (
-            f" {len(plan.missing)} recommendation{'s' if len(plan.missing) != 1 else ''} "
-            "not in the file kept as they were."
+    added = ", ".join(row.fields["reference"] for row in plan.new)
+    changed = ", ".join(row.reference for row in plan.changed)
+    values = {
+        "name": name,
+        "added": len(plan.new),
+        "added_refs": added,
+        "changed": len(plan.changed),
+        "changed_refs": changed,
+    }
+    if plan.new and plan.changed:
+        summary = _(
+            "Imported “%(name)s”: %(added)s added (%(added_refs)s) and %(changed)s changed "
+            "(%(changed_refs)s)."
         )
+    elif plan.new:
+        summary = _("Imported “%(name)s”: %(added)s added (%(added_refs)s).")
+    elif plan.changed:
+        summary = _("Imported “%(name)s”: %(changed)s changed (%(changed_refs)s).")
+    else:
+        summary = _("Imported “%(name)s”.")
+    summary %= values
+    if plan.missing:
+        kept = ngettext(
+            "%(count)s recommendation not in the file kept as it was.",
+            "%(count)s recommendations not in the file kept as they were.",
+            len(plan.missing),
+        ) % {"count": len(plan.missing)}
+        summary = f"{summary} {kept}"
     return summary
 
 
@@ -159,7 +176,7 @@ def _upload_page(request, report, form, *, status: int = 200, refusal: str = "")
         "report": report,
         "document": report,
         "list_url": reverse("oversight:report_list"),
-        "list_label": "Reports",
+        "list_label": _("Reports"),
         "import_url": reverse("recommendations:recommendation_import", args=[report.pk]),
         "template_xlsx_url": reverse(
             "recommendations:recommendation_template", args=[report.pk, "xlsx"]
@@ -184,7 +201,7 @@ def _preview_page(request, report, plan: ImportPlan, kept: dict, *, status: int,
         "report": report,
         "document": report,
         "list_url": reverse("oversight:report_list"),
-        "list_label": "Reports",
+        "list_label": _("Reports"),
         "import_url": reverse("recommendations:recommendation_import", args=[report.pk]),
         "back_url": f"{report.get_absolute_url()}#section-recommendations",
         "detail_url_name": "recommendations:recommendation_detail",

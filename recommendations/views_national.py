@@ -15,7 +15,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from oversight.shared.forms import error_status, refusals_onto
@@ -101,8 +102,10 @@ def national_report_create(request):
             )
             messages.success(
                 request,
-                "National report entered. Add its recommendations, then apply it to the "
-                "forces that must answer it.",
+                _(
+                    "National report entered. Add its recommendations, then apply it to the "
+                    "forces that must answer it."
+                ),
             )
             return redirect(created)
     return _report_form(request, form, national_report=None)
@@ -124,7 +127,7 @@ def national_report_edit(request, pk: int):
                 fields=_report_values(form),
                 version=form.cleaned_data["version"],
             )
-            messages.success(request, "Saved, and every force's copy takes the change.")
+            messages.success(request, _("Saved, and every force's copy takes the change."))
             return redirect(saved)
     return _report_form(request, form, national_report=national_report)
 
@@ -179,7 +182,9 @@ def national_report_apply(request, pk: int):
                 by=request.user,
             )
             names = ", ".join(str(report.force) for report in reports)
-            messages.success(request, f"Applied to {names}: each force now answers it.")
+            messages.success(
+                request, _("Applied to %(forces)s: each force now answers it.") % {"forces": names}
+            )
             return redirect(national_report)
     return _detail_page(request, national_report, apply_form=form, status=error_status(form))
 
@@ -199,7 +204,10 @@ def national_recommendation_create(request, pk: int):
                 fields=fields,
                 addressees=addressees,
             )
-            messages.success(request, f"{fields['reference']} added for every force answering it.")
+            messages.success(
+                request,
+                _("%(ref)s added for every force answering it.") % {"ref": fields["reference"]},
+            )
             return redirect(f"{national_report.get_absolute_url()}#recommendations")
     return _recommendation_form(request, form, national_report=national_report, national=None)
 
@@ -229,7 +237,10 @@ def national_recommendation_edit(request, pk: int):
                 national=national,
                 version=form.cleaned_data["version"],
             )
-            messages.success(request, f"{fields['reference']} saved for every force answering it.")
+            messages.success(
+                request,
+                _("%(ref)s saved for every force answering it.") % {"ref": fields["reference"]},
+            )
             return redirect(national)
     return _recommendation_form(request, form, national_report=national_report, national=national)
 
@@ -288,15 +299,17 @@ def national_template(request, pk: int, extension: str):
         value = addressees_value(
             national.addressed_forces, names, national.national_bodies, national.other_addressees
         )
-        cells = {
-            "publisher_reference": national.publisher_reference,
-            "reference": national.reference,
-            "kind": national.get_kind_display(),
-            "text": national.text,
-            "timescale": national.get_timescale_display(),
-            "addressed_to": addressees_text(value, names),
-            "other_addressees": national.other_addressees,
-        }
+        # In English, as the import reads the cells, whatever the page's language.
+        with translation.override("en-gb"):
+            cells = {
+                "publisher_reference": national.publisher_reference,
+                "reference": national.reference,
+                "kind": national.get_kind_display(),
+                "text": national.text,
+                "timescale": national.get_timescale_display(),
+                "addressed_to": addressees_text(value, names),
+                "other_addressees": national.other_addressees,
+            }
         rows.append([cells[column.key] for column in NATIONAL_COLUMNS])
     if extension == "csv":
         body = template_csv(rows, NATIONAL_COLUMNS)
@@ -395,7 +408,7 @@ def _common(national_report) -> dict:
         "national": True,
         "document": national_report,
         "list_url": reverse("recommendations:national_report_list"),
-        "list_label": "National reports",
+        "list_label": _("National reports"),
         "import_url": reverse("recommendations:national_import", args=[national_report.pk]),
         "back_url": f"{national_report.get_absolute_url()}#recommendations",
     }
