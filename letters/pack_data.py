@@ -269,17 +269,17 @@ def _recommendation_row(
     return {
         "id": row["pk"],
         "reference": row["reference"],
-        "kind": _KIND.get(row["kind"], row["kind"]),
+        "kind": str(_KIND.get(row["kind"], row["kind"])),
         "force": row["force__name"],
         "report": row["title"],
-        "source": _SOURCE.get(row["source"], row["source"]),
+        "source": str(_SOURCE.get(row["source"], row["source"])),
         "text": row["text"],
         "owner": "; ".join(row["leads"]),
         "due_on": row["due_on"],
-        "status": _STATUS.get(status, status),
-        "status_before": _STATUS.get(status_then, _("Not yet recorded")),
+        "status": str(_STATUS.get(status, status)),
+        "status_before": str(_STATUS.get(status_then, _("Not yet recorded"))),
         "hmicfrs_status": (
-            _HMICFRS.get(row["inspectorate_status"], row["inspectorate_status"])
+            str(_HMICFRS.get(row["inspectorate_status"], row["inspectorate_status"]))
             if inspection
             else _("Not applicable")
         ),
@@ -329,7 +329,9 @@ def _extensions(user: User, scope: PackScope, since: datetime.date, as_at: datet
     for request in requests:
         decided = request.decided_at is not None and request.decided_at < cutoff
         decision = (
-            request.get_decision_display() if decided else ExtensionRequest.Decision.PENDING.label
+            request.get_decision_display()
+            if decided
+            else str(ExtensionRequest.Decision.PENDING.label)
         )
         rows.append(
             {
@@ -445,7 +447,7 @@ def pack_build(
         "version": pack.version,
         "prepared_by": str(user),
         "forces": [force.name for force in scope.forces],
-        "sources": [InspectionReport.Source(source).label for source in scope.sources],
+        "sources": [str(InspectionReport.Source(source).label) for source in scope.sources],
         "areas": [str(area) for area in scope.areas],
         "counts": {
             "register": register_count,

@@ -69,11 +69,11 @@ class RecommendationFacts:
 
     @property
     def status_label(self) -> str:
-        return Recommendation.Status(self.status).label
+        return str(Recommendation.Status(self.status).label)
 
     @property
     def inspectorate_status_label(self) -> str:
-        return Recommendation.InspectorateStatus(self.inspectorate_status).label
+        return str(Recommendation.InspectorateStatus(self.inspectorate_status).label)
 
 
 @dataclass(frozen=True)
@@ -205,13 +205,13 @@ def _shown(name: str, value) -> str:
     if isinstance(value, datetime.date):
         return long_date(value)
     if name == "status":
-        return Recommendation.Status(value).label
+        return str(Recommendation.Status(value).label)
     if name == "inspectorate_status":
-        return Recommendation.InspectorateStatus(value).label
+        return str(Recommendation.InspectorateStatus(value).label)
     if name == "kind":
-        return Recommendation.Kind(value).label
+        return str(Recommendation.Kind(value).label)
     if name == "programme":
-        return InspectionReport.Programme(value).label
+        return str(InspectionReport.Programme(value).label)
     return str(value)
 
 

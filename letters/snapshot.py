@@ -135,7 +135,7 @@ def _recommendation_data(recommendation: Recommendation) -> dict:
         else "",
         "covered_by": _covering(recommendation),
         "rag": rag,
-        "rag_label": Rag(rag).label if rag else gettext_noop("Not rated"),
+        "rag_label": str(Rag(rag).label) if rag else gettext_noop("Not rated"),
         "progress": progress,
         "finished": finished,
         "remaining": remaining,
