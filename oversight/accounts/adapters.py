@@ -56,10 +56,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Every e-mail allauth sends (password reset) in the language of the person it
-        is to; to an address with no account, in the language of the page that asked."""
+        is to; when they have not chosen one, in the language of the page that asked."""
         recipient = context.get("user") or user_with_email(email)
-        language = language_for(recipient) if recipient is not None else None
-        with translation.override(language or translation.get_language()):
+        if recipient is not None and recipient.language:
+            language = language_for(recipient)
+        else:
+            language = translation.get_language() or settings.LANGUAGE_CODE
+        with translation.override(language):
             super().send_mail(template_prefix, email, context)
 
 

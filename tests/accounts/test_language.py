@@ -83,3 +83,11 @@ def test_invitation_is_in_the_inviters_language(
         )
     assert len(mail.outbox) == 1
     assert words in mail.outbox[0].subject
+
+
+def test_password_reset_e_mail_follows_the_page_when_no_language_is_chosen(client, police_lead_a):
+    police_lead_a.language = ""
+    police_lead_a.save(update_fields=["language"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
+    client.post(reverse("account_reset_password"), {"email": police_lead_a.email})
+    assert "Dewiswch gyfrinair newydd" in mail.outbox[0].subject
