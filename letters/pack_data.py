@@ -244,7 +244,9 @@ def _latest_updates(
     return latest
 
 
-# Labels looked up once, not through get_FOO_display() on each of tens of thousands of rows.
+# Labels looked up once, not through get_FOO_display() on each of tens of thousands of rows;
+# each taken as text (str) when used: the labels are lazy translations, which neither the
+# spreadsheet writer nor the worker process that writes it can take.
 _KIND = dict(Recommendation.Kind.choices)
 _STATUS = dict(Recommendation.Status.choices)
 _HMICFRS = dict(Recommendation.InspectorateStatus.choices)
@@ -268,17 +270,17 @@ def _recommendation_row(
     return {
         "id": row["pk"],
         "reference": row["reference"],
-        "kind": _KIND.get(row["kind"], row["kind"]),
+        "kind": str(_KIND.get(row["kind"], row["kind"])),
         "force": row["force__name"],
         "report": row["title"],
-        "source": _SOURCE.get(row["source"], row["source"]),
+        "source": str(_SOURCE.get(row["source"], row["source"])),
         "text": row["text"],
         "owner": "; ".join(row["leads"]),
         "due_on": row["due_on"],
-        "status": _STATUS.get(status, status),
-        "status_before": _STATUS.get(status_then, "Not yet recorded"),
+        "status": str(_STATUS.get(status, status)),
+        "status_before": str(_STATUS.get(status_then, "Not yet recorded")),
         "hmicfrs_status": (
-            _HMICFRS.get(row["inspectorate_status"], row["inspectorate_status"])
+            str(_HMICFRS.get(row["inspectorate_status"], row["inspectorate_status"]))
             if inspection
             else "Not applicable"
         ),
@@ -436,7 +438,7 @@ def pack_build(
     summary = {
         "office": meeting.office.name,
         "commissioner": meeting.office.commissioner,
-        "committee": meeting.get_committee_display(),
+        "committee": str(meeting.get_committee_display()),
         "meets_on": meeting.meets_on,
         "previous_meeting_on": since,
         "as_at": as_at,

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
@@ -127,7 +128,8 @@ class CommitteeMeeting(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"{self.get_committee_display()}, {self.meets_on:%-d %B %Y}"
+        # Django's month names, so they come out in the page's language.
+        return f"{self.get_committee_display()}, {date_format(self.meets_on, 'j F Y')}"
 
     @property
     def papers_due_on(self) -> datetime.date:
