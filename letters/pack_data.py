@@ -245,7 +245,9 @@ def _latest_updates(
     return latest
 
 
-# Labels looked up once, not through get_FOO_display() on each of tens of thousands of rows.
+# Labels looked up once, not through get_FOO_display() on each of tens of thousands of rows;
+# each taken as text (str) when used: the labels are lazy translations, which neither the
+# spreadsheet writer nor the worker process that writes it can take.
 _KIND = dict(Recommendation.Kind.choices)
 _STATUS = dict(Recommendation.Status.choices)
 _HMICFRS = dict(Recommendation.InspectorateStatus.choices)
@@ -440,7 +442,7 @@ def pack_build(
     summary = {
         "office": meeting.office.name,
         "commissioner": meeting.office.commissioner,
-        "committee": meeting.get_committee_display(),
+        "committee": str(meeting.get_committee_display()),
         "meets_on": meeting.meets_on,
         "previous_meeting_on": since,
         "as_at": as_at,

@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from oversight.models import InspectionReport
 from oversight.selectors import forces_visible_to
@@ -12,24 +13,24 @@ class ReportFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         field_name="title",
         lookup_expr="icontains",
-        label="Title contains",
+        label=gettext_lazy("Title contains"),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    force = django_filters.ModelChoiceFilter(queryset=None, empty_label="All forces")
+    force = django_filters.ModelChoiceFilter(queryset=None, empty_label=gettext_lazy("All forces"))
     source = django_filters.ChoiceFilter(
-        choices=InspectionReport.Source.choices, empty_label="All sources"
+        choices=InspectionReport.Source.choices, empty_label=gettext_lazy("All sources")
     )
     programme = django_filters.ChoiceFilter(
-        choices=InspectionReport.Programme.choices, empty_label="All programmes"
+        choices=InspectionReport.Programme.choices, empty_label=gettext_lazy("All programmes")
     )
     year = django_filters.NumberFilter(
         field_name="published_on",
         lookup_expr="year",
-        label="Year published",
-        widget=forms.NumberInput(attrs={"placeholder": "e.g. 2015"}),
+        label=gettext_lazy("Year published"),
+        widget=forms.NumberInput(attrs={"placeholder": gettext_lazy("e.g. 2015")}),
     )
     status = django_filters.ChoiceFilter(
-        choices=InspectionReport.Status.choices, empty_label="Any status"
+        choices=InspectionReport.Status.choices, empty_label=gettext_lazy("Any status")
     )
 
     class Meta:

@@ -7,6 +7,8 @@ services in oversight.services save. Every edit form carries the row's version
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from oversight.models import (
     MAX_DAYS_BEFORE_PUBLICATION,
@@ -34,7 +36,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-NO_PROGRAMME = "None: not an inspection"
+NO_PROGRAMME = gettext_lazy("None: not an inspection")
 
 
 class ReportForm(VersionedModelForm):
@@ -61,29 +63,35 @@ class ReportForm(VersionedModelForm):
             "formal_response_received_on",
         ]
         labels = {
-            "published_on": "Date published",
-            "source_url": "Link to the published report",
-            "parent": "Original report",
-            "section_55_published_on": "Section 55 comments published on",
-            "coroner_response_sent_on": "Response to the coroner sent on",
-            "issued_by": "Issued by",
-            "action_plan_received_on": "Force action plan received on",
-            "formal_response_requested_on": "Formal response requested on",
-            "formal_response_due_on": "Formal response due on",
-            "formal_response_received_on": "Formal response received on",
+            "published_on": gettext_lazy("Date published"),
+            "source_url": gettext_lazy("Link to the published report"),
+            "parent": gettext_lazy("Original report"),
+            "section_55_published_on": gettext_lazy("Section 55 comments published on"),
+            "coroner_response_sent_on": gettext_lazy("Response to the coroner sent on"),
+            "issued_by": gettext_lazy("Issued by"),
+            "action_plan_received_on": gettext_lazy("Force action plan received on"),
+            "formal_response_requested_on": gettext_lazy("Formal response requested on"),
+            "formal_response_due_on": gettext_lazy("Formal response due on"),
+            "formal_response_received_on": gettext_lazy("Formal response received on"),
         }
         help_texts = {
-            "published_on": "For a coroner's report, its date. Starts the 56-day statutory "
-            "clock (HMICFRS and HMIC: section 55; a coroner's report: the reply) and the "
-            "6-week action plan deadline.",
-            "programme": "Inspections only (HMICFRS, HMIC, another inspectorate).",
-            "issued_by": "Needed for a coroner's report (the coroner and area), another "
-            "inspectorate or other source.",
-            "parent": "Only for a post-inspection review: the report it follows up.",
-            "section_55_published_on": "HMICFRS and HMIC reports only. Leave empty until the "
-            "PCC's comments are published.",
-            "coroner_response_sent_on": "Coroners' reports only. Leave empty until the "
-            "response is sent.",
+            "published_on": gettext_lazy(
+                "For a coroner's report, its date. Starts the 56-day statutory "
+                "clock (HMICFRS and HMIC: section 55; a coroner's report: the reply) and the "
+                "6-week action plan deadline."
+            ),
+            "programme": gettext_lazy("Inspections only (HMICFRS, HMIC, another inspectorate)."),
+            "issued_by": gettext_lazy(
+                "Needed for a coroner's report (the coroner and area), another "
+                "inspectorate or other source."
+            ),
+            "parent": gettext_lazy("Only for a post-inspection review: the report it follows up."),
+            "section_55_published_on": gettext_lazy(
+                "HMICFRS and HMIC reports only. Leave empty until the PCC's comments are published."
+            ),
+            "coroner_response_sent_on": gettext_lazy(
+                "Coroners' reports only. Leave empty until the response is sent."
+            ),
         }
         widgets = {
             "published_on": DateInput(),
@@ -98,12 +106,14 @@ class ReportForm(VersionedModelForm):
             "summary": forms.Textarea(attrs={"rows": 4}),
         }
         error_messages = {
-            "title": {"required": "Enter the report's title, as published."},
-            "force": {"required": "Choose the force the report is about."},
-            "source": {"required": "Choose who published the report."},
+            "title": {"required": gettext_lazy("Enter the report's title, as published.")},
+            "force": {"required": gettext_lazy("Choose the force the report is about.")},
+            "source": {"required": gettext_lazy("Choose who published the report.")},
             "published_on": {
-                "required": "Enter the date the report was published: the deadlines count from it.",
-                "invalid": "Enter the date as day, month and year.",
+                "required": gettext_lazy(
+                    "Enter the date the report was published: the deadlines count from it."
+                ),
+                "invalid": gettext_lazy("Enter the date as day, month and year."),
             },
         }
 
@@ -114,7 +124,7 @@ class ReportForm(VersionedModelForm):
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
-        self.fields["parent"].empty_label = "None: this is an original inspection"
+        self.fields["parent"].empty_label = _("None: this is an original inspection")
         self.fields["programme"].choices = [
             ("", NO_PROGRAMME),
             *InspectionReport.Programme.choices,
@@ -127,7 +137,7 @@ class ReportForm(VersionedModelForm):
             for name in NATIONAL_REPORT_FIELDS:
                 self.fields[name].disabled = True
             self.fields["force"].disabled = True
-            self.fields["title"].help_text = (
+            self.fields["title"].help_text = _(
                 "Held on the national report, with its source, date, summary and link: "
                 "change them there."
             )
@@ -137,31 +147,34 @@ class ReportForm(VersionedModelForm):
         self._clean_for_source(cleaned)
         start, end = cleaned.get("fieldwork_start"), cleaned.get("fieldwork_end")
         if start and end and end < start:
-            self.add_error("fieldwork_end", "The fieldwork cannot end before it starts.")
+            self.add_error("fieldwork_end", _("The fieldwork cannot end before it starts."))
         requested = cleaned.get("formal_response_requested_on")
         due = cleaned.get("formal_response_due_on")
         if requested and due and due < requested:
             self.add_error(
                 "formal_response_due_on",
-                "The response cannot be due before it was requested: check both dates.",
+                _("The response cannot be due before it was requested: check both dates."),
             )
         received = cleaned.get("formal_response_received_on")
         if received and not requested:
             self.add_error(
                 "formal_response_requested_on",
-                "Enter when the formal response was requested, as well as when it arrived.",
+                _("Enter when the formal response was requested, as well as when it arrived."),
             )
         parent, force = cleaned.get("parent"), cleaned.get("force")
         if parent and force and parent.force_id != force.pk:
             self.add_error(
                 "parent",
-                f"The original report is about {parent.force}; choose a report about "
-                f"{force}, or none.",
+                _(
+                    "The original report is about %(original_force)s; choose a report about "
+                    "%(force)s, or none."
+                )
+                % {"original_force": parent.force, "force": force},
             )
         published = cleaned.get("published_on")
         if parent and published and parent.published_on > published:
             self.add_error(
-                "parent", "The original report must have been published before this one."
+                "parent", _("The original report must have been published before this one.")
             )
         return cleaned
 
@@ -173,11 +186,12 @@ class ReportForm(VersionedModelForm):
         label = InspectionReport.Source(source).label
         if source in InspectionReport.INSPECTORATE_SOURCES:
             if not cleaned.get("programme"):
-                self.add_error("programme", "Choose the inspection programme.")
+                self.add_error("programme", _("Choose the inspection programme."))
         elif cleaned.get("programme"):
             self.add_error(
                 "programme",
-                f"{label} is not an inspection: choose “{NO_PROGRAMME}” as the programme.",
+                _("%(source)s is not an inspection: choose “%(none)s” as the programme.")
+                % {"source": label, "none": NO_PROGRAMME},
             )
         if (
             source in InspectionReport.NAMED_ISSUER_SOURCES
@@ -185,20 +199,22 @@ class ReportForm(VersionedModelForm):
         ):
             self.add_error(
                 "issued_by",
-                "Enter who issued it, e.g. “HM Senior Coroner for Plymouth, Torbay and South "
-                "Devon”.",
+                _(
+                    "Enter who issued it, e.g. “HM Senior Coroner for Plymouth, Torbay and "
+                    "South Devon”."
+                ),
             )
         if cleaned.get("section_55_published_on") and (
             source not in InspectionReport.SECTION_55_SOURCES
         ):
             self.add_error(
                 "section_55_published_on",
-                "Section 55 covers HMICFRS and HMIC reports only: leave this date empty.",
+                _("Section 55 covers HMICFRS and HMIC reports only: leave this date empty."),
             )
         if cleaned.get("coroner_response_sent_on") and source != InspectionReport.Source.CORONER:
             self.add_error(
                 "coroner_response_sent_on",
-                "Only a coroner's report is answered to the coroner: leave this date empty.",
+                _("Only a coroner's report is answered to the coroner: leave this date empty."),
             )
 
 
@@ -231,8 +247,12 @@ class FindingForm(_ReportPartForm):
         labels = {"kind": "Kind of finding", "text": "Finding"}
         widgets = {"kind": forms.RadioSelect, "text": forms.Textarea(attrs={"rows": 3})}
         error_messages = {
-            "kind": {"required": "Choose whether this is something that works well or a concern."},
-            "text": {"required": "Enter the finding, as the report puts it."},
+            "kind": {
+                "required": gettext_lazy(
+                    "Choose whether this is something that works well or a concern."
+                )
+            },
+            "text": {"required": gettext_lazy("Enter the finding, as the report puts it.")},
         }
 
     def __init__(self, *args, **kwargs):
@@ -246,15 +266,19 @@ class JudgementForm(_ReportPartForm):
         fields = ["topic", "grade"]
         labels = {"topic": "What was graded"}
         error_messages = {
-            "topic": {"required": "Enter what was graded, e.g. “Protecting vulnerable people”."},
-            "grade": {"required": "Choose the grade the inspectorate gave."},
+            "topic": {
+                "required": gettext_lazy(
+                    "Enter what was graded, e.g. “Protecting vulnerable people”."
+                )
+            },
+            "grade": {"required": gettext_lazy("Choose the grade the inspectorate gave.")},
         }
 
     def clean_topic(self):
         topic = self.cleaned_data["topic"].strip()
         if self._siblings(Judgement).filter(topic__iexact=topic).exists():
             raise forms.ValidationError(
-                "This report already has a judgement on that topic: edit that one instead."
+                _("This report already has a judgement on that topic: edit that one instead.")
             )
         return topic
 
@@ -267,7 +291,9 @@ class PriorityAreaForm(_ReportPartForm):
         help_texts = {"position": "Leave empty to add it at the end."}
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
         error_messages = {
-            "title": {"required": "Enter a short title, e.g. “Children who go missing”."},
+            "title": {
+                "required": gettext_lazy("Enter a short title, e.g. “Children who go missing”.")
+            },
         }
 
     def __init__(self, *args, user: User, **kwargs):
@@ -275,7 +301,7 @@ class PriorityAreaForm(_ReportPartForm):
         self.fields["opcc_lead"].queryset = people_visible_to(user).filter(
             role=User.Role.OPCC_STAFF
         )
-        self.fields["opcc_lead"].empty_label = "No lead yet"
+        self.fields["opcc_lead"].empty_label = _("No lead yet")
         self.fields["position"].required = False
         if not self.instance.pk:
             # Empty means "at the end", worked out when saving; not the model's default.
@@ -286,8 +312,10 @@ class PriorityAreaForm(_ReportPartForm):
         title = self.cleaned_data["title"].strip()
         if self._siblings(PriorityArea).filter(title__iexact=title).exists():
             raise forms.ValidationError(
-                "This report already has a priority area with that title: choose another "
-                "title or edit the existing one."
+                _(
+                    "This report already has a priority area with that title: choose another "
+                    "title or edit the existing one."
+                )
             )
         return title
 
@@ -295,8 +323,11 @@ class PriorityAreaForm(_ReportPartForm):
         position = self.cleaned_data.get("position")
         if position is not None and self._siblings(PriorityArea).filter(position=position).exists():
             raise forms.ValidationError(
-                f"Another priority area is already number {position}: choose a free number "
-                "or leave it empty to add this one at the end."
+                _(
+                    "Another priority area is already number %(position)s: choose a free "
+                    "number or leave it empty to add this one at the end."
+                )
+                % {"position": position}
             )
         return position
 
@@ -308,8 +339,12 @@ class CauseOfConcernForm(_ReportPartForm):
         labels = {"text": "Cause of concern", "discharged_on": "Discharged on"}
         widgets = {"text": forms.Textarea(attrs={"rows": 3}), "discharged_on": DateInput()}
         error_messages = {
-            "reference": {"required": "Enter the reference the report gives it, e.g. C1."},
-            "text": {"required": "Enter the cause of concern, as the report puts it."},
+            "reference": {
+                "required": gettext_lazy("Enter the reference the report gives it, e.g. C1.")
+            },
+            "text": {
+                "required": gettext_lazy("Enter the cause of concern, as the report puts it.")
+            },
         }
 
     def __init__(self, *args, **kwargs):
@@ -320,8 +355,11 @@ class CauseOfConcernForm(_ReportPartForm):
         reference = self.cleaned_data["reference"].strip()
         if self._siblings(CauseOfConcern).filter(reference__iexact=reference).exists():
             raise forms.ValidationError(
-                f"This report already has a cause of concern {reference}: use another "
-                "reference or edit that one."
+                _(
+                    "This report already has a cause of concern %(reference)s: use another "
+                    "reference or edit that one."
+                )
+                % {"reference": reference}
             )
         return reference
 
@@ -330,12 +368,16 @@ class CauseOfConcernForm(_ReportPartForm):
         if cleaned.get("status") == CauseOfConcern.Status.DISCHARGED and not cleaned.get(
             "discharged_on"
         ):
-            self.add_error("discharged_on", "Enter the date the cause of concern was discharged.")
+            self.add_error(
+                "discharged_on", _("Enter the date the cause of concern was discharged.")
+            )
         if cleaned.get("status") == CauseOfConcern.Status.OPEN and cleaned.get("discharged_on"):
             self.add_error(
                 "discharged_on",
-                "An open cause of concern has no discharge date: clear the date or mark it "
-                "discharged.",
+                _(
+                    "An open cause of concern has no discharge date: clear the date or mark "
+                    "it discharged."
+                ),
             )
         return cleaned
 
@@ -344,14 +386,16 @@ class ReportFileForm(forms.Form):
     """The inspection report's own PDF, checked like any evidence (PDF only)."""
 
     file = forms.FileField(
-        label="The report's PDF",
-        error_messages={"required": "Choose the report's PDF file."},
+        label=gettext_lazy("The report's PDF"),
+        error_messages={"required": gettext_lazy("Choose the report's PDF file.")},
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         megabytes = settings.REPORT_FILE_MAX_BYTES // (1024 * 1024)
-        self.fields["file"].help_text = f"The report as a PDF; up to {megabytes} MB."
+        self.fields["file"].help_text = _("The report as a PDF; up to %(megabytes)s MB.") % {
+            "megabytes": megabytes
+        }
 
     def clean_file(self) -> CheckedUpload:
         return check_upload(

@@ -8,6 +8,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from oversight.shared.dates import DateInRange
@@ -32,7 +35,9 @@ class Force(TimeStampedModel):
     name = models.CharField(max_length=120, unique=True)
     short_name = models.CharField(max_length=40, blank=True)
     chief_constable = models.CharField(max_length=120, blank=True)
-    address = models.TextField(blank=True, help_text="Postal address, used on letters.")
+    address = models.TextField(
+        blank=True, help_text=gettext_lazy("Postal address, used on letters.")
+    )
 
     class Meta:
         ordering = ["name"]
@@ -47,34 +52,44 @@ class Office(TimeStampedModel):
     name = models.CharField(max_length=160, unique=True)
     # Empty until set: an office without one has no public site (letters.services_public).
     slug = models.SlugField(
-        "public address",
+        gettext_lazy("public address"),
         max_length=80,
         unique=True,
         null=True,
         blank=True,
-        help_text="The office's public site is at /public/<this>/, e.g. devon-and-cornwall-opcc. "
-        "Lower-case letters, digits and hyphens.",
+        help_text=gettext_lazy(
+            "The office's public site is at /public/<this>/, e.g. devon-and-cornwall-opcc. "
+            "Lower-case letters, digits and hyphens."
+        ),
     )
-    commissioner = models.CharField(max_length=120, blank=True, help_text="The PCC's name.")
-    address = models.TextField(blank=True, help_text="Postal address, used on letters.")
+    commissioner = models.CharField(
+        max_length=120, blank=True, help_text=gettext_lazy("The PCC's name.")
+    )
+    address = models.TextField(
+        blank=True, help_text=gettext_lazy("Postal address, used on letters.")
+    )
     email = models.EmailField(blank=True)
     forces = models.ManyToManyField(Force, related_name="offices", blank=True)
     require_two_factor = models.BooleanField(
         default=False,
-        help_text="Everyone this office administers must sign in with a one-time code too.",
+        help_text=gettext_lazy(
+            "Everyone this office administers must sign in with a one-time code too."
+        ),
     )
 
     class LetterLanguage(models.TextChoices):
-        ENGLISH = "en-gb", "English"
-        WELSH = "cy", "Welsh (Cymraeg)"
-        BILINGUAL = "bilingual", "Bilingual (Welsh first, then English)"
+        ENGLISH = "en-gb", gettext_lazy("English")
+        WELSH = "cy", gettext_lazy("Welsh (Cymraeg)")
+        BILINGUAL = "bilingual", gettext_lazy("Bilingual (Welsh first, then English)")
 
     # Offices in Wales write in Welsh, or in both languages, by default.
     letter_language = models.CharField(
         max_length=10,
         choices=LetterLanguage.choices,
         default=LetterLanguage.ENGLISH,
-        help_text="The language new letters are drafted in; each letter can be changed.",
+        help_text=gettext_lazy(
+            "The language new letters are drafted in; each letter can be changed."
+        ),
     )
 
     class Meta:
@@ -92,9 +107,9 @@ class CommitteeMeeting(TimeStampedModel):
     reminders know the papers have gone without reading the packs themselves."""
 
     class Committee(models.TextChoices):
-        JOINT_AUDIT = "joint_audit", "Joint Audit Committee"
-        PANEL = "panel", "Police and Crime Panel"
-        OTHER = "other", "Other meeting"
+        JOINT_AUDIT = "joint_audit", gettext_lazy("Joint Audit Committee")
+        PANEL = "panel", gettext_lazy("Police and Crime Panel")
+        OTHER = "other", gettext_lazy("Other meeting")
 
     # Committee papers go out about a week before the meeting.
     PAPERS_DAYS_BEFORE = 7
@@ -113,7 +128,8 @@ class CommitteeMeeting(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"{self.get_committee_display()}, {self.meets_on:%-d %B %Y}"
+        # Django's month names, so they come out in the page's language.
+        return f"{self.get_committee_display()}, {date_format(self.meets_on, 'j F Y')}"
 
     @property
     def papers_due_on(self) -> datetime.date:
@@ -122,20 +138,26 @@ class CommitteeMeeting(TimeStampedModel):
 
 class PartnerAgency(TimeStampedModel):
     class Kind(models.TextChoices):
-        CHILDRENS_SERVICES = "childrens_services", "Local authority children's services"
-        HEALTH = "health", "Health"
-        EDUCATION = "education", "Education"
-        OTHER = "other", "Other"
+        CHILDRENS_SERVICES = (
+            "childrens_services",
+            gettext_lazy("Local authority children's services"),
+        )
+        HEALTH = "health", gettext_lazy("Health")
+        EDUCATION = "education", gettext_lazy("Education")
+        OTHER = "other", gettext_lazy("Other")
 
     name = models.CharField(max_length=160, unique=True)
     kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.OTHER)
     forces = models.ManyToManyField(
-        Force, related_name="partner_agencies", blank=True, help_text="Forces it works with."
+        Force,
+        related_name="partner_agencies",
+        blank=True,
+        help_text=gettext_lazy("Forces it works with."),
     )
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "partner agencies"
+        verbose_name_plural = gettext_lazy("partner agencies")
 
     def __str__(self):
         return self.name
@@ -175,15 +197,15 @@ class User(AbstractUser):
     """
 
     class Role(models.TextChoices):
-        OPCC_STAFF = "opcc_staff", "OPCC staff"
-        READ_ONLY = "read_only", "Read-only"
-        PLAN_OWNER = "plan_owner", "Force plan owner"
-        POLICE_LEAD = "police_lead", "Police lead"
-        PARTNER_LEAD = "partner_lead", "Partner agency lead"
+        OPCC_STAFF = "opcc_staff", gettext_lazy("OPCC staff")
+        READ_ONLY = "read_only", gettext_lazy("Read-only")
+        PLAN_OWNER = "plan_owner", gettext_lazy("Force plan owner")
+        POLICE_LEAD = "police_lead", gettext_lazy("Police lead")
+        PARTNER_LEAD = "partner_lead", gettext_lazy("Partner agency lead")
 
     class DigestFrequency(models.TextChoices):
-        DAILY = "daily", "Daily"
-        WEEKLY = "weekly", "Weekly (Mondays)"
+        DAILY = "daily", gettext_lazy("Daily")
+        WEEKLY = "weekly", gettext_lazy("Weekly (Mondays)")
 
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)
     office = models.ForeignKey(
@@ -202,10 +224,10 @@ class User(AbstractUser):
         null=True,
         blank=True,
         related_name="reports_to_me",
-        help_text="Receives escalations when this person's items are long overdue.",
+        help_text=gettext_lazy("Receives escalations when this person's items are long overdue."),
     )
     email_reminders = models.BooleanField(
-        default=True, help_text="Send reminder digests by e-mail."
+        default=True, help_text=gettext_lazy("Send reminder digests by e-mail.")
     )
     digest_frequency = models.CharField(
         max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.DAILY
@@ -214,14 +236,18 @@ class User(AbstractUser):
         max_length=8,
         choices=settings.LANGUAGES,
         blank=True,
-        help_text="The language of the site, e-mails and reminders for this person; "
-        "blank until they choose (English).",
+        help_text=gettext_lazy(
+            "The language of the site, e-mails and reminders for this person; "
+            "blank until they choose (English)."
+        ),
     )
     is_office_admin = models.BooleanField(
-        "office administrator",
+        gettext_lazy("office administrator"),
         default=False,
-        help_text="May invite people, change their roles and deactivate leavers for the "
-        "office, the forces it oversees and their partner agencies.",
+        help_text=gettext_lazy(
+            "May invite people, change their roles and deactivate leavers for the "
+            "office, the forces it oversees and their partner agencies."
+        ),
     )
 
     class Meta:
@@ -291,14 +317,14 @@ class PublishedDocument(TimeStampedModel):
     A report about one force and a national report held once for many share these."""
 
     class Source(models.TextChoices):
-        HMICFRS = "hmicfrs", "HMICFRS"
-        HMIC = "hmic", "HMIC (before 2017)"
-        IOPC = "iopc", "IOPC learning recommendations"
-        CORONER = "coroner", "Coroner: prevention of future deaths report"
-        INTERNAL_AUDIT = "internal_audit", "Internal audit"
-        EXTERNAL_AUDIT = "external_audit", "External audit"
-        OTHER_INSPECTORATE = "other_inspectorate", "Other inspectorate"
-        OTHER = "other", "Other"
+        HMICFRS = "hmicfrs", gettext_lazy("HMICFRS")
+        HMIC = "hmic", gettext_lazy("HMIC (before 2017)")
+        IOPC = "iopc", gettext_lazy("IOPC learning recommendations")
+        CORONER = "coroner", gettext_lazy("Coroner: prevention of future deaths report")
+        INTERNAL_AUDIT = "internal_audit", gettext_lazy("Internal audit")
+        EXTERNAL_AUDIT = "external_audit", gettext_lazy("External audit")
+        OTHER_INSPECTORATE = "other_inspectorate", gettext_lazy("Other inspectorate")
+        OTHER = "other", gettext_lazy("Other")
 
     # Section 55 of the Police Act 1996 covers reports by HM Inspectors of Constabulary.
     SECTION_55_SOURCES = (Source.HMICFRS, Source.HMIC)
@@ -308,22 +334,27 @@ class PublishedDocument(TimeStampedModel):
     NAMED_ISSUER_SOURCES = (Source.CORONER, Source.OTHER_INSPECTORATE, Source.OTHER)
 
     class Programme(models.TextChoices):
-        CHILD_PROTECTION = "child_protection", "National child protection inspection"
-        POST_INSPECTION_REVIEW = "post_inspection_review", "Post-inspection review"
-        PEEL = "peel", "PEEL"
-        THEMATIC = "thematic", "Thematic inspection"
-        JOINT = "joint", "Joint inspection"
-        OTHER = "other", "Other"
+        CHILD_PROTECTION = "child_protection", gettext_lazy("National child protection inspection")
+        POST_INSPECTION_REVIEW = "post_inspection_review", gettext_lazy("Post-inspection review")
+        PEEL = "peel", gettext_lazy("PEEL")
+        THEMATIC = "thematic", gettext_lazy("Thematic inspection")
+        JOINT = "joint", gettext_lazy("Joint inspection")
+        OTHER = "other", gettext_lazy("Other")
 
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.HMICFRS)
     programme = models.CharField(
-        max_length=30, choices=Programme.choices, blank=True, help_text="Inspections only."
+        max_length=30,
+        choices=Programme.choices,
+        blank=True,
+        help_text=gettext_lazy("Inspections only."),
     )
     issued_by = models.CharField(
         max_length=200,
         blank=True,
-        help_text="Who issued it, where the source does not say: the coroner and area, the "
-        "inspectorate, the body.",
+        help_text=gettext_lazy(
+            "Who issued it, where the source does not say: the coroner and area, the "
+            "inspectorate, the body."
+        ),
     )
     title = models.CharField(max_length=255)
     summary = models.TextField(blank=True)
@@ -369,7 +400,7 @@ class PublishedDocument(TimeStampedModel):
         return {
             self.Source.HMIC: "HMIC",
             self.Source.IOPC: "IOPC",
-            self.Source.CORONER: "Coroner (PFD)",
+            self.Source.CORONER: _("Coroner (PFD)"),
         }.get(self.source, self.get_source_display())
 
     @property
@@ -380,11 +411,11 @@ class PublishedDocument(TimeStampedModel):
         return {
             self.Source.HMICFRS: "HMICFRS",
             self.Source.HMIC: "HMIC",
-            self.Source.IOPC: "the IOPC",
-            self.Source.CORONER: "the coroner",
-            self.Source.INTERNAL_AUDIT: "internal audit",
-            self.Source.EXTERNAL_AUDIT: "the external auditor",
-        }.get(self.source, "the publisher")
+            self.Source.IOPC: _("the IOPC"),
+            self.Source.CORONER: _("the coroner"),
+            self.Source.INTERNAL_AUDIT: _("internal audit"),
+            self.Source.EXTERNAL_AUDIT: _("the external auditor"),
+        }.get(self.source, _("the publisher"))
 
 
 class InspectionReport(PublishedDocument):
@@ -394,9 +425,9 @@ class InspectionReport(PublishedDocument):
     NationalReport that holds its text once."""
 
     class Status(models.TextChoices):
-        LOGGING = "logging", "Being logged"
-        MONITORING = "monitoring", "Monitoring"
-        CLOSED = "closed", "Closed"
+        LOGGING = "logging", gettext_lazy("Being logged")
+        MONITORING = "monitoring", gettext_lazy("Monitoring")
+        CLOSED = "closed", gettext_lazy("Closed")
 
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="reports")
     national_report = models.ForeignKey(
@@ -405,7 +436,7 @@ class InspectionReport(PublishedDocument):
         null=True,
         blank=True,
         related_name="force_reports",
-        help_text="The national or thematic report this force's copy answers.",
+        help_text=gettext_lazy("The national or thematic report this force's copy answers."),
     )
     fieldwork_start = models.DateField(null=True, blank=True, validators=[DateInRange()])
     fieldwork_end = models.DateField(null=True, blank=True, validators=[DateInRange()])
@@ -416,19 +447,19 @@ class InspectionReport(PublishedDocument):
         null=True,
         blank=True,
         related_name="follow_up_reports",
-        help_text="The original report, when this is a post-inspection review.",
+        help_text=gettext_lazy("The original report, when this is a post-inspection review."),
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.LOGGING)
     formal_response_requested_on = models.DateField(
         null=True,
         blank=True,
-        help_text="When the OPCC asked the chief constable for a formal response.",
+        help_text=gettext_lazy("When the OPCC asked the chief constable for a formal response."),
         validators=[DateInRange()],
     )
     formal_response_due_on = models.DateField(
         null=True,
         blank=True,
-        help_text="When the chief constable's formal response is due.",
+        help_text=gettext_lazy("When the chief constable's formal response is due."),
         validators=[DateInRange()],
     )
     formal_response_received_on = models.DateField(
@@ -437,14 +468,14 @@ class InspectionReport(PublishedDocument):
     section_55_published_on = models.DateField(
         null=True,
         blank=True,
-        help_text="When the PCC published the section 55 comments.",
+        help_text=gettext_lazy("When the PCC published the section 55 comments."),
         validators=[DateInRange()],
     )
     action_plan_received_on = models.DateField(null=True, blank=True, validators=[DateInRange()])
     coroner_response_sent_on = models.DateField(
         null=True,
         blank=True,
-        help_text="When the response to the coroner was sent.",
+        help_text=gettext_lazy("When the response to the coroner was sent."),
         validators=[DateInRange()],
     )
 
@@ -515,7 +546,7 @@ class NationalReport(PublishedDocument):
         Office,
         on_delete=models.PROTECT,
         related_name="national_reports_entered",
-        help_text="The office that entered it and keeps its text.",
+        help_text=gettext_lazy("The office that entered it and keeps its text."),
     )
 
     history = HistoricalRecords()
@@ -573,11 +604,11 @@ class PriorityArea(TimeStampedModel):
 
 class Judgement(TimeStampedModel):
     class Grade(models.TextChoices):
-        OUTSTANDING = "outstanding", "Outstanding"
-        GOOD = "good", "Good"
-        ADEQUATE = "adequate", "Adequate"
-        REQUIRES_IMPROVEMENT = "requires_improvement", "Requires improvement"
-        INADEQUATE = "inadequate", "Inadequate"
+        OUTSTANDING = "outstanding", gettext_lazy("Outstanding")
+        GOOD = "good", gettext_lazy("Good")
+        ADEQUATE = "adequate", gettext_lazy("Adequate")
+        REQUIRES_IMPROVEMENT = "requires_improvement", gettext_lazy("Requires improvement")
+        INADEQUATE = "inadequate", gettext_lazy("Inadequate")
 
     report = models.ForeignKey(
         InspectionReport, on_delete=models.CASCADE, related_name="judgements"
@@ -598,13 +629,13 @@ class Judgement(TimeStampedModel):
 
 class CauseOfConcern(TimeStampedModel):
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        DISCHARGED = "discharged", "Discharged"
+        OPEN = "open", gettext_lazy("Open")
+        DISCHARGED = "discharged", gettext_lazy("Discharged")
 
     report = models.ForeignKey(
         InspectionReport, on_delete=models.CASCADE, related_name="causes_of_concern"
     )
-    reference = models.CharField(max_length=20, help_text="As published, e.g. C1.")
+    reference = models.CharField(max_length=20, help_text=gettext_lazy("As published, e.g. C1."))
     text = models.TextField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     discharged_on = models.DateField(null=True, blank=True, validators=[DateInRange()])
@@ -615,7 +646,7 @@ class CauseOfConcern(TimeStampedModel):
     history = HistoricalRecords(m2m_fields=[priority_areas])
 
     class Meta:
-        verbose_name_plural = "causes of concern"
+        verbose_name_plural = gettext_lazy("causes of concern")
         constraints = [
             models.UniqueConstraint(
                 fields=["report", "reference"], name="cause_of_concern_unique_reference"
@@ -632,8 +663,8 @@ class CauseOfConcern(TimeStampedModel):
 
 class Finding(TimeStampedModel):
     class Kind(models.TextChoices):
-        POSITIVE = "positive", "Positive"
-        CONCERN = "concern", "Concern"
+        POSITIVE = "positive", gettext_lazy("Positive")
+        CONCERN = "concern", gettext_lazy("Concern")
 
     report = models.ForeignKey(InspectionReport, on_delete=models.CASCADE, related_name="findings")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -6,6 +6,7 @@ carries the Django model permissions (used by the admin and by `user.has_perm`).
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils import translation
 
 from oversight.models import User
 
@@ -37,7 +38,9 @@ _CHANGE = {
 
 
 def group_name(role: str) -> str:
-    return User.Role(role).label
+    # The group's name is stored: the role's English name, whatever the page's language.
+    with translation.override(None):
+        return str(User.Role(role).label)
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -60,7 +61,9 @@ REPORTS_PER_PAGE = 25
 
 def _require_opcc_staff(user) -> None:
     if not user.is_opcc_staff:
-        raise PermissionDenied("Only OPCC staff change inspection reports and what they contain.")
+        raise PermissionDenied(
+            _("Only OPCC staff change inspection reports and what they contain.")
+        )
 
 
 def _form_values(form) -> dict:
@@ -153,7 +156,7 @@ def report_file_upload(request, pk: int):
             services.report_file_attach(
                 report=report, by=request.user, upload=file_form.cleaned_data["file"]
             )
-            messages.success(request, "The report's PDF is attached.")
+            messages.success(request, _("The report's PDF is attached."))
             return redirect(report)
     form = oversight_forms.ReportForm(instance=report, user=request.user)
     return _render_report_form(
@@ -166,7 +169,7 @@ def report_file_upload(request, pk: int):
 def report_file_download(request, pk: int):
     report = get_object_or_404(reports_visible_to(request.user), pk=pk)
     if not report.report_file:
-        raise Http404("No PDF is attached to this report.")
+        raise Http404(_("No PDF is attached to this report."))
     # Only a checked PDF is ever attached; a file of any other name is not served as one.
     is_pdf = extension_of(report.report_file.name) == "pdf"
     return attachment_response(
@@ -235,7 +238,7 @@ def finding_create(request, pk: int):
         request,
         report=report,
         section="findings",
-        title="Add a finding",
+        title=_("Add a finding"),
         form=form,
         save=lambda fields: services.finding_create(report=report, by=request.user, fields=fields),
     )
@@ -252,7 +255,7 @@ def finding_edit(request, pk: int):
         request,
         report=finding.report,
         section="findings",
-        title="Edit finding",
+        title=_("Edit finding"),
         form=form,
         save=lambda fields: services.finding_update(
             finding=finding, by=request.user, fields=fields, version=form.cleaned_data["version"]
@@ -271,7 +274,7 @@ def judgement_create(request, pk: int):
         request,
         report=report,
         section="judgements",
-        title="Add a graded judgement",
+        title=_("Add a graded judgement"),
         form=form,
         save=lambda fields: services.judgement_create(
             report=report, by=request.user, fields=fields
@@ -290,7 +293,7 @@ def judgement_edit(request, pk: int):
         request,
         report=judgement.report,
         section="judgements",
-        title="Edit judgement",
+        title=_("Edit judgement"),
         form=form,
         save=lambda fields: services.judgement_update(
             judgement=judgement,
@@ -315,7 +318,7 @@ def priority_area_create(request, pk: int):
         request,
         report=report,
         section="areas",
-        title="Add a priority area",
+        title=_("Add a priority area"),
         form=form,
         save=lambda fields: services.priority_area_create(
             report=report, by=request.user, fields=fields
@@ -334,7 +337,7 @@ def priority_area_edit(request, pk: int):
         request,
         report=area.report,
         section="areas",
-        title="Edit priority area",
+        title=_("Edit priority area"),
         form=form,
         save=lambda fields: services.priority_area_update(
             area=area, by=request.user, fields=fields, version=form.cleaned_data["version"]
@@ -353,7 +356,7 @@ def cause_create(request, pk: int):
         request,
         report=report,
         section="causes",
-        title="Add a cause of concern",
+        title=_("Add a cause of concern"),
         form=form,
         save=lambda fields: services.cause_of_concern_create(
             report=report, by=request.user, fields=fields
@@ -372,7 +375,7 @@ def cause_edit(request, pk: int):
         request,
         report=cause.report,
         section="causes",
-        title="Edit cause of concern",
+        title=_("Edit cause of concern"),
         form=form,
         save=lambda fields: services.cause_of_concern_update(
             cause=cause, by=request.user, fields=fields, version=form.cleaned_data["version"]

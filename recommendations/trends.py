@@ -256,7 +256,7 @@ def _scope(
 def _groups(group_by: str, versions: dict, source_of: dict, scope: QuerySet) -> dict:
     if group_by == BY_SOURCE:
         labels = dict(InspectionReport.Source.choices)
-        return {pk: (labels.get(source, source),) for pk, source in source_of.items()}
+        return {pk: (str(labels.get(source, source)),) for pk, source in source_of.items()}
     if group_by != BY_PRIORITY_AREA:
         raise ValueError(f"Group by {BY_SOURCE!r} or {BY_PRIORITY_AREA!r}, not {group_by!r}.")
     areas = defaultdict(list)

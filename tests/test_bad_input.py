@@ -883,7 +883,7 @@ TARGETS: dict[str, Target] = {
     "TwoFactorRuleForm": Target(
         S,
         lambda w: [create("accounts:two_factor_rule")],
-        lambda w: {"require_two_factor": [None, "on"]},
+        lambda w: {"require_two_factor": [None, "on"], "letter_language": ["cy", "bilingual"]},
         after=lambda w: [reverse("accounts:people")],
     ),
     "AcceptInvitationForm": Target(

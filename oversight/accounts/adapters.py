@@ -13,11 +13,14 @@ from axes.helpers import get_lockout_response
 from django.conf import settings
 from django.db import transaction
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from oversight.accounts.models import AccountEvent, Invitation
 from oversight.accounts.selectors import invitation_open_for_email, user_with_email
 from oversight.accounts.services import account_event_record, invitation_accept
 from oversight.models import User
+from oversight.shared.language import language_for
 
 
 def axes_username(request, credentials: dict | None) -> str:
@@ -29,8 +32,38 @@ def axes_username(request, credentials: dict | None) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # allauth has no Welsh catalogue: the messages a person meets at sign-in and on the
+    # password pages are in this project's (same English words as allauth's).
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "account_inactive": gettext_lazy("This account is currently inactive."),
+        "email_password_mismatch": gettext_lazy(
+            "The email address and/or password you specified are not correct."
+        ),
+        "username_password_mismatch": gettext_lazy(
+            "The username and/or password you specified are not correct."
+        ),
+        "enter_current_password": gettext_lazy("Please type your current password."),
+        "incorrect_password": gettext_lazy("Incorrect password."),
+        "invalid_or_expired_key": gettext_lazy("Invalid or expired key."),
+        "invalid_password_reset": gettext_lazy("The password reset token was invalid."),
+        "too_many_login_attempts": gettext_lazy("Too many failed login attempts. Try again later."),
+        "rate_limited": gettext_lazy("Be patient, you are sending too many requests."),
+    }
+
     def is_open_for_signup(self, request):
         return False
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Every e-mail allauth sends (password reset) in the language of the person it
+        is to; when they have not chosen one, in the language of the page that asked."""
+        recipient = context.get("user") or user_with_email(email)
+        if recipient is not None and recipient.language:
+            language = language_for(recipient)
+        else:
+            language = translation.get_language() or settings.LANGUAGE_CODE
+        with translation.override(language):
+            super().send_mail(template_prefix, email, context)
 
 
 class MFAAdapter(DefaultMFAAdapter):
@@ -38,7 +71,7 @@ class MFAAdapter(DefaultMFAAdapter):
         **DefaultMFAAdapter.error_messages,
         # Shown when the first code typed while setting up does not match (the sign-in
         # step words its own: oversight/accounts/two_factor.py).
-        "incorrect_code": (
+        "incorrect_code": gettext_lazy(
             "That code did not match. Type the code the app shows now; it changes every 30 seconds."
         ),
     }

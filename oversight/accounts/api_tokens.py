@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
@@ -36,25 +37,29 @@ def api_token_create(
 ) -> tuple[ApiToken, str]:
     """Make a token; returns it and the secret, which is never shown again."""
     if not user.is_authenticated or not user.is_active or not user.role:
-        raise PermissionDenied("Sign in to make an API token.")
+        raise PermissionDenied(_("Sign in to make an API token."))
     name = name.strip()
     if not name:
-        raise ValidationError({"name": "Name the token after the tool that will use it."})
+        raise ValidationError({"name": _("Name the token after the tool that will use it.")})
     if scope not in ApiToken.Scope.values:
-        raise ValidationError({"scope": "Choose read, or read and post progress updates."})
+        raise ValidationError({"scope": _("Choose read, or read and post progress updates.")})
     if scope == ApiToken.Scope.WRITE and user.role == User.Role.READ_ONLY:
-        raise ValidationError({"scope": "A read-only account makes read tokens only."})
+        raise ValidationError({"scope": _("A read-only account makes read tokens only.")})
     today = timezone.localdate()
     if not today < expires_on <= today + datetime.timedelta(days=MAX_TOKEN_DAYS):
         raise ValidationError(
-            {"expires_on": f"Choose an expiry after today and within {MAX_TOKEN_DAYS} days."}
+            {
+                "expires_on": _("Choose an expiry after today and within %(days)d days.")
+                % {"days": MAX_TOKEN_DAYS}
+            }
         )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         live = api_tokens_of(user).select_for_update().filter(revoked_at__isnull=True)
         if sum(1 for token in live if token.is_live) >= MAX_LIVE_TOKENS:
             raise ValidationError(
-                f"You have {MAX_LIVE_TOKENS} live tokens: revoke one you no longer use first."
+                _("You have %(count)d live tokens: revoke one you no longer use first.")
+                % {"count": MAX_LIVE_TOKENS}
             )
         token = ApiToken.objects.create(
             user=user,
@@ -69,7 +74,7 @@ def api_token_create(
 
 def api_token_revoke(*, user: User, token: ApiToken) -> ApiToken:
     if token.user_id != user.pk:
-        raise PermissionDenied("You may revoke only your own tokens.")
+        raise PermissionDenied(_("You may revoke only your own tokens."))
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
@@ -86,7 +91,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
             return None
-        keyword, _, secret = header.partition(" ")
+        keyword, _space, secret = header.partition(" ")
         if keyword != self.keyword or not secret.strip():
             raise exceptions.AuthenticationFailed(
                 "Send the token as “Authorization: Bearer <token>”."

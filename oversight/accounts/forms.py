@@ -12,6 +12,8 @@ from django.contrib.auth.password_validation import (
 )
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from oversight.accounts.selectors import organisations_administered_by
 from oversight.models import Force, Office, PartnerAgency, User
@@ -22,7 +24,7 @@ class SignInForm(LoginForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["login"].label = "Username or e-mail address"
+        self.fields["login"].label = _("Username or e-mail address")
         self.fields["login"].widget.attrs.pop("placeholder", None)
         self.fields["password"].widget.attrs.pop("placeholder", None)
         # allauth's own "Forgot your password?" link: the page has one beside the button.
@@ -45,9 +47,9 @@ class PasswordChangeForm(ChangePasswordForm):
         _plain_labels(
             self,
             {
-                "oldpassword": "Current password",
-                "password1": "New password",
-                "password2": "New password again",
+                "oldpassword": _("Current password"),
+                "password1": _("New password"),
+                "password2": _("New password again"),
             },
         )
 
@@ -55,19 +57,19 @@ class PasswordChangeForm(ChangePasswordForm):
 class PasswordSetForm(SetPasswordForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _plain_labels(self, {"password1": "Password", "password2": "Password again"})
+        _plain_labels(self, {"password1": _("Password"), "password2": _("Password again")})
 
 
 class PasswordResetRequestForm(ResetPasswordForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _plain_labels(self, {"email": "E-mail address"})
+        _plain_labels(self, {"email": _("E-mail address")})
 
 
 class PasswordResetForm(ResetPasswordKeyForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _plain_labels(self, {"password1": "New password", "password2": "New password again"})
+        _plain_labels(self, {"password1": _("New password"), "password2": _("New password again")})
 
 
 class OrganisationChoiceField(forms.ChoiceField):
@@ -78,9 +80,9 @@ class OrganisationChoiceField(forms.ChoiceField):
         self._by_value = {}
         groups = []
         for label, kind, items in (
-            ("Office", "office", [office] if office else []),
-            ("Forces", "force", forces),
-            ("Partner agencies", "agency", agencies),
+            (_("Office"), "office", [office] if office else []),
+            (_("Forces"), "force", forces),
+            (_("Partner agencies"), "agency", agencies),
         ):
             if items:
                 choices = []
@@ -89,7 +91,11 @@ class OrganisationChoiceField(forms.ChoiceField):
                     self._by_value[value] = item
                     choices.append((value, str(item)))
                 groups.append((label, choices))
-        super().__init__(choices=[("", "Choose an organisation")] + groups, **kwargs)
+        super().__init__(
+            choices=[("", _("Choose an organisation"))] + groups,
+            label=gettext_lazy("Organisation"),
+            **kwargs,
+        )
 
     def clean(self, value):
         value = super().clean(value)
@@ -101,22 +107,22 @@ class OrganisationChoiceField(forms.ChoiceField):
         return f"{kind}:{organisation.pk}"
 
 
-ROLE_HELP = (
+ROLE_HELP = gettext_lazy(
     "OPCC staff and read-only people belong to the office; force plan owners and police "
     "leads to a force; partner agency leads to their agency."
 )
 
 
 def _role_choices():
-    return [("", "Choose a role")] + list(User.Role.choices)
+    return [("", _("Choose a role"))] + list(User.Role.choices)
 
 
 class InvitationForm(forms.Form):
-    first_name = forms.CharField(max_length=150)
-    last_name = forms.CharField(max_length=150)
-    email = forms.EmailField(label="E-mail address", max_length=254)
-    job_title = forms.CharField(max_length=120, required=False)
-    role = forms.ChoiceField(choices=_role_choices, help_text=ROLE_HELP)
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=150)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=150)
+    email = forms.EmailField(label=gettext_lazy("E-mail address"), max_length=254)
+    job_title = forms.CharField(label=gettext_lazy("Job title"), max_length=120, required=False)
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=_role_choices, help_text=ROLE_HELP)
 
     def __init__(self, *args, admin, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,15 +133,17 @@ class InvitationForm(forms.Form):
 
 
 class PersonForm(forms.Form):
-    first_name = forms.CharField(max_length=150)
-    last_name = forms.CharField(max_length=150)
-    email = forms.EmailField(label="E-mail address", max_length=254)
-    job_title = forms.CharField(max_length=120, required=False)
-    role = forms.ChoiceField(choices=_role_choices, help_text=ROLE_HELP)
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=150)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=150)
+    email = forms.EmailField(label=gettext_lazy("E-mail address"), max_length=254)
+    job_title = forms.CharField(label=gettext_lazy("Job title"), max_length=120, required=False)
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=_role_choices, help_text=ROLE_HELP)
     is_office_admin = forms.BooleanField(
-        label="Office administrator",
+        label=gettext_lazy("Office administrator"),
         required=False,
-        help_text="May invite people, change roles and deactivate leavers. OPCC staff only.",
+        help_text=gettext_lazy(
+            "May invite people, change roles and deactivate leavers. OPCC staff only."
+        ),
     )
 
     def __init__(self, *args, admin, person, **kwargs):
@@ -159,33 +167,54 @@ class PersonForm(forms.Form):
 
 class DeactivateForm(forms.Form):
     reason = forms.CharField(
+        label=gettext_lazy("Reason"),
         max_length=300,
         required=False,
-        help_text="For the record, e.g. 'Moved to another force, 30 Nov'.",
+        help_text=gettext_lazy("For the record, e.g. 'Moved to another force, 30 Nov'."),
     )
 
 
 class TwoFactorRuleForm(forms.Form):
+    """The office's own settings, which its administrators change: the two-factor rule and
+    the language its letters are drafted in."""
+
     require_two_factor = forms.BooleanField(
-        label="Require two-factor sign-in for everyone this office administers",
+        label=gettext_lazy("Require two-factor sign-in for everyone this office administers"),
         required=False,
-        help_text="Once on, each person who has not set it up is asked to, before anything "
-        "else, the next time they open a page.",
+        help_text=gettext_lazy(
+            "Once on, each person who has not set it up is asked to, before anything "
+            "else, the next time they open a page."
+        ),
+    )
+    letter_language = forms.ChoiceField(
+        label=gettext_lazy("Language of new letters"),
+        choices=Office.LetterLanguage.choices,
+        help_text=gettext_lazy(
+            "The language new letters are drafted in; each letter can be changed."
+        ),
+        error_messages={"required": gettext_lazy("Choose English, Welsh or bilingual.")},
     )
 
 
 class AcceptInvitationForm(forms.Form):
     username = forms.CharField(
+        label=gettext_lazy("Username"),
         max_length=150,
         validators=[UnicodeUsernameValidator()],
-        help_text="What you will sign in with (or your e-mail address). Letters, digits "
-        "and @ . + - _ only.",
+        help_text=gettext_lazy(
+            "What you will sign in with (or your e-mail address). Letters, digits "
+            "and @ . + - _ only."
+        ),
     )
     password1 = forms.CharField(
-        label="Password", strip=False, widget=forms.PasswordInput(render_value=False)
+        label=gettext_lazy("Password"),
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
     )
     password2 = forms.CharField(
-        label="Password again", strip=False, widget=forms.PasswordInput(render_value=False)
+        label=gettext_lazy("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
     )
 
     def __init__(self, *args, invitation, **kwargs):
@@ -197,7 +226,7 @@ class AcceptInvitationForm(forms.Form):
         cleaned = super().clean()
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
-            self.add_error("password2", "The two passwords differ: type the same one twice.")
+            self.add_error("password2", _("The two passwords differ: type the same one twice."))
         elif password1:
             candidate = User(
                 username=cleaned.get("username", ""),
@@ -216,26 +245,31 @@ class ApiTokenForm(forms.Form):
     """A new personal access token: what it is for, what it may do, until when."""
 
     name = forms.CharField(
-        label="Name",
+        label=gettext_lazy("Name"),
         max_length=80,
-        help_text="The tool that will use it, e.g. “Force performance dashboard”.",
-        error_messages={"required": "Name the token after the tool that will use it."},
+        help_text=gettext_lazy("The tool that will use it, e.g. “Force performance dashboard”."),
+        error_messages={
+            "required": gettext_lazy("Name the token after the tool that will use it.")
+        },
     )
     scope = forms.ChoiceField(
-        label="It may",
+        label=gettext_lazy("It may"),
         choices=[
-            ("read", "Read what you can read"),
-            ("write", "Read, and write as you (post progress updates; OPCC staff: import)"),
+            ("read", gettext_lazy("Read what you can read")),
+            (
+                "write",
+                gettext_lazy("Read, and write as you (post progress updates; OPCC staff: import)"),
+            ),
         ],
         initial="read",
         widget=forms.RadioSelect,
     )
     expires_on = forms.DateField(
-        label="Expires on",
+        label=gettext_lazy("Expires on"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="At most a year from today.",
+        help_text=gettext_lazy("At most a year from today."),
         error_messages={
-            "required": "Give the date it stops working.",
-            "invalid": "Enter the date as day, month and year.",
+            "required": gettext_lazy("Give the date it stops working."),
+            "invalid": gettext_lazy("Enter the date as day, month and year."),
         },
     )

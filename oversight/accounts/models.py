@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from oversight.models import Force, Office, PartnerAgency, User, role_matches_organisation
 
@@ -18,10 +19,10 @@ class Invitation(models.Model):
     """A single-use link that lets a person set a password and join in the given role."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Waiting to be accepted"
-        ACCEPTED = "accepted", "Accepted"
-        EXPIRED = "expired", "Expired"
-        REVOKED = "revoked", "Withdrawn"
+        PENDING = "pending", gettext_lazy("Waiting to be accepted")
+        ACCEPTED = "accepted", gettext_lazy("Accepted")
+        EXPIRED = "expired", gettext_lazy("Expired")
+        REVOKED = "revoked", gettext_lazy("Withdrawn")
 
     email = models.EmailField()
     first_name = models.CharField(max_length=150)
@@ -92,24 +93,30 @@ class AccountEvent(models.Model):
     """Who did what to an account, and when: kept for the office administrator to read."""
 
     class Kind(models.TextChoices):
-        SIGNED_IN = "signed_in", "Signed in"
-        SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
-        LOCKED_OUT = "locked_out", "Locked out after failed sign-ins"
-        SIGNED_OUT = "signed_out", "Signed out"
-        PASSWORD_CHANGED = "password_changed", "Changed their password"
-        PASSWORD_RESET = "password_reset", "Reset their password by e-mail"
-        INVITED = "invited", "Invited"
-        INVITATION_WITHDRAWN = "invitation_withdrawn", "Invitation withdrawn"
-        INVITATION_ACCEPTED = "invitation_accepted", "Accepted an invitation"
-        ROLE_CHANGED = "role_changed", "Role changed"
-        DETAILS_CHANGED = "details_changed", "Name or e-mail address changed"
-        DEACTIVATED = "deactivated", "Deactivated (leaver)"
-        REACTIVATED = "reactivated", "Reactivated"
-        TWO_FACTOR_ENABLED = "two_factor_enabled", "Turned on two-factor sign-in"
-        TWO_FACTOR_DISABLED = "two_factor_disabled", "Turned off two-factor sign-in"
-        RECOVERY_CODES_GENERATED = "recovery_codes_generated", "Made new recovery codes"
-        TWO_FACTOR_POLICY_CHANGED = "two_factor_policy_changed", "Office two-factor rule changed"
-        SSO_LINKED = "sso_linked", "Single sign-on linked to the account"
+        SIGNED_IN = "signed_in", gettext_lazy("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", gettext_lazy("Failed sign-in")
+        LOCKED_OUT = "locked_out", gettext_lazy("Locked out after failed sign-ins")
+        SIGNED_OUT = "signed_out", gettext_lazy("Signed out")
+        PASSWORD_CHANGED = "password_changed", gettext_lazy("Changed their password")
+        PASSWORD_RESET = "password_reset", gettext_lazy("Reset their password by e-mail")
+        INVITED = "invited", gettext_lazy("Invited")
+        INVITATION_WITHDRAWN = "invitation_withdrawn", gettext_lazy("Invitation withdrawn")
+        INVITATION_ACCEPTED = "invitation_accepted", gettext_lazy("Accepted an invitation")
+        ROLE_CHANGED = "role_changed", gettext_lazy("Role changed")
+        DETAILS_CHANGED = "details_changed", gettext_lazy("Name or e-mail address changed")
+        DEACTIVATED = "deactivated", gettext_lazy("Deactivated (leaver)")
+        REACTIVATED = "reactivated", gettext_lazy("Reactivated")
+        TWO_FACTOR_ENABLED = "two_factor_enabled", gettext_lazy("Turned on two-factor sign-in")
+        TWO_FACTOR_DISABLED = "two_factor_disabled", gettext_lazy("Turned off two-factor sign-in")
+        RECOVERY_CODES_GENERATED = (
+            "recovery_codes_generated",
+            gettext_lazy("Made new recovery codes"),
+        )
+        TWO_FACTOR_POLICY_CHANGED = (
+            "two_factor_policy_changed",
+            gettext_lazy("Office two-factor rule changed"),
+        )
+        SSO_LINKED = "sso_linked", gettext_lazy("Single sign-on linked to the account")
 
     kind = models.CharField(max_length=30, choices=Kind.choices)
     # The person the event is about; empty for a failed sign-in with an unknown name.
@@ -154,8 +161,8 @@ class ApiToken(models.Model):
     first characters (`prefix`) are kept so its owner can tell tokens apart."""
 
     class Scope(models.TextChoices):
-        READ = "read", "Read"
-        WRITE = "write", "Read and post progress updates"
+        READ = "read", gettext_lazy("Read")
+        WRITE = "write", gettext_lazy("Read and post progress updates")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"

@@ -14,7 +14,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from oversight.accounts.models import AccountEvent, Invitation, token_digest
 from oversight.accounts.selectors import administers
@@ -58,6 +59,12 @@ def account_event_record(
     )
 
 
+def _stored_label(role: str) -> str:
+    """A role's name as the audit log keeps it: in English, whatever the page's language."""
+    with translation.override(None):
+        return str(User.Role(role).label)
+
+
 def _organisation_fields(organisation: Organisation) -> dict:
     return {
         "office": organisation if isinstance(organisation, Office) else None,
@@ -69,12 +76,15 @@ def _organisation_fields(organisation: Organisation) -> dict:
 def _check_role_fits(role: str, organisation: Organisation) -> None:
     if role not in ROLES_BY_ORGANISATION[type(organisation)]:
         allowed = ", ".join(
-            sorted(User.Role(r).label for r in ROLES_BY_ORGANISATION[type(organisation)])
+            sorted(str(User.Role(r).label) for r in ROLES_BY_ORGANISATION[type(organisation)])
         )
         raise ValidationError(
             {
-                "role": f"{User.Role(role).label} is not a role in {organisation}: "
-                f"choose {allowed}, or another organisation."
+                "role": _(
+                    "%(role)s is not a role in %(organisation)s: choose %(allowed)s, or "
+                    "another organisation."
+                )
+                % {"role": User.Role(role).label, "organisation": organisation, "allowed": allowed}
             }
         )
 
@@ -89,15 +99,15 @@ def _check_email_free(email: str, *, admin: User, except_user: User | None = Non
     if holder is None:
         return
     if administers(admin, holder):
-        message = (
-            f"{email} already belongs to {holder} ({holder.organisation}). "
+        message = _(
+            "%(email)s already belongs to %(holder)s (%(organisation)s). "
             "Open them under People to change their role, or use another address."
-        )
+        ) % {"email": email, "holder": holder, "organisation": holder.organisation}
     else:
-        message = (
-            f"{email} already has an account with an organisation your office does not "
+        message = _(
+            "%(email)s already has an account with an organisation your office does not "
             "administer. Use another address, or ask that organisation's office."
-        )
+        ) % {"email": email}
     raise ValidationError({"email": message})
 
 
@@ -146,12 +156,15 @@ def invitation_create(
         actor=admin,
         invitation=invitation,
         attempted_name=email,
-        detail=f"As {User.Role(role).label}, {organisation}",
+        detail=f"As {_stored_label(role)}, {organisation}",
         request=request,
     )
     context = {"invitation": invitation, "link": _invitation_link(token), "admin": admin}
-    subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}You are invited to OPCC oversight"
-    body = render_to_string("accounts/email/invitation.txt", context)
+    # Nobody has an account at this address yet, so nobody has chosen a language: the
+    # invitation is in the one the administrator is using.
+    with translation.override(translation.get_language() or settings.LANGUAGE_CODE):
+        subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + _("You are invited to OPCC oversight")
+        body = render_to_string("accounts/email/invitation.txt", context)
     transaction.on_commit(
         lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
     )
@@ -164,8 +177,8 @@ def invitation_withdraw(
 ) -> Invitation:
     if invitation.state != Invitation.State.PENDING:
         raise ValidationError(
-            f"This invitation is {invitation.get_state_display().lower()}: "
-            "there is nothing to withdraw."
+            _("This invitation is %(state)s: there is nothing to withdraw.")
+            % {"state": invitation.get_state_display().lower()}
         )
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
@@ -197,11 +210,18 @@ def invitation_accept(
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.state != Invitation.State.PENDING:
         raise ValidationError(
-            "This invitation link has already been used, withdrawn or has expired. "
-            "Ask your office administrator to send a new one."
+            _(
+                "This invitation link has already been used, withdrawn or has expired. "
+                "Ask your office administrator to send a new one."
+            )
         )
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": f"{username} is taken: choose another username."})
+        raise ValidationError(
+            {
+                "username": _("%(username)s is taken: choose another username.")
+                % {"username": username}
+            }
+        )
     _check_email_free(invitation.email, admin=invitation.invited_by)
     organisation = invitation.organisation
     user = User(
@@ -228,14 +248,14 @@ def invitation_accept(
         subject=user,
         actor=user,
         invitation=invitation,
-        detail=f"As {user.get_role_display()}, {organisation}",
+        detail=f"As {_stored_label(user.role)}, {organisation}",
         request=request,
     )
     return user
 
 
 def _describe(role: str, organisation) -> str:
-    return f"{User.Role(role).label if role else 'No role'}, {organisation or 'no organisation'}"
+    return f"{_stored_label(role) if role else 'No role'}, {organisation or 'no organisation'}"
 
 
 @transaction.atomic
@@ -259,15 +279,23 @@ def person_update(
     _check_role_fits(role, organisation)
     _check_email_free(email, admin=admin, except_user=person)
     if is_office_admin and role != User.Role.OPCC_STAFF:
-        raise ValidationError({"is_office_admin": "Only OPCC staff can be office administrators."})
+        raise ValidationError(
+            {"is_office_admin": _("Only OPCC staff can be office administrators.")}
+        )
     if is_office_admin and (not isinstance(organisation, Office) or organisation != admin.office):
         raise ValidationError(
-            {"is_office_admin": f"Only {admin.office}'s own staff can administer it."}
+            {
+                "is_office_admin": _("Only %(office)s's own staff can administer it.")
+                % {"office": admin.office}
+            }
         )
     if person.pk == admin.pk and not (is_office_admin and role == User.Role.OPCC_STAFF):
         raise ValidationError(
-            "You cannot remove your own administration: ask another administrator of "
-            f"{admin.office} to do it."
+            _(
+                "You cannot remove your own administration: ask another administrator of "
+                "%(office)s to do it."
+            )
+            % {"office": admin.office}
         )
     before = _describe(person.role, person.organisation)
     was_admin = person.is_office_admin
@@ -318,10 +346,11 @@ def person_deactivate(
     request, since the backend refuses inactive users), and everything they did stays."""
     if person.pk == admin.pk:
         raise ValidationError(
-            f"You cannot deactivate yourself: ask another administrator of {admin.office} to do it."
+            _("You cannot deactivate yourself: ask another administrator of %(office)s to do it.")
+            % {"office": admin.office}
         )
     if not person.is_active:
-        raise ValidationError(f"{person} is already deactivated.")
+        raise ValidationError(_("%(person)s is already deactivated.") % {"person": person})
     person.is_active = False
     person.is_office_admin = False
     person.save(update_fields=["is_active", "is_office_admin"])
@@ -334,7 +363,7 @@ def person_deactivate(
 @transaction.atomic
 def person_reactivate(*, admin: User, person: User, request: HttpRequest | None = None) -> User:
     if person.is_active:
-        raise ValidationError(f"{person} is already active.")
+        raise ValidationError(_("%(person)s is already active.") % {"person": person})
     person.is_active = True
     person.save(update_fields=["is_active"])
     account_event_record(kind=Kind.REACTIVATED, subject=person, actor=admin, request=request)
@@ -347,9 +376,11 @@ def person_reset_two_factor(
 ) -> User:
     """For a person who lost both their phone and their recovery codes: their app and codes
     stop working; where their office requires it, they set it up again at their next sign-in."""
-    removed, _ = Authenticator.objects.filter(user=person).delete()
+    removed, _by_kind = Authenticator.objects.filter(user=person).delete()
     if not removed:
-        raise ValidationError(f"{person} has no two-factor sign-in to turn off.")
+        raise ValidationError(
+            _("%(person)s has no two-factor sign-in to turn off.") % {"person": person}
+        )
     account_event_record(
         kind=Kind.TWO_FACTOR_DISABLED,
         subject=person,
@@ -379,4 +410,16 @@ def office_set_two_factor_rule(
             ),
             request=request,
         )
+    return office
+
+
+@transaction.atomic
+def office_set_letter_language(*, admin: User, letter_language: str) -> Office:
+    """The language the office's new letters are drafted in (each letter can differ)."""
+    if letter_language not in Office.LetterLanguage.values:
+        raise ValidationError({"letter_language": _("Choose English, Welsh or bilingual.")})
+    office = Office.objects.select_for_update().get(pk=admin.office_id)
+    if office.letter_language != letter_language:
+        office.letter_language = letter_language
+        office.save(update_fields=["letter_language", "updated_at"])
     return office

@@ -12,6 +12,7 @@ from allauth.mfa.totp.forms import ActivateTOTPForm
 from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.contrib.auth.signals import user_login_failed
+from django.utils.translation import gettext_lazy
 
 CODE_ATTRS = {
     "autocomplete": "one-time-code",
@@ -22,11 +23,11 @@ CODE_ATTRS = {
     "spellcheck": "false",
     "class": "form-control code-input",
 }
-WRONG_SIGN_IN_CODE = (
+WRONG_SIGN_IN_CODE = gettext_lazy(
     "That code did not work. Type the code the app shows now, or a recovery code you have "
     "not used before."
 )
-LOCKED_OUT = (
+LOCKED_OUT = gettext_lazy(
     "Too many wrong codes or passwords. Sign in again later, or ask your office's "
     "administrator to unlock your account."
 )
@@ -37,7 +38,7 @@ class SetUpForm(ActivateTOTPForm):
     worked with the first code the app shows."""
 
     code = forms.CharField(
-        label="Six-digit code from the app",
+        label=gettext_lazy("Six-digit code from the app"),
         max_length=20,
         widget=forms.TextInput(attrs=CODE_ATTRS),
     )
@@ -56,9 +57,9 @@ class SignInCodeForm(AuthenticateForm):
     """
 
     code = forms.CharField(
-        label="Code from your authenticator app",
+        label=gettext_lazy("Code from your authenticator app"),
         max_length=20,
-        help_text="No phone with you? Type one of your recovery codes instead.",
+        help_text=gettext_lazy("No phone with you? Type one of your recovery codes instead."),
         widget=forms.TextInput(attrs=CODE_ATTRS),
     )
 
@@ -87,7 +88,7 @@ class ConfirmCodeForm(ReauthenticateForm):
     ("reauthenticate" rate limit)."""
 
     code = forms.CharField(
-        label="Code from your authenticator app, or a recovery code",
+        label=gettext_lazy("Code from your authenticator app, or a recovery code"),
         max_length=20,
         widget=forms.TextInput(attrs=CODE_ATTRS),
     )

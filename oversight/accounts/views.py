@@ -13,6 +13,8 @@ from django.db.models import Exists, Max, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -36,13 +38,13 @@ EVENTS_PER_PAGE = 50
 
 def _require_office_admin(user: User) -> None:
     if not is_office_admin(user):
-        raise PermissionDenied("Only an office administrator can manage people.")
+        raise PermissionDenied(_("Only an office administrator can manage people."))
 
 
 def _person_or_404(admin: User, pk: int) -> User:
     person = person_for_admin(admin, pk)
     if person is None:
-        raise Http404("No such person in the organisations you administer.")
+        raise Http404(_("No such person in the organisations you administer."))
     return person
 
 
@@ -111,10 +113,15 @@ def invite(request):
                 organisation=form.cleaned_data["organisation"],
                 request=request,
             )
+            days = _days_left(invitation)
             messages.success(
                 request,
-                f"Invitation sent to {invitation.email}. The link works once, for "
-                f"{_days_left(invitation)} days.",
+                ngettext(
+                    "Invitation sent to %(email)s. The link works once, for %(days)d day.",
+                    "Invitation sent to %(email)s. The link works once, for %(days)d days.",
+                    days,
+                )
+                % {"email": invitation.email, "days": days},
             )
             return redirect("accounts:people")
     status = error_status(form) if form.is_bound else 200
@@ -140,7 +147,10 @@ def invitation_withdraw(request, pk: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"The invitation to {invitation.email} no longer works.")
+        messages.success(
+            request,
+            _("The invitation to %(email)s no longer works.") % {"email": invitation.email},
+        )
     return redirect("accounts:people")
 
 
@@ -184,7 +194,7 @@ def person_edit(request, pk: int):
             services.person_update(
                 admin=request.user, person=person, request=request, **form.cleaned_data
             )
-            messages.success(request, f"{person}'s details are saved.")
+            messages.success(request, _("%(person)s's details are saved.") % {"person": person})
             return redirect("accounts:person_detail", pk=person.pk)
     status = error_status(form) if form.is_bound else 200
     return render(
@@ -211,10 +221,11 @@ def person_deactivate(request, pk: int):
         else:
             messages.success(
                 request,
-                f"{person} can no longer sign in. Hand on what they leave behind below.",
+                _("%(person)s can no longer sign in. Hand on what they leave behind below.")
+                % {"person": person},
             )
     else:
-        messages.error(request, "The reason is too long: keep it under 300 characters.")
+        messages.error(request, _("The reason is too long: keep it under 300 characters."))
     return redirect("accounts:person_detail", pk=person.pk)
 
 
@@ -228,7 +239,7 @@ def person_reactivate(request, pk: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"{person} can sign in again.")
+        messages.success(request, _("%(person)s can sign in again.") % {"person": person})
     return redirect("accounts:person_detail", pk=person.pk)
 
 
@@ -244,8 +255,11 @@ def person_reset_two_factor(request, pk: int):
     else:
         messages.success(
             request,
-            f"{person}'s authenticator app and recovery codes no longer work. They can set "
-            "up a new app from their name in the menu bar.",
+            _(
+                "%(person)s's authenticator app and recovery codes no longer work. They can "
+                "set up a new app from their name in the menu bar."
+            )
+            % {"person": person},
         )
     return redirect("accounts:person_detail", pk=person.pk)
 
@@ -273,18 +287,27 @@ def two_factor_rule(request):
     office = request.user.office
     form = forms.TwoFactorRuleForm(
         request.POST if request.method == "POST" else None,
-        initial={"require_two_factor": office.require_two_factor},
+        initial={
+            "require_two_factor": office.require_two_factor,
+            "letter_language": office.letter_language,
+        },
     )
     if request.method == "POST" and form.is_valid():
         required = form.cleaned_data["require_two_factor"]
-        services.office_set_two_factor_rule(admin=request.user, required=required, request=request)
-        messages.success(
-            request,
-            "Two-factor sign-in is now required."
-            if required
-            else "Two-factor sign-in is now each person's choice.",
-        )
-        return redirect("accounts:people")
+        with refusals_onto(form):
+            services.office_set_two_factor_rule(
+                admin=request.user, required=required, request=request
+            )
+            services.office_set_letter_language(
+                admin=request.user, letter_language=form.cleaned_data["letter_language"]
+            )
+            messages.success(
+                request,
+                _("Two-factor sign-in is now required.")
+                if required
+                else _("Two-factor sign-in is now each person's choice."),
+            )
+            return redirect("accounts:people")
     status = error_status(form) if form.is_bound else 200
     return render(
         request, "accounts/two_factor_rule.html", {"form": form, "office": office}, status=status
@@ -319,7 +342,11 @@ def invitation_accept(request, token: str):
                 request=request,
             )
             login(request, user, backend="oversight.auth.OversightBackend")
-            messages.success(request, f"Welcome, {user.first_name}. Your account is ready.")
+            messages.success(
+                request,
+                _("Welcome, %(first_name)s. Your account is ready.")
+                % {"first_name": user.first_name},
+            )
             return redirect(reverse("home"))
     status = error_status(form) if form.is_bound else 200
     return render(

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from oversight.accounts.api_tokens import api_token_create, api_token_revoke, api_tokens_of
@@ -31,7 +32,9 @@ def api_tokens(request):
                 expires_on=form.cleaned_data["expires_on"],
             )
             request.session[SHOWN_ONCE_KEY] = {"pk": token.pk, "secret": secret}
-            messages.success(request, f"Token “{token.name}” made: copy it now.")
+            messages.success(
+                request, _("Token “%(name)s” made: copy it now.") % {"name": token.name}
+            )
             return redirect("accounts:api_tokens")
     shown = request.session.pop(SHOWN_ONCE_KEY, None) if request.method == "GET" else None
     status = 400 if request.method == "POST" else 200
@@ -48,5 +51,7 @@ def api_tokens(request):
 def api_token_revoke_view(request, pk: int):
     token = get_object_or_404(api_tokens_of(request.user), pk=pk)
     api_token_revoke(user=request.user, token=token)
-    messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
+    messages.success(
+        request, _("Token “%(name)s” revoked: it no longer works.") % {"name": token.name}
+    )
     return redirect("accounts:api_tokens")

@@ -7,6 +7,7 @@ between, nothing is written and the editor is told to reload and re-apply the ch
 
 from django import forms
 from django.db import models
+from django.utils.translation import gettext as _
 
 
 class StaleEditError(Exception):
@@ -14,9 +15,11 @@ class StaleEditError(Exception):
 
     def __init__(self, instance: models.Model):
         super().__init__(
-            f"Someone else changed this {instance._meta.verbose_name} after you opened the "
-            "form. Nothing was saved: reload the page to see their changes, then make yours "
-            "again."
+            _(
+                "Someone else changed this %(thing)s after you opened the form. Nothing was "
+                "saved: reload the page to see their changes, then make yours again."
+            )
+            % {"thing": instance._meta.verbose_name}
         )
 
 

@@ -16,7 +16,9 @@ import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext as _
 
 EARLIEST_DATE = datetime.date(2000, 1, 1)
 YEARS_AHEAD = 10
@@ -35,11 +37,15 @@ def latest_date(*, days_ahead: int | None = None, today: datetime.date | None = 
 
 
 def long_date(day: datetime.date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    # Django's month names, so they come out in the page's language.
+    return date_format(day, "j F Y")
 
 
 def range_message(latest: datetime.date) -> str:
-    return f"Enter a date from {long_date(EARLIEST_DATE)} to {long_date(latest)}: check the year."
+    return _("Enter a date from %(earliest)s to %(latest)s: check the year.") % {
+        "earliest": long_date(EARLIEST_DATE),
+        "latest": long_date(latest),
+    }
 
 
 @deconstructible(path="oversight.shared.dates.DateInRange")
@@ -83,4 +89,8 @@ def bound_date_fields(form: forms.BaseForm, **days_ahead: int) -> None:
 def year_bounds() -> tuple[int, int, str]:
     """The first and last year a filter by year accepts, and the message for one outside."""
     first, last = EARLIEST_DATE.year, latest_date().year
-    return first, last, f"Enter a year from {first} to {last}."
+    return (
+        first,
+        last,
+        _("Enter a year from %(first)s to %(last)s.") % {"first": first, "last": last},
+    )

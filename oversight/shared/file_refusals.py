@@ -1,4 +1,9 @@
-"""Why an uploaded file may not be kept, in words that complete a sentence about it."""
+"""Why an uploaded file may not be kept, in words that complete a sentence about it.
+
+Welsh does not start that sentence with the name: the frame "“%(name)s” %(reason)s" is
+translated too (oversight.shared.uploads), and each reason is written as a whole clause."""
+
+from django.utils.translation import gettext as _
 
 
 class Refused(Exception):
@@ -15,7 +20,10 @@ class Refused(Exception):
 
 def damaged(what: str) -> Refused:
     return Refused(
-        f"is not a complete, readable {what}: it may be damaged, or only named like one. "
-        "Save or export it again and upload the new copy.",
+        _(
+            "is not a complete, readable %(what)s: it may be damaged, or only named like one. "
+            "Save or export it again and upload the new copy."
+        )
+        % {"what": what},
         code="damaged",
     )

@@ -30,6 +30,8 @@ from email import policy
 from email.parser import BytesParser
 
 import olefile
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from oversight.shared.file_refusals import Refused, damaged
 from oversight.shared.pdf_check import check_pdf
@@ -47,44 +49,51 @@ class FileKind:
         return self.extensions[0]
 
 
-PDF = FileKind("PDF", "a PDF", "application/pdf", ("pdf",))
+PDF = FileKind("PDF", gettext_lazy("a PDF"), "application/pdf", ("pdf",))
 DOCX = FileKind(
-    "Word (.docx)",
-    "a Word document",
+    gettext_lazy("Word (.docx)"),
+    gettext_lazy("a Word document"),
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ("docx",),
 )
 XLSX = FileKind(
-    "Excel (.xlsx)",
-    "an Excel spreadsheet",
+    gettext_lazy("Excel (.xlsx)"),
+    gettext_lazy("an Excel spreadsheet"),
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ("xlsx",),
 )
 PPTX = FileKind(
-    "PowerPoint (.pptx)",
-    "a PowerPoint presentation",
+    gettext_lazy("PowerPoint (.pptx)"),
+    gettext_lazy("a PowerPoint presentation"),
     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     ("pptx",),
 )
 ODT = FileKind(
-    "OpenDocument text (.odt)",
-    "an OpenDocument text",
+    gettext_lazy("OpenDocument text (.odt)"),
+    gettext_lazy("an OpenDocument text"),
     "application/vnd.oasis.opendocument.text",
     ("odt",),
 )
 ODS = FileKind(
-    "OpenDocument spreadsheet (.ods)",
-    "an OpenDocument spreadsheet",
+    gettext_lazy("OpenDocument spreadsheet (.ods)"),
+    gettext_lazy("an OpenDocument spreadsheet"),
     "application/vnd.oasis.opendocument.spreadsheet",
     ("ods",),
 )
-CSV = FileKind("CSV", "a CSV file", "text/csv", ("csv",))
-TXT = FileKind("plain text (.txt)", "plain text", "text/plain", ("txt",))
-PNG = FileKind("PNG", "a PNG image", "image/png", ("png",))
-JPEG = FileKind("JPEG", "a JPEG image", "image/jpeg", ("jpg", "jpeg"))
-EML = FileKind("e-mail (.eml)", "an e-mail message", "message/rfc822", ("eml",))
+CSV = FileKind("CSV", gettext_lazy("a CSV file"), "text/csv", ("csv",))
+TXT = FileKind(
+    gettext_lazy("plain text (.txt)"), gettext_lazy("plain text"), "text/plain", ("txt",)
+)
+PNG = FileKind("PNG", gettext_lazy("a PNG image"), "image/png", ("png",))
+JPEG = FileKind("JPEG", gettext_lazy("a JPEG image"), "image/jpeg", ("jpg", "jpeg"))
+EML = FileKind(
+    gettext_lazy("e-mail (.eml)"), gettext_lazy("an e-mail message"), "message/rfc822", ("eml",)
+)
 MSG = FileKind(
-    "Outlook message (.msg)", "an Outlook message", "application/vnd.ms-outlook", ("msg",)
+    gettext_lazy("Outlook message (.msg)"),
+    gettext_lazy("an Outlook message"),
+    "application/vnd.ms-outlook",
+    ("msg",),
 )
 
 EVIDENCE_KINDS: tuple[FileKind, ...] = (
@@ -113,8 +122,10 @@ def kind_for_content_type(content_type: str) -> FileKind | None:
 
 def describe(kinds: tuple[FileKind, ...]) -> str:
     """'PDF, Word (.docx), … or Outlook message (.msg)'"""
-    labels = [kind.label for kind in kinds]
-    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
+    labels = [str(kind.label) for kind in kinds]
+    if len(labels) == 1:
+        return labels[0]
+    return _("%(first)s or %(last)s") % {"first": ", ".join(labels[:-1]), "last": labels[-1]}
 
 
 def extension_of(name: str) -> str:
@@ -144,37 +155,53 @@ _ARCHIVES = _words("zip 7z rar tar gz tgz bz2 xz cab")
 def _refuse_by_extension(extension: str, kinds: tuple[FileKind, ...]) -> None:
     if extension in _PROGRAMS:
         raise Refused(
-            f"is a program or script (.{extension}): opening it could run code on the "
-            "reader's computer.",
+            _(
+                "is a program or script (.%(extension)s): opening it could run code on the "
+                "reader's computer."
+            )
+            % {"extension": extension},
             code="active",
         )
     if extension in _WEB:
         raise Refused(
-            f"is a web page or drawing (.{extension}), which can run scripts when it is "
-            "opened. Print it to PDF and upload that.",
+            _(
+                "is a web page or drawing (.%(extension)s), which can run scripts when it is "
+                "opened. Print it to PDF and upload that."
+            )
+            % {"extension": extension},
             code="active",
         )
     if extension in _MACRO_OFFICE:
         raise Refused(
-            f"is a macro-enabled Office file (.{extension}); macros can run code. Save it "
-            "without macros (as .docx, .xlsx or .pptx) or as a PDF, and upload that.",
+            _(
+                "is a macro-enabled Office file (.%(extension)s); macros can run code. Save "
+                "it without macros (as .docx, .xlsx or .pptx) or as a PDF, and upload that."
+            )
+            % {"extension": extension},
             code="active",
         )
     if extension in _LEGACY_OFFICE:
         raise Refused(
-            f"is in an older Office format (.{extension}) that can carry macros. Save it as "
-            ".docx, .xlsx or PDF and upload that.",
+            _(
+                "is in an older Office format (%(format)s) that can carry macros. Save it as "
+                ".docx, .xlsx or PDF and upload that."
+            )
+            % {"format": f".{extension}"},
             code="active",
         )
     if extension in _ARCHIVES:
         raise Refused(
-            f"is not a type we accept (.{extension}): upload the documents themselves, one by one."
+            _(
+                "is not a type we accept (.%(extension)s): upload the documents themselves, "
+                "one by one."
+            )
+            % {"extension": extension}
         )
     if not any(extension in kind.extensions for kind in kinds):
         raise Refused(
-            f"is not a type we accept (.{extension})."
+            _("is not a type we accept (.%(extension)s).") % {"extension": extension}
             if extension
-            else "is not a type we accept: its name has no extension such as .pdf."
+            else _("is not a type we accept: its name has no extension such as .pdf.")
         )
 
 
@@ -192,7 +219,7 @@ _MAX_ZIP_ENTRIES = 10_000
 
 
 def _unknown() -> Refused:
-    return Refused("is not a file type we accept, whatever its name says.")
+    return Refused(_("is not a file type we accept, whatever its name says."))
 
 
 def identify(
@@ -200,17 +227,20 @@ def identify(
 ) -> FileKind:
     """The kind the file is, when it may be kept; raises Refused saying why not."""
     if depth > _MAX_DEPTH:
-        raise Refused("holds files inside files too deeply to be checked.")
+        raise Refused(_("holds files inside files too deeply to be checked."))
     extension = extension_of(name)
     _refuse_by_extension(extension, kinds)
     claimed = next(kind for kind in kinds if extension in kind.extensions)
     found = _kind_of_content(data, claimed=claimed, depth=depth)
     if found is not claimed:
         if found not in kinds:
-            raise Refused(f"is {found.name}, whatever its name says.")
+            raise Refused(_("is %(kind)s, whatever its name says.") % {"kind": found.name})
         raise Refused(
-            f"is {found.name}, but its name ends in .{extension}. Rename it to end in "
-            f".{found.extension} and upload it again.",
+            _(
+                "is %(kind)s, but its name ends in .%(extension)s. Rename it to end in "
+                ".%(right_extension)s and upload it again."
+            )
+            % {"kind": found.name, "extension": extension, "right_extension": found.extension},
             code="name_mismatch",
             with_allowed=False,
         )
@@ -283,8 +313,10 @@ def _as_text(data: bytes) -> str | None:
 def _refuse_markup(text: str, *, anywhere: bool) -> None:
     if _MARKUP_START.match(text) or (anywhere and _ACTIVE_TAG.search(text)):
         raise Refused(
-            "contains a web page or script (HTML, SVG or XML), which could run when it is "
-            "opened. Print it to PDF and upload that.",
+            _(
+                "contains a web page or script (HTML, SVG or XML), which could run when it "
+                "is opened. Print it to PDF and upload that."
+            ),
             code="active",
         )
 
@@ -303,7 +335,7 @@ def _check_png(data: bytes) -> None:
             return
         position += 12 + length
         first = False
-    raise damaged("PNG image")
+    raise damaged(_("PNG image"))
 
 
 def _check_jpeg(data: bytes) -> None:
@@ -325,7 +357,7 @@ def _check_jpeg(data: bytes) -> None:
         if length < 2:
             break
         position += 2 + length
-    raise damaged("JPEG image")
+    raise damaged(_("JPEG image"))
 
 
 # --- Zip: Office Open XML and OpenDocument ------------------------------------------------
@@ -343,8 +375,10 @@ _ODF_TYPES = {
 
 def _macros() -> Refused:
     return Refused(
-        "contains macros, which can run code. Save it without macros (as .docx, .xlsx, "
-        ".pptx, .odt or .ods) or as a PDF, and upload that.",
+        _(
+            "contains macros, which can run code. Save it without macros (as .docx, .xlsx, "
+            ".pptx, .odt or .ods) or as a PDF, and upload that."
+        ),
         code="active",
     )
 
@@ -366,9 +400,9 @@ def _check_zip(data: bytes, *, depth: int) -> FileKind:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as error:
-        raise damaged("Office file") from error
+        raise damaged(_("Office file")) from error
     if len(entries) > _MAX_ZIP_ENTRIES or sum(entry.file_size for entry in entries) > _MAX_UNPACKED:
-        raise Refused("unpacks to far more than a document would; it cannot be checked.")
+        raise Refused(_("unpacks to far more than a document would; it cannot be checked."))
     try:
         names = {entry.filename.lower(): entry.filename for entry in entries}
         if "[content_types].xml" in names:
@@ -376,18 +410,18 @@ def _check_zip(data: bytes, *, depth: int) -> FileKind:
         if "mimetype" in names:
             return _check_odf(archive, names)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, KeyError) as error:
-        raise damaged("Office file") from error
+        raise damaged(_("Office file")) from error
     finally:
         archive.close()
     raise Refused(
-        "is a zip archive, which we do not accept: upload the documents themselves, one by one."
+        _("is a zip archive, which we do not accept: upload the documents themselves, one by one.")
     )
 
 
 def _check_ooxml(archive: zipfile.ZipFile, names: dict[str, str], *, depth: int) -> FileKind:
     kind = next((kind for part, kind in _OOXML_MAIN_PARTS.items() if part in names), None)
     if kind is None:
-        raise damaged("Office file")
+        raise damaged(_("Office file"))
     content_types = archive.read(names["[content_types].xml"]).lower()
     if (
         b"macroenabled" in content_types
@@ -402,15 +436,19 @@ def _check_ooxml(archive: zipfile.ZipFile, names: dict[str, str], *, depth: int)
         raise _macros()
     if any("/activex/" in lower for lower in names):
         raise Refused(
-            "contains ActiveX controls, which can run code. Save a copy without them, or "
-            "as a PDF, and upload that.",
+            _(
+                "contains ActiveX controls, which can run code. Save a copy without them, or "
+                "as a PDF, and upload that."
+            ),
             code="active",
         )
     for lower, name in names.items():
         if lower.endswith(".rels") and _EXTERNAL_LOAD.search(archive.read(name)):
             raise Refused(
-                "loads a template or object from outside the document when it opens. Save "
-                "it as a PDF and upload that.",
+                _(
+                    "loads a template or object from outside the document when it opens. "
+                    "Save it as a PDF and upload that."
+                ),
                 code="active",
             )
         if "/embeddings/" in lower and not lower.endswith("/"):
@@ -419,8 +457,12 @@ def _check_ooxml(archive: zipfile.ZipFile, names: dict[str, str], *, depth: int)
                 identify(inner, archive.read(name), kinds=(DOCX, XLSX, PPTX), depth=depth + 1)
             except Refused as refusal:
                 raise Refused(
-                    f"contains an embedded object (“{inner}”) that could run code or cannot "
-                    "be checked. Remove it, or save the document as a PDF, and upload that.",
+                    _(
+                        "contains an embedded object (“%(inner)s”) that could run code or "
+                        "cannot be checked. Remove it, or save the document as a PDF, and "
+                        "upload that."
+                    )
+                    % {"inner": inner},
                     code="active",
                 ) from refusal
     return kind
@@ -429,7 +471,7 @@ def _check_ooxml(archive: zipfile.ZipFile, names: dict[str, str], *, depth: int)
 def _check_odf(archive: zipfile.ZipFile, names: dict[str, str]) -> FileKind:
     kind = _ODF_TYPES.get(archive.read(names["mimetype"])[:100].strip())
     if kind is None:
-        raise Refused("is an OpenDocument file of a kind we do not accept.")
+        raise Refused(_("is an OpenDocument file of a kind we do not accept."))
     if any(lower.startswith(("basic/", "scripts/")) for lower in names):
         raise _macros()
     for lower, name in names.items():
@@ -439,8 +481,10 @@ def _check_odf(archive: zipfile.ZipFile, names: dict[str, str]) -> FileKind:
             with archive.open(name) as member:
                 if member.read(len(_OLE_SIGNATURE)) == _OLE_SIGNATURE:
                     raise Refused(
-                        "contains an embedded object that could run code. Remove it, or "
-                        "save the document as a PDF, and upload that.",
+                        _(
+                            "contains an embedded object that could run code. Remove it, or "
+                            "save the document as a PDF, and upload that."
+                        ),
                         code="active",
                     )
     return kind
@@ -477,15 +521,20 @@ def _check_ole(data: bytes, *, depth: int) -> FileKind:
         top = {path[0] for path in paths}
         if top & {"EncryptedPackage", "EncryptionInfo"}:
             raise Refused(
-                "is password-protected, so it cannot be checked. Save a copy without a "
-                "password and upload that.",
+                _(
+                    "is password-protected, so it cannot be checked. Save a copy without a "
+                    "password and upload that."
+                ),
                 code="active",
             )
         legacy = next((ext for stream, ext in _LEGACY_STREAMS.items() if stream in top), None)
         if legacy:
             raise Refused(
-                f"is in an older Office format ({legacy}) that can carry macros. Save it as "
-                ".docx, .xlsx or PDF and upload that.",
+                _(
+                    "is in an older Office format (%(format)s) that can carry macros. Save it "
+                    "as .docx, .xlsx or PDF and upload that."
+                )
+                % {"format": legacy},
                 code="active",
             )
         if _MSG_PROPERTIES in top and any(name.startswith("__substg1.0_") for name in top):
@@ -494,7 +543,7 @@ def _check_ole(data: bytes, *, depth: int) -> FileKind:
     except Refused:
         raise
     except Exception as error:  # a stream that cannot be read: the file is damaged
-        raise damaged("Outlook message") from error
+        raise damaged(_("Outlook message")) from error
     finally:
         ole.close()
     raise _unknown()
@@ -504,7 +553,7 @@ def _check_msg(ole, paths: list[tuple], *, prefix: tuple, depth: int) -> None:
     """Each attachment of the message (and of messages attached to it) is held to the
     same rules as an uploaded file."""
     if depth > _MAX_DEPTH:
-        raise Refused("holds messages inside messages too deeply to be checked.")
+        raise Refused(_("holds messages inside messages too deeply to be checked."))
     level = len(prefix)
     attachments = sorted(
         {
@@ -530,8 +579,10 @@ def _check_msg(ole, paths: list[tuple], *, prefix: tuple, depth: int) -> None:
             embedded = (*here, _MSG_EMBEDDED)
             if not ole.exists("/".join((*embedded, _MSG_PROPERTIES))):
                 raise Refused(
-                    "has an embedded object attached, which could run code. Save the "
-                    "message without it and upload that.",
+                    _(
+                        "has an embedded object attached, which could run code. Save the "
+                        "message without it and upload that."
+                    ),
                     code="active",
                 )
             _check_msg(ole, paths, prefix=embedded, depth=depth + 1)
@@ -546,8 +597,10 @@ _HEADER_LINE = re.compile(rb"[!-9;-~]+:")
 
 def _check_eml(data: bytes, *, depth: int) -> None:
     not_a_message = Refused(
-        "is not an e-mail message (it has no From, Date or Subject header). Save the "
-        "message from your mail program as .eml, or print it to PDF, and upload that."
+        _(
+            "is not an e-mail message (it has no From, Date or Subject header). Save the "
+            "message from your mail program as .eml, or print it to PDF, and upload that."
+        )
     )
     if not _HEADER_LINE.match(data):
         raise not_a_message
@@ -592,7 +645,10 @@ def _check_attachment(name: str, data: bytes, *, depth: int, name_only: bool = F
             identify(name, data, depth=depth + 1)
     except Refused as refusal:
         raise Refused(
-            f"has an attachment we cannot accept: “{name}” {refusal.reason} Remove it "
-            "from the message, or upload the message as a PDF.",
+            _(
+                "has an attachment we cannot accept: “%(name)s” %(reason)s Remove it from "
+                "the message, or upload the message as a PDF."
+            )
+            % {"name": name, "reason": refusal.reason},
             code=refusal.code,
         ) from refusal

@@ -7,6 +7,9 @@ files, rich media, XFA forms, encryption. Used by oversight.shared.file_types.
 import re
 import zlib
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from oversight.shared.file_refusals import Refused, damaged
 
 _PDF_HEADER = re.compile(rb"%PDF-[12]\.\d")
@@ -29,14 +32,30 @@ _PDF_END_OF_LINE = re.compile(rb"[\r\n]")
 # Names that make a PDF do something on its own: run JavaScript (in an action, an
 # /OpenAction or the document's JavaScript name tree), start a program, carry files,
 # play embedded media, or run an XFA form's scripts.
+_RUNS_JAVASCRIPT = gettext_lazy(
+    "is a PDF that runs JavaScript. Print it to a new PDF (which leaves that out) and upload that."
+)
+_CARRIES_FILES = gettext_lazy(
+    "is a PDF that carries embedded files. Print it to a new PDF (which leaves that out) "
+    "and upload that."
+)
 _PDF_ACTIVE = {
-    b"JS": "runs JavaScript",
-    b"JavaScript": "runs JavaScript",
-    b"Launch": "starts a program",
-    b"EmbeddedFile": "carries embedded files",
-    b"EmbeddedFiles": "carries embedded files",
-    b"RichMedia": "plays embedded media",
-    b"XFA": "is an XFA form, whose scripts run",
+    b"JS": _RUNS_JAVASCRIPT,
+    b"JavaScript": _RUNS_JAVASCRIPT,
+    b"Launch": gettext_lazy(
+        "is a PDF that starts a program. Print it to a new PDF (which leaves that out) and "
+        "upload that."
+    ),
+    b"EmbeddedFile": _CARRIES_FILES,
+    b"EmbeddedFiles": _CARRIES_FILES,
+    b"RichMedia": gettext_lazy(
+        "is a PDF that plays embedded media. Print it to a new PDF (which leaves that out) "
+        "and upload that."
+    ),
+    b"XFA": gettext_lazy(
+        "is a PDF that is an XFA form, whose scripts run. Print it to a new PDF (which leaves "
+        "that out) and upload that."
+    ),
 }
 # Decompressed object streams, in total: far more than a real PDF's objects.
 _PDF_MAX_INFLATED = 200 * 1024 * 1024
@@ -44,8 +63,10 @@ _PDF_MAX_INFLATED = 200 * 1024 * 1024
 
 def _pdf_uncheckable() -> Refused:
     return Refused(
-        "is a PDF whose contents are stored in a way that cannot be checked. Print it to a "
-        "new PDF and upload that.",
+        _(
+            "is a PDF whose contents are stored in a way that cannot be checked. Print it to "
+            "a new PDF and upload that."
+        ),
         code="active",
     )
 
@@ -58,19 +79,19 @@ def check_pdf(data: bytes) -> None:
     object header anywhere in the file has its dictionary read, and every object stream
     is decompressed and read too."""
     if not _PDF_HEADER.match(data):
-        raise damaged("PDF")
+        raise damaged(_("PDF"))
     trailers = list(_PDF_STARTXREF.finditer(data, max(0, len(data) - 2048)))
     if not trailers:
-        raise damaged("PDF")
+        raise damaged(_("PDF"))
     offset = int(trailers[-1][1])
     if offset >= len(data) or not _PDF_XREF_AT.match(data, offset):
-        raise damaged("PDF")
+        raise damaged(_("PDF"))
     syntax: list[bytes] = []
     # A real file's dictionaries are read once each; overlapping fakes would be read
     # again and again, so their total is bounded.
     budget = {"read": 2 * len(data) + 1024 * 1024, "inflated": _PDF_MAX_INFLATED}
     for trailer in _PDF_TRAILER.finditer(data):
-        region, _, _ = _pdf_region(data, trailer.end(), budget=budget)
+        region, _end, _stop = _pdf_region(data, trailer.end(), budget=budget)
         syntax.append(region)
     for header in _PDF_OBJECT.finditer(data):
         region, stop, after = _pdf_region(data, header.end(), budget=budget)
@@ -80,17 +101,15 @@ def check_pdf(data: bytes) -> None:
     names = _pdf_names(b" ".join(syntax))
     if b"Encrypt" in names:
         raise Refused(
-            "is password-protected or encrypted, so it cannot be checked. Save a copy "
-            "without a password and upload that.",
+            _(
+                "is password-protected or encrypted, so it cannot be checked. Save a copy "
+                "without a password and upload that."
+            ),
             code="active",
         )
-    for name, what in _PDF_ACTIVE.items():
+    for name, reason in _PDF_ACTIVE.items():
         if name in names:
-            raise Refused(
-                f"is a PDF that {what}. Print it to a new PDF (which leaves that out) and "
-                "upload that.",
-                code="active",
-            )
+            raise Refused(str(reason), code="active")
 
 
 def _unescape_names(chunk: bytes) -> bytes:
@@ -178,11 +197,11 @@ def _pdf_object_stream_syntax(data: bytes, region: bytes, after: int, *, budget:
         try:
             content = inflater.decompress(content, max(budget["inflated"], 1))
         except zlib.error as error:
-            raise damaged("PDF") from error
+            raise damaged(_("PDF")) from error
         if inflater.unconsumed_tail:
             raise _pdf_uncheckable()
         budget["inflated"] -= len(content)
-    syntax, _, _ = _pdf_region(content, 0, budget=budget, stops=False)
+    syntax, _end, _stop = _pdf_region(content, 0, budget=budget, stops=False)
     return syntax
 
 

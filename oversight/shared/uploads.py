@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 
 from oversight.shared.file_types import (
     EVIDENCE_KINDS,
@@ -43,7 +44,10 @@ def limits_help_text(
     kinds: tuple[FileKind, ...] = EVIDENCE_KINDS, *, max_bytes: int | None = None
 ) -> str:
     megabytes = (max_bytes or max_upload_bytes()) // (1024 * 1024)
-    return f"{describe(kinds)}; up to {megabytes} MB each."
+    return _("%(kinds)s; up to %(megabytes)s MB each.") % {
+        "kinds": describe(kinds),
+        "megabytes": megabytes,
+    }
 
 
 def safe_filename(name: str) -> str:
@@ -81,19 +85,30 @@ def check_upload(
     limit = max_bytes or max_upload_bytes()
     if upload.size > limit:
         raise ValidationError(
-            f"“{upload.name}” is {upload.size / (1024 * 1024):.1f} MB; the limit is "
-            f"{limit // (1024 * 1024)} MB. Compress it or split it into smaller files.",
+            _(
+                "“%(name)s” is %(size).1f MB; the limit is %(limit)s MB. Compress it or split "
+                "it into smaller files."
+            )
+            % {
+                "name": upload.name,
+                "size": upload.size / (1024 * 1024),
+                "limit": limit // (1024 * 1024),
+            },
             code="too_large",
         )
     if upload.size == 0:
-        raise ValidationError(f"“{upload.name}” is empty. Choose the file again.", code="empty")
+        raise ValidationError(
+            _("“%(name)s” is empty. Choose the file again.") % {"name": upload.name},
+            code="empty",
+        )
     upload.seek(0)
     data = upload.read()
     upload.seek(0)
     try:
         kind = identify(upload.name, data, kinds=kinds)
     except Refused as refusal:
-        message = f"“{upload.name}” {refusal.reason}"
+        # Welsh does not start the sentence with the name: the whole frame is translated.
+        message = _("“%(name)s” %(reason)s") % {"name": upload.name, "reason": refusal.reason}
         if refusal.with_allowed:
             message += f" {accepted_sentence(kinds)}"
         raise ValidationError(message, code=refusal.code) from None
@@ -110,8 +125,8 @@ def check_upload(
 def accepted_sentence(kinds: tuple[FileKind, ...]) -> str:
     """What may be uploaded instead, as a sentence."""
     if len(kinds) == 1:
-        return f"Only {kinds[0].name} is accepted here."
-    return f"We accept {describe(kinds)}."
+        return _("Only %(kind)s is accepted here.") % {"kind": kinds[0].name}
+    return _("We accept %(kinds)s.") % {"kinds": describe(kinds)}
 
 
 # Names in a header: no control characters (a line break would end the header).

@@ -178,7 +178,10 @@ def test_people_pages_refuse_everyone_but_administrators(client, read_only, poli
 
 
 def test_two_factor_rule_is_set_by_the_office(admin_client, office_a, office_admin):
-    admin_client.post(reverse("accounts:two_factor_rule"), {"require_two_factor": "on"})
+    admin_client.post(
+        reverse("accounts:two_factor_rule"),
+        {"require_two_factor": "on", "letter_language": "en-gb"},
+    )
     office_a.refresh_from_db()
     assert office_a.require_two_factor
     event = AccountEvent.objects.get(kind="two_factor_policy_changed")
