@@ -8,6 +8,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from oversight.models import Force, InspectionReport, PartnerAgency, PriorityArea, User
 
@@ -92,6 +93,7 @@ class Deadline:
     due_on: datetime.date
     done_on: datetime.date | None
     days_left: int
+    # English, as keys; pages show them through {% translate %} (marked with gettext_noop).
     done_word: str = "Done"  # e.g. "Published" or "Received", shown with done_on
     is_statutory: bool = False  # set by law (section 55, a coroner's report), not asked for
 
@@ -130,26 +132,26 @@ def report_deadlines(report: InspectionReport, *, today: datetime.date) -> list[
     if report.has_section_55:
         deadlines.append(
             deadline(
-                "Section 55 comments",
+                gettext_noop("Section 55 comments"),
                 report.section_55_due_on,
                 report.section_55_published_on,
-                "Published",
+                gettext_noop("Published"),
                 is_statutory=True,
             )
         )
     if report.is_coroners_report:
         deadlines.append(
             deadline(
-                "Response to the coroner",
+                gettext_noop("Response to the coroner"),
                 report.coroner_response_due_on,
                 report.coroner_response_sent_on,
-                "Sent",
+                gettext_noop("Sent"),
                 is_statutory=True,
             )
         )
     deadlines.append(
         deadline(
-            "Force action plan",
+            gettext_noop("Force action plan"),
             report.action_plan_due_on,
             report.action_plan_received_on,
             "Received",
@@ -158,10 +160,10 @@ def report_deadlines(report: InspectionReport, *, today: datetime.date) -> list[
     if report.formal_response_due_on:
         deadlines.append(
             deadline(
-                "Chief constable's formal response",
+                gettext_noop("Chief constable's formal response"),
                 report.formal_response_due_on,
                 report.formal_response_received_on,
-                "Received",
+                gettext_noop("Received"),
             )
         )
     return deadlines

@@ -94,10 +94,16 @@ def unmarked_in(source: str) -> list[str]:
     parts = []
     depth_translate = 0
     depth_comment = 0
+    blocks = []  # {% block %} names: a block named *_class holds CSS classes, not words
     for token in Lexer(source).tokenize():
         if token.token_type == TokenType.BLOCK:
-            name = token.contents.split()[0] if token.contents.split() else ""
-            if name in ("blocktranslate", "blocktrans"):
+            words = token.contents.split()
+            name = words[0] if words else ""
+            if name == "block":
+                blocks.append(words[1] if len(words) > 1 else "")
+            elif name == "endblock" and blocks:
+                blocks.pop()
+            elif name in ("blocktranslate", "blocktrans"):
                 depth_translate += 1
             elif name in ("endblocktranslate", "endblocktrans"):
                 depth_translate -= 1
@@ -111,7 +117,12 @@ def unmarked_in(source: str) -> list[str]:
             parts.append("\x00")
         elif token.token_type == TokenType.VAR:
             parts.append("\x00")
-        elif token.token_type == TokenType.TEXT and not depth_translate and not depth_comment:
+        elif (
+            token.token_type == TokenType.TEXT
+            and not depth_translate
+            and not depth_comment
+            and not (blocks and blocks[-1].endswith("_class"))
+        ):
             parts.append(token.contents)
         else:
             parts.append("\x00")
