@@ -243,6 +243,7 @@ class RecommendationFilter(django_filters.FilterSet):
     )
     report = django_filters.ModelChoiceFilter(
         queryset=None,
+        label=gettext_lazy("Report"),
         empty_label=gettext_lazy(
             "All reports",
         ),
@@ -269,6 +270,7 @@ class RecommendationFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(
         method="filter_status",
+        label=gettext_lazy("Status"),
         choices=[(ANY_OPEN, gettext_lazy("Any open status")), *Recommendation.Status.choices],
         empty_label=gettext_lazy("Any status"),
     )
