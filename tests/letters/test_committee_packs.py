@@ -314,6 +314,20 @@ def test_the_pack_is_made_in_the_language_of_whoever_asked(world, meeting, opcc_
     assert translation.get_language() != "cy"  # the worker's own language is left as it was
 
 
+def test_a_welsh_readers_pack_reads_in_welsh_on_every_page(world, meeting, opcc_staff):
+    """The real PDF, read back: headings, table titles and the page margins in Welsh; the
+    rows as typed."""
+    with translation.override("cy"):
+        content = pack_build(_pack(meeting, opcc_staff), opcc_staff)
+        pdf = pack_render_pdf(content, is_draft=True)
+    text = flat(pdf_text_by_block(pdf))
+    assert "Argymhellion byw (2)" in text
+    assert "Forty supervisors trained so far." in text
+    pages = pdf_text(pdf)
+    assert "Tudalen 1 o" in pages and "Page 1 of" not in pages
+    assert "Live recommendations" not in text
+
+
 def test_the_workbook_is_written_by_a_process_of_its_own_that_reports_failure():
     """The worker writes the workbook in a child process while it lays out the PDF; a child
     that fails says why, and the pack then records a failure (pack_render's except)."""
