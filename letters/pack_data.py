@@ -28,7 +28,7 @@ from recommendations.rag import rag_label
 from recommendations.register import RegisterRow, recommendation_register
 from recommendations.register_as_at import end_of_day, register_as_at
 from recommendations.selectors import actions_visible_to, recommendations_visible_to
-from recommendations.trends import ALL, BY_SOURCE, recommendation_trends
+from recommendations.trends import ALL, BY_SOURCE, NO_AREA, recommendation_trends
 
 CHUNK = 2000
 # The statuses a recommendation leaves the live list for, counted as "completed or closed"
@@ -461,6 +461,7 @@ def pack_build(
         },
         "trends": _trend_rows(trends),
         "trend_group_all": ALL,
+        "trend_group_no_area": NO_AREA,
     }
     return {
         "summary": summary,

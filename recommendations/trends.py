@@ -37,6 +37,7 @@ from django.db import connection
 from django.db.models import OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_noop
 from django.utils.translation import gettext as _
 
 from oversight.models import Force, InspectionReport, PriorityArea, User
@@ -46,8 +47,9 @@ from recommendations.selectors import recommendations_visible_to
 
 BY_SOURCE = "source"
 BY_PRIORITY_AREA = "priority_area"
-ALL = "All"
-NO_AREA = "Not in a priority area"
+# Group keys, stored in packs in English; pages print them through {% translate %}.
+ALL = gettext_noop("All")
+NO_AREA = gettext_noop("Not in a priority area")
 QUARTERS_SHOWN = 4
 
 

@@ -320,6 +320,8 @@ def test_a_welsh_readers_pack_reads_in_welsh_on_every_page(world, meeting, opcc_
     with translation.override("cy"):
         content = pack_build(_pack(meeting, opcc_staff), opcc_staff)
         pdf = pack_render_pdf(content, is_draft=True)
+    if path := os.environ.get("PACK_PDF_OUT_CY"):  # to look at it: pdftoppm -png
+        pathlib.Path(path).write_bytes(pdf)
     text = flat(pdf_text_by_block(pdf))
     assert "Argymhellion byw (2)" in text
     assert "Forty supervisors trained so far." in text
