@@ -37,8 +37,8 @@ from django.db import connection
 from django.db.models import OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext_noop
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from oversight.models import Force, InspectionReport, PriorityArea, User
 from recommendations.models import Action, Recommendation
