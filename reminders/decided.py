@@ -12,10 +12,11 @@ person who withdrew it knows."""
 import datetime
 
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from recommendations.models import ExtensionRequest
-from reminders.due_items import content_type_id, person_name, short, subject_paths
+from reminders.due_items import content_type_id, lazy_day, person_name, short, subject_paths
 from reminders.models import Reminder
 from reminders.returned import ReturnedItem
 
@@ -63,9 +64,13 @@ def decided_items(*, since: datetime.datetime) -> list[ReturnedItem]:
         owner_id = row[14]
         agreed = decision == ExtensionRequest.Decision.AGREED
         outcome = (
-            f"the target date is now {to_date:%d %b %Y}"
+            format_lazy(gettext_lazy("the target date is now {new}"), new=lazy_day(to_date))
             if agreed
-            else f"the target date stays {from_date:%d %b %Y}, not {to_date:%d %b %Y}"
+            else format_lazy(
+                gettext_lazy("the target date stays {old}, not {new}"),
+                old=lazy_day(from_date),
+                new=lazy_day(to_date),
+            )
         )
         page = action_path(action_id)
         items.append(
@@ -74,7 +79,13 @@ def decided_items(*, since: datetime.datetime) -> list[ReturnedItem]:
                 pk,
                 _WHAT[decision],
                 timezone.localdate(decided_at),
-                f"{reference}: {outcome} ({short(description, 60)}; {force})",
+                format_lazy(
+                    gettext_lazy("{reference}: {outcome} ({what}; {force})"),
+                    reference=reference,
+                    outcome=outcome,
+                    what=short(description, 60),
+                    force=force,
+                ),
                 f"{page}#extension-{pk}" if page else "",
                 comment,
                 person_name(first or "", last or "", username or "") or "OPCC staff",

@@ -8,6 +8,7 @@ import logging
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from oversight.models import (
@@ -136,7 +137,7 @@ def action_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
         else:
             recipients = frozenset({plan_owner_id} - {None})
             manager = plan_owner_manager_id
-            lead = "no delivery lead yet"
+            lead = gettext_lazy("no delivery lead yet")
         opcc_people = area_leads.get(pk) or office_staff.get(force_id, set())
         force_side = (recipients, ids(opcc_people) | frozenset({manager} - {None}))
         opcc_side = (ids(opcc_people), managers(opcc_people))
@@ -146,7 +147,14 @@ def action_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
             report_title=short(report_title, 60),
             force=force_name,
         )
-        title = f"{name}: {short(description)} ({lead})"
+        # Only "no delivery lead yet" needs the recipient's language.
+        title = (
+            f"{name}: {short(description)} ({lead})"
+            if lead_id
+            else format_lazy(
+                "{name}: {what} ({lead})", name=name, what=short(description), lead=lead
+            )
+        )
         url = action_path(pk)
         if status == Action.Status.PENDING_SIGN_OFF:
             dates = [("sign_off_due", current_target, *opcc_side)]

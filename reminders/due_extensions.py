@@ -14,6 +14,7 @@ is gone and nothing more is sent.
 import datetime
 
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from recommendations.action_names import action_name
@@ -23,6 +24,7 @@ from reminders.due_items import (
     DueItem,
     content_type_id,
     ids,
+    lazy_day,
     managers,
     person_name,
     short,
@@ -86,7 +88,7 @@ def extension_due_items(*, today: datetime.date, horizon: datetime.date) -> list
             report_title=short(report_title, 60),
             force=force_name,
         )
-        asked_by = person_name(first or "", last or "", username or "") or "the force"
+        asked_by = person_name(first or "", last or "", username or "") or gettext_lazy("the force")
         page = action_path(action_id)
         items.append(
             DueItem(
@@ -94,8 +96,16 @@ def extension_due_items(*, today: datetime.date, horizon: datetime.date) -> list
                 pk,
                 EXTENSION_DECISION_DUE,
                 timezone.localdate(requested_at) + datetime.timedelta(days=EXTENSION_DECISION_DAYS),
-                f"{name}: move the target date from {from_date:%d %b %Y} to {to_date:%d %b %Y}? "
-                f"({short(description, 60)}; asked by {asked_by})",
+                format_lazy(
+                    gettext_lazy(
+                        "{name}: move the target date from {old} to {new}? ({what}; asked by {who})"
+                    ),
+                    name=name,
+                    old=lazy_day(from_date),
+                    new=lazy_day(to_date),
+                    what=short(description, 60),
+                    who=asked_by,
+                ),
                 f"{page}#extension-{pk}" if page else "",
                 ids(opcc),
                 managers(opcc),

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.urls import NoReverseMatch, reverse
+from django.utils.formats import date_format
+from django.utils.functional import Promise, lazy
 
 logger = logging.getLogger(__name__)
 
@@ -21,10 +23,19 @@ class DueItem:
     subject_id: int
     what: str
     due_on: datetime.date
-    title: str
+    # Translatable (format_lazy): written down in each recipient's language (ledger).
+    title: str | Promise
     url: str
     recipients: frozenset[int]
     escalate_to: frozenset[int] = frozenset()
+
+
+_lazy_date_format = lazy(date_format, str)
+
+
+def lazy_day(value: datetime.date, fmt: str = "j M Y") -> str:
+    """A date for a title, in the language the title is written down in."""
+    return _lazy_date_format(value, fmt)
 
 
 def content_type_id(model) -> int:

@@ -13,6 +13,7 @@ import datetime
 
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from oversight.accounts.models import AccountEvent
@@ -131,18 +132,40 @@ def leaver_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
             report_title=short(row["plan__report__title"], 60),
             force=row["plan__force__name"],
         )
-        who = " and ".join(f"{label} {person}" for _, label, person in gone.values())
-        verb = "have" if len(gone) > 1 else "has"
         items.append(
             DueItem(
                 action_type,
                 row["pk"],
                 LEFT_WITHOUT_OWNER,
                 due_on,
-                f"{name}: {short(row['description'])} (its {who} {verb} left)",
+                _left_title(name, short(row["description"]), gone.values()),
                 action_path(row["pk"]),
                 frozenset(owners),
                 frozenset(owner_managers) | ids(office_staff.get(row["plan__force_id"], set())),
             )
         )
     return items
+
+
+_LEFT = {
+    "owner": gettext_lazy("{name}: {what} (its owner {person} has left)"),
+    "delivery lead": gettext_lazy("{name}: {what} (its delivery lead {person} has left)"),
+    "owner and delivery lead": gettext_lazy(
+        "{name}: {what} (its owner and delivery lead {person} has left)"
+    ),
+}
+
+
+def _left_title(name: str, what: str, gone) -> str:
+    """The notice's title, written down later in each recipient's language (ledger)."""
+    held = {label: person for _, label, person in gone}
+    if len(held) == 2:
+        return format_lazy(
+            gettext_lazy("{name}: {what} (its owner {owner} and delivery lead {lead} have left)"),
+            name=name,
+            what=what,
+            owner=held["owner"],
+            lead=held["delivery lead"],
+        )
+    [(label, person)] = held.items()
+    return format_lazy(_LEFT[label], name=name, what=what, person=person)

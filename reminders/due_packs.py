@@ -4,10 +4,11 @@ go out (a week before), until one is issued or the meeting has been held."""
 import datetime
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from oversight.models import CommitteeMeeting, User
-from reminders.due_items import DueItem, content_type_id, ids, people_by
+from reminders.due_items import DueItem, content_type_id, ids, lazy_day, people_by
 
 LABELS = {"committee_pack_due": gettext_lazy("Committee pack due")}
 
@@ -41,7 +42,11 @@ def pack_due_items(*, today: datetime.date, horizon: datetime.date) -> list[DueI
             meeting.pk,
             "committee_pack_due",
             meeting.papers_due_on,
-            f"Pack for the {meeting} (papers go out {meeting.papers_due_on:%-d %B})",
+            format_lazy(
+                gettext_lazy("Pack for the {meeting} (papers go out {day})"),
+                meeting=meeting,
+                day=lazy_day(meeting.papers_due_on, "j F"),
+            ),
             url,
             ids(staff.get(meeting.office_id, set())),
         )

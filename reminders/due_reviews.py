@@ -3,6 +3,7 @@
 import datetime
 
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from oversight.models import User
@@ -86,7 +87,11 @@ def review_due_items(*, today: datetime.date, horizon: datetime.date) -> list[Du
                 pk,
                 "follow_up_due",
                 due_on,
-                f"{short(description)} (deep dive: {short(theme, 60)})",
+                format_lazy(
+                    gettext_lazy("{what} (deep dive: {theme})"),
+                    what=short(description),
+                    theme=short(theme, 60),
+                ),
                 f"{review_page}#follow-up-{pk}" if review_page else "",
                 frozenset({owner_id}),
                 frozenset({owner_manager_id} - {None}) | ids(opcc),

@@ -34,10 +34,11 @@ Weekly-digest rows stay pending until Monday's run.
 
 import datetime
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import translation
 
 from oversight.models import (
     User,
@@ -200,12 +201,18 @@ def reminders_plan(*, today: datetime.date) -> dict[LedgerKey, PlannedReminder]:
                     row_stage,
                     recipient,
                 )
-                planned[key] = PlannedReminder(key=key, title=item.title[:255], url=item.url)
+                planned[key] = PlannedReminder(key=key, title=item.title, url=item.url)
     recipients = {plan.recipient_id for plan in planned.values()}
-    active = set(
-        User.objects.filter(pk__in=recipients, is_active=True).values_list("pk", flat=True)
+    languages = dict(
+        User.objects.filter(pk__in=recipients, is_active=True).values_list("pk", "language")
     )
-    return {key: plan for key, plan in planned.items() if plan.recipient_id in active}
+    # Each title is written down in its recipient's language (it is kept on the ledger).
+    current = {}
+    for key, plan in planned.items():
+        if plan.recipient_id in languages:
+            with translation.override(languages[plan.recipient_id] or settings.LANGUAGE_CODE):
+                current[key] = replace(plan, title=str(plan.title)[:255])
+    return current
 
 
 def mail_pending() -> Q:

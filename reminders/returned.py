@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from recommendations.models import Action, ProgressUpdate
 from recommendations.permissions import UPDATABLE_STATUSES
-from reminders.due_items import content_type_id, person_name, short, subject_paths
+from reminders.due_items import content_type_id, lazy_day, person_name, short, subject_paths
 from reminders.models import Reminder
 
 UPDATE_RETURNED = "update_returned"
@@ -112,8 +113,13 @@ def returned_items(*, since: datetime.datetime) -> list[ReturnedItem]:
                 pk,
                 UPDATE_RETURNED,
                 timezone.localdate(reviewed_at),
-                f"{reference}: the update of {written_on:%d %b %Y} was returned "
-                f"({short(description, 60)}; {force})",
+                format_lazy(
+                    gettext_lazy("{reference}: the update of {day} was returned ({what}; {force})"),
+                    reference=reference,
+                    day=lazy_day(written_on),
+                    what=short(description, 60),
+                    force=force,
+                ),
                 f"{url}#update-{pk}" if url else "",
                 reason,
                 person_name(first, last, username),
@@ -153,8 +159,14 @@ def returned_items(*, since: datetime.datetime) -> list[ReturnedItem]:
                 pk,
                 COMPLETION_RETURNED,
                 timezone.localdate(proposed_at),
-                f"{reference}: the proposed completion was returned "
-                f"({short(description, 60)}; {force})",
+                format_lazy(
+                    gettext_lazy(
+                        "{reference}: the proposed completion was returned ({what}; {force})"
+                    ),
+                    reference=reference,
+                    what=short(description, 60),
+                    force=force,
+                ),
                 action_path(pk),
                 reason,
                 "OPCC staff",

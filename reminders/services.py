@@ -12,11 +12,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from oversight.models import (
     User,
 )
+from oversight.shared.language import language_for
 from reminders.calendar import token_digest
 from reminders.decided import decided_items
 from reminders.digests import decision_message, digest_message, returned_message
@@ -276,8 +277,11 @@ def _send_returned_notice(
     return _send_and_record(message, recipient=recipient, rows=rows, connection=connection)
 
 
-def _notice_title(item: ReturnedItem) -> str:
-    return (f"{item.title[:150]}: {item.reason}" if item.reason else item.title)[:255]
+def _notice_title(item: ReturnedItem, recipient) -> str:
+    """Written down in the recipient's language (the reason is as its writer typed it)."""
+    with translation.override(language_for(recipient)):
+        title = str(item.title)
+    return (f"{title[:150]}: {item.reason}" if item.reason else title)[:255]
 
 
 def returns_notify(*, now: datetime.datetime | None = None) -> ReturnsResult:
@@ -312,7 +316,7 @@ def returns_notify(*, now: datetime.datetime | None = None) -> ReturnsResult:
     rows = [
         ledger_row(
             key,
-            title=_notice_title(item),
+            title=_notice_title(item, people[key[-1]]),
             url=item.url,
             mail_off=not people[key[-1]].email_reminders,
         )
