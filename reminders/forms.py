@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy
 
 from oversight.models import User
@@ -22,4 +23,12 @@ class ReminderPreferencesForm(forms.Form):
             "comes on Mondays; the notification list here is updated every day."
         ),
         error_messages={"invalid_choice": gettext_lazy("Choose daily or weekly.")},
+    )
+    # Each language named in itself. Left out of a post, the choice stays as it is.
+    language = forms.ChoiceField(
+        choices=settings.LANGUAGES,
+        widget=forms.RadioSelect,
+        required=False,
+        label=gettext_lazy("Language of the site, e-mails and reminders"),
+        error_messages={"invalid_choice": gettext_lazy("Choose English or Cymraeg.")},
     )

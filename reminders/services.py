@@ -379,11 +379,13 @@ def reminders_mark_all_read(*, user: User) -> int:
 
 @transaction.atomic
 def reminder_preferences_update(
-    *, user: User, email_reminders: bool, digest_frequency: str
+    *, user: User, email_reminders: bool, digest_frequency: str, language: str | None = None
 ) -> User:
     user.email_reminders = email_reminders
     user.digest_frequency = User.DigestFrequency(digest_frequency)
-    user.save(update_fields=["email_reminders", "digest_frequency"])
+    if language is not None:
+        user.language = language
+    user.save(update_fields=["email_reminders", "digest_frequency", "language"])
     return user
 
 

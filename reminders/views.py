@@ -6,6 +6,7 @@ reminder preferences. Nobody reads or changes anybody else's: every query starts
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -116,7 +117,11 @@ def notifications_read_all(request):
 @login_required
 def preferences(request):
     user = request.user
-    initial = {"email_reminders": user.email_reminders, "digest_frequency": user.digest_frequency}
+    initial = {
+        "email_reminders": user.email_reminders,
+        "digest_frequency": user.digest_frequency,
+        "language": user.language or settings.LANGUAGE_CODE,
+    }
     form = ReminderPreferencesForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if form.is_valid():
@@ -124,6 +129,7 @@ def preferences(request):
                 user=user,
                 email_reminders=form.cleaned_data["email_reminders"],
                 digest_frequency=form.cleaned_data["digest_frequency"],
+                language=form.cleaned_data["language"] or user.language,
             )
             messages.success(request, _("Your reminder preferences are saved."))
             return redirect("reminders:preferences")

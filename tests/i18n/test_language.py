@@ -155,3 +155,27 @@ def test_signing_in_keeps_the_sign_in_pages_choice_on_the_account(client, opcc_s
     client.post(reverse("login"), {"login": opcc_staff.username, "password": PASSWORD})
     opcc_staff.refresh_from_db()
     assert opcc_staff.language == "cy"
+
+
+def test_the_language_can_be_chosen_with_the_reminder_preferences(client, police_lead_a):
+    preferences = reverse("reminders:preferences")
+    client.force_login(police_lead_a)
+    page = client.get(preferences).content.decode()
+    assert 'value="cy"' in page and "Cymraeg" in page
+    saved = client.post(
+        preferences, {"email_reminders": "on", "digest_frequency": "weekly", "language": "cy"}
+    )
+    assert saved.status_code == 302
+    police_lead_a.refresh_from_db()
+    assert police_lead_a.language == "cy" and police_lead_a.digest_frequency == "weekly"
+    assert _lang(client.get(preferences)) == "cy"
+    # Left out, the language stays; a language we do not have is refused, nothing saved.
+    client.post(preferences, {"email_reminders": "on", "digest_frequency": "daily"})
+    police_lead_a.refresh_from_db()
+    assert police_lead_a.language == "cy" and police_lead_a.digest_frequency == "daily"
+    refused = client.post(
+        preferences, {"email_reminders": "", "digest_frequency": "weekly", "language": "fr"}
+    )
+    assert refused.status_code == 400
+    police_lead_a.refresh_from_db()
+    assert police_lead_a.email_reminders and police_lead_a.digest_frequency == "daily"
