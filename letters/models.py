@@ -52,7 +52,7 @@ class Letter(TimeStampedModel):
     language = models.CharField(max_length=10, choices=Language.choices, default=Language.ENGLISH)
     letter_date = models.DateField(default=datetime.date.today, validators=[DateInRange()])
     addressee = models.TextField(blank=True)
-    salutation = models.CharField(max_length=120, blank=True)
+    salutation = models.CharField(verbose_name=_("salutation"), max_length=120, blank=True)
     opening = models.TextField(blank=True, help_text=_("Covering paragraphs before the detail."))
     closing = models.TextField(blank=True, help_text=_("Paragraphs after the detail."))
     signatory_name = models.CharField(max_length=120, blank=True)

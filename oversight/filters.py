@@ -16,12 +16,18 @@ class ReportFilter(django_filters.FilterSet):
         label=gettext_lazy("Title contains"),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    force = django_filters.ModelChoiceFilter(queryset=None, empty_label=gettext_lazy("All forces"))
+    force = django_filters.ModelChoiceFilter(
+        queryset=None, label=gettext_lazy("Force"), empty_label=gettext_lazy("All forces")
+    )
     source = django_filters.ChoiceFilter(
-        choices=InspectionReport.Source.choices, empty_label=gettext_lazy("All sources")
+        choices=InspectionReport.Source.choices,
+        label=gettext_lazy("Source"),
+        empty_label=gettext_lazy("All sources"),
     )
     programme = django_filters.ChoiceFilter(
-        choices=InspectionReport.Programme.choices, empty_label=gettext_lazy("All programmes")
+        choices=InspectionReport.Programme.choices,
+        label=gettext_lazy("Programme"),
+        empty_label=gettext_lazy("All programmes"),
     )
     year = django_filters.NumberFilter(
         field_name="published_on",
@@ -30,7 +36,9 @@ class ReportFilter(django_filters.FilterSet):
         widget=forms.NumberInput(attrs={"placeholder": gettext_lazy("e.g. 2015")}),
     )
     status = django_filters.ChoiceFilter(
-        choices=InspectionReport.Status.choices, empty_label=gettext_lazy("Any status")
+        choices=InspectionReport.Status.choices,
+        label=gettext_lazy("Status"),
+        empty_label=gettext_lazy("Any status"),
     )
 
     class Meta:

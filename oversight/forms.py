@@ -244,7 +244,7 @@ class FindingForm(_ReportPartForm):
     class Meta:
         model = Finding
         fields = ["kind", "text", "priority_areas"]
-        labels = {"kind": "Kind of finding", "text": "Finding"}
+        labels = {"kind": gettext_lazy("Kind of finding"), "text": gettext_lazy("Finding")}
         widgets = {"kind": forms.RadioSelect, "text": forms.Textarea(attrs={"rows": 3})}
         error_messages = {
             "kind": {
@@ -264,7 +264,7 @@ class JudgementForm(_ReportPartForm):
     class Meta:
         model = Judgement
         fields = ["topic", "grade"]
-        labels = {"topic": "What was graded"}
+        labels = {"topic": gettext_lazy("What was graded")}
         error_messages = {
             "topic": {
                 "required": gettext_lazy(
@@ -287,8 +287,11 @@ class PriorityAreaForm(_ReportPartForm):
     class Meta:
         model = PriorityArea
         fields = ["title", "description", "opcc_lead", "position"]
-        labels = {"opcc_lead": "OPCC lead", "position": "Order on the report page"}
-        help_texts = {"position": "Leave empty to add it at the end."}
+        labels = {
+            "opcc_lead": gettext_lazy("OPCC lead"),
+            "position": gettext_lazy("Order on the report page"),
+        }
+        help_texts = {"position": gettext_lazy("Leave empty to add it at the end.")}
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
         error_messages = {
             "title": {
@@ -336,7 +339,10 @@ class CauseOfConcernForm(_ReportPartForm):
     class Meta:
         model = CauseOfConcern
         fields = ["reference", "text", "status", "discharged_on", "priority_areas"]
-        labels = {"text": "Cause of concern", "discharged_on": "Discharged on"}
+        labels = {
+            "text": gettext_lazy("Cause of concern"),
+            "discharged_on": gettext_lazy("Discharged on"),
+        }
         widgets = {"text": forms.Textarea(attrs={"rows": 3}), "discharged_on": DateInput()}
         error_messages = {
             "reference": {

@@ -341,8 +341,14 @@ class PublishedDocument(TimeStampedModel):
         JOINT = "joint", gettext_lazy("Joint inspection")
         OTHER = "other", gettext_lazy("Other")
 
-    source = models.CharField(max_length=20, choices=Source.choices, default=Source.HMICFRS)
+    source = models.CharField(
+        verbose_name=gettext_lazy("source"),
+        max_length=20,
+        choices=Source.choices,
+        default=Source.HMICFRS,
+    )
     programme = models.CharField(
+        verbose_name=gettext_lazy("programme"),
         max_length=30,
         choices=Programme.choices,
         blank=True,
@@ -356,8 +362,8 @@ class PublishedDocument(TimeStampedModel):
             "inspectorate, the body."
         ),
     )
-    title = models.CharField(max_length=255)
-    summary = models.TextField(blank=True)
+    title = models.CharField(verbose_name=gettext_lazy("title"), max_length=255)
+    summary = models.TextField(verbose_name=gettext_lazy("summary"), blank=True)
     # Logged ahead of publication, but not by more than a year.
     published_on = models.DateField(
         validators=[DateInRange(days_ahead=MAX_DAYS_BEFORE_PUBLICATION)]
@@ -429,7 +435,9 @@ class InspectionReport(PublishedDocument):
         MONITORING = "monitoring", gettext_lazy("Monitoring")
         CLOSED = "closed", gettext_lazy("Closed")
 
-    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="reports")
+    force = models.ForeignKey(
+        Force, verbose_name=gettext_lazy("force"), on_delete=models.PROTECT, related_name="reports"
+    )
     national_report = models.ForeignKey(
         "NationalReport",
         on_delete=models.PROTECT,
@@ -438,8 +446,18 @@ class InspectionReport(PublishedDocument):
         related_name="force_reports",
         help_text=gettext_lazy("The national or thematic report this force's copy answers."),
     )
-    fieldwork_start = models.DateField(null=True, blank=True, validators=[DateInRange()])
-    fieldwork_end = models.DateField(null=True, blank=True, validators=[DateInRange()])
+    fieldwork_start = models.DateField(
+        verbose_name=gettext_lazy("fieldwork start"),
+        null=True,
+        blank=True,
+        validators=[DateInRange()],
+    )
+    fieldwork_end = models.DateField(
+        verbose_name=gettext_lazy("fieldwork end"),
+        null=True,
+        blank=True,
+        validators=[DateInRange()],
+    )
     report_file = models.FileField(upload_to="reports/%Y/", blank=True)
     parent = models.ForeignKey(
         "self",
@@ -449,7 +467,12 @@ class InspectionReport(PublishedDocument):
         related_name="follow_up_reports",
         help_text=gettext_lazy("The original report, when this is a post-inspection review."),
     )
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.LOGGING)
+    status = models.CharField(
+        verbose_name=gettext_lazy("status"),
+        max_length=12,
+        choices=Status.choices,
+        default=Status.LOGGING,
+    )
     formal_response_requested_on = models.DateField(
         null=True,
         blank=True,
@@ -573,8 +596,8 @@ class PriorityArea(TimeStampedModel):
         InspectionReport, on_delete=models.CASCADE, related_name="priority_areas"
     )
     position = models.PositiveSmallIntegerField(default=1)
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    title = models.CharField(verbose_name=gettext_lazy("title"), max_length=200)
+    description = models.TextField(verbose_name=gettext_lazy("description"), blank=True)
     opcc_lead = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -614,7 +637,9 @@ class Judgement(TimeStampedModel):
         InspectionReport, on_delete=models.CASCADE, related_name="judgements"
     )
     topic = models.CharField(max_length=200)
-    grade = models.CharField(max_length=25, choices=Grade.choices)
+    grade = models.CharField(
+        verbose_name=gettext_lazy("grade"), max_length=25, choices=Grade.choices
+    )
 
     history = HistoricalRecords()
 
@@ -635,12 +660,24 @@ class CauseOfConcern(TimeStampedModel):
     report = models.ForeignKey(
         InspectionReport, on_delete=models.CASCADE, related_name="causes_of_concern"
     )
-    reference = models.CharField(max_length=20, help_text=gettext_lazy("As published, e.g. C1."))
+    reference = models.CharField(
+        verbose_name=gettext_lazy("reference"),
+        max_length=20,
+        help_text=gettext_lazy("As published, e.g. C1."),
+    )
     text = models.TextField()
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(
+        verbose_name=gettext_lazy("status"),
+        max_length=12,
+        choices=Status.choices,
+        default=Status.OPEN,
+    )
     discharged_on = models.DateField(null=True, blank=True, validators=[DateInRange()])
     priority_areas = models.ManyToManyField(
-        PriorityArea, related_name="causes_of_concern", blank=True
+        PriorityArea,
+        verbose_name=gettext_lazy("priority areas"),
+        related_name="causes_of_concern",
+        blank=True,
     )
 
     history = HistoricalRecords(m2m_fields=[priority_areas])
@@ -670,7 +707,12 @@ class Finding(TimeStampedModel):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     text = models.TextField()
     position = models.PositiveSmallIntegerField(default=1)
-    priority_areas = models.ManyToManyField(PriorityArea, related_name="findings", blank=True)
+    priority_areas = models.ManyToManyField(
+        PriorityArea,
+        verbose_name=gettext_lazy("priority areas"),
+        related_name="findings",
+        blank=True,
+    )
 
     history = HistoricalRecords(m2m_fields=[priority_areas])
 

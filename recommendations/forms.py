@@ -154,7 +154,9 @@ class TransitionForm(forms.Form):
     """The input one status move needs: a reason, or the superseding recommendation."""
 
     to_status = forms.ChoiceField(choices=Recommendation.Status.choices, widget=forms.HiddenInput)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     superseded_by = forms.ModelChoiceField(
         queryset=Recommendation.objects.none(),
         required=False,
@@ -248,6 +250,7 @@ class InspectorateStatusForm(forms.Form):
         },
     )
     comment = forms.CharField(
+        label=gettext_lazy("Comment"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         max_length=4000,
@@ -290,6 +293,7 @@ class CarryForwardForm(forms.Form):
         },
     )
     reference = forms.CharField(
+        label=gettext_lazy("Reference"),
         max_length=20,
         required=False,
         help_text=gettext_lazy(
@@ -313,7 +317,7 @@ class PasteForm(forms.Form):
     # No max_length: the browser would cut a longer paste short without a word (maxlength
     # on the box). parse_recommendations refuses it whole, saying what to do.
     text = forms.CharField(
-        label="Paste the recommendations",
+        label=gettext_lazy("Paste the recommendations"),
         widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
         help_text=format_lazy(
             gettext_lazy(

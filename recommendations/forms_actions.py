@@ -134,7 +134,9 @@ class ActionPlanEditForm(VersionedModelForm):
 
 
 class PlanTransitionForm(forms.Form):
-    to_status = forms.ChoiceField(choices=ActionPlan.Status.choices)
+    to_status = forms.ChoiceField(
+        label=gettext_lazy("To status"), choices=ActionPlan.Status.choices
+    )
 
 
 # --- Actions --------------------------------------------------------------------------
@@ -241,6 +243,7 @@ class ActionStatusForm(forms.Form):
         Action.Status.IN_PROGRESS,
     )
     status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
         choices=[
             (
                 PAUSE,
@@ -264,6 +267,7 @@ class ActionStatusForm(forms.Form):
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(
+        label=gettext_lazy("Reason"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         help_text=gettext_lazy(
@@ -329,6 +333,7 @@ class ExtensionRequestForm(forms.Form):
 class ExtensionDecisionForm(forms.Form):
     AGREE, REFUSE = "agree", "refuse"
     decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
         choices=[(AGREE, gettext_lazy("Agree")), (REFUSE, gettext_lazy("Refuse"))],
         error_messages={"required": gettext_lazy("Choose agree or refuse.")},
     )
@@ -371,7 +376,7 @@ class ProgressUpdateForm(forms.Form):
         ),
     )
     rag = forms.ChoiceField(
-        label="RAG",
+        label=gettext_lazy("RAG"),
         choices=[(rag.value, rag.label) for rag in (Rag.RED, Rag.AMBER, Rag.GREEN)],
         widget=forms.RadioSelect,
         error_messages={"required": gettext_lazy("Choose red, amber or green.")},
@@ -421,6 +426,7 @@ class ProgressUpdateForm(forms.Form):
 class UpdateReviewForm(forms.Form):
     ACCEPT, RETURN = "accept", "return"
     decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
         choices=[(ACCEPT, gettext_lazy("Accept")), (RETURN, gettext_lazy("Return"))],
         error_messages={"required": gettext_lazy("Choose accept or return.")},
     )
@@ -463,6 +469,7 @@ class ProposeCompletionForm(forms.Form):
 class SignOffForm(forms.Form):
     SIGN_OFF, RETURN = "sign_off", "return"
     decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
         choices=[(SIGN_OFF, gettext_lazy("Sign off")), (RETURN, gettext_lazy("Return"))],
         error_messages={"required": gettext_lazy("Choose sign off or return.")},
     )

@@ -162,7 +162,7 @@ class BulkUpdateForm(forms.Form):
         error_messages={"invalid_choice": gettext_lazy("Choose the priority area from the list.")},
     )
     note = forms.CharField(
-        label="Note",
+        label=gettext_lazy("Note"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy(

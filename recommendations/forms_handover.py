@@ -47,4 +47,4 @@ class PlanReassignForm(ActionsHandOverForm):
 class ActionReassignForm(PlanReassignForm):
     """One role (owner or delivery lead) on one action, and who held it (`was`)."""
 
-    field = forms.ChoiceField(choices=list(ACTION_ROLES.items()))
+    field = forms.ChoiceField(label=gettext_lazy("Field"), choices=list(ACTION_ROLES.items()))

@@ -75,9 +75,16 @@ class Recommendation(TimeStampedModel):
     report = models.ForeignKey(
         InspectionReport, on_delete=models.PROTECT, related_name="recommendations"
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RECOMMENDATION)
+    kind = models.CharField(
+        verbose_name=gettext_lazy("kind"),
+        max_length=20,
+        choices=Kind.choices,
+        default=Kind.RECOMMENDATION,
+    )
     reference = models.CharField(
-        max_length=20, help_text=gettext_lazy("As published, e.g. R1 or AFI3.")
+        verbose_name=gettext_lazy("reference"),
+        max_length=20,
+        help_text=gettext_lazy("As published, e.g. R1 or AFI3."),
     )
     publisher_reference = models.CharField(
         gettext_lazy("publisher's ID"),
@@ -90,17 +97,26 @@ class Recommendation(TimeStampedModel):
     )
     position = models.PositiveIntegerField(default=1)
     text = models.TextField()
-    timescale = models.CharField(max_length=12, choices=Timescale.choices, default=Timescale.NONE)
+    timescale = models.CharField(
+        verbose_name=gettext_lazy("timescale"),
+        max_length=12,
+        choices=Timescale.choices,
+        default=Timescale.NONE,
+    )
     due_on = models.DateField(null=True, blank=True, validators=[DateInRange()])
     cause_of_concern = models.ForeignKey(
         CauseOfConcern,
+        verbose_name=gettext_lazy("cause of concern"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="recommendations",
     )
     priority_areas = models.ManyToManyField(
-        PriorityArea, related_name="recommendations", blank=True
+        PriorityArea,
+        verbose_name=gettext_lazy("priority areas"),
+        related_name="recommendations",
+        blank=True,
     )
     force_acceptance = models.CharField(max_length=15, choices=Acceptance.choices, blank=True)
     status = models.CharField(max_length=25, choices=Status.choices, default=Status.OPEN)
@@ -290,12 +306,15 @@ class NationalRecommendation(TimeStampedModel):
         NationalReport, on_delete=models.PROTECT, related_name="recommendations"
     )
     kind = models.CharField(
+        verbose_name=gettext_lazy("kind"),
         max_length=20,
         choices=Recommendation.Kind.choices,
         default=Recommendation.Kind.RECOMMENDATION,
     )
     reference = models.CharField(
-        max_length=20, help_text=gettext_lazy("As published, e.g. R1 or AFI3.")
+        verbose_name=gettext_lazy("reference"),
+        max_length=20,
+        help_text=gettext_lazy("As published, e.g. R1 or AFI3."),
     )
     publisher_reference = models.CharField(
         gettext_lazy("publisher's ID"), max_length=50, blank=True
@@ -303,6 +322,7 @@ class NationalRecommendation(TimeStampedModel):
     position = models.PositiveIntegerField(default=1)
     text = models.TextField()
     timescale = models.CharField(
+        verbose_name=gettext_lazy("timescale"),
         max_length=12,
         choices=Recommendation.Timescale.choices,
         default=Recommendation.Timescale.NONE,
@@ -320,6 +340,7 @@ class NationalRecommendation(TimeStampedModel):
         help_text="The national bodies it is addressed to (Body values).",
     )
     other_addressees = models.CharField(
+        verbose_name=gettext_lazy("other addressees"),
         max_length=200,
         blank=True,
         help_text=gettext_lazy("Anyone else it is addressed to, as written."),
@@ -411,10 +432,13 @@ class ActionPlan(TimeStampedModel):
         CLOSED = "closed", gettext_lazy("Closed")
 
     report = models.ForeignKey(
-        InspectionReport, on_delete=models.PROTECT, related_name="action_plans"
+        InspectionReport,
+        verbose_name=gettext_lazy("report"),
+        on_delete=models.PROTECT,
+        related_name="action_plans",
     )
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="action_plans")
-    title = models.CharField(max_length=200, blank=True)
+    title = models.CharField(verbose_name=gettext_lazy("title"), max_length=200, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -423,7 +447,9 @@ class ActionPlan(TimeStampedModel):
         related_name="owned_action_plans",
         help_text=gettext_lazy("The force chief officer who owns the plan."),
     )
-    governance_board = models.CharField(max_length=200, blank=True)
+    governance_board = models.CharField(
+        verbose_name=gettext_lazy("governance board"), max_length=200, blank=True
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     submitted_on = models.DateField(null=True, blank=True)
 
@@ -459,9 +485,13 @@ class Action(TimeStampedModel):
     FINISHED_STATUSES = (Status.CLOSED, Status.NOT_NEEDED)
 
     plan = models.ForeignKey(ActionPlan, on_delete=models.PROTECT, related_name="actions")
-    recommendations = models.ManyToManyField(Recommendation, related_name="actions")
-    reference = models.CharField(max_length=20, help_text=gettext_lazy("e.g. A1"))
-    description = models.TextField()
+    recommendations = models.ManyToManyField(
+        Recommendation, verbose_name=gettext_lazy("recommendations"), related_name="actions"
+    )
+    reference = models.CharField(
+        verbose_name=gettext_lazy("reference"), max_length=20, help_text=gettext_lazy("e.g. A1")
+    )
+    description = models.TextField(verbose_name=gettext_lazy("description"))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -472,6 +502,7 @@ class Action(TimeStampedModel):
     )
     delivery_lead = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=gettext_lazy("delivery lead"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -487,13 +518,14 @@ class Action(TimeStampedModel):
         help_text=gettext_lazy("Set when a partner agency owns the action."),
     )
     target_date = models.DateField(
+        verbose_name=gettext_lazy("target date"),
         help_text=gettext_lazy("The original target date; never changed."),
         validators=[DateInRange()],
     )
     revised_target_date = models.DateField(null=True, blank=True, validators=[DateInRange()])
     revision_reason = models.TextField(blank=True)
     rag = models.CharField(max_length=10, choices=Rag.choices, default=Rag.AMBER)
-    success_measure = models.TextField(blank=True)
+    success_measure = models.TextField(verbose_name=gettext_lazy("success measure"), blank=True)
     cadence = models.CharField(max_length=10, choices=Cadence.choices, default=Cadence.QUARTERLY)
     cadence_days = models.PositiveSmallIntegerField(null=True, blank=True)
     next_update_due = models.DateField(null=True, blank=True)
