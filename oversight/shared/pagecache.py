@@ -11,6 +11,10 @@ every change to the domain bumps (any save, delete or many-to-many change of a m
 DOMAIN_APPS, through signals; bulk updates call bump_generation() themselves). A body of
 an older generation is never shown, so nothing is stale after a change is committed.
 
+After a change, many people may ask for the same page at once: the first takes a lock (in
+the cache) and renders; the others wait up to WAIT_FOR_RENDER_SECONDS for its body and
+render it themselves only if it does not come.
+
 The generation is bumped at once (so the request that made the change sees it) and again
 when the transaction commits (so a request that read the old rows while the change was
 being made cannot have its body taken as current).
@@ -23,9 +27,11 @@ unreachable, bodies are rendered afresh; a bump lost while it was unreachable le
 cached before the outage current until PAGE_CACHE_SECONDS runs out.
 """
 
+import contextlib
 import datetime
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 
 from django.apps import apps
@@ -38,6 +44,9 @@ from django.utils import timezone, translation
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "pagecache:generation"
+# A render in progress holds a lock this long at most; others wait this long for it.
+RENDER_LOCK_SECONDS = 10
+WAIT_FOR_RENDER_SECONDS = 2.0
 DOMAIN_APPS = {"oversight", "recommendations", "reviews", "letters", "reminders"}
 # Changes no cached body shows: notifications (the unread count is outside the bodies).
 IGNORED_MODELS = {"Reminder"}
@@ -70,6 +79,14 @@ def _scope(user) -> str:
     return f"{user.pk}.{user.role}.{user.office_id}.{user.force_id}.{user.partner_agency_id}"
 
 
+def page_key(request, page: str, *, today: datetime.date | None = None) -> str:
+    """The cache key of `page` for this request's user, language, day and query string."""
+    today = today or timezone.localdate()
+    query = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()[:32]
+    language = translation.get_language()
+    return f"pagecache:{page}:{_scope(request.user)}:{language}:{today.isoformat()}:{query}"
+
+
 def cached_body(
     request, page: str, build: Callable[[], str], *, today: datetime.date | None = None
 ) -> str:
@@ -77,10 +94,7 @@ def cached_body(
     rendered at the current generation, otherwise from build() (then cached)."""
     if not enabled():
         return build()
-    today = today or timezone.localdate()
-    query = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()[:32]
-    language = translation.get_language()
-    key = f"pagecache:{page}:{_scope(request.user)}:{language}:{today.isoformat()}:{query}"
+    key = page_key(request, page, today=today)
     try:
         found = cache.get_many([GENERATION_KEY, key])
         generation = found.get(GENERATION_KEY)
@@ -93,12 +107,48 @@ def cached_body(
     cached = found.get(key)
     if cached is not None and cached[0] == generation:
         return cached[1]
-    body = build()
+    # One render after a change: the first request takes the lock and renders; those
+    # arriving meanwhile wait a moment for its body instead of rendering it all at once.
+    lock = f"{key}:rendering:{generation}"
     try:
-        cache.set(key, (generation, body), timeout=settings.PAGE_CACHE_SECONDS)
+        leader = cache.add(lock, 1, timeout=RENDER_LOCK_SECONDS)
     except Exception:
-        logger.warning("Could not cache %s", page, exc_info=True)
-    return body
+        leader = True
+    if not leader:
+        body = _rendered_meanwhile(key, generation)
+        if body is not None:
+            return body
+    try:
+        body = build()
+        try:
+            cache.set(key, (generation, body), timeout=settings.PAGE_CACHE_SECONDS)
+        except Exception:
+            logger.warning("Could not cache %s", page, exc_info=True)
+        return body
+    finally:
+        if leader:
+            with contextlib.suppress(Exception):  # it expires by itself
+                cache.delete(lock)
+
+
+def _rendered_meanwhile(key: str, generation: int) -> str | None:
+    """The body another request is rendering, once it is cached (at this generation or
+    a later one); None if that render ends without one or does not finish within
+    WAIT_FOR_RENDER_SECONDS (the caller then renders it itself)."""
+    lock = f"{key}:rendering:{generation}"
+    deadline = time.monotonic() + WAIT_FOR_RENDER_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        try:
+            found = cache.get_many([key, lock])
+        except Exception:
+            return None
+        cached = found.get(key)
+        if cached is not None and cached[0] >= generation:
+            return cached[1]
+        if lock not in found:  # the render ended without a body: it failed
+            return None
+    return None
 
 
 def _saved(sender, update_fields=None, **kwargs) -> None:

@@ -232,3 +232,76 @@ def test_pages_are_served_when_the_cache_is_down(client, opcc_staff, recommendat
         recommendation_a.text = "Saved while the cache was down."
         recommendation_a.save()  # the bump fails quietly; the save stands
         assert "Saved while the cache was down." in client.get(REGISTER).content.decode()
+
+
+def _burst(opcc_staff, build, n=8):
+    """n requests for the same page at the same moment, each in its own thread."""
+    import threading
+
+    from django.test import RequestFactory
+
+    request = RequestFactory().get(REGISTER)
+    request.user = opcc_staff
+    start = threading.Barrier(n)
+    bodies = []
+
+    def ask():
+        start.wait()
+        try:
+            bodies.append(pagecache.cached_body(request, "register", build))
+        except RuntimeError as error:  # its request would get the error page
+            bodies.append(str(error))
+
+    threads = [threading.Thread(target=ask) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return bodies
+
+
+def test_a_burst_of_requests_after_a_change_renders_the_page_once(redis_cache, opcc_staff):
+    import threading
+    import time
+
+    renders = []
+    lock = threading.Lock()
+
+    def build():
+        with lock:
+            renders.append(1)
+        time.sleep(0.3)  # a slow page: all the others arrive while it renders
+        return f"body {len(renders)}"
+
+    assert _burst(opcc_staff, build) == ["body 1"] * 8
+    assert len(renders) == 1
+    pagecache._bump()  # a change: the next burst renders it once again
+    assert _burst(opcc_staff, build) == ["body 2"] * 8
+    assert len(renders) == 2
+
+
+def test_when_the_first_render_fails_the_others_render_it_themselves(redis_cache, opcc_staff):
+    import threading
+
+    calls = []
+    lock = threading.Lock()
+
+    def build():
+        with lock:
+            calls.append(1)
+            first = len(calls) == 1
+        if first:
+            raise RuntimeError("the first render failed")
+        return "body"
+
+    from django.test import RequestFactory
+
+    bodies = _burst(opcc_staff, build, n=4)
+    # The first render failed (its request gets the error page); the others rendered the
+    # page themselves after waiting, and no lock is left behind.
+    assert sorted(bodies) == ["body", "body", "body", "the first render failed"]
+    request = RequestFactory().get(REGISTER)
+    request.user = opcc_staff
+    generation = cache.get(pagecache.GENERATION_KEY)
+    lock = f"{pagecache.page_key(request, 'register')}:rendering:{generation}"
+    assert cache.add(lock, 1)  # free: nobody holds it
