@@ -147,9 +147,27 @@ def _lead_label(user: User) -> str:
     return f"{user} — {where}"
 
 
+MAX_CADENCE_DAYS = 365
+
+
 class ActionForm(VersionedModelForm):
     """Create or edit an action. The target date is set once, at creation; later it moves
     when the OPCC agrees a request to move it (ExtensionRequestForm)."""
+
+    # At least one update a year: the cadence also sets when the next update is due.
+    cadence_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_CADENCE_DAYS,
+        label=gettext_lazy("Every how many days"),
+        help_text=gettext_lazy("Only for 'Every N days'."),
+        error_messages={
+            "min_value": gettext_lazy("Enter 1 or more days."),
+            "max_value": gettext_lazy(
+                "Updates are due at least once a year: enter %(limit_value)s days or fewer."
+            ),
+        },
+    )
 
     class Meta:
         model = Action
@@ -168,7 +186,6 @@ class ActionForm(VersionedModelForm):
         labels = {
             "owner": gettext_lazy("Chief officer owner"),
             "cadence": gettext_lazy("Update cadence"),
-            "cadence_days": gettext_lazy("Every how many days"),
             "partner_agency": gettext_lazy("Partner agency"),
         }
         help_texts = {
@@ -180,7 +197,6 @@ class ActionForm(VersionedModelForm):
                 "update it. Leave empty for police-only actions, which partners never see.",
             ),
             "success_measure": gettext_lazy("How everyone will know the action worked."),
-            "cadence_days": gettext_lazy("Only for 'Every N days'."),
             "target_date": gettext_lazy(
                 "The original target; it is kept even when the date is revised.",
             ),

@@ -605,6 +605,29 @@ def test_plan_owner_adds_an_action_to_the_plan(
     assert action.status == Action.Status.IN_PROGRESS
 
 
+def test_a_cadence_longer_than_a_year_is_refused(client, world, plan_owner_a, recommendation_a):
+    """Found by the bad-input test: a huge number of days overflowed working out the next
+    update's date (a server error). Now a clear refusal, nothing saved."""
+    client.force_login(plan_owner_a)
+    for days in ("366", "4294967296000"):
+        response = client.post(
+            reverse("recommendations:action_create", args=[world["plan"].pk]),
+            {
+                "reference": "A3",
+                "description": "x",
+                "recommendations": [recommendation_a.pk],
+                "target_date": "2027-05-01",
+                "cadence": "custom",
+                "cadence_days": days,
+            },
+        )
+        assert response.status_code == 400
+        assert "Updates are due at least once a year: enter 365 days or fewer." in (
+            response.content.decode()
+        )
+    assert not Action.objects.filter(reference="A3").exists()
+
+
 def test_custom_cadence_without_days_is_refused(client, world, plan_owner_a, recommendation_a):
     client.force_login(plan_owner_a)
     response = client.post(
