@@ -10,7 +10,7 @@ from drf_spectacular.views import (
 )
 
 from oversight import views
-from oversight.shared.language import switch_language
+from oversight.accounts.views_language import switch_language
 
 # Refusals and failures get a page in the site's layout (405: oversight.shared.error_pages).
 handler403 = "oversight.shared.error_pages.forbidden"

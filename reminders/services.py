@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
+from oversight.accounts.services import user_language_set
 from oversight.models import (
     User,
 )
@@ -383,9 +384,9 @@ def reminder_preferences_update(
 ) -> User:
     user.email_reminders = email_reminders
     user.digest_frequency = User.DigestFrequency(digest_frequency)
+    user.save(update_fields=["email_reminders", "digest_frequency"])
     if language is not None:
-        user.language = language
-    user.save(update_fields=["email_reminders", "digest_frequency", "language"])
+        user_language_set(user=user, language=language)
     return user
 
 

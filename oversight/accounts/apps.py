@@ -7,6 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from oversight.accounts import audit
+        from oversight.accounts import audit, views_language  # noqa: F401 (its receiver)
 
         audit.connect_receivers()

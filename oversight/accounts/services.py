@@ -423,3 +423,12 @@ def office_set_letter_language(*, admin: User, letter_language: str) -> Office:
         office.letter_language = letter_language
         office.save(update_fields=["letter_language", "updated_at"])
     return office
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """The language of the site, e-mails and reminders for this person (the switch, the
+    sign-in page's choice, the reminder preferences). An unknown language changes nothing."""
+    if language in dict(settings.LANGUAGES) and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user
