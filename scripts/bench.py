@@ -7,10 +7,16 @@
 2. Serves the app with gunicorn on 127.0.0.1 and, for each persona's main pages, measures
    p50/p95 latency and requests per second with wrk at concurrency 1 and 16 (loopback only,
    bounded by --seconds per run).
-3. Measures in-process: queries per page, the reminder sweep over all actions (time,
-   queries), the chief constable's letter for a report with 40 recommendations (time, peak
-   memory) and the CSV export of 40,000 rows (time, peak memory, streamed).
-4. Prints one table and writes it as JSON to var/bench/results.json.
+   Each page's HTML size is the body of its first response.
+3. The pages the page cache serves, with it on, at concurrency 16 while police leads' progress
+   updates are posted through the service layer at 0, 1 and 10 a second
+   (scripts/bench_writer.py, a process of its own, on live actions of every force), and the
+   share of the throughput without writes each keeps.
+4. Measures in-process: queries per page, the reminder sweep over all actions (time,
+   queries), and in processes of their own the chief constable's letter for a report with
+   40 recommendations (time, peak memory), the CSV export of 40,000 rows (time, peak memory,
+   streamed) and the committee pack for a reader of every force.
+5. Prints one table and writes it as JSON to var/bench/results.json.
 """
 
 import argparse
@@ -51,6 +57,8 @@ SIZES = {
         "updates": 50000,
     },
 }
+# Progress updates a second posted while the cached pages are measured.
+WRITE_RATES = (0, 1, 10)
 SECRET = "bench-only-secret-key-" + "x7Qp2Lr9Vt4Wz8Ny3Mc6Hs1Jd5Gf0Bk" * 2
 
 
@@ -123,7 +131,7 @@ def session_cookie(base: str, username: str, password: str) -> str:
     page = opener.open(f"{base}/accounts/login/", timeout=10).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": token, "username": username, "password": password}
+        {"csrfmiddlewaretoken": token, "login": username, "password": password}
     ).encode()
     opener.open(
         urllib.request.Request(
@@ -137,11 +145,13 @@ def session_cookie(base: str, username: str, password: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
-def check_page(url: str, cookie: str) -> None:
+def check_page(url: str, cookie: str) -> int:
+    """The page's size in bytes, after checking it answers 200 at its own address."""
     request = urllib.request.Request(url, headers={"Cookie": cookie})
     response = urllib.request.urlopen(request, timeout=60)
     if response.status != 200 or response.geturl() != url:
         raise SystemExit(f"{url} answered {response.status} at {response.geturl()}")
+    return len(response.read())
 
 
 def wrk(url: str, cookie: str, connections: int, seconds: int) -> dict:
@@ -166,7 +176,7 @@ def wrk(url: str, cookie: str, connections: int, seconds: int) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def in_process_measures(env) -> dict:
+def in_process_measures(env, *, jobs: bool) -> dict:
     """Queries per page and the heavy jobs, measured inside one Django process."""
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oversight.settings")
@@ -176,7 +186,7 @@ def in_process_measures(env) -> dict:
     django.setup()
     from bench_measures import measure_all  # scripts/bench_measures.py
 
-    return measure_all()
+    return measure_all(jobs=jobs)
 
 
 def measure_pages(env, args, pages: list[dict], password: str, *, suffix: str) -> list[dict]:
@@ -191,8 +201,8 @@ def measure_pages(env, args, pages: list[dict], password: str, *, suffix: str) -
             if persona not in cookies:
                 cookies[persona] = session_cookie(base, persona, password)
             url = base + page["path"]
-            check_page(url, cookies[persona])
             row = {**page, "name": page["name"] + suffix}
+            row["html_kb"] = round(check_page(url, cookies[persona]) / 1024, 1)
             for connections in (1, 16):
                 result = wrk(url, cookies[persona], connections, args.seconds)
                 row[f"c{connections}"] = result
@@ -200,6 +210,66 @@ def measure_pages(env, args, pages: list[dict], password: str, *, suffix: str) -
             print(
                 f"{row['name']:<40} c1 p50 {row['c1']['p50_ms']:7.1f} ms  "
                 f"c16 p50 {row['c16']['p50_ms']:7.1f} ms  {row['c16']['rps']:7.1f} req/s",
+                flush=True,
+            )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    return rows
+
+
+def start_writer(env, rate: float) -> subprocess.Popen:
+    """scripts/bench_writer.py posting `rate` updates a second, once it says it is ready."""
+    writer = subprocess.Popen(
+        [PYTHON, str(ROOT / "scripts" / "bench_writer.py"), "--rate", str(rate)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    if writer.stdout.readline().strip() != "ready":
+        writer.kill()
+        raise SystemExit("The update writer did not start")
+    return writer
+
+
+def stop_writer(writer: subprocess.Popen) -> dict:
+    writer.send_signal(signal.SIGTERM)
+    output, _ = writer.communicate(timeout=60)
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def measure_under_writes(env, args, pages: list[dict], password: str) -> list[dict]:
+    """Each cached page at concurrency 16, page cache on, while 0, 1 and 10 progress
+    updates a second are posted through the service layer."""
+    base = f"http://127.0.0.1:{args.port}"
+    server = start_gunicorn(env, args.port)
+    rows = []
+    try:
+        cookies = {}
+        for page in pages:
+            persona = page["persona"]
+            if persona not in cookies:
+                cookies[persona] = session_cookie(base, persona, password)
+            url = base + page["path"]
+            row = {"name": page["name"], "persona": persona, "rates": {}}
+            for rate in WRITE_RATES:
+                check_page(url, cookies[persona])  # cached again after the last run's writes
+                writer = start_writer(env, rate) if rate else None
+                try:
+                    result = wrk(url, cookies[persona], 16, args.seconds)
+                finally:
+                    written = stop_writer(writer) if writer else {"posted": 0, "errors": 0}
+                result["updates_posted"] = written["posted"]
+                result["update_errors"] = written["errors"]
+                without_writes = row["rates"][0]["rps"] if rate else result["rps"]
+                result["kept"] = round(result["rps"] / without_writes, 2) if without_writes else 0
+                row["rates"][rate] = result
+            rows.append(row)
+            print(
+                f"{row['name']:<40} c16 req/s "
+                + "  ".join(f"{r}/s: {row['rates'][r]['rps']:7.1f}" for r in WRITE_RATES),
                 flush=True,
             )
     finally:
@@ -216,6 +286,9 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="Reuse a filled bench database.")
     parser.add_argument("--seconds", type=int, default=10, help="Length of each wrk run.")
     parser.add_argument("--port", type=int, default=8900)
+    parser.add_argument(
+        "--pages-only", action="store_true", help="Skip the jobs (sweep, CSV, letter, pack)."
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (make bench installs it with apt-get).")
@@ -243,7 +316,7 @@ def main() -> int:
     redis.Redis.from_url(BENCH_CACHE_URL).flushdb()  # no page cached by an earlier run
     sys.path.insert(0, str(ROOT / "scripts"))
     # Queries are counted with the page cache off: what a page costs when it is rendered.
-    measures = in_process_measures({**env, "PAGE_CACHE_SECONDS": "0"})
+    measures = in_process_measures({**env, "PAGE_CACHE_SECONDS": "0"}, jobs=not args.pages_only)
 
     rows = measure_pages(env, args, measures["pages"], measures["password"], suffix="")
     # The pages the page cache serves, again with it off: what each costs when the data has
@@ -257,6 +330,8 @@ def main() -> int:
         suffix=" (page cache off)",
     )
 
+    under_writes = measure_under_writes(env, args, cached, measures["password"])
+
     report = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{os.cpu_count()} cores, "
@@ -265,6 +340,7 @@ def main() -> int:
         "size": SIZES[args.size],
         "seed_seconds": seed_seconds,
         "pages": rows,
+        "under_writes": under_writes,
         "jobs": measures["jobs"],
     }
     print_table(report)
@@ -285,8 +361,8 @@ def print_table(report: dict) -> None:
         + (f" (seeded in {report['seed_seconds']:.0f} s)" if report["seed_seconds"] else "")
     )
     header = (
-        f"| {'page':<45} | {'persona':<16} | queries | c1 p50 ms | c1 p95 ms | c1 req/s "
-        f"| c16 p50 ms | c16 p95 ms | c16 req/s | errors |"
+        f"| {'page':<45} | {'persona':<16} | queries | HTML KB | c1 p50 ms | c1 p95 ms "
+        f"| c1 req/s | c16 p50 ms | c16 p95 ms | c16 req/s | errors |"
     )
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
@@ -294,10 +370,27 @@ def print_table(report: dict) -> None:
         c1, c16 = row["c1"], row["c16"]
         print(
             f"| {row['name']:<45} | {row['persona']:<16} | {row['queries']:>7} "
-            f"| {c1['p50_ms']:>9.1f} | {c1['p95_ms']:>9.1f} | {c1['rps']:>8.1f} "
+            f"| {row['html_kb']:>7.1f} | {c1['p50_ms']:>9.1f} | {c1['p95_ms']:>9.1f} "
+            f"| {c1['rps']:>8.1f} "
             f"| {c16['p50_ms']:>10.1f} | {c16['p95_ms']:>10.1f} | {c16['rps']:>9.1f} "
             f"| {c1['errors'] + c16['errors']:>6} |"
         )
+    print("\nCached pages at concurrency 16 while progress updates are posted (page cache on):")
+    header = (
+        f"| {'page':<45} | {'persona':<16} | "
+        + " | ".join(f"{r:>2}/s req/s | p50 ms | kept" for r in WRITE_RATES)
+        + " | updates posted |"
+    )
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    for row in report["under_writes"]:
+        cells = " | ".join(
+            f"{row['rates'][r]['rps']:>11.1f} | {row['rates'][r]['p50_ms']:>6.1f} | "
+            f"{row['rates'][r]['kept']:>4.0%}"
+            for r in WRITE_RATES
+        )
+        posted = "/".join(str(row["rates"][r]["updates_posted"]) for r in WRITE_RATES)
+        print(f"| {row['name']:<45} | {row['persona']:<16} | {cells} | {posted:>14} |")
     print()
     for job in report["jobs"]:
         details = ", ".join(f"{k} {v}" for k, v in job.items() if k != "name")

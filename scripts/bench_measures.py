@@ -40,6 +40,10 @@ def _pages() -> list[dict]:
     )
     recommendation = Recommendation.objects.filter(report=report).order_by("position").first()
     plan = ActionPlan.objects.get(report=report)
+    action = plan.actions.order_by("pk")[0]
+    lead_action = Action.objects.filter(delivery_lead=lead).order_by(
+        "-plan__report__published_on", "pk"
+    )[0]
     lead_plan = (
         ActionPlan.objects.filter(actions__delivery_lead=lead)
         .order_by("-report__published_on")
@@ -75,7 +79,17 @@ def _pages() -> list[dict]:
             "persona": opcc,
             "path": reverse("recommendations:plan_detail", args=[plan.pk]),
         },
+        {
+            "name": "action",
+            "persona": opcc,
+            "path": reverse("recommendations:action_detail", args=[action.pk]),
+        },
         {"name": "my actions", "persona": lead, "path": reverse("recommendations:my_actions")},
+        {
+            "name": "action (lead)",
+            "persona": lead,
+            "path": reverse("recommendations:action_detail", args=[lead_action.pk]),
+        },
         {
             "name": "action plan (lead)",
             "persona": lead,
@@ -188,7 +202,7 @@ def _pack() -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def measure_all() -> dict:
+def measure_all(*, jobs: bool = True) -> dict:
     pages = []
     for page in _pages():
         queries = _count_queries(page["persona"], page["path"])
@@ -202,5 +216,5 @@ def measure_all() -> dict:
                 "page_cache": page["path"].split("?")[0] in CACHED_PATHS,
             }
         )
-    jobs = [*_sweep(), _csv(), _letter(), _pack()]
-    return {"pages": pages, "jobs": jobs, "password": SCALE_PASSWORD}
+    measured_jobs = [*_sweep(), _csv(), _letter(), _pack()] if jobs else []
+    return {"pages": pages, "jobs": measured_jobs, "password": SCALE_PASSWORD}

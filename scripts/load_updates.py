@@ -245,7 +245,7 @@ class Client:
         data = urllib.parse.urlencode(
             {
                 "csrfmiddlewaretoken": TOKEN.search(page).group(1),
-                "username": self.lead.username,
+                "login": self.lead.username,
                 "password": PASSWORD,
             }
         ).encode()
