@@ -78,6 +78,7 @@ def psql(sql: str) -> str:
 def prepare_database(env, size_name: str, reuse: bool) -> float | None:
     exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{BENCH_DB}'") == "1"
     if reuse and exists:
+        run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env)  # the code's tables
         return None
     if exists:
         psql(f"DROP DATABASE {BENCH_DB} WITH (FORCE)")
