@@ -358,7 +358,7 @@ def _rendered_meanwhile(key: str, generations: tuple) -> str | None:
 def placement_of(model, instance) -> Placement | None:
     """Where a change to `instance` belongs; None (everyone) for a model without a
     placement or when it cannot be worked out."""
-    place = _placements.get(model)
+    place = _placements.get(model._meta.concrete_model)
     if place is None:
         return None
     try:
@@ -372,7 +372,7 @@ def _before_save(sender, instance, raw=False, update_fields=None, **kwargs) -> N
     """Before a save that may move the row (see register(moves=)): where it was."""
     if not enabled() or raw or instance._state.adding or instance.pk is None:
         return
-    fields = _moves[sender]
+    fields = _moves[sender._meta.concrete_model]
     if update_fields is not None:
         named = set(update_fields)
         fields = tuple(f for f in fields if f in named or f.removesuffix("_id") in named)
