@@ -560,3 +560,30 @@ def test_a_missing_generation_is_set_before_a_body_depends_on_it(
     cache.delete(f"pagecache:generation:office:{opcc_staff.office_id}")  # evicted
     assert not _from_cache(client.get(REGISTER))
     assert _from_cache(client.get(REGISTER))
+
+
+def test_a_deep_dive_of_office_b_keeps_office_as_pages_cached(
+    client, opcc_staff, recommendation_a, office_b, force_b
+):
+    client.force_login(opcc_staff)
+    client.get(DASHBOARD)
+    factories.DeepDiveReviewFactory(office=office_b, force=force_b)
+    assert _from_cache(client.get(DASHBOARD))
+
+
+def test_every_domain_model_is_placed_but_those_everyone_sees():
+    """A new model is placed in its app's cache_scopes.py, or named here: a change to one
+    of these drops every cached body."""
+    unplaced = {
+        model.__name__
+        for model in pagecache.domain_models()
+        if not model._meta.auto_created and model not in pagecache._placements
+    }
+    assert unplaced == {
+        "Force",
+        "Office",
+        "PartnerAgency",
+        "User",
+        "NationalReport",
+        "NationalRecommendation",
+    }
