@@ -22,16 +22,19 @@ for changes:
 - one per person: a change that names them outside their force or office (a follow-up
   they own);
 - "any": bumped by every change but a global one.
-A body depends on the global generation, the user's own, and one more: an office user's
-office (which stands for all the forces it oversees), a force user's force, and "any"
-for partner leads and anyone else (their pages can reach across forces). All of them and
-the body come back in one get_many. So a progress update in force A drops the pages of
-force A's people and of the offices overseeing force A, nobody else's (but partner
-leads'); a reader of every force (an office overseeing all of them) is dropped by a
-change in any force.
+A body depends on the global generation, the user's person generation and one more: an
+office user's office (which stands for all the forces it oversees), a force user's
+force, and "any" for partner leads and anyone else (their pages can reach across
+forces). All of them and the body come back in one get_many. So a progress update in
+force A drops the pages of force A's people and of the offices overseeing force A,
+nobody else's (but partner leads'); a reader of every force (an office overseeing all
+of them) is dropped by a change in any force.
 
-Placements. Which forces, offices and people a change belongs to is domain knowledge this
-module must not import: each domain app registers a placement function per model in its
+Placements. Every save, delete or many-to-many change of a model in DOMAIN_APPS (through
+signals; notifications and a person's own settings excepted) bumps the generations of
+where it belongs; a link added or removed belongs where the row it was changed from
+belongs. Which forces, offices and people that is, is domain knowledge this module must
+not import: each domain app registers a placement function per model in its
 AppConfig.ready() (`register(Model, place)`, in <app>/cache_scopes.py), and one function
 that names the offices overseeing some forces (`register_offices_of`). A placement uses
 what the instance holds (plan.force_id, report.force_id, review.office_id) and otherwise
@@ -42,7 +45,8 @@ stored values are read before the save, so the old place is dropped too. The off
 overseeing a force are kept in the cache with the global generation they were read at
 (an office's forces changing is a global change), so a save mostly needs no query for
 them. Bulk writes that bypass the signals (QuerySet.update, bulk_create) call
-bump_generation(placement) themselves, or bump_generation() to drop every body.
+bump_generation(Placement(forces=...)) themselves (the forces are enough), or
+bump_generation() to drop every body.
 
 After a change, many people may ask for the same page at once: the first takes a lock (in
 the cache) and renders; the others wait up to WAIT_FOR_RENDER_SECONDS for its body and
