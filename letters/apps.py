@@ -6,6 +6,7 @@ class LettersConfig(AppConfig):
     verbose_name = "Formal letters"
 
     def ready(self):
+        from letters.cache_scopes import register_placements
         from letters.panels import report_letters_panel
         from oversight.shared import panels
 
@@ -15,3 +16,5 @@ class LettersConfig(AppConfig):
             context=report_letters_panel,
             order=40,
         )
+        # Which force or office a change belongs to, so it drops only their cached pages.
+        register_placements()

@@ -7,6 +7,7 @@ class OversightConfig(AppConfig):
     verbose_name = "Inspections and organisations"
 
     def ready(self):
+        from oversight.cache_scopes import register_placements
         from oversight.celery import beat_schedule_install_after_migrate
         from oversight.roles import roles_ensure_groups_after_migrate
         from oversight.shared import pagecache
@@ -19,3 +20,5 @@ class OversightConfig(AppConfig):
             beat_schedule_install_after_migrate, sender=self, dispatch_uid="beat_schedule"
         )
         pagecache.connect_signals()
+        # Which force or office a change belongs to, so it drops only those pages.
+        register_placements()

@@ -391,9 +391,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "oversight@opcc.localh
 
 # --- Cache ----------------------------------------------------------------------------
 # CACHE_URL (Redis) is the cache every web process shares; the page cache
-# (oversight/shared/pagecache.py) caches the busiest pages' bodies per user there, dropped on any
-# change to the data. Without CACHE_URL each process has its own memory cache and the page
-# cache is off, since one process could not drop another's pages.
+# (oversight/shared/pagecache.py) caches the busiest pages' bodies per user there, dropped on a
+# change to data the user can see. Without CACHE_URL each process has its own memory cache
+# and the page cache is off, since one process could not drop another's pages.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL:
     CACHES = {

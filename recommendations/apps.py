@@ -7,6 +7,9 @@ class RecommendationsConfig(AppConfig):
 
     def ready(self):
         # The panel on a person's page: what a leaver leaves in the action plans.
+        from recommendations.cache_scopes import register_placements
         from recommendations.panels import register_panels
 
         register_panels()
+        # Which force a change belongs to, so it drops only that force's cached pages.
+        register_placements()

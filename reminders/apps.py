@@ -7,6 +7,7 @@ class RemindersConfig(AppConfig):
 
     def ready(self):
         from oversight.shared import panels
+        from reminders.cache_scopes import register_placements
         from reminders.panels import reminder_chain_panel
 
         panels.register(
@@ -15,3 +16,5 @@ class RemindersConfig(AppConfig):
             context=reminder_chain_panel,
             order=80,
         )
+        # A calendar link belongs to its person, so it drops only their cached pages.
+        register_placements()

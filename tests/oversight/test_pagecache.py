@@ -12,9 +12,15 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from oversight.models import User
+from oversight.roles import roles_ensure_groups, user_set_role
 from oversight.shared import pagecache
+from oversight.shared.concurrency import version_of
 from recommendations.models import Action, Rag, Recommendation
+from recommendations.services import recommendation_update
+from recommendations.services_progress import progress_update_submit
 from reminders.models import Reminder
+from reviews.services_handover import follow_up_reassign
 from tests import factories
 
 REGISTER = reverse("recommendations:register")
@@ -136,12 +142,18 @@ def test_the_next_day_is_rendered_afresh(client, opcc_staff, report_a):
         assert page.context["rows"][0].recommendation.is_overdue is True
 
 
-def test_a_bump_is_repeated_when_the_transaction_commits(db, django_capture_on_commit_callbacks):
-    start = cache.get(pagecache.GENERATION_KEY, 0)
+def test_a_bump_is_repeated_when_the_transaction_commits(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    bumps = []
+    bump = pagecache._bump
+    monkeypatch.setattr(pagecache, "_bump", lambda keys=None: bumps.append(keys) or bump(keys))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         factories.ForceFactory()
+        first = cache.get(pagecache.GENERATION_KEY)
     assert callbacks  # the commit bump was registered
-    assert cache.get(pagecache.GENERATION_KEY) >= start + 2
+    assert bumps == [[pagecache.GENERATION_KEY]] * 2  # a force: everyone's pages
+    assert cache.get(pagecache.GENERATION_KEY) not in {None, first}
 
 
 def test_notifications_do_not_drop_the_cache(client, opcc_staff, action_a):
@@ -302,6 +314,276 @@ def test_when_the_first_render_fails_the_others_render_it_themselves(redis_cache
     assert sorted(bodies) == ["body", "body", "body", "the first render failed"]
     request = RequestFactory().get(REGISTER)
     request.user = opcc_staff
-    generation = cache.get(pagecache.GENERATION_KEY)
-    lock = f"{pagecache.page_key(request, 'register')}:rendering:{generation}"
-    assert cache.add(lock, 1)  # free: nobody holds it
+    key = pagecache.page_key(request, "register")
+    generations, _cached = pagecache._look_up(key, pagecache._user_generation_keys(opcc_staff))
+    assert cache.add(pagecache._lock_key(key, generations), 1)  # free: nobody holds it
+
+
+# --- A change drops the pages of those who can see it, and only theirs ------------------
+
+
+def _post_update(action, lead, *, percent=40):
+    """A progress update posted by the action's lead through the service layer."""
+    return progress_update_submit(
+        action=action,
+        author=lead,
+        narrative="Twelve more investigators trained this month.",
+        rag=Rag.AMBER,
+        percent_complete=percent,
+    )
+
+
+def _edit_wording(recommendation, by, text):
+    """OPCC staff correct a recommendation's wording through the service layer."""
+    recommendation.refresh_from_db()
+    fields = {"text": text, "reference": recommendation.reference}
+    return recommendation_update(
+        recommendation=recommendation, by=by, fields=fields, version=version_of(recommendation)
+    )
+
+
+def test_an_update_in_force_a_keeps_office_bs_register_cached(
+    client, opcc_staff_b, recommendation_b, action_a, police_lead_a
+):
+    client.force_login(opcc_staff_b)
+    client.get(REGISTER)
+    _post_update(action_a, police_lead_a)
+    assert _from_cache(client.get(REGISTER))
+
+
+def test_an_update_in_force_a_keeps_office_bs_dashboard_cached(
+    client, opcc_staff_b, recommendation_b, action_a, police_lead_a
+):
+    client.force_login(opcc_staff_b)
+    client.get(DASHBOARD)
+    _post_update(action_a, police_lead_a)
+    assert _from_cache(client.get(DASHBOARD))
+
+
+def test_an_update_in_force_a_drops_office_as_register(client, opcc_staff, action_a, police_lead_a):
+    client.force_login(opcc_staff)
+    client.get(REGISTER)
+    _post_update(action_a, police_lead_a)
+    assert not _from_cache(client.get(REGISTER))
+
+
+def test_an_update_in_force_a_drops_office_as_dashboard(
+    client, opcc_staff, action_a, police_lead_a
+):
+    client.force_login(opcc_staff)
+    client.get(DASHBOARD)
+    _post_update(action_a, police_lead_a)
+    assert not _from_cache(client.get(DASHBOARD))
+
+
+def test_an_update_in_force_a_keeps_force_bs_leads_page_cached(
+    client, police_lead_b, action_b, action_a, police_lead_a
+):
+    client.force_login(police_lead_b)
+    client.get(MY_ACTIONS)
+    _post_update(action_a, police_lead_a)
+    assert "mine" not in client.get(MY_ACTIONS).context  # from the cache
+
+
+def test_a_recommendation_edit_in_force_a_keeps_office_bs_pages_cached(
+    client, opcc_staff, opcc_staff_b, recommendation_a, recommendation_b
+):
+    client.force_login(opcc_staff_b)
+    client.get(REGISTER)
+    client.get(DASHBOARD)
+    _edit_wording(recommendation_a, opcc_staff, "Corrected in force A only.")
+    assert _from_cache(client.get(REGISTER))
+    assert _from_cache(client.get(DASHBOARD))
+
+
+def test_a_recommendation_edit_in_force_a_drops_office_as_dashboard(
+    client, opcc_staff, recommendation_a
+):
+    client.force_login(opcc_staff)
+    client.get(DASHBOARD)
+    _edit_wording(recommendation_a, opcc_staff, "Corrected in force A.")
+    assert not _from_cache(client.get(DASHBOARD))
+
+
+def test_office_staff_see_their_own_edit_on_the_next_register(client, opcc_staff, recommendation_a):
+    client.force_login(opcc_staff)
+    client.get(REGISTER)
+    _edit_wording(recommendation_a, opcc_staff, "The wording as the OPCC corrected it.")
+    page = client.get(REGISTER)
+    assert not _from_cache(page)
+    assert "The wording as the OPCC corrected it." in page.content.decode()
+
+
+def test_a_lead_sees_their_own_update_on_the_next_my_actions(client, police_lead_a, action_a):
+    client.force_login(police_lead_a)
+    client.get(MY_ACTIONS)
+    _post_update(action_a, police_lead_a)
+    page = client.get(MY_ACTIONS)
+    assert "mine" in page.context  # rendered afresh, not from the cache
+    mine = page.context["mine"]
+    assert [row.action.awaiting_review for row in [*mine.due, *mine.rest]] == [True]
+
+
+def _staff_of(office, username: str):
+    roles_ensure_groups()
+    user = factories.UserFactory(username=username, role=User.Role.OPCC_STAFF, office=office)
+    return user_set_role(user=user, role=User.Role.OPCC_STAFF)
+
+
+@pytest.fixture
+def region_staff(force_a, force_b):
+    """OPCC staff of an office overseeing both forces (a reader of every force here)."""
+    office = factories.OfficeFactory(name="Regional OPCC", forces=[force_a, force_b])
+    return _staff_of(office, "region")
+
+
+def test_a_reader_of_every_force_is_dropped_by_a_change_in_any_force(
+    client, region_staff, action_a, police_lead_a, action_b, police_lead_b
+):
+    client.force_login(region_staff)
+    client.get(DASHBOARD)
+    _post_update(action_b, police_lead_b)
+    assert not _from_cache(client.get(DASHBOARD))
+    _post_update(action_a, police_lead_a)
+    assert not _from_cache(client.get(DASHBOARD))
+
+
+def test_a_partner_leads_page_is_dropped_by_a_change_in_any_force(
+    client, partner_lead, partner_action_a, action_b, police_lead_b
+):
+    client.force_login(partner_lead)
+    client.get(MY_ACTIONS)
+    _post_update(action_b, police_lead_b)
+    assert "mine" in client.get(MY_ACTIONS).context  # rendered afresh
+
+
+def test_a_change_of_someones_role_drops_everyones_pages(
+    client, opcc_staff_b, recommendation_b, police_lead_a
+):
+    client.force_login(opcc_staff_b)
+    client.get(REGISTER)
+    police_lead_a.role = police_lead_a.Role.PLAN_OWNER
+    police_lead_a.save()
+    assert not _from_cache(client.get(REGISTER))
+
+
+def test_a_partner_agency_change_drops_everyones_pages(
+    client, opcc_staff_b, recommendation_b, agency
+):
+    client.force_login(opcc_staff_b)
+    client.get(DASHBOARD)
+    agency.name = "County A children's services (renamed)"
+    agency.save()
+    assert not _from_cache(client.get(DASHBOARD))
+
+
+def test_a_report_moved_to_another_force_drops_the_old_forces_pages(
+    client, police_lead_a, report_a, force_b
+):
+    factories.RecommendationFactory(report=report_a, reference="MOVED1")
+    client.force_login(police_lead_a)
+    assert "MOVED1" in client.get(REGISTER).content.decode()
+    report_a.force = force_b  # a report being logged, put right
+    report_a.save()
+    page = client.get(REGISTER)
+    assert not _from_cache(page)
+    assert "MOVED1" not in page.content.decode()
+
+
+def test_a_follow_up_handed_over_drops_the_previous_owners_page(
+    client, opcc_staff, police_lead_b, action_b, office_a, force_a
+):
+    """The previous owner is outside the review's office and force: the owner stored
+    before the save is read, and their pages dropped too."""
+    review = factories.DeepDiveReviewFactory(office=office_a, force=force_a)
+    follow_up = factories.FollowUpFactory(review=review, owner=police_lead_b)
+    colleague = _staff_of(office_a, "colleague")
+    client.force_login(police_lead_b)
+    assert "Bring the data back" in client.get(MY_ACTIONS).content.decode()
+    follow_up_reassign(follow_up=follow_up, person=colleague, by=opcc_staff)
+    page = client.get(MY_ACTIONS)
+    assert "mine" in page.context  # rendered afresh
+    assert "Bring the data back" not in page.content.decode()
+
+
+def test_a_follow_ups_owner_outside_the_review_is_dropped(
+    client, police_lead_b, action_b, office_a, force_a
+):
+    """An owner from another force sees the follow-up in "my actions" though the review
+    is not theirs: their own generation is bumped."""
+    review = factories.DeepDiveReviewFactory(office=office_a, force=force_a)
+    follow_up = factories.FollowUpFactory(review=review, owner=police_lead_b)
+    client.force_login(police_lead_b)
+    client.get(MY_ACTIONS)
+    follow_up.description = "Bring the corrected data back to the panel."
+    follow_up.save()
+    page = client.get(MY_ACTIONS)
+    assert "mine" in page.context  # rendered afresh
+    assert "Bring the corrected data back" in page.content.decode()
+
+
+def test_the_offices_of_a_force_are_looked_up_once_per_global_generation(
+    plan_a, office_a, django_assert_num_queries
+):
+    placement = pagecache.placement_of(type(plan_a), plan_a)
+    assert placement == pagecache.Placement(forces=frozenset({plan_a.force_id}))
+    with django_assert_num_queries(1):  # the offices overseeing force A
+        pagecache.bump_generation(placement)
+    with django_assert_num_queries(0):  # kept in the cache since
+        pagecache.bump_generation(placement)
+    assert pagecache._generation_keys(placement) == [
+        pagecache.ANY_KEY,
+        f"pagecache:generation:force:{plan_a.force_id}",
+        f"pagecache:generation:office:{office_a.pk}",
+    ]
+
+
+def test_a_progress_update_is_placed_in_one_query(
+    action_a, police_lead_a, django_assert_num_queries
+):
+    update = factories.ProgressUpdateFactory.build(action_id=action_a.pk, author=police_lead_a)
+    with django_assert_num_queries(1):  # the action's plan's force
+        placement = pagecache.placement_of(type(update), update)
+    assert placement.forces == {action_a.plan.force_id}
+
+
+def test_a_change_that_cannot_be_placed_drops_everyones_pages(agency):
+    assert pagecache.placement_of(type(agency), agency) is None
+    assert pagecache._generation_keys(None) == [pagecache.GENERATION_KEY]
+
+
+def test_a_missing_generation_is_set_before_a_body_depends_on_it(
+    client, opcc_staff, recommendation_a
+):
+    client.force_login(opcc_staff)
+    client.get(REGISTER)
+    cache.delete(f"pagecache:generation:office:{opcc_staff.office_id}")  # evicted
+    assert not _from_cache(client.get(REGISTER))
+    assert _from_cache(client.get(REGISTER))
+
+
+def test_a_deep_dive_of_office_b_keeps_office_as_pages_cached(
+    client, opcc_staff, recommendation_a, office_b, force_b
+):
+    client.force_login(opcc_staff)
+    client.get(DASHBOARD)
+    factories.DeepDiveReviewFactory(office=office_b, force=force_b)
+    assert _from_cache(client.get(DASHBOARD))
+
+
+def test_every_domain_model_is_placed_but_those_everyone_sees():
+    """A new model is placed in its app's cache_scopes.py, or named here: a change to one
+    of these drops every cached body."""
+    unplaced = {
+        model.__name__
+        for model in pagecache.domain_models()
+        if not model._meta.auto_created and model not in pagecache._placements
+    }
+    assert unplaced == {
+        "Force",
+        "Office",
+        "PartnerAgency",
+        "User",
+        "NationalReport",
+        "NationalRecommendation",
+    }
