@@ -34,6 +34,30 @@ def recommendation_register(
     return with_rag_and_overdue(recommendations, user=user, today=today)
 
 
+# The columns a register page shows (recommendations.register_rows), with the version its
+# checkbox sends: a page of rows reads these, not every column of three tables.
+PAGE_COLUMNS = (
+    "reference",
+    "kind",
+    "text",
+    "due_on",
+    "timescale",
+    "status",
+    "inspectorate_status",
+    "updated_at",
+    "report__title",
+    "report__source",
+    "report__published_on",
+    "report__force__name",
+)
+
+
+def register_page_columns(recommendations: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
+    """A recommendation_register() queryset cut to the columns a register page shows (the
+    cause of concern, which only the CSV names, is not joined)."""
+    return recommendations.select_related(None).select_related("report__force").only(*PAGE_COLUMNS)
+
+
 @dataclass
 class RegisterRow:
     recommendation: Recommendation
