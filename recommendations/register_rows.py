@@ -4,8 +4,8 @@ A page of 25 rows drawn through the template language cost more than everything 
 page together (a choice label, a URL and a date per cell, through includes). Here the labels
 are looked up once per page in the page's language, the URLs are formatted from one reverse()
 each, and each row is a single format_html() call. The markup is what
-templates/recommendations/_register_body.html drew, without its whitespace and with short
-classes of the register's own (static/css/app.css) for what repeats on every row.
+templates/recommendations/_register_body.html drew, without its whitespace, with the
+columns styled by position (static/css/app.css) and short classes for what repeats in cells.
 """
 
 from django.urls import reverse
@@ -121,18 +121,18 @@ class RegisterRowWriter:
         timescale = self.timescale_labels.get(r.timescale, r.timescale)
         return (
             f"<tr>{select}"
-            f'<td data-label="{labels["ref"]}" class="ref">'
+            f'<td data-label="{labels["ref"]}">'
             f'<a href="{self.recommendation_url % r.pk}">{escape(r.reference)}</a>{afi}</td>'
             f"{self._report_cell(report)}"
             f'<td><div class="rec-text">{escape(Truncator(r.text).words(28, truncate=" …"))}</div>'
             f"{areas}</td>"
-            f'<td data-label="{labels["due"]}" class="small text-nowrap">{due}'
+            f'<td data-label="{labels["due"]}">{due}'
             f'<br><span class="sub">{escape(timescale)}</span></td>'
-            f'<td data-label="{labels["status"]}" class="side">'
+            f'<td data-label="{labels["status"]}">'
             f'<span class="rec-status rec-status-{escape(r.status)}">{escape(status_label)}</span>'
             f"{hmicfrs}</td>"
-            f'<td data-label="{labels["rag"]}" class="side">{rag}</td>'
-            f'<td data-label="{labels["leads"]}" class="small">{leads}</td></tr>'
+            f'<td data-label="{labels["rag"]}">{rag}</td>'
+            f'<td data-label="{labels["leads"]}">{leads}</td></tr>'
         )
 
     def _report_cell(self, report: InspectionReport) -> str:
@@ -142,7 +142,7 @@ class RegisterRowWriter:
             source = self.source_labels.get(report.source, report.source)
             title = Truncator(report.title).chars(70)
             cell = self._report_cells[report.pk] = (
-                f'<td data-label="{self.cell_labels["report"]}" class="small">'
+                f'<td data-label="{self.cell_labels["report"]}">'
                 f'<a href="{self.report_url % report.pk}">{escape(title)}</a>'
                 f'<br><span class="sub">{escape(report.force.name)} · {escape(source)} · '
                 f"{escape(format_date(report.published_on, 'M Y'))}</span></td>"
