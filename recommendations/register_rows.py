@@ -24,7 +24,7 @@ from recommendations.register import RegisterRow
 _PLACEHOLDER = 2_147_483_647
 
 
-def _url_pattern(name: str) -> str:
+def url_pattern(name: str) -> str:
     """The URL of `name` with "%s" for its pk: one reverse() per page, not one per row."""
     return reverse(name, args=[_PLACEHOLDER]).replace("%", "%%").replace(str(_PLACEHOLDER), "%s")
 
@@ -40,8 +40,8 @@ class RegisterRowWriter:
     def __init__(self, *, bulk_form_id: str | None = None):
         # The form the rows' checkboxes belong to, for OPCC staff who may change several.
         self.bulk_form_id = escape(bulk_form_id) if bulk_form_id else None
-        self.recommendation_url = escape(_url_pattern("recommendations:recommendation_detail"))
-        self.report_url = escape(_url_pattern("recommendations:report_detail"))
+        self.recommendation_url = escape(url_pattern("recommendations:recommendation_detail"))
+        self.report_url = escape(url_pattern("recommendations:report_detail"))
         self.status_labels = _labels(Recommendation.Status.choices)
         self.timescale_labels = _labels(Recommendation.Timescale.choices)
         self.inspectorate_labels = _labels(Recommendation.InspectorateStatus.choices)
