@@ -201,6 +201,22 @@ class _WrittenDateInput(_WrittenInputMixin, DateInput):
     pass
 
 
+def written_out(form: forms.Form) -> None:
+    """Draw a form's selects and single-line inputs the register's way (_WrittenSelect,
+    _WrittenInputMixin), with Bootstrap's classes as crispy would add them: for a form the
+    register draws on every page (the bulk update's fields)."""
+    for field in form.fields.values():
+        widget = field.widget
+        if type(widget) is forms.Select:
+            widget = field.widget = _WrittenSelect(attrs=widget.attrs, choices=widget.choices)
+        elif isinstance(widget, forms.widgets.Input) and not widget.is_hidden:
+            widget.render = _WrittenInputMixin.render.__get__(widget)
+        if widget.is_hidden or "class" in widget.attrs or isinstance(widget, forms.RadioSelect):
+            continue
+        is_select = isinstance(widget, forms.Select)
+        widget.attrs["class"] = "form-select" if is_select else "form-control"
+
+
 class _ListedChoices(ModelChoiceIterator):
     """The options a model select renders: `listed()` (a list or queryset, worked out at
     render time, after the form was validated), not the field's whole queryset."""

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.forms import RadioSelect, Select
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -26,7 +25,7 @@ from oversight.shared.forms import error_status, refusals_onto
 from oversight.shared.panels import panels_for
 from recommendations import charts, services, trends
 from recommendations.dashboard import dashboard_for
-from recommendations.filters import REGISTER_SORTS, RecommendationFilter
+from recommendations.filters import REGISTER_SORTS, RecommendationFilter, written_out
 from recommendations.forms import (
     CarryForwardForm,
     InspectorateStatusForm,
@@ -196,16 +195,6 @@ def _sort_links(sort_key: str) -> dict[str, dict]:
     return links
 
 
-def _with_bootstrap_classes(form) -> None:
-    """Bootstrap's classes on the widgets of a form the register draws by hand
-    (recommendations/_register_field.html), as crispy would add them."""
-    for field in form.fields.values():
-        widget = field.widget
-        if widget.is_hidden or "class" in widget.attrs or isinstance(widget, RadioSelect):
-            continue
-        widget.attrs["class"] = "form-select" if isinstance(widget, Select) else "form-control"
-
-
 @login_required
 @require_GET
 def register(request):
@@ -238,7 +227,7 @@ def register(request):
             else None
         )
         if bulk_form:
-            _with_bootstrap_classes(bulk_form)
+            written_out(bulk_form)
         writer = RegisterRowWriter(bulk_form_id=bulk_form.form_id if bulk_form else None)
         context = {
             "filter": register_filter,
