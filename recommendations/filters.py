@@ -31,7 +31,8 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property, lazy
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy
 from django_filters.fields import ChoiceField
 
@@ -148,33 +149,72 @@ class RegisterOrderingFilter(django_filters.OrderingFilter):
 
 
 class _WrittenSelect(forms.Select):
-    """Django's select, written out here rather than through a template per option: a
-    register's filters can list hundreds of reports and priority areas."""
+    """Django's select, written out here rather than through a template (and an option
+    dict) per option: a register's filters can list hundreds of reports and priority
+    areas. Flat choices only, one selected, as the register's filters are."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
         return format_html(
             '<select name="{}"{}>{}</select>',
-            widget["name"],
-            flatatt(widget["attrs"]),
-            self._options(widget),
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            self.render_options(name, value),
         )
 
     def render_options(self, name, value) -> str:
         """The <option>s alone, for an htmx swap into the select already on the page."""
-        return self._options(self.get_context(name, value, None)["widget"])
+        (chosen,) = self.format_value(value)[:1] or [""]
+        options, selected = [], False
+        for option_value, label in self.choices:
+            option_value = "" if option_value is None else str(option_value)
+            # As Django's Select: only the first option with the value is selected.
+            is_selected = not selected and option_value == chosen
+            selected = selected or is_selected
+            options.append(
+                f'<option value="{escape(option_value)}"{" selected" if is_selected else ""}>'
+                f"{escape(label)}</option>"
+            )
+        # Safe: each value and label is escaped above.
+        return mark_safe("".join(options))  # noqa: S308
 
-    @staticmethod
-    def _options(widget) -> str:
-        return format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"], " selected" if option["selected"] else "", option["label"])
-                for _, group, _ in widget["optgroups"]
-                for option in group
-            ),
+
+class _WrittenInputMixin:
+    """An <input> written out here rather than through Django's widget templates: the
+    register draws its filter row on every page."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        return format_html(
+            '<input type="{}" name="{}"{}{}>',
+            widget["type"],
+            widget["name"],
+            format_html(' value="{}"', widget["value"]) if widget["value"] is not None else "",
+            flatatt(widget["attrs"]),
         )
+
+
+class _WrittenTextInput(_WrittenInputMixin, forms.TextInput):
+    pass
+
+
+class _WrittenDateInput(_WrittenInputMixin, DateInput):
+    pass
+
+
+def written_out(form: forms.Form) -> None:
+    """Draw a form's selects and single-line inputs the register's way (_WrittenSelect,
+    _WrittenInputMixin), with Bootstrap's classes as crispy would add them: for a form the
+    register draws on every page (the bulk update's fields)."""
+    for field in form.fields.values():
+        widget = field.widget
+        if type(widget) is forms.Select:
+            widget = field.widget = _WrittenSelect(attrs=widget.attrs, choices=widget.choices)
+        elif isinstance(widget, forms.widgets.Input) and not widget.is_hidden:
+            widget.render = _WrittenInputMixin.render.__get__(widget)
+        if widget.is_hidden or "class" in widget.attrs or isinstance(widget, forms.RadioSelect):
+            continue
+        is_select = isinstance(widget, forms.Select)
+        widget.attrs["class"] = "form-select" if is_select else "form-control"
 
 
 class _ListedChoices(ModelChoiceIterator):
@@ -196,6 +236,15 @@ class RegisterFilterForm(forms.Form):
     """The register's filter form: an "As at" day must be one the change history covers."""
 
     user: User
+
+    def full_clean(self):
+        super().full_clean()
+        # Bootstrap's mark of a refused value (the register draws its fields by hand, not
+        # through crispy, which adds it).
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
     def clean_as_at(self):
         day = self.cleaned_data.get("as_at")
@@ -229,7 +278,7 @@ class RecommendationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_text",
         label=gettext_lazy("Words, reference or priority area"),
-        widget=forms.TextInput(attrs={"type": "search"}),
+        widget=_WrittenTextInput(attrs={"type": "search"}),
     )
     force = django_filters.ModelChoiceFilter(
         field_name="report__force",
@@ -320,7 +369,7 @@ class RecommendationFilter(django_filters.FilterSet):
     as_at = django_filters.DateFilter(
         method="filter_as_at",
         label=gettext_lazy("As at"),
-        widget=DateInput(),
+        widget=_WrittenDateInput(),
         help_text=gettext_lazy("A past day: the register as it stood at the end of it."),
     )
     sort = RegisterOrderingFilter(label=gettext_lazy("Sort by"))
@@ -347,16 +396,20 @@ class RecommendationFilter(django_filters.FilterSet):
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.filters["force"].queryset = forces_visible_to(user).order_by("name")
-        self.filters["report"].queryset = reports_visible_to(user).order_by(
-            "-published_on", "title"
+        # Only the columns the options show (each a model's __str__) and the filters read.
+        self.filters["force"].queryset = forces_visible_to(user).only("name").order_by("name")
+        self.filters["report"].queryset = (
+            reports_visible_to(user).only("title", "force").order_by("-published_on", "title")
         )
         self.filters["priority_area"].queryset = (
             priority_areas_visible_to(user)
             .select_related("report")
+            .only("title", "report__title")
             .order_by("-report__published_on", "report__title", "position")
         )
-        self.filters["owner"].queryset = delivery_leads_visible_to(user)
+        self.filters["owner"].queryset = delivery_leads_visible_to(user).only(
+            "first_name", "last_name", "username"
+        )
         self.form.user = user  # the form is built here, once every queryset is set
         fields = self.form.fields
         fields["priority_area"].label_from_instance = lambda area: f"{area.title} ({area.report})"
@@ -371,6 +424,10 @@ class RecommendationFilter(django_filters.FilterSet):
                 field.widget = _WrittenSelect(
                     attrs=field.widget.attrs, choices=field.widget.choices
                 )
+            # Bootstrap's classes, as crispy would add them.
+            field.widget.attrs["class"] = (
+                "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            )
         # Choosing a report lists its priority areas at once (htmx), without a submit.
         fields["report"].widget.attrs.update(
             {

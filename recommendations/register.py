@@ -8,7 +8,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Value
 from django.utils import timezone
 
 from oversight.models import User
@@ -25,13 +25,37 @@ def recommendation_register(
 
     select_related: report, report__force, cause_of_concern (shown on every row).
     annotate: rag, is_overdue. The priority areas and delivery leads of the rows shown come
-    from register_row_details(), two light queries per page or per CSV chunk.
+    from register_row_details(), one light query per page or per CSV chunk.
     """
     today = today or timezone.localdate()
     recommendations = recommendations_visible_to(user).select_related(
         "report", "report__force", "cause_of_concern"
     )
     return with_rag_and_overdue(recommendations, user=user, today=today)
+
+
+# The columns a register page shows (recommendations.register_rows), with the version its
+# checkbox sends: a page of rows reads these, not every column of three tables.
+PAGE_COLUMNS = (
+    "reference",
+    "kind",
+    "text",
+    "due_on",
+    "timescale",
+    "status",
+    "inspectorate_status",
+    "updated_at",
+    "report__title",
+    "report__source",
+    "report__published_on",
+    "report__force__name",
+)
+
+
+def register_page_columns(recommendations: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
+    """A recommendation_register() queryset cut to the columns a register page shows (the
+    cause of concern, which only the CSV names, is not joined)."""
+    return recommendations.select_related(None).select_related("report__force").only(*PAGE_COLUMNS)
 
 
 @dataclass
@@ -48,32 +72,58 @@ class RegisterRow:
 
 def register_row_details(user: User, recommendations: list[Recommendation]) -> list[RegisterRow]:
     """The register's rows: each recommendation with its priority area titles and the
-    names of the delivery leads of the actions the user may see. Two queries of plain
-    values (no model instances), however many rows: the page and each CSV chunk use it."""
+    names of the delivery leads of the actions the user may see. One query of plain values
+    (no model instances; the areas and the leads as one UNION ALL), however many rows: the
+    page and each CSV chunk use it."""
     ids = [r.pk for r in recommendations]
-    areas = defaultdict(list)
-    for recommendation_id, title in (
+    # Each row of the union: recommendation, what it is, three texts, two ordering numbers.
+    # An area: its title, ordered by its position; a lead: first, last and user name.
+    area_rows = (
         Recommendation.priority_areas.through.objects.filter(recommendation__in=ids)
-        .order_by("priorityarea__position", "priorityarea_id")
-        .values_list("recommendation_id", "priorityarea__title")
-    ):
-        areas[recommendation_id].append(title)
-    leads = defaultdict(set)
-    for recommendation_id, first, last, username in (
+        .annotate(
+            is_area=Value(True),
+            text_1=F("priorityarea__title"),
+            text_2=Value(""),
+            text_3=Value(""),
+            order_1=F("priorityarea__position"),
+            order_2=F("priorityarea_id"),
+        )
+        .values_list(
+            "recommendation_id", "is_area", "text_1", "text_2", "text_3", "order_1", "order_2"
+        )
+    )
+    lead_rows = (
         Action.recommendations.through.objects.filter(
             recommendation__in=ids,
             action__in=actions_visible_to(user).filter(delivery_lead__isnull=False),
         )
+        .annotate(
+            is_area=Value(False),
+            text_1=F("action__delivery_lead__first_name"),
+            text_2=F("action__delivery_lead__last_name"),
+            text_3=F("action__delivery_lead__username"),
+            order_1=Value(0),
+            order_2=Value(0),
+        )
         .values_list(
-            "recommendation_id",
-            "action__delivery_lead__first_name",
-            "action__delivery_lead__last_name",
-            "action__delivery_lead__username",
+            "recommendation_id", "is_area", "text_1", "text_2", "text_3", "order_1", "order_2"
         )
         .distinct()
+    )
+    areas, leads = defaultdict(list), defaultdict(set)
+    for recommendation_id, is_area, first, last, username, position, area_id in area_rows.union(
+        lead_rows, all=True
     ):
-        # As User.__str__: the full name, or the username.
-        leads[recommendation_id].add(f"{first} {last}".strip() or username)
+        if is_area:
+            areas[recommendation_id].append((position, area_id, first))
+        else:
+            # As User.__str__: the full name, or the username.
+            leads[recommendation_id].add(f"{first} {last}".strip() or username)
     return [
-        RegisterRow(r, areas[r.pk], sorted(leads[r.pk], key=str.casefold)) for r in recommendations
+        RegisterRow(
+            r,
+            [title for _, _, title in sorted(areas[r.pk])],
+            sorted(leads[r.pk], key=str.casefold),
+        )
+        for r in recommendations
     ]

@@ -25,7 +25,7 @@ from oversight.shared.forms import error_status, refusals_onto
 from oversight.shared.panels import panels_for
 from recommendations import charts, services, trends
 from recommendations.dashboard import dashboard_for
-from recommendations.filters import REGISTER_SORTS, RecommendationFilter
+from recommendations.filters import REGISTER_SORTS, RecommendationFilter, written_out
 from recommendations.forms import (
     CarryForwardForm,
     InspectorateStatusForm,
@@ -45,7 +45,11 @@ from recommendations.permissions import (
 )
 from recommendations.rag import rag_label
 from recommendations.recommendation_page import recommendation_detail_queryset
-from recommendations.register import recommendation_register, register_row_details
+from recommendations.register import (
+    recommendation_register,
+    register_page_columns,
+    register_row_details,
+)
 from recommendations.register_as_at import register_rows_as_at
 from recommendations.register_csv import (
     CHUNK_SIZE,
@@ -53,6 +57,7 @@ from recommendations.register_csv import (
     register_csv_from_rows,
     register_csv_lines,
 )
+from recommendations.register_rows import RegisterRowWriter
 from recommendations.report_page import report_page
 from recommendations.selectors import (
     carried_forward_into,
@@ -207,23 +212,30 @@ def register(request):
             page = Paginator(as_at_rows, REGISTER_PER_PAGE).get_page(request.GET.get("page"))
             rows = list(page.object_list)
         else:
-            page = Paginator(recommendations, REGISTER_PER_PAGE).get_page(request.GET.get("page"))
+            page = Paginator(register_page_columns(recommendations), REGISTER_PER_PAGE).get_page(
+                request.GET.get("page")
+            )
             rows = register_row_details(request.user, list(page.object_list))
+        # Bulk changes apply to the register as it stands, never to a past day's.
+        bulk_form = (
+            BulkUpdateForm(
+                user=request.user,
+                form_id=BULK_FORM_ID,
+                initial={"return_query": request.GET.urlencode()},
+            )
+            if rows and not as_at and can_bulk_update_recommendations(request.user)
+            else None
+        )
+        if bulk_form:
+            written_out(bulk_form)
+        writer = RegisterRowWriter(bulk_form_id=bulk_form.form_id if bulk_form else None)
         context = {
             "filter": register_filter,
             "page_obj": page,
             "rows": rows,
+            "rows_html": writer.rows(rows),
             "as_at": as_at,
-            # Bulk changes apply to the register as it stands, never to a past day's.
-            "bulk_form": (
-                BulkUpdateForm(
-                    user=request.user,
-                    form_id=BULK_FORM_ID,
-                    initial={"return_query": request.GET.urlencode()},
-                )
-                if rows and not as_at and can_bulk_update_recommendations(request.user)
-                else None
-            ),
+            "bulk_form": bulk_form,
             "sort": _sort_links(sort_key),
             "sort_key": sort_key,
             "sort_choices": SORT_CHOICES,

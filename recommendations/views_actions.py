@@ -50,6 +50,7 @@ from recommendations.history import action_history, plan_history
 from recommendations.models import Action, ActionPlan, ExtensionRequest, ProgressUpdate, Rag
 from recommendations.my_actions import my_actions_for, reports_with_plans_for
 from recommendations.plan_csv import plan_csv_lines, plan_export_filename
+from recommendations.plan_rows import PlanRowWriter
 from recommendations.review_queue import review_queue_for
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -138,6 +139,7 @@ def _render_plan(request, plan, *, transition_error=None, status=200):
     context = {
         "plan": plan,
         "rows": rows,
+        "rows_html": PlanRowWriter().rows(rows),
         "summary": summary,
         "history": plan_history(plan),
         "allowed": permissions.plan_permissions(request.user, plan),

@@ -4,7 +4,7 @@
 // the "all" box itself and ignores the fields of the other changes.
 document.addEventListener("DOMContentLoaded", () => {
   const all = document.querySelector("[data-bulk-all]");
-  const rows = Array.from(document.querySelectorAll("[data-bulk-row]"));
+  const rows = Array.from(document.querySelectorAll('input[name="bulk-selected"]'));
   const count = document.querySelector("[data-bulk-count]");
   const panel = document.querySelector("[data-bulk-panel]");
   if (!all || !panel) {
