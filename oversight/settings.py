@@ -113,6 +113,9 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Whoever posts a change is shown it on their next page, never a cached body from
+    # before it (oversight/shared/pagecache.py).
+    "oversight.shared.pagecache.WriterMiddleware",
     "axes.middleware.AxesMiddleware",
     # Last, so the page it makes of an empty 405 passes through the middleware above
     # (the Content-Security-Policy, X-Frame-Options) on its way out.

@@ -49,8 +49,12 @@ bump_generation(Placement(forces=...)) themselves (the forces are enough), or
 bump_generation() to drop every body.
 
 After a change, many people may ask for the same page at once: the first takes a lock (in
-the cache) and renders; the others wait up to WAIT_FOR_RENDER_SECONDS for its body and
-render it themselves only if it does not come.
+the cache) and renders. The others are shown the body from before the change while it
+renders, as a request that came a moment earlier would have been, if that body was
+rendered in the last STALE_SECONDS; otherwise they wait up to WAIT_FOR_RENDER_SECONDS for
+the new body and render it themselves only if it does not come. Whoever posted anything
+in the last WRITER_FRESH_SECONDS (WriterMiddleware notes them) is never shown a body from
+before the latest change: the page they open next shows what they did.
 
 A change bumps its generations at once (so the request that made it sees it on its next
 page) and again when the transaction commits (so a request that read the old rows while
@@ -90,6 +94,11 @@ ANY_KEY = "pagecache:generation:any"
 # A render in progress holds a lock this long at most; others wait this long for it.
 RENDER_LOCK_SECONDS = 10
 WAIT_FOR_RENDER_SECONDS = 2.0
+# While a page is being rendered again after a change, others asking for it are shown the
+# body from before the change if it was rendered this recently...
+STALE_SECONDS = 30
+# ...but never someone who posted anything this recently: they see their change.
+WRITER_FRESH_SECONDS = 60
 DOMAIN_APPS = {"oversight", "recommendations", "reviews", "letters", "reminders"}
 # Changes no cached body shows: notifications (the unread count is outside the bodies).
 IGNORED_MODELS = {"Reminder"}
@@ -283,10 +292,40 @@ def _lock_key(key: str, generations: tuple) -> str:
     return f"{key}:rendering:{stamp}"
 
 
-def _look_up(key: str, generation_keys: list[str]) -> tuple[tuple, object]:
-    """The current generations of `generation_keys` and what is cached under `key`, in
-    one round trip (two more for a generation missing from the cache, set here)."""
-    found = cache.get_many([*generation_keys, key])
+def _writer_key(user_pk) -> str:
+    return f"pagecache:wrote:{user_pk}"
+
+
+def note_writer(user) -> None:
+    """After a request that may have changed data (any POST): for WRITER_FRESH_SECONDS,
+    this person is shown only bodies rendered at the current generations."""
+    if not enabled() or not getattr(user, "is_authenticated", False):
+        return
+    try:
+        cache.set(_writer_key(user.pk), 1, timeout=WRITER_FRESH_SECONDS)
+    except Exception:
+        logger.warning("Could not note a writer for the page cache", exc_info=True)
+
+
+class WriterMiddleware:
+    """Notes whoever sent a POST (or PUT, PATCH, DELETE), before the response leaves, so
+    the page they open next shows their change (see cached_body)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            note_writer(getattr(request, "user", None))
+        return response
+
+
+def _look_up(key: str, generation_keys: list[str], *also: str) -> tuple[tuple, object, dict]:
+    """The current generations of `generation_keys`, what is cached under `key` and under
+    each of `also`, in one round trip (two more for a generation missing from the cache,
+    set here)."""
+    found = cache.get_many([*generation_keys, key, *also])
     missing = [k for k in generation_keys if k not in found]
     for missing_key in missing:
         token = _new_token()
@@ -294,26 +333,60 @@ def _look_up(key: str, generation_keys: list[str]) -> tuple[tuple, object]:
             found[missing_key] = token
     if any(k not in found for k in missing):  # another request set it meanwhile
         found.update(cache.get_many([k for k in missing if k not in found]))
-    return tuple(found.get(k) for k in generation_keys), found.get(key)
+    return (
+        tuple(found.get(k) for k in generation_keys),
+        found.get(key),
+        {k: found[k] for k in also if k in found},
+    )
 
 
 def cached_body(
     request, page: str, build: Callable[[], str], *, today: datetime.date | None = None
 ) -> str:
     """The body of `page` for this user and query string: from the cache when it was
-    rendered at the current generations, otherwise from build() (then cached)."""
+    rendered at the current generations, otherwise from build() (then cached). While
+    another request renders it again after a change, the body from before is shown if it
+    is recent, except to someone who has just posted a change (WriterMiddleware)."""
     if not enabled():
         return build()
     key = page_key(request, page, today=today)
+    writer = _writer_key(request.user.pk)
     try:
-        generations, cached = _look_up(key, _user_generation_keys(request.user))
+        generations, cached, found = _look_up(key, _user_generation_keys(request.user), writer)
     except Exception:  # the cache is down: the page is rendered as if there were none
         logger.warning("Page cache unavailable; rendering %s afresh", page, exc_info=True)
         return build()
     if cached is not None and cached[0] == generations:
         return cached[1]
-    # One render after a change: the first request takes the lock and renders; those
-    # arriving meanwhile wait a moment for its body instead of rendering it all at once.
+    rendering = f"{key}:rendering"
+    renderer = False
+    if cached is not None and writer not in found and _recent(cached):
+        # Somebody is already rendering this page again: meanwhile it is shown as it was
+        # a moment before the change (as to a request that came a moment earlier), not
+        # rendered once more by every request arriving during that render.
+        try:
+            renderer = cache.add(rendering, 1, timeout=RENDER_LOCK_SECONDS)
+        except Exception:
+            renderer = True
+        if not renderer:
+            return cached[1]
+    try:
+        return _render_once(key, generations, build, page)
+    finally:
+        if renderer:
+            with contextlib.suppress(Exception):  # it expires by itself
+                cache.delete(rendering)
+
+
+def _recent(cached: tuple) -> bool:
+    """Whether a cached body was rendered within STALE_SECONDS."""
+    return len(cached) > 2 and time.time() - cached[2] < STALE_SECONDS
+
+
+def _render_once(key: str, generations: tuple, build: Callable[[], str], page: str) -> str:
+    """The body at these generations, rendered once: the first request takes the lock and
+    renders; those arriving meanwhile wait a moment for its body instead of rendering it
+    all at once, and render it themselves if it does not come."""
     lock = _lock_key(key, generations)
     try:
         leader = cache.add(lock, 1, timeout=RENDER_LOCK_SECONDS)
@@ -324,9 +397,10 @@ def cached_body(
         if body is not None:
             return body
     try:
+        started = time.time()  # the body shows the data as it was at least this recently
         body = build()
         try:
-            cache.set(key, (generations, body), timeout=settings.PAGE_CACHE_SECONDS)
+            cache.set(key, (generations, body, started), timeout=settings.PAGE_CACHE_SECONDS)
         except Exception:
             logger.warning("Could not cache %s", page, exc_info=True)
         return body

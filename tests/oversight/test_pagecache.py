@@ -287,9 +287,89 @@ def test_a_burst_of_requests_after_a_change_renders_the_page_once(redis_cache, o
 
     assert _burst(opcc_staff, build) == ["body 1"] * 8
     assert len(renders) == 1
-    pagecache._bump()  # a change: the next burst renders it once again
+    pagecache._bump()  # a change: the next burst renders it once again...
+    bodies = _burst(opcc_staff, build)
+    assert len(renders) == 2
+    # ...one request renders it; the others are shown it as it was meanwhile.
+    assert sorted(bodies) == ["body 1"] * 7 + ["body 2"]
     assert _burst(opcc_staff, build) == ["body 2"] * 8
     assert len(renders) == 2
+
+
+def test_a_burst_after_a_change_by_its_writer_shows_them_the_change(redis_cache, opcc_staff):
+    import threading
+    import time
+
+    renders = []
+    lock = threading.Lock()
+
+    def build():
+        with lock:
+            renders.append(1)
+        time.sleep(0.3)
+        return f"body {len(renders)}"
+
+    _burst(opcc_staff, build)
+    pagecache._bump()
+    pagecache.note_writer(opcc_staff)  # they posted the change
+    assert _burst(opcc_staff, build) == ["body 2"] * 8
+    assert len(renders) == 2
+
+
+def _ask_while_another_renders(user, build) -> str:
+    """The register's body for `user` while another request holds its render lock."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().get(REGISTER)
+    request.user = user
+    cache.add(f"{pagecache.page_key(request, 'register')}:rendering", 1, timeout=10)
+    return pagecache.cached_body(request, "register", build)
+
+
+def _cached_then_changed(user) -> None:
+    from django.test import RequestFactory
+
+    request = RequestFactory().get(REGISTER)
+    request.user = user
+    assert pagecache.cached_body(request, "register", lambda: "before") == "before"
+    pagecache._bump()
+
+
+def test_while_a_page_renders_again_others_are_shown_it_as_it_was(redis_cache, opcc_staff):
+    _cached_then_changed(opcc_staff)
+    assert _ask_while_another_renders(opcc_staff, lambda: "after") == "before"
+
+
+def test_someone_who_just_posted_is_never_shown_the_page_from_before(redis_cache, opcc_staff):
+    _cached_then_changed(opcc_staff)
+    pagecache.note_writer(opcc_staff)
+    assert _ask_while_another_renders(opcc_staff, lambda: "after") == "after"
+
+
+def test_a_body_older_than_stale_seconds_is_not_shown_meanwhile(
+    redis_cache, opcc_staff, monkeypatch
+):
+    _cached_then_changed(opcc_staff)
+    monkeypatch.setattr(pagecache, "STALE_SECONDS", 0)
+    assert _ask_while_another_renders(opcc_staff, lambda: "after") == "after"
+
+
+def test_without_another_render_the_next_request_renders_the_change(redis_cache, opcc_staff):
+    from django.test import RequestFactory
+
+    _cached_then_changed(opcc_staff)
+    request = RequestFactory().get(REGISTER)
+    request.user = opcc_staff
+    assert pagecache.cached_body(request, "register", lambda: "after") == "after"
+
+
+def test_a_post_notes_its_sender_as_a_writer(redis_cache, client, opcc_staff):
+    client.force_login(opcc_staff)
+    assert cache.get(pagecache._writer_key(opcc_staff.pk)) is None
+    client.get(REGISTER)
+    assert cache.get(pagecache._writer_key(opcc_staff.pk)) is None
+    client.post(reverse("switch_language"), {"language": "en-gb", "next": REGISTER})
+    assert cache.get(pagecache._writer_key(opcc_staff.pk)) == 1
 
 
 def test_when_the_first_render_fails_the_others_render_it_themselves(redis_cache, opcc_staff):
@@ -315,7 +395,9 @@ def test_when_the_first_render_fails_the_others_render_it_themselves(redis_cache
     request = RequestFactory().get(REGISTER)
     request.user = opcc_staff
     key = pagecache.page_key(request, "register")
-    generations, _cached = pagecache._look_up(key, pagecache._user_generation_keys(opcc_staff))
+    generations, _cached, _also = pagecache._look_up(
+        key, pagecache._user_generation_keys(opcc_staff)
+    )
     assert cache.add(pagecache._lock_key(key, generations), 1)  # free: nobody holds it
 
 
