@@ -43,7 +43,7 @@ from recommendations.selectors import (
     recommendations_visible_to,
     updates_visible_to,
 )
-from recommendations.trends import BY_SOURCE, TrendRow, recommendation_trends
+from recommendations.trends import QuarterTotals, quarter_totals
 
 # "Due soon": an update, target date or recommendation due within this many days.
 DUE_SOON_DAYS = 14
@@ -101,7 +101,7 @@ class Dashboard:
     deadline_reports_total: int = 0  # reports with an outstanding deadline
     deadline_report_limit: int = DASHBOARD_DEADLINE_REPORTS  # how many of them are listed
     chart_report_limit: int = DASHBOARD_CHART_REPORTS
-    trends: list[TrendRow] = field(default_factory=list)  # recommendation_trends() by source
+    trends: list[QuarterTotals] = field(default_factory=list)  # the last four quarters
 
     @property
     def charts_left_out_reports(self) -> bool:
@@ -113,18 +113,20 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
 
     Queries (12), whatever the number of rows: the priority areas of the newest monitored
     reports (select_related report); their recommendation counts by priority area, status
-    and RAG (one GROUP BY); the totals over every monitored recommendation (one aggregate,
-    overdue as EXISTS); the review queue (the oldest 5 submitted updates with their total,
-    select_related action, author; the oldest 5 proposed completions with theirs,
-    select_related completion_proposed_by); overdue updates (the first 10,
-    with the total as a window count; select_related plan__report, delivery_lead); actions
-    with an update or target date in the next 14 days (the first 10, with the totals);
-    recommendations proposed for closure and those due in the next 14 days (the first 10
-    of each by row number, with totals; select_related report, closure_proposed_by); the
-    reports with an outstanding statutory deadline (the 20 oldest, with the total); updates
-    returned in the last 30 days (select_related action, author, reviewed_by, annotate
-    resubmitted); and the last four quarters' trends by source (two: the recommendations'
-    versions, the versions of the actions serving them; see recommendations.trends).
+    and RAG (one GROUP BY); the totals over every recommendation the user sees, grouped
+    by whether its report is monitored (one aggregate, overdue as EXISTS); the review
+    queue (the oldest 5 submitted updates with their total, select_related action, author;
+    the oldest 5 proposed completions with theirs, select_related
+    completion_proposed_by); overdue updates (the first 10, with the total as a window
+    count; select_related plan__report, delivery_lead); actions with an update or target
+    date in the next 14 days (the first 10, with the totals); recommendations proposed
+    for closure and those due in the next 14 days (the first 10 of each by row number,
+    with totals; select_related report, closure_proposed_by); the reports with an
+    outstanding statutory deadline (the 20 oldest, with the total); updates returned in
+    the last 30 days (select_related action, author, reviewed_by, annotate resubmitted);
+    and the last four quarters' trends (two: the stored sums of the completed quarters,
+    the versions of the recommendations changed this quarter; see
+    recommendations.trends.quarter_totals).
     """
     today = today or timezone.localdate()
     soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
@@ -166,19 +168,39 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
 
     is_open = Q(status__in=Recommendation.OPEN_STATUSES)
     is_afi = Q(kind=Recommendation.Kind.AREA_FOR_IMPROVEMENT)
-    totals = in_monitored.aggregate(
-        all=Count("pk"),
-        open=Count("pk", filter=is_open),
-        recommendations=Count("pk", filter=~is_afi),
-        open_recommendations=Count("pk", filter=is_open & ~is_afi),
-        afis=Count("pk", filter=is_afi),
-        open_afis=Count("pk", filter=is_open & is_afi),
-        closed_not_complete=Count("pk", filter=divergence_condition(CLOSED_NOT_COMPLETE)),
-        complete_still_open=Count("pk", filter=divergence_condition(COMPLETE_STILL_OPEN)),
-        overdue=Count("pk", filter=overdue_condition(user=user, today=today)),
-        awaiting_sign_off=Count("pk", filter=Q(status=Recommendation.Status.PROPOSED_FOR_CLOSURE)),
-        reports=Count("report", distinct=True),
-    )
+    # One pass over every recommendation the user sees, grouped by whether its report is
+    # still monitored: the totals read the monitored group, the trends' "overdue now"
+    # both (each condition evaluated once per row).
+    by_monitoring = {
+        row.pop("monitored"): row
+        for row in recommendations_visible_to(user)
+        .annotate(
+            monitored=ExpressionWrapper(
+                ~Q(report__status=InspectionReport.Status.CLOSED), output_field=BooleanField()
+            )
+        )
+        .order_by()
+        .values("monitored")
+        .annotate(
+            all=Count("pk"),
+            open=Count("pk", filter=is_open),
+            recommendations=Count("pk", filter=~is_afi),
+            open_recommendations=Count("pk", filter=is_open & ~is_afi),
+            afis=Count("pk", filter=is_afi),
+            open_afis=Count("pk", filter=is_open & is_afi),
+            closed_not_complete=Count("pk", filter=divergence_condition(CLOSED_NOT_COMPLETE)),
+            complete_still_open=Count("pk", filter=divergence_condition(COMPLETE_STILL_OPEN)),
+            overdue=Count("pk", filter=overdue_condition(user=user, today=today)),
+            awaiting_sign_off=Count(
+                "pk", filter=Q(status=Recommendation.Status.PROPOSED_FOR_CLOSURE)
+            ),
+            reports=Count("report", distinct=True),
+        )
+    }
+    names = ("all", "open", "recommendations", "open_recommendations", "afis", "open_afis")
+    names += ("closed_not_complete", "complete_still_open", "overdue", "awaiting_sign_off")
+    totals = by_monitoring.get(True) or dict.fromkeys((*names, "reports"), 0)
+    overdue_now = sum(row["overdue"] for row in by_monitoring.values())
     review_queue = review_queue_panel(user=user)
     totals["updates_awaiting_review"] = review_queue["update_count"] if review_queue else 0
 
@@ -311,5 +333,5 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
             )
             .order_by("-reviewed_at")[:DASHBOARD_LIST_LIMIT]
         ),
-        trends=recommendation_trends(user, as_at=today, group_by=BY_SOURCE),
+        trends=quarter_totals(user, as_at=today, overdue_now=overdue_now),
     )
