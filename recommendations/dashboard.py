@@ -113,8 +113,8 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
 
     Queries (12), whatever the number of rows: the priority areas of the newest monitored
     reports (select_related report); their recommendation counts by priority area, status
-    and RAG (one GROUP BY); the totals over every recommendation the user sees, grouped
-    by whether its report is monitored (one aggregate, overdue as EXISTS); the review
+    and RAG (one GROUP BY); the totals over every recommendation the user sees, those on
+    monitored reports apart (one aggregate, overdue as EXISTS); the review
     queue (the oldest 5 submitted updates with their total, select_related action, author;
     the oldest 5 proposed completions with theirs, select_related
     completion_proposed_by); overdue updates (the first 10, with the total as a window
@@ -168,39 +168,29 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
 
     is_open = Q(status__in=Recommendation.OPEN_STATUSES)
     is_afi = Q(kind=Recommendation.Kind.AREA_FOR_IMPROVEMENT)
-    # One pass over every recommendation the user sees, grouped by whether its report is
-    # still monitored: the totals read the monitored group, the trends' "overdue now"
-    # both (each condition evaluated once per row).
-    by_monitoring = {
-        row.pop("monitored"): row
-        for row in recommendations_visible_to(user)
-        .annotate(
-            monitored=ExpressionWrapper(
-                ~Q(report__status=InspectionReport.Status.CLOSED), output_field=BooleanField()
-            )
-        )
-        .order_by()
-        .values("monitored")
-        .annotate(
-            all=Count("pk"),
-            open=Count("pk", filter=is_open),
-            recommendations=Count("pk", filter=~is_afi),
-            open_recommendations=Count("pk", filter=is_open & ~is_afi),
-            afis=Count("pk", filter=is_afi),
-            open_afis=Count("pk", filter=is_open & is_afi),
-            closed_not_complete=Count("pk", filter=divergence_condition(CLOSED_NOT_COMPLETE)),
-            complete_still_open=Count("pk", filter=divergence_condition(COMPLETE_STILL_OPEN)),
-            overdue=Count("pk", filter=overdue_condition(user=user, today=today)),
-            awaiting_sign_off=Count(
-                "pk", filter=Q(status=Recommendation.Status.PROPOSED_FOR_CLOSURE)
-            ),
-            reports=Count("report", distinct=True),
-        )
+    # One pass over every recommendation the user sees: the totals count those on
+    # monitored reports; the trends' "overdue now" counts them all (the others apart, so
+    # each row's overdue test runs once).
+    monitored_report = ~Q(report__status=InspectionReport.Status.CLOSED)
+    overdue = overdue_condition(user=user, today=today)
+    counts = {
+        "all": Q(),
+        "open": is_open,
+        "recommendations": ~is_afi,
+        "open_recommendations": is_open & ~is_afi,
+        "afis": is_afi,
+        "open_afis": is_open & is_afi,
+        "closed_not_complete": divergence_condition(CLOSED_NOT_COMPLETE),
+        "complete_still_open": divergence_condition(COMPLETE_STILL_OPEN),
+        "overdue": overdue,
+        "awaiting_sign_off": Q(status=Recommendation.Status.PROPOSED_FOR_CLOSURE),
     }
-    names = ("all", "open", "recommendations", "open_recommendations", "afis", "open_afis")
-    names += ("closed_not_complete", "complete_still_open", "overdue", "awaiting_sign_off")
-    totals = by_monitoring.get(True) or dict.fromkeys((*names, "reports"), 0)
-    overdue_now = sum(row["overdue"] for row in by_monitoring.values())
+    totals = recommendations_visible_to(user).aggregate(
+        **{name: Count("pk", filter=monitored_report & q) for name, q in counts.items()},
+        reports=Count("report", distinct=True, filter=monitored_report),
+        overdue_elsewhere=Count("pk", filter=~monitored_report & overdue),
+    )
+    overdue_now = totals["overdue"] + totals.pop("overdue_elsewhere")
     review_queue = review_queue_panel(user=user)
     totals["updates_awaiting_review"] = review_queue["update_count"] if review_queue else 0
 
@@ -306,6 +296,21 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
         deadlines.extend(d for d in report_deadlines(report, today=today) if not d.is_done)
     deadlines.sort(key=lambda d: d.due_on)
 
+    # The ten rows picked first (the subquery), then read with what they show: the database
+    # joins the action, plan, report and people of ten updates, not of every one returned.
+    returned = updates_visible_to(user).filter(
+        review_state=ProgressUpdate.Review.RETURNED,
+        reviewed_at__gte=timezone.now() - datetime.timedelta(days=30),
+    )
+    returned_updates = list(
+        ProgressUpdate.objects.filter(
+            pk__in=returned.order_by("-reviewed_at", "-pk").values("pk")[:DASHBOARD_LIST_LIMIT]
+        )
+        .select_related("action__plan__report", "action__plan__force", "author", "reviewed_by")
+        .annotate(resubmitted=Exists(ProgressUpdate.objects.filter(resubmission_of=OuterRef("pk"))))
+        .order_by("-reviewed_at", "-pk")
+    )
+
     return Dashboard(
         today=today,
         totals=totals,
@@ -321,17 +326,6 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
         deadlines=deadlines,
         deadline_reports_total=outstanding[0].total if outstanding else 0,
         awaiting_sign_off=awaiting_sign_off,
-        returned_updates=list(
-            updates_visible_to(user)
-            .filter(
-                review_state=ProgressUpdate.Review.RETURNED,
-                reviewed_at__gte=timezone.now() - datetime.timedelta(days=30),
-            )
-            .select_related("action__plan__report", "action__plan__force", "author", "reviewed_by")
-            .annotate(
-                resubmitted=Exists(ProgressUpdate.objects.filter(resubmission_of=OuterRef("pk")))
-            )
-            .order_by("-reviewed_at")[:DASHBOARD_LIST_LIMIT]
-        ),
+        returned_updates=returned_updates,
         trends=quarter_totals(user, as_at=today, overdue_now=overdue_now),
     )

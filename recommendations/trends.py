@@ -34,7 +34,18 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -145,15 +156,26 @@ def recommendation_trends(
     return rows
 
 
-def _recommendation_versions(scope: QuerySet, *, before: datetime.datetime):
-    """Every version of each recommendation in scope saved before `before`, oldest first,
+class _AnyOf(Func):
+    """`column = ANY(ARRAY(subquery))`, a condition: PostgreSQL runs the subquery once,
+    then reads the rows by index."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+
+def _recommendation_versions(scope: "QuerySet | _AnyOf", *, before: datetime.datetime):
+    """Every version of each recommendation in scope (a queryset of pks, or an ANY(…) of
+    them) saved before `before`, oldest first,
     as (when, is_open, due_on), with each one's report source and report. One query."""
     versions: dict[int, list[tuple]] = defaultdict(list)
     source_of: dict[int, str] = {}
     report_of: dict[int, int] = {}
     open_statuses = frozenset(Recommendation.OPEN_STATUSES)
+    ids = scope if isinstance(scope, _AnyOf) else Q(id__in=scope)
     for pk, when, kind, status, due_on, report, source in (
-        Recommendation.history.filter(id__in=scope, history_date__lt=before)
+        Recommendation.history.filter(ids, history_date__lt=before)
         .order_by("id", "history_date", "history_id")
         .values_list(
             "id", "history_date", "history_type", "status", "due_on", "report_id", "report__source"
@@ -306,13 +328,23 @@ def quarter_totals(
         sums = _stored_sums(reports, done)
     rows = [QuarterTotals(quarter, *sums[quarter.start]) for quarter in done]
 
-    scope = recommendations_visible_to(user).values("pk")
     start, end = end_of_day(current.start - datetime.timedelta(days=1)), end_of_day(current.end)
-    changed = Recommendation.history.filter(
-        id__in=scope, history_date__gte=start, history_date__lt=end
-    ).values("id")
+    # Each step an = ANY(ARRAY(…)): the database lists the few versions saved this quarter,
+    # keeps the recommendations the user sees, then reads their versions, each by index,
+    # rather than scanning every recommendation and version to join them.
+    saved_this_quarter = (
+        Recommendation.history.filter(history_date__gte=start, history_date__lt=end)
+        .order_by()
+        .values("id")
+    )
+    changed = (
+        recommendations_visible_to(user)
+        .filter(_AnyOf(F("pk"), ArraySubquery(saved_this_quarter)))
+        .order_by()
+        .values("pk")
+    )
     versions, _sources, _reports = _recommendation_versions(
-        Recommendation.objects.filter(pk__in=changed).values("pk"), before=end
+        _AnyOf(F("id"), ArraySubquery(changed)), before=end
     )
     added = closed = 0
     for history in versions.values():
