@@ -369,13 +369,13 @@ _HATCH = {
 
 
 def series_patterns_html(series: list[Series]) -> str:
-    """An invisible SVG defining `chart-s-<css>` for each series: its colour and hatching
+    """An invisible SVG defining `cs-<css>` for each series: its colour and hatching
     (the same as _chart_patterns.html draws over it elsewhere)."""
     patterns = []
     for one in series:
         size, transform, hatch = _HATCH[one.pattern]
         patterns.append(
-            f'<pattern id="chart-s-{one.css}" width="{size}" height="{size}" '
+            f'<pattern id="cs-{one.css}" width="{size}" height="{size}" '
             f'patternUnits="userSpaceOnUse"{transform}><rect class="chart-fill-{one.css}" '
             f'width="{size}" height="{size}"/>{hatch}</pattern>'
         )
@@ -385,6 +385,11 @@ def series_patterns_html(series: list[Series]) -> str:
     )
 
 
+def _tenths(percent: str) -> str:
+    """A percentage to a tenth: finer than a bar can show."""
+    return f"{float(percent):.1f}".rstrip("0").rstrip(".")
+
+
 def bars_html(chart: StackedBarChart) -> str:
     """The chart's bars as a list, in short markup rendered here rather than by a template
     loop (the dashboard draws a bar for each of up to a hundred priority areas): per bar,
@@ -392,7 +397,7 @@ def bars_html(chart: StackedBarChart) -> str:
     <rect> each, their counts written on them when they fit; the bar's text summary is its
     accessible name."""
     empty = format_html(
-        '<text class="chart-count chart-count-dark chart-empty" x="6" y="18">{}</text>',
+        '<text class="chart-count-dark chart-empty" x="6" y="18">{}</text>',
         _("No recommendations yet"),
     )
     rows, heading = [], ""
@@ -402,16 +407,16 @@ def bars_html(chart: StackedBarChart) -> str:
             rows.append(format_html('<li class="chart-group small fw-semibold">{}</li>', heading))
         segments = format_html_join(
             "",
-            '<rect fill="url(#chart-s-{})" x="{}%" width="{}%" height="26"/>{}',
+            '<rect fill="url(#cs-{})"{} width="{}%" height="26"/>{}',
             (
                 (
                     seg.series.css,
-                    seg.x,
-                    seg.width,
+                    format_html(' x="{}%"', _tenths(seg.x)) if seg.x != "0" else "",
+                    _tenths(seg.width),
                     format_html(
-                        '<text class="chart-count{}" x="{}%" y="18">{}</text>',
-                        " chart-count-dark" if seg.series.dark_text else "",
-                        seg.text_x,
+                        '<text{} x="{}%" y="18">{}</text>',
+                        mark_safe(' class="chart-count-dark"') if seg.series.dark_text else "",
+                        _tenths(seg.text_x),
                         seg.count,
                     )
                     if seg.show_count
@@ -425,8 +430,8 @@ def bars_html(chart: StackedBarChart) -> str:
             format_html(
                 '<li class="chart-row"><div class="chart-label small">{} '
                 '<span class="text-body-secondary">· {}</span></div>'
-                '<svg class="chart-bar" width="100%" height="26" role="img" aria-label="{}">'
-                '<rect class="chart-track" width="100%" height="26"/>{}</svg></li>',
+                '<svg class="chart-bar cbar" width="100%" height="26" role="img" '
+                'aria-label="{}">{}</svg></li>',
                 label,
                 bar.total,
                 bar.summary,

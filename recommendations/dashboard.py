@@ -54,7 +54,7 @@ DASHBOARD_LIST_LIMIT = 10
 # The charts show the priority areas of the most recently published reports being
 # monitored; the register has every recommendation.
 DASHBOARD_CHART_REPORTS = 10
-DASHBOARD_DEADLINE_REPORTS = 20
+DASHBOARD_DEADLINE_REPORTS = 10
 
 
 @dataclass
@@ -122,7 +122,7 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     date in the next 14 days (the first 10, with the totals); recommendations proposed
     for closure and those due in the next 14 days (the first 10 of each by row number,
     with totals; select_related report, closure_proposed_by); the reports with an
-    outstanding statutory deadline (the 20 oldest, with the total); updates returned in
+    outstanding statutory deadline (the 10 oldest, with the total); updates returned in
     the last 30 days (select_related action, author, reviewed_by, annotate resubmitted);
     and the last four quarters' trends (two: the stored sums of the completed quarters,
     the versions of the recommendations changed this quarter; see

@@ -149,7 +149,7 @@ def _dashboard_body(request) -> str:
                 share="overdue_share",
             ),
             "area_chart": area_chart,
-            "area_patterns": charts.series_patterns_html(series),
+            "chart_patterns": charts.series_patterns_html([*series, *charts.TREND_SERIES]),
             "area_bars": charts.bars_html(area_chart),
             "breakdown": breakdown,
             "single_report": single_report,

@@ -226,7 +226,7 @@ def test_trend_charts_are_valid_svg_with_a_bar_per_figure_and_a_point_per_quarte
     assert (
         "Apr–Jun 2026: 1 added, 0 closed, 3 open at quarter end" in bar_svg.find(f"{SVG}desc").text
     )
-    filled = [r for r in bar_svg.iter(f"{SVG}rect") if r.get("class", "").startswith("chart-fill")]
+    filled = [r for r in bar_svg.iter(f"{SVG}rect") if r.get("fill", "").startswith("url(#cs-")]
     assert len(filled) == 4 * 3
     assert [t.text for t in bar_svg.iter(f"{SVG}text") if t.get("class") == "trend-quarter"] == [
         q.label for q in quarters_to(AS_AT)
