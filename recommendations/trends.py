@@ -165,20 +165,36 @@ class _AnyOf(Func):
     output_field = BooleanField()
 
 
-def _recommendation_versions(scope: "QuerySet | _AnyOf", *, before: datetime.datetime):
-    """Every version of each recommendation in scope (a queryset of pks, or an ANY(…) of
-    them) saved before `before`, oldest first,
+def _in(field: str, subquery: QuerySet) -> "Q | _AnyOf":
+    """`field` among the subquery's values: = ANY(ARRAY(…)) on PostgreSQL, IN (…) on
+    SQLite (`make run`), which builds no arrays."""
+    if connection.vendor == "postgresql":
+        return _AnyOf(F(field), ArraySubquery(subquery))
+    return Q(**{f"{field}__in": subquery})
+
+
+def _recommendation_versions(
+    scope: "QuerySet | Q | _AnyOf", *, before: datetime.datetime, with_source: bool = True
+):
+    """Every version of each recommendation in scope (a queryset of pks, or a condition on
+    the versions' id) saved before `before`, oldest first,
     as (when, is_open, due_on), with each one's report source and report. One query."""
     versions: dict[int, list[tuple]] = defaultdict(list)
     source_of: dict[int, str] = {}
     report_of: dict[int, int] = {}
     open_statuses = frozenset(Recommendation.OPEN_STATUSES)
-    ids = scope if isinstance(scope, _AnyOf) else Q(id__in=scope)
+    ids = scope if isinstance(scope, Q | _AnyOf) else Q(id__in=scope)
     for pk, when, kind, status, due_on, report, source in (
         Recommendation.history.filter(ids, history_date__lt=before)
         .order_by("id", "history_date", "history_id")
         .values_list(
-            "id", "history_date", "history_type", "status", "due_on", "report_id", "report__source"
+            "id",
+            "history_date",
+            "history_type",
+            "status",
+            "due_on",
+            "report_id",
+            "report__source" if with_source else "report_id",
         )
     ):
         versions[pk].append((when, kind != "-" and status in open_statuses, due_on))
@@ -332,19 +348,23 @@ def quarter_totals(
     # Each step an = ANY(ARRAY(…)): the database lists the few versions saved this quarter,
     # keeps the recommendations the user sees, then reads their versions, each by index,
     # rather than scanning every recommendation and version to join them.
+    # (The versions' own report narrows the first list: a recommendation changed this
+    # quarter has a version since its start on the report it is on now.)
     saved_this_quarter = (
-        Recommendation.history.filter(history_date__gte=start, history_date__lt=end)
+        Recommendation.history.filter(
+            history_date__gte=start, history_date__lt=end, report__in=reports
+        )
         .order_by()
         .values("id")
     )
     changed = (
         recommendations_visible_to(user)
-        .filter(_AnyOf(F("pk"), ArraySubquery(saved_this_quarter)))
+        .filter(_in("pk", saved_this_quarter))
         .order_by()
         .values("pk")
     )
     versions, _sources, _reports = _recommendation_versions(
-        _AnyOf(F("id"), ArraySubquery(changed)), before=end
+        _in("id", changed), before=end, with_source=False
     )
     added = closed = 0
     for history in versions.values():
@@ -435,8 +455,11 @@ def _trend_quarters_fill(reports: QuerySet, periods: list[Quarter]) -> None:
                     overdue=f.overdue,
                 )
             )
+    # A report's stored rows are all right or gone (trend_quarters_forget), so those it
+    # already has are kept: two requests filling at once write the same rows, the second
+    # ignored, and neither deletes what the other wrote. Quarters too old to be shown go.
     with transaction.atomic():
-        TrendQuarter.objects.filter(report__in=missing).delete()
+        TrendQuarter.objects.filter(quarter_start__lt=periods[0].start).delete()
         TrendQuarter.objects.bulk_create(rows, ignore_conflicts=True)
 
 

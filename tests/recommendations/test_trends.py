@@ -12,7 +12,8 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from recommendations import charts
+from oversight.shared.concurrency import version_of
+from recommendations import charts, services_actions
 from recommendations.models import Recommendation, TrendQuarter
 from recommendations.trends import (
     ALL,
@@ -332,3 +333,31 @@ def test_quarter_totals_sum_only_the_reports_the_user_sees(opcc_staff, police_le
         assert _totals(opcc_staff) == _all_rows(opcc_staff, AS_AT)
         assert _totals(police_lead_b) == _all_rows(police_lead_b, AS_AT)
         assert all(row[1:] == (0, 0, 0, 0, 0) for row in _totals(police_lead_b))
+
+
+def test_an_action_linked_to_other_recommendations_redoes_its_reports_quarters(
+    opcc_staff, plan_owner_a, history, force_a
+):
+    report = factories.InspectionReportFactory(force=force_a, published_on=D(2026, 5, 1))
+    plan = factories.ActionPlanFactory(report=report, owner=plan_owner_a)
+    with _on(D(2026, 5, 2)):
+        first = factories.RecommendationFactory(report=report, due_on=None)
+        second = factories.RecommendationFactory(report=report, due_on=None)
+        action = factories.ActionFactory(
+            plan=plan, target_date=D(2026, 6, 1), recommendations=[first]
+        )
+    with _on(AS_AT):
+        assert _totals(opcc_staff) == _all_rows(opcc_staff, AS_AT)
+        assert TrendQuarter.objects.filter(report=report).exists()
+        services_actions.action_update(
+            action=action,
+            by=plan_owner_a,
+            expected_version=version_of(action),
+            reference=action.reference,
+            description=action.description,
+            recommendations=[first, second],
+            cadence=action.cadence,
+        )
+        assert not TrendQuarter.objects.filter(report=report).exists()
+        # The action past its target since June makes the second overdue in past quarters.
+        assert _totals(opcc_staff) == _all_rows(opcc_staff, AS_AT)
