@@ -115,6 +115,7 @@ def stacked_bar_chart(
     largest total fills the width), so their lengths compare."""
     rows = list(rows)
     scale = max((sum(row.counts.get(s.key, 0) for s in series) for row in rows), default=0)
+    words = {one.key: str(one.label).lower() for one in series}  # translated once, not per bar
     bars = []
     for row in rows:
         segments, x = [], 0.0
@@ -136,7 +137,7 @@ def stacked_bar_chart(
             x += width
         total = sum(segment.count for segment in segments)
         summary = (
-            ", ".join(f"{segment.count} {segment.series.label.lower()}" for segment in segments)
+            ", ".join(f"{segment.count} {words[segment.series.key]}" for segment in segments)
             if segments
             else _("no recommendations")
         )
