@@ -1,11 +1,11 @@
 """Charts drawn on the server as SVG: no chart JavaScript, and they print.
 
 This module lays a chart out (which segment goes where, how wide, whether its count fits
-inside); the template `recommendations/_chart.html` draws it. Geometry is in percent of
-the bar's width, so the chart fills any screen while its text keeps its size. Colour is
-never the only carrier: every segment has its count written on it (or in its tooltip and
-the row's text summary when too narrow), the legend names each colour, and each series
-has its own hatching so the bars still read in black-and-white print.
+inside) and bars_html() draws it. Geometry is in percent of the bar's width, so the chart
+fills any screen while its text keeps its size. Colour is never the only carrier: every
+segment has its count written on it (or, when too narrow, in the bar's text summary, its
+accessible name), the legend names each colour, and each series has its own hatching so
+the bars still read in black-and-white print.
 """
 
 from collections.abc import Iterable, Mapping
@@ -28,7 +28,7 @@ class Series:
     key: str
     label: str
     css: str  # colour: `chart-fill-<css>` in app.css
-    pattern: str = ""  # hatching: `chart-pattern-<pattern>` in _chart_patterns.html
+    pattern: str = ""  # hatching drawn over the colour (series_patterns_html)
     dark_text: bool = False  # the count is written in dark ink on a light colour
 
 
@@ -370,8 +370,8 @@ _HATCH = {
 
 
 def series_patterns_html(series: list[Series]) -> str:
-    """An invisible SVG defining `cs-<css>` for each series: its colour and hatching
-    (the same as _chart_patterns.html draws over it elsewhere)."""
+    """An invisible SVG defining `cs-<css>` for each series: its colour and its hatching
+    in one pattern, so each bar or swatch is one shape filled with url(#cs-<css>)."""
     patterns = []
     for one in series:
         size, transform, hatch = _HATCH[one.pattern]
