@@ -36,7 +36,7 @@ from recommendations.filters import (
     divergence_condition,
 )
 from recommendations.models import Action, ProgressUpdate, Recommendation
-from recommendations.rag import overdue_condition, with_rag_and_overdue
+from recommendations.rag import with_rag_and_overdue
 from recommendations.review_queue import review_queue_panel
 from recommendations.selectors import (
     actions_visible_to,
@@ -108,6 +108,24 @@ class Dashboard:
         return self.totals.get("reports", 0) > self.chart_report_limit
 
 
+def _overdue_for_counting(*, user: User, today: datetime.date) -> Q:
+    """overdue_condition() for counting every recommendation the user sees at once: the
+    recommendations with a late live action listed once (read through the partial index
+    action_live_target_idx, which serves COALESCE(revised, original target)) and hashed,
+    rather than an EXISTS probed for each open recommendation (40,000 rows for a reader of
+    every force). The late actions are those the user sees: an action serves only
+    recommendations of its own plan's report, so none of the user's rows is left out."""
+    late_actions = (
+        actions_visible_to(user)
+        .alias(current_target=Coalesce("revised_target_date", "target_date"))
+        .filter(status__in=Action.LIVE_STATUSES, current_target__lt=today)
+    )
+    late = Action.recommendations.through.objects.filter(
+        action__in=late_actions.values("pk")
+    ).values("recommendation_id")
+    return Q(status__in=Recommendation.OPEN_STATUSES) & (Q(due_on__lt=today) | Q(pk__in=late))
+
+
 def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboard:
     """What the OPCC dashboard shows, all scoped to the user, every list bounded.
 
@@ -172,7 +190,7 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     # monitored reports; the trends' "overdue now" counts them all (the others apart, so
     # each row's overdue test runs once).
     monitored_report = ~Q(report__status=InspectionReport.Status.CLOSED)
-    overdue = overdue_condition(user=user, today=today)
+    overdue = _overdue_for_counting(user=user, today=today)
     counts = {
         "all": Q(),
         "open": is_open,
@@ -194,25 +212,33 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     review_queue = review_queue_panel(user=user)
     totals["updates_awaiting_review"] = review_queue["update_count"] if review_queue else 0
 
-    live_actions = actions_visible_to(user).filter(
-        status__in=Action.LIVE_STATUSES, plan__report__in=monitored.values("pk")
+    # The report's status read through the join the scoping already makes, not a second
+    # IN (…) over the user's reports.
+    live_actions = (
+        actions_visible_to(user)
+        .filter(status__in=Action.LIVE_STATUSES)
+        .exclude(plan__report__status=InspectionReport.Status.CLOSED)
     )
+    # Both action lists are picked by key among the live actions, then read with what they
+    # show (first_with_total's read_with): ten rows joined to their plan, report, force
+    # and lead, not the thousands that match for a reader of every force.
+    shown_actions = Action.objects.select_related("plan__report", "plan__force", "delivery_lead")
     overdue_updates = first_with_total(
-        live_actions.filter(next_update_due__lt=today).select_related(
-            "plan__report", "plan__force", "delivery_lead"
-        ),
+        live_actions.filter(next_update_due__lt=today),
         limit=DASHBOARD_LIST_LIMIT,
         order_by=["next_update_due", "pk"],
+        read_with=shown_actions,
     )
 
     # Actions due soon, soonest first: an action counts from the earlier of its dates
     # that falls in the window (an update due, or its current target date).
     update_due = Q(next_update_due__range=window)
     target_due = Q(current_target__range=window)
-    due_actions = first_with_total(
-        live_actions.annotate(current_target=Coalesce("revised_target_date", "target_date"))
-        .filter(update_due | target_due)
-        .annotate(
+
+    def with_soonest(actions):
+        return actions.annotate(
+            current_target=Coalesce("revised_target_date", "target_date")
+        ).annotate(
             soonest=Case(
                 When(
                     update_due & (~target_due | Q(next_update_due__lte=F("current_target"))),
@@ -221,10 +247,13 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
                 default="current_target",
             )
         )
-        .select_related("plan__report", "plan__force", "delivery_lead"),
+
+    due_actions = first_with_total(
+        with_soonest(live_actions).filter(update_due | target_due),
         limit=DASHBOARD_LIST_LIMIT,
         order_by=["soonest", "pk"],
         totals={"updates_due": update_due, "targets_due": target_due},
+        read_with=with_soonest(shown_actions),
     )
     due_soon, due_soon_total = [], 0
     if due_actions:

@@ -10,6 +10,8 @@ from django.utils import timezone
 from oversight.shared import panels
 from recommendations.dashboard import dashboard_for
 from recommendations.models import Action, ProgressUpdate, Rag, Recommendation
+from recommendations.rag import overdue_condition
+from recommendations.selectors import recommendations_visible_to
 from recommendations.trends import quarter_totals
 from tests import factories
 
@@ -113,6 +115,60 @@ def test_recommendations_in_no_priority_area_are_counted_apart(opcc_staff, repor
     factories.RecommendationFactory(report=report_a)
     data = dashboard_for(opcc_staff, today=TODAY)
     assert [(c.area, dict(c.by_status)) for c in data.areas] == [(None, {"open": 1})]
+
+
+def test_overdue_total_is_the_registers_overdue_filter(
+    opcc_staff, report_a, plan_a, recommendation_b
+):
+    """The totals list late actions once (not EXISTS per row): the same recommendations as
+    the register's overdue filter, whether the date is revised, the action finished or the
+    recommendation closed or past its own due date."""
+    day = datetime.timedelta(days=1)
+
+    def recommendation(reference, **fields):
+        return factories.RecommendationFactory(report=report_a, reference=reference, **fields)
+
+    def action(recommendations, **fields):
+        return factories.ActionFactory(plan=plan_a, recommendations=recommendations, **fields)
+
+    late = recommendation("late")
+    action([late], target_date=TODAY - day)
+    revised_later = recommendation("revised-later")
+    action(
+        [revised_later],
+        target_date=TODAY - day,
+        revised_target_date=TODAY + day,
+        revision_reason="Moved.",
+    )
+    revised_earlier = recommendation("revised-earlier")
+    action(
+        [revised_earlier],
+        target_date=TODAY + day,
+        revised_target_date=TODAY - day,
+        revision_reason="Moved.",
+    )
+    finished = recommendation("finished")
+    action(
+        [finished],
+        target_date=TODAY - day,
+        status=Action.Status.NOT_NEEDED,
+        status_reason="Not needed.",
+    )
+    recommendation("due-past", due_on=TODAY - day)
+    recommendation("due-today", due_on=TODAY)
+    shared = recommendation("shared")
+    action([shared, late], target_date=TODAY - 3 * day)
+    closed = recommendation("closed", status=Recommendation.Status.NO_ACTION, status_reason="None.")
+    action([closed], target_date=TODAY - day)
+    action([recommendation_b], target_date=TODAY - day)  # another office's
+
+    expected = (
+        recommendations_visible_to(opcc_staff)
+        .filter(overdue_condition(user=opcc_staff, today=TODAY))
+        .count()
+    )
+    assert expected == 4  # late, revised-earlier, due-past, shared
+    assert dashboard_for(opcc_staff, today=TODAY).totals["overdue"] == expected
 
 
 def test_closed_reports_are_left_out(opcc_staff, report_a, area_with_work):
