@@ -760,6 +760,14 @@ class ProgressUpdate(TimeStampedModel):
                 condition=Q(review_state="submitted"),
                 name="update_submitted_idx",
             ),
+            # The review queue's and dashboard's count of updates waiting for review, by
+            # action (review_queue_panel's total): read from the index alone, joined to the
+            # user's actions, not from the updates' rows.
+            models.Index(
+                fields=["action", "id"],
+                condition=Q(review_state="submitted"),
+                name="update_submitted_action_idx",
+            ),
             # Dashboard "updates returned in the last 30 days", newest first.
             models.Index(
                 fields=["-reviewed_at"],
