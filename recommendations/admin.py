@@ -10,10 +10,41 @@ from recommendations.models import (
     ProgressUpdate,
     Recommendation,
 )
+from recommendations.trends import trend_quarters_forget
+
+
+class _RewritesTrends:
+    """A change here can rewrite past quarters' trend figures (a recommendation deleted or
+    moved, an action deleted or linked to other recommendations): the stored quarters of
+    the reports concerned are dropped in the same transaction (recommendations.trends)."""
+
+    def _reports_of(self, obj) -> set[int]:
+        if isinstance(obj, Action):
+            return {obj.plan.report_id}
+        if isinstance(obj, ActionPlan):
+            return {obj.report_id}
+        previous = Recommendation.objects.filter(pk=obj.pk).values_list("report_id", flat=True)
+        return {obj.report_id, *previous}
+
+    def save_model(self, request, obj, form, change):
+        trend_quarters_forget(report_ids=self._reports_of(obj) if change else ())
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        trend_quarters_forget(report_ids=self._reports_of(form.instance))
+
+    def delete_model(self, request, obj):
+        trend_quarters_forget(report_ids=self._reports_of(obj))
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        trend_quarters_forget(report_ids={r for obj in queryset for r in self._reports_of(obj)})
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(SimpleHistoryAdmin):
+class RecommendationAdmin(_RewritesTrends, SimpleHistoryAdmin):
     list_display = ["reference", "report", "kind", "timescale", "status", "inspectorate_status"]
     list_filter = ["status", "kind", "timescale", "inspectorate_status", "report__force"]
     search_fields = ["reference", "text", "report__title"]
@@ -42,7 +73,7 @@ class InspectorateStatusChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActionPlan)
-class ActionPlanAdmin(SimpleHistoryAdmin):
+class ActionPlanAdmin(_RewritesTrends, SimpleHistoryAdmin):
     list_display = ["__str__", "force", "status", "owner"]
     list_filter = ["status", "force"]
     search_fields = ["title", "report__title"]
@@ -50,7 +81,7 @@ class ActionPlanAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Action)
-class ActionAdmin(SimpleHistoryAdmin):
+class ActionAdmin(_RewritesTrends, SimpleHistoryAdmin):
     list_display = ["reference", "plan", "status", "rag", "delivery_lead", "next_update_due"]
     list_filter = ["status", "rag", "cadence", "plan__force", "partner_agency"]
     search_fields = ["reference", "description"]

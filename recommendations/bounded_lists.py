@@ -6,13 +6,27 @@ from django.db.models.functions import Coalesce, RowNumber
 
 
 def first_with_total(
-    queryset: QuerySet, *, limit: int, order_by: list, totals: dict[str, Q] | None = None
+    queryset: QuerySet,
+    *,
+    limit: int,
+    order_by: list,
+    totals: dict[str, Q] | None = None,
+    read_with: QuerySet | None = None,
 ) -> list:
     """The first `limit` rows, each annotated with `totals` ({name: condition}; by default
     `total`, every matching row), counted by once-run subqueries: one query that reads
-    only the first rows in full, however many match."""
+    only the first rows in full, however many match.
+
+    `read_with`: the rows are picked by key from `queryset` in a subquery, then read by
+    `read_with` (the same model with the joins and annotations shown, `order_by`'s among
+    them, and no filter of its own). For a long list whose order no index gives (a
+    computed sort key) the database then sorts the keys of thousands of rows, not their
+    joined columns."""
     totals = totals if totals is not None else {"total": Q()}
     counts = {name: _count_of(queryset, condition) for name, condition in totals.items()}
+    if read_with is not None:
+        picked = queryset.order_by(*order_by).values("pk")[:limit]
+        queryset = read_with.filter(pk__in=picked)
     return list(queryset.annotate(**counts).order_by(*order_by)[:limit])
 
 

@@ -1,16 +1,18 @@
 """Charts drawn on the server as SVG: no chart JavaScript, and they print.
 
 This module lays a chart out (which segment goes where, how wide, whether its count fits
-inside); the template `recommendations/_chart.html` draws it. Geometry is in percent of
-the bar's width, so the chart fills any screen while its text keeps its size. Colour is
-never the only carrier: every segment has its count written on it (or in its tooltip and
-the row's text summary when too narrow), the legend names each colour, and each series
-has its own hatching so the bars still read in black-and-white print.
+inside) and bars_html() draws it. Geometry is in percent of the bar's width, so the chart
+fills any screen while its text keeps its size. Colour is never the only carrier: every
+segment has its count written on it (or, when too narrow, in the bar's text summary, its
+accessible name), the legend names each colour, and each series has its own hatching so
+the bars still read in black-and-white print.
 """
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,7 +28,7 @@ class Series:
     key: str
     label: str
     css: str  # colour: `chart-fill-<css>` in app.css
-    pattern: str = ""  # hatching: `chart-pattern-<pattern>` in _chart_patterns.html
+    pattern: str = ""  # hatching drawn over the colour (series_patterns_html)
     dark_text: bool = False  # the count is written in dark ink on a light colour
 
 
@@ -113,6 +115,7 @@ def stacked_bar_chart(
     largest total fills the width), so their lengths compare."""
     rows = list(rows)
     scale = max((sum(row.counts.get(s.key, 0) for s in series) for row in rows), default=0)
+    words = {one.key: str(one.label).lower() for one in series}  # translated once, not per bar
     bars = []
     for row in rows:
         segments, x = [], 0.0
@@ -134,7 +137,7 @@ def stacked_bar_chart(
             x += width
         total = sum(segment.count for segment in segments)
         summary = (
-            ", ".join(f"{segment.count} {segment.series.label.lower()}" for segment in segments)
+            ", ".join(f"{segment.count} {words[segment.series.key]}" for segment in segments)
             if segments
             else _("no recommendations")
         )
@@ -345,4 +348,98 @@ def trend_share_chart(*, id: str, title: str, rows, share: str) -> TrendChart:
         width=TREND_WIDTH,
         height=height,
         baseline=_units(_TOP + plot_height),
+    )
+
+
+# --- The dashboard's bars by priority area, as short markup ---------------------------------
+
+# Each series' colour with its hatching as one SVG pattern, so a segment is one <rect>.
+_HATCH = {
+    "": ("6", "", ""),
+    "diagonal": ("6", ' patternTransform="rotate(45)"', '<line y2="6" class="hatch"/>'),
+    "dots": ("6", "", '<circle cx="3" cy="3" r="1.3" class="hatch-dot"/>'),
+    "horizontal": ("6", "", '<line y1="3" x2="6" y2="3" class="hatch"/>'),
+    "vertical": ("6", "", '<line x1="3" x2="3" y2="6" class="hatch"/>'),
+    "cross": (
+        "8",
+        ' patternTransform="rotate(45)"',
+        '<line y1="4" x2="8" y2="4" class="hatch-dark"/>'
+        '<line x1="4" x2="4" y2="8" class="hatch-dark"/>',
+    ),
+}
+
+
+def series_patterns_html(series: list[Series]) -> str:
+    """An invisible SVG defining `cs-<css>` for each series: its colour and its hatching
+    in one pattern, so each bar or swatch is one shape filled with url(#cs-<css>)."""
+    patterns = []
+    for one in series:
+        size, transform, hatch = _HATCH[one.pattern]
+        patterns.append(
+            f'<pattern id="cs-{one.css}" width="{size}" height="{size}" '
+            f'patternUnits="userSpaceOnUse"{transform}><rect class="chart-fill-{one.css}" '
+            f'width="{size}" height="{size}"/>{hatch}</pattern>'
+        )
+    return mark_safe(  # noqa: S308 (built from the series constants above, no user text)
+        '<svg class="chart-defs" aria-hidden="true" focusable="false" width="0" height="0">'
+        f"<defs>{''.join(patterns)}</defs></svg>"
+    )
+
+
+def _tenths(percent: str) -> str:
+    """A percentage to a tenth: finer than a bar can show."""
+    return f"{float(percent):.1f}".rstrip("0").rstrip(".")
+
+
+def bars_html(chart: StackedBarChart) -> str:
+    """The chart's bars as a list, in short markup rendered here rather than by a template
+    loop (the dashboard draws a bar for each of up to a hundred priority areas): per bar,
+    its label and total (under its report's name), then an SVG whose segments are one
+    <rect> each, their counts written on them when they fit; the bar's text summary is its
+    accessible name."""
+    empty = format_html(
+        '<text class="chart-count-dark chart-empty" x="6" y="18">{}</text>',
+        _("No recommendations yet"),
+    )
+    rows, heading = [], ""
+    for bar in chart.bars:
+        if bar.sublabel and bar.sublabel != heading:  # grouped: the report named once, above
+            heading = bar.sublabel
+            rows.append(format_html('<li class="chart-group small fw-semibold">{}</li>', heading))
+        segments = format_html_join(
+            "",
+            '<rect fill="url(#cs-{})"{} width="{}%" height="26"/>{}',
+            (
+                (
+                    seg.series.css,
+                    format_html(' x="{}%"', _tenths(seg.x)) if seg.x != "0" else "",
+                    _tenths(seg.width),
+                    format_html(
+                        '<text{} x="{}%" y="18">{}</text>',
+                        mark_safe(' class="chart-count-dark"') if seg.series.dark_text else "",
+                        _tenths(seg.text_x),
+                        seg.count,
+                    )
+                    if seg.show_count
+                    else "",
+                )
+                for seg in bar.segments
+            ),
+        )
+        label = format_html('<a href="{}">{}</a>', bar.url, bar.label) if bar.url else bar.label
+        rows.append(
+            format_html(
+                '<li class="chart-row"><div class="chart-label small">{} '
+                '<span class="text-body-secondary">· {}</span></div>'
+                '<svg class="chart-bar cbar" width="100%" height="26" role="img" '
+                'aria-label="{}">{}</svg></li>',
+                label,
+                bar.total,
+                bar.summary,
+                segments or empty,
+            )
+        )
+    return format_html(
+        '<ol class="chart-bars list-unstyled mb-0">{}</ol>',
+        mark_safe("".join(rows)),  # noqa: S308 (each row built by format_html)
     )

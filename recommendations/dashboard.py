@@ -36,14 +36,14 @@ from recommendations.filters import (
     divergence_condition,
 )
 from recommendations.models import Action, ProgressUpdate, Recommendation
-from recommendations.rag import overdue_condition, with_rag_and_overdue
+from recommendations.rag import with_rag_and_overdue
 from recommendations.review_queue import review_queue_panel
 from recommendations.selectors import (
     actions_visible_to,
     recommendations_visible_to,
     updates_visible_to,
 )
-from recommendations.trends import BY_SOURCE, TrendRow, recommendation_trends
+from recommendations.trends import QuarterTotals, quarter_totals
 
 # "Due soon": an update, target date or recommendation due within this many days.
 DUE_SOON_DAYS = 14
@@ -54,7 +54,7 @@ DASHBOARD_LIST_LIMIT = 10
 # The charts show the priority areas of the most recently published reports being
 # monitored; the register has every recommendation.
 DASHBOARD_CHART_REPORTS = 10
-DASHBOARD_DEADLINE_REPORTS = 20
+DASHBOARD_DEADLINE_REPORTS = 10
 
 
 @dataclass
@@ -101,11 +101,29 @@ class Dashboard:
     deadline_reports_total: int = 0  # reports with an outstanding deadline
     deadline_report_limit: int = DASHBOARD_DEADLINE_REPORTS  # how many of them are listed
     chart_report_limit: int = DASHBOARD_CHART_REPORTS
-    trends: list[TrendRow] = field(default_factory=list)  # recommendation_trends() by source
+    trends: list[QuarterTotals] = field(default_factory=list)  # the last four quarters
 
     @property
     def charts_left_out_reports(self) -> bool:
         return self.totals.get("reports", 0) > self.chart_report_limit
+
+
+def _overdue_for_counting(*, user: User, today: datetime.date) -> Q:
+    """overdue_condition() for counting every recommendation the user sees at once: the
+    recommendations with a late live action listed once (read through the partial index
+    action_live_target_idx, which serves COALESCE(revised, original target)) and hashed,
+    rather than an EXISTS probed for each open recommendation (40,000 rows for a reader of
+    every force). The late actions are those the user sees: an action serves only
+    recommendations of its own plan's report, so none of the user's rows is left out."""
+    late_actions = (
+        actions_visible_to(user)
+        .alias(current_target=Coalesce("revised_target_date", "target_date"))
+        .filter(status__in=Action.LIVE_STATUSES, current_target__lt=today)
+    )
+    late = Action.recommendations.through.objects.filter(
+        action__in=late_actions.values("pk")
+    ).values("recommendation_id")
+    return Q(status__in=Recommendation.OPEN_STATUSES) & (Q(due_on__lt=today) | Q(pk__in=late))
 
 
 def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboard:
@@ -113,18 +131,20 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
 
     Queries (12), whatever the number of rows: the priority areas of the newest monitored
     reports (select_related report); their recommendation counts by priority area, status
-    and RAG (one GROUP BY); the totals over every monitored recommendation (one aggregate,
-    overdue as EXISTS); the review queue (the oldest 5 submitted updates with their total,
-    select_related action, author; the oldest 5 proposed completions with theirs,
-    select_related completion_proposed_by); overdue updates (the first 10,
-    with the total as a window count; select_related plan__report, delivery_lead); actions
-    with an update or target date in the next 14 days (the first 10, with the totals);
-    recommendations proposed for closure and those due in the next 14 days (the first 10
-    of each by row number, with totals; select_related report, closure_proposed_by); the
-    reports with an outstanding statutory deadline (the 20 oldest, with the total); updates
-    returned in the last 30 days (select_related action, author, reviewed_by, annotate
-    resubmitted); and the last four quarters' trends by source (two: the recommendations'
-    versions, the versions of the actions serving them; see recommendations.trends).
+    and RAG (one GROUP BY); the totals over every recommendation the user sees, those on
+    monitored reports apart (one aggregate, overdue as EXISTS); the review
+    queue (the oldest 5 submitted updates with their total, select_related action, author;
+    the oldest 5 proposed completions with theirs, select_related
+    completion_proposed_by); overdue updates (the first 10, with the total as a window
+    count; select_related plan__report, delivery_lead); actions with an update or target
+    date in the next 14 days (the first 10, with the totals); recommendations proposed
+    for closure and those due in the next 14 days (the first 10 of each by row number,
+    with totals; select_related report, closure_proposed_by); the reports with an
+    outstanding statutory deadline (the 10 oldest, with the total); updates returned in
+    the last 30 days (select_related action, author, reviewed_by, annotate resubmitted);
+    and the last four quarters' trends (two: the stored sums of the completed quarters,
+    the versions of the recommendations changed this quarter; see
+    recommendations.trends.quarter_totals).
     """
     today = today or timezone.localdate()
     soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
@@ -166,41 +186,59 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
 
     is_open = Q(status__in=Recommendation.OPEN_STATUSES)
     is_afi = Q(kind=Recommendation.Kind.AREA_FOR_IMPROVEMENT)
-    totals = in_monitored.aggregate(
-        all=Count("pk"),
-        open=Count("pk", filter=is_open),
-        recommendations=Count("pk", filter=~is_afi),
-        open_recommendations=Count("pk", filter=is_open & ~is_afi),
-        afis=Count("pk", filter=is_afi),
-        open_afis=Count("pk", filter=is_open & is_afi),
-        closed_not_complete=Count("pk", filter=divergence_condition(CLOSED_NOT_COMPLETE)),
-        complete_still_open=Count("pk", filter=divergence_condition(COMPLETE_STILL_OPEN)),
-        overdue=Count("pk", filter=overdue_condition(user=user, today=today)),
-        awaiting_sign_off=Count("pk", filter=Q(status=Recommendation.Status.PROPOSED_FOR_CLOSURE)),
-        reports=Count("report", distinct=True),
+    # One pass over every recommendation the user sees: the totals count those on
+    # monitored reports; the trends' "overdue now" counts them all (the others apart, so
+    # each row's overdue test runs once).
+    monitored_report = ~Q(report__status=InspectionReport.Status.CLOSED)
+    overdue = _overdue_for_counting(user=user, today=today)
+    counts = {
+        "all": Q(),
+        "open": is_open,
+        "recommendations": ~is_afi,
+        "open_recommendations": is_open & ~is_afi,
+        "afis": is_afi,
+        "open_afis": is_open & is_afi,
+        "closed_not_complete": divergence_condition(CLOSED_NOT_COMPLETE),
+        "complete_still_open": divergence_condition(COMPLETE_STILL_OPEN),
+        "overdue": overdue,
+        "awaiting_sign_off": Q(status=Recommendation.Status.PROPOSED_FOR_CLOSURE),
+    }
+    totals = recommendations_visible_to(user).aggregate(
+        **{name: Count("pk", filter=monitored_report & q) for name, q in counts.items()},
+        reports=Count("report", distinct=True, filter=monitored_report),
+        overdue_elsewhere=Count("pk", filter=~monitored_report & overdue),
     )
+    overdue_now = totals["overdue"] + totals.pop("overdue_elsewhere")
     review_queue = review_queue_panel(user=user)
     totals["updates_awaiting_review"] = review_queue["update_count"] if review_queue else 0
 
-    live_actions = actions_visible_to(user).filter(
-        status__in=Action.LIVE_STATUSES, plan__report__in=monitored.values("pk")
+    # The report's status read through the join the scoping already makes, not a second
+    # IN (…) over the user's reports.
+    live_actions = (
+        actions_visible_to(user)
+        .filter(status__in=Action.LIVE_STATUSES)
+        .exclude(plan__report__status=InspectionReport.Status.CLOSED)
     )
+    # Both action lists are picked by key among the live actions, then read with what they
+    # show (first_with_total's read_with): ten rows joined to their plan, report, force
+    # and lead, not the thousands that match for a reader of every force.
+    shown_actions = Action.objects.select_related("plan__report", "plan__force", "delivery_lead")
     overdue_updates = first_with_total(
-        live_actions.filter(next_update_due__lt=today).select_related(
-            "plan__report", "plan__force", "delivery_lead"
-        ),
+        live_actions.filter(next_update_due__lt=today),
         limit=DASHBOARD_LIST_LIMIT,
         order_by=["next_update_due", "pk"],
+        read_with=shown_actions,
     )
 
     # Actions due soon, soonest first: an action counts from the earlier of its dates
     # that falls in the window (an update due, or its current target date).
     update_due = Q(next_update_due__range=window)
     target_due = Q(current_target__range=window)
-    due_actions = first_with_total(
-        live_actions.annotate(current_target=Coalesce("revised_target_date", "target_date"))
-        .filter(update_due | target_due)
-        .annotate(
+
+    def with_soonest(actions):
+        return actions.annotate(
+            current_target=Coalesce("revised_target_date", "target_date")
+        ).annotate(
             soonest=Case(
                 When(
                     update_due & (~target_due | Q(next_update_due__lte=F("current_target"))),
@@ -209,10 +247,13 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
                 default="current_target",
             )
         )
-        .select_related("plan__report", "plan__force", "delivery_lead"),
+
+    due_actions = first_with_total(
+        with_soonest(live_actions).filter(update_due | target_due),
         limit=DASHBOARD_LIST_LIMIT,
         order_by=["soonest", "pk"],
         totals={"updates_due": update_due, "targets_due": target_due},
+        read_with=with_soonest(shown_actions),
     )
     due_soon, due_soon_total = [], 0
     if due_actions:
@@ -284,6 +325,21 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
         deadlines.extend(d for d in report_deadlines(report, today=today) if not d.is_done)
     deadlines.sort(key=lambda d: d.due_on)
 
+    # The ten rows picked first (the subquery), then read with what they show: the database
+    # joins the action, plan, report and people of ten updates, not of every one returned.
+    returned = updates_visible_to(user).filter(
+        review_state=ProgressUpdate.Review.RETURNED,
+        reviewed_at__gte=timezone.now() - datetime.timedelta(days=30),
+    )
+    returned_updates = list(
+        ProgressUpdate.objects.filter(
+            pk__in=returned.order_by("-reviewed_at", "-pk").values("pk")[:DASHBOARD_LIST_LIMIT]
+        )
+        .select_related("action__plan__report", "action__plan__force", "author", "reviewed_by")
+        .annotate(resubmitted=Exists(ProgressUpdate.objects.filter(resubmission_of=OuterRef("pk"))))
+        .order_by("-reviewed_at", "-pk")
+    )
+
     return Dashboard(
         today=today,
         totals=totals,
@@ -299,17 +355,6 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
         deadlines=deadlines,
         deadline_reports_total=outstanding[0].total if outstanding else 0,
         awaiting_sign_off=awaiting_sign_off,
-        returned_updates=list(
-            updates_visible_to(user)
-            .filter(
-                review_state=ProgressUpdate.Review.RETURNED,
-                reviewed_at__gte=timezone.now() - datetime.timedelta(days=30),
-            )
-            .select_related("action__plan__report", "action__plan__force", "author", "reviewed_by")
-            .annotate(
-                resubmitted=Exists(ProgressUpdate.objects.filter(resubmission_of=OuterRef("pk")))
-            )
-            .order_by("-reviewed_at")[:DASHBOARD_LIST_LIMIT]
-        ),
-        trends=recommendation_trends(user, as_at=today, group_by=BY_SOURCE),
+        returned_updates=returned_updates,
+        trends=quarter_totals(user, as_at=today, overdue_now=overdue_now),
     )

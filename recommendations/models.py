@@ -760,6 +760,14 @@ class ProgressUpdate(TimeStampedModel):
                 condition=Q(review_state="submitted"),
                 name="update_submitted_idx",
             ),
+            # The review queue's and dashboard's count of updates waiting for review, by
+            # action (review_queue_panel's total): read from the index alone, joined to the
+            # user's actions, not from the updates' rows.
+            models.Index(
+                fields=["action", "id"],
+                condition=Q(review_state="submitted"),
+                name="update_submitted_action_idx",
+            ),
             # Dashboard "updates returned in the last 30 days", newest first.
             models.Index(
                 fields=["-reviewed_at"],
@@ -803,3 +811,31 @@ class Evidence(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("recommendations:evidence_download", args=[self.pk])
+
+
+class TrendQuarter(models.Model):
+    """A completed quarter's trend figures (recommendations.trends, every source together)
+    for one report's recommendations. The change history is append-only, so a quarter that
+    has ended keeps its figures: the dashboard sums these rows instead of reading every
+    version on each request. Kept per report, so a report moving force carries its rows;
+    dropped (recommendations.trends.trend_quarters_forget) when a change rewrites the
+    past, such as a recommendation deleted or an action's links changed."""
+
+    report = models.ForeignKey(InspectionReport, on_delete=models.CASCADE, related_name="+")
+    quarter_start = models.DateField()
+    opening = models.PositiveIntegerField()
+    added = models.PositiveIntegerField()
+    closed = models.PositiveIntegerField()
+    closing = models.PositiveIntegerField()
+    overdue = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            # Also the index of the dashboard's sum (report IN …, quarter_start IN …).
+            models.UniqueConstraint(
+                fields=["report", "quarter_start"], name="trend_quarter_unique_report"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.report_id} from {self.quarter_start:%d %b %Y}"

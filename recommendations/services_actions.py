@@ -29,6 +29,7 @@ from recommendations.permissions import (
     can_transition_plan,
     refuse_unless,
 )
+from recommendations.trends import trend_quarters_forget
 
 
 def lock_action(action: Action) -> Action:
@@ -352,6 +353,9 @@ def action_update(
         action._history_user = by
         action.save()
         action.recommendations.set(recommendations)
+        # Its links count in past quarters' trends (an action past its target makes the
+        # recommendations it serves overdue): the report's stored quarters are redone.
+        trend_quarters_forget(report_ids=[action.plan.report_id])
     return action
 
 

@@ -6,6 +6,8 @@ cannot see). Only OPCC staff change OPCC records (403 for anyone else who can se
 a force plan owner may also propose a recommendation for closure.
 """
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,7 +26,7 @@ from oversight.selectors import reports_visible_to
 from oversight.shared import pagecache
 from oversight.shared.forms import error_status, refusals_onto
 from oversight.shared.panels import panels_for
-from recommendations import charts, services, trends
+from recommendations import charts, services
 from recommendations.dashboard import dashboard_for
 from recommendations.filters import REGISTER_SORTS, RecommendationFilter, written_out
 from recommendations.forms import (
@@ -103,70 +106,65 @@ def dashboard(request):
     return render(request, "recommendations/dashboard.html", {"body": body})
 
 
+# The dashboard's chart by priority area shows one breakdown at a time (?by=…), each
+# breakdown a page of its own (cached apart: the query string is in the key).
+DASHBOARD_BREAKDOWNS = {
+    "rag": (gettext_lazy("RAG of recommendations by priority area"), charts.RAG_SERIES),
+    "status": (gettext_lazy("Status of recommendations by priority area"), charts.STATUS_SERIES),
+    "kind": (
+        gettext_lazy("Recommendations and areas for improvement by priority area"),
+        charts.KIND_SERIES,
+    ),
+}
+
+
+_LINE_BREAK_SPACE = re.compile(r"\s*\n\s*")
+
+
 def _dashboard_body(request) -> str:
     data = dashboard_for(request.user)
+    breakdown = request.GET.get("by")
+    if breakdown not in DASHBOARD_BREAKDOWNS:
+        breakdown = "rag"
+    title, series = DASHBOARD_BREAKDOWNS[breakdown]
     reports = {counts.report for counts in data.areas if counts.report}
     # With one report, naming it once above the charts says more than on every bar.
     single_report = reports.pop() if len(reports) == 1 else None
-    rows_by_rag, rows_by_status, rows_by_kind, count_rows = [], [], [], []
+    rows = []
     for counts in data.areas:
         label = counts.area.title if counts.area else _("Not in a priority area")
         sublabel = str(counts.report) if counts.report and not single_report else ""
         url = counts.area.get_absolute_url() if counts.area else ""
-        rows_by_rag.append(charts.ChartRow(label, sublabel, url, counts.by_rag))
-        rows_by_status.append(charts.ChartRow(label, sublabel, url, counts.by_status))
-        rows_by_kind.append(charts.ChartRow(label, sublabel, url, counts.by_kind))
-        count_rows.append(
-            {
-                "label": f"{label} ({sublabel})" if sublabel else label,
-                "cells": [counts.by_status.get(s.key, 0) for s in charts.STATUS_SERIES]
-                + [counts.by_rag.get(s.key, 0) for s in charts.RAG_SERIES]
-                + [counts.by_kind.get(s.key, 0) for s in charts.KIND_SERIES],
-            }
-        )
-    totals_by_quarter = [row for row in data.trends if row.group == trends.ALL]
-    return render_to_string(
+        by = {"rag": counts.by_rag, "status": counts.by_status, "kind": counts.by_kind}
+        rows.append(charts.ChartRow(label, sublabel, url, by[breakdown]))
+    area_chart = charts.stacked_bar_chart(title=title, id=breakdown, series=series, rows=rows)
+    body = render_to_string(
         "recommendations/_dashboard_body.html",
         {
             "data": data,
             "trend_chart": charts.trend_bar_chart(
                 id="trend-counts",
                 title=_("Recommendations added, closed and open, by quarter"),
-                rows=totals_by_quarter,
+                rows=data.trends,
             ),
             "overdue_trend_chart": charts.trend_share_chart(
                 id="trend-overdue",
                 title=_("Share of open recommendations overdue at quarter end"),
-                rows=totals_by_quarter,
+                rows=data.trends,
                 share="overdue_share",
             ),
-            "rag_chart": charts.stacked_bar_chart(
-                title=_("RAG of recommendations by priority area"),
-                id="rag",
-                series=charts.RAG_SERIES,
-                rows=rows_by_rag,
-            ),
-            "status_chart": charts.stacked_bar_chart(
-                title=_("Status of recommendations by priority area"),
-                id="status",
-                series=charts.STATUS_SERIES,
-                rows=rows_by_status,
-            ),
-            "kind_chart": charts.stacked_bar_chart(
-                title=_("Recommendations and areas for improvement by priority area"),
-                id="kind",
-                series=charts.KIND_SERIES,
-                rows=rows_by_kind,
-            ),
-            "count_rows": count_rows,
-            "kind_series": charts.KIND_SERIES,
+            "area_chart": area_chart,
+            "chart_patterns": charts.series_patterns_html([*series, *charts.TREND_SERIES]),
+            "area_bars": charts.bars_html(area_chart),
+            "breakdown": breakdown,
             "single_report": single_report,
-            "rag_series": charts.RAG_SERIES,
-            "status_series": charts.STATUS_SERIES,
             "panels": panels_for("dashboard", user=request.user),
         },
         request,
     )
+    # The template's indentation is a tenth of the page: a run of blank space across lines
+    # reads the same as one line break (the body has no <pre> or <textarea>).
+    return mark_safe(_LINE_BREAK_SPACE.sub("\n", body))  # noqa: S308 (the template's output)
 
 
 # --- Register -------------------------------------------------------------------------

@@ -7,19 +7,22 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from recommendations import charts
-from recommendations.models import Recommendation
+from oversight.shared.concurrency import version_of
+from recommendations import charts, services_actions
+from recommendations.models import Recommendation, TrendQuarter
 from recommendations.trends import (
     ALL,
     BY_PRIORITY_AREA,
     NO_AREA,
+    quarter_totals,
     quarters_to,
     recommendation_trends,
+    trend_quarters_forget,
 )
 from tests import factories
 
@@ -224,7 +227,7 @@ def test_trend_charts_are_valid_svg_with_a_bar_per_figure_and_a_point_per_quarte
     assert (
         "Apr–Jun 2026: 1 added, 0 closed, 3 open at quarter end" in bar_svg.find(f"{SVG}desc").text
     )
-    filled = [r for r in bar_svg.iter(f"{SVG}rect") if r.get("class", "").startswith("chart-fill")]
+    filled = [r for r in bar_svg.iter(f"{SVG}rect") if r.get("fill", "").startswith("url(#cs-")]
     assert len(filled) == 4 * 3
     assert [t.text for t in bar_svg.iter(f"{SVG}text") if t.get("class") == "trend-quarter"] == [
         q.label for q in quarters_to(AS_AT)
@@ -255,5 +258,106 @@ def test_dashboard_shows_the_trends_chart_and_table(client, opcc_staff, history)
     assert 'id="trends-heading"' in html
     bar_svg, share_svg = _svgs(html)
     assert len(list(share_svg.iter(f"{SVG}circle"))) == 4
-    assert "Oct–Dec 2026 (to 3 Dec) · all sources" in html
-    assert "IOPC learning recommendations" in html
+    assert "Oct–Dec 2026 (to 3 Dec)" in html
+
+
+# --- The dashboard's quarter totals: stored completed quarters, the current one live --------
+
+
+def _all_rows(user, day):
+    return [
+        (r.quarter.label, r.opening, r.added, r.closed, r.closing, r.overdue)
+        for r in recommendation_trends(user, as_at=day)
+        if r.group == ALL
+    ]
+
+
+def _totals(user):
+    return [
+        (r.quarter.label, r.opening, r.added, r.closed, r.closing, r.overdue)
+        for r in quarter_totals(user)
+    ]
+
+
+def test_quarter_totals_equal_the_trends_all_rows(opcc_staff, history, force_a):
+    with _on(AS_AT):
+        expected = _all_rows(opcc_staff, AS_AT)
+        assert _totals(opcc_staff) == expected  # worked out and stored
+        assert TrendQuarter.objects.count() > 0
+        assert _totals(opcc_staff) == expected  # read back
+    # Reopened, closed and a new one on the quarter's first and last moments.
+    report = factories.InspectionReportFactory(force=force_a, published_on=D(2026, 9, 1))
+    with _on(D(2026, 9, 30)):
+        late = factories.RecommendationFactory(report=report, due_on=D(2026, 9, 29))
+    with _on(D(2026, 10, 1)):
+        late.status = Recommendation.Status.NO_ACTION
+        late.status_reason = "Overtaken by the national programme."
+        late.save()
+    with _on(D(2026, 11, 2)):
+        late.status = Recommendation.Status.IN_PROGRESS
+        late.save()
+    with _on(D(2026, 12, 1)):
+        factories.RecommendationFactory(report=report, due_on=D(2026, 12, 2))
+    with _on(AS_AT):
+        assert _totals(opcc_staff) == _all_rows(opcc_staff, AS_AT)
+
+
+def test_quarter_totals_count_a_late_action_and_a_new_quarter(opcc_staff, history, force_a):
+    report = factories.InspectionReportFactory(force=force_a, published_on=D(2026, 9, 1))
+    plan = factories.ActionPlanFactory(report=report)
+    with _on(D(2026, 9, 2)):
+        recommendation = factories.RecommendationFactory(report=report, due_on=None)
+        factories.ActionFactory(
+            plan=plan, target_date=D(2026, 11, 1), recommendations=[recommendation]
+        )
+    with _on(AS_AT):
+        assert _totals(opcc_staff) == _all_rows(opcc_staff, AS_AT)
+    # A quarter later the stored rows of the new first quarters are worked out too.
+    later = D(2027, 2, 10)
+    with _on(later):
+        assert _totals(opcc_staff) == _all_rows(opcc_staff, later)
+
+
+def test_quarter_totals_forget_a_deleted_recommendation(opcc_staff, history, force_a):
+    with _on(AS_AT):
+        _totals(opcc_staff)
+        gone = Recommendation.objects.filter(report__force=force_a).order_by("pk").first()
+        with transaction.atomic():
+            trend_quarters_forget(report_ids=[gone.report_id])
+            gone.delete()
+        assert _totals(opcc_staff) == _all_rows(opcc_staff, AS_AT)
+
+
+def test_quarter_totals_sum_only_the_reports_the_user_sees(opcc_staff, police_lead_b, history):
+    with _on(AS_AT):
+        assert _totals(opcc_staff) == _all_rows(opcc_staff, AS_AT)
+        assert _totals(police_lead_b) == _all_rows(police_lead_b, AS_AT)
+        assert all(row[1:] == (0, 0, 0, 0, 0) for row in _totals(police_lead_b))
+
+
+def test_an_action_linked_to_other_recommendations_redoes_its_reports_quarters(
+    opcc_staff, plan_owner_a, history, force_a
+):
+    report = factories.InspectionReportFactory(force=force_a, published_on=D(2026, 5, 1))
+    plan = factories.ActionPlanFactory(report=report, owner=plan_owner_a)
+    with _on(D(2026, 5, 2)):
+        first = factories.RecommendationFactory(report=report, due_on=None)
+        second = factories.RecommendationFactory(report=report, due_on=None)
+        action = factories.ActionFactory(
+            plan=plan, target_date=D(2026, 6, 1), recommendations=[first]
+        )
+    with _on(AS_AT):
+        assert _totals(opcc_staff) == _all_rows(opcc_staff, AS_AT)
+        assert TrendQuarter.objects.filter(report=report).exists()
+        services_actions.action_update(
+            action=action,
+            by=plan_owner_a,
+            expected_version=version_of(action),
+            reference=action.reference,
+            description=action.description,
+            recommendations=[first, second],
+            cadence=action.cadence,
+        )
+        assert not TrendQuarter.objects.filter(report=report).exists()
+        # The action past its target since June makes the second overdue in past quarters.
+        assert _totals(opcc_staff) == _all_rows(opcc_staff, AS_AT)

@@ -10,6 +10,9 @@ from django.utils import timezone
 from oversight.shared import panels
 from recommendations.dashboard import dashboard_for
 from recommendations.models import Action, ProgressUpdate, Rag, Recommendation
+from recommendations.rag import overdue_condition
+from recommendations.selectors import recommendations_visible_to
+from recommendations.trends import quarter_totals
 from tests import factories
 
 DASHBOARD = reverse("recommendations:dashboard")
@@ -98,18 +101,74 @@ def test_counts_leave_out_another_offices_work(opcc_staff, area_with_work, recom
 def test_charts_are_svg_with_counts_and_words_and_no_script(client, opcc_staff, area_with_work):
     client.force_login(opcc_staff)
     content = client.get(DASHBOARD).content.decode()
-    assert '<svg class="chart-bar"' in content
+    assert '<svg class="chart-bar cbar"' in content
     assert 'aria-label="Missing children: 1 red, 1 green, 1 no actions yet"' in content
-    assert 'aria-label="Missing children: 1 open, 2 in progress"' in content
-    assert "<title>Red: 1</title>" in content
     assert "Complete (blue)" in content  # the legend names every colour
     assert "chart.js" not in content.lower()
+    # One breakdown at a time; the others a link away.
+    assert "1 open, 2 in progress" not in content
+    by_status = client.get(DASHBOARD + "?by=status").content.decode()
+    assert 'aria-label="Missing children: 1 open, 2 in progress"' in by_status
 
 
 def test_recommendations_in_no_priority_area_are_counted_apart(opcc_staff, report_a):
     factories.RecommendationFactory(report=report_a)
     data = dashboard_for(opcc_staff, today=TODAY)
     assert [(c.area, dict(c.by_status)) for c in data.areas] == [(None, {"open": 1})]
+
+
+def test_overdue_total_is_the_registers_overdue_filter(
+    opcc_staff, report_a, plan_a, recommendation_b
+):
+    """The totals list late actions once (not EXISTS per row): the same recommendations as
+    the register's overdue filter, whether the date is revised, the action finished or the
+    recommendation closed or past its own due date."""
+    day = datetime.timedelta(days=1)
+
+    def recommendation(reference, **fields):
+        return factories.RecommendationFactory(report=report_a, reference=reference, **fields)
+
+    def action(recommendations, **fields):
+        return factories.ActionFactory(plan=plan_a, recommendations=recommendations, **fields)
+
+    late = recommendation("late")
+    action([late], target_date=TODAY - day)
+    revised_later = recommendation("revised-later")
+    action(
+        [revised_later],
+        target_date=TODAY - day,
+        revised_target_date=TODAY + day,
+        revision_reason="Moved.",
+    )
+    revised_earlier = recommendation("revised-earlier")
+    action(
+        [revised_earlier],
+        target_date=TODAY + day,
+        revised_target_date=TODAY - day,
+        revision_reason="Moved.",
+    )
+    finished = recommendation("finished")
+    action(
+        [finished],
+        target_date=TODAY - day,
+        status=Action.Status.NOT_NEEDED,
+        status_reason="Not needed.",
+    )
+    recommendation("due-past", due_on=TODAY - day)
+    recommendation("due-today", due_on=TODAY)
+    shared = recommendation("shared")
+    action([shared, late], target_date=TODAY - 3 * day)
+    closed = recommendation("closed", status=Recommendation.Status.NO_ACTION, status_reason="None.")
+    action([closed], target_date=TODAY - day)
+    action([recommendation_b], target_date=TODAY - day)  # another office's
+
+    expected = (
+        recommendations_visible_to(opcc_staff)
+        .filter(overdue_condition(user=opcc_staff, today=TODAY))
+        .count()
+    )
+    assert expected == 4  # late, revised-earlier, due-past, shared
+    assert dashboard_for(opcc_staff, today=TODAY).totals["overdue"] == expected
 
 
 def test_closed_reports_are_left_out(opcc_staff, report_a, area_with_work):
@@ -281,13 +340,16 @@ def test_dashboard_runs_the_same_queries_for_2_or_50_recommendations(
 ):
     _world(report_a, plan_a, police_lead_a, opcc_staff, count)
     client.force_login(opcc_staff)
+    # The first dashboard stores each report's completed quarters (recommendations.trends).
+    quarter_totals(opcc_staff)
     # 1 session, 2 user (with organisation), 3 counts by priority area, status and RAG, 4
-    # priority areas (with report), 5 totals, 6 the oldest updates waiting for review (with
-    # their total), 7 the oldest proposed completions (with theirs), 8 overdue updates (with
-    # the total), 9 actions due in 14 days (with totals), 10 recommendations proposed for
-    # closure or due in 14 days (first ten of each), 11 reports with an outstanding deadline,
-    # 12 returned updates, 13 the recommendations' versions and 14 the versions of the
-    # actions serving them (the trends), 15 unread notifications.
+    # priority areas (with report), 5 totals (with the overdue count of every report), 6 the
+    # oldest updates waiting for review (with their total), 7 the oldest proposed
+    # completions (with theirs), 8 overdue updates (with the total), 9 actions due in 14
+    # days (with totals), 10 recommendations proposed for closure or due in 14 days (first
+    # ten of each), 11 reports with an outstanding deadline, 12 returned updates, 13 the
+    # stored completed quarters' sums and 14 the versions of the recommendations changed
+    # this quarter (the trends), 15 unread notifications.
     with django_assert_num_queries(15):
         response = client.get(DASHBOARD)
     assert response.context["data"].totals["all"] == count
