@@ -178,6 +178,25 @@ def test_notifications_do_not_drop_the_cache(client, opcc_staff, action_a):
     assert Action.recommendations.through in pagecache.domain_models()
 
 
+def test_the_trends_store_filling_or_emptying_keeps_the_cache(client, opcc_staff, report_a):
+    """Filled while the dashboard renders: its rows follow changes that have bumped."""
+    from recommendations.models import TrendQuarter
+
+    client.force_login(opcc_staff)
+    client.get(REGISTER)
+    row = TrendQuarter.objects.create(
+        report=report_a,
+        quarter_start=datetime.date(2026, 7, 1),
+        opening=1,
+        added=0,
+        closed=0,
+        closing=1,
+        overdue=0,
+    )
+    TrendQuarter.objects.filter(pk=row.pk).delete()
+    assert _from_cache(client.get(REGISTER))
+
+
 def test_a_leads_new_action_shows_in_my_actions_at_once(
     client, police_lead_a, plan_a, recommendation_a
 ):
