@@ -145,8 +145,10 @@ def report_page(user: User, pk: int, *, today: datetime.date | None = None) -> R
         .order_by("position", "pk")
     )
     by_area = defaultdict(list)
+    labels = {rag: rag_label(rag) for rag in RAG_ORDER}
     for recommendation in recommendations:
         recommendation.linked_areas = linked_areas("recommendation", recommendation.pk)
+        recommendation.rag_label = labels.get(recommendation.rag, "")
         for area in recommendation.linked_areas:
             by_area[area.pk].append(recommendation)
     return ReportPage(
