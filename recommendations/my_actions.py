@@ -70,6 +70,30 @@ def _returned_completions(actions: QuerySet[Action]) -> QuerySet[Action]:
     ).exclude(return_reason="")
 
 
+def _returned_updates_owed(user: User) -> list[ProgressUpdate]:
+    """The first MY_ACTIONS_RETURNED_LIMIT returned updates the user still owes (oldest
+    return first), each with `total`, with their action, plan, report, force, author and
+    reviewer. Ids first, then the rows by primary key: joined in one query with the
+    anti-join and the visibility tests, PostgreSQL took ~20 ms to plan it and ~9 ms to run
+    it; the two cost ~10 ms together, and the second runs only when something is owed."""
+    first = first_with_total(
+        _returned_updates_needing_resubmission(
+            updates_visible_to(user).filter(action__in=my_actions_queryset(user).values("pk"))
+        ).values("pk"),
+        limit=MY_ACTIONS_RETURNED_LIMIT,
+        order_by=["reviewed_at", "pk"],
+    )
+    if not first:
+        return []
+    rows = ProgressUpdate.objects.select_related(
+        "action__plan__report", "action__plan__force", "author", "reviewed_by"
+    ).in_bulk([row["pk"] for row in first])
+    returned = [rows[row["pk"]] for row in first]
+    for update in returned:
+        update.total = first[0]["total"]
+    return returned
+
+
 @dataclass(frozen=True)
 class MyActions:
     returned_updates: list[ProgressUpdate]  # the first MY_ACTIONS_RETURNED_LIMIT
@@ -114,10 +138,11 @@ def my_actions_for(
     within the reminder window, or the target date passed), soonest first, then the rest;
     a page of MY_ACTIONS_PER_PAGE at a time, whatever a plan owner's thousands of actions.
 
-    Queries (5), constant in rows: the due and other totals (one aggregate); the page of
-    actions (with plan, report, lead, agency and latest-update annotations, due ones first);
-    their recommendations; the first returned updates still owed, with their total; the
-    first returned completions, with their total (5). Returned work shows for the delivery
+    Queries (5 or 6), constant in rows: the due and other totals (one aggregate); the page
+    of actions (with plan, report, lead, agency and latest-update annotations, due ones
+    first); their recommendations; the ids of the first returned updates still owed, with
+    their total, then (when any) those updates; the first returned completions, with their
+    total. Returned work shows for the delivery
     lead and the plan owner alike, whoever wrote or proposed it."""
     today = today or timezone.localdate()
     due_by = today + datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE)
@@ -162,13 +187,7 @@ def my_actions_for(
         action_row(a, today=today, due_within_days=settings.REMINDER_DAYS_BEFORE, user=user)
         for a in shown.object_list
     ]
-    returned = first_with_total(
-        _returned_updates_needing_resubmission(
-            updates_visible_to(user).filter(action__in=my_actions_queryset(user).values("pk"))
-        ).select_related("action__plan__report", "action__plan__force", "author", "reviewed_by"),
-        limit=MY_ACTIONS_RETURNED_LIMIT,
-        order_by=["reviewed_at", "pk"],
-    )
+    returned = _returned_updates_owed(user)
     completions = first_with_total(
         _returned_completions(my_actions_queryset(user)).select_related(
             "plan__report", "plan__force", "completion_proposed_by"

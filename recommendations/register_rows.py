@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 
 from oversight.models import InspectionReport
 from recommendations.models import Recommendation
-from recommendations.rag import NO_RAG
+from recommendations.rag import NO_RAG, RAG_ORDER, rag_label
 from recommendations.register import RegisterRow
 
 # An id no row has, replaced by each row's own in a URL reversed once.
@@ -74,6 +74,11 @@ class RegisterRowWriter:
         self.overdue_badge = format_html(
             '<br><span class="badge text-bg-danger">{}</span>', gettext("Overdue")
         )
+        # The RAG in the user's language, as the recommendation page names it.
+        self.rag_cells = {
+            rag: format_html('<span class="rag rag-{}">{}</span>', rag, rag_label(rag))
+            for rag in RAG_ORDER
+        }
         self.no_rag = format_html('<span class="rag rag-none">{}</span>', gettext("No actions"))
         self.no_rag_at_all = format_html('<span class="sub">{}</span>', gettext("No RAG"))
         self.no_lead = '<span class="sub">—</span>'
@@ -105,8 +110,7 @@ class RegisterRowWriter:
         if r.rag == NO_RAG:
             rag = self.no_rag
         elif r.rag:
-            # As templates/_rag.html without a label: the value, capitalised.
-            rag = f'<span class="rag rag-{escape(r.rag)}">{escape(r.rag.capitalize())}</span>'
+            rag = self.rag_cells[r.rag]
         else:
             rag = self.no_rag_at_all
         hmicfrs = ""

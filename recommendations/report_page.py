@@ -20,6 +20,7 @@ from oversight.models import (
 from oversight.selectors import report_deadlines, reports_visible_to
 from recommendations.models import ActionPlan, Recommendation
 from recommendations.rag import NO_RAG, RAG_ORDER, rag_label, with_rag_and_overdue
+from recommendations.register_rows import url_pattern
 from recommendations.selectors import action_plans_visible_to, recommendations_visible_to
 
 
@@ -145,8 +146,17 @@ def report_page(user: User, pk: int, *, today: datetime.date | None = None) -> R
         .order_by("position", "pk")
     )
     by_area = defaultdict(list)
+    labels = {rag: rag_label(rag) for rag in RAG_ORDER}
+    # One reverse() per page, not two per row.
+    url, edit_url = (
+        url_pattern("recommendations:recommendation_detail"),
+        url_pattern("recommendations:recommendation_edit"),
+    )
     for recommendation in recommendations:
         recommendation.linked_areas = linked_areas("recommendation", recommendation.pk)
+        recommendation.rag_label = labels.get(recommendation.rag, "")
+        recommendation.url = url % recommendation.pk
+        recommendation.edit_url = edit_url % recommendation.pk
         for area in recommendation.linked_areas:
             by_area[area.pk].append(recommendation)
     return ReportPage(

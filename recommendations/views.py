@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from oversight.selectors import reports_visible_to
 from oversight.shared import pagecache
 from oversight.shared.forms import error_status, refusals_onto
+from oversight.shared.lookups import one_or_404
 from oversight.shared.panels import panels_for
 from recommendations import charts, services
 from recommendations.dashboard import dashboard_for
@@ -501,7 +502,7 @@ def _detail_context(
 @login_required
 @require_GET
 def recommendation_detail(request, pk: int):
-    recommendation = get_object_or_404(recommendation_detail_queryset(request.user), pk=pk)
+    recommendation = one_or_404(recommendation_detail_queryset(request.user), pk=pk)
     return render(
         request,
         "recommendations/recommendation_detail.html",
@@ -512,7 +513,7 @@ def recommendation_detail(request, pk: int):
 @login_required
 @require_POST
 def recommendation_transition(request, pk: int):
-    recommendation = get_object_or_404(recommendation_detail_queryset(request.user), pk=pk)
+    recommendation = one_or_404(recommendation_detail_queryset(request.user), pk=pk)
     to_status = request.POST.get("to_status", "")
     transition = next(
         (
@@ -570,7 +571,7 @@ def recommendation_transition(request, pk: int):
 @require_POST
 def recommendation_inspectorate_status(request, pk: int):
     """Log a change of the inspectorate's status from the recommendation page."""
-    recommendation = get_object_or_404(recommendation_detail_queryset(request.user), pk=pk)
+    recommendation = one_or_404(recommendation_detail_queryset(request.user), pk=pk)
     if not can_record_inspectorate_status(request.user):
         raise PermissionDenied("Only OPCC staff record the inspectorate's status.")
     form = InspectorateStatusForm(request.POST)
@@ -598,7 +599,7 @@ def recommendation_inspectorate_status(request, pk: int):
 @require_POST
 def recommendation_carry_forward(request, pk: int):
     """Carry an area for improvement into a later inspection of the same force."""
-    recommendation = get_object_or_404(recommendation_detail_queryset(request.user), pk=pk)
+    recommendation = one_or_404(recommendation_detail_queryset(request.user), pk=pk)
     if not can_carry_forward(request.user, recommendation):
         raise PermissionDenied("Only OPCC staff carry an area for improvement forward.")
     form = CarryForwardForm(request.POST, user=request.user, afi=recommendation)

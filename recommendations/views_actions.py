@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from oversight.shared import pagecache
 from oversight.shared.forms import error_status, refusals_onto
+from oversight.shared.lookups import one_or_404
 from oversight.shared.panels import panels_for
 from oversight.shared.uploads import attachment_response, limits_help_text
 from recommendations import (
@@ -222,7 +223,7 @@ def plan_export(request, pk):
 
 
 def _visible_action(request, pk) -> Action:
-    return get_object_or_404(plan_pages.action_detail_queryset(request.user), pk=pk)
+    return one_or_404(plan_pages.action_detail_queryset(request.user), pk=pk)
 
 
 def _next_reference(plan: ActionPlan) -> str:

@@ -153,6 +153,57 @@ def test_select_all_on_the_page_takes_every_row_listed(client, opcc_staff, rows)
     assert Recommendation.objects.filter(status=S.IN_PROGRESS).count() == 2
 
 
+def _on_page(page: str) -> str:
+    """The register's one hidden value listing every row on the page."""
+    return re.search(r'name="bulk-on_page" value="([^"]*)"', page).group(1)
+
+
+def test_the_register_lists_its_rows_in_one_hidden_value(client, opcc_staff, rows):
+    client.force_login(opcc_staff)
+    page = client.get(REGISTER).content.decode()
+    assert page.count('name="bulk-on_page"') == 1
+    assert sorted(_on_page(page).split()) == sorted(_ticked(*rows))
+
+
+def test_select_all_with_the_registers_value_takes_every_row(client, opcc_staff, rows):
+    client.force_login(opcc_staff)
+    on_page = _on_page(client.get(REGISTER).content.decode())
+    response = client.post(
+        BULK,
+        {
+            "bulk-all_on_page": "on",
+            "bulk-on_page": on_page,
+            "bulk-note": NOTE,
+            "bulk-change": "status",
+            "bulk-status": "in_progress",
+            "step": "confirm",
+        },
+    )
+    assert response.status_code == 302
+    assert Recommendation.objects.filter(status=S.IN_PROGRESS).count() == 2
+
+
+def test_select_all_of_a_page_with_a_stale_row_is_409(client, opcc_staff, rows):
+    client.force_login(opcc_staff)
+    on_page = _on_page(client.get(REGISTER).content.decode())
+    rows[1].text = "Edited by someone else."
+    rows[1].save()
+    response = client.post(
+        BULK,
+        {
+            "bulk-all_on_page": "on",
+            "bulk-on_page": on_page,
+            "bulk-note": NOTE,
+            "bulk-change": "status",
+            "bulk-status": "in_progress",
+            "step": "confirm",
+        },
+    )
+    assert response.status_code == 409
+    assert "Someone changed R2 after you opened the register" in response.content.decode()
+    assert not Recommendation.objects.filter(status=S.IN_PROGRESS).exists()
+
+
 def test_nothing_ticked_is_refused_with_a_message(client, opcc_staff, rows):
     client.force_login(opcc_staff)
     response = _post(client, [], change="status", status="in_progress")

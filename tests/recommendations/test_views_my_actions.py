@@ -11,7 +11,7 @@ from django.urls import reverse
 from oversight.shared import panels
 from recommendations import services_progress
 from recommendations.models import Action, ActionPlan, Rag
-from recommendations.my_actions import MY_ACTIONS_PER_PAGE
+from recommendations.my_actions import MY_ACTIONS_PER_PAGE, MY_ACTIONS_RETURNED_LIMIT
 from tests import factories
 
 TODAY = datetime.date(2026, 11, 10)
@@ -226,12 +226,34 @@ def test_my_actions_runs_a_fixed_number_of_queries(
     client.force_login(police_lead_a)
     # 1 session, 2 user (with organisation), 3 due and other totals, 4 the page of actions
     # with plan, report, lead, agency and latest-update annotations, 5 their
-    # recommendations, 6 returned updates still owed (with their total), 7 returned
+    # recommendations, 6 the ids of returned updates still owed (with their total; none
+    # here, so no query for the updates themselves), 7 returned
     # completions (with their total), 8 unread notifications, 9 reports with their plans.
     with django_assert_num_queries(9):
         response = client.get(URL)
     assert response.status_code == 200
     assert response.content.decode().count("action-card") >= min(count, MY_ACTIONS_PER_PAGE)
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_my_actions_with_returned_updates_owed_adds_one_query_for_them(
+    client, plan_a, police_lead_a, opcc_staff, django_assert_num_queries, monkeypatch, count
+):
+    monkeypatch.setitem(panels._registry, "my_actions", [])
+    for n in range(count):
+        action = _action(plan_a, police_lead_a, f"Q{n}", due=TODAY + datetime.timedelta(days=n))
+        factories.ProgressUpdateFactory(
+            action=action, review_state="returned", reviewed_by=opcc_staff, review_comment="More."
+        )
+    client.force_login(police_lead_a)
+    # As above, with 6 the ids of the returned updates still owed (with their total) and
+    # 7 those updates with their action, plan, report, force, author and reviewer.
+    with django_assert_num_queries(10):
+        response = client.get(URL)
+    mine = response.context["mine"]
+    assert mine.returned_total == count
+    assert len(mine.returned_updates) == min(count, MY_ACTIONS_RETURNED_LIMIT)
+    assert response.content.decode().count("returned-card") == min(count, MY_ACTIONS_RETURNED_LIMIT)
 
 
 def test_my_actions_queries_do_not_grow_with_panels_either(

@@ -568,3 +568,14 @@ def test_paste_onto_a_report_dated_year_one_saves_nothing(client, opcc_staff, re
     assert response.status_code == 400
     assert "Enter a date from 1 January 2000 to" in response.content.decode()
     assert not Recommendation.objects.exists()
+
+
+def test_the_rag_shows_in_the_users_language(client, opcc_staff, recommendation_a, plan_a):
+    factories.ActionFactory(plan=plan_a, rag="amber", recommendations=[recommendation_a])
+    opcc_staff.language = "cy"
+    opcc_staff.save(update_fields=["language"])
+    client.force_login(opcc_staff)
+    html = client.get(_detail(recommendation_a)).content.decode()
+    # The recommendation's RAG in its heading and its action's RAG.
+    assert html.count('<span class="rag rag-amber">Ambr</span>') == 2
+    assert ">Amber<" not in html

@@ -511,3 +511,13 @@ def test_choosing_a_report_asks_for_its_areas(client, opcc_staff, report_a):
     content = client.get(REGISTER).content.decode()
     assert f'hx-get="{AREA_OPTIONS}"' in content
     assert 'hx-target="#id_priority_area"' in content
+
+
+def test_rag_shows_in_the_users_language(client, opcc_staff, recommendation_a, plan_a):
+    factories.ActionFactory(plan=plan_a, rag=Rag.RED, recommendations=[recommendation_a])
+    opcc_staff.language = "cy"
+    opcc_staff.save(update_fields=["language"])
+    client.force_login(opcc_staff)
+    html = client.get(REGISTER).content.decode()
+    assert '<span class="rag rag-red">Coch</span>' in html
+    assert ">Red<" not in html
