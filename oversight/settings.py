@@ -113,7 +113,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Whoever posts a change is shown it on their next page, never a cached body from
+    # Whoever makes a change is shown it on their next page, never a cached body from
     # before it (oversight/shared/pagecache.py).
     "oversight.shared.pagecache.WriterMiddleware",
     "axes.middleware.AxesMiddleware",

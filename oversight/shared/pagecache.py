@@ -52,9 +52,10 @@ After a change, many people may ask for the same page at once: the first takes a
 the cache) and renders. The others are shown the body from before the change while it
 renders, as a request that came a moment earlier would have been, if that body was
 rendered in the last STALE_SECONDS; otherwise they wait up to WAIT_FOR_RENDER_SECONDS for
-the new body and render it themselves only if it does not come. Whoever posted anything
-in the last WRITER_FRESH_SECONDS (WriterMiddleware notes them) is never shown a body from
-before the latest change: the page they open next shows what they did.
+the new body and render it themselves only if it does not come. Whoever made a change in
+the last WRITER_FRESH_SECONDS (noted when a request changes data, see
+WriterMiddleware) is never shown a body from before the latest change: the page they open
+next shows what they did.
 
 A change bumps its generations at once (so the request that made it sees it on its next
 page) and again when the transaction commits (so a request that read the old rows while
@@ -71,6 +72,7 @@ cached before the outage current until PAGE_CACHE_SECONDS runs out.
 """
 
 import contextlib
+import contextvars
 import copy
 import datetime
 import hashlib
@@ -97,7 +99,7 @@ WAIT_FOR_RENDER_SECONDS = 2.0
 # While a page is being rendered again after a change, others asking for it are shown the
 # body from before the change if it was rendered this recently...
 STALE_SECONDS = 30
-# ...but never someone who posted anything this recently: they see their change.
+# ...but never someone who made a change this recently: they see their change.
 WRITER_FRESH_SECONDS = 60
 DOMAIN_APPS = {"oversight", "recommendations", "reviews", "letters", "reminders"}
 # Changes no cached body shows: notifications (the unread count is outside the bodies),
@@ -263,6 +265,7 @@ def bump_generation(placement: Placement | None = None) -> None:
         keys = [GENERATION_KEY]
     _bump(keys)
     transaction.on_commit(lambda: _bump(keys))
+    _note_current_writer()
 
 
 def _scope(user) -> str:
@@ -299,8 +302,8 @@ def _writer_key(user_pk) -> str:
 
 
 def note_writer(user) -> None:
-    """After a request that may have changed data (any POST): for WRITER_FRESH_SECONDS,
-    this person is shown only bodies rendered at the current generations."""
+    """After a change made by `user`: for WRITER_FRESH_SECONDS, this person is shown only
+    bodies rendered at the current generations."""
     if not enabled() or not getattr(user, "is_authenticated", False):
         return
     try:
@@ -309,18 +312,34 @@ def note_writer(user) -> None:
         logger.warning("Could not note a writer for the page cache", exc_info=True)
 
 
+# The request being answered on this thread, while WriterMiddleware runs it: a change
+# made during it notes its user as a writer (once per request).
+_current_request: contextvars.ContextVar = contextvars.ContextVar("pagecache_request")
+
+
 class WriterMiddleware:
-    """Notes whoever sent a POST (or PUT, PATCH, DELETE), before the response leaves, so
-    the page they open next shows their change (see cached_body)."""
+    """Keeps the request at hand while it is answered, so a change it makes notes its
+    user as a writer (bump_generation), before the response leaves: the page they open
+    next shows their change (see cached_body). Signing in or choosing a language changes
+    no page's data and notes nobody."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
-        if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
-            note_writer(getattr(request, "user", None))
-        return response
+        token = _current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_request.reset(token)
+
+
+def _note_current_writer() -> None:
+    request = _current_request.get(None)
+    if request is None or getattr(request, "_pagecache_writer_noted", False):
+        return
+    request._pagecache_writer_noted = True
+    note_writer(getattr(request, "user", None))
 
 
 def _look_up(key: str, generation_keys: list[str], *also: str) -> tuple[tuple, object, dict]:

@@ -382,13 +382,26 @@ def test_without_another_render_the_next_request_renders_the_change(redis_cache,
     assert pagecache.cached_body(request, "register", lambda: "after") == "after"
 
 
-def test_a_post_notes_its_sender_as_a_writer(redis_cache, client, opcc_staff):
+def test_a_request_that_changes_data_notes_its_sender_as_a_writer(
+    redis_cache, client, police_lead_a, action_a
+):
+    client.force_login(police_lead_a)
+    client.get(MY_ACTIONS)
+    assert cache.get(pagecache._writer_key(police_lead_a.pk)) is None
+    response = client.post(
+        reverse("recommendations:update_create", args=[action_a.pk]),
+        {"narrative": "Twelve more investigators trained.", "rag": "green", "percent_complete": 40},
+    )
+    assert response.status_code == 302
+    assert cache.get(pagecache._writer_key(police_lead_a.pk)) == 1
+
+
+def test_a_post_that_changes_no_page_notes_nobody(redis_cache, client, opcc_staff):
+    """Choosing a language (or signing in) changes nothing a cached body shows."""
     client.force_login(opcc_staff)
+    response = client.post(reverse("switch_language"), {"language": "cy", "next": REGISTER})
+    assert response.status_code == 302
     assert cache.get(pagecache._writer_key(opcc_staff.pk)) is None
-    client.get(REGISTER)
-    assert cache.get(pagecache._writer_key(opcc_staff.pk)) is None
-    client.post(reverse("switch_language"), {"language": "en-gb", "next": REGISTER})
-    assert cache.get(pagecache._writer_key(opcc_staff.pk)) == 1
 
 
 def test_when_the_first_render_fails_the_others_render_it_themselves(redis_cache, opcc_staff):
