@@ -190,17 +190,27 @@ def in_process_measures(env, *, jobs: bool) -> dict:
     return measure_all(jobs=jobs)
 
 
+class Cookies(dict):
+    """Each persona's session cookie, signed in the first time it is asked for."""
+
+    def __init__(self, base: str, password: str):
+        super().__init__()
+        self.base, self.password = base, password
+
+    def __missing__(self, persona: str) -> str:
+        self[persona] = session_cookie(self.base, persona, self.password)
+        return self[persona]
+
+
 def measure_pages(env, args, pages: list[dict], password: str, *, suffix: str) -> list[dict]:
     """wrk at concurrency 1 and 16 against each page, served by a gunicorn of its own."""
     base = f"http://127.0.0.1:{args.port}"
     server = start_gunicorn(env, args.port)
     rows = []
     try:
-        cookies = {}
+        cookies = Cookies(base, password)
         for page in pages:
             persona = page["persona"]
-            if persona not in cookies:
-                cookies[persona] = session_cookie(base, persona, password)
             url = base + page["path"]
             row = {**page, "name": page["name"] + suffix}
             row["html_kb"] = round(check_page(url, cookies[persona]) / 1024, 1)
@@ -248,11 +258,9 @@ def measure_under_writes(env, args, pages: list[dict], password: str) -> list[di
     server = start_gunicorn(env, args.port)
     rows = []
     try:
-        cookies = {}
+        cookies = Cookies(base, password)
         for page in pages:
             persona = page["persona"]
-            if persona not in cookies:
-                cookies[persona] = session_cookie(base, persona, password)
             url = base + page["path"]
             row = {"name": page["name"], "persona": persona, "rates": {}}
             for rate in WRITE_RATES:

@@ -291,19 +291,26 @@ def _burst(opcc_staff, build, n=8):
     return bodies
 
 
-def test_a_burst_of_requests_after_a_change_renders_the_page_once(redis_cache, opcc_staff):
+def _slow_page(renders: list):
+    """A page taking 0.3 s to render (all of a burst arrives meanwhile), "body N" for the
+    Nth render, each render counted in `renders`."""
     import threading
     import time
 
-    renders = []
     lock = threading.Lock()
 
     def build():
         with lock:
             renders.append(1)
-        time.sleep(0.3)  # a slow page: all the others arrive while it renders
+        time.sleep(0.3)
         return f"body {len(renders)}"
 
+    return build
+
+
+def test_a_burst_of_requests_after_a_change_renders_the_page_once(redis_cache, opcc_staff):
+    renders = []
+    build = _slow_page(renders)
     assert _burst(opcc_staff, build) == ["body 1"] * 8
     assert len(renders) == 1
     pagecache._bump()  # a change: the next burst renders it once again...
@@ -316,18 +323,8 @@ def test_a_burst_of_requests_after_a_change_renders_the_page_once(redis_cache, o
 
 
 def test_a_burst_after_a_change_by_its_writer_shows_them_the_change(redis_cache, opcc_staff):
-    import threading
-    import time
-
     renders = []
-    lock = threading.Lock()
-
-    def build():
-        with lock:
-            renders.append(1)
-        time.sleep(0.3)
-        return f"body {len(renders)}"
-
+    build = _slow_page(renders)
     _burst(opcc_staff, build)
     pagecache._bump()
     pagecache.note_writer(opcc_staff)  # they posted the change
