@@ -78,7 +78,11 @@ def test_opcc_staff_log_a_report_and_follow_a_recommendation(
     # The dashboard counts it under its priority area.
     page.get_by_role("link", name="Dashboard").click()
     page.wait_for_url("**/dashboard/")
-    chart = page.locator("figure.chart").nth(1)
+    # One chart by priority area at a time: RAG first, status behind its switch.
+    charts = page.locator("section[aria-labelledby=charts-heading]")
+    charts.get_by_role("link", name="Status", exact=True).click()
+    page.wait_for_url("**/dashboard/?by=status")
+    chart = page.locator("figure.chart").first
     expect(
         chart.locator("svg[aria-label='Children who go missing from home: 2 open, 1 in progress']")
     ).to_have_count(1)

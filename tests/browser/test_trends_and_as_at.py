@@ -75,7 +75,7 @@ def test_dashboard_trends_chart_and_table(page, login, live_server, opcc_staff, 
     page.goto(live_server.url + reverse("recommendations:dashboard"))
     trends = page.locator("section[aria-labelledby=trends-heading]")
     expect(trends.get_by_role("img")).to_have_count(2)
-    expect(trends.locator("table tbody")).to_have_count(4)
+    expect(trends.locator("table tbody tr")).to_have_count(4)  # the last four quarters
     trends.scroll_into_view_if_needed()
     screenshot(page, "dashboard-trends")
     trends.screenshot(path="test-artifacts/dashboard-trends-section.png")

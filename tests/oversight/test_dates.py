@@ -34,6 +34,7 @@ WORKED_OUT = {
     "letters.PublishedRecommendation.status_on",  # from the change history
     "letters.PublishedRecommendation.inspectorate_status_on",
     "letters.PublishedRecommendation.due_on",
+    "recommendations.TrendQuarter.quarter_start",  # a quarter worked out from today
 }
 
 
