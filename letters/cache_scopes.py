@@ -10,26 +10,17 @@ from letters.models import (
     PublishedRecommendation,
     PublishedReport,
 )
-from oversight.cache_scopes import held, report_force_id
-from oversight.models import CommitteeMeeting
+from oversight.cache_scopes import related_value
 from oversight.shared import pagecache
 from oversight.shared.pagecache import Placement, placed
 
 
 def place_letter(letter: Letter) -> Placement | None:
-    return placed(forces=[report_force_id(letter)])
+    return placed(forces=[related_value(letter, "report__force_id")])
 
 
 def place_pack(pack: CommitteePack) -> Placement | None:
-    meeting = held(pack, "meeting")
-    if meeting is not None:
-        return placed(offices=[meeting.office_id])
-    office_id = (
-        CommitteeMeeting.objects.filter(pk=pack.meeting_id)
-        .values_list("office_id", flat=True)
-        .first()
-    )
-    return placed(offices=[office_id])
+    return placed(offices=[related_value(pack, "meeting__office_id")])
 
 
 def place_office_owned(instance) -> Placement | None:
@@ -38,15 +29,7 @@ def place_office_owned(instance) -> Placement | None:
 
 
 def place_published_recommendation(row: PublishedRecommendation) -> Placement | None:
-    publication = held(row, "publication")
-    if publication is not None:
-        return place_office_owned(publication)
-    office_id = (
-        PublishedReport.objects.filter(pk=row.publication_id)
-        .values_list("office_id", flat=True)
-        .first()
-    )
-    return placed(offices=[office_id])
+    return placed(offices=[related_value(row, "publication__office_id")])
 
 
 def register_placements() -> None:

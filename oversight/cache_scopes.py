@@ -22,6 +22,22 @@ def held(instance, field_name: str):
     return instance._meta.get_field(field_name).get_cached_value(instance, None)
 
 
+def related_value(instance, path: str):
+    """The value at `path` ("report__force_id", "action__plan__force_id") from `instance`:
+    through the related objects it already holds, then at most one lookup by primary key
+    for the rest of the path."""
+    name, _, rest = path.partition("__")
+    if not rest:
+        return getattr(instance, name)
+    related = held(instance, name)
+    if related is not None:
+        return related_value(related, rest)
+    field = instance._meta.get_field(name)
+    related_pk = getattr(instance, field.attname)
+    manager = field.related_model._default_manager
+    return manager.filter(pk=related_pk).values_list(rest, flat=True).first()
+
+
 def offices_overseeing(force_ids: set[int]) -> dict[int, set[int]]:
     """Each force's overseeing offices, in one query."""
     offices: dict[int, set[int]] = {}
@@ -31,23 +47,13 @@ def offices_overseeing(force_ids: set[int]) -> dict[int, set[int]]:
     return offices
 
 
-def report_force_id(instance, field_name: str = "report") -> int | None:
-    """The force of the report `instance` points to: from the report it holds, or one
-    lookup by primary key."""
-    report = held(instance, field_name)
-    if report is not None:
-        return report.force_id
-    report_id = getattr(instance, f"{field_name}_id")
-    return InspectionReport.objects.filter(pk=report_id).values_list("force_id", flat=True).first()
-
-
 def place_report(report: InspectionReport) -> Placement | None:
     return placed(forces=[report.force_id])
 
 
 def place_on_report(instance) -> Placement | None:
     """Priority areas, judgements, causes of concern and findings: the report's force."""
-    return placed(forces=[report_force_id(instance)])
+    return placed(forces=[related_value(instance, "report__force_id")])
 
 
 def place_meeting(meeting: CommitteeMeeting) -> Placement | None:

@@ -12,11 +12,12 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from oversight.models import User
+from letters.models import CommitteePack
+from oversight.models import CommitteeMeeting, User
 from oversight.roles import roles_ensure_groups, user_set_role
 from oversight.shared import pagecache
 from oversight.shared.concurrency import version_of
-from recommendations.models import Action, Rag, Recommendation
+from recommendations.models import Action, InspectorateStatusChange, Rag, Recommendation
 from recommendations.services import recommendation_update
 from recommendations.services_progress import progress_update_submit
 from reminders.models import Reminder
@@ -656,6 +657,29 @@ def test_a_progress_update_is_placed_in_one_query(
     with django_assert_num_queries(1):  # the action's plan's force
         placement = pagecache.placement_of(type(update), update)
     assert placement.forces == {action_a.plan.force_id}
+
+
+def test_a_status_change_is_placed_through_its_recommendations_report_in_one_query(
+    recommendation_a, report_a, django_assert_num_queries
+):
+    change = InspectorateStatusChange(recommendation_id=recommendation_a.pk)
+    with django_assert_num_queries(1):  # two hops, one lookup
+        placement = pagecache.placement_of(type(change), change)
+    assert placement.forces == {report_a.force_id}
+    change.recommendation = recommendation_a  # holding it (and its report): no query
+    with django_assert_num_queries(0):
+        assert pagecache.placement_of(type(change), change) == placement
+
+
+def test_a_committee_pack_is_placed_with_its_meetings_office(
+    office_a, office_b, django_assert_num_queries
+):
+    meeting = CommitteeMeeting.objects.create(
+        office=office_b, committee=CommitteeMeeting.Committee.PANEL, meets_on=timezone.localdate()
+    )
+    pack = CommitteePack(meeting_id=meeting.pk)
+    with django_assert_num_queries(1):
+        assert pagecache.placement_of(CommitteePack, pack).offices == {office_b.pk}
 
 
 def test_a_change_that_cannot_be_placed_drops_everyones_pages(agency):
