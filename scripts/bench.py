@@ -20,6 +20,7 @@
 """
 
 import argparse
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -202,30 +203,35 @@ class Cookies(dict):
         return self[persona]
 
 
-def measure_pages(env, args, pages: list[dict], password: str, *, suffix: str) -> list[dict]:
-    """wrk at concurrency 1 and 16 against each page, served by a gunicorn of its own."""
+@contextlib.contextmanager
+def serving(env, args, pages: list[dict], password: str):
+    """A gunicorn of its own for a run; yields each page with its address and its
+    persona's session cookie."""
     base = f"http://127.0.0.1:{args.port}"
     server = start_gunicorn(env, args.port)
-    rows = []
     try:
         cookies = Cookies(base, password)
-        for page in pages:
-            persona = page["persona"]
-            url = base + page["path"]
+        yield ((page, base + page["path"], cookies[page["persona"]]) for page in pages)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def measure_pages(env, args, pages: list[dict], password: str, *, suffix: str) -> list[dict]:
+    """wrk at concurrency 1 and 16 against each page, served by a gunicorn of its own."""
+    rows = []
+    with serving(env, args, pages, password) as served:
+        for page, url, cookie in served:
             row = {**page, "name": page["name"] + suffix}
-            row["html_kb"] = round(check_page(url, cookies[persona]) / 1024, 1)
+            row["html_kb"] = round(check_page(url, cookie) / 1024, 1)
             for connections in (1, 16):
-                result = wrk(url, cookies[persona], connections, args.seconds)
-                row[f"c{connections}"] = result
+                row[f"c{connections}"] = wrk(url, cookie, connections, args.seconds)
             rows.append(row)
             print(
                 f"{row['name']:<40} c1 p50 {row['c1']['p50_ms']:7.1f} ms  "
                 f"c16 p50 {row['c16']['p50_ms']:7.1f} ms  {row['c16']['rps']:7.1f} req/s",
                 flush=True,
             )
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
     return rows
 
 
@@ -254,20 +260,15 @@ def stop_writer(writer: subprocess.Popen) -> dict:
 def measure_under_writes(env, args, pages: list[dict], password: str) -> list[dict]:
     """Each cached page at concurrency 16, page cache on, while 0, 1 and 10 progress
     updates a second are posted through the service layer."""
-    base = f"http://127.0.0.1:{args.port}"
-    server = start_gunicorn(env, args.port)
     rows = []
-    try:
-        cookies = Cookies(base, password)
-        for page in pages:
-            persona = page["persona"]
-            url = base + page["path"]
-            row = {"name": page["name"], "persona": persona, "rates": {}}
+    with serving(env, args, pages, password) as served:
+        for page, url, cookie in served:
+            row = {"name": page["name"], "persona": page["persona"], "rates": {}}
             for rate in WRITE_RATES:
-                check_page(url, cookies[persona])  # cached again after the last run's writes
+                check_page(url, cookie)  # cached again after the last run's writes
                 writer = start_writer(env, rate) if rate else None
                 try:
-                    result = wrk(url, cookies[persona], 16, args.seconds)
+                    result = wrk(url, cookie, 16, args.seconds)
                 finally:
                     written = stop_writer(writer) if writer else {"posted": 0, "errors": 0}
                 result["updates_posted"] = written["posted"]
@@ -281,9 +282,6 @@ def measure_under_writes(env, args, pages: list[dict], password: str) -> list[di
                 + "  ".join(f"{r}/s: {row['rates'][r]['rps']:7.1f}" for r in WRITE_RATES),
                 flush=True,
             )
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
     return rows
 
 
