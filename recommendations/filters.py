@@ -476,6 +476,11 @@ class RecommendationFilter(django_filters.FilterSet):
     def forces(self) -> list:
         return list(self.filters["force"].queryset)
 
+    @property
+    def chosen_force(self):
+        """The force the register is filtered to, if any."""
+        return self._chosen("force")
+
     def _chosen(self, name: str):
         return getattr(self.form, "cleaned_data", {}).get(name)
 

@@ -21,6 +21,9 @@ from recommendations.models import Recommendation
 from recommendations.services_bulk import CHANGES, MAX_ROWS, STATUS_TARGETS, BulkChange
 
 PREFIX = "bulk"
+# The register's bulk update <form>: drawn outside the cached body (it holds the CSRF
+# token), its fields and the rows' checkboxes inside it name it with form="…".
+BULK_FORM_ID = "register-bulk"
 SELECTION_UNREADABLE = gettext_lazy(
     "The selection could not be read: reload the register and tick the rows again."
 )

@@ -37,9 +37,11 @@ class RegisterRowWriter:
     """Writes register rows in the active language. Built once per page: the labels and URL
     patterns it holds are the same for every row."""
 
-    def __init__(self, *, bulk_form_id: str | None = None):
+    def __init__(self, *, bulk_form_id: str | None = None, with_force: bool = True):
         # The form the rows' checkboxes belong to, for OPCC staff who may change several.
         self.bulk_form_id = escape(bulk_form_id) if bulk_form_id else None
+        # Each report's force under its title: not when every row is of one force.
+        self.with_force = with_force
         self.recommendation_url = escape(url_pattern("recommendations:recommendation_detail"))
         self.report_url = escape(url_pattern("recommendations:report_detail"))
         self.status_labels = _labels(Recommendation.Status.choices)
@@ -54,13 +56,12 @@ class RegisterRowWriter:
                 InspectionReport.Source.CORONER: gettext("Coroner (PFD)"),
             }
         )
+        # Stacked on a narrow screen, a cell says what it is where its value does not (the
+        # reference, the report and the status chip speak for themselves).
         self.cell_labels = {
             key: escape(label)
             for key, label in {
-                "ref": gettext("Ref"),
-                "report": gettext("Report"),
                 "due": gettext("Due"),
-                "status": gettext("Status"),
                 "rag": gettext("RAG"),
                 "leads": gettext("Delivery leads"),
             }.items()
@@ -125,15 +126,14 @@ class RegisterRowWriter:
         timescale = self.timescale_labels.get(r.timescale, r.timescale)
         return (
             f"<tr>{select}"
-            f'<td data-label="{labels["ref"]}">'
-            f'<a href="{self.recommendation_url % r.pk}">{escape(r.reference)}</a>{afi}</td>'
+            f'<td><a href="{self.recommendation_url % r.pk}">{escape(r.reference)}</a>{afi}</td>'
             f"{self._report_cell(report)}"
             f'<td><div class="rec-text">{escape(Truncator(r.text).words(28, truncate=" …"))}</div>'
             f"{areas}</td>"
             f'<td data-label="{labels["due"]}">{due}'
             f'<br><span class="sub">{escape(timescale)}</span></td>'
-            f'<td data-label="{labels["status"]}">'
-            f'<span class="rec-status rec-status-{escape(r.status)}">{escape(status_label)}</span>'
+            f'<td><span class="rec-status rec-status-{escape(r.status)}">'
+            f"{escape(status_label)}</span>"
             f"{hmicfrs}</td>"
             f'<td data-label="{labels["rag"]}">{rag}</td>'
             f'<td data-label="{labels["leads"]}">{leads}</td></tr>'
@@ -145,10 +145,10 @@ class RegisterRowWriter:
         if cell is None:
             source = self.source_labels.get(report.source, report.source)
             title = Truncator(report.title).chars(70)
+            force = f"{escape(report.force.name)} · " if self.with_force else ""
             cell = self._report_cells[report.pk] = (
-                f'<td data-label="{self.cell_labels["report"]}">'
-                f'<a href="{self.report_url % report.pk}">{escape(title)}</a>'
-                f'<br><span class="sub">{escape(report.force.name)} · {escape(source)} · '
+                f'<td><a href="{self.report_url % report.pk}">{escape(title)}</a>'
+                f'<br><span class="sub">{force}{escape(source)} · '
                 f"{escape(format_date(report.published_on, 'M Y'))}</span></td>"
             )
         return cell

@@ -163,4 +163,9 @@ urlpatterns += [
 # Changing several recommendations at once from the register
 urlpatterns += [
     path("recommendations/bulk/", views_bulk.register_bulk, name="register_bulk"),
+    path(
+        "recommendations/bulk/fields/",
+        views_bulk.register_bulk_fields,
+        name="register_bulk_fields",
+    ),
 ]

@@ -29,7 +29,7 @@ from oversight.shared.lookups import one_or_404
 from oversight.shared.panels import panels_for
 from recommendations import charts, services
 from recommendations.dashboard import dashboard_for
-from recommendations.filters import REGISTER_SORTS, RecommendationFilter, written_out
+from recommendations.filters import REGISTER_SORTS, RecommendationFilter
 from recommendations.forms import (
     CarryForwardForm,
     InspectorateStatusForm,
@@ -38,7 +38,7 @@ from recommendations.forms import (
     RecommendationForm,
     TransitionForm,
 )
-from recommendations.forms_bulk import BulkUpdateForm
+from recommendations.forms_bulk import BULK_FORM_ID, BulkUpdateForm
 from recommendations.history import recommendation_history
 from recommendations.models import Action, Recommendation
 from recommendations.paste_import import parse_recommendations
@@ -71,9 +71,6 @@ from recommendations.selectors import (
 )
 
 REGISTER_PER_PAGE = 25
-# The register's bulk update <form>: drawn outside the cached body (it holds the CSRF
-# token), its fields and the rows' checkboxes inside it name it with form="…".
-BULK_FORM_ID = "register-bulk"
 # The register's "Sort by" list (the column headings sort too, on wider screens).
 SORT_CHOICES = [
     ("report", gettext_lazy("Newest report first")),
@@ -120,6 +117,7 @@ DASHBOARD_BREAKDOWNS = {
 
 
 _LINE_BREAK_SPACE = re.compile(r"\s*\n\s*")
+_LINE_BREAK_SPACE_BYTES = re.compile(rb"\s*\n\s*")
 
 
 def _dashboard_body(request) -> str:
@@ -225,9 +223,10 @@ def register(request):
             if rows and not as_at and can_bulk_update_recommendations(request.user)
             else None
         )
-        if bulk_form:
-            written_out(bulk_form)
-        writer = RegisterRowWriter(bulk_form_id=bulk_form.form_id if bulk_form else None)
+        writer = RegisterRowWriter(
+            bulk_form_id=bulk_form.form_id if bulk_form else None,
+            with_force=len(register_filter.forces) > 1 and not register_filter.chosen_force,
+        )
         context = {
             "filter": register_filter,
             "page_obj": page,
@@ -244,13 +243,15 @@ def register(request):
                 if name not in {"page", "sort", "as_at"}
             ),
         }
-        return render_to_string("recommendations/_register_body.html", context, request)
+        body = render_to_string("recommendations/_register_body.html", context, request)
+        # As the dashboard's: a run of blank space across lines reads as one line break.
+        return mark_safe(_LINE_BREAK_SPACE.sub("\n", body))  # noqa: S308 (the template's output)
 
     if _as_at_refused(request):
         # A refused day is shown next to the field, over the register as it is now.
         return render(request, "recommendations/register.html", {"body": body()}, status=400)
     body_html = pagecache.cached_body(request, "register", body)
-    return render(
+    response = render(
         request,
         "recommendations/register.html",
         {
@@ -258,6 +259,10 @@ def register(request):
             "bulk_form_id": BULK_FORM_ID if can_bulk_update_recommendations(request.user) else None,
         },
     )
+    # The page around the body too (the navigation's indentation): it has no <pre> or
+    # <textarea> either; the bulk update's note arrives with its fields.
+    response.content = _LINE_BREAK_SPACE_BYTES.sub(b"\n", response.content)
+    return response
 
 
 def _as_at_refused(request) -> bool:

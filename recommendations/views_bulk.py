@@ -15,11 +15,12 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from oversight.shared.forms import apply_refusal
 from recommendations import services_bulk
-from recommendations.forms_bulk import PREFIX, BulkUpdateForm, parse_selection
+from recommendations.filters import written_out
+from recommendations.forms_bulk import BULK_FORM_ID, PREFIX, BulkUpdateForm, parse_selection
 from recommendations.permissions import can_bulk_update_recommendations
 from recommendations.selectors import recommendations_visible_to
 from recommendations.services_bulk import BulkRefused, BulkRow
@@ -60,6 +61,19 @@ def _outcome_status(rows: list[BulkRow]) -> int:
     if any(row.refusal for row in rows):
         return HTTPStatus.BAD_REQUEST
     return HTTPStatus.OK
+
+
+@login_required
+@require_GET
+def register_bulk_fields(request):
+    """The bulk update's fields, fetched into the register's panel when it is first opened:
+    the register's every page is lighter without them. They depend on no row, only on the
+    language: no query beyond the signed-in user's."""
+    if not can_bulk_update_recommendations(request.user):
+        raise PermissionDenied("Only OPCC staff change several recommendations at once.")
+    form = BulkUpdateForm(user=request.user, form_id=BULK_FORM_ID)
+    written_out(form)
+    return render(request, "recommendations/_register_bulk_fields.html", {"form": form})
 
 
 @login_required

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from oversight.shared.concurrency import version_of
 from recommendations.models import Recommendation
 from recommendations.paste_import import MAX_ITEMS, parse_recommendations
+from recommendations.services_bulk import selection_value
 from tests import factories
 from tests.hardening_world import (
     World,
@@ -479,10 +480,10 @@ TARGETS: dict[str, Target] = {
         ],
         lambda w: {
             "bulk-selected": [
-                [f"{w.rec_secret.pk}@{version_of(w.rec_secret)}"],
-                [f"{r.pk}@{version_of(r)}" for r in (w.rec_secret, w.rec_shared)],
+                [selection_value(w.rec_secret)],
+                [selection_value(r) for r in (w.rec_secret, w.rec_shared)],
             ],
-            "bulk-on_page": text([f"{w.rec_shared.pk}@{version_of(w.rec_shared)}"]),
+            "bulk-on_page": text([selection_value(w.rec_shared)]),
             "bulk-all_on_page": text("on"),
             "bulk-change": ["status", "inspectorate_status", "action_owner", "priority_area"],
             "bulk-status": text("in_progress", "closed", "no_action"),

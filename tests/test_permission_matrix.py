@@ -29,7 +29,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from oversight.shared.concurrency import version_of
+from recommendations.services_bulk import selection_value
 from reminders.models import Reminder
 from reviews.models import ReviewEvidence
 from tests.hardening_world import (
@@ -199,13 +199,15 @@ EXPECTATIONS: dict[str, Expect] = {
         who={S},
         sees=EVERYONE - {SB},
         data=lambda w: {
-            "bulk-selected": [f"{w.rec_secret.pk}@{version_of(w.rec_secret)}"],
+            "bulk-selected": [selection_value(w.rec_secret)],
             "bulk-change": "status",
             "bulk-status": "in_progress",
             "bulk-note": "Work has started.",
             "step": "preview",
         },
     ),
+    # The bulk update's fields, fetched into the register's panel: any office's staff.
+    "recommendations:register_bulk_fields": page(who={S, SB}, sees=EVERYONE),
     "recommendations:report_detail": page(report_a, who=REPORT_A_READERS),
     "recommendations:recommendation_create": form(report_a, who={S}, sees=REPORT_A_READERS),
     "recommendations:recommendation_paste": form(report_a, who={S}, sees=REPORT_A_READERS),

@@ -1,7 +1,8 @@
 // The register's bulk update: "select all on this page" ticks every row, a row's box
 // keeps the "all" box in step, the panel says how many are ticked, and only the fields of
 // the chosen change are shown. Without this script the form still works: the server reads
-// the "all" box itself and ignores the fields of the other changes.
+// the "all" box itself and ignores the fields of the other changes, and the panel's button
+// asks for the change on the next page.
 document.addEventListener("DOMContentLoaded", () => {
   const all = document.querySelector("[data-bulk-all]");
   const rows = Array.from(document.querySelectorAll('input[name="bulk-selected"]'));
@@ -37,15 +38,20 @@ document.addEventListener("DOMContentLoaded", () => {
     }),
   );
 
-  const sections = Array.from(panel.querySelectorAll("[data-bulk-for]"));
-  const choices = Array.from(panel.querySelectorAll('input[type="radio"][name="bulk-change"]'));
+  // The fields arrive when the panel is first opened (htmx): show only those of the
+  // chosen change, then and whenever another is chosen.
   const showChosen = () => {
-    const chosen = choices.find((radio) => radio.checked);
-    sections.forEach((section) => {
+    const chosen = panel.querySelector('input[type="radio"][name="bulk-change"]:checked');
+    panel.querySelectorAll("[data-bulk-for]").forEach((section) => {
       section.hidden = Boolean(chosen) && section.dataset.bulkFor !== chosen.value;
     });
   };
-  choices.forEach((radio) => radio.addEventListener("change", showChosen));
+  panel.addEventListener("change", (event) => {
+    if (event.target.name === "bulk-change") {
+      showChosen();
+    }
+  });
+  panel.addEventListener("htmx:afterSwap", showChosen);
   update();
   showChosen();
 });

@@ -7,7 +7,6 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from oversight.shared.concurrency import version_of
 from recommendations.models import Action, InspectorateStatusChange, Recommendation
 from recommendations.services_bulk import (
     ACTION_OWNER,
@@ -18,6 +17,7 @@ from recommendations.services_bulk import (
     BulkRefused,
     recommendations_bulk_preview,
     recommendations_bulk_update,
+    selection_version,
 )
 from tests import factories
 
@@ -26,7 +26,7 @@ NOTE = "Agreed at the November board."
 
 
 def _selection(*recommendations) -> dict[int, str]:
-    return {r.pk: version_of(r) for r in recommendations}
+    return {r.pk: selection_version(r) for r in recommendations}
 
 
 def _update(by, recommendations, **change):

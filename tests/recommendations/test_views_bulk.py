@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from oversight.shared.concurrency import version_of
 from recommendations.models import InspectorateStatusChange, Recommendation
+from recommendations.services_bulk import selection_value
 from tests import factories
 
 REGISTER = reverse("recommendations:register")
@@ -20,7 +20,7 @@ S = Recommendation.Status
 
 
 def _ticked(*recommendations) -> list[str]:
-    return [f"{r.pk}@{version_of(r)}" for r in recommendations]
+    return [selection_value(r) for r in recommendations]
 
 
 def _post(client, recommendations, *, step="confirm", **fields):
@@ -46,6 +46,50 @@ def test_opcc_staff_see_the_checkboxes_and_the_panel(client, opcc_staff, rows):
     assert f'value="{_ticked(rows[0])[0]}"' in page
     assert "Select all 2 on this page" in page
     assert 'id="register-bulk"' in page and "csrfmiddlewaretoken" in page
+
+
+def test_the_panels_fields_arrive_when_it_is_opened(client, opcc_staff, rows):
+    """The register's every page carries the panel, not its fields: the panel fetches them
+    (htmx) when first opened, and they belong to the register's form."""
+    client.force_login(opcc_staff)
+    page = client.get(REGISTER).content.decode()
+    fields_url = reverse("recommendations:register_bulk_fields")
+    assert f'hx-get="{fields_url}"' in page and 'hx-trigger="toggle once"' in page
+    assert 'name="bulk-change"' not in page and 'name="bulk-note"' not in page
+    # Without JavaScript the panel's button asks for the change on the next page.
+    assert 'name="step" value="start"' in page
+
+    response = client.get(fields_url, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    fields = response.content.decode()
+    assert fields.count('name="bulk-change"') == 4
+    for name in ("bulk-status", "bulk-inspectorate_status", "bulk-changed_on", "bulk-note"):
+        assert re.search(rf'name="{name}"[^>]* form="register-bulk"', fields), name
+    assert "<html" not in fields  # a fragment for the panel, not a page
+
+
+def test_without_javascript_the_next_page_asks_for_the_change(client, opcc_staff, rows):
+    """The panel's own button (no fields fetched) posts the ticked rows: the next page keeps
+    them and asks what to change, saving nothing."""
+    client.force_login(opcc_staff)
+    response = client.post(
+        BULK, {"bulk-selected": _ticked(*rows), "bulk-return_query": "", "step": "start"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert page.count('name="bulk-change"') == 4 and 'name="bulk-note"' in page
+    for row in rows:
+        assert f'value="{selection_value(row)}"' in page and "checked" in page
+    assert not Recommendation.objects.exclude(status=S.OPEN).exists()
+
+
+def test_a_selection_carries_a_short_version_that_moves_with_each_save(rows):
+    before = selection_value(rows[0])
+    pk, _, version = before.partition("@")
+    assert pk == str(rows[0].pk) and 0 < len(version) <= 14
+    rows[0].text = "Edited."
+    rows[0].save()
+    assert selection_value(rows[0]) != before
 
 
 @pytest.mark.parametrize("persona", ["read_only", "plan_owner_a", "police_lead_a"])

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
 import time_machine
@@ -521,3 +522,31 @@ def test_rag_shows_in_the_users_language(client, opcc_staff, recommendation_a, p
     html = client.get(REGISTER).content.decode()
     assert '<span class="rag rag-red">Coch</span>' in html
     assert ">Red<" not in html
+
+
+# --- What a row says ---------------------------------------------------------------------
+
+
+def _report_cells(page: str) -> list[str]:
+    return re.findall(
+        r'<td><a href="/reports/\d+/">[^<]*</a><br><span class="sub">([^<]*)</span>', page
+    )
+
+
+def test_a_row_names_its_force_only_when_the_register_spans_several(
+    client, opcc_staff, office_a, force_b, report_a, report_b
+):
+    factories.RecommendationFactory(report=report_a, reference="R1")
+    factories.RecommendationFactory(report=report_b, reference="R1")
+    client.force_login(opcc_staff)
+    # One force overseen: its name on every row would say nothing.
+    cells = _report_cells(client.get(REGISTER).content.decode())
+    assert cells and not any("Force A Police" in cell for cell in cells)
+
+    office_a.forces.add(force_b)
+    cells = _report_cells(client.get(REGISTER).content.decode())
+    assert any(cell.startswith("Force A Police · ") for cell in cells)
+    assert any(cell.startswith("Force B Police · ") for cell in cells)
+    # Filtered to one force, the rows need not say it again.
+    filtered = client.get(REGISTER, {"force": force_b.pk}).content.decode()
+    assert _report_cells(filtered) and not any("Force B" in c for c in _report_cells(filtered))
