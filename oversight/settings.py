@@ -410,6 +410,12 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300 if CACHE_URL else 0)
+# After a change in what they see (not a global one, not one naming them), a reader is
+# shown the body from before it until this many times the body's render time has passed
+# since that render began: a page that takes 0.4 s is rendered again at most every 1.6 s
+# however often its data changes (a reader of every force, with updates every second).
+# Whoever made the change sees it at once. 0: every change is shown at once.
+PAGE_CACHE_RERENDER_FACTOR = env_int("PAGE_CACHE_RERENDER_FACTOR", 4)
 # How long browsers and shared caches may keep a page of the public site (/public/): a
 # publication or withdrawal shows everywhere within this many seconds.
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300)

@@ -24,6 +24,9 @@ def _page_cache(settings):
     from django.core.cache import cache
 
     settings.PAGE_CACHE_SECONDS = 300
+    # Every change shown at once to everybody (the bounded re-render rate has its own
+    # tests in tests/oversight/test_pagecache.py).
+    settings.PAGE_CACHE_RERENDER_FACTOR = 0
     cache.clear()
     yield
     cache.clear()

@@ -57,6 +57,13 @@ the last WRITER_FRESH_SECONDS (noted when a request changes data, see
 WriterMiddleware) is never shown a body from before the latest change: the page they open
 next shows what they did.
 
+A page whose data changes all the time (a reader of every force, while leads post their
+updates) would otherwise be rendered again and again, one render after another. So after
+a change in what a user sees, their body from before it is still shown until
+PAGE_CACHE_RERENDER_FACTOR times its render time has passed since that render began (a
+page that took 0.4 s is rendered at most every 1.6 s), to everyone but whoever made the
+change. A global change, or one naming the user, is shown at once.
+
 A change bumps its generations at once (so the request that made it sees it on its next
 page) and again when the transaction commits (so a request that read the old rows while
 the change was being made cannot have its body taken as current). A generation missing
@@ -379,6 +386,12 @@ def cached_body(
         return build()
     if cached is not None and cached[0] == generations:
         return cached[1]
+    if (
+        cached is not None
+        and writer not in found
+        and _rendered_lately_for_its_cost(cached, generations)
+    ):
+        return cached[1]
     rendering = f"{key}:rendering"
     renderer = False
     if cached is not None and writer not in found and _recent(cached):
@@ -397,6 +410,23 @@ def cached_body(
         if renderer:
             with contextlib.suppress(Exception):  # it expires by itself
                 cache.delete(rendering)
+
+
+def _rendered_lately_for_its_cost(cached: tuple, generations: tuple) -> bool:
+    """Whether a body from before a change in what the user sees may still be shown: its
+    render began less than PAGE_CACHE_RERENDER_FACTOR times its render time ago. So a page
+    whose data changes every moment (a reader of every force) is rendered again at a
+    bounded rate, not all the time. Never after a global change (people, offices, forces:
+    what a user may see) or one that names the user: those are shown at once."""
+    factor = settings.PAGE_CACHE_RERENDER_FACTOR
+    if factor <= 0 or len(cached) < 4:
+        return False
+    global_then, _, person_then = cached[0]
+    global_now, _, person_now = generations
+    if global_then != global_now or person_then != person_now:
+        return False
+    rendered_at, render_seconds = cached[2], cached[3]
+    return time.time() - rendered_at < min(factor * render_seconds, STALE_SECONDS)
 
 
 def _recent(cached: tuple) -> bool:
@@ -420,8 +450,9 @@ def _render_once(key: str, generations: tuple, build: Callable[[], str], page: s
     try:
         started = time.time()  # the body shows the data as it was at least this recently
         body = build()
+        cached = (generations, body, started, time.time() - started)
         try:
-            cache.set(key, (generations, body, started), timeout=settings.PAGE_CACHE_SECONDS)
+            cache.set(key, cached, timeout=settings.PAGE_CACHE_SECONDS)
         except Exception:
             logger.warning("Could not cache %s", page, exc_info=True)
         return body

@@ -380,6 +380,98 @@ def test_without_another_render_the_next_request_renders_the_change(redis_cache,
     assert pagecache.cached_body(request, "register", lambda: "after") == "after"
 
 
+# --- A page whose data changes all the time: rendered again at a bounded rate -------------
+
+
+def _ask(user, build) -> str:
+    from django.test import RequestFactory
+
+    request = RequestFactory().get(REGISTER)
+    request.user = user
+    return pagecache.cached_body(request, "register", build)
+
+
+def _paced_page(renders: list):
+    """A page taking 0.15 s to render, "body N" for the Nth render."""
+    import time
+
+    def build():
+        renders.append(1)
+        time.sleep(0.15)
+        return f"body {len(renders)}"
+
+    return build
+
+
+def _change_in_force(force) -> None:
+    pagecache.bump_generation(pagecache.Placement(forces=frozenset({force.pk})))
+
+
+@pytest.fixture
+def rerender_factor(settings):
+    settings.PAGE_CACHE_RERENDER_FACTOR = 4  # as in production: a 0.15 s page, 0.6 s
+    return settings
+
+
+def test_a_page_changing_all_the_time_is_rendered_again_at_a_bounded_rate(
+    redis_cache, rerender_factor, opcc_staff, force_a
+):
+    import time
+
+    renders = []
+    build = _paced_page(renders)
+    assert _ask(opcc_staff, build) == "body 1"
+    # Changes in the office's force, one after another, within four render times of the
+    # last render: the reader is shown the page from before them, nothing is rendered.
+    for _ in range(3):
+        _change_in_force(force_a)
+        assert _ask(opcc_staff, build) == "body 1"
+    assert len(renders) == 1
+    # Four render times after the render began (however long it took on this machine),
+    # the next request renders the changes.
+    from django.test import RequestFactory
+
+    request = RequestFactory().get(REGISTER)
+    request.user = opcc_staff
+    _, _, began, took = cache.get(pagecache.page_key(request, "register"))
+    time.sleep(max(0.0, began + 4 * took - time.time()) + 0.05)
+    assert _ask(opcc_staff, build) == "body 2"
+    assert _ask(opcc_staff, build) == "body 2"
+    assert len(renders) == 2
+
+
+def test_within_that_time_whoever_made_the_change_sees_it(
+    redis_cache, rerender_factor, opcc_staff, force_a
+):
+    renders = []
+    build = _paced_page(renders)
+    _ask(opcc_staff, build)
+    _change_in_force(force_a)
+    pagecache.note_writer(opcc_staff)
+    assert _ask(opcc_staff, build) == "body 2"
+
+
+def test_within_that_time_a_global_change_is_shown_at_once(
+    redis_cache, rerender_factor, opcc_staff
+):
+    """People, offices, forces: what a user may see. Never shown from before."""
+    renders = []
+    build = _paced_page(renders)
+    _ask(opcc_staff, build)
+    pagecache.bump_generation()
+    assert _ask(opcc_staff, build) == "body 2"
+
+
+def test_within_that_time_a_change_naming_the_user_is_shown_at_once(
+    redis_cache, rerender_factor, opcc_staff
+):
+    renders = []
+    build = _paced_page(renders)
+    _ask(opcc_staff, build)
+    pagecache.bump_generation(pagecache.Placement(people=frozenset({opcc_staff.pk})))
+    assert _ask(opcc_staff, build) == "body 2"
+
+
 def test_a_request_that_changes_data_notes_its_sender_as_a_writer(
     redis_cache, client, police_lead_a, action_a
 ):
