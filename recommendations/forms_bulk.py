@@ -8,7 +8,7 @@ Its fields carry the prefix "bulk", as they sit beside the register's filter fie
 from collections.abc import Iterable
 
 from django import forms
-from django.db.models import Value
+from django.db.models import QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,13 +42,13 @@ def parse_selection(values: Iterable[str]) -> dict[int, str] | None:
     return selection
 
 
-def _offered(user: User, report_ids: set[int]) -> tuple[list, list]:
-    """The choices of new owner (the plan owners of the forces the user sees, by force) and
-    of priority area (those of `report_ids`, grouped by report). One query for both, a
-    UNION ALL of plain values: the register that shows them runs a fixed, small number."""
+def offered_rows(user: User, report_ids: set[int]) -> QuerySet:
+    """The rows of _offered(): one query for both, a UNION ALL of plain values, unordered
+    (sorted in Python; SQLite, which `make run` uses, refuses an ORDER BY inside a UNION)."""
     areas = (
         priority_areas_visible_to(user)
         .filter(report__in=report_ids)
+        .order_by()
         .values_list(
             Value("area"),
             "pk",
@@ -63,6 +63,7 @@ def _offered(user: User, report_ids: set[int]) -> tuple[list, list]:
     owners = (
         people_visible_to(user)
         .filter(role=User.Role.PLAN_OWNER, force__isnull=False)
+        .order_by()
         .values_list(
             Value("owner"),
             "pk",
@@ -74,8 +75,15 @@ def _offered(user: User, report_ids: set[int]) -> tuple[list, list]:
             Value(0),
         )
     )
+    return areas.union(owners, all=True) if report_ids else owners
+
+
+def _offered(user: User, report_ids: set[int]) -> tuple[list, list]:
+    """The choices of new owner (the plan owners of the forces the user sees, by force) and
+    of priority area (those of `report_ids`, grouped by report), from one query: the
+    register that shows them runs a fixed, small number."""
     owner_rows, area_rows = [], []
-    for kind, pk, *row in areas.union(owners, all=True) if report_ids else owners:
+    for kind, pk, *row in offered_rows(user, report_ids):
         (area_rows if kind == "area" else owner_rows).append((pk, *row))
     # As User.__str__: the full name, or the username.
     owner_choices = [
@@ -197,8 +205,9 @@ class BulkUpdateForm(forms.Form):
         selected), with the owners; None offers neither (the register, whose query budget
         is spent: they are chosen on the next page). Any area or person the user sees is
         accepted. `form_id`: the <form> the fields belong to when they are drawn outside
-        it. `choice_may_wait`: posted from the register, so a missing owner or area is
-        asked for (`needs_choice`), not an error."""
+        it. `choice_may_wait`: posted from the register, so a missing owner or area (or,
+        from its button alone, the change and note) is asked for (`needs_choice`), not an
+        error."""
         super().__init__(*args, prefix=PREFIX, **kwargs)
         self.form_id = form_id
         bound_date_fields(self)
@@ -252,6 +261,13 @@ class BulkUpdateForm(forms.Form):
                 None, _("Select at most %(count)s recommendations at a time.") % {"count": MAX_ROWS}
             )
         data["selection"] = selection or {}
+        if self.choice_may_wait and not self.data.get(self.add_prefix("change")):
+            # The register's own button, its fields not fetched (no JavaScript): the next
+            # page asks for the change and its note, rather than calling them missing.
+            for name in ("change", "note"):
+                self._errors.pop(name, None)
+            self.needs_choice = "change"
+            return data
         required = {
             "status": ("status", _("Choose the new OPCC status.")),
             "inspectorate_status": ("inspectorate_status", _("Choose HMICFRS's new status.")),
