@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.axe import axe_violations, describe
 
@@ -16,7 +17,7 @@ def test_login_error_is_announced(axe_page, live_server, opcc_staff):
     axe_page.get_by_label("Username").fill(opcc_staff.username)
     axe_page.get_by_label("Password").fill("wrong")
     axe_page.get_by_role("button", name="Sign in").click()
-    assert axe_page.get_by_role("alert").is_visible()
+    expect(axe_page.get_by_role("alert")).to_be_visible()
     assert axe_violations(axe_page) == []
 
 

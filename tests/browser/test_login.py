@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 
@@ -16,5 +17,5 @@ def test_wrong_password_says_what_to_do(page, live_server, opcc_staff):
     page.get_by_label("Username").fill(opcc_staff.username)
     page.get_by_label("Password").fill("wrong")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     assert "case-sensitive" in page.get_by_role("alert").inner_text()

@@ -65,14 +65,14 @@ def test_opcc_staff_log_a_report_and_follow_a_recommendation(
     assert page.locator("#id_timescale_1").input_value() == "3_months"
     page.locator("input[name=areas_2]").nth(1).check()  # R3 also in the second area
     page.get_by_role("button", name="Save these 3 recommendations").click()
-    assert page.get_by_text("3 recommendations added: R1, R2, R3.").is_visible()
+    expect(page.get_by_text("3 recommendations added: R1, R2, R3.")).to_be_visible()
     table = page.locator("#section-recommendations table")
     assert table.locator("tbody tr").count() == 3
 
     # Move R2 to in progress from its page.
     table.get_by_role("link", name="R2", exact=True).click()
     page.get_by_role("button", name="Mark in progress").click()
-    assert page.get_by_text("R2 is now in progress.").is_visible()
+    expect(page.get_by_text("R2 is now in progress.")).to_be_visible()
     assert Recommendation.objects.get(reference="R2").status == "in_progress"
 
     # The dashboard counts it under its priority area.

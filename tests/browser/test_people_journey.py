@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from oversight.models import User
 from tests.browser.axe import STRUCTURE, axe_violations, describe
@@ -70,6 +71,7 @@ def test_administrator_invites_a_lead_who_joins_then_leaves(
     newcomer.close()
 
     page.get_by_role("link", name="All activity").click()
+    # expect() waits for the activity page to arrive; is_visible() would look at once.
     for what in ("Deactivated (leaver)", "Accepted an invitation", "Invited"):
-        assert page.get_by_role("cell", name=what, exact=True).first.is_visible()
+        expect(page.get_by_role("cell", name=what, exact=True).first).to_be_visible()
     _no_violations(page, "activity")

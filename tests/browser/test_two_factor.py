@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.browser.axe import STRUCTURE, axe_violations, describe
 from tests.browser.conftest import screenshot
@@ -46,7 +47,7 @@ def test_person_turns_on_two_factor_and_signs_in_with_a_code(
     page.get_by_role("link", name="Set up two-factor sign-in").click()
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Confirm").click()
-    assert page.get_by_role("img", name=re.compile("QR code")).is_visible()
+    expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
     screenshot(page, "two-factor-set-up")
     secret = _key_on_the_page(page)
     assert len(secret) == 32
