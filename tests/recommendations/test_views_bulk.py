@@ -59,8 +59,12 @@ def test_the_panels_fields_arrive_when_it_is_opened(client, opcc_staff, rows):
     # Without JavaScript the panel's button asks for the change on the next page.
     assert 'name="step" value="start"' in page
 
-    response = client.get(fields_url, headers={"HX-Request": "true"})
+    client.get(fields_url)  # the session and the user are read once the client signs in
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(fields_url, headers={"HX-Request": "true"})
     assert response.status_code == 200
+    # The same for every register page: the session and the signed-in user, nothing more.
+    assert len(queries) == 2, [q["sql"][:80] for q in queries]
     fields = response.content.decode()
     assert fields.count('name="bulk-change"') == 4
     for name in ("bulk-status", "bulk-inspectorate_status", "bulk-changed_on", "bulk-note"):
