@@ -213,6 +213,10 @@ MFA_ADAPTER = "oversight.accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "OPCC oversight")
 MFA_RECOVERY_CODE_COUNT = 10
+# A code typed in the last seconds of its 30 and sent just after the app moves on, or from
+# a phone whose clock is a little out, still works: the one before and the one after the
+# current code are accepted too (each code still works only once).
+MFA_TOTP_TOLERANCE = 1
 # The set-up and sign-in code forms in the site's words; the sign-in one also counts wrong
 # codes towards django-axes's lock-out (oversight/accounts/two_factor.py).
 MFA_FORMS = {

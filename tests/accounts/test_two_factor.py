@@ -219,6 +219,29 @@ def test_password_then_app_code_signs_in(client, opcc_staff):
     assert page.wsgi_request.user == opcc_staff
 
 
+def test_code_from_just_before_the_app_moved_on_still_signs_in(client, opcc_staff):
+    # Typed in the code's last second and sent in the next 30: a person should not be
+    # refused for that (nor for a phone clock a little out).
+    secret = _enrol(opcc_staff)
+    _password_step(client, opcc_staff)
+    response = _code_step(client, totp_code(secret, at=time.time() - 30))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+
+def test_code_from_two_minutes_ago_is_refused(client, opcc_staff):
+    secret = _enrol(opcc_staff)
+    _password_step(client, opcc_staff)
+    now = time.time()
+    valid = {totp_code(secret, at=now + drift) for drift in (-30, 0, 30)}
+    stale = next(
+        code for ago in (120, 150, 180) if (code := totp_code(secret, at=now - ago)) not in valid
+    )
+    response = _code_step(client, stale)
+    assert response.status_code == 200
+    assert not response.wsgi_request.user.is_authenticated
+
+
 def test_wrong_code_is_refused_with_a_plain_message(client, opcc_staff):
     secret = _enrol(opcc_staff)
     _password_step(client, opcc_staff)
