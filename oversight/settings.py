@@ -106,6 +106,9 @@ MIDDLEWARE = [
     # cookie the switch set, else English.
     "oversight.shared.language.LanguageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A part of a page fetched by htmx once the session has ended sends the browser to
+    # sign in (and back), rather than showing the sign-in page inside the part.
+    "oversight.accounts.middleware.SignInAgainFromHtmx",
     # An office that requires two-factor sign-in sends its people to enrol first.
     "oversight.accounts.middleware.TwoFactorRequired",
     "django.contrib.messages.middleware.MessageMiddleware",

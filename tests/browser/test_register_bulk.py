@@ -68,3 +68,26 @@ def test_select_all_is_reached_and_ticked_with_the_keyboard(
     expect(page.get_by_label("Select R1 (Child protection in force A)")).to_be_checked()
     expect(page.get_by_label("Select R2 (Child protection in force A)")).to_be_checked()
     expect(page.locator("[data-bulk-panel]")).to_have_attribute("open", "")
+
+
+def test_opening_the_panel_after_the_session_ended_signs_in_again_and_comes_back(
+    page, login, live_server, opcc_staff, report_a
+):
+    from tests.factories import PASSWORD
+
+    factories.RecommendationFactory(report=report_a, reference="R1")
+    login(page, opcc_staff)
+    page.goto(f"{live_server.url}/recommendations/?sort=reference")
+    page.context.clear_cookies()  # the session ends (timed out, or signed out in another tab)
+    page.get_by_text("Change several at once").click()
+
+    # The whole page goes to the sign-in form; it is not drawn inside the panel.
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert "/accounts/login/" in page.url
+    expect(page.locator("[data-bulk-panel]")).to_have_count(0)
+    page.get_by_label("Username").fill(opcc_staff.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_label("Select R1 (Child protection in force A)")).to_be_visible()
+    assert page.url == f"{live_server.url}/recommendations/?sort=reference"
