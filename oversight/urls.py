@@ -24,6 +24,9 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    # For whatever asks for the old name without reading the pages' <link rel="icon">: sent
+    # to the static icon, not a 404 page rendered for each asking.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("language/", switch_language, name="switch_language"),
     # Signing in and out keep their short names; the rest of /accounts/ is django-allauth's
     # (password change and reset, two-factor sign-in, single sign-on) and this site's own

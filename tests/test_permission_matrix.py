@@ -150,6 +150,7 @@ EXPECTATIONS: dict[str, Expect] = {
     # --- Project root ---
     "home": page(who=EVERYONE),
     "healthz": Expect(get=frozenset(), public=True),
+    "favicon": Expect(get=frozenset(), public=True),
     "login": Expect(get=frozenset(), post=frozenset(), public=True),
     # Opening it in the browser asks to confirm; the button posts to it.
     "logout": Expect(get=frozenset(), post=frozenset(), public=True),

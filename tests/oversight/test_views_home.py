@@ -59,3 +59,20 @@ def test_healthz_refuses_post(client, db):
 def test_pages_send_a_content_security_policy(client, db):
     response = client.get(reverse("login"))
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_pages_name_the_icon_and_the_old_address_is_sent_to_it(client, opcc_staff):
+    import xml.etree.ElementTree as ElementTree
+
+    from django.contrib.staticfiles import finders
+
+    client.force_login(opcc_staff)
+    page = client.get(reverse("oversight:report_list")).content.decode()
+    assert '<link rel="icon" href="/static/img/favicon' in page
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].startswith("/static/img/favicon")
+    # A real SVG drawing, not an empty file.
+    drawing = ElementTree.parse(finders.find("img/favicon.svg")).getroot()
+    assert drawing.tag == "{http://www.w3.org/2000/svg}svg"
+    assert len(drawing) >= 2
