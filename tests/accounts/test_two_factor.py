@@ -23,6 +23,8 @@ from django.urls import reverse
 
 from oversight.accounts.middleware import ENROLLED_SESSION_KEY
 from oversight.accounts.models import AccountEvent
+from oversight.models import User
+from tests import factories
 from tests.factories import PASSWORD
 from tests.totp import totp_code
 
@@ -116,6 +118,25 @@ def test_other_office_person_is_not_sent_to_set_up(client, office_requires_it, p
     client.force_login(police_lead_b)
     response = client.get(reverse("oversight:report_list"))
     assert response.status_code == 200
+
+
+def test_partner_of_another_offices_force_and_other_office_staff_are_not_sent_to_set_up(
+    client, office_requires_it, office_b, force_b
+):
+    # The rule follows the office: neither the staff of another office nor a partner agency
+    # that works only with another office's force is sent to set up.
+    agency_b = factories.PartnerAgencyFactory(name="Force B's council", forces=[force_b])
+    people = [
+        factories.UserFactory(role=User.Role.PARTNER_LEAD, partner_agency=agency_b),
+        factories.UserFactory(role=User.Role.OPCC_STAFF, office=office_b),
+    ]
+    for person in people:
+        client.force_login(person)
+        assert client.get(reverse("oversight:report_list")).status_code == 200
+    # Until the agency also works with a force the office oversees.
+    agency_b.forces.add(office_requires_it.forces.first())
+    client.force_login(people[0])
+    assert client.get(reverse("oversight:report_list"))["Location"] == SET_UP_NEEDED
 
 
 @pytest.mark.parametrize("persona", REQUIRED)
