@@ -91,3 +91,31 @@ def test_opening_the_panel_after_the_session_ended_signs_in_again_and_comes_back
 
     expect(page.get_by_label("Select R1 (Child protection in force A)")).to_be_visible()
     assert page.url == f"{live_server.url}/recommendations/?sort=reference"
+
+
+def test_the_next_page_shows_only_the_chosen_changes_fields(
+    page, login, live_server, opcc_staff, plan_owner_a, report_a
+):
+    factories.RecommendationFactory(report=report_a, reference="R1")
+    login(page, opcc_staff)
+    page.goto(f"{live_server.url}/recommendations/")
+    page.get_by_label("Select R1 (Child protection in force A)").check()
+    panel = page.locator("[data-bulk-panel]")
+    expect(panel.get_by_label("Note")).to_be_visible()
+    expect(panel.get_by_label("New OPCC status")).to_be_hidden()  # nothing chosen yet
+    panel.get_by_label("Owner of the open actions").check()
+    panel.get_by_label("Note").fill("The new head of public protection owns these.")
+    panel.get_by_role("button", name="Check the change").click()
+
+    # The owner is chosen on the next page: its field is there, not every other change's.
+    expect(page.get_by_text("Choose who will own the open actions")).to_be_visible()
+    owner = page.get_by_label("New owner of their open actions")
+    expect(owner).to_be_visible()
+    expect(page.get_by_label("New OPCC status")).to_be_hidden()
+    expect(page.get_by_label("New status with HMICFRS")).to_be_hidden()
+    expect(page.get_by_label("Note")).to_have_value("The new head of public protection owns these.")
+    screenshot(page, "register-bulk-next-page-owner")
+    # Choosing another change there shows its fields instead.
+    page.get_by_label("OPCC status", exact=True).check()
+    expect(page.get_by_label("New OPCC status")).to_be_visible()
+    expect(owner).to_be_hidden()
