@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from oversight.models import (
     NATIONAL_REPORT_FIELDS,
@@ -104,6 +105,21 @@ def report_update(
             )
     if "force" in fields:
         _require_staff_for_force(by, fields["force"])
+        # The force's people see its plan through the plan's force, everyone else through
+        # the report: moving the report alone would leave the plan with the old force.
+        # (The plan is compared, not `report.force`: a form has already set the new one.)
+        plan = report.action_plans.exclude(force=fields["force"]).select_related("force").first()
+        if plan is not None:
+            raise ValidationError(
+                {
+                    "force": _(
+                        "%(force)s has started its action plan for this report, so the report "
+                        "stays with %(force)s. If it was logged against the wrong force, log "
+                        "it again for the right one."
+                    )
+                    % {"force": plan.force}
+                }
+            )
     with transaction.atomic():
         return _save(report, by=by, fields=fields, version=version)
 

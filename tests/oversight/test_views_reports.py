@@ -175,6 +175,30 @@ def test_report_edit_with_a_stale_form_is_refused_and_overwrites_nothing(
     assert report_a.title == "First"
 
 
+def test_report_logged_against_the_wrong_force_moves_until_the_force_starts_its_plan(
+    client, opcc_staff, office_a, report_a, force_b
+):
+    office_a.forces.add(force_b)  # an office overseeing two forces
+    client.force_login(opcc_staff)
+    url = reverse("oversight:report_edit", args=[report_a.pk])
+    moved = client.post(url, _report_post(force_b, version=version_of(report_a)))
+    assert moved.status_code == 302
+    report_a.refresh_from_db()
+    assert report_a.force == force_b
+
+    # Once force B has started its plan, the report stays: its plan, and who sees it
+    # through the plan's force, would otherwise stay behind with force B.
+    factories.ActionPlanFactory(report=report_a)
+    force_a = office_a.forces.exclude(pk=force_b.pk).get()
+    refused = client.post(url, _report_post(force_a, version=version_of(report_a)))
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert f"{force_b} has started its action plan for this report" in page
+    assert "log it again for the right one" in page
+    report_a.refresh_from_db()
+    assert report_a.force == force_b
+
+
 @pytest.mark.parametrize("persona", NON_STAFF_READERS)
 def test_report_edit_is_forbidden_to_readers(client, request, persona, report_a):
     client.force_login(request.getfixturevalue(persona))
