@@ -93,10 +93,14 @@ def report_update(
 ) -> InspectionReport:
     _require_staff_for_report(by, report)
     if report.national_report_id:
+        # Compared with the row as stored: a ModelForm has already put its values on the
+        # instance by the time it calls here.
+        names = (*NATIONAL_REPORT_FIELDS, "force")
+        stored = InspectionReport.objects.values(*names).get(pk=report.pk)
         held = [
             name
-            for name in (*NATIONAL_REPORT_FIELDS, "force")
-            if name in fields and fields[name] != getattr(report, name)
+            for name in names
+            if name in fields and getattr(fields[name], "pk", fields[name]) != stored[name]
         ]
         if held:
             raise ValidationError(

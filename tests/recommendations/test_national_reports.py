@@ -245,6 +245,18 @@ def test_report_details_change_in_every_copy_and_not_in_one(
             fields={"title": "Our own title"},
             version=copy_b.updated_at.isoformat(),
         )
+    # Refused too when the values are already on the instance, as a form puts them there
+    # before it saves through the service.
+    copy_b.title = "Our own title"
+    with pytest.raises(ValidationError, match="held on the national report"):
+        report_update(
+            report=copy_b,
+            by=opcc_staff_b,
+            fields={"title": "Our own title"},
+            version=copy_b.updated_at.isoformat(),
+        )
+    copy_b.refresh_from_db()
+    assert copy_b.title == "VAWG thematic (corrected title)"
 
 
 def test_readdressing_adds_responses_and_keeps_started_ones(
