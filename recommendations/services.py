@@ -522,10 +522,13 @@ def recommendation_update(
     if "status" in fields:
         raise ValidationError(_("Change the status with the status buttons, not the edit form."))
     if recommendation.national_recommendation_id:
+        # Compared with the row as stored: a ModelForm has already put its values on the
+        # instance by the time it calls here.
+        stored = Recommendation.objects.values(*NATIONAL_WORDING_FIELDS).get(pk=recommendation.pk)
         held = [
             name
             for name in NATIONAL_WORDING_FIELDS
-            if name in fields and fields[name] != getattr(recommendation, name)
+            if name in fields and fields[name] != stored[name]
         ]
         if held:
             raise ValidationError(

@@ -205,6 +205,17 @@ def test_wording_held_once_and_kept_in_step_with_one_history_entry_each(
             fields={"text": "Our own words"},
             version=response.updated_at.isoformat(),
         )
+    # Refused too when the words are already on the instance, as a form puts them there.
+    response.text = "Our own words"
+    with pytest.raises(ValidationError, match="held once on the national report"):
+        recommendation_update(
+            recommendation=response,
+            by=opcc_staff_b,
+            fields={"text": "Our own words"},
+            version=response.updated_at.isoformat(),
+        )
+    response.refresh_from_db()
+    assert response.text == "By June 2027, chief constables should make sure ..."
     # Only the office that entered it keeps its text.
     with pytest.raises(PermissionDenied, match="keeps its text"):
         national_recommendation_save(
