@@ -161,6 +161,7 @@ def test_a_refusal_names_each_row_keeps_the_selection_and_saves_nothing(
     page = response.content.decode()
     assert "Nothing was saved: 1 of the 2 selected recommendations" in page
     assert f"R2</a> ({report_a.title}): R2 is no action: it cannot be moved" in page
+    assert page.count('data-label="Why not"') == 1  # the refused row's cell, on a phone
     for value in _ticked(*rows):
         assert f'value="{value}" id=' in page and "checked" in page
     assert not Recommendation.objects.filter(status=S.IN_PROGRESS).exists()
@@ -310,3 +311,14 @@ def test_the_next_pages_choices_are_one_query_sqlite_accepts_too(opcc_staff, row
     sqlite = DatabaseWrapper({**connection.settings_dict, "NAME": ":memory:"}, alias="sqlite")
     sql, _ = query.get_compiler(connection=sqlite).as_sql()
     assert " UNION ALL " in sql
+
+
+def test_the_next_page_labels_a_cell_why_not_only_where_a_row_is_refused(client, opcc_staff, rows):
+    """On a phone each cell is shown with its column's name: a row nobody refused has no
+    "Why not" followed by nothing."""
+    client.force_login(opcc_staff)
+    response = client.post(
+        BULK, {"bulk-selected": _ticked(*rows), "bulk-return_query": "", "step": "start"}
+    )
+    assert response.status_code == 200
+    assert 'data-label="Why not"' not in response.content.decode()
