@@ -69,13 +69,6 @@ class PlanRowWriter:
         lead = escape(str(action.delivery_lead)) if action.delivery_lead else self.not_allocated
         if action.partner_agency:
             lead += f'<div class="small text-body-secondary">{escape(action.partner_agency)}</div>'
-        if action.rag:
-            label = self.rag_labels.get(action.rag, escape(action.rag))
-            rag = (
-                f'<span class="rag rag-{escape(action.rag)}">{label[:1].upper()}{label[1:]}</span>'
-            )
-        else:
-            rag = self.no_rag
         post = ""
         if row.can_post_update:
             words = gettext('Post update<span class="visually-hidden"> on %(reference)s</span>')
@@ -92,14 +85,25 @@ class PlanRowWriter:
             f"{escape(Truncator(action.description).chars(160))}"
             f'<div class="small text-body-secondary">{references}{counts}</div></td>'
             f'<td data-label="{labels["lead"]}">{lead}</td>'
-            f'<td data-label="RAG">{rag}</td>'
-            f'<td data-label="{labels["status"]}"><span class="badge action-status'
-            f' action-status-{escape(action.status)}">'
-            f"{self.status_labels.get(action.status, escape(action.status))}</span></td>"
+            f'<td data-label="RAG">{self._rag(action)}</td>'
+            f'<td data-label="{labels["status"]}">{self._status(action)}</td>'
             f'<td data-label="{labels["next_update"]}">{self._update_due(row)}</td>'
             f'<td data-label="{labels["target"]}">{self._target(action)}</td>'
             f'<td data-label="">{post}</td></tr>'
         )
+
+    def _rag(self, action: Action) -> str:
+        """As _rag.html."""
+        if not action.rag:
+            return self.no_rag
+        label = self.rag_labels.get(action.rag, escape(action.rag))
+        return f'<span class="rag rag-{escape(action.rag)}">{label[:1].upper()}{label[1:]}</span>'
+
+    def _status(self, action: Action) -> str:
+        """As recommendations/_status_badge.html."""
+        label = self.status_labels.get(action.status, escape(action.status))
+        status = escape(action.status)
+        return f'<span class="badge action-status action-status-{status}">{label}</span>'
 
     def _update_due(self, row: ActionRow) -> str:
         """As recommendations/_update_due.html."""

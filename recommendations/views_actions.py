@@ -34,6 +34,7 @@ from recommendations import (
     services_extensions,
     services_progress,
 )
+from recommendations.action_cards import ActionCardWriter
 from recommendations.forms_actions import (
     ActionForm,
     ActionPlanCreateForm,
@@ -69,8 +70,12 @@ def _due_text(day) -> str:
 @login_required
 def my_actions(request):
     def body() -> str:
+        mine = my_actions_for(request.user, page=request.GET.get("page"))
+        cards = ActionCardWriter(user=request.user)
         context = {
-            "mine": my_actions_for(request.user, page=request.GET.get("page")),
+            "mine": mine,
+            "due_cards": cards.cards(mine.due),
+            "rest_cards": cards.cards(mine.rest),
             "reports": reports_with_plans_for(request.user),
             "can_create_plans": permissions.can_create_plans(request.user),
             "can_review_updates": permissions.can_review_updates(request.user),

@@ -7,6 +7,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from oversight.shared import panels
 from recommendations import services_progress
@@ -360,3 +361,60 @@ def test_returned_work_names_each_action_with_its_plan_and_force(
         plan = action.plan
         name = f"{action.reference} ({plan.title or plan.report.title}, {plan.force.name})"
         assert f">{name}</a>" in returned.replace("&#x27;", "'")
+
+
+def test_a_plan_owners_card_names_the_lead_the_agency_and_the_recommendation(
+    client, partner_action_a, plan_owner_a, partner_lead, agency, recommendation_a
+):
+    Action.objects.filter(pk=partner_action_a.pk).update(
+        status=Action.Status.PAUSED, status_reason="Waiting for the new system."
+    )
+    client.force_login(plan_owner_a)
+    content = client.get(URL).content.decode()
+    card = content[content.index(f'id="action-{partner_action_a.pk}"') :]
+    card = card[: card.index("</li>")]
+    assert f"lead: {partner_lead}" in card
+    assert f" · {escape(agency)}" in card
+    assert (
+        f'<span class="badge text-bg-light border me-1">{recommendation_a.reference}</span>' in card
+    )
+    assert "action-status-paused" in card  # the status shows when it is not "in progress"
+    # A paused action takes no update: the card opens the action instead.
+    assert reverse("recommendations:update_create", args=[partner_action_a.pk]) not in card
+    assert f'href="{partner_action_a.get_absolute_url()}">Open<' in card
+
+
+def test_the_lead_is_not_named_on_their_own_card_nor_an_in_progress_status(
+    client, action_a, police_lead_a
+):
+    client.force_login(police_lead_a)
+    content = client.get(URL).content.decode()
+    card = content[content.index(f'id="action-{action_a.pk}"') :]
+    card = card[: card.index("</li>")]
+    assert "lead: " not in card
+    assert "action-status-" not in card
+
+
+def test_a_card_escapes_what_people_typed(client, action_a, police_lead_a):
+    hostile = '<script>alert("x")</script>'
+    Action.objects.filter(pk=action_a.pk).update(description=f"Train {hostile}", reference="A<1>")
+    action_a.plan.report.__class__.objects.filter(pk=action_a.plan.report_id).update(
+        title=f"Report {hostile}"
+    )
+    client.force_login(police_lead_a)
+    content = client.get(URL).content.decode()
+    assert "<script>" not in content
+    assert "Train &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in content
+    assert "A&lt;1&gt;" in content
+
+
+def test_the_cards_speak_welsh_to_a_welsh_reader(client, action_a, police_lead_a):
+    police_lead_a.language = "cy"
+    police_lead_a.save(update_fields=["language"])
+    Action.objects.filter(pk=action_a.pk).update(target_date=TODAY - datetime.timedelta(days=3))
+    client.force_login(police_lead_a)
+    content = client.get(URL).content.decode()
+    card = content[content.index(f'id="action-{action_a.pk}"') :]
+    card = card[: card.index("</li>")]
+    for welsh in ["Diweddariad nesaf", "Targed", "Postio diweddariad", "Aeth heibio 3"]:
+        assert welsh in card
