@@ -23,7 +23,7 @@ def first_with_total(
     computed sort key) the database then sorts the keys of thousands of rows, not their
     joined columns."""
     totals = totals if totals is not None else {"total": Q()}
-    counts = {name: _count_of(queryset, condition) for name, condition in totals.items()}
+    counts = {name: count_of(queryset, condition) for name, condition in totals.items()}
     if read_with is not None:
         picked = queryset.order_by(*order_by).values("pk")[:limit]
         queryset = read_with.filter(pk__in=picked)
@@ -41,7 +41,7 @@ def first_per_partition(queryset: QuerySet, *, limit: int, partition_by=None, or
     )
 
 
-def _count_of(queryset: QuerySet, *conditions: Q) -> Coalesce:
+def count_of(queryset: QuerySet, *conditions: Q) -> Coalesce:
     """COUNT(*) of the queryset (narrowed by `conditions`) as an uncorrelated subquery:
     the database runs it once per query, not once per row."""
     counted = queryset.filter(*conditions).order_by().annotate(all=Value(1)).values("all")

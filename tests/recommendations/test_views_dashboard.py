@@ -400,3 +400,93 @@ def test_charts_show_the_areas_of_the_newest_monitored_reports(client, opcc_staf
     assert data.charts_left_out_reports
     client.force_login(opcc_staff)
     assert "most recently published of the 11 reports" in client.get(DASHBOARD).content.decode()
+
+
+def test_every_total_is_the_count_of_its_condition(opcc_staff, force_a, plan_a, police_lead_a):
+    """The tiles are summed from one GROUP BY: each must equal the count of the recommendations
+    its condition picks, on a mix of statuses, kinds, HMICFRS verdicts, dates and reports."""
+    from oversight.models import InspectionReport
+    from recommendations.filters import (
+        CLOSED_NOT_COMPLETE,
+        COMPLETE_STILL_OPEN,
+        divergence_condition,
+    )
+
+    day = datetime.timedelta(days=1)
+    hmicfrs = plan_a.report
+    InspectionReport.objects.filter(pk=hmicfrs.pk).update(source=InspectionReport.Source.HMICFRS)
+    iopc = factories.InspectionReportFactory(
+        force=force_a, source=InspectionReport.Source.IOPC, programme=""
+    )
+    closed_report = factories.InspectionReportFactory(
+        force=force_a, status=InspectionReport.Status.CLOSED
+    )
+    S, K, V = Recommendation.Status, Recommendation.Kind, Recommendation.InspectorateStatus
+    rows = [
+        (hmicfrs, S.OPEN, K.RECOMMENDATION, V.AWAITING_REVIEW, TODAY - day),
+        (hmicfrs, S.IN_PROGRESS, K.AREA_FOR_IMPROVEMENT, V.COMPLETE, None),
+        (hmicfrs, S.PROPOSED_FOR_CLOSURE, K.RECOMMENDATION, V.COMPLETE, TODAY + day),
+        (hmicfrs, S.CLOSED, K.RECOMMENDATION, V.BEING_PROGRESSED, TODAY - day),
+        (hmicfrs, S.CLOSED, K.AREA_FOR_IMPROVEMENT, V.NO_FURTHER_ACTION, None),
+        (iopc, S.OPEN, K.RECOMMENDATION, V.COMPLETE, TODAY - day),
+        (iopc, S.CLOSED, K.RECOMMENDATION, V.AWAITING_REVIEW, None),
+        (closed_report, S.OPEN, K.RECOMMENDATION, V.AWAITING_REVIEW, TODAY - day),
+        (closed_report, S.IN_PROGRESS, K.AREA_FOR_IMPROVEMENT, V.AWAITING_REVIEW, None),
+    ]
+    made = []
+    for report, status, kind, verdict, due_on in rows:
+        recommendation = factories.RecommendationFactory(report=report, kind=kind, due_on=due_on)
+        Recommendation.objects.filter(pk=recommendation.pk).update(
+            status=status,
+            inspectorate_status=verdict,
+            status_reason="Recorded.",
+            closure_rationale="Done." if status == S.CLOSED else "",
+            signed_off_by=opcc_staff if status == S.CLOSED else None,
+        )
+        made.append(recommendation)
+    # A live action past its target makes the open AFI (due on no date) overdue, and the
+    # in-progress one on the closed report.
+    closed_plan = factories.ActionPlanFactory(report=closed_report)
+    for plan, recommendation in ((plan_a, made[1]), (closed_plan, made[8])):
+        factories.ActionFactory(
+            plan=plan,
+            delivery_lead=police_lead_a,
+            target_date=TODAY - day,
+            recommendations=[recommendation],
+        )
+
+    visible = recommendations_visible_to(opcc_staff)
+    monitored = visible.exclude(report__status=InspectionReport.Status.CLOSED)
+    open_ = {"status__in": Recommendation.OPEN_STATUSES}
+    afi = {"kind": K.AREA_FOR_IMPROVEMENT}
+    overdue = overdue_condition(user=opcc_staff, today=TODAY)
+    expected = {
+        "all": monitored.count(),
+        "open": monitored.filter(**open_).count(),
+        "recommendations": monitored.exclude(**afi).count(),
+        "open_recommendations": monitored.filter(**open_).exclude(**afi).count(),
+        "afis": monitored.filter(**afi).count(),
+        "open_afis": monitored.filter(**open_, **afi).count(),
+        "closed_not_complete": monitored.filter(divergence_condition(CLOSED_NOT_COMPLETE)).count(),
+        "complete_still_open": monitored.filter(divergence_condition(COMPLETE_STILL_OPEN)).count(),
+        "overdue": monitored.filter(overdue).count(),
+        "awaiting_sign_off": monitored.filter(status=S.PROPOSED_FOR_CLOSURE).count(),
+        "reports": monitored.values("report").distinct().count(),
+    }
+    assert expected == {
+        "all": 7,
+        "open": 4,
+        "recommendations": 5,
+        "open_recommendations": 3,
+        "afis": 2,
+        "open_afis": 1,
+        "closed_not_complete": 1,
+        "complete_still_open": 2,
+        "overdue": 3,
+        "awaiting_sign_off": 1,
+        "reports": 2,
+    }
+    data = dashboard_for(opcc_staff, today=TODAY)
+    assert {name: data.totals[name] for name in expected} == expected
+    # "Overdue now" in the trends counts the closed report's overdue ones too.
+    assert data.trends[-1].overdue == visible.filter(overdue).count() == 5
