@@ -25,22 +25,15 @@ class ActionCardWriter(PlanRowWriter):
     def __init__(self, *, user: User):
         super().__init__()
         self.user = user
-        self.card_labels = {
-            key: escape(label)
-            for key, label in {
-                "next_update": gettext("Next update"),
-                "target": gettext("Target"),
-                "post": gettext("Post update"),
-                "open": gettext("Open"),
-            }.items()
-        }
+        self.post = escape(gettext("Post update"))
+        self.open = escape(gettext("Open"))
 
     def cards(self, rows: list[ActionRow]) -> SafeString:
         # Safe: card() escapes every value it writes.
         return mark_safe("".join(self.card(row) for row in rows))  # noqa: S308
 
     def card(self, row: ActionRow) -> str:
-        action, labels = row.action, self.card_labels
+        action, labels = row.action, self.labels
         about = "".join(
             f'<span class="badge text-bg-light border me-1">{escape(r.reference)}</span>'
             for r in action.recommendations.all()
@@ -92,15 +85,15 @@ class ActionCardWriter(PlanRowWriter):
         )
 
     def _button(self, row: ActionRow) -> str:
-        action, labels = row.action, self.card_labels
+        action = row.action
         if row.can_post_update:
             on = escape(gettext("on %(ref)s") % {"ref": action.reference})
             return (
                 '<a class="btn btn-primary btn-sm text-nowrap"'
-                f' href="{self.update_url % action.pk}">{labels["post"]}'
+                f' href="{self.update_url % action.pk}">{self.post}'
                 f'<span class="visually-hidden"> {on}</span></a>'
             )
         return (
             f'<a class="btn btn-outline-secondary btn-sm" href="{self.action_url % action.pk}">'
-            f'{labels["open"]}<span class="visually-hidden"> {escape(action.reference)}</span></a>'
+            f'{self.open}<span class="visually-hidden"> {escape(action.reference)}</span></a>'
         )
