@@ -133,25 +133,23 @@ def _totals(user: User, *, today: datetime.date) -> tuple[dict, int]:
     One GROUP BY over status, kind and four yes/no columns (monitored, overdue and the two
     divergences from HMICFRS's status), a few dozen groups summed here, rather than a dozen
     filtered counts each testing its conditions again on every row. The number of
-    monitored reports with a recommendation comes with it, counted once."""
+    monitored reports comes with it, counted once."""
     flags = {
         "monitored": ~Q(report__status=InspectionReport.Status.CLOSED),
         "overdue": _overdue_for_counting(user=user, today=today),
         "closed_not_complete": divergence_condition(CLOSED_NOT_COMPLETE),
         "complete_still_open": divergence_condition(COMPLETE_STILL_OPEN),
     }
-    reports = (
-        reports_visible_to(user)
-        .exclude(status=InspectionReport.Status.CLOSED)
-        .filter(Exists(Recommendation.objects.filter(report=OuterRef("pk"))))
-    )
+    # The reports the charts' ten are drawn from: every monitored one, with recommendations
+    # recorded yet or not.
+    monitored_reports = reports_visible_to(user).exclude(status=InspectionReport.Status.CLOSED)
     groups = (
         recommendations_visible_to(user)
         .annotate(
             **{name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in flags.items()}
         )
         .values("status", "kind", *flags)
-        .annotate(n=Count("pk"), reports=count_of(reports))
+        .annotate(n=Count("pk"), reports=count_of(monitored_reports))
         .order_by()
     )
     totals = dict.fromkeys(
