@@ -169,8 +169,9 @@ def _totals(user: User, *, today: datetime.date) -> tuple[dict, int]:
         0,
     )
     overdue_elsewhere = 0
+    grouped = False
     for group in groups:
-        n = group["n"]
+        n, grouped = group["n"], True
         totals["reports"] = group["reports"]
         if not group["monitored"]:
             overdue_elsewhere += n if group["overdue"] else 0
@@ -189,6 +190,10 @@ def _totals(user: User, *, today: datetime.date) -> tuple[dict, int]:
             totals["awaiting_sign_off"] += n
         for flag in ("overdue", "closed_not_complete", "complete_still_open"):
             totals[flag] += n if group[flag] else 0
+    if not grouped:
+        # No recommendation to carry the reports' count: an office whose reports have
+        # none recorded yet (one more query, for that office only).
+        totals["reports"] = monitored_reports.count()
     return totals, totals["overdue"] + overdue_elsewhere
 
 
@@ -198,7 +203,8 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     Queries (12), whatever the number of rows: the priority areas of the newest monitored
     reports (select_related report); their recommendation counts by priority area, status
     and RAG (one GROUP BY); the totals over every recommendation the user sees, those on
-    monitored reports apart (one GROUP BY, see _totals()); the review
+    monitored reports apart (one GROUP BY, see _totals(); plus a count of the monitored
+    reports when the user sees no recommendation yet); the review
     queue (the oldest 5 submitted updates with their total, select_related action, author;
     the oldest 5 proposed completions with theirs, select_related
     completion_proposed_by); overdue updates (the first 10, with the total as a window

@@ -496,3 +496,19 @@ def test_every_total_is_the_count_of_its_condition(opcc_staff, force_a, plan_a, 
     assert {name: data.totals[name] for name in expected} == expected
     # "Overdue now" in the trends counts the closed report's overdue ones too.
     assert data.trends[-1].overdue == visible.filter(overdue).count() == 5
+
+
+def test_reports_are_counted_before_any_recommendation_is_recorded(opcc_staff, force_a):
+    """The count of monitored reports rides on the recommendations' GROUP BY; with none
+    recorded yet it is still the number of reports being monitored."""
+    from oversight.models import InspectionReport
+
+    for _ in range(2):
+        factories.InspectionReportFactory(force=force_a)
+    factories.InspectionReportFactory(force=force_a, status=InspectionReport.Status.CLOSED)
+    assert not recommendations_visible_to(opcc_staff).exists()
+
+    data = dashboard_for(opcc_staff, today=TODAY)
+
+    assert data.totals["reports"] == 2
+    assert data.totals["all"] == 0
