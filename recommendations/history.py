@@ -56,14 +56,14 @@ _QUIET_FIELDS = {"written_on", "reviewed_at", "completion_proposed_at", "signed_
 Changed = list[tuple[Field, object, object]]
 
 
-def action_history(action: Action) -> list[HistoryEntry]:
+def action_history(action: Action, *, held: Iterable[Model | None] = ()) -> list[HistoryEntry]:
     """Who changed what on an action and its updates, newest first, with each changed field
     old → new. Queries: 1 action history (with users), 1 the recommendations each version
     served, 1 update history (with users), and at most one per related model to name the
     people, agencies and recommendations involved: a fixed number whatever the history.
     The action comes with its recommendations prefetched (as the action page reads it), so
-    the ones it serves now are named without a query; only those it served once and no
-    longer are looked up."""
+    the ones it serves now are named without a query; so are the rows in `held` (the
+    people and agency the page has read already). Only the others are looked up."""
     action_fields = _shown_fields(Action, _ACTION_HISTORY_SKIP)
     update_fields = _shown_fields(ProgressUpdate, _ACTION_HISTORY_SKIP)
     action_records = list(
@@ -96,9 +96,9 @@ def action_history(action: Action) -> list[HistoryEntry]:
     ]
     wanted = _mentioned(changed for _, changed in [*action_versions, *update_versions])
     wanted[Recommendation].update(*served)
-    names = _names(
-        wanted, known={(Recommendation, r.pk): r.reference for r in action.recommendations.all()}
-    )
+    known = {(type(row), row.pk): str(row) for row in held if row is not None}
+    known |= {(Recommendation, r.pk): r.reference for r in action.recommendations.all()}
+    names = _names(wanted, known=known)
 
     def references(ids: set) -> str:
         return ", ".join(sorted(names[(Recommendation, i)] for i in ids))

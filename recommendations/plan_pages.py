@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 
 from oversight.models import User
+from oversight.shared.lookups import attach_related
 from recommendations.action_rows import ActionRow, action_row, with_latest_update
 from recommendations.models import (
     Action,
@@ -128,24 +129,27 @@ def plan_action_rows(plan: ActionPlan, *, user: User) -> tuple[list[ActionRow], 
 
 
 def action_detail_queryset(user: User) -> QuerySet[Action]:
-    """An action with everything its page shows about it: 1 query, plus 1 for its
-    recommendations."""
+    """An action with its plan, report, force and partner agency: 1 query, plus 1 for its
+    recommendations. The people it names come with action_people_attach()."""
     return (
         actions_visible_to(user)
-        .select_related(
-            "plan__report",
-            "plan__force",
-            "plan__owner",
-            "owner",
-            "delivery_lead",
-            "partner_agency",
-            "completion_proposed_by",
-            "signed_off_by",
-        )
+        .select_related("plan__report", "plan__force", "partner_agency")
         .prefetch_related(
             Prefetch("recommendations", queryset=Recommendation.objects.order_by("position"))
         )
     )
+
+
+def action_people_attach(action: Action) -> Action:
+    """The people an action's page names (its owner, delivery lead, who proposed it
+    complete and who signed it off, and its plan's owner) read in one query, not joined
+    to the action's row: five joins to the user table more than doubled the planning of
+    that one-row query (2.2 ms against 0.8 on the national data)."""
+    people = ("owner", "delivery_lead", "completion_proposed_by", "signed_off_by")
+    attach_related(
+        [(action, name) for name in people] + [(action.plan, "owner")], User.objects.all()
+    )
+    return action
 
 
 @dataclass(frozen=True)
@@ -158,12 +162,17 @@ class ActionUpdates:
 
 def action_updates(action: Action) -> ActionUpdates:
     """An action's updates and evidence. Queries: 1 updates (with author and reviewer),
-    1 evidence for the whole action."""
+    1 evidence for the whole action. The returned update a resubmission answers is one of
+    the same action's (progress_update_submit checks it), so it is taken from the list
+    rather than joined again with all its columns."""
     updates = list(
-        action.updates.select_related("author", "reviewed_by", "resubmission_of").order_by(
-            "-created_at", "-pk"
-        )
+        action.updates.select_related("author", "reviewed_by").order_by("-created_at", "-pk")
     )
+    by_pk = {update.pk: update for update in updates}
+    answers = ProgressUpdate._meta.get_field("resubmission_of")
+    for update in updates:
+        if update.resubmission_of_id in by_pk:
+            answers.set_cached_value(update, by_pk[update.resubmission_of_id])
     files_by_update: dict[int | None, list[Evidence]] = defaultdict(list)
     for evidence in action.evidence.select_related("uploaded_by").order_by("created_at", "pk"):
         files_by_update[evidence.update_id].append(evidence)

@@ -228,7 +228,8 @@ def plan_export(request, pk):
 
 
 def _visible_action(request, pk) -> Action:
-    return one_or_404(plan_pages.action_detail_queryset(request.user), pk=pk)
+    action = one_or_404(plan_pages.action_detail_queryset(request.user), pk=pk)
+    return plan_pages.action_people_attach(action)
 
 
 def _next_reference(plan: ActionPlan) -> str:
@@ -308,7 +309,17 @@ def _render_action(request, action, *, status=200, **forms):
         "extension_waiting": next((e for e in extensions if e.is_pending), None),
         "decision_form": ExtensionDecisionForm(),
         "extension_error": "",
-        "history": action_history(action),
+        "history": action_history(
+            action,
+            held=[
+                action.owner,
+                action.delivery_lead,
+                action.completion_proposed_by,
+                action.signed_off_by,
+                action.partner_agency,
+                *(update.reviewed_by for update in updates.updates),
+            ],
+        ),
         "status_form": ActionStatusForm(action=action),
         "expects_update": action.status in permissions.UPDATABLE_STATUSES,
         "update_awaiting_review": any(

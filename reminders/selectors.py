@@ -30,8 +30,8 @@ def notifications_for(user: User) -> QuerySet[Reminder]:
 
 
 def reminder_chain_for(*, subjects: list[tuple[int, QuerySet]]) -> QuerySet[Reminder]:
-    """Who was told what about some items, and when; `subjects` are (content type id, a
-    scoped subquery of the items' ids)."""
+    """Who was told what about some items, and when; `subjects` are (content type id, the
+    items' ids, a list or a subquery). The caller scopes them to the user."""
     about = Q(pk__in=[])  # nothing, until a subject is added
     for subject_type_id, subject_ids in subjects:
         about |= Q(subject_type_id=subject_type_id, subject_id__in=subject_ids)

@@ -390,6 +390,47 @@ def test_action_page_shows_the_history_of_changes(client, world, opcc_staff, pla
     assert str(opcc_staff) in history
 
 
+def test_action_page_names_everyone_it_reads_apart_from_the_action(
+    client, world, opcc_staff, plan_owner_a, police_lead_a, police_lead_a2
+):
+    """The action's people are read in a query of their own, a resubmission's returned
+    update is taken from the action's own updates, and the history names people the page
+    holds without looking them up again: each still shows the right name."""
+    action = world["action"]
+    services_progress.progress_update_return(
+        update=world["update"], by=opcc_staff, reason="Give the percentage trained."
+    )
+    services_progress.progress_update_submit(
+        action=action,
+        author=police_lead_a,
+        narrative="81% trained.",
+        rag=Rag.AMBER,
+        percent_complete=81,
+        resubmission_of=world["update"],
+    )
+    action.refresh_from_db()
+    services_actions.action_update(
+        action=action,
+        by=plan_owner_a,
+        expected_version=version_of(action),
+        reference=action.reference,
+        description=action.description,
+        recommendations=list(action.recommendations.all()),
+        cadence=action.cadence,
+        delivery_lead=police_lead_a2,  # the lead named before is no longer the action's
+        owner=plan_owner_a,
+    )
+    client.force_login(opcc_staff)
+    content = client.get(action.get_absolute_url()).content.decode()
+    returned_on = world["update"].written_on
+    assert f"Resubmission of {returned_on.day} {returned_on:%b}" in content
+    assert f"<dt>Delivery lead</dt><dd>{police_lead_a2}</dd>" in content
+    assert f"Chief officer owner</dt><dd>{plan_owner_a}" in content
+    history = content[content.index('id="history-heading"') :]
+    assert f"Delivery lead:</span> <del>{police_lead_a}</del> → {police_lead_a2}" in history
+    assert f"Reviewed by:</span> {opcc_staff}</li>" in history
+
+
 def test_action_page_queries_do_not_grow_with_updates_or_history(
     client, world, opcc_staff, police_lead_a
 ):
@@ -530,6 +571,9 @@ def test_lead_proposes_and_opcc_signs_off_through_the_pages(
     action.refresh_from_db()
     assert action.status == Action.Status.CLOSED
     assert action.signed_off_by == opcc_staff
+    page = client.get(action.get_absolute_url()).content.decode()
+    assert f"proposed by {police_lead_a} on" in page
+    assert f"signed off by {opcc_staff} on" in page
 
 
 def test_returning_a_completion_needs_a_reason_and_the_lead_sees_it(
