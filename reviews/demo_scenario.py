@@ -534,6 +534,13 @@ def _seed_extension_requests(*, plan, users, days) -> int:
     return made + 2
 
 
+def _decided(days, n: int) -> datetime.datetime:
+    """Mid-morning n days from today (`days(n)` is the date), at the latest now: when
+    someone acted on an update or an action."""
+    moment = datetime.datetime.combine(days(min(n, 0)), datetime.time(10))
+    return min(timezone.make_aware(moment), timezone.now())
+
+
 def _create_demo_action(spec: DemoAction, *, plan, users, partner, recommendations, days):
     finished = spec.status == Action.Status.CLOSED
     action = Action.objects.create(
@@ -557,11 +564,13 @@ def _create_demo_action(spec: DemoAction, *, plan, users, partner, recommendatio
         completion_proposed_by=users[spec.lead]
         if finished or spec.status == Action.Status.PENDING_SIGN_OFF
         else None,
-        completion_proposed_at=timezone.now()
+        # A finished action was proposed complete with its last update, on its target
+        # date, and signed off a week later; one waiting for sign-off was proposed lately.
+        completion_proposed_at=_decided(days, spec.target_days if finished else -2)
         if finished or spec.status == Action.Status.PENDING_SIGN_OFF
         else None,
         signed_off_by=users["opcc"] if finished else None,
-        signed_off_at=timezone.now() if finished else None,
+        signed_off_at=_decided(days, spec.target_days + 7) if finished else None,
     )
     action.recommendations.set([recommendations[r] for r in spec.recommendations])
     author = users[spec.lead]
@@ -587,17 +596,19 @@ def _create_demo_action(spec: DemoAction, *, plan, users, partner, recommendatio
                 "Complete. Impact confirmed by dip-sample and the post-inspection review.",
             )
         )
+
     for offset, percent, rag, narrative in history:
+        written = min(offset, -1)
         ProgressUpdate.objects.create(
             action=action,
             author=author,
-            written_on=days(min(offset, -1)),
+            written_on=days(written),
             narrative=narrative,
             rag=rag,
             percent_complete=percent,
             review_state=ProgressUpdate.Review.ACCEPTED,
             reviewed_by=users["opcc"],
-            reviewed_at=timezone.now(),
+            reviewed_at=_decided(days, written + 3),  # accepted a few days after it came in
         )
     if spec.reference == "A4":
         returned = ProgressUpdate.objects.create(
@@ -609,7 +620,7 @@ def _create_demo_action(spec: DemoAction, *, plan, users, partner, recommendatio
             percent_complete=72,
             review_state=ProgressUpdate.Review.RETURNED,
             reviewed_by=users["opcc"],
-            reviewed_at=timezone.now(),
+            reviewed_at=_decided(days, -7),  # returned before the lead resubmitted (day -2)
             review_comment="Please give the percentage of frontline staff trained so far and "
             "the date you expect to reach 95%.",
         )

@@ -1,4 +1,5 @@
 from django.core.management import call_command
+from django.utils import timezone
 
 from oversight.models import (
     Force,
@@ -180,3 +181,28 @@ def test_seed_demo_has_reports_from_other_sources(db):
     assert not Recommendation.objects.filter(
         report__title__startswith="National child protection", publisher_reference=""
     ).exists()
+
+
+def test_seed_demo_reviews_follow_the_updates_they_decide(db):
+    """Each update the OPCC decided was decided after it was written and by now, the
+    returned update the lead answered was returned before the resubmission was written,
+    and a closed action was signed off after it was proposed complete (the demo's dates
+    read as a story, not all as the day it was loaded)."""
+    call_command("seed_demo", quiet_logins=True)
+    now = timezone.now()
+    reviewed = ProgressUpdate.objects.exclude(reviewed_at=None)
+    assert reviewed.exists()
+    for update in reviewed:
+        assert update.written_on <= timezone.localdate(update.reviewed_at), update
+        assert update.reviewed_at <= now, update
+    resubmission = ProgressUpdate.objects.get(resubmission_of__isnull=False)
+    returned_on = timezone.localdate(resubmission.resubmission_of.reviewed_at)
+    assert returned_on < resubmission.written_on
+    # A closed action was proposed complete no earlier than its last update, and signed
+    # off after that, by now.
+    closed = Action.objects.filter(status=Action.Status.CLOSED)
+    assert closed.exists()
+    for action in closed:
+        last_written = max(u.written_on for u in action.updates.all())
+        assert last_written <= timezone.localdate(action.completion_proposed_at), action
+        assert action.completion_proposed_at < action.signed_off_at <= now, action
