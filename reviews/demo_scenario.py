@@ -103,6 +103,7 @@ INSPECTORATE_LOG = [
 def seed_demo(*, today: datetime.date | None = None) -> dict:
     """Load the scenario; returns what it created, by kind (all zero on a second run)."""
     today = today or timezone.localdate()
+    loading_since = timezone.now()
     created: dict[str, int] = {}
 
     def count(kind, was_created):
@@ -460,7 +461,40 @@ def seed_demo(*, today: datetime.date | None = None) -> dict:
     seed_national(
         users=users, force=force, dorset=dorset, recommendations=recommendations, count=count
     )
+    _date_creations_as_in_the_scenario(since=loading_since, today=today)
     return created
+
+
+def _date_creations_as_in_the_scenario(*, since: datetime.datetime, today: datetime.date):
+    """Date the first version of each recommendation, action and progress update this run
+    created when the scenario has it recorded, not when the demo was loaded: a
+    recommendation a week after its report was published, an action when its plan was
+    submitted (else a month after the report), an update on the day it was written. The
+    dashboard's trends and the register "as at" a past day then read the scenario's
+    years, rather than one quarter in which everything was added at once. Later versions
+    (R1 closed, say) keep their dates; a second run creates nothing, so moves nothing."""
+
+    def midday(day: datetime.date) -> datetime.datetime:
+        moment = datetime.datetime.combine(min(day, today), datetime.time(12))
+        return min(timezone.make_aware(moment), since)
+
+    week, month = datetime.timedelta(days=7), datetime.timedelta(days=30)
+    published = dict(InspectionReport.objects.values_list("pk", "published_on"))
+    plans = {
+        plan.pk: plan.submitted_on or plan.report.published_on + month
+        for plan in ActionPlan.objects.select_related("report")
+    }
+    recorded = [
+        (Recommendation, lambda version: published[version.report_id] + week),
+        (Action, lambda version: plans[version.plan_id]),
+        (ProgressUpdate, lambda version: version.written_on),
+    ]
+    for model, recorded_on in recorded:
+        history = model.history.model
+        for version in model.history.filter(history_type="+", history_date__gte=since):
+            history.objects.filter(history_id=version.history_id).update(
+                history_date=midday(recorded_on(version))
+            )
 
 
 def _seed_extension_requests(*, plan, users, days) -> int:

@@ -1,3 +1,5 @@
+import datetime
+
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -206,3 +208,28 @@ def test_seed_demo_reviews_follow_the_updates_they_decide(db):
         last_written = max(u.written_on for u in action.updates.all())
         assert last_written <= timezone.localdate(action.completion_proposed_at), action
         assert action.completion_proposed_at < action.signed_off_at <= now, action
+
+
+def test_seed_demo_records_its_rows_when_the_scenario_has_them(db):
+    """The first version of each recommendation, action and update is dated in the
+    scenario (a week after the report, the plan's submission, the day written), not the
+    day the demo was loaded; later versions keep theirs, so R1 still closes today."""
+    call_command("seed_demo", quiet_logins=True)
+    today = timezone.localdate()
+    for rec in Recommendation.objects.select_related("report"):
+        first = rec.history.earliest("history_date")
+        expected = min(rec.report.published_on + datetime.timedelta(days=7), today)
+        assert timezone.localdate(first.history_date) == expected, rec
+    for update in ProgressUpdate.objects.all():
+        first = update.history.earliest("history_date")
+        assert timezone.localdate(first.history_date) == min(update.written_on, today)
+    r1 = Recommendation.objects.get(
+        report__title="National child protection inspection: Devon and Cornwall Police",
+        reference="R1",
+    )
+    assert timezone.localdate(r1.history.latest("history_date").history_date) == today
+    assert r1.history.latest("history_date").status == Recommendation.Status.CLOSED
+    # A second run creates nothing and moves nothing.
+    dates = sorted(Recommendation.history.values_list("history_date", flat=True))
+    call_command("seed_demo", quiet_logins=True)
+    assert sorted(Recommendation.history.values_list("history_date", flat=True)) == dates
