@@ -429,8 +429,7 @@ def bars_html(chart: StackedBarChart) -> str:
         label = format_html('<a href="{}">{}</a>', bar.url, bar.label) if bar.url else bar.label
         rows.append(
             format_html(
-                '<li class="chart-row"><div class="chart-label small">{} '
-                '<span class="text-body-secondary">· {}</span></div>'
+                '<li class="chart-row"><div class="chart-label">{} <span>· {}</span></div>'
                 '<svg class="chart-bar cbar" width="100%" height="26" role="img" '
                 'aria-label="{}">{}</svg></li>',
                 label,

@@ -35,11 +35,12 @@ from recommendations.filters import (
     COMPLETE_STILL_OPEN,
     divergence_condition,
 )
-from recommendations.models import Action, ProgressUpdate, Recommendation
+from recommendations.models import Action, ExtensionRequest, ProgressUpdate, Recommendation
 from recommendations.rag import with_rag_and_overdue
 from recommendations.review_queue import review_queue_panel
 from recommendations.selectors import (
     actions_visible_to,
+    extensions_visible_to,
     recommendations_visible_to,
     updates_visible_to,
 )
@@ -133,7 +134,8 @@ def _totals(user: User, *, today: datetime.date) -> tuple[dict, int]:
     One GROUP BY over status, kind and four yes/no columns (monitored, overdue and the two
     divergences from HMICFRS's status), a few dozen groups summed here, rather than a dozen
     filtered counts each testing its conditions again on every row. The number of
-    monitored reports comes with it, counted once."""
+    monitored reports and of requests to move a target date waiting for a decision come
+    with it, each counted once."""
     flags = {
         "monitored": ~Q(report__status=InspectionReport.Status.CLOSED),
         "overdue": _overdue_for_counting(user=user, today=today),
@@ -143,13 +145,22 @@ def _totals(user: User, *, today: datetime.date) -> tuple[dict, int]:
     # The reports the charts' ten are drawn from: every monitored one, with recommendations
     # recorded yet or not.
     monitored_reports = reports_visible_to(user).exclude(status=InspectionReport.Status.CLOSED)
+    # Requests to move a target date waiting for the OPCC's decision (the review queue's
+    # third list): counted here, once, rather than by a query of their own.
+    pending_extensions = extensions_visible_to(user).filter(
+        decision=ExtensionRequest.Decision.PENDING
+    )
     groups = (
         recommendations_visible_to(user)
         .annotate(
             **{name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in flags.items()}
         )
         .values("status", "kind", *flags)
-        .annotate(n=Count("pk"), reports=count_of(monitored_reports))
+        .annotate(
+            n=Count("pk"),
+            reports=count_of(monitored_reports),
+            extensions=count_of(pending_extensions),
+        )
         .order_by()
     )
     totals = dict.fromkeys(
@@ -165,6 +176,7 @@ def _totals(user: User, *, today: datetime.date) -> tuple[dict, int]:
             "overdue",
             "awaiting_sign_off",
             "reports",
+            "extensions_waiting",
         ],
         0,
     )
@@ -173,6 +185,7 @@ def _totals(user: User, *, today: datetime.date) -> tuple[dict, int]:
     for group in groups:
         n, grouped = group["n"], True
         totals["reports"] = group["reports"]
+        totals["extensions_waiting"] = group["extensions"]
         if not group["monitored"]:
             overdue_elsewhere += n if group["overdue"] else 0
             continue
@@ -191,9 +204,10 @@ def _totals(user: User, *, today: datetime.date) -> tuple[dict, int]:
         for flag in ("overdue", "closed_not_complete", "complete_still_open"):
             totals[flag] += n if group[flag] else 0
     if not grouped:
-        # No recommendation to carry the reports' count: an office whose reports have
-        # none recorded yet (one more query, for that office only).
+        # No recommendation to carry the counts: an office whose reports have none
+        # recorded yet (two more queries, for that office only).
         totals["reports"] = monitored_reports.count()
+        totals["extensions_waiting"] = pending_extensions.count()
     return totals, totals["overdue"] + overdue_elsewhere
 
 
@@ -257,7 +271,9 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
         areas.append(counts[None])
 
     totals, overdue_now = _totals(user, today=today)
-    review_queue = review_queue_panel(user=user)
+    review_queue = review_queue_panel(
+        user=user, extensions_waiting=totals.pop("extensions_waiting")
+    )
     totals["updates_awaiting_review"] = review_queue["update_count"] if review_queue else 0
 
     # The report's status read through the join the scoping already makes, not a second

@@ -98,11 +98,12 @@ def review_queue_for(user: User) -> ReviewQueue:
     )
 
 
-def review_queue_panel(*, user: User, obj=None) -> dict | None:
+def review_queue_panel(*, user: User, extensions_waiting: int = 0) -> dict | None:
     """The dashboard's "waiting for an OPCC decision": the oldest submitted updates and
-    proposed completions. Queries: 2 short lists, each with its total (a once-run count
-    subquery), whatever the size of the queue. The dashboard's "updates to review" tile
-    reads the same total."""
+    proposed completions, and how many requests to move a target date wait too (counted
+    by the dashboard's totals, `extensions_waiting`; the review queue lists them). Queries:
+    2 short lists, each with its total (a once-run count subquery), whatever the size of
+    the queue. The dashboard's "updates to review" tile reads the same total."""
     if not user.is_authenticated or not user.is_opcc:
         return None
     updates = first_with_total(
@@ -127,4 +128,5 @@ def review_queue_panel(*, user: User, obj=None) -> dict | None:
         "updates": updates,
         "completion_count": completions[0].total if completions else 0,
         "completions": completions,
+        "extension_count": extensions_waiting,
     }

@@ -4,10 +4,13 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from oversight.shared import panels
+from recommendations import services_extensions
 from recommendations.dashboard import dashboard_for
 from recommendations.models import Action, ProgressUpdate, Rag, Recommendation
 from recommendations.rag import overdue_condition
@@ -512,3 +515,51 @@ def test_reports_are_counted_before_any_recommendation_is_recorded(opcc_staff, f
 
     assert data.totals["reports"] == 2
     assert data.totals["all"] == 0
+
+
+def test_requests_to_move_a_target_date_are_counted_with_what_waits_for_a_decision(
+    client, settings, opcc_staff, action_a, action_b, police_lead_a, police_lead_b
+):
+    """The panel of what waits for an OPCC decision counts the requests to move a target
+    date too (the review queue lists them), only those of the office's forces, and no
+    longer once decided; the dashboard runs no more queries for it."""
+    settings.PAGE_CACHE_SECONDS = 0  # each page rendered, its queries counted
+    client.force_login(opcc_staff)
+    client.get(DASHBOARD)  # warm: the session and what every request caches
+    with CaptureQueriesContext(connection) as without_requests:
+        client.get(DASHBOARD)
+    before = dashboard_for(opcc_staff, today=TODAY).review_queue["extension_count"]
+    request_a = services_extensions.extension_request(
+        action=action_a,
+        by=police_lead_a,
+        to_date=TODAY + datetime.timedelta(days=200),
+        reason="Training places cancelled.",
+    )
+    services_extensions.extension_request(
+        action=action_b,
+        by=police_lead_b,
+        to_date=TODAY + datetime.timedelta(days=200),
+        reason="Another force's request.",
+    )
+
+    data = dashboard_for(opcc_staff, today=TODAY)
+    assert (before, data.review_queue["extension_count"]) == (0, 1)
+    with CaptureQueriesContext(connection) as with_requests:
+        page = client.get(DASHBOARD).content.decode()
+    assert len(with_requests) == len(without_requests)
+    panel = page[page.index('id="review-queue-heading"') :]
+    assert "#queue-extensions-heading" in panel
+    assert '<span class="summary-number-inline">1</span> request to move an action' in panel
+
+    services_extensions.extension_decide(extension=request_a, by=opcc_staff, agree=True)
+    assert dashboard_for(opcc_staff, today=TODAY).review_queue["extension_count"] == 0
+
+
+def test_requests_to_move_a_target_date_are_counted_before_any_recommendation(opcc_staff, force_a):
+    """With no recommendation to carry the counts, they are still counted."""
+    factories.InspectionReportFactory(force=force_a)
+
+    data = dashboard_for(opcc_staff, today=TODAY)
+
+    assert data.review_queue["extension_count"] == 0
+    assert data.totals["reports"] == 1
