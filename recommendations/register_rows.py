@@ -119,7 +119,7 @@ class RegisterRowWriter:
             status = self.inspectorate_labels.get(r.inspectorate_status, r.inspectorate_status)
             status = self.hmicfrs_label % {"status": status.lower()}
             hmicfrs = f'<br><small class="sub">{escape(status)}</small>'
-        areas = f'<div class="small sub">{escape("; ".join(row.areas))}</div>' if row.areas else ""
+        areas = f'<div class="sub">{escape("; ".join(row.areas))}</div>' if row.areas else ""
         leads = "<br>".join(escape(lead) for lead in row.leads) if row.leads else self.no_lead
         afi = self.afi_badge if r.kind == Recommendation.Kind.AREA_FOR_IMPROVEMENT else ""
         status_label = self.status_labels.get(r.status, r.status)
