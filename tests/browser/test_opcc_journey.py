@@ -42,6 +42,9 @@ def test_opcc_staff_log_a_report_and_follow_a_recommendation(
     page.get_by_role("button", name="Log report").click()
     heading = page.get_by_role("heading", level=1)
     assert heading.inner_text() == "National child protection inspection: Force A Police"
+    # The page's scripts run once it has loaded: a click before then follows the link to
+    # the form's own page (the no-JavaScript way) instead of opening it inline.
+    page.wait_for_load_state("load")
 
     # Two priority areas, added inline (htmx) without leaving the page.
     report_url = page.url
