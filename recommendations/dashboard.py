@@ -217,8 +217,9 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     Queries (12), whatever the number of rows: the priority areas of the newest monitored
     reports (select_related report); their recommendation counts by priority area, status
     and RAG (one GROUP BY); the totals over every recommendation the user sees, those on
-    monitored reports apart (one GROUP BY, see _totals(); plus a count of the monitored
-    reports when the user sees no recommendation yet); the review
+    monitored reports apart (one GROUP BY, see _totals(), which also counts the monitored
+    reports and the requests to move a target date waiting for a decision; two counts of
+    their own when the user sees no recommendation yet); the review
     queue (the oldest 5 submitted updates with their total, select_related action, author;
     the oldest 5 proposed completions with theirs, select_related
     completion_proposed_by); overdue updates (the first 10, with the total as a window

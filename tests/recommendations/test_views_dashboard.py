@@ -555,11 +555,18 @@ def test_requests_to_move_a_target_date_are_counted_with_what_waits_for_a_decisi
     assert dashboard_for(opcc_staff, today=TODAY).review_queue["extension_count"] == 0
 
 
-def test_requests_to_move_a_target_date_are_counted_before_any_recommendation(opcc_staff, force_a):
-    """With no recommendation to carry the counts, they are still counted."""
-    factories.InspectionReportFactory(force=force_a)
+def test_requests_to_move_a_target_date_are_counted_before_any_recommendation(
+    opcc_staff, force_a, police_lead_a
+):
+    """With no recommendation to carry the counts (an action whose recommendations were
+    all withdrawn), the waiting request is still counted."""
+    report = factories.InspectionReportFactory(force=force_a)
+    plan = factories.ActionPlanFactory(report=report)
+    action = factories.ActionFactory(plan=plan, delivery_lead=police_lead_a)
+    factories.ExtensionRequestFactory(action=action)
+    assert not recommendations_visible_to(opcc_staff).exists()
 
     data = dashboard_for(opcc_staff, today=TODAY)
 
-    assert data.review_queue["extension_count"] == 0
+    assert data.review_queue["extension_count"] == 1
     assert data.totals["reports"] == 1
