@@ -503,9 +503,6 @@ def _seed_extension_requests(*, plan, users, days) -> int:
     queue and the action pages show each state. Returns how many were made."""
     actions = {action.reference: action for action in plan.actions.all()}
 
-    def moment(n: int) -> datetime.datetime:
-        return timezone.make_aware(datetime.datetime.combine(days(n), datetime.time(10)))
-
     decided = [
         # (action, asked by, asked on, decided on, decision, comment)
         (
@@ -531,13 +528,13 @@ def _seed_extension_requests(*, plan, users, days) -> int:
         ExtensionRequest.objects.create(
             action=action,
             requested_by=users[asker],
-            requested_at=moment(asked_on),
+            requested_at=_decided(days, asked_on),
             from_date=action.target_date,
             to_date=action.revised_target_date,
             reason=action.revision_reason,
             decision=decision,
             decided_by=users["opcc"],
-            decided_at=moment(decided_on),
+            decided_at=_decided(days, decided_on),
             decision_comment=comment,
         )
         made += 1
@@ -545,21 +542,21 @@ def _seed_extension_requests(*, plan, users, days) -> int:
     ExtensionRequest.objects.create(
         action=a2,
         requested_by=users["lead"],
-        requested_at=moment(-20),
+        requested_at=_decided(days, -20),
         from_date=a2.target_date,
         to_date=a2.target_date + datetime.timedelta(days=60),
         reason="The safeguarding hub's weekly review starts only when two analyst posts "
         "are filled.",
         decision=ExtensionRequest.Decision.REFUSED,
         decided_by=users["opcc"],
-        decided_at=moment(-17),
+        decided_at=_decided(days, -17),
         decision_comment="Tracking CSE cases answers the inspection's first concern: keep the "
         "date, and use the interim spreadsheet tracker until the analysts start.",
     )
     ExtensionRequest.objects.create(
         action=a4,
         requested_by=users["lead"],
-        requested_at=moment(-2),
+        requested_at=_decided(days, -2),
         from_date=a4.target_date,
         to_date=a4.target_date + datetime.timedelta(days=60),
         reason="The training provider cancelled two cohorts; the next places are in eight "
@@ -570,7 +567,7 @@ def _seed_extension_requests(*, plan, users, days) -> int:
 
 def _decided(days, n: int) -> datetime.datetime:
     """Mid-morning n days from today (`days(n)` is the date), at the latest now: when
-    someone acted on an update or an action."""
+    someone asked, or acted on an update, a request or an action."""
     moment = datetime.datetime.combine(days(min(n, 0)), datetime.time(10))
     return min(timezone.make_aware(moment), timezone.now())
 
