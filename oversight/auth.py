@@ -2,10 +2,11 @@
 whether an office requires them to use two-factor sign-in, so the navigation bar, every
 scoping function and the two-factor rule need no extra query."""
 
+from collections.abc import Callable
 from functools import cache
 
 from allauth.account.auth_backends import AuthenticationBackend
-from django.db.models import BooleanField
+from django.db.models import BooleanField, Expression
 from django.db.models.expressions import RawSQL
 
 from oversight.models import Office, PartnerAgency, User
@@ -55,6 +56,17 @@ def two_factor_required_expression() -> RawSQL:
     return RawSQL(_two_factor_required_sql(), [], output_field=BooleanField())  # noqa: S611
 
 
+# name -> function returning an expression over the user row, annotated on the signed-in
+# user as every page loads them (other apps add theirs from their AppConfig.ready()).
+_loaded_with: dict[str, Callable[[], Expression]] = {}
+
+
+def load_user_with(name: str, expression: Callable[[], Expression]) -> None:
+    """Have the signed-in user arrive with `name` annotated, rather than a query of its own
+    on every page: the unread notifications the navigation bar counts, say."""
+    _loaded_with[name] = expression
+
+
 class OversightBackend(AuthenticationBackend):
     """allauth's backend (sign-in by username or e-mail address) with the user loaded as
     every page needs them."""
@@ -62,7 +74,10 @@ class OversightBackend(AuthenticationBackend):
     def get_user(self, user_id):
         user = (
             User._default_manager.select_related("office", "force", "partner_agency")
-            .annotate(two_factor_required=two_factor_required_expression())
+            .annotate(
+                two_factor_required=two_factor_required_expression(),
+                **{name: expression() for name, expression in _loaded_with.items()},
+            )
             .filter(pk=user_id)
             .first()
         )

@@ -13,3 +13,7 @@ class RecommendationsConfig(AppConfig):
         register_panels()
         # Which force a change belongs to, so it drops only that force's cached pages.
         register_placements()
+        # Each force's dashboard tiles, marked stale by the changes that alter them.
+        from recommendations.tallies import connect_signals
+
+        connect_signals()

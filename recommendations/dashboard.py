@@ -36,7 +36,7 @@ from recommendations.filters import (
     divergence_condition,
 )
 from recommendations.models import Action, ExtensionRequest, ProgressUpdate, Recommendation
-from recommendations.rag import with_rag_and_overdue
+from recommendations.rag import overdue_for_counting, with_rag_and_overdue
 from recommendations.review_queue import review_queue_panel
 from recommendations.selectors import (
     actions_visible_to,
@@ -44,6 +44,7 @@ from recommendations.selectors import (
     recommendations_visible_to,
     updates_visible_to,
 )
+from recommendations.tallies import TALLIED, tallied_totals, uses_tallies
 from recommendations.trends import QuarterTotals, quarter_totals
 
 # "Due soon": an update, target date or recommendation due within this many days.
@@ -110,24 +111,22 @@ class Dashboard:
 
 
 def _overdue_for_counting(*, user: User, today: datetime.date) -> Q:
-    """overdue_condition() for counting every recommendation the user sees at once: the
-    recommendations with a late live action listed once (read through the partial index
-    action_live_target_idx, which serves COALESCE(revised, original target)) and hashed,
-    rather than an EXISTS probed for each open recommendation (40,000 rows for a reader of
-    every force). The late actions are those the user sees: an action serves only
-    recommendations of its own plan's report, so none of the user's rows is left out."""
-    late_actions = (
-        actions_visible_to(user)
-        .alias(current_target=Coalesce("revised_target_date", "target_date"))
-        .filter(status__in=Action.LIVE_STATUSES, current_target__lt=today)
-    )
-    late = Action.recommendations.through.objects.filter(
-        action__in=late_actions.values("pk")
-    ).values("recommendation_id")
-    return Q(status__in=Recommendation.OPEN_STATUSES) & (Q(due_on__lt=today) | Q(pk__in=late))
+    """overdue_condition() for counting every recommendation the user sees at once
+    (overdue_for_counting): the late actions are those the user sees, and an action serves
+    only recommendations of its own plan's report, so none of the user's rows is left out."""
+    return overdue_for_counting(actions_visible_to(user), today=today)
 
 
 def _totals(user: User, *, today: datetime.date) -> tuple[dict, int]:
+    """The tiles' counts and "overdue now": from the forces' kept rows for OPCC staff and
+    readers (recommendations.tallies), otherwise counted now (_counted_totals)."""
+    if uses_tallies(user):
+        totals = tallied_totals(user, today=today)
+        return totals, totals["overdue"] + totals.pop("overdue_elsewhere")
+    return _counted_totals(user, today=today)
+
+
+def _counted_totals(user: User, *, today: datetime.date) -> tuple[dict, int]:
     """The tiles' counts over every recommendation the user sees on a monitored report, and
     "overdue now" over all of them (the trends count those of closed reports too).
 
@@ -163,23 +162,8 @@ def _totals(user: User, *, today: datetime.date) -> tuple[dict, int]:
         )
         .order_by()
     )
-    totals = dict.fromkeys(
-        [
-            "all",
-            "open",
-            "recommendations",
-            "open_recommendations",
-            "afis",
-            "open_afis",
-            "closed_not_complete",
-            "complete_still_open",
-            "overdue",
-            "awaiting_sign_off",
-            "reports",
-            "extensions_waiting",
-        ],
-        0,
-    )
+    # The kept counts' names (recommendations.tallies), "overdue now" apart.
+    totals = dict.fromkeys((name for name in TALLIED if name != "overdue_elsewhere"), 0)
     overdue_elsewhere = 0
     grouped = False
     for group in groups:
@@ -216,10 +200,9 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
 
     Queries (12), whatever the number of rows: the priority areas of the newest monitored
     reports (select_related report); their recommendation counts by priority area, status
-    and RAG (one GROUP BY); the totals over every recommendation the user sees, those on
-    monitored reports apart (one GROUP BY, see _totals(), which also counts the monitored
-    reports and the requests to move a target date waiting for a decision; two counts of
-    their own when the user sees no recommendation yet); the review
+    and RAG (one GROUP BY); the tiles' totals (_totals(): for OPCC staff and readers each
+    force's kept counts, one query, and one more for the forces changed since they were
+    counted, recommendations.tallies); the review
     queue (the oldest 5 submitted updates with their total, select_related action, author;
     the oldest 5 proposed completions with theirs, select_related
     completion_proposed_by); overdue updates (the first 10, with the total as a window

@@ -846,3 +846,41 @@ class TrendQuarter(models.Model):
 
     def __str__(self):
         return f"{self.report_id} from {self.quarter_start:%d %b %Y}"
+
+
+class DashboardTally(models.Model):
+    """One force's dashboard tiles (recommendations.tallies): the counts the dashboard
+    shows over the force's recommendations, kept so that a dashboard over many forces sums
+    a row per force instead of counting every recommendation on each request.
+
+    A change to the force's recommendations, actions, action plans, reports or requests to
+    move a target date raises `generation` in the writer's own transaction; the figures
+    hold while `counted_generation` equals it and `counted_on` is today (overdue depends on
+    the day). A dashboard that finds a force's row stale counts that force afresh and
+    stores the figures unless a change came meanwhile."""
+
+    force = models.OneToOneField(
+        Force, on_delete=models.CASCADE, primary_key=True, related_name="dashboard_tally"
+    )
+    generation = models.BigIntegerField(default=0)
+    counted_generation = models.BigIntegerField(null=True)
+    counted_on = models.DateField(null=True)
+    # On reports being monitored (not closed):
+    all = models.PositiveIntegerField(default=0)
+    open = models.PositiveIntegerField(default=0)
+    recommendations = models.PositiveIntegerField(default=0)
+    open_recommendations = models.PositiveIntegerField(default=0)
+    afis = models.PositiveIntegerField(default=0)
+    open_afis = models.PositiveIntegerField(default=0)
+    awaiting_sign_off = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    closed_not_complete = models.PositiveIntegerField(default=0)
+    complete_still_open = models.PositiveIntegerField(default=0)
+    # Overdue on closed reports (the trends count those too), the monitored reports, and
+    # the requests to move a target date waiting for a decision.
+    overdue_elsewhere = models.PositiveIntegerField(default=0)
+    reports = models.PositiveIntegerField(default=0)
+    extensions_waiting = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"Dashboard tally of force {self.force_id} (generation {self.generation})"

@@ -37,6 +37,7 @@ from recommendations.services import (
     recommendation_transition_locked,
     recommendation_transitions_for,
 )
+from recommendations.tallies import marked_once
 
 STATUS, INSPECTORATE_STATUS, ACTION_OWNER, PRIORITY_AREA = (
     "status",
@@ -142,18 +143,21 @@ def recommendations_bulk_update(
 
     Queries: a fixed few to read and lock the rows and what the change needs, then per row
     the saves of the change itself (the recommendation and its history entry, which copies
-    its priority areas; the HMICFRS log entry; each action given a new owner)."""
+    its priority areas; the HMICFRS log entry; each action given a new owner), and one to
+    mark the dashboard's kept counts of the rows' forces stale."""
     with transaction.atomic():
         rows = _checked_rows(selection=selection, change=change, by=by, lock=True)
         if any(row.refusal for row in rows):
             raise BulkRefused(rows)
-        for row in rows:
-            try:
-                _apply(row, change=change, by=by)
-            except ValidationError as error:
-                # The rules were checked above; a refusal here is the same rule, read
-                # again under the lock: say so on the row and save nothing.
-                row.refusal = " ".join(error.messages)
+        # The dashboard's kept counts of the rows' forces marked stale once, not per row.
+        with marked_once():
+            for row in rows:
+                try:
+                    _apply(row, change=change, by=by)
+                except ValidationError as error:
+                    # The rules were checked above; a refusal here is the same rule, read
+                    # again under the lock: say so on the row and save nothing.
+                    row.refusal = " ".join(error.messages)
         if any(row.refusal for row in rows):
             raise BulkRefused(rows)
     return rows

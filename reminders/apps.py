@@ -18,3 +18,8 @@ class RemindersConfig(AppConfig):
         )
         # A calendar link belongs to its person, so it drops only their cached pages.
         register_placements()
+        # The navigation bar's count of unread notifications comes with the signed-in user.
+        from oversight.auth import load_user_with
+        from reminders.selectors import unread_count_expression
+
+        load_user_with("unread_notification_count", unread_count_expression)

@@ -1,5 +1,6 @@
-"""Every main page runs a fixed number of queries, at most 15 (16 for the dashboard, whose
-trends read the change history), whatever the data.
+"""Every main page runs a fixed number of queries, at most 14 (16 for the dashboard, whose
+trends read the change history and whose first render after a change counts the changed
+forces' tiles afresh), whatever the data.
 
 Each page is counted for the personas that see the most of it (OPCC staff, a police lead,
 a partner lead, a plan owner), with the panels other apps register, in a small world and
@@ -41,9 +42,9 @@ from reminders.models import Reminder
 from reviews.models import Assurance
 from tests import factories
 
-BUDGET = 15
-# The dashboard's trends section reads two histories (recommendations.trends), one query
-# more than its other sections leave room for.
+BUDGET = 14
+# The dashboard's trends section reads two histories (recommendations.trends), and just
+# after a change it counts the changed forces' tiles afresh (recommendations.tallies).
 PAGE_BUDGETS = {"dashboard": 16}
 SMALL, MORE = 2, 8
 # The national report gains a force and a recommendation every few steps (each one is
@@ -404,14 +405,19 @@ def test_pages_run_the_same_queries_in_a_small_and_a_larger_world(client, reques
         client.get(url)  # the first request also loads what every later one has cached
         small[page] = _count(client, url)
     world.grow(MORE)
+    # The first request after the world changed may count afresh what a page keeps for
+    # the forces changed (the dashboard's tiles, recommendations.tallies): held to the
+    # same budget, and the next request to the same count as in the small world.
+    after_change = {page: _count(client, url) for page, url in urls.items()}
     larger = {page: _count(client, url) for page, url in urls.items()}
     problems = [
         f"{page} as {persona}: {small[page]} then {larger[page]}"
         for page in urls
         if larger[page] != small[page]
     ] + [
-        f"{page} as {persona} runs {small[page]} queries"
+        f"{page} as {persona} runs {counts[page]} queries{when}"
+        for counts, when in ((small, ""), (after_change, " just after a change"))
         for page in urls
-        if small[page] > PAGE_BUDGETS.get(page, BUDGET)
+        if counts[page] > PAGE_BUDGETS.get(page, BUDGET)
     ]
     assert not problems, "\n".join(problems)

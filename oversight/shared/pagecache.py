@@ -110,9 +110,9 @@ STALE_SECONDS = 30
 WRITER_FRESH_SECONDS = 60
 DOMAIN_APPS = {"oversight", "recommendations", "reviews", "letters", "reminders"}
 # Changes no cached body shows: notifications (the unread count is outside the bodies),
-# and the trends' store of completed quarters (figures derived from changes that have
-# already bumped; filled while a page renders).
-IGNORED_MODELS = {"Reminder", "TrendQuarter"}
+# the trends' store of completed quarters and the dashboard's kept counts per force
+# (figures derived from changes that have already bumped; kept while a page renders).
+IGNORED_MODELS = {"Reminder", "TrendQuarter", "DashboardTally"}
 # A person's own settings no body shows: signing in, their e-mail and language choices
 # (the body's language is part of its key).
 IGNORED_USER_FIELDS = {"last_login", "email_reminders", "digest_frequency", "language"}

@@ -35,6 +35,7 @@ WORKED_OUT = {
     "letters.PublishedRecommendation.inspectorate_status_on",
     "letters.PublishedRecommendation.due_on",
     "recommendations.TrendQuarter.quarter_start",  # a quarter worked out from today
+    "recommendations.DashboardTally.counted_on",  # the day the kept counts hold for
 }
 
 

@@ -225,12 +225,13 @@ def test_my_actions_runs_a_fixed_number_of_queries(
     monkeypatch.setitem(panels._registry, "my_actions", [])
     _world(plan_a, police_lead_a, opcc_staff, count)
     client.force_login(police_lead_a)
-    # 1 session, 2 user (with organisation), 3 due and other totals, 4 the page of actions
-    # with plan, report, lead, agency and latest-update annotations, 5 their
+    # 1 session, 2 user (with organisation and unread notifications), 3 due and other
+    # totals, 4 the page of actions with plan, report, lead, agency and latest-update
+    # annotations, 5 their
     # recommendations, 6 the ids of returned updates still owed (with their total; none
     # here, so no query for the updates themselves), 7 returned
-    # completions (with their total), 8 unread notifications, 9 reports with their plans.
-    with django_assert_num_queries(9):
+    # completions (with their total), 8 reports with their plans.
+    with django_assert_num_queries(8):
         response = client.get(URL)
     assert response.status_code == 200
     assert response.content.decode().count("action-card") >= min(count, MY_ACTIONS_PER_PAGE)
@@ -249,7 +250,7 @@ def test_my_actions_with_returned_updates_owed_adds_one_query_for_them(
     client.force_login(police_lead_a)
     # As above, with 6 the ids of the returned updates still owed (with their total) and
     # 7 those updates with their action, plan, report, force, author and reviewer.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(URL)
     mine = response.context["mine"]
     assert mine.returned_total == count

@@ -192,9 +192,9 @@ def test_the_list_runs_the_same_queries_for_few_or_many_rows(
     notify(police_lead_a, n=rows)
     client.force_login(police_lead_a)
 
-    # session; user (with organisation); count for the paginator; the page of
-    # notifications; in the navigation bar: the unread count.
-    with django_assert_num_queries(5):
+    # session; user (with organisation and, for the navigation bar, the unread count);
+    # count for the paginator; the page of notifications.
+    with django_assert_num_queries(4):
         response = client.get(LIST)
 
     assert response.status_code == 200

@@ -1,0 +1,350 @@
+"""Each force's dashboard tiles kept in a row of its own (DashboardTally), so a dashboard
+over many forces sums a row per force instead of counting all their recommendations on
+every request: 40,000 for a reader of every force.
+
+Writers mark a force's row stale in their own transaction: every save or delete of a
+recommendation, action, action plan, report or request to move a target date, and every
+change to an action's recommendations, raises the generation of the forces it belongs to
+(as the page cache places it, oversight.shared.pagecache). A dashboard reads the fresh rows
+of its forces and counts the stale ones afresh in the same query (one snapshot, so the
+generation it read is the one its counts hold for), then stores those counts where the
+generation is still the one it read and no writer holds the row: a change committed or
+under way meanwhile leaves the row stale for the next dashboard, never wrong.
+
+For OPCC staff and readers only, whose scope is whole forces; a partner lead's
+dashboard counts would differ (only their agency's actions), and they have none.
+"""
+
+import contextlib
+import datetime
+import threading
+
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+
+from oversight.models import Force, InspectionReport, User
+from oversight.selectors import forces_visible_to
+from oversight.shared import pagecache
+from recommendations.bounded_lists import count_of
+from recommendations.filters import (
+    CLOSED_NOT_COMPLETE,
+    COMPLETE_STILL_OPEN,
+    divergence_condition,
+)
+from recommendations.models import (
+    Action,
+    ActionPlan,
+    DashboardTally,
+    ExtensionRequest,
+    Recommendation,
+)
+from recommendations.rag import overdue_for_counting
+
+# The figures a row holds: counted over the force's recommendations, then its monitored
+# reports and its requests to move a target date waiting for a decision.
+RECOMMENDATION_COUNTS = (
+    "all",
+    "open",
+    "recommendations",
+    "open_recommendations",
+    "afis",
+    "open_afis",
+    "awaiting_sign_off",
+    "overdue",
+    "closed_not_complete",
+    "complete_still_open",
+    "overdue_elsewhere",
+)
+FORCE_COUNTS = ("reports", "extensions_waiting")
+TALLIED = RECOMMENDATION_COUNTS + FORCE_COUNTS
+
+
+def uses_tallies(user: User) -> bool:
+    """Whether the user's dashboard is whole forces' (OPCC staff and readers)."""
+    return user.is_authenticated and user.is_opcc
+
+
+def _recommendation_counts(*, overdue: Q) -> dict:
+    """RECOMMENDATION_COUNTS as filtered counts (named n_…) over recommendations."""
+    monitored = ~Q(report__status=InspectionReport.Status.CLOSED)
+    is_open = Q(status__in=Recommendation.OPEN_STATUSES)
+    afi = Q(kind=Recommendation.Kind.AREA_FOR_IMPROVEMENT)
+    conditions = {
+        "all": monitored,
+        "open": monitored & is_open,
+        "recommendations": monitored & ~afi,
+        "open_recommendations": monitored & is_open & ~afi,
+        "afis": monitored & afi,
+        "open_afis": monitored & is_open & afi,
+        "awaiting_sign_off": monitored & Q(status=Recommendation.Status.PROPOSED_FOR_CLOSURE),
+        "overdue": monitored & overdue,
+        "closed_not_complete": monitored & divergence_condition(CLOSED_NOT_COMPLETE),
+        "complete_still_open": monitored & divergence_condition(COMPLETE_STILL_OPEN),
+        "overdue_elsewhere": ~monitored & overdue,
+    }
+    return {f"n_{name}": Count("pk", filter=conditions[name]) for name in RECOMMENDATION_COUNTS}
+
+
+def _counted(forces: list[int], *, today: datetime.date) -> tuple[QuerySet, QuerySet]:
+    """The forces' figures counted now, as two querysets: their recommendations' counts
+    (a row per force that has any) and, a row per force, its row's generation (None
+    without a row), monitored reports and waiting requests."""
+    recommendations = (
+        Recommendation.objects.filter(report__force__in=forces)
+        .values(tally_force=F("report__force_id"))
+        .annotate(
+            **_recommendation_counts(
+                overdue=overdue_for_counting(
+                    Action.objects.filter(plan__report__force__in=forces), today=today
+                )
+            )
+        )
+        .order_by()
+        .values_list("tally_force", *(f"n_{name}" for name in RECOMMENDATION_COUNTS))
+    )
+    force_wide = (
+        Force.objects.filter(pk__in=forces)
+        .annotate(
+            tally_force=F("pk"),
+            tally_generation=Subquery(
+                DashboardTally.objects.filter(force=OuterRef("pk")).values("generation")
+            ),
+            n_reports=count_of(
+                InspectionReport.objects.filter(force=OuterRef("pk")).exclude(
+                    status=InspectionReport.Status.CLOSED
+                )
+            ),
+            n_extensions_waiting=count_of(
+                ExtensionRequest.objects.filter(
+                    action__plan__report__force=OuterRef("pk"),
+                    decision=ExtensionRequest.Decision.PENDING,
+                )
+            ),
+        )
+        .order_by()
+        .values_list("tally_force", "tally_generation", "n_reports", "n_extensions_waiting")
+    )
+    return recommendations, force_wide
+
+
+def tallied_totals(user: User, *, today: datetime.date) -> dict[str, int]:
+    """The dashboard tiles' counts summed over the user's forces: each force's from its
+    kept row while that holds (one query), the others counted now and kept for the next
+    dashboard (one query more on PostgreSQL, two elsewhere)."""
+    totals = dict.fromkeys(TALLIED, 0)
+    stale = []
+    for force, generation, counted_generation, counted_on, *figures in (
+        forces_visible_to(user)
+        .order_by()
+        .values_list(
+            "pk",
+            "dashboard_tally__generation",
+            "dashboard_tally__counted_generation",
+            "dashboard_tally__counted_on",
+            *(f"dashboard_tally__{name}" for name in TALLIED),
+        )
+    ):
+        if generation is None or counted_generation != generation or counted_on != today:
+            stale.append(force)
+            continue
+        for name, n in zip(TALLIED, figures, strict=True):
+            totals[name] += n
+    if stale:
+        for figures in count_and_keep(stale, today=today).values():
+            for name in TALLIED:
+                totals[name] += figures[name]
+    return totals
+
+
+def count_and_keep(forces: list[int], *, today: datetime.date) -> dict[int, dict[str, int]]:
+    """Count the forces' figures now and keep them in their rows where each row's
+    generation is still the one read with the counts and no writer holds it: a change
+    committed or under way meanwhile leaves the row stale for the next dashboard."""
+    recommendations, force_wide = _counted(sorted(forces), today=today)
+    if connection.vendor == "postgresql":
+        return _count_and_keep_at_once(recommendations, force_wide, today=today)
+    figures, generations = {}, {}
+    for force, generation, *force_counts in force_wide:
+        generations[force] = generation
+        figures[force] = dict.fromkeys(RECOMMENDATION_COUNTS, 0) | dict(
+            zip(FORCE_COUNTS, force_counts, strict=True)
+        )
+    for force, *counts in recommendations:
+        figures[force].update(zip(RECOMMENDATION_COUNTS, counts, strict=True))
+    _keep(figures, generations, today=today)
+    return figures
+
+
+def _count_and_keep_at_once(recommendations, force_wide, *, today) -> dict[int, dict]:
+    """count_and_keep() on PostgreSQL as one statement: both counts as common table
+    expressions, the rows kept by an UPDATE among them (a statement sees one snapshot, so
+    the generation it reads is the one its counts hold for), the figures returned."""
+    quote = connection.ops.quote_name
+    recommendations_sql, recommendations_params = recommendations.query.sql_with_params()
+    force_wide_sql, force_wide_params = force_wide.query.sql_with_params()
+    figures = ", ".join(
+        f"COALESCE(r.{quote('n_' + name)}, 0) AS {quote(name)}" for name in RECOMMENDATION_COUNTS
+    )
+    kept = ", ".join(f"{quote(name)} = f.{quote(name)}" for name in TALLIED)
+    table = quote(DashboardTally._meta.db_table)
+    sql = f"""
+        WITH r AS ({recommendations_sql}),
+        w AS ({force_wide_sql}),
+        f AS (
+            SELECT w.tally_force AS force_id, w.tally_generation AS generation, {figures},
+                w.n_reports AS reports, w.n_extensions_waiting AS extensions_waiting
+            FROM w LEFT JOIN r ON r.tally_force = w.tally_force
+        ),
+        kept AS (
+            UPDATE {table} AS t
+            SET counted_generation = f.generation, counted_on = %s, {kept}
+            FROM f
+            WHERE t.force_id = f.force_id AND t.generation = f.generation
+                AND t.force_id IN (
+                    SELECT force_id FROM {table} WHERE force_id IN (SELECT force_id FROM f)
+                    FOR UPDATE SKIP LOCKED
+                )
+        )
+        SELECT force_id, generation, {", ".join(quote(name) for name in TALLIED)} FROM f
+    """  # noqa: S608 (only table and column names are put in the text)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*recommendations_params, *force_wide_params, today))
+        rows = cursor.fetchall()
+    missing = [force for force, generation, *_ in rows if generation is None]
+    if missing:
+        _give_rows(missing)
+    return {force: dict(zip(TALLIED, counts, strict=True)) for force, _, *counts in rows}
+
+
+def _keep(figures: dict, generations: dict, *, today: datetime.date) -> None:
+    """count_and_keep()'s UPDATE where it is not one statement with the counts: the
+    generations were read with the counts, in the same query."""
+    missing = [force for force, generation in generations.items() if generation is None]
+    if missing:
+        _give_rows(missing)
+    rows = [
+        DashboardTally(
+            force_id=force, counted_generation=generation, counted_on=today, **figures[force]
+        )
+        for force, generation in generations.items()
+        if generation is not None
+    ]
+    if not rows:
+        return
+    unchanged = Q()
+    for row in rows:
+        unchanged |= Q(force_id=row.force_id, generation=row.counted_generation)
+    free = (
+        DashboardTally.objects.filter(force__in=[row.force_id for row in rows])
+        .select_for_update(skip_locked=True)
+        .values("force_id")
+    )
+    with transaction.atomic():
+        DashboardTally.objects.filter(unchanged, force__in=free).bulk_update(
+            rows, ["counted_generation", "counted_on", *TALLIED]
+        )
+
+
+def _give_rows(forces: list[int]) -> None:
+    """A stale row for forces without one (made in bulk, say), for writers to mark from
+    now on; the next dashboard counts and keeps them."""
+    DashboardTally.objects.bulk_create(
+        [DashboardTally(force_id=force) for force in forces], ignore_conflicts=True
+    )
+
+
+# --- Writers ------------------------------------------------------------------------------
+
+
+_collecting = threading.local()
+_EVERY_FORCE = object()
+
+
+def mark_stale(force_ids) -> None:
+    """Raise the generation of these forces' rows (every force's for None), in the
+    caller's transaction: their figures no longer hold. Inside marked_once(), the forces
+    are gathered and marked on leaving it."""
+    gathered = getattr(_collecting, "stack", None)
+    if gathered:
+        if force_ids is None:
+            gathered[-1].add(_EVERY_FORCE)
+        else:
+            gathered[-1].update(force_ids)
+        return
+    rows = DashboardTally.objects.all()
+    if force_ids is not None:
+        rows = rows.filter(force__in=sorted(set(force_ids)))
+    rows.update(generation=F("generation") + 1)
+
+
+@contextlib.contextmanager
+def marked_once():
+    """Gather the forces the changes inside mark and mark them in one query on leaving
+    (still in the caller's transaction): for a service saving many rows at once, the bulk
+    update say, rather than a query for each save. Nothing is marked when leaving on a
+    database error, which leaves the transaction to be rolled back."""
+    gathered: set = set()
+    stack = _collecting.__dict__.setdefault("stack", [])
+    stack.append(gathered)
+    failed = False
+    try:
+        yield
+    except DatabaseError:
+        failed = True
+        raise
+    finally:
+        stack.pop()
+        if gathered and not failed:
+            mark_stale(None if _EVERY_FORCE in gathered else gathered)
+
+
+def _forces_of(model, instance):
+    placement = pagecache.placement_of(model, instance)
+    return None if placement is None else placement.forces
+
+
+def _changed(sender, instance, raw=False, **kwargs) -> None:
+    if raw:
+        return
+    forces = _forces_of(sender, instance)
+    if forces is None or forces:
+        mark_stale(forces)
+    moved_from = instance.__dict__.pop("_tally_moved_from", None)
+    if moved_from is not None:
+        mark_stale([moved_from])
+
+
+def _links_changed(sender, instance, action, **kwargs) -> None:
+    if action.startswith("post_"):
+        _changed(type(instance), instance)
+
+
+def _report_moving(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
+    """A report moving to another force changes the figures of the force it leaves."""
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    if update_fields is not None and not {"force", "force_id"} & set(update_fields):
+        return
+    stored = InspectionReport.objects.filter(pk=instance.pk).values_list("force_id", flat=True)
+    before = stored.first()
+    if before is not None and before != instance.force_id:
+        instance._tally_moved_from = before
+
+
+def _force_created(sender, instance, created=False, raw=False, **kwargs) -> None:
+    if created and not raw:
+        _give_rows([instance.pk])
+
+
+def connect_signals() -> None:
+    """Called from RecommendationsConfig.ready()."""
+    for model in (Recommendation, Action, ActionPlan, InspectionReport, ExtensionRequest):
+        uid = f"tally-{model._meta.label_lower}"
+        post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}-saved")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}-deleted")
+    m2m_changed.connect(
+        _links_changed, sender=Action.recommendations.through, dispatch_uid="tally-action-links"
+    )
+    pre_save.connect(_report_moving, sender=InspectionReport, dispatch_uid="tally-report-moving")
+    post_save.connect(_force_created, sender=Force, dispatch_uid="tally-force-created")

@@ -1,0 +1,291 @@
+"""Each force's dashboard tiles kept in a row (recommendations.tallies): the same counts as
+counting every recommendation, marked stale by the changes that alter them and no others,
+counted afresh on the next dashboard, and never kept when a writer got there first."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import close_old_connections, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from recommendations import services, tallies
+from recommendations.dashboard import _counted_totals, _totals
+from recommendations.models import Action, DashboardTally, ExtensionRequest, Recommendation
+from tests import factories
+
+DASHBOARD = reverse("recommendations:dashboard")
+
+
+def _row(force) -> DashboardTally:
+    return DashboardTally.objects.get(force=force)
+
+
+def _fresh(force, today) -> bool:
+    row = _row(force)
+    return row.counted_generation == row.generation and row.counted_on == today
+
+
+@pytest.fixture
+def region(office_a, force_a, force_b, report_a, report_b, plan_a, police_lead_a, opcc_staff):
+    """An office overseeing forces A and B, with work of every kind in both."""
+    office_a.forces.add(force_b)
+    today = timezone.localdate()
+    plan_b = factories.ActionPlanFactory(report=report_b)
+    for report, plan in ((report_a, plan_a), (report_b, plan_b)):
+        later = today + datetime.timedelta(days=60)
+        late = factories.RecommendationFactory(report=report, reference="R1", due_on=later)
+        factories.RecommendationFactory(
+            report=report,
+            reference="R2",
+            due_on=later,
+            kind=Recommendation.Kind.AREA_FOR_IMPROVEMENT,
+            status=Recommendation.Status.IN_PROGRESS,
+        )
+        factories.RecommendationFactory(
+            report=report,
+            reference="R3",
+            status=Recommendation.Status.CLOSED,
+            closure_rationale="Done.",
+            signed_off_by=opcc_staff,
+            inspectorate_status=Recommendation.InspectorateStatus.BEING_PROGRESSED,
+        )
+        factories.RecommendationFactory(
+            report=report, reference="R4", due_on=today - datetime.timedelta(days=3)
+        )
+        action = factories.ActionFactory(
+            plan=plan,
+            recommendations=[late],
+            target_date=today - datetime.timedelta(days=1),
+            status=Action.Status.IN_PROGRESS,
+        )
+        factories.ExtensionRequestFactory(action=action)
+    return office_a
+
+
+def _same_as_counting(user, today):
+    return _totals(user, today=today) == _counted_totals(user, today=today)
+
+
+def test_the_kept_counts_are_the_counts_of_every_recommendation(region, opcc_staff):
+    today = timezone.localdate()
+    counted, overdue_now = _counted_totals(opcc_staff, today=today)
+    assert counted["overdue"] == 4 and counted["extensions_waiting"] == 2  # the world is mixed
+    assert counted["closed_not_complete"] == 2 and counted["afis"] == 2
+
+    assert _totals(opcc_staff, today=today) == (counted, overdue_now)  # counted, then kept
+    assert all(_fresh(force, today) for force in region.forces.all())
+    assert _totals(opcc_staff, today=today) == (counted, overdue_now)  # read from the rows
+
+
+def test_a_dashboard_with_every_row_fresh_reads_one_query(region, opcc_staff):
+    today = timezone.localdate()
+    _totals(opcc_staff, today=today)
+    with CaptureQueries() as captured:
+        _totals(opcc_staff, today=today)
+    assert len(captured) == 1
+
+
+class CaptureQueries:
+    def __enter__(self):
+        from django.test.utils import CaptureQueriesContext
+
+        self._context = CaptureQueriesContext(connection)
+        return self._context.__enter__()
+
+    def __exit__(self, *exc):
+        return self._context.__exit__(*exc)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "recommendation_status",
+        "action_target_moved",
+        "action_paused",
+        "report_closed",
+        "extension_decided",
+        "link_removed",
+        "recommendation_deleted",
+        "report_moved",
+    ],
+)
+def test_every_change_to_what_the_tiles_count_is_counted_on_the_next_dashboard(
+    region, opcc_staff, force_a, force_b, report_a, change
+):
+    today = timezone.localdate()
+    before = _totals(opcc_staff, today=today)
+    assert _fresh(force_a, today)
+    recommendation = report_a.recommendations.get(reference="R1")
+    action = recommendation.actions.get()
+    if change == "recommendation_status":
+        recommendation.status = Recommendation.Status.PROPOSED_FOR_CLOSURE
+        recommendation.save()
+    elif change == "action_target_moved":
+        action.revised_target_date = today + datetime.timedelta(days=30)
+        action.revision_reason = "Agreed at the board."
+        action.save()
+    elif change == "action_paused":
+        action.status = Action.Status.PAUSED
+        action.status_reason = "Waiting for the new system."
+        action.save()
+    elif change == "report_closed":
+        report_a.status = report_a.Status.CLOSED
+        report_a.save()
+    elif change == "extension_decided":
+        extension = ExtensionRequest.objects.get(action=action)
+        extension.decision = ExtensionRequest.Decision.WITHDRAWN
+        extension.decided_at = timezone.now()
+        extension.save()
+    elif change == "link_removed":
+        action.recommendations.remove(recommendation)
+    elif change == "recommendation_deleted":
+        report_a.recommendations.get(reference="R4").delete()
+    elif change == "report_moved":
+        force_c = factories.ForceFactory(name="Force C")
+        report_a.force = force_c
+        report_a.save()
+
+    assert not _fresh(force_a, today)
+    assert _same_as_counting(opcc_staff, today)
+    assert _totals(opcc_staff, today=today) != before
+
+
+def test_a_change_in_force_a_leaves_force_b_counts_kept(region, opcc_staff, force_a, force_b):
+    today = timezone.localdate()
+    _totals(opcc_staff, today=today)
+    kept_b = _row(force_b)
+
+    recommendation = Recommendation.objects.get(report__force=force_a, reference="R1")
+    recommendation.status = Recommendation.Status.IN_PROGRESS
+    recommendation.save()
+
+    assert not _fresh(force_a, today)
+    assert _fresh(force_b, today)
+    assert _row(force_b).generation == kept_b.generation
+
+
+def test_yesterdays_counts_are_counted_again_today(region, opcc_staff, report_a):
+    """Overdue depends on the day: a target date of today is late tomorrow, with no write."""
+    today = timezone.localdate()
+    factories.ActionFactory(
+        plan=report_a.action_plans.get(),
+        recommendations=[report_a.recommendations.get(reference="R2")],
+        target_date=today,
+        status=Action.Status.IN_PROGRESS,
+    )
+    totals, _ = _totals(opcc_staff, today=today)
+    tomorrow = today + datetime.timedelta(days=1)
+    later, _ = _totals(opcc_staff, today=tomorrow)
+    assert later["overdue"] == totals["overdue"] + 1
+    assert _same_as_counting(opcc_staff, tomorrow)
+
+
+def test_a_force_without_a_row_is_counted_and_given_one(region, opcc_staff, force_b):
+    today = timezone.localdate()
+    DashboardTally.objects.filter(force=force_b).delete()
+    assert _same_as_counting(opcc_staff, today)
+    assert not _fresh(force_b, today)  # given a stale row: nobody marked it meanwhile
+    assert _same_as_counting(opcc_staff, today)
+    assert _fresh(force_b, today)
+
+
+def test_a_new_force_has_a_row_for_writers_to_mark(db):
+    force = factories.ForceFactory(name="Force New")
+    assert DashboardTally.objects.filter(force=force).exists()
+
+
+def _tile(body: str, status: str) -> str:
+    """The number on the tile that links to the register filtered by `status`."""
+    link = f'?status={status}"><span class="tile-number">'
+    return body.split(link, 1)[1].split("<", 1)[0]
+
+
+@pytest.mark.parametrize("page_cache", [0, 300])
+def test_the_writer_sees_their_change_on_the_next_dashboard(
+    client, region, opcc_staff, report_a, settings, page_cache
+):
+    settings.PAGE_CACHE_SECONDS = page_cache
+    client.force_login(opcc_staff)
+    assert _tile(client.get(DASHBOARD).content.decode(), "proposed_for_closure") == "0"
+
+    services.recommendation_transition(
+        recommendation=report_a.recommendations.get(reference="R2"),
+        to_status=Recommendation.Status.PROPOSED_FOR_CLOSURE,
+        by=opcc_staff,
+        reason="Evidence seen at the board.",
+    )
+
+    assert _tile(client.get(DASHBOARD).content.decode(), "proposed_for_closure") == "1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_counts_are_not_kept_over_a_writer_still_at_work(region, opcc_staff, force_a):
+    """A writer has marked force A's row and not yet committed: the dashboard neither
+    waits for it nor keeps its counts (the writer's change would be missing from them)."""
+    today = timezone.localdate()
+    marked, release = threading.Event(), threading.Event()
+
+    def writer():
+        try:
+            with transaction.atomic():
+                tallies.mark_stale([force_a.pk])
+                marked.set()
+                release.wait(10)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    _totals(opcc_staff, today=today)
+    tallies.mark_stale([force_a.pk])  # a change committed: the next dashboard counts A
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert marked.wait(10)
+        with connection.cursor() as cursor:
+            # Waiting for the writer's lock would fail the dashboard, not hang it.
+            cursor.execute("SET lock_timeout = '2s'")
+        assert _same_as_counting(opcc_staff, today)
+        assert not _fresh(force_a, today)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+        release.set()
+        thread.join(10)
+    assert _same_as_counting(opcc_staff, today)
+    assert _fresh(force_a, today)
+
+
+def test_counts_read_before_a_change_are_not_kept_after_it(region, opcc_staff, force_a):
+    """The generation read with the counts is the one they are kept at: a change since
+    (a generation raised) leaves the row stale."""
+    today = timezone.localdate()
+    recommendations, force_wide = tallies._counted([force_a.pk], today=today)
+    generations = {force: generation for force, generation, *_ in force_wide}
+    figures = {force_a.pk: dict.fromkeys(tallies.TALLIED, 0)}
+    tallies.mark_stale([force_a.pk])
+
+    tallies._keep(figures, generations, today=today)
+
+    assert not _fresh(force_a, today)
+
+
+def test_a_service_saving_many_rows_marks_their_forces_once(region, opcc_staff, force_a, force_b):
+    today = timezone.localdate()
+    _totals(opcc_staff, today=today)
+    rows = list(Recommendation.objects.filter(reference="R2").order_by("pk"))
+    generations = {force.pk: _row(force).generation for force in (force_a, force_b)}
+
+    with CaptureQueries() as captured, tallies.marked_once():
+        for recommendation in rows:
+            recommendation.status = Recommendation.Status.PROPOSED_FOR_CLOSURE
+            recommendation.save()
+        assert _fresh(force_a, today) and _fresh(force_b, today)  # gathered, not yet marked
+
+    marks = [q for q in captured if q["sql"].startswith('UPDATE "recommendations_dashboardtally"')]
+    assert len(marks) == 1
+    assert {f.pk: _row(f).generation for f in (force_a, force_b)} == {
+        pk: generation + 1 for pk, generation in generations.items()
+    }
+    assert _same_as_counting(opcc_staff, today)
