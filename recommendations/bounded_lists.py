@@ -12,6 +12,7 @@ def first_with_total(
     order_by: list,
     totals: dict[str, Q] | None = None,
     read_with: QuerySet | None = None,
+    counted: dict[str, int] | None = None,
 ) -> list:
     """The first `limit` rows, each annotated with `totals` ({name: condition}; by default
     `total`, every matching row), counted by once-run subqueries: one query that reads
@@ -21,13 +22,19 @@ def first_with_total(
     `read_with` (the same model with the joins and annotations shown, `order_by`'s among
     them, and no filter of its own). For a long list whose order no index gives (a
     computed sort key) the database then sorts the keys of thousands of rows, not their
-    joined columns."""
+    joined columns.
+
+    `counted`: the totals already known ({name: n}, kept elsewhere): set on the rows as
+    they are, and only the first rows read."""
     totals = totals if totals is not None else {"total": Q()}
-    counts = {name: count_of(queryset, condition) for name, condition in totals.items()}
+    counts = {} if counted else {n: count_of(queryset, c) for n, c in totals.items()}
     if read_with is not None:
         picked = queryset.order_by(*order_by).values("pk")[:limit]
         queryset = read_with.filter(pk__in=picked)
-    return list(queryset.annotate(**counts).order_by(*order_by)[:limit])
+    rows = list(queryset.annotate(**counts).order_by(*order_by)[:limit])
+    for row in rows if counted else ():
+        row.__dict__.update(counted)
+    return rows
 
 
 def first_per_partition(queryset: QuerySet, *, limit: int, partition_by=None, order_by) -> list:

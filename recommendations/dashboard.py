@@ -44,11 +44,14 @@ from recommendations.selectors import (
     recommendations_visible_to,
     updates_visible_to,
 )
-from recommendations.tallies import TALLIED, tallied_totals, uses_tallies
+from recommendations.tallies import (
+    DUE_SOON_DAYS,
+    LIST_COUNTS,
+    TILE_COUNTS,
+    tallied_totals,
+    uses_tallies,
+)
 from recommendations.trends import QuarterTotals, quarter_totals
-
-# "Due soon": an update, target date or recommendation due within this many days.
-DUE_SOON_DAYS = 14
 
 # Every list on the dashboard is bounded, with its total, so the page costs the same for
 # an office overseeing one force as for a reader of all 43.
@@ -117,13 +120,16 @@ def _overdue_for_counting(*, user: User, today: datetime.date) -> Q:
     return overdue_for_counting(actions_visible_to(user), today=today)
 
 
-def _totals(user: User, *, today: datetime.date) -> tuple[dict, int]:
-    """The tiles' counts and "overdue now": from the forces' kept rows for OPCC staff and
-    readers (recommendations.tallies), otherwise counted now (_counted_totals)."""
+def _totals(user: User, *, today: datetime.date) -> tuple[dict, int, dict | None]:
+    """The tiles' counts, "overdue now" and the lists' totals: from the forces' kept rows
+    for OPCC staff and readers (recommendations.tallies), otherwise the tiles' counted now
+    (_counted_totals) and the lists' counted with them (None)."""
     if uses_tallies(user):
-        totals = tallied_totals(user, today=today)
-        return totals, totals["overdue"] + totals.pop("overdue_elsewhere")
-    return _counted_totals(user, today=today)
+        kept = tallied_totals(user, today=today)
+        tiles = {name: kept[name] for name in TILE_COUNTS if name != "overdue_elsewhere"}
+        lists = {name: kept[name] for name in LIST_COUNTS}
+        return tiles, kept["overdue"] + kept["overdue_elsewhere"], lists
+    return (*_counted_totals(user, today=today), None)
 
 
 def _counted_totals(user: User, *, today: datetime.date) -> tuple[dict, int]:
@@ -163,7 +169,7 @@ def _counted_totals(user: User, *, today: datetime.date) -> tuple[dict, int]:
         .order_by()
     )
     # The kept counts' names (recommendations.tallies), "overdue now" apart.
-    totals = dict.fromkeys((name for name in TALLIED if name != "overdue_elsewhere"), 0)
+    totals = dict.fromkeys((name for name in TILE_COUNTS if name != "overdue_elsewhere"), 0)
     overdue_elsewhere = 0
     grouped = False
     for group in groups:
@@ -254,9 +260,11 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     if None in counts:
         areas.append(counts[None])
 
-    totals, overdue_now = _totals(user, today=today)
+    totals, overdue_now, lists = _totals(user, today=today)
     review_queue = review_queue_panel(
-        user=user, extensions_waiting=totals.pop("extensions_waiting")
+        user=user,
+        extensions_waiting=totals.pop("extensions_waiting"),
+        waiting=lists and (lists["updates_waiting"], lists["completions_waiting"]),
     )
     totals["updates_awaiting_review"] = review_queue["update_count"] if review_queue else 0
 
@@ -271,11 +279,14 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     # show (first_with_total's read_with): ten rows joined to their plan, report, force
     # and lead, not the thousands that match for a reader of every force.
     shown_actions = Action.objects.select_related("plan__report", "plan__force", "delivery_lead")
+    # The lists' totals are the forces' kept ones where there are (see _totals()): then
+    # only the first rows are read, not every one that matches counted.
     overdue_updates = first_with_total(
         live_actions.filter(next_update_due__lt=today),
         limit=DASHBOARD_LIST_LIMIT,
         order_by=["next_update_due", "pk"],
         read_with=shown_actions,
+        counted=lists and {"total": lists["overdue_updates"]},
     )
 
     # Actions due soon, soonest first: an action counts from the earlier of its dates
@@ -302,6 +313,7 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
         order_by=["soonest", "pk"],
         totals={"updates_due": update_due, "targets_due": target_due},
         read_with=with_soonest(shown_actions),
+        counted=lists and {name: lists[name] for name in ("updates_due", "targets_due")},
     )
     due_soon, due_soon_total = [], 0
     if due_actions:

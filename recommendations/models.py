@@ -881,6 +881,14 @@ class DashboardTally(models.Model):
     overdue_elsewhere = models.PositiveIntegerField(default=0)
     reports = models.PositiveIntegerField(default=0)
     extensions_waiting = models.PositiveIntegerField(default=0)
+    # The totals of the dashboard's lists: updates and proposed completions waiting for a
+    # decision; live actions on monitored reports with an update overdue, an update due in
+    # the next 14 days, or their current target date in them.
+    updates_waiting = models.PositiveIntegerField(default=0)
+    completions_waiting = models.PositiveIntegerField(default=0)
+    overdue_updates = models.PositiveIntegerField(default=0)
+    updates_due = models.PositiveIntegerField(default=0)
+    targets_due = models.PositiveIntegerField(default=0)
 
     def __str__(self):
         return f"Dashboard tally of force {self.force_id} (generation {self.generation})"

@@ -98,12 +98,15 @@ def review_queue_for(user: User) -> ReviewQueue:
     )
 
 
-def review_queue_panel(*, user: User, extensions_waiting: int = 0) -> dict | None:
+def review_queue_panel(
+    *, user: User, extensions_waiting: int = 0, waiting: tuple[int, int] | None = None
+) -> dict | None:
     """The dashboard's "waiting for an OPCC decision": the oldest submitted updates and
     proposed completions, and how many requests to move a target date wait too (counted
     by the dashboard's totals, `extensions_waiting`; the review queue lists them). Queries:
-    2 short lists, each with its total (a once-run count subquery), whatever the size of
-    the queue. The dashboard's "updates to review" tile reads the same total."""
+    2 short lists, each with its total (a once-run count subquery, or `waiting`, the
+    numbers of updates and completions the dashboard keeps), whatever the size of the
+    queue. The dashboard's "updates to review" tile reads the same total."""
     if not user.is_authenticated or not user.is_opcc:
         return None
     updates = first_with_total(
@@ -112,6 +115,7 @@ def review_queue_panel(*, user: User, extensions_waiting: int = 0) -> dict | Non
         .select_related("action__plan__report", "action__plan__force", "author"),
         limit=REVIEW_QUEUE_PANEL_LIMIT,
         order_by=["created_at", "pk"],
+        counted=waiting and {"total": waiting[0]},
     )
     # Picked by key, then read with their joins: a reader of every force has thousands of
     # proposed completions, and only five are shown.
@@ -122,6 +126,7 @@ def review_queue_panel(*, user: User, extensions_waiting: int = 0) -> dict | Non
         read_with=Action.objects.select_related(
             "plan__report", "plan__force", "completion_proposed_by"
         ),
+        counted=waiting and {"total": waiting[1]},
     )
     return {
         "update_count": updates[0].total if updates else 0,

@@ -21,6 +21,7 @@ import threading
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from oversight.models import Force, InspectionReport, User
@@ -37,9 +38,13 @@ from recommendations.models import (
     ActionPlan,
     DashboardTally,
     ExtensionRequest,
+    ProgressUpdate,
     Recommendation,
 )
 from recommendations.rag import overdue_for_counting
+
+# "Due soon": an update, target date or recommendation due within this many days.
+DUE_SOON_DAYS = 14
 
 # The figures a row holds: counted over the force's recommendations, then its monitored
 # reports and its requests to move a target date waiting for a decision.
@@ -56,8 +61,17 @@ RECOMMENDATION_COUNTS = (
     "complete_still_open",
     "overdue_elsewhere",
 )
-FORCE_COUNTS = ("reports", "extensions_waiting")
+# The totals of the dashboard's lists (recommendations.dashboard), kept with the tiles'.
+LIST_COUNTS = (
+    "updates_waiting",
+    "completions_waiting",
+    "overdue_updates",
+    "updates_due",
+    "targets_due",
+)
+FORCE_COUNTS = ("reports", "extensions_waiting", *LIST_COUNTS)
 TALLIED = RECOMMENDATION_COUNTS + FORCE_COUNTS
+TILE_COUNTS = tuple(name for name in TALLIED if name not in LIST_COUNTS)
 
 
 def uses_tallies(user: User) -> bool:
@@ -103,27 +117,41 @@ def _counted(forces: list[int], *, today: datetime.date) -> tuple[QuerySet, Quer
         .order_by()
         .values_list("tally_force", *(f"n_{name}" for name in RECOMMENDATION_COUNTS))
     )
+    force = OuterRef("pk")
+    live = (
+        Action.objects.filter(plan__report__force=force, status__in=Action.LIVE_STATUSES)
+        .exclude(plan__report__status=InspectionReport.Status.CLOSED)
+        .alias(current_target=Coalesce("revised_target_date", "target_date"))
+    )
+    soon = (today, today + datetime.timedelta(days=DUE_SOON_DAYS))
+    force_counts = {
+        "reports": InspectionReport.objects.filter(force=force).exclude(
+            status=InspectionReport.Status.CLOSED
+        ),
+        "extensions_waiting": ExtensionRequest.objects.filter(
+            action__plan__report__force=force, decision=ExtensionRequest.Decision.PENDING
+        ),
+        "updates_waiting": ProgressUpdate.objects.filter(
+            action__plan__report__force=force, review_state=ProgressUpdate.Review.SUBMITTED
+        ),
+        "completions_waiting": Action.objects.filter(
+            plan__report__force=force, status=Action.Status.PENDING_SIGN_OFF
+        ),
+        "overdue_updates": live.filter(next_update_due__lt=today),
+        "updates_due": live.filter(next_update_due__range=soon),
+        "targets_due": live.filter(current_target__range=soon),
+    }
     force_wide = (
         Force.objects.filter(pk__in=forces)
         .annotate(
             tally_force=F("pk"),
             tally_generation=Subquery(
-                DashboardTally.objects.filter(force=OuterRef("pk")).values("generation")
+                DashboardTally.objects.filter(force=force).values("generation")
             ),
-            n_reports=count_of(
-                InspectionReport.objects.filter(force=OuterRef("pk")).exclude(
-                    status=InspectionReport.Status.CLOSED
-                )
-            ),
-            n_extensions_waiting=count_of(
-                ExtensionRequest.objects.filter(
-                    action__plan__report__force=OuterRef("pk"),
-                    decision=ExtensionRequest.Decision.PENDING,
-                )
-            ),
+            **{f"n_{name}": count_of(force_counts[name]) for name in FORCE_COUNTS},
         )
         .order_by()
-        .values_list("tally_force", "tally_generation", "n_reports", "n_extensions_waiting")
+        .values_list("tally_force", "tally_generation", *(f"n_{name}" for name in FORCE_COUNTS))
     )
     return recommendations, force_wide
 
@@ -186,6 +214,7 @@ def _count_and_keep_at_once(recommendations, force_wide, *, today) -> dict[int, 
     figures = ", ".join(
         f"COALESCE(r.{quote('n_' + name)}, 0) AS {quote(name)}" for name in RECOMMENDATION_COUNTS
     )
+    force_figures = ", ".join(f"w.{quote('n_' + name)} AS {quote(name)}" for name in FORCE_COUNTS)
     kept = ", ".join(f"{quote(name)} = f.{quote(name)}" for name in TALLIED)
     table = quote(DashboardTally._meta.db_table)
     sql = f"""
@@ -193,7 +222,7 @@ def _count_and_keep_at_once(recommendations, force_wide, *, today) -> dict[int, 
         w AS ({force_wide_sql}),
         f AS (
             SELECT w.tally_force AS force_id, w.tally_generation AS generation, {figures},
-                w.n_reports AS reports, w.n_extensions_waiting AS extensions_waiting
+                {force_figures}
             FROM w LEFT JOIN r ON r.tally_force = w.tally_force
         ),
         kept AS (
@@ -339,7 +368,15 @@ def _force_created(sender, instance, created=False, raw=False, **kwargs) -> None
 
 def connect_signals() -> None:
     """Called from RecommendationsConfig.ready()."""
-    for model in (Recommendation, Action, ActionPlan, InspectionReport, ExtensionRequest):
+    models = (
+        Recommendation,
+        Action,
+        ActionPlan,
+        InspectionReport,
+        ExtensionRequest,
+        ProgressUpdate,
+    )
+    for model in models:
         uid = f"tally-{model._meta.label_lower}"
         post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}-saved")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}-deleted")

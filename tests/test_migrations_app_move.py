@@ -145,6 +145,7 @@ def test_renamed_migrations_count_as_applied_under_their_old_names(old_world):
         ("recommendations", "0016_action_plan_of_idx"),
         ("recommendations", "0017_update_returned_idx_action"),
         ("recommendations", "0018_dashboard_tally"),
+        ("recommendations", "0019_dashboard_tally_list_totals"),
         ("reminders", "0001_initial"),
         ("reminders", "0002_reminder_stage_returned"),
         ("reminders", "0003_calendar_feed"),

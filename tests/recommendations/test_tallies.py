@@ -10,9 +10,15 @@ from django.db import close_old_connections, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from recommendations import services, tallies
-from recommendations.dashboard import _counted_totals, _totals
-from recommendations.models import Action, DashboardTally, ExtensionRequest, Recommendation
+from recommendations import dashboard, services, tallies
+from recommendations.dashboard import _counted_totals, _totals, dashboard_for
+from recommendations.models import (
+    Action,
+    DashboardTally,
+    ExtensionRequest,
+    ProgressUpdate,
+    Recommendation,
+)
 from tests import factories
 
 DASHBOARD = reverse("recommendations:dashboard")
@@ -65,7 +71,7 @@ def region(office_a, force_a, force_b, report_a, report_b, plan_a, police_lead_a
 
 
 def _same_as_counting(user, today):
-    return _totals(user, today=today) == _counted_totals(user, today=today)
+    return _totals(user, today=today)[:2] == _counted_totals(user, today=today)
 
 
 def test_the_kept_counts_are_the_counts_of_every_recommendation(region, opcc_staff):
@@ -74,9 +80,9 @@ def test_the_kept_counts_are_the_counts_of_every_recommendation(region, opcc_sta
     assert counted["overdue"] == 4 and counted["extensions_waiting"] == 2  # the world is mixed
     assert counted["closed_not_complete"] == 2 and counted["afis"] == 2
 
-    assert _totals(opcc_staff, today=today) == (counted, overdue_now)  # counted, then kept
+    assert _totals(opcc_staff, today=today)[:2] == (counted, overdue_now)  # counted, kept
     assert all(_fresh(force, today) for force in region.forces.all())
-    assert _totals(opcc_staff, today=today) == (counted, overdue_now)  # read from the rows
+    assert _totals(opcc_staff, today=today)[:2] == (counted, overdue_now)  # read from rows
 
 
 def test_a_dashboard_with_every_row_fresh_reads_one_query(region, opcc_staff):
@@ -109,10 +115,11 @@ class CaptureQueries:
         "link_removed",
         "recommendation_deleted",
         "report_moved",
+        "update_submitted",
     ],
 )
 def test_every_change_to_what_the_tiles_count_is_counted_on_the_next_dashboard(
-    region, opcc_staff, force_a, force_b, report_a, change
+    region, opcc_staff, police_lead_a, force_a, force_b, report_a, change
 ):
     today = timezone.localdate()
     before = _totals(opcc_staff, today=today)
@@ -146,6 +153,10 @@ def test_every_change_to_what_the_tiles_count_is_counted_on_the_next_dashboard(
         force_c = factories.ForceFactory(name="Force C")
         report_a.force = force_c
         report_a.save()
+    elif change == "update_submitted":
+        factories.ProgressUpdateFactory(
+            action=action, author=police_lead_a, review_state=ProgressUpdate.Review.SUBMITTED
+        )
 
     assert not _fresh(force_a, today)
     assert _same_as_counting(opcc_staff, today)
@@ -175,9 +186,9 @@ def test_yesterdays_counts_are_counted_again_today(region, opcc_staff, report_a)
         target_date=today,
         status=Action.Status.IN_PROGRESS,
     )
-    totals, _ = _totals(opcc_staff, today=today)
+    totals = _totals(opcc_staff, today=today)[0]
     tomorrow = today + datetime.timedelta(days=1)
-    later, _ = _totals(opcc_staff, today=tomorrow)
+    later = _totals(opcc_staff, today=tomorrow)[0]
     assert later["overdue"] == totals["overdue"] + 1
     assert _same_as_counting(opcc_staff, tomorrow)
 
@@ -289,3 +300,48 @@ def test_a_service_saving_many_rows_marks_their_forces_once(region, opcc_staff, 
         pk: generation + 1 for pk, generation in generations.items()
     }
     assert _same_as_counting(opcc_staff, today)
+
+
+def _lists(data) -> tuple:
+    queue = data.review_queue
+    return (
+        data.overdue_updates_total,
+        data.due_soon_total,
+        queue["update_count"],
+        queue["completion_count"],
+        [row.action.pk for row in data.overdue_updates],
+        [(item.due_on, item.url) for item in data.due_soon],
+        [update.pk for update in queue["updates"]],
+        [action.pk for action in queue["completions"]],
+    )
+
+
+def test_the_lists_totals_kept_are_those_counted(
+    region, opcc_staff, police_lead_a, report_a, monkeypatch
+):
+    """The overdue updates, what is due soon and what waits for a decision: with their
+    totals kept per force, the same rows and totals as counting them."""
+    today = timezone.localdate()
+    plan = report_a.action_plans.get()
+    soon = factories.ActionFactory(
+        plan=plan,
+        recommendations=[report_a.recommendations.get(reference="R2")],
+        target_date=today + datetime.timedelta(days=5),
+        next_update_due=today - datetime.timedelta(days=2),
+        status=Action.Status.IN_PROGRESS,
+    )
+    factories.ProgressUpdateFactory(
+        action=soon, author=police_lead_a, review_state=ProgressUpdate.Review.SUBMITTED
+    )
+    factories.ActionFactory(
+        plan=plan,
+        recommendations=[report_a.recommendations.get(reference="R1")],
+        next_update_due=today + datetime.timedelta(days=3),
+        status=Action.Status.PENDING_SIGN_OFF,
+        completion_proposed_by=opcc_staff,
+        completion_proposed_at=timezone.now(),
+    )
+    kept = _lists(dashboard_for(opcc_staff, today=today))
+    assert all(kept[:4])  # the world has some of each
+    monkeypatch.setattr(dashboard, "uses_tallies", lambda user: False)
+    assert _lists(dashboard_for(opcc_staff, today=today)) == kept
