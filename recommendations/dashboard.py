@@ -6,6 +6,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -307,8 +308,23 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
             )
         )
 
+    due = with_soonest(live_actions).filter(update_due | target_due)
+    if lists:
+        # With the totals kept, the first ten by the soonest date are among the first ten
+        # by either date (an action ahead of another by the soonest is ahead by that
+        # date too): both read in their indexes' order, and those twenty read by key,
+        # not every due action sorted.
+        by_update = live_actions.filter(update_due).order_by("next_update_due", "pk")
+        by_target = with_soonest(live_actions).filter(target_due).order_by("current_target", "pk")
+        firsts = [
+            candidates.values("pk")[:DASHBOARD_LIST_LIMIT] for candidates in (by_update, by_target)
+        ]
+        if connection.features.supports_slicing_ordering_in_compound:
+            due = with_soonest(Action.objects.filter(pk__in=firsts[0].union(firsts[1])))
+        else:  # SQLite: no LIMIT inside a UNION
+            due = due.filter(Q(pk__in=firsts[0]) | Q(pk__in=firsts[1]))
     due_actions = first_with_total(
-        with_soonest(live_actions).filter(update_due | target_due),
+        due,
         limit=DASHBOARD_LIST_LIMIT,
         order_by=["soonest", "pk"],
         totals={"updates_due": update_due, "targets_due": target_due},

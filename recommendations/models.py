@@ -603,6 +603,14 @@ class Action(TimeStampedModel):
                 condition=Q(status__in=["awaiting_allocation", "in_progress", "pending_sign_off"]),
                 name="action_live_target_idx",
             ),
+            # Dashboard "waiting for an OPCC decision": the oldest proposed completions,
+            # read in this order and stopped after five (their total is kept per force,
+            # recommendations.tallies), not thousands sorted for a reader of every force.
+            models.Index(
+                fields=["completion_proposed_at", "id"],
+                condition=Q(status="pending_sign_off"),
+                name="action_proposed_idx",
+            ),
         ]
 
     def __str__(self):
