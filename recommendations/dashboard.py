@@ -360,26 +360,46 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     # One query for both lists of recommendations: the first 10 proposals waiting for
     # sign-off (oldest proposal first) and the first 10 open ones due soon.
     proposed = Q(status=Recommendation.Status.PROPOSED_FOR_CLOSURE)
-    is_proposed = ExpressionWrapper(proposed, output_field=BooleanField())
-    listed = first_per_partition(
-        in_monitored.filter(
-            proposed | Q(status__in=Recommendation.OPEN_STATUSES, due_on__range=window)
-        )
-        .select_related("report", "closure_proposed_by")
-        .annotate(is_proposed=is_proposed),
-        limit=DASHBOARD_LIST_LIMIT,
-        partition_by=[is_proposed],
-        order_by=[
-            F("closure_proposed_at").asc(nulls_last=True),
-            F("due_on").asc(nulls_last=True),
-            F("pk").asc(),
-        ],
+    due_open = Q(
+        status__in=[Recommendation.Status.OPEN, Recommendation.Status.IN_PROGRESS],
+        due_on__range=window,
     )
+    is_proposed = ExpressionWrapper(proposed, output_field=BooleanField())
+    order = [
+        F("closure_proposed_at").asc(nulls_last=True),
+        F("due_on").asc(nulls_last=True),
+        F("pk").asc(),
+    ]
+    if lists and connection.features.supports_slicing_ordering_in_compound:
+        # With the totals kept: the first ten of each read in order and stopped (the
+        # partial indexes rec_proposed_idx and rec_open_due_idx), not every match ranked.
+        firsts = [
+            in_monitored.filter(condition).order_by(*order).values("pk")[:DASHBOARD_LIST_LIMIT]
+            for condition in (proposed, due_open)
+        ]
+        listed = list(
+            Recommendation.objects.filter(pk__in=firsts[0].union(firsts[1]))
+            .select_related("report", "closure_proposed_by")
+            .annotate(is_proposed=is_proposed)
+            .order_by(*order)
+        )
+        kept = {True: totals["awaiting_sign_off"], False: lists["recommendations_due"]}
+        for recommendation in listed:
+            recommendation.total = kept[recommendation.is_proposed]
+    else:
+        listed = first_per_partition(
+            in_monitored.filter(proposed | due_open)
+            .select_related("report", "closure_proposed_by")
+            .annotate(is_proposed=is_proposed),
+            limit=DASHBOARD_LIST_LIMIT,
+            partition_by=[is_proposed],
+            order_by=order,
+        )
     awaiting_sign_off = [r for r in listed if r.is_proposed]
-    for recommendation in listed:
-        if recommendation.is_proposed:
-            continue
-        due_soon_total += recommendation.total if recommendation.row == 1 else 0
+    due_recommendations = [r for r in listed if not r.is_proposed]
+    # Each row carries its list's total.
+    due_soon_total += due_recommendations[0].total if due_recommendations else 0
+    for recommendation in due_recommendations:
         due_soon.append(
             DueItem(
                 recommendation.due_on,

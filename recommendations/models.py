@@ -265,6 +265,19 @@ class Recommendation(TimeStampedModel):
         indexes = [
             # Register filtered by status, newest report first; dashboard counts by status.
             models.Index(fields=["status", "report"], name="rec_status_report_idx"),
+            # Dashboard: the oldest proposals waiting for sign-off, and the open
+            # recommendations due soonest, read in order and stopped after ten (their
+            # totals are kept per force, recommendations.tallies).
+            models.Index(
+                fields=["closure_proposed_at", "id"],
+                condition=Q(status="proposed_for_closure"),
+                name="rec_proposed_idx",
+            ),
+            models.Index(
+                fields=["due_on", "id"],
+                condition=Q(status__in=["open", "in_progress"]),
+                name="rec_open_due_idx",
+            ),
         ]
 
     def __str__(self):
@@ -897,6 +910,9 @@ class DashboardTally(models.Model):
     overdue_updates = models.PositiveIntegerField(default=0)
     updates_due = models.PositiveIntegerField(default=0)
     targets_due = models.PositiveIntegerField(default=0)
+    # Open recommendations on monitored reports due in the next 14 days (not proposed for
+    # closure: those wait for sign-off, `awaiting_sign_off`).
+    recommendations_due = models.PositiveIntegerField(default=0)
 
     def __str__(self):
         return f"Dashboard tally of force {self.force_id} (generation {self.generation})"

@@ -60,16 +60,20 @@ RECOMMENDATION_COUNTS = (
     "closed_not_complete",
     "complete_still_open",
     "overdue_elsewhere",
+    "recommendations_due",
 )
-# The totals of the dashboard's lists (recommendations.dashboard), kept with the tiles'.
-LIST_COUNTS = (
+# The totals of the dashboard's lists (recommendations.dashboard), kept with the tiles':
+# those counted over the force's actions and updates, and its open recommendations due in
+# the next 14 days.
+ACTION_LIST_COUNTS = (
     "updates_waiting",
     "completions_waiting",
     "overdue_updates",
     "updates_due",
     "targets_due",
 )
-FORCE_COUNTS = ("reports", "extensions_waiting", *LIST_COUNTS)
+LIST_COUNTS = (*ACTION_LIST_COUNTS, "recommendations_due")
+FORCE_COUNTS = ("reports", "extensions_waiting", *ACTION_LIST_COUNTS)
 TALLIED = RECOMMENDATION_COUNTS + FORCE_COUNTS
 TILE_COUNTS = tuple(name for name in TALLIED if name not in LIST_COUNTS)
 
@@ -79,7 +83,7 @@ def uses_tallies(user: User) -> bool:
     return user.is_authenticated and user.is_opcc
 
 
-def _recommendation_counts(*, overdue: Q) -> dict:
+def _recommendation_counts(*, overdue: Q, today: datetime.date) -> dict:
     """RECOMMENDATION_COUNTS as filtered counts (named n_…) over recommendations."""
     monitored = ~Q(report__status=InspectionReport.Status.CLOSED)
     is_open = Q(status__in=Recommendation.OPEN_STATUSES)
@@ -96,6 +100,10 @@ def _recommendation_counts(*, overdue: Q) -> dict:
         "closed_not_complete": monitored & divergence_condition(CLOSED_NOT_COMPLETE),
         "complete_still_open": monitored & divergence_condition(COMPLETE_STILL_OPEN),
         "overdue_elsewhere": ~monitored & overdue,
+        "recommendations_due": monitored
+        & is_open
+        & ~Q(status=Recommendation.Status.PROPOSED_FOR_CLOSURE)
+        & Q(due_on__range=(today, today + datetime.timedelta(days=DUE_SOON_DAYS))),
     }
     return {f"n_{name}": Count("pk", filter=conditions[name]) for name in RECOMMENDATION_COUNTS}
 
@@ -111,7 +119,8 @@ def _counted(forces: list[int], *, today: datetime.date) -> tuple[QuerySet, Quer
             **_recommendation_counts(
                 overdue=overdue_for_counting(
                     Action.objects.filter(plan__report__force__in=forces), today=today
-                )
+                ),
+                today=today,
             )
         )
         .order_by()

@@ -457,6 +457,7 @@ def _seed_report_chunk(
                 )
                 timescale = Recommendation.Timescale.NONE
             closed = status == Recommendation.Status.CLOSED
+            proposed = status == Recommendation.Status.PROPOSED_FOR_CLOSURE
             # Disposed of between two months after publication and today (within 3 years).
             settled = report.published_on + datetime.timedelta(
                 days=rng.randint(min(60, age - 1), max(min(60, age - 1), min(age - 1, 3 * 365)))
@@ -485,8 +486,14 @@ def _seed_report_chunk(
                     status_reason="Not within the force's remit."
                     if status == Recommendation.Status.NO_ACTION
                     else "",
-                    closure_rationale="Delivered and evidenced." if closed else "",
-                    closure_proposed_by=acc if closed else None,
+                    closure_rationale="Delivered and evidenced." if closed or proposed else "",
+                    closure_proposed_by=acc if closed or proposed else None,
+                    # A proposal waiting for sign-off was made in the last two months.
+                    closure_proposed_at=_at(
+                        today - datetime.timedelta(days=1 + (r * 7 + index) % 60)
+                    )
+                    if proposed
+                    else None,
                     signed_off_by=opcc if closed else None,
                     signed_off_at=_at(settled) if closed else None,
                 )
