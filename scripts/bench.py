@@ -11,7 +11,8 @@
 3. The pages the page cache serves, with it on, at concurrency 16 while police leads' progress
    updates are posted through the service layer at 0, 1 and 10 a second
    (scripts/bench_writer.py, a process of its own, on live actions of every force), and the
-   share of the throughput without writes each keeps.
+   share of the throughput without writes each keeps; then the dashboards so with the page
+   cache off (each update marks its force's kept counts, recommendations.tallies).
 4. Measures in-process: queries per page, the reminder sweep over all actions (time,
    queries), and in processes of their own the chief constable's letter for a report with
    40 recommendations (time, peak memory), the CSV export of 40,000 rows (time, peak memory,
