@@ -209,14 +209,14 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     reports (select_related report); their recommendation counts by priority area, status
     and RAG (one GROUP BY); the tiles' totals (_totals(): for OPCC staff and readers each
     force's kept counts, one query, and one more for the forces changed since they were
-    counted, recommendations.tallies); the review
-    queue (the oldest 5 submitted updates with their total, select_related action, author;
-    the oldest 5 proposed completions with theirs, select_related
-    completion_proposed_by); overdue updates (the first 10, with the total as a window
-    count; select_related plan__report, delivery_lead); actions with an update or target
-    date in the next 14 days (the first 10, with the totals); recommendations proposed
-    for closure and those due in the next 14 days (the first 10 of each by row number,
-    with totals; select_related report, closure_proposed_by); the reports with an
+    counted, recommendations.tallies, which keeps the lists' totals too: the lists below
+    then read their first rows only, otherwise each counts its total as well); the review
+    queue (the oldest 5 submitted updates, select_related action, author; the oldest 5
+    proposed completions, select_related completion_proposed_by); overdue updates (the
+    first 10; select_related plan__report, delivery_lead); actions with an update or
+    target date in the next 14 days (the first 10); recommendations proposed for closure
+    and those due in the next 14 days (the first 10 of each; select_related report,
+    closure_proposed_by); the reports with an
     outstanding statutory deadline (the 10 oldest, with the total); updates returned in
     the last 30 days (select_related action, author, reviewed_by, annotate resubmitted);
     and the last four quarters' trends (two: the stored sums of the completed quarters,

@@ -1,15 +1,15 @@
-"""Each force's dashboard tiles kept in a row of its own (DashboardTally), so a dashboard
-over many forces sums a row per force instead of counting all their recommendations on
-every request: 40,000 for a reader of every force.
+"""Each force's dashboard counts kept in a row of its own (DashboardTally), so a dashboard
+over many forces sums a row per force instead of counting all their recommendations,
+actions and updates on every request: 40,000 recommendations for a reader of every force.
 
 Writers mark a force's row stale in their own transaction: every save or delete of a
-recommendation, action, action plan, report or request to move a target date, and every
-change to an action's recommendations, raises the generation of the forces it belongs to
-(as the page cache places it, oversight.shared.pagecache). A dashboard reads the fresh rows
-of its forces and counts the stale ones afresh in the same query (one snapshot, so the
-generation it read is the one its counts hold for), then stores those counts where the
-generation is still the one it read and no writer holds the row: a change committed or
-under way meanwhile leaves the row stale for the next dashboard, never wrong.
+recommendation, action, action plan, report, progress update or request to move a target
+date, and every change to an action's recommendations, raises the generation of the forces
+it belongs to (as the page cache places it, oversight.shared.pagecache). A dashboard reads
+its forces' rows in one query; those stale (changed since, or counted another day) it
+counts afresh in one more statement, which keeps the counts where the row's generation is
+still the one read with them and no writer holds the row: a change committed or under way
+meanwhile leaves the row stale for the next dashboard, never wrong.
 
 For OPCC staff and readers only, whose scope is whole forces; a partner lead's
 dashboard counts would differ (only their agency's actions), and they have none.
@@ -256,8 +256,9 @@ def _count_and_keep_at_once(recommendations, force_wide, *, today) -> dict[int, 
 
 
 def _keep(figures: dict, generations: dict, *, today: datetime.date) -> None:
-    """count_and_keep()'s UPDATE where it is not one statement with the counts: the
-    generations were read with the counts, in the same query."""
+    """count_and_keep()'s UPDATE where it is not one statement with the counts (SQLite):
+    the generations were read with the force-wide counts, before the recommendations'
+    were counted, so a change committed since has raised them and is not kept over."""
     missing = [force for force, generation in generations.items() if generation is None]
     if missing:
         _give_rows(missing)
