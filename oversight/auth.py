@@ -6,7 +6,8 @@ from collections.abc import Callable
 from functools import cache
 
 from allauth.account.auth_backends import AuthenticationBackend
-from django.db.models import BooleanField, Expression
+from django.db import connection
+from django.db.models import BooleanField, CharField, Expression
 from django.db.models.expressions import RawSQL
 
 from oversight.models import Office, PartnerAgency, User
@@ -56,6 +57,36 @@ def two_factor_required_expression() -> RawSQL:
     return RawSQL(_two_factor_required_sql(), [], output_field=BooleanField())  # noqa: S611
 
 
+# The forces the person's office oversees, their ids joined by commas (NULL for none).
+_OVERSEEN_FORCES = {
+    "postgresql": """(SELECT string_agg(of_f."{of_force}"::text, ',')
+  FROM "{office_forces}" of_f WHERE of_f."{of_office}" = "{user}"."{user_office}")""",
+    "sqlite": """(SELECT group_concat(of_f."{of_force}", ',')
+  FROM "{office_forces}" of_f WHERE of_f."{of_office}" = "{user}"."{user_office}")""",
+}
+
+
+@cache
+def _overseen_forces_sql(vendor: str) -> str:
+    office_forces = Office.forces.field
+    return _OVERSEEN_FORCES[vendor].format(
+        user=User._meta.db_table,
+        user_office=User._meta.get_field("office").column,
+        office_forces=office_forces.remote_field.through._meta.db_table,
+        of_office=office_forces.m2m_column_name(),
+        of_force=office_forces.m2m_reverse_name(),
+    )
+
+
+def overseen_forces_expression() -> RawSQL:
+    """The ids of the forces the person's office oversees, joined by commas: loaded with
+    the signed-in user, so that OPCC staff's and readers' scoping
+    (oversight.selectors.overseen_force_ids) names their forces rather than repeating the
+    office's lookup as a subquery in every query of the page, which PostgreSQL then plans
+    again and again. Built once per database from the models' names; no parameters."""
+    return RawSQL(_overseen_forces_sql(connection.vendor), [], output_field=CharField())  # noqa: S611
+
+
 # name -> function returning an expression over the user row, annotated on the signed-in
 # user as every page loads them (other apps add theirs from their AppConfig.ready()).
 _loaded_with: dict[str, Callable[[], Expression]] = {}
@@ -76,6 +107,7 @@ class OversightBackend(AuthenticationBackend):
             User._default_manager.select_related("office", "force", "partner_agency")
             .annotate(
                 two_factor_required=two_factor_required_expression(),
+                overseen_forces=overseen_forces_expression(),
                 **{name: expression() for name, expression in _loaded_with.items()},
             )
             .filter(pk=user_id)

@@ -13,11 +13,21 @@ from django.utils.translation import gettext_noop
 from oversight.models import Force, InspectionReport, PartnerAgency, PriorityArea, User
 
 
+def overseen_force_ids(user: User) -> list[int] | QuerySet[Force]:
+    """The forces an OPCC user's office oversees, for `force__in=`: their ids as they
+    arrived with the signed-in user (oversight.auth), otherwise the office's lookup as a
+    subquery (a user loaded some other way: a task, a test)."""
+    loaded = getattr(user, "overseen_forces", False)
+    if loaded is False:
+        return Force.objects.filter(offices=user.office_id).values("pk")
+    return [int(pk) for pk in loaded.split(",")] if loaded else []
+
+
 def forces_visible_to(user: User) -> QuerySet[Force]:
     if not user.is_authenticated:
         return Force.objects.none()
     if user.is_opcc:
-        return Force.objects.filter(offices=user.office_id)
+        return Force.objects.filter(pk__in=overseen_force_ids(user))
     if user.is_force_user:
         return Force.objects.filter(pk=user.force_id)
     if user.is_partner:
@@ -31,9 +41,7 @@ def reports_visible_to(user: User) -> QuerySet[InspectionReport]:
     if not user.is_authenticated:
         return InspectionReport.objects.none()
     if user.is_opcc:
-        return InspectionReport.objects.filter(
-            force__in=Force.objects.filter(offices=user.office_id).values("pk")
-        )
+        return InspectionReport.objects.filter(force__in=overseen_force_ids(user))
     if user.is_force_user:
         return InspectionReport.objects.filter(force=user.force_id)
     if user.is_partner:
