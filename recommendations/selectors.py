@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oversight.models import Force, InspectionReport, NationalReport, User
-from oversight.selectors import people_visible_to, reports_visible_to
+from oversight.selectors import overseen_force_ids, people_visible_to, reports_visible_to
 from recommendations.models import (
     Action,
     ActionPlan,
@@ -50,6 +50,8 @@ def recommendations_visible_to(user: User) -> QuerySet[Recommendation]:
                 )
             )
         )
+    if user.is_opcc:
+        return Recommendation.objects.filter(report__force__in=overseen_force_ids(user))
     return Recommendation.objects.filter(report__in=reports_visible_to(user).values("pk"))
 
 
@@ -64,6 +66,8 @@ def action_plans_visible_to(user: User) -> QuerySet[ActionPlan]:
         )
     if user.is_force_user:
         return ActionPlan.objects.filter(force=user.force_id)
+    if user.is_opcc:
+        return ActionPlan.objects.filter(report__force__in=overseen_force_ids(user))
     return ActionPlan.objects.filter(report__in=reports_visible_to(user).values("pk"))
 
 
@@ -75,9 +79,12 @@ def actions_visible_to(user: User) -> QuerySet[Action]:
         return Action.objects.filter(partner_agency=user.partner_agency_id)
     if user.is_force_user:
         return Action.objects.filter(plan__force=user.force_id)
-    # OPCC staff and readers: the actions of the plans on the reports they see (as
-    # action_plans_visible_to), joined to the plan rather than nested through it, so the
-    # planner judges a reader of every force's rows correctly.
+    if user.is_opcc:
+        # The actions of the plans on the reports they see (as action_plans_visible_to),
+        # joined to the plan and report rather than nested through them, so the planner
+        # judges a reader of every force's rows correctly (oversight.selectors.
+        # overseen_force_ids).
+        return Action.objects.filter(plan__report__force__in=overseen_force_ids(user))
     return Action.objects.filter(plan__report__in=reports_visible_to(user).values("pk"))
 
 
@@ -89,6 +96,10 @@ def updates_visible_to(user: User) -> QuerySet[ProgressUpdate]:
         return ProgressUpdate.objects.none()
     if user.is_partner:
         return ProgressUpdate.objects.filter(action__partner_agency=user.partner_agency_id)
+    if user.is_opcc:
+        return ProgressUpdate.objects.filter(
+            action__plan__report__force__in=overseen_force_ids(user)
+        )
     return ProgressUpdate.objects.filter(
         action__plan__in=action_plans_visible_to(user).values("pk")
     )
@@ -98,10 +109,16 @@ def extensions_visible_to(user: User) -> QuerySet[ExtensionRequest]:
     """Requests to move the target dates of the actions the user sees (as
     actions_visible_to decides): OPCC staff and readers, those of the forces their office
     oversees."""
+    if user.is_authenticated and user.is_opcc:
+        return ExtensionRequest.objects.filter(
+            action__plan__report__force__in=overseen_force_ids(user)
+        )
     return ExtensionRequest.objects.filter(action__in=actions_visible_to(user).values("pk"))
 
 
 def evidence_visible_to(user: User) -> QuerySet[Evidence]:
+    if user.is_authenticated and user.is_opcc:
+        return Evidence.objects.filter(action__plan__report__force__in=overseen_force_ids(user))
     return Evidence.objects.filter(action__in=actions_visible_to(user).values("pk"))
 
 
@@ -166,6 +183,10 @@ def transition_candidates(user: User, recommendation: Recommendation) -> list[Re
 
 def inspectorate_changes_visible_to(user: User) -> QuerySet[InspectorateStatusChange]:
     """The inspectorate's dated verdicts on the recommendations the user sees."""
+    if user.is_authenticated and user.is_opcc:
+        return InspectorateStatusChange.objects.filter(
+            recommendation__report__force__in=overseen_force_ids(user)
+        )
     return InspectorateStatusChange.objects.filter(
         recommendation__in=recommendations_visible_to(user).values("pk")
     )
