@@ -48,6 +48,7 @@ from recommendations.selectors import (
 from recommendations.tallies import (
     DUE_SOON_DAYS,
     LIST_COUNTS,
+    QUARTER_COUNTS,
     TILE_COUNTS,
     tallied_totals,
     uses_tallies,
@@ -122,13 +123,14 @@ def _overdue_for_counting(*, user: User, today: datetime.date) -> Q:
 
 
 def _totals(user: User, *, today: datetime.date) -> tuple[dict, int, dict | None]:
-    """The tiles' counts, "overdue now" and the lists' totals: from the forces' kept rows
-    for OPCC staff and readers (recommendations.tallies), otherwise the tiles' counted now
-    (_counted_totals) and the lists' counted with them (None)."""
+    """The tiles' counts, "overdue now" and the lists' totals (with the trends' current
+    quarter): from the forces' kept rows for OPCC staff and readers
+    (recommendations.tallies), otherwise the tiles' counted now (_counted_totals) and the
+    lists' counted with them (None)."""
     if uses_tallies(user):
         kept = tallied_totals(user, today=today)
         tiles = {name: kept[name] for name in TILE_COUNTS if name != "overdue_elsewhere"}
-        lists = {name: kept[name] for name in LIST_COUNTS}
+        lists = {name: kept[name] for name in LIST_COUNTS + QUARTER_COUNTS}
         return tiles, kept["overdue"] + kept["overdue_elsewhere"], lists
     return (*_counted_totals(user, today=today), None)
 
@@ -219,9 +221,9 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     closure_proposed_by); the reports with an
     outstanding statutory deadline (the 10 oldest, with the total); updates returned in
     the last 30 days (select_related action, author, reviewed_by, annotate resubmitted);
-    and the last four quarters' trends (two: the stored sums of the completed quarters,
-    the versions of the recommendations changed this quarter; see
-    recommendations.trends.quarter_totals).
+    and the last four quarters' trends (the stored sums of the completed quarters; and,
+    unless the forces' kept counts hold them, the versions of the recommendations changed
+    this quarter; see recommendations.trends.quarter_totals).
     """
     today = today or timezone.localdate()
     soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
@@ -452,5 +454,10 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
         deadline_reports_total=outstanding[0].total if outstanding else 0,
         awaiting_sign_off=awaiting_sign_off,
         returned_updates=returned_updates,
-        trends=quarter_totals(user, as_at=today, overdue_now=overdue_now),
+        trends=quarter_totals(
+            user,
+            as_at=today,
+            overdue_now=overdue_now,
+            moved=lists and (lists["quarter_added"], lists["quarter_closed"]),
+        ),
     )

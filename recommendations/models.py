@@ -913,6 +913,11 @@ class DashboardTally(models.Model):
     # Open recommendations on monitored reports due in the next 14 days (not proposed for
     # closure: those wait for sign-off, `awaiting_sign_off`).
     recommendations_due = models.PositiveIntegerField(default=0)
+    # The trends' current quarter (recommendations.trends.quarter_totals): how many times
+    # since the quarter began a recommendation of the force became open (added or
+    # reopened) and stopped being open (closed, or no longer needed).
+    quarter_added = models.PositiveIntegerField(default=0)
+    quarter_closed = models.PositiveIntegerField(default=0)
 
     def __str__(self):
         return f"Dashboard tally of force {self.force_id} (generation {self.generation})"

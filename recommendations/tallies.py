@@ -20,8 +20,20 @@ import datetime
 import threading
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, Lag
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from oversight.models import Force, InspectionReport, User
@@ -74,8 +86,12 @@ ACTION_LIST_COUNTS = (
 )
 LIST_COUNTS = (*ACTION_LIST_COUNTS, "recommendations_due")
 FORCE_COUNTS = ("reports", "extensions_waiting", *ACTION_LIST_COUNTS)
-TALLIED = RECOMMENDATION_COUNTS + FORCE_COUNTS
-TILE_COUNTS = tuple(name for name in TALLIED if name not in LIST_COUNTS)
+# The trends' current quarter (recommendations.trends.quarter_totals): the times a
+# recommendation became open and stopped being open since the quarter began, counted over
+# the versions of those changed in it (_moves).
+QUARTER_COUNTS = ("quarter_added", "quarter_closed")
+TALLIED = RECOMMENDATION_COUNTS + FORCE_COUNTS + QUARTER_COUNTS
+TILE_COUNTS = tuple(name for name in TALLIED if name not in LIST_COUNTS + QUARTER_COUNTS)
 
 
 def uses_tallies(user: User) -> bool:
@@ -165,6 +181,71 @@ def _counted(forces: list[int], *, today: datetime.date) -> tuple[QuerySet, Quer
     return recommendations, force_wide
 
 
+def _moves(forces: list[int], *, today: datetime.date) -> tuple[str, list]:
+    """QUARTER_COUNTS of the forces (a row per force with any), as SQL and parameters:
+    each version saved this quarter of a recommendation of the force, set against the
+    version before it (LAG over the recommendation's versions), counts once as added where
+    it opens what was not open and once as closed where it ends what was, as
+    recommendations.trends._movement reads them. The versions read are those of the
+    recommendations changed this quarter (by the history's date index), on the force's
+    reports now."""
+    # Imported here: the trends' module reaches the services, which mark these rows.
+    from recommendations.register_as_at import end_of_day
+    from recommendations.trends import quarters_to
+
+    quarter = quarters_to(today, 1)[-1]
+    start = end_of_day(quarter.start - datetime.timedelta(days=1))
+    end = end_of_day(quarter.end)
+    history = Recommendation.history
+    is_open = Case(
+        When(~Q(history_type="-") & Q(status__in=Recommendation.OPEN_STATUSES), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    changed = history.filter(
+        history_date__gte=start,
+        history_date__lt=end,
+        report__in=InspectionReport.objects.filter(force__in=forces).values("pk"),
+    ).values("id")
+    versions = (
+        history.filter(id__in=changed, history_date__lt=end)
+        .annotate(
+            is_open=is_open,
+            was_open=Window(
+                Lag(is_open, default=Value(0)),
+                partition_by=[F("id")],
+                order_by=[F("history_date").asc(), F("history_id").asc()],
+            ),
+            in_quarter=Case(
+                When(history_date__gte=start, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by()
+        .values("id", "is_open", "was_open", "in_quarter")
+    )
+    versions_sql, params = versions.query.sql_with_params()
+    quote = connection.ops.quote_name
+    recommendation = Recommendation._meta
+    report = InspectionReport._meta
+    places = ", ".join(["%s"] * len(forces))
+    sql = f"""
+        SELECT rp.{quote(report.get_field("force").column)} AS tally_force,
+            SUM(CASE WHEN v.is_open = 1 AND v.was_open = 0 THEN 1 ELSE 0 END)
+                AS n_quarter_added,
+            SUM(CASE WHEN v.is_open = 0 AND v.was_open = 1 THEN 1 ELSE 0 END)
+                AS n_quarter_closed
+        FROM ({versions_sql}) v
+        JOIN {quote(recommendation.db_table)} r ON r.{quote(recommendation.pk.column)} = v.id
+        JOIN {quote(report.db_table)} rp
+            ON rp.{quote(report.pk.column)} = r.{quote(recommendation.get_field("report").column)}
+        WHERE v.in_quarter = 1 AND rp.{quote(report.get_field("force").column)} IN ({places})
+        GROUP BY rp.{quote(report.get_field("force").column)}
+    """  # noqa: S608 (only table and column names are put in the text)
+    return sql, [*params, *forces]
+
+
 def tallied_totals(user: User, *, today: datetime.date) -> dict[str, int]:
     """The dashboard tiles' counts summed over the user's forces: each force's from its
     kept row while that holds (one query), the others counted now and kept for the next
@@ -200,7 +281,9 @@ def count_and_keep(forces: list[int], *, today: datetime.date) -> dict[int, dict
     committed or under way meanwhile leaves the row stale for the next dashboard."""
     recommendations, force_wide = _counted(sorted(forces), today=today)
     if connection.vendor == "postgresql":
-        return _count_and_keep_at_once(recommendations, force_wide, today=today)
+        return _count_and_keep_at_once(
+            recommendations, force_wide, _moves(sorted(forces), today=today), today=today
+        )
     figures, generations = {}, {}
     for force, generation, *force_counts in force_wide:
         generations[force] = generation
@@ -209,19 +292,29 @@ def count_and_keep(forces: list[int], *, today: datetime.date) -> dict[int, dict
         )
     for force, *counts in recommendations:
         figures[force].update(zip(RECOMMENDATION_COUNTS, counts, strict=True))
+    for figures_of_force in figures.values():
+        figures_of_force.update(dict.fromkeys(QUARTER_COUNTS, 0))
+    with connection.cursor() as cursor:
+        cursor.execute(*_moves(sorted(forces), today=today))
+        for force, *counts in cursor.fetchall():
+            figures[force].update(zip(QUARTER_COUNTS, counts, strict=True))
     _keep(figures, generations, today=today)
     return figures
 
 
-def _count_and_keep_at_once(recommendations, force_wide, *, today) -> dict[int, dict]:
-    """count_and_keep() on PostgreSQL as one statement: both counts as common table
+def _count_and_keep_at_once(recommendations, force_wide, moves, *, today) -> dict[int, dict]:
+    """count_and_keep() on PostgreSQL as one statement: the counts as common table
     expressions, the rows kept by an UPDATE among them (a statement sees one snapshot, so
     the generation it reads is the one its counts hold for), the figures returned."""
     quote = connection.ops.quote_name
     recommendations_sql, recommendations_params = recommendations.query.sql_with_params()
     force_wide_sql, force_wide_params = force_wide.query.sql_with_params()
+    moves_sql, moves_params = moves
     figures = ", ".join(
         f"COALESCE(r.{quote('n_' + name)}, 0) AS {quote(name)}" for name in RECOMMENDATION_COUNTS
+    )
+    figures += "".join(
+        f", COALESCE(m.{quote('n_' + name)}, 0) AS {quote(name)}" for name in QUARTER_COUNTS
     )
     force_figures = ", ".join(f"w.{quote('n_' + name)} AS {quote(name)}" for name in FORCE_COUNTS)
     kept = ", ".join(f"{quote(name)} = f.{quote(name)}" for name in TALLIED)
@@ -229,10 +322,12 @@ def _count_and_keep_at_once(recommendations, force_wide, *, today) -> dict[int, 
     sql = f"""
         WITH r AS ({recommendations_sql}),
         w AS ({force_wide_sql}),
+        m AS ({moves_sql}),
         f AS (
             SELECT w.tally_force AS force_id, w.tally_generation AS generation, {figures},
                 {force_figures}
             FROM w LEFT JOIN r ON r.tally_force = w.tally_force
+                LEFT JOIN m ON m.tally_force = w.tally_force
         ),
         kept AS (
             UPDATE {table} AS t
@@ -247,7 +342,7 @@ def _count_and_keep_at_once(recommendations, force_wide, *, today) -> dict[int, 
         SELECT force_id, generation, {", ".join(quote(name) for name in TALLIED)} FROM f
     """  # noqa: S608 (only table and column names are put in the text)
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*recommendations_params, *force_wide_params, today))
+        cursor.execute(sql, (*recommendations_params, *force_wide_params, *moves_params, today))
         rows = cursor.fetchall()
     missing = [force for force, generation, *_ in rows if generation is None]
     if missing:

@@ -311,7 +311,11 @@ class QuarterTotals:
 
 
 def quarter_totals(
-    user: User, *, as_at: datetime.date | None = None, overdue_now: int | None = None
+    user: User,
+    *,
+    as_at: datetime.date | None = None,
+    overdue_now: int | None = None,
+    moved: tuple[int, int] | None = None,
 ) -> list[QuarterTotals]:
     """The ALL rows of recommendation_trends(user, as_at=...) (opening, added, closed,
     closing, overdue), for the dashboard, without reading every version on each request.
@@ -322,10 +326,13 @@ def quarter_totals(
     figure; what was added and closed since comes from the versions of the
     recommendations changed since it began; the overdue ones are those overdue now
     (`overdue_now` when the caller has counted them: open, and past their due date or
-    with a live action past its target date, as recommendations.rag flags them).
+    with a live action past its target date, as recommendations.rag flags them). `moved`:
+    what was added and closed this quarter when the caller has it (the forces' kept
+    counts, recommendations.tallies), read the same way.
 
     Queries: the sums with the number of reports expected (one), the versions of the
-    recommendations changed this quarter (one), and the overdue count unless given; a
+    recommendations changed this quarter (one, unless `moved`), and the overdue count
+    unless given; a
     report without its rows first costs its versions and its actions' versions, and the
     rows written. Partner leads, and days other than today, get recommendation_trends().
     """
@@ -344,6 +351,25 @@ def quarter_totals(
         sums = _stored_sums(reports, done)
     rows = [QuarterTotals(quarter, *sums[quarter.start]) for quarter in done]
 
+    if moved is None:
+        moved = _moved_this_quarter(user, reports, current)
+    added, closed = moved
+    if overdue_now is None:
+        overdue_now = (
+            recommendations_visible_to(user)
+            .filter(overdue_condition(user=user, today=as_at))
+            .count()
+        )
+    opening = rows[-1].closing
+    rows.append(
+        QuarterTotals(current, opening, added, closed, opening + added - closed, overdue_now)
+    )
+    return rows
+
+
+def _moved_this_quarter(user: User, reports: QuerySet, current: Quarter) -> tuple[int, int]:
+    """(added, closed) in the current quarter over the recommendations the user sees, from
+    the versions of those changed since it began. One query."""
     start, end = end_of_day(current.start - datetime.timedelta(days=1)), end_of_day(current.end)
     # Each step an = ANY(ARRAY(…)): the database lists the few versions saved this quarter,
     # keeps the recommendations the user sees, then reads their versions, each by index,
@@ -370,17 +396,7 @@ def quarter_totals(
     for history in versions.values():
         opened, stopped, *_rest = _movement(history, start, end)
         added, closed = added + opened, closed + stopped
-    if overdue_now is None:
-        overdue_now = (
-            recommendations_visible_to(user)
-            .filter(overdue_condition(user=user, today=as_at))
-            .count()
-        )
-    opening = rows[-1].closing
-    rows.append(
-        QuarterTotals(current, opening, added, closed, opening + added - closed, overdue_now)
-    )
-    return rows
+    return added, closed
 
 
 def _totals(row: TrendRow) -> QuarterTotals:

@@ -148,6 +148,7 @@ def test_renamed_migrations_count_as_applied_under_their_old_names(old_world):
         ("recommendations", "0019_dashboard_tally_list_totals"),
         ("recommendations", "0020_action_proposed_idx"),
         ("recommendations", "0021_dashboard_recommendation_lists"),
+        ("recommendations", "0022_dashboard_quarter_moves"),
         ("reminders", "0001_initial"),
         ("reminders", "0002_reminder_stage_returned"),
         ("reminders", "0003_calendar_feed"),

@@ -1,6 +1,6 @@
-"""Every main page runs a fixed number of queries, at most 14 (16 for the dashboard, whose
-trends read the change history and whose first render after a change counts the changed
-forces' tiles afresh), whatever the data.
+"""Every main page runs a fixed number of queries, at most 14 (15 for the dashboard's first
+render after a change, which counts the changed forces' tiles afresh), whatever the
+data.
 
 Each page is counted for the personas that see the most of it (OPCC staff, a police lead,
 a partner lead, a plan owner), with the panels other apps register, in a small world and
@@ -43,9 +43,10 @@ from reviews.models import Assurance
 from tests import factories
 
 BUDGET = 14
-# The dashboard's trends section reads two histories (recommendations.trends), and just
-# after a change it counts the changed forces' tiles afresh (recommendations.tallies).
-PAGE_BUDGETS = {"dashboard": 16}
+# Just after a change the dashboard counts the changed forces' tiles afresh
+# (recommendations.tallies); otherwise it keeps to BUDGET (it was allowed 16 before its
+# trends' current quarter came with the kept counts).
+AFTER_CHANGE_BUDGETS = {"dashboard": 15}
 SMALL, MORE = 2, 8
 # The national report gains a force and a recommendation every few steps (each one is
 # applied through the services, which is slow): none in the small world, one more later.
@@ -416,8 +417,11 @@ def test_pages_run_the_same_queries_in_a_small_and_a_larger_world(client, reques
         if larger[page] != small[page]
     ] + [
         f"{page} as {persona} runs {counts[page]} queries{when}"
-        for counts, when in ((small, ""), (after_change, " just after a change"))
+        for counts, when, budgets in (
+            (small, "", {}),
+            (after_change, " just after a change", AFTER_CHANGE_BUDGETS),
+        )
         for page in urls
-        if counts[page] > PAGE_BUDGETS.get(page, BUDGET)
+        if counts[page] > budgets.get(page, BUDGET)
     ]
     assert not problems, "\n".join(problems)

@@ -345,3 +345,48 @@ def test_the_lists_totals_kept_are_those_counted(
     assert all(kept[:4])  # the world has some of each
     monkeypatch.setattr(dashboard, "uses_tallies", lambda user: False)
     assert _lists(dashboard_for(opcc_staff, today=today)) == kept
+
+
+def _current_quarter(data):
+    quarter = data.trends[-1]
+    return quarter.opening, quarter.added, quarter.closed, quarter.closing, quarter.overdue
+
+
+def test_the_trends_current_quarter_kept_is_the_one_read_from_the_versions(
+    region, opcc_staff, report_a, report_b, force_a, monkeypatch
+):
+    """What was added and closed this quarter, kept per force: the same as reading the
+    versions of the recommendations changed in it, through closing, reopening, a
+    recommendation both added and closed in the quarter, one deleted and one changed
+    without opening or closing; and counted again after each change."""
+    today = timezone.localdate()
+
+    def counted():
+        with monkeypatch.context() as patched:
+            patched.setattr(dashboard, "uses_tallies", lambda user: False)
+            return _current_quarter(dashboard_for(opcc_staff, today=today))
+
+    first = _current_quarter(dashboard_for(opcc_staff, today=today))
+    assert first == counted() and first[1] == 6  # each report's open R1, R2, R4 added
+
+    reopened = report_a.recommendations.get(reference="R2")
+    for status in (Recommendation.Status.CLOSED, Recommendation.Status.IN_PROGRESS):
+        reopened.status = status
+        reopened.closure_rationale, reopened.signed_off_by = "Done.", opcc_staff
+        reopened.save()
+    brief = factories.RecommendationFactory(report=report_b, reference="R5")
+    brief.status = Recommendation.Status.CLOSED
+    brief.closure_rationale, brief.signed_off_by = "Done at once.", opcc_staff
+    brief.save()
+    report_a.recommendations.get(reference="R4").delete()
+    still_open = report_b.recommendations.get(reference="R1")  # a change that moves nothing
+    still_open.due_on += datetime.timedelta(days=7)
+    still_open.save()
+
+    assert not _fresh(force_a, today)
+    kept = _current_quarter(dashboard_for(opcc_staff, today=today))
+    assert _fresh(force_a, today)
+    assert kept == counted()
+    # R2 closed and reopened, R5 added and closed; R4 deleted no longer counts.
+    assert kept[1:3] == (first[1] + 1 + 1 - 1, first[2] + 1 + 1)
+    assert _current_quarter(dashboard_for(opcc_staff, today=today)) == kept  # from the rows
