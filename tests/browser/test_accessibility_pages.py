@@ -1,13 +1,14 @@
 """axe-core at WCAG 2.2 AA on every page each demo persona can open, and on each form's
 error state.
 
-One test per persona: it loads the demo scenario, signs in through the real form and walks
-the persona's pages in one browser context, collecting every page's violations so a
-failure lists them all at once. Besides axe's WCAG rules it runs the structure rules
-(tests.browser.axe.STRUCTURE), opens every <details> first so folded forms are checked,
-and scans each page's HTML for what the Content-Security-Policy would block. Two personas
-walk at a phone's width. File downloads (evidence, PDFs, CSV) and POST-only URLs are not
-pages; the Django admin is not the product's own interface.
+One test per persona (the force's in test_accessibility_force_pages.py): it loads the
+demo scenario, signs in through the real form and walks the persona's pages in one browser
+context, collecting every page's violations so a failure lists them all at once. Besides
+axe's WCAG rules it runs the structure rules (tests.browser.axe.STRUCTURE), opens every
+<details> first so folded forms are checked, and scans each page's HTML for what the
+Content-Security-Policy would block. Two personas walk at a phone's width. File downloads
+(evidence, PDFs, CSV) and POST-only URLs are not pages; the Django admin is not the
+product's own interface.
 """
 
 import datetime
@@ -375,8 +376,19 @@ def _error_state_problems(page, path: str, send: EmptySend) -> list[str]:
     return problems + _page_problems(page, f"{path} (errors shown)")
 
 
-@pytest.mark.parametrize("username", list(PAGES))
+# The force's personas (the plan owner, the leads and the partner lead) walk in
+# test_accessibility_force_pages.py, a file of its own: the test run's two workers take
+# whole files (xdist --dist loadfile), and these walks were the run's longest file.
+FORCE_SIDE = ("acc", "lead", "lead2", "partner")
+
+
+@pytest.mark.parametrize("username", [username for username in PAGES if username not in FORCE_SIDE])
 def test_every_page_of_each_persona_has_no_wcag_violations(username, axe_page, live_server):
+    walk_persona(username, axe_page, live_server)
+
+
+def walk_persona(username: str, axe_page, live_server) -> None:
+    """Sign in as the persona and check each of their pages and form error states."""
     ids = _demo_ids()
     _sign_in(axe_page, live_server.url, username)
     axe_page.set_viewport_size(VIEWPORTS.get(username, DESKTOP))
