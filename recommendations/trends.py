@@ -332,9 +332,9 @@ def quarter_totals(
 
     Queries: the sums with the number of reports expected (one), the versions of the
     recommendations changed this quarter (one, unless `moved`), and the overdue count
-    unless given; a
-    report without its rows first costs its versions and its actions' versions, and the
-    rows written. Partner leads, and days other than today, get recommendation_trends().
+    unless given; a report without its rows first costs its versions and its actions'
+    versions, and the rows written. Partner leads, and days other than today, get
+    recommendation_trends().
     """
     today = timezone.localdate()
     as_at = as_at or today
