@@ -160,7 +160,10 @@ def embedded_worker(own_redis: OwnRedis):
     signals.task_postrun.connect(close_worker_connections, weak=False)
     app.conf.result_backend = own_redis.url  # read by the worker thread when it starts
     try:
-        with start_worker(app, perform_ping_check=False, shutdown_timeout=30):
+        # The default queue named: a worker started earlier in this process may have
+        # selected another on the app.
+        queues = [app.conf.task_default_queue]
+        with start_worker(app, perform_ping_check=False, shutdown_timeout=30, queues=queues):
             results = RedisBackend(app=app, url=own_redis.url)
             yield lambda sent: AsyncResult(sent.id, app=app, backend=results).get(timeout=90)
     finally:

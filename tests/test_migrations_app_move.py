@@ -82,8 +82,14 @@ def old_world(report_a, opcc_staff, action_a):
     migrate_to_the_end()  # whatever the test did, leave the database as the others expect
 
 
-def test_before_the_move_the_recommendations_app_owns_the_rows(old_world):
+def test_a_database_from_before_the_move_migrates_forward_with_every_row(
+    old_world, report_a, opcc_staff
+):
+    """One database taken back to before the move, looked at, and brought forward again:
+    each migration back and forward costs about half a minute, so the stages share one."""
     executor, letter, reminder, content_types = old_world
+
+    # Before the move, the recommendations app owns the rows and their content types.
     old_apps = executor.loader.project_state(LAST_BEFORE_THE_MOVE).apps
     assert old_apps.get_model("recommendations", "Letter").objects.get(pk=letter.pk).reference == (
         "BEFORE-THE-MOVE"
@@ -91,11 +97,6 @@ def test_before_the_move_the_recommendations_app_owns_the_rows(old_world):
     assert old_apps.get_model("recommendations", "Reminder").objects.filter(pk=reminder.pk)
     assert ContentType.objects.get(pk=content_types["letter"]).app_label == "recommendations"
     assert ContentType.objects.get(pk=content_types["reminder"]).app_label == "recommendations"
-
-
-def test_migrating_forward_keeps_every_row_and_content_type(old_world, report_a, opcc_staff):
-    executor, letter, reminder, content_types = old_world
-    old_apps = executor.loader.project_state(LAST_BEFORE_THE_MOVE).apps
     written_before = old_apps.get_model("recommendations", "Letter").objects.create(
         report_id=report_a.pk,
         kind="section_55",
@@ -104,26 +105,14 @@ def test_migrating_forward_keeps_every_row_and_content_type(old_world, report_a,
         reference="WRITTEN-BEFORE",
         letter_date=datetime.date(2026, 2, 1),
     )
-    record_old_names()
 
-    migrate_to_the_end()
-
-    assert Letter.objects.get(pk=letter.pk).reference == "BEFORE-THE-MOVE"
-    assert Letter.objects.get(pk=written_before.pk).reference == "WRITTEN-BEFORE"
-    assert Reminder.objects.get(pk=reminder.pk).title == "Before the move"
-    assert ContentType.objects.get_for_model(Letter).pk == content_types["letter"]
-    assert ContentType.objects.get_for_model(Reminder).pk == content_types["reminder"]
-    assert not ContentType.objects.filter(app_label="recommendations", model="letter").exists()
-    assert opcc_staff.has_perm("letters.change_letter")
-
-
-def test_renamed_migrations_count_as_applied_under_their_old_names(old_world):
+    # Migrations recorded under their old names count as applied: what is left to run is
+    # the move, and the migrations of the same apps added after it; none renamed.
     record_old_names()
     executor = MigrationExecutor(connection)
     applied = executor.loader.applied_migrations
     assert set(OLD_NAMES) <= set(applied)
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    # The move, and the migrations of the same apps added after it; none renamed.
     assert sorted((migration.app_label, migration.name) for migration, backwards in plan) == [
         ("letters", "0001_initial"),
         ("letters", "0002_dates_within_range"),
@@ -155,3 +144,13 @@ def test_renamed_migrations_count_as_applied_under_their_old_names(old_world):
         ("reminders", "0004_reminder_stage_decided"),
         ("reviews", "0003_search_indexes"),
     ]
+
+    migrate_to_the_end()
+
+    assert Letter.objects.get(pk=letter.pk).reference == "BEFORE-THE-MOVE"
+    assert Letter.objects.get(pk=written_before.pk).reference == "WRITTEN-BEFORE"
+    assert Reminder.objects.get(pk=reminder.pk).title == "Before the move"
+    assert ContentType.objects.get_for_model(Letter).pk == content_types["letter"]
+    assert ContentType.objects.get_for_model(Reminder).pk == content_types["reminder"]
+    assert not ContentType.objects.filter(app_label="recommendations", model="letter").exists()
+    assert opcc_staff.has_perm("letters.change_letter")

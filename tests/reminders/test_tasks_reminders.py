@@ -103,6 +103,10 @@ def celery_worker_on_redis():
         signals.task_postrun.disconnect(close_worker_connections)
         app.conf.update(saved)
         _forget_connection_pools()
+        # The worker selected its queue on the app itself (`celery worker -Q` does the
+        # same): a worker started later in this process would consume from that queue
+        # alone and never see a task sent to the default one.
+        del app.amqp.queues
 
 
 def _forget_connection_pools():
