@@ -22,7 +22,8 @@ def overseen_force_ids(user: User) -> list[int] | QuerySet[Force]:
     (`report__force__in=`, `plan__report__force__in=`) rather than nesting the reports in
     a subquery: the pages join the report anyway, and PostgreSQL plans a list of updates
     with its action, plan, report and people in ~2 ms that way against ~6 ms with the
-    reports' and plans' subqueries to pull up."""
+    reports' and plans' subqueries to pull up. Force users' scoping names their own force
+    through the same joins (`report__force=`, `action__plan__force=`)."""
     loaded = getattr(user, "overseen_forces", False)
     if loaded is False:
         return Force.objects.filter(offices=user.office_id).values("pk")
@@ -68,6 +69,8 @@ def reports_visible_to(user: User) -> QuerySet[InspectionReport]:
 def priority_areas_visible_to(user: User) -> QuerySet[PriorityArea]:
     if user.is_authenticated and user.is_opcc:
         return PriorityArea.objects.filter(report__force__in=overseen_force_ids(user))
+    if user.is_authenticated and user.is_force_user:
+        return PriorityArea.objects.filter(report__force=user.force_id)
     return PriorityArea.objects.filter(report__in=reports_visible_to(user).values("pk"))
 
 

@@ -52,6 +52,8 @@ def recommendations_visible_to(user: User) -> QuerySet[Recommendation]:
         )
     if user.is_opcc:
         return Recommendation.objects.filter(report__force__in=overseen_force_ids(user))
+    if user.is_force_user:
+        return Recommendation.objects.filter(report__force=user.force_id)
     return Recommendation.objects.filter(report__in=reports_visible_to(user).values("pk"))
 
 
@@ -100,6 +102,8 @@ def updates_visible_to(user: User) -> QuerySet[ProgressUpdate]:
         return ProgressUpdate.objects.filter(
             action__plan__report__force__in=overseen_force_ids(user)
         )
+    if user.is_force_user:
+        return ProgressUpdate.objects.filter(action__plan__force=user.force_id)
     return ProgressUpdate.objects.filter(
         action__plan__in=action_plans_visible_to(user).values("pk")
     )
@@ -113,12 +117,16 @@ def extensions_visible_to(user: User) -> QuerySet[ExtensionRequest]:
         return ExtensionRequest.objects.filter(
             action__plan__report__force__in=overseen_force_ids(user)
         )
+    if user.is_authenticated and user.is_force_user:
+        return ExtensionRequest.objects.filter(action__plan__force=user.force_id)
     return ExtensionRequest.objects.filter(action__in=actions_visible_to(user).values("pk"))
 
 
 def evidence_visible_to(user: User) -> QuerySet[Evidence]:
     if user.is_authenticated and user.is_opcc:
         return Evidence.objects.filter(action__plan__report__force__in=overseen_force_ids(user))
+    if user.is_authenticated and user.is_force_user:
+        return Evidence.objects.filter(action__plan__force=user.force_id)
     return Evidence.objects.filter(action__in=actions_visible_to(user).values("pk"))
 
 
@@ -186,6 +194,10 @@ def inspectorate_changes_visible_to(user: User) -> QuerySet[InspectorateStatusCh
     if user.is_authenticated and user.is_opcc:
         return InspectorateStatusChange.objects.filter(
             recommendation__report__force__in=overseen_force_ids(user)
+        )
+    if user.is_authenticated and user.is_force_user:
+        return InspectorateStatusChange.objects.filter(
+            recommendation__report__force=user.force_id
         )
     return InspectorateStatusChange.objects.filter(
         recommendation__in=recommendations_visible_to(user).values("pk")
