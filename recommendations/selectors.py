@@ -196,9 +196,7 @@ def inspectorate_changes_visible_to(user: User) -> QuerySet[InspectorateStatusCh
             recommendation__report__force__in=overseen_force_ids(user)
         )
     if user.is_authenticated and user.is_force_user:
-        return InspectorateStatusChange.objects.filter(
-            recommendation__report__force=user.force_id
-        )
+        return InspectorateStatusChange.objects.filter(recommendation__report__force=user.force_id)
     return InspectorateStatusChange.objects.filter(
         recommendation__in=recommendations_visible_to(user).values("pk")
     )
