@@ -11,7 +11,6 @@ import shutil
 import pytest
 
 from oversight.models import User
-from oversight.roles import roles_ensure_groups, user_set_role
 from tests import factories
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -85,9 +84,7 @@ def agency(force_a):
 
 
 def _persona(username: str, role: str, **organisation) -> User:
-    roles_ensure_groups()
-    user = factories.UserFactory(username=username, role=role, **organisation)
-    return user_set_role(user=user, role=role)
+    return factories.person_with_role(username, role, **organisation)
 
 
 @pytest.fixture

@@ -11,22 +11,17 @@ from django.utils import timezone
 from oversight.accounts.models import AccountEvent
 from oversight.accounts.services import person_deactivate
 from oversight.models import User
-from oversight.roles import roles_ensure_groups, user_set_role
 from tests import factories
 
 
 def office_admin(office, username: str) -> User:
-    roles_ensure_groups()
-    user = factories.UserFactory(
-        username=username, role=User.Role.OPCC_STAFF, office=office, is_office_admin=True
+    return factories.person_with_role(
+        username, User.Role.OPCC_STAFF, office=office, is_office_admin=True
     )
-    return user_set_role(user=user, role=User.Role.OPCC_STAFF)
 
 
 def person(username: str, role: str, **organisation) -> User:
-    roles_ensure_groups()
-    user = factories.UserFactory(username=username, role=role, **organisation)
-    return user_set_role(user=user, role=role)
+    return factories.person_with_role(username, role, **organisation)
 
 
 def deactivate(leaver: User, *, by: User | None = None, on: datetime.date | None = None) -> User:

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from letters.models import CommitteePack
 from oversight.models import CommitteeMeeting, User
-from oversight.roles import roles_ensure_groups, user_set_role
 from oversight.shared import pagecache
 from oversight.shared.concurrency import version_of
 from recommendations.models import Action, InspectorateStatusChange, Rag, Recommendation
@@ -622,9 +621,7 @@ def test_a_lead_sees_their_own_update_on_the_next_my_actions(client, police_lead
 
 
 def _staff_of(office, username: str):
-    roles_ensure_groups()
-    user = factories.UserFactory(username=username, role=User.Role.OPCC_STAFF, office=office)
-    return user_set_role(user=user, role=User.Role.OPCC_STAFF)
+    return factories.person_with_role(username, User.Role.OPCC_STAFF, office=office)
 
 
 @pytest.fixture
