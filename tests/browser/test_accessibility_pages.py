@@ -377,12 +377,17 @@ def _error_state_problems(page, path: str, send: EmptySend) -> list[str]:
 
 
 # The force's personas (the plan owner, the leads and the partner lead) walk in
-# test_accessibility_force_pages.py, a file of its own: the test run's two workers take
-# whole files (xdist --dist loadfile), and these walks were the run's longest file.
+# test_accessibility_force_pages.py and OPCC staff (the longest walk, about a minute) in
+# test_accessibility_opcc_pages.py, files of their own: the test run's two workers take
+# whole files (xdist --dist loadfile), and these walks, run last with the other browser
+# tests, made the run's longest tail.
 FORCE_SIDE = ("acc", "lead", "lead2", "partner")
+WALKED_ELSEWHERE = (*FORCE_SIDE, "opcc")
 
 
-@pytest.mark.parametrize("username", [username for username in PAGES if username not in FORCE_SIDE])
+@pytest.mark.parametrize(
+    "username", [username for username in PAGES if username not in WALKED_ELSEWHERE]
+)
 def test_every_page_of_each_persona_has_no_wcag_violations(username, axe_page, live_server):
     walk_persona(username, axe_page, live_server)
 
