@@ -1,14 +1,14 @@
 """axe-core at WCAG 2.2 AA on every page each demo persona can open, and on each form's
 error state.
 
-One test per persona (the force's in test_accessibility_force_pages.py): it loads the
-demo scenario, signs in through the real form and walks the persona's pages in one browser
-context, collecting every page's violations so a failure lists them all at once. Besides
-axe's WCAG rules it runs the structure rules (tests.browser.axe.STRUCTURE), opens every
-<details> first so folded forms are checked, and scans each page's HTML for what the
-Content-Security-Policy would block. Two personas walk at a phone's width. File downloads
-(evidence, PDFs, CSV) and POST-only URLs are not pages; the Django admin is not the
-product's own interface.
+One test per persona (the force's in test_accessibility_force_pages.py, OPCC staff's in
+test_accessibility_opcc_pages.py): it loads the demo scenario, signs in through the real
+form and walks the persona's pages in one browser context, collecting every page's
+violations so a failure lists them all at once. Besides axe's WCAG rules it runs the
+structure rules (tests.browser.axe.STRUCTURE), opens every <details> first so folded forms
+are checked, and scans each page's HTML for what the Content-Security-Policy would block.
+Two personas walk at a phone's width. File downloads (evidence, PDFs, CSV) and POST-only
+URLs are not pages; the Django admin is not the product's own interface.
 """
 
 import datetime
