@@ -274,6 +274,14 @@ class User(AbstractUser):
             ),
         ]
 
+    # The columns str() reads: a list naming people joined to its rows reads these alone
+    # (only(*User.name_columns("author"))), not the password and the rest.
+    NAME_COLUMNS = ("first_name", "last_name", "username")
+
+    @classmethod
+    def name_columns(cls, relation: str) -> tuple[str, ...]:
+        return tuple(f"{relation}__{column}" for column in cls.NAME_COLUMNS)
+
     def __str__(self):
         return self.get_full_name() or self.username
 

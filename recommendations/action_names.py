@@ -11,6 +11,16 @@ def action_name(reference: str, *, plan_title: str, report_title: str, force: st
     return f"{reference} ({plan_title or report_title}, {force})"
 
 
+def action_name_columns(relation: str = "") -> tuple[str, ...]:
+    """The columns action_name_of() reads, for only() beside select_related("plan__report",
+    "plan__force") (through `relation` from a row joined to the action)."""
+    prefix = f"{relation}__" if relation else ""
+    return tuple(
+        f"{prefix}{column}"
+        for column in ("reference", "plan__title", "plan__report__title", "plan__force__name")
+    )
+
+
 def action_name_of(action: Action) -> str:
     """From a row loaded with select_related("plan__report", "plan__force")."""
     plan = action.plan

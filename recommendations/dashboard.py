@@ -29,7 +29,7 @@ from oversight.selectors import (
     report_deadlines,
     reports_visible_to,
 )
-from recommendations.action_names import action_name_of
+from recommendations.action_names import action_name_columns, action_name_of
 from recommendations.bounded_lists import count_of, first_per_partition, first_with_total
 from recommendations.filters import (
     CLOSED_NOT_COMPLETE,
@@ -62,6 +62,16 @@ DASHBOARD_LIST_LIMIT = 10
 # monitored; the register has every recommendation.
 DASHBOARD_CHART_REPORTS = 10
 DASHBOARD_DEADLINE_REPORTS = 10
+# The lists read only the columns they show: ten rows of the recommendation, its report and
+# the person who proposed closing it, not every column of the three tables.
+LISTED_RECOMMENDATION_COLUMNS = (
+    "reference",
+    "status",
+    "due_on",
+    "closure_proposed_at",
+    "report__title",
+    *User.name_columns("closure_proposed_by"),
+)
 
 
 @dataclass
@@ -281,7 +291,16 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     # Both action lists are picked by key among the live actions, then read with what they
     # show (first_with_total's read_with): ten rows joined to their plan, report, force
     # and lead, not the thousands that match for a reader of every force.
-    shown_actions = Action.objects.select_related("plan__report", "plan__force", "delivery_lead")
+    shown_actions = Action.objects.select_related(
+        "plan__report", "plan__force", "delivery_lead"
+    ).only(
+        *action_name_columns(),
+        *User.name_columns("delivery_lead"),
+        "description",
+        "next_update_due",
+        "target_date",
+        "revised_target_date",
+    )
     # The lists' totals are the forces' kept ones where there are (see _totals()): then
     # only the first rows are read, not every one that matches counted.
     overdue_updates = first_with_total(
@@ -382,6 +401,7 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
         listed = list(
             Recommendation.objects.filter(pk__in=firsts[0].union(firsts[1]))
             .select_related("report", "closure_proposed_by")
+            .only(*LISTED_RECOMMENDATION_COLUMNS)
             .annotate(is_proposed=is_proposed)
             .order_by(*order)
         )
@@ -392,6 +412,7 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
         listed = first_per_partition(
             in_monitored.filter(proposed | due_open)
             .select_related("report", "closure_proposed_by")
+            .only(*LISTED_RECOMMENDATION_COLUMNS)
             .annotate(is_proposed=is_proposed),
             limit=DASHBOARD_LIST_LIMIT,
             partition_by=[is_proposed],
@@ -434,6 +455,14 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
             pk__in=returned.order_by("-reviewed_at", "-pk").values("pk")[:DASHBOARD_LIST_LIMIT]
         )
         .select_related("action__plan__report", "action__plan__force", "author", "reviewed_by")
+        .only(
+            *action_name_columns("action"),
+            *User.name_columns("author"),
+            *User.name_columns("reviewed_by"),
+            "written_on",
+            "reviewed_at",
+            "review_comment",
+        )
         .annotate(resubmitted=Exists(ProgressUpdate.objects.filter(resubmission_of=OuterRef("pk"))))
         .order_by("-reviewed_at", "-pk")
     )

@@ -8,6 +8,7 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from oversight.models import User
+from recommendations.action_names import action_name_columns
 from recommendations.bounded_lists import first_with_total
 from recommendations.models import Action, Evidence, ExtensionRequest, ProgressUpdate
 from recommendations.selectors import (
@@ -112,7 +113,14 @@ def review_queue_panel(
     updates = first_with_total(
         updates_visible_to(user)
         .filter(review_state=ProgressUpdate.Review.SUBMITTED)
-        .select_related("action__plan__report", "action__plan__force", "author"),
+        .select_related("action__plan__report", "action__plan__force", "author")
+        .only(
+            *action_name_columns("action"),
+            *User.name_columns("author"),
+            "action__description",
+            "written_on",
+            "created_at",
+        ),
         limit=REVIEW_QUEUE_PANEL_LIMIT,
         order_by=["created_at", "pk"],
         counted=waiting and {"total": waiting[0]},
@@ -125,6 +133,11 @@ def review_queue_panel(
         order_by=["completion_proposed_at", "pk"],
         read_with=Action.objects.select_related(
             "plan__report", "plan__force", "completion_proposed_by"
+        ).only(
+            *action_name_columns(),
+            *User.name_columns("completion_proposed_by"),
+            "description",
+            "completion_proposed_at",
         ),
         counted=waiting and {"total": waiting[1]},
     )
