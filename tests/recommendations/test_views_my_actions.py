@@ -16,6 +16,7 @@ from recommendations.my_actions import MY_ACTIONS_PER_PAGE, MY_ACTIONS_RETURNED_
 from tests import factories
 
 TODAY = datetime.date(2026, 11, 10)
+RETURNED_AT = datetime.datetime(2026, 11, 9, 12, tzinfo=datetime.UTC)
 URL = reverse("recommendations:my_actions")
 
 
@@ -245,7 +246,12 @@ def test_my_actions_with_returned_updates_owed_adds_one_query_for_them(
     for n in range(count):
         action = _action(plan_a, police_lead_a, f"Q{n}", due=TODAY + datetime.timedelta(days=n))
         factories.ProgressUpdateFactory(
-            action=action, review_state="returned", reviewed_by=opcc_staff, review_comment="More."
+            action=action,
+            review_state="returned",
+            reviewed_by=opcc_staff,
+            review_comment="More.",
+            # The later the action, the longer ago its update was returned.
+            reviewed_at=RETURNED_AT - datetime.timedelta(hours=n),
         )
     client.force_login(police_lead_a)
     # As above, with 6 the ids of the returned updates still owed (with their total) and
@@ -255,6 +261,10 @@ def test_my_actions_with_returned_updates_owed_adds_one_query_for_them(
     mine = response.context["mine"]
     assert mine.returned_total == count
     assert len(mine.returned_updates) == min(count, MY_ACTIONS_RETURNED_LIMIT)
+    # Returned longest ago first.
+    assert [update.action.reference for update in mine.returned_updates] == [
+        f"Q{n}" for n in reversed(range(count))
+    ][:MY_ACTIONS_RETURNED_LIMIT]
     assert response.content.decode().count("returned-card") == min(count, MY_ACTIONS_RETURNED_LIMIT)
 
 
