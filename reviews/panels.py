@@ -27,6 +27,18 @@ from reviews.selectors import (
 
 # The dashboard shows the most recent judgements; the review list has the rest.
 DASHBOARD_AREA_LIMIT = 30
+# What its table shows of each row (and orders by), not the reviews' rationales and the
+# reports' summaries.
+DASHBOARD_ASSURANCE_COLUMNS = (
+    "priorityarea__title",
+    "priorityarea__position",
+    "priorityarea__report__title",
+    "priorityarea__report__published_on",
+    "deepdivereview__theme",
+    "deepdivereview__held_on",
+    "deepdivereview__performance_assurance",
+    "deepdivereview__plans_assurance",
+)
 
 
 def _follow_up_rows(user: User, follow_ups) -> list[dict]:
@@ -94,7 +106,9 @@ def report_panel(*, user: User, obj) -> dict | None:
 
 def dashboard_panel(*, user: User, obj=None) -> dict | None:
     """Latest assurance per priority area across the reports the user sees (one query)."""
-    assurance = latest_assurance_by_area(user, limit=DASHBOARD_AREA_LIMIT)
+    assurance = latest_assurance_by_area(
+        user, limit=DASHBOARD_AREA_LIMIT, columns=DASHBOARD_ASSURANCE_COLUMNS
+    )
     if not assurance:
         return None
     return {"assurance": assurance, "limit": DASHBOARD_AREA_LIMIT}

@@ -262,10 +262,17 @@ class AreaAssurance:
 
 
 def latest_assurance_by_area(
-    user: User, *, report: InspectionReport | None = None, limit: int | None = None
+    user: User,
+    *,
+    report: InspectionReport | None = None,
+    limit: int | None = None,
+    columns: tuple[str, ...] | None = None,
 ) -> list[AreaAssurance]:
     """For each priority area (of one report, or of every report the user sees) the latest
     deep dive giving an assurance on it. Areas no review has judged are left out.
+    `columns`: the only columns of the review and the area read (as only() names them,
+    from the link: "deepdivereview__theme", "priorityarea__title"), for a list that shows
+    a few of them rather than all of the review's text.
 
     One query: the (review, area) links of the judged reviews the user sees, select_related
     the review and the area's report, numbered newest first within each area (a window)
@@ -296,6 +303,8 @@ def latest_assurance_by_area(
             "priorityarea__position",
         )
     )
+    if columns is not None:
+        links = links.only(*columns)
     if limit is not None:
         links = links[:limit]
     return [AreaAssurance(area=link.priorityarea, review=link.deepdivereview) for link in links]
