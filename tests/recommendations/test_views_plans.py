@@ -221,7 +221,10 @@ def test_plan_page_runs_a_fixed_number_of_queries(
     # annotations, 5 their recommendations, 6 the plan's history with its users.
     with django_assert_num_queries(6):
         response = client.get(plan_a.get_absolute_url())
-    assert response.content.decode().count('<tr id="action-') == count
+    content = response.content.decode()
+    assert content.count('<tr id="action-') == count
+    # Each row counts its own three updates.
+    assert content.count("3 updates") == count
 
 
 # --- CSV export -----------------------------------------------------------------------
