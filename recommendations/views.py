@@ -63,6 +63,7 @@ from recommendations.register_csv import (
 )
 from recommendations.register_rows import RegisterRowWriter
 from recommendations.report_page import report_page
+from recommendations.report_rows import ReportRowWriter
 from recommendations.selectors import (
     carried_forward_into,
     inspectorate_log_for,
@@ -323,13 +324,17 @@ def report_detail(request, pk: int):
     page = report_page(request.user, pk)
     if page is None:
         raise Http404("No report found.")
+    can_change = request.user.is_opcc_staff
     return render(
         request,
         "recommendations/report_detail.html",
         {
             "page": page,
             "report": page.report,
-            "can_change": request.user.is_opcc_staff,
+            "recommendation_rows": ReportRowWriter(can_change=can_change).rows(
+                page.recommendations
+            ),
+            "can_change": can_change,
             "panels": panels_for("report_detail", user=request.user, obj=page.report),
         },
     )
