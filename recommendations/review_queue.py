@@ -4,12 +4,11 @@ dashboard's panel."""
 
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 
 from oversight.models import User
 from recommendations.action_names import action_name_columns
-from recommendations.bounded_lists import first_with_total
+from recommendations.bounded_lists import count_per_row, first_with_total
 from recommendations.models import Action, Evidence, ExtensionRequest, ProgressUpdate
 from recommendations.selectors import (
     actions_visible_to,
@@ -21,18 +20,11 @@ from recommendations.selectors import (
 def updates_awaiting_review(user: User) -> QuerySet[ProgressUpdate]:
     """Submitted updates waiting for OPCC review, oldest first, each with its number of
     files (a correlated count, run for the rows read only). One query."""
-    files = (
-        Evidence.objects.filter(update=OuterRef("pk"))
-        .order_by()
-        .values("update")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     return (
         updates_visible_to(user)
         .filter(review_state=ProgressUpdate.Review.SUBMITTED)
         .select_related("action__plan__report", "action__plan__force", "author")
-        .annotate(file_count=Coalesce(Subquery(files), 0))
+        .annotate(file_count=count_per_row(Evidence.objects.all(), "update"))
         .order_by("created_at", "pk")
     )
 
