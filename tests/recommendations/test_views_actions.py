@@ -535,6 +535,32 @@ def test_review_queue_lists_only_what_the_user_may_see(
     assert "Force B work." in content
 
 
+def test_review_queue_counts_each_updates_own_files(
+    client, action_a, police_lead_a, opcc_staff, plan_a, recommendation_a
+):
+    other = factories.ActionFactory(
+        plan=plan_a, reference="A2", delivery_lead=police_lead_a, recommendations=[recommendation_a]
+    )
+    services_progress.progress_update_submit(
+        action=action_a,
+        author=police_lead_a,
+        narrative="With two files.",
+        rag="green",
+        percent_complete=10,
+        uploads=[
+            check_upload(SimpleUploadedFile(f"f{n}.pdf", factories.tiny_pdf())) for n in range(2)
+        ],
+    )
+    services_progress.progress_update_submit(
+        action=other, author=police_lead_a, narrative="No files.", rag="green", percent_complete=5
+    )
+    client.force_login(opcc_staff)
+    content = client.get(reverse("recommendations:review_queue")).content.decode()
+    assert "With two files." in content and "No files." in content
+    assert content.count("2 files") == 1
+    assert "1 file" not in content
+
+
 def test_review_queue_names_each_action_with_its_plan_and_force(
     client, action_a, plan_a, police_lead_a, opcc_staff
 ):
