@@ -7,8 +7,9 @@ mirror of the same, so office B's staff and police lead B have data of their own
 """
 
 import datetime
+import functools
+import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -521,6 +522,7 @@ def signed_in_clients(personas: dict[str, User]) -> dict[str, Client]:
 # --- Proving nothing changed -----------------------------------------------------------
 
 
+@functools.cache
 def _domain_tables() -> list[str]:
     from django.apps import apps
 
@@ -548,11 +550,28 @@ def database_fingerprint() -> dict[str, str]:
         return dict(zip(tables, cursor.fetchone(), strict=True))
 
 
+def rows_written() -> int:
+    """The rows this transaction has inserted, updated or deleted in the domain tables so
+    far, rolled-back savepoints' rows included: PostgreSQL's own running count. Where it
+    has not moved, nothing was written, and the fingerprints need not be taken."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)"
+            " FROM pg_stat_xact_user_tables WHERE relname = ANY(%s)",
+            [_domain_tables()],
+        )
+        return cursor.fetchone()[0]
+
+
 def changed_tables(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return [table for table in before if before[table] != after[table]]
 
 
 def stored_files() -> set[str]:
     """Every file in the private storage (uploads, rendered and issued letters)."""
-    root = Path(settings.PRIVATE_MEDIA_ROOT)
-    return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
+    root = str(settings.PRIVATE_MEDIA_ROOT)
+    return {
+        os.path.relpath(os.path.join(folder, name), root)
+        for folder, _, names in os.walk(root)
+        for name in names
+    }

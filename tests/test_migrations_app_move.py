@@ -19,7 +19,7 @@ from recommendations.models import Action
 from reminders.models import Reminder
 from tests import factories
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.long]
 
 BEFORE_THE_MOVE = [
     ("letters", None),

@@ -43,9 +43,12 @@ from tests.hardening_world import (
     database_fingerprint,
     note_for,
     publish_public_site,
+    rows_written,
     signed_in_clients,
     stored_files,
 )
+
+pytestmark = pytest.mark.long
 
 S, R, PO, L = "opcc_staff", "read_only", "plan_owner_a", "police_lead_a"
 LB, P, SB = "police_lead_b", "partner_lead", "opcc_staff_b"
@@ -645,12 +648,15 @@ class _Rollback(Exception):
 
 
 def _request(client: Client, method: str, path: str, data: dict):
-    """One request in a rolled-back savepoint: (response, body text, fingerprint, files)."""
+    """One request in a rolled-back savepoint: (response, body text, fingerprint, files).
+    The fingerprint is None where the request wrote no row at all."""
+    written = rows_written()
     try:
         with transaction.atomic():
             response = client.get(path) if method == "GET" else client.post(path, data)
             text = body_text(response)
-            raise _Rollback(response, text, database_fingerprint(), stored_files())
+            fingerprint = database_fingerprint() if rows_written() != written else None
+            raise _Rollback(response, text, fingerprint, stored_files())
     except _Rollback as result:
         return result.response, result.text, result.fingerprint, result.files
 
@@ -695,10 +701,10 @@ def run_matrix(world, clients, personas) -> tuple[int, list[str]]:
                 # A GET never writes; a refused POST writes nothing. (What an allowed
                 # person's POST saves is the business of the workflow tests.)
                 must_not_write = method == "GET" or "ok" not in wanted
-                if must_not_write and (after != fingerprint or files_after != files):
+                changed = changed_tables(fingerprint, after) if after is not None else []
+                if must_not_write and (changed or files_after != files):
                     problems.append(
-                        f"{where}: changed {changed_tables(fingerprint, after)} "
-                        f"files {sorted(files_after ^ files)}"
+                        f"{where}: changed {changed} files {sorted(files_after ^ files)}"
                     )
                 # Files an allowed request stored stay when its savepoint is rolled back.
                 files = files_after
@@ -719,6 +725,23 @@ def test_admin_sends_every_persona_to_the_admin_login(clients):
         response = client.get("/admin/")
         assert response.status_code == 302, persona
         assert response["Location"].startswith("/admin/login/"), persona
+
+
+def test_a_request_that_writes_is_counted_even_when_its_savepoint_is_rolled_back(world, clients):
+    """The matrix takes fingerprints only where PostgreSQL counted a row written: a page
+    read counts nothing; a written row counts, though its savepoint is rolled back."""
+    before = rows_written()
+    response, _, fingerprint, _ = _request(
+        clients[S], "GET", reverse("recommendations:dashboard"), {}
+    )
+    assert response.status_code == 200
+    assert fingerprint is None and rows_written() == before
+    response, _, fingerprint, _ = _request(
+        clients[L], "POST", reverse("reminders:notifications_read_all"), {}
+    )
+    assert response.status_code == 302
+    assert rows_written() > before and fingerprint is not None
+    assert Reminder.objects.get(pk=world.reminders[L].pk).read_at is None
 
 
 def test_world_has_what_the_matrix_needs(world):

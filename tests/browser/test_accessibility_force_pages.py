@@ -7,7 +7,11 @@ import pytest
 
 from tests.browser.test_accessibility_pages import FORCE_SIDE, walk_persona
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.long,
+]
 
 
 @pytest.mark.parametrize("username", FORCE_SIDE)

@@ -6,7 +6,11 @@ import pytest
 
 from tests.browser.test_accessibility_pages import walk_persona
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.long,
+]
 
 
 def test_every_page_of_opcc_staff_has_no_wcag_violations(axe_page, live_server):

@@ -39,7 +39,11 @@ from reviews.models import DeepDiveReview, FollowUp, Investment, LineOfEnquiry
 from tests.browser.axe import STRUCTURE, axe_violations, describe
 from tests.test_templates_csp import csp_offences
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.long,
+]
 
 
 @dataclass(frozen=True)

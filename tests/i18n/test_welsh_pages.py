@@ -5,12 +5,15 @@ refused POST, and no leak; each HTML page must say it is in Welsh and read in We
 
 import re
 
+import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
 from tests import test_permission_matrix as matrix
 from tests.hardening_world import ANONYMOUS, PERSONAS
+
+pytestmark = pytest.mark.long
 
 # The matrix's fixtures: its personas, their world and their signed-in clients.
 personas, world, clients = matrix.personas, matrix.world, matrix.clients

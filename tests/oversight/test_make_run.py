@@ -20,6 +20,8 @@ import pytest
 from oversight.models import User
 from reviews.demo_content import DEMO_LOGINS, DEMO_PASSWORD
 
+pytestmark = pytest.mark.long
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
