@@ -80,6 +80,19 @@ def test_dashboard_trends_chart_and_table(page, login, live_server, opcc_staff, 
     screenshot(page, "dashboard-trends")
     trends.screenshot(path="test-artifacts/dashboard-trends-section.png")
 
+    # On a phone each quarter's figures stack under it, each with its column's name shown
+    # before it, and nothing is wider than the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    table = trends.locator("table")
+    assert table.bounding_box()["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    added = table.locator("tbody tr").first.locator("td").nth(1)
+    label = added.evaluate("cell => getComputedStyle(cell, '::before').content")
+    assert label == '"Added: "', label
+    first, second = (table.locator("tbody tr").first.locator("td").nth(i) for i in (0, 1))
+    assert second.bounding_box()["y"] > first.bounding_box()["y"]  # one under the other
+    trends.screenshot(path="test-artifacts/dashboard-trends-section-phone.png")
+
 
 def test_register_as_at_a_past_day(page, login, live_server, opcc_staff, a_year):
     day = a_year["year_ago"] + datetime.timedelta(days=180)
