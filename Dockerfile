@@ -15,4 +15,5 @@ RUN DEBUG=true python manage.py collectstatic --noinput \
     && useradd --system --home /app oversight && mkdir -p $VAR_DIR && chown oversight $VAR_DIR
 USER oversight
 EXPOSE 8000
-CMD ["gunicorn", "oversight.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers: gunicorn.conf.py (read from /app).
+CMD ["gunicorn", "oversight.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

@@ -104,12 +104,7 @@ def start_gunicorn(env, port: int) -> subprocess.Popen:
             "oversight.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
-            "--workers",
-            "4",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
+            # The workers are production's: gunicorn.conf.py, read from ROOT.
             "--log-level",
             "warning",
         ],

@@ -130,3 +130,24 @@ def test_make_run_points_links_at_the_port_it_serves_on():
 def test_make_run_keeps_a_site_url_given_to_it():
     commands = _make_run_commands("PORT=8310", "SITE_URL=https://oversight.example.gov.uk")
     assert all(c.startswith("SITE_URL=https://oversight.example.gov.uk ") for c in commands)
+
+
+@pytest.mark.parametrize(("environment", "workers"), [({}, "3"), ({"WEB_CONCURRENCY": "5"}, "5")])
+def test_gunicorn_runs_production_s_sync_workers_from_its_settings_file(environment, workers):
+    """The image's and the bench's gunicorn command lines name no workers: gunicorn finds
+    them in gunicorn.conf.py in the working directory."""
+    env = {k: v for k, v in os.environ.items() if k != "WEB_CONCURRENCY"} | environment
+    printed = subprocess.run(
+        [str(Path(sys.executable).parent / "gunicorn"), "--print-config", "oversight.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    config = {
+        name.strip(): value.strip()
+        for name, _, value in (line.partition("=") for line in printed.splitlines())
+    }
+    assert config["config"] == "./gunicorn.conf.py"
+    assert (config["worker_class"], config["threads"], config["workers"]) == ("sync", "1", workers)
