@@ -15,7 +15,7 @@ from django.utils.translation import gettext, ngettext
 
 from recommendations.action_rows import ActionRow
 from recommendations.models import Action, Rag
-from recommendations.register_rows import url_pattern
+from recommendations.register_rows import escaped, url_pattern
 
 
 def _date(day) -> str:
@@ -30,17 +30,14 @@ class PlanRowWriter:
         self.update_url = escape(url_pattern("recommendations:update_create"))
         self.status_labels = {v: escape(str(label)) for v, label in Action.Status.choices}
         self.rag_labels = {v: escape(str(label)) for v, label in Rag.choices}
-        self.labels = {
-            key: escape(label)
-            for key, label in {
-                "ref": gettext("Ref"),
-                "action": gettext("Action"),
-                "lead": gettext("Lead"),
-                "status": gettext("Status"),
-                "next_update": gettext("Next update"),
-                "target": gettext("Target"),
-            }.items()
-        }
+        self.labels = escaped(
+            ref=gettext("Ref"),
+            action=gettext("Action"),
+            lead=gettext("Lead"),
+            status=gettext("Status"),
+            next_update=gettext("Next update"),
+            target=gettext("Target"),
+        )
         self.not_allocated = escape(gettext("Not allocated"))
         self.no_rag = f'<span class="text-body-secondary">{escape(gettext("No RAG"))}</span>'
         self.revised = escape(gettext("Revised"))

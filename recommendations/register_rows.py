@@ -29,6 +29,11 @@ def url_pattern(name: str) -> str:
     return reverse(name, args=[_PLACEHOLDER]).replace("%", "%%").replace(str(_PLACEHOLDER), "%s")
 
 
+def escaped(**labels: str) -> dict[str, str]:
+    """The labels HTML-escaped, by name: a row writer's cell labels, looked up once a page."""
+    return {key: escape(label) for key, label in labels.items()}
+
+
 def _labels(choices) -> dict[str, str]:
     return {value: str(label) for value, label in choices}
 
@@ -58,14 +63,9 @@ class RegisterRowWriter:
         )
         # Stacked on a narrow screen, a cell says what it is where its value does not (the
         # reference, the report and the status chip speak for themselves).
-        self.cell_labels = {
-            key: escape(label)
-            for key, label in {
-                "due": gettext("Due"),
-                "rag": gettext("RAG"),
-                "leads": gettext("Delivery leads"),
-            }.items()
-        }
+        self.cell_labels = escaped(
+            due=gettext("Due"), rag=gettext("RAG"), leads=gettext("Delivery leads")
+        )
         self._report_cells: dict[int, str] = {}
         self.afi_badge = format_html(
             '<br><span class="badge text-bg-light border fw-normal" title="{}">{}</span>',

@@ -15,6 +15,7 @@ from django.utils.translation import gettext, pgettext
 
 from recommendations.models import Recommendation
 from recommendations.rag import NO_RAG
+from recommendations.register_rows import escaped
 
 # As the template's truncatewords:45.
 TEXT_WORDS = 45
@@ -26,15 +27,12 @@ class ReportRowWriter:
 
     def __init__(self, *, can_change: bool):
         self.can_change = can_change
-        self.labels = {
-            key: escape(label)
-            for key, label in {
-                "ref": gettext("Ref"),
-                "recommendation": gettext("Recommendation"),
-                "timescale": gettext("Timescale"),
-                "status": gettext("Status"),
-            }.items()
-        }
+        self.labels = escaped(
+            ref=gettext("Ref"),
+            recommendation=gettext("Recommendation"),
+            timescale=gettext("Timescale"),
+            status=gettext("Status"),
+        )
         self.edit = escape(gettext("Edit"))
         self.afi = escape(gettext("Area for improvement"))
         self.priority_area = escape(pgettext("before a list of links", "Priority area:"))
