@@ -1,40 +1,33 @@
 """Short lists with their totals: the first rows of a long queryset and how many match, in
 one query, so a page costs the same for a thousand rows as for ten."""
 
+from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 
 
 def first_with_total(
-    queryset: QuerySet,
-    *,
-    limit: int,
-    order_by: list,
-    totals: dict[str, Q] | None = None,
-    read_with: QuerySet | None = None,
-    counted: dict[str, int] | None = None,
+    queryset: QuerySet, *, limit: int, order_by: list, totals: dict[str, Q] | None = None
 ) -> list:
     """The first `limit` rows, each annotated with `totals` ({name: condition}; by default
     `total`, every matching row), counted by once-run subqueries: one query that reads
-    only the first rows in full, however many match.
-
-    `read_with`: the rows are picked by key from `queryset` in a subquery, then read by
-    `read_with` (the same model with the joins and annotations shown, `order_by`'s among
-    them, and no filter of its own). For a long list whose order no index gives (a
-    computed sort key) the database then sorts the keys of thousands of rows, not their
-    joined columns.
-
-    `counted`: the totals already known ({name: n}, kept elsewhere): set on the rows as
-    they are, and only the first rows read."""
+    only the first rows in full, however many match."""
     totals = totals if totals is not None else {"total": Q()}
-    counts = {} if counted else {n: count_of(queryset, c) for n, c in totals.items()}
-    if read_with is not None:
-        picked = queryset.order_by(*order_by).values("pk")[:limit]
-        queryset = read_with.filter(pk__in=picked)
-    rows = list(queryset.annotate(**counts).order_by(*order_by)[:limit])
-    for row in rows if counted else ():
-        row.__dict__.update(counted)
-    return rows
+    counts = {n: count_of(queryset, c) for n, c in totals.items()}
+    return list(queryset.annotate(**counts).order_by(*order_by)[:limit])
+
+
+def among_firsts(queryset: QuerySet, firsts: list[QuerySet]) -> QuerySet:
+    """The rows of `queryset` whose key is among the first rows of any of `firsts` (each a
+    sliced, ordered values("pk")): several short lists read in one query. A UNION of their
+    keys, each list read in its index's order and stopped; SQLite allows no LIMIT inside a
+    UNION, so there an IN (…) per list."""
+    if connection.features.supports_slicing_ordering_in_compound:
+        return queryset.filter(pk__in=firsts[0].union(*firsts[1:]))
+    picked = Q()
+    for first in firsts:
+        picked |= Q(pk__in=first)
+    return queryset.filter(picked)
 
 
 def first_per_partition(queryset: QuerySet, *, limit: int, partition_by=None, order_by) -> list:

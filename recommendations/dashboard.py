@@ -6,7 +6,6 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -30,7 +29,7 @@ from oversight.selectors import (
     reports_visible_to,
 )
 from recommendations.action_names import action_name_columns, action_name_of
-from recommendations.bounded_lists import count_of, first_per_partition, first_with_total
+from recommendations.bounded_lists import among_firsts, count_of, first_per_partition
 from recommendations.filters import (
     CLOSED_NOT_COMPLETE,
     COMPLETE_STILL_OPEN,
@@ -38,7 +37,7 @@ from recommendations.filters import (
 )
 from recommendations.models import Action, ExtensionRequest, ProgressUpdate, Recommendation
 from recommendations.rag import overdue_for_counting, with_rag_and_overdue
-from recommendations.review_queue import review_queue_panel
+from recommendations.review_queue import REVIEW_QUEUE_PANEL_LIMIT
 from recommendations.selectors import (
     actions_visible_to,
     extensions_visible_to,
@@ -114,7 +113,7 @@ class Dashboard:
     awaiting_sign_off: list[Recommendation]
     returned_updates: list[ProgressUpdate]
     due_soon_total: int = 0
-    review_queue: dict | None = None  # review_queue_panel(): what waits for a decision
+    review_queue: dict | None = None  # what waits for a decision (the panel's lists and counts)
     deadline_reports_total: int = 0  # reports with an outstanding deadline
     deadline_report_limit: int = DASHBOARD_DEADLINE_REPORTS  # how many of them are listed
     chart_report_limit: int = DASHBOARD_CHART_REPORTS
@@ -215,25 +214,22 @@ def _counted_totals(user: User, *, today: datetime.date) -> tuple[dict, int]:
 
 
 def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboard:
-    """What the OPCC dashboard shows, all scoped to the user, every list bounded.
+    """What the OPCC dashboard shows to OPCC staff and readers, all scoped to the user,
+    every list bounded.
 
-    Queries (12), whatever the number of rows: the priority areas of the newest monitored
-    reports (select_related report); their recommendation counts by priority area, status
-    and RAG (one GROUP BY); the tiles' totals (_totals(): for OPCC staff and readers each
-    force's kept counts, one query, and one more for the forces changed since they were
-    counted, recommendations.tallies, which keeps the lists' totals too: the lists below
-    then read their first rows only, otherwise each counts its total as well); the review
-    queue (the oldest 5 submitted updates, select_related action, author; the oldest 5
-    proposed completions, select_related completion_proposed_by); overdue updates (the
-    first 10; select_related plan__report, delivery_lead); actions with an update or
-    target date in the next 14 days (the first 10); recommendations proposed for closure
-    and those due in the next 14 days (the first 10 of each; select_related report,
-    closure_proposed_by); the reports with an
-    outstanding statutory deadline (the 10 oldest, with the total); updates returned in
-    the last 30 days (select_related action, author, reviewed_by, annotate resubmitted);
-    and the last four quarters' trends (the stored sums of the completed quarters; and,
-    unless the forces' kept counts hold them, the versions of the recommendations changed
-    this quarter; see recommendations.trends.quarter_totals).
+    Queries (9 when nothing changed since the forces' counts were kept), whatever the
+    number of rows: the priority areas of the newest monitored reports (select_related
+    report); their recommendation counts by priority area, status and RAG (one GROUP BY);
+    the tiles' and lists' totals (_totals(): each force's kept counts, one query, and one
+    more for the forces changed since they were counted, recommendations.tallies); the
+    lists of actions (the 5 oldest proposed completions, the 10 longest overdue updates,
+    the first 10 actions with an update or target date in the next 14 days: one query);
+    recommendations proposed for closure and those due in the next 14 days (the first 10
+    of each, one query); the reports with an outstanding statutory deadline (the 10
+    oldest, with the total); the lists of progress updates (the 5 oldest waiting for
+    review, the 10 latest returned in the last 30 days, annotated resubmitted: one
+    query); and the last four quarters' trends (the stored sums of the completed
+    quarters; see recommendations.trends.quarter_totals).
     """
     today = today or timezone.localdate()
     soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
@@ -274,43 +270,22 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
         areas.append(counts[None])
 
     totals, overdue_now, lists = _totals(user, today=today)
-    review_queue = review_queue_panel(
-        user=user,
-        extensions_waiting=totals.pop("extensions_waiting"),
-        waiting=lists and (lists["updates_waiting"], lists["completions_waiting"]),
-    )
-    totals["updates_awaiting_review"] = review_queue["update_count"] if review_queue else 0
+    if lists is None:
+        raise ValueError("The dashboard is whole forces' (OPCC staff and readers).")
+    updates_waiting, completions_waiting = lists["updates_waiting"], lists["completions_waiting"]
+    totals["updates_awaiting_review"] = updates_waiting
 
-    # The report's status read through the join the scoping already makes, not a second
-    # IN (…) over the user's reports.
-    live_actions = (
-        actions_visible_to(user)
-        .filter(status__in=Action.LIVE_STATUSES)
-        .exclude(plan__report__status=InspectionReport.Status.CLOSED)
+    # The three lists of actions (the proposed completions waiting for sign-off, overdue
+    # updates, and what falls due in the next 14 days) in one query: each list's first rows
+    # picked by key in its index's order, then read together with what they show, each
+    # flagged with the lists it belongs to, and put in each list's order here. A list's
+    # first rows are all among those picked, so each is what a query of its own would give.
+    live = Q(status__in=Action.LIVE_STATUSES) & ~Q(
+        plan__report__status=InspectionReport.Status.CLOSED
     )
-    # Both action lists are picked by key among the live actions, then read with what they
-    # show (first_with_total's read_with): ten rows joined to their plan, report, force
-    # and lead, not the thousands that match for a reader of every force.
-    shown_actions = Action.objects.select_related(
-        "plan__report", "plan__force", "delivery_lead"
-    ).only(
-        *action_name_columns(),
-        *User.name_columns("delivery_lead"),
-        "description",
-        "next_update_due",
-        "target_date",
-        "revised_target_date",
-    )
-    # The lists' totals are the forces' kept ones where there are (see _totals()): then
-    # only the first rows are read, not every one that matches counted.
-    overdue_updates = first_with_total(
-        live_actions.filter(next_update_due__lt=today),
-        limit=DASHBOARD_LIST_LIMIT,
-        order_by=["next_update_due", "pk"],
-        read_with=shown_actions,
-        counted=lists and {"total": lists["overdue_updates"]},
-    )
-
+    live_actions = actions_visible_to(user).filter(live)
+    pending = Q(status=Action.Status.PENDING_SIGN_OFF)
+    overdue = live & Q(next_update_due__lt=today)
     # Actions due soon, soonest first: an action counts from the earlier of its dates
     # that falls in the window (an update due, or its current target date).
     update_due = Q(next_update_due__range=window)
@@ -329,32 +304,63 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
             )
         )
 
-    due = with_soonest(live_actions).filter(update_due | target_due)
-    if lists:
-        # With the totals kept, the first ten by the soonest date are among the first ten
-        # by either date (an action ahead of another by the soonest is ahead by that
-        # date too): both read in their indexes' order, and those twenty read by key,
-        # not every due action sorted.
-        by_update = live_actions.filter(update_due).order_by("next_update_due", "pk")
-        by_target = with_soonest(live_actions).filter(target_due).order_by("current_target", "pk")
-        firsts = [
-            candidates.values("pk")[:DASHBOARD_LIST_LIMIT] for candidates in (by_update, by_target)
-        ]
-        if connection.features.supports_slicing_ordering_in_compound:
-            due = with_soonest(Action.objects.filter(pk__in=firsts[0].union(firsts[1])))
-        else:  # SQLite: no LIMIT inside a UNION
-            due = due.filter(Q(pk__in=firsts[0]) | Q(pk__in=firsts[1]))
-    due_actions = first_with_total(
-        due,
-        limit=DASHBOARD_LIST_LIMIT,
-        order_by=["soonest", "pk"],
-        totals={"updates_due": update_due, "targets_due": target_due},
-        read_with=with_soonest(shown_actions),
-        counted=lists and {name: lists[name] for name in ("updates_due", "targets_due")},
+    # The first ten by the soonest date are among the first ten by either date (an action
+    # ahead of another by the soonest is ahead by that date too).
+    firsts = [
+        actions_visible_to(user)
+        .filter(pending)
+        .order_by("completion_proposed_at", "pk")
+        .values("pk")[:REVIEW_QUEUE_PANEL_LIMIT],
+        live_actions.filter(overdue)
+        .order_by("next_update_due", "pk")
+        .values("pk")[:DASHBOARD_LIST_LIMIT],
+        live_actions.filter(update_due)
+        .order_by("next_update_due", "pk")
+        .values("pk")[:DASHBOARD_LIST_LIMIT],
+        with_soonest(live_actions)
+        .filter(target_due)
+        .order_by("current_target", "pk")
+        .values("pk")[:DASHBOARD_LIST_LIMIT],
+    ]
+    flags = {
+        "is_pending": pending,
+        "is_overdue": overdue,
+        "is_due": live & (update_due | target_due),
+    }
+    picked_actions = list(
+        with_soonest(among_firsts(Action.objects.all(), firsts))
+        .annotate(
+            **{name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in flags.items()}
+        )
+        .select_related("plan__report", "plan__force", "delivery_lead", "completion_proposed_by")
+        .only(
+            *action_name_columns(),
+            *User.name_columns("delivery_lead"),
+            *User.name_columns("completion_proposed_by"),
+            "description",
+            "next_update_due",
+            "target_date",
+            "revised_target_date",
+            "completion_proposed_at",
+        )
     )
-    due_soon, due_soon_total = [], 0
-    if due_actions:
-        due_soon_total = due_actions[0].updates_due + due_actions[0].targets_due
+    completions = sorted(
+        (action for action in picked_actions if action.is_pending),
+        key=lambda action: (
+            action.completion_proposed_at is None,
+            action.completion_proposed_at,
+            action.pk,
+        ),
+    )[:REVIEW_QUEUE_PANEL_LIMIT]
+    overdue_updates = sorted(
+        (action for action in picked_actions if action.is_overdue),
+        key=lambda action: (action.next_update_due, action.pk),
+    )[:DASHBOARD_LIST_LIMIT]
+    due_actions = sorted(
+        (action for action in picked_actions if action.is_due),
+        key=lambda action: (action.soonest, action.pk),
+    )[:DASHBOARD_LIST_LIMIT]
+    due_soon, due_soon_total = [], lists["updates_due"] + lists["targets_due"]
     for action in due_actions:
         lead = str(action.delivery_lead or _("No lead"))
         if action.next_update_due and today <= action.next_update_due <= soon:
@@ -378,6 +384,55 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
                 )
             )
 
+    # Both lists of progress updates (the oldest submitted, waiting for review, and those
+    # returned in the last 30 days, latest first) in one query the same way: the first
+    # rows of each picked by key, then read with their action, plan, report and people.
+    visible_updates = updates_visible_to(user)
+    updates = list(
+        among_firsts(
+            ProgressUpdate.objects.all(),
+            [
+                visible_updates.filter(review_state=ProgressUpdate.Review.SUBMITTED)
+                .order_by("created_at", "pk")
+                .values("pk")[:REVIEW_QUEUE_PANEL_LIMIT],
+                visible_updates.filter(
+                    review_state=ProgressUpdate.Review.RETURNED,
+                    reviewed_at__gte=timezone.now() - datetime.timedelta(days=30),
+                )
+                .order_by("-reviewed_at", "-pk")
+                .values("pk")[:DASHBOARD_LIST_LIMIT],
+            ],
+        )
+        .select_related("action__plan__report", "action__plan__force", "author", "reviewed_by")
+        .only(
+            *action_name_columns("action"),
+            *User.name_columns("author"),
+            *User.name_columns("reviewed_by"),
+            "action__description",
+            "review_state",
+            "written_on",
+            "created_at",
+            "reviewed_at",
+            "review_comment",
+        )
+        .annotate(resubmitted=Exists(ProgressUpdate.objects.filter(resubmission_of=OuterRef("pk"))))
+    )
+    review_queue = {
+        "update_count": updates_waiting,
+        "updates": sorted(
+            (u for u in updates if u.review_state == ProgressUpdate.Review.SUBMITTED),
+            key=lambda u: (u.created_at, u.pk),
+        ),
+        "completion_count": completions_waiting,
+        "completions": completions,
+        "extension_count": totals.pop("extensions_waiting"),
+    }
+    returned_updates = sorted(
+        (u for u in updates if u.review_state == ProgressUpdate.Review.RETURNED),
+        key=lambda u: (u.reviewed_at, u.pk),
+        reverse=True,
+    )
+
     # One query for both lists of recommendations: the first 10 proposals waiting for
     # sign-off (oldest proposal first) and the first 10 open ones due soon.
     proposed = Q(status=Recommendation.Status.PROPOSED_FOR_CLOSURE)
@@ -391,37 +446,22 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
         F("due_on").asc(nulls_last=True),
         F("pk").asc(),
     ]
-    if lists and connection.features.supports_slicing_ordering_in_compound:
-        # With the totals kept: the first ten of each read in order and stopped (the
-        # partial indexes rec_proposed_idx and rec_open_due_idx), not every match ranked.
-        firsts = [
-            in_monitored.filter(condition).order_by(*order).values("pk")[:DASHBOARD_LIST_LIMIT]
-            for condition in (proposed, due_open)
-        ]
-        listed = list(
-            Recommendation.objects.filter(pk__in=firsts[0].union(firsts[1]))
-            .select_related("report", "closure_proposed_by")
-            .only(*LISTED_RECOMMENDATION_COLUMNS)
-            .annotate(is_proposed=is_proposed)
-            .order_by(*order)
-        )
-        kept = {True: totals["awaiting_sign_off"], False: lists["recommendations_due"]}
-        for recommendation in listed:
-            recommendation.total = kept[recommendation.is_proposed]
-    else:
-        listed = first_per_partition(
-            in_monitored.filter(proposed | due_open)
-            .select_related("report", "closure_proposed_by")
-            .only(*LISTED_RECOMMENDATION_COLUMNS)
-            .annotate(is_proposed=is_proposed),
-            limit=DASHBOARD_LIST_LIMIT,
-            partition_by=[is_proposed],
-            order_by=order,
-        )
+    # The first ten of each read in order and stopped (the partial indexes
+    # rec_proposed_idx and rec_open_due_idx), not every match ranked; their totals are kept.
+    firsts = [
+        in_monitored.filter(condition).order_by(*order).values("pk")[:DASHBOARD_LIST_LIMIT]
+        for condition in (proposed, due_open)
+    ]
+    listed = list(
+        among_firsts(Recommendation.objects.all(), firsts)
+        .select_related("report", "closure_proposed_by")
+        .only(*LISTED_RECOMMENDATION_COLUMNS)
+        .annotate(is_proposed=is_proposed)
+        .order_by(*order)
+    )
     awaiting_sign_off = [r for r in listed if r.is_proposed]
     due_recommendations = [r for r in listed if not r.is_proposed]
-    # Each row carries its list's total.
-    due_soon_total += due_recommendations[0].total if due_recommendations else 0
+    due_soon_total += lists["recommendations_due"]
     for recommendation in due_recommendations:
         due_soon.append(
             DueItem(
@@ -444,29 +484,6 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
         deadlines.extend(d for d in report_deadlines(report, today=today) if not d.is_done)
     deadlines.sort(key=lambda d: d.due_on)
 
-    # The ten rows picked first (the subquery), then read with what they show: the database
-    # joins the action, plan, report and people of ten updates, not of every one returned.
-    returned = updates_visible_to(user).filter(
-        review_state=ProgressUpdate.Review.RETURNED,
-        reviewed_at__gte=timezone.now() - datetime.timedelta(days=30),
-    )
-    returned_updates = list(
-        ProgressUpdate.objects.filter(
-            pk__in=returned.order_by("-reviewed_at", "-pk").values("pk")[:DASHBOARD_LIST_LIMIT]
-        )
-        .select_related("action__plan__report", "action__plan__force", "author", "reviewed_by")
-        .only(
-            *action_name_columns("action"),
-            *User.name_columns("author"),
-            *User.name_columns("reviewed_by"),
-            "written_on",
-            "reviewed_at",
-            "review_comment",
-        )
-        .annotate(resubmitted=Exists(ProgressUpdate.objects.filter(resubmission_of=OuterRef("pk"))))
-        .order_by("-reviewed_at", "-pk")
-    )
-
     return Dashboard(
         today=today,
         totals=totals,
@@ -475,7 +492,7 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
             OverdueUpdate(action, (today - action.next_update_due).days)
             for action in overdue_updates
         ],
-        overdue_updates_total=overdue_updates[0].total if overdue_updates else 0,
+        overdue_updates_total=lists["overdue_updates"],
         due_soon=due_soon[:DASHBOARD_LIST_LIMIT],
         due_soon_total=due_soon_total,
         review_queue=review_queue,
@@ -487,6 +504,6 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
             user,
             as_at=today,
             overdue_now=overdue_now,
-            moved=lists and (lists["quarter_added"], lists["quarter_closed"]),
+            moved=(lists["quarter_added"], lists["quarter_closed"]),
         ),
     )

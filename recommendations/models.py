@@ -787,8 +787,8 @@ class ProgressUpdate(TimeStampedModel):
                 name="update_submitted_idx",
             ),
             # The review queue's and dashboard's count of updates waiting for review, by
-            # action (review_queue_panel's total): read from the index alone, joined to the
-            # user's actions, not from the updates' rows.
+            # action (the count a force's kept dashboard row holds): read from the index
+            # alone, joined to the user's actions, not from the updates' rows.
             models.Index(
                 fields=["action", "id"],
                 condition=Q(review_state="submitted"),

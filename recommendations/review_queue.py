@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from oversight.models import User
-from recommendations.action_names import action_name_columns
 from recommendations.bounded_lists import count_per_row, first_with_total
 from recommendations.models import Action, Evidence, ExtensionRequest, ProgressUpdate
 from recommendations.selectors import (
@@ -89,54 +88,3 @@ def review_queue_for(user: User) -> ReviewQueue:
         extensions=extensions,
         extension_total=extensions[0].total if extensions else 0,
     )
-
-
-def review_queue_panel(
-    *, user: User, extensions_waiting: int = 0, waiting: tuple[int, int] | None = None
-) -> dict | None:
-    """The dashboard's "waiting for an OPCC decision": the oldest submitted updates and
-    proposed completions, and how many requests to move a target date wait too (counted
-    by the dashboard's totals, `extensions_waiting`; the review queue lists them). Queries:
-    2 short lists, each with its total (a once-run count subquery, or `waiting`, the
-    numbers of updates and completions the dashboard keeps), whatever the size of the
-    queue. The dashboard's "updates to review" tile reads the same total."""
-    if not user.is_authenticated or not user.is_opcc:
-        return None
-    updates = first_with_total(
-        updates_visible_to(user)
-        .filter(review_state=ProgressUpdate.Review.SUBMITTED)
-        .select_related("action__plan__report", "action__plan__force", "author")
-        .only(
-            *action_name_columns("action"),
-            *User.name_columns("author"),
-            "action__description",
-            "written_on",
-            "created_at",
-        ),
-        limit=REVIEW_QUEUE_PANEL_LIMIT,
-        order_by=["created_at", "pk"],
-        counted=waiting and {"total": waiting[0]},
-    )
-    # Picked by key, then read with their joins: a reader of every force has thousands of
-    # proposed completions, and only five are shown.
-    completions = first_with_total(
-        actions_visible_to(user).filter(status=Action.Status.PENDING_SIGN_OFF),
-        limit=REVIEW_QUEUE_PANEL_LIMIT,
-        order_by=["completion_proposed_at", "pk"],
-        read_with=Action.objects.select_related(
-            "plan__report", "plan__force", "completion_proposed_by"
-        ).only(
-            *action_name_columns(),
-            *User.name_columns("completion_proposed_by"),
-            "description",
-            "completion_proposed_at",
-        ),
-        counted=waiting and {"total": waiting[1]},
-    )
-    return {
-        "update_count": updates[0].total if updates else 0,
-        "updates": updates,
-        "completion_count": completions[0].total if completions else 0,
-        "completions": completions,
-        "extension_count": extensions_waiting,
-    }

@@ -7,10 +7,12 @@ import threading
 
 import pytest
 from django.db import close_old_connections, connection, transaction
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from recommendations import dashboard, services, tallies
+from oversight.models import InspectionReport
+from recommendations import services, tallies
 from recommendations.dashboard import _counted_totals, _totals, dashboard_for
 from recommendations.models import (
     Action,
@@ -19,6 +21,12 @@ from recommendations.models import (
     ProgressUpdate,
     Recommendation,
 )
+from recommendations.selectors import (
+    actions_visible_to,
+    recommendations_visible_to,
+    updates_visible_to,
+)
+from recommendations.trends import quarter_totals
 from tests import factories
 
 DASHBOARD = reverse("recommendations:dashboard")
@@ -310,15 +318,62 @@ def _lists(data) -> tuple:
         queue["update_count"],
         queue["completion_count"],
         [row.action.pk for row in data.overdue_updates],
-        [(item.due_on, item.url) for item in data.due_soon],
+        sorted((item.due_on, item.url) for item in data.due_soon),
         [update.pk for update in queue["updates"]],
         [action.pk for action in queue["completions"]],
     )
 
 
-def test_the_lists_totals_kept_are_those_counted(
-    region, opcc_staff, police_lead_a, report_a, monkeypatch
-):
+def _counted_lists(user, today) -> tuple:
+    """_lists() counted and read straight from the rows, as the dashboard's conditions say
+    (every list here shorter than the dashboard's ten)."""
+    soon = today + datetime.timedelta(days=tallies.DUE_SOON_DAYS)
+    live = (
+        actions_visible_to(user)
+        .filter(status__in=Action.LIVE_STATUSES)
+        .exclude(plan__report__status=InspectionReport.Status.CLOSED)
+    )
+    overdue = live.filter(next_update_due__lt=today).order_by("next_update_due", "pk")
+    updates_due = live.filter(next_update_due__range=(today, soon))
+    targets_due = live.annotate(current=Coalesce("revised_target_date", "target_date")).filter(
+        current__range=(today, soon)
+    )
+    recommendations_due = (
+        recommendations_visible_to(user)
+        .exclude(report__status=InspectionReport.Status.CLOSED)
+        .filter(
+            status__in=[Recommendation.Status.OPEN, Recommendation.Status.IN_PROGRESS],
+            due_on__range=(today, soon),
+        )
+    )
+    submitted = (
+        updates_visible_to(user)
+        .filter(review_state=ProgressUpdate.Review.SUBMITTED)
+        .order_by("created_at", "pk")
+    )
+    completions = (
+        actions_visible_to(user)
+        .filter(status=Action.Status.PENDING_SIGN_OFF)
+        .order_by("completion_proposed_at", "pk")
+    )
+    due = [
+        *((action.next_update_due, action.get_absolute_url()) for action in updates_due),
+        *((action.current, action.get_absolute_url()) for action in targets_due),
+        *((r.due_on, r.get_absolute_url()) for r in recommendations_due),
+    ]
+    return (
+        overdue.count(),
+        len(due),
+        submitted.count(),
+        completions.count(),
+        [action.pk for action in overdue],
+        sorted(due),
+        [update.pk for update in submitted],
+        [action.pk for action in completions],
+    )
+
+
+def test_the_lists_totals_kept_are_those_counted(region, opcc_staff, police_lead_a, report_a):
     """The overdue updates, what is due soon and what waits for a decision: with their
     totals kept per force, the same rows and totals as counting them."""
     today = timezone.localdate()
@@ -343,17 +398,16 @@ def test_the_lists_totals_kept_are_those_counted(
     )
     kept = _lists(dashboard_for(opcc_staff, today=today))
     assert all(kept[:4])  # the world has some of each
-    monkeypatch.setattr(dashboard, "uses_tallies", lambda user: False)
-    assert _lists(dashboard_for(opcc_staff, today=today)) == kept
+    assert kept == _counted_lists(opcc_staff, today)
 
 
-def _current_quarter(data):
-    quarter = data.trends[-1]
+def _current_quarter(trends):
+    quarter = trends[-1]
     return quarter.opening, quarter.added, quarter.closed, quarter.closing, quarter.overdue
 
 
 def test_the_trends_current_quarter_kept_is_the_one_read_from_the_versions(
-    region, opcc_staff, report_a, report_b, force_a, monkeypatch
+    region, opcc_staff, report_a, report_b, force_a
 ):
     """What was added and closed this quarter, kept per force: the same as reading the
     versions of the recommendations changed in it, through closing, reopening, a
@@ -362,11 +416,13 @@ def test_the_trends_current_quarter_kept_is_the_one_read_from_the_versions(
     today = timezone.localdate()
 
     def counted():
-        with monkeypatch.context() as patched:
-            patched.setattr(dashboard, "uses_tallies", lambda user: False)
-            return _current_quarter(dashboard_for(opcc_staff, today=today))
+        """Read from the versions (moved=None), with "overdue now" counted."""
+        overdue_now = _counted_totals(opcc_staff, today=today)[1]
+        return _current_quarter(
+            quarter_totals(opcc_staff, as_at=today, overdue_now=overdue_now, moved=None)
+        )
 
-    first = _current_quarter(dashboard_for(opcc_staff, today=today))
+    first = _current_quarter(dashboard_for(opcc_staff, today=today).trends)
     assert first == counted() and first[1] == 6  # each report's open R1, R2, R4 added
 
     reopened = report_a.recommendations.get(reference="R2")
@@ -384,9 +440,9 @@ def test_the_trends_current_quarter_kept_is_the_one_read_from_the_versions(
     still_open.save()
 
     assert not _fresh(force_a, today)
-    kept = _current_quarter(dashboard_for(opcc_staff, today=today))
+    kept = _current_quarter(dashboard_for(opcc_staff, today=today).trends)
     assert _fresh(force_a, today)
     assert kept == counted()
     # R2 closed and reopened, R5 added and closed; R4 deleted no longer counts.
     assert kept[1:3] == (first[1] + 1 + 1 - 1, first[2] + 1 + 1)
-    assert _current_quarter(dashboard_for(opcc_staff, today=today)) == kept  # from the rows
+    assert _current_quarter(dashboard_for(opcc_staff, today=today).trends) == kept  # from the rows

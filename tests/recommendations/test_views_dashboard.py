@@ -226,6 +226,87 @@ def test_due_in_the_next_14_days(opcc_staff, plan_a, report_a):
     ]
 
 
+def test_an_action_is_in_every_list_it_belongs_to_and_no_other(
+    opcc_staff, plan_a, report_b, police_lead_a, opcc_staff_b
+):
+    """The lists of actions are read in one query and split by each list's own condition:
+    an action proposed complete and past its update date is in both lists; one proposed
+    complete on a closed report waits for sign-off but is no longer chased; one due
+    soon and overdue by no date is only due soon; another office's never."""
+    both = factories.ActionFactory(
+        plan=plan_a,
+        reference="B1",
+        next_update_due=TODAY - datetime.timedelta(days=2),
+        target_date=TODAY + datetime.timedelta(days=3),
+        status=Action.Status.PENDING_SIGN_OFF,
+        completion_proposed_by=opcc_staff,
+        completion_proposed_at=timezone.now() - datetime.timedelta(days=1),
+    )
+    closed_plan = factories.ActionPlanFactory(
+        report=factories.InspectionReportFactory(force=plan_a.force, status="closed"),
+        force=plan_a.force,
+    )
+    closed = factories.ActionFactory(
+        plan=closed_plan,
+        reference="C1",
+        next_update_due=TODAY - datetime.timedelta(days=5),
+        status=Action.Status.PENDING_SIGN_OFF,
+        completion_proposed_by=opcc_staff,
+        completion_proposed_at=timezone.now(),
+    )
+    soon = factories.ActionFactory(
+        plan=plan_a, reference="S1", next_update_due=TODAY + datetime.timedelta(days=1)
+    )
+    factories.ActionFactory(
+        plan=factories.ActionPlanFactory(report=report_b, force=report_b.force),
+        reference="X1",
+        next_update_due=TODAY - datetime.timedelta(days=9),
+        status=Action.Status.PENDING_SIGN_OFF,
+        completion_proposed_by=opcc_staff_b,
+        completion_proposed_at=timezone.now(),
+    )
+    data = dashboard_for(opcc_staff, today=TODAY)
+    assert data.review_queue["completions"] == [both, closed]
+    assert [row.action for row in data.overdue_updates] == [both]
+    assert [(item.what, item.url) for item in data.due_soon] == [
+        ("Update due", soon.get_absolute_url()),
+        ("Action target date", both.get_absolute_url()),
+    ]
+    assert (data.review_queue["completion_count"], data.overdue_updates_total) == (2, 1)
+
+
+def test_updates_waiting_for_review_and_returned_are_listed_apart(
+    opcc_staff, action_a, police_lead_a
+):
+    """Both lists of updates are read in one query: the oldest submitted first, the latest
+    returned first, and an update reviewed and accepted in neither."""
+    older = factories.ProgressUpdateFactory(
+        action=action_a, author=police_lead_a, review_state=ProgressUpdate.Review.SUBMITTED
+    )
+    newer = factories.ProgressUpdateFactory(
+        action=action_a, author=police_lead_a, review_state=ProgressUpdate.Review.SUBMITTED
+    )
+    returned = [
+        factories.ProgressUpdateFactory(
+            action=action_a,
+            review_state=ProgressUpdate.Review.RETURNED,
+            reviewed_by=opcc_staff,
+            reviewed_at=timezone.now() - datetime.timedelta(days=days),
+            review_comment="More.",
+        )
+        for days in (3, 1, 40)
+    ]
+    factories.ProgressUpdateFactory(
+        action=action_a,
+        review_state=ProgressUpdate.Review.ACCEPTED,
+        reviewed_by=opcc_staff,
+        reviewed_at=timezone.now(),
+    )
+    data = dashboard_for(opcc_staff, today=TODAY)
+    assert data.review_queue["updates"] == [older, newer]
+    assert data.returned_updates == [returned[1], returned[0]]  # the last 30 days only
+
+
 def test_statutory_deadlines(opcc_staff, force_a):
     report = factories.InspectionReportFactory(
         force=force_a,
@@ -347,20 +428,20 @@ def test_dashboard_runs_the_same_queries_for_2_or_50_recommendations(
     # The first dashboard stores each report's completed quarters (recommendations.trends).
     quarter_totals(opcc_staff)
     # 1 session, 2 user (with organisation and unread notifications), 3 counts by priority
-    # area, status and RAG, 4 priority areas (with report), 5 the forces' kept tile counts
-    # and 6 the stale ones' counted afresh and kept (recommendations.tallies; the first
-    # dashboard after a change), 7 the oldest updates waiting for review (with their
-    # total), 8 the oldest proposed completions (with theirs), 9 overdue updates (with the
-    # total), 10 actions due in 14 days (with totals), 11 recommendations proposed for
-    # closure or due in 14 days (first ten of each), 12 reports with an outstanding
-    # deadline, 13 returned updates and 14 the stored completed quarters' sums (the
-    # trends; what was added and closed this quarter comes with the kept counts).
-    with django_assert_num_queries(14):
+    # area, status and RAG, 4 priority areas (with report), 5 the forces' kept tile and
+    # list counts and 6 the stale ones' counted afresh and kept (recommendations.tallies;
+    # the first dashboard after a change), 7 the lists of actions (the oldest proposed
+    # completions, overdue updates, actions due in 14 days), 8 recommendations proposed
+    # for closure or due in 14 days (first ten of each), 9 reports with an outstanding
+    # deadline, 10 the lists of progress updates (the oldest waiting for review, those
+    # returned lately) and 11 the stored completed quarters' sums (the trends; what was
+    # added and closed this quarter comes with the kept counts).
+    with django_assert_num_queries(11):
         response = client.get(DASHBOARD)
     assert response.context["data"].totals["all"] == count
     # Again, rendered afresh with nothing changed: the kept counts read, none counted.
     settings.PAGE_CACHE_SECONDS = 0
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(10):
         response = client.get(DASHBOARD)
     assert response.context["data"].totals["all"] == count
 
