@@ -18,6 +18,7 @@ from tests.i18n.unmarked import ROOT, templates, unmarked_in
 
 CATALOGUE = ROOT / "locale" / "cy" / "LC_MESSAGES" / "django.po"
 COMPILED = CATALOGUE.with_suffix(".mo")
+ENGLISH = ROOT / "locale" / "en_GB" / "LC_MESSAGES" / "django.mo"
 # Welsh: zero, one, two, few (3), many (6), other (CLDR).
 WELSH_PLURALS = (
     "nplurals=6; plural=(n==0) ? 0 : (n==1) ? 1 : (n==2) ? 2 : (n==3) ? 3 : (n==6) ? 4 : 5;"
@@ -132,6 +133,33 @@ def test_welsh_is_served(catalogue):
         assert translation.gettext(entry.msgid) == entry.msgstr
     with translation.override("en-gb"):
         assert translation.gettext(entry.msgid) == entry.msgid
+
+
+def test_english_catalogue_holds_every_string_as_itself(catalogue):
+    """locale/en_GB (scripts/english_catalogue.py, run by scripts/messages.sh): each of the
+    Welsh catalogue's strings translated as itself, so that English pages find each string
+    in the first catalogue they ask, not after a miss in each of seven."""
+    english = {_key(e): e for e in polib.mofile(str(ENGLISH))}
+    ours = {_key(e): e for e in catalogue if not e.obsolete}
+    assert set(english) == set(ours), "out of date: run scripts/messages.sh"
+    for key, entry in english.items():
+        if entry.msgid_plural:
+            forms = {int(k): v for k, v in entry.msgstr_plural.items()}
+            assert forms == {0: entry.msgid, 1: entry.msgid_plural}, key
+        else:
+            assert entry.msgstr == entry.msgid, key
+    served = translation.trans_real.translation("en-gb")
+    for key, entry in ours.items():
+        looked_up = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
+        assert (
+            (looked_up, 0) in served._catalog
+            if entry.msgid_plural
+            else (looked_up in served._catalog)
+        ), key
+    with translation.override("en-gb"):
+        plural = next(e for e in catalogue if e.msgid_plural)
+        assert translation.ngettext(plural.msgid, plural.msgid_plural, 1) == plural.msgid
+        assert translation.ngettext(plural.msgid, plural.msgid_plural, 2) == plural.msgid_plural
 
 
 def test_welsh_plurals_choose_the_form_by_number(catalogue):
