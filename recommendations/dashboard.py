@@ -29,18 +29,16 @@ from oversight.selectors import (
     reports_visible_to,
 )
 from recommendations.action_names import action_name_columns, action_name_of
-from recommendations.bounded_lists import among_firsts, count_of, first_per_partition
-from recommendations.filters import (
-    CLOSED_NOT_COMPLETE,
-    COMPLETE_STILL_OPEN,
-    divergence_condition,
+from recommendations.bounded_lists import among_firsts, first_per_partition
+from recommendations.models import Action, ProgressUpdate, Recommendation
+from recommendations.rag import with_rag_and_overdue
+from recommendations.review_queue import (
+    REVIEW_QUEUE_PANEL_LIMIT,
+    actions_awaiting_sign_off,
+    updates_awaiting_review,
 )
-from recommendations.models import Action, ExtensionRequest, ProgressUpdate, Recommendation
-from recommendations.rag import overdue_for_counting, with_rag_and_overdue
-from recommendations.review_queue import REVIEW_QUEUE_PANEL_LIMIT
 from recommendations.selectors import (
     actions_visible_to,
-    extensions_visible_to,
     recommendations_visible_to,
     updates_visible_to,
 )
@@ -124,93 +122,13 @@ class Dashboard:
         return self.totals.get("reports", 0) > self.chart_report_limit
 
 
-def _overdue_for_counting(*, user: User, today: datetime.date) -> Q:
-    """overdue_condition() for counting every recommendation the user sees at once
-    (overdue_for_counting): the late actions are those the user sees, and an action serves
-    only recommendations of its own plan's report, so none of the user's rows is left out."""
-    return overdue_for_counting(actions_visible_to(user), today=today)
-
-
-def _totals(user: User, *, today: datetime.date) -> tuple[dict, int, dict | None]:
+def _totals(user: User, *, today: datetime.date) -> tuple[dict, int, dict]:
     """The tiles' counts, "overdue now" and the lists' totals (with the trends' current
-    quarter): from the forces' kept rows for OPCC staff and readers
-    (recommendations.tallies), otherwise the tiles' counted now (_counted_totals) and the
-    lists' counted with them (None)."""
-    if uses_tallies(user):
-        kept = tallied_totals(user, today=today)
-        tiles = {name: kept[name] for name in TILE_COUNTS if name != "overdue_elsewhere"}
-        lists = {name: kept[name] for name in LIST_COUNTS + QUARTER_COUNTS}
-        return tiles, kept["overdue"] + kept["overdue_elsewhere"], lists
-    return (*_counted_totals(user, today=today), None)
-
-
-def _counted_totals(user: User, *, today: datetime.date) -> tuple[dict, int]:
-    """The tiles' counts over every recommendation the user sees on a monitored report, and
-    "overdue now" over all of them (the trends count those of closed reports too).
-
-    One GROUP BY over status, kind and four yes/no columns (monitored, overdue and the two
-    divergences from HMICFRS's status), a few dozen groups summed here, rather than a dozen
-    filtered counts each testing its conditions again on every row. The number of
-    monitored reports and of requests to move a target date waiting for a decision come
-    with it, each counted once."""
-    flags = {
-        "monitored": ~Q(report__status=InspectionReport.Status.CLOSED),
-        "overdue": _overdue_for_counting(user=user, today=today),
-        "closed_not_complete": divergence_condition(CLOSED_NOT_COMPLETE),
-        "complete_still_open": divergence_condition(COMPLETE_STILL_OPEN),
-    }
-    # The reports the charts' ten are drawn from: every monitored one, with recommendations
-    # recorded yet or not.
-    monitored_reports = reports_visible_to(user).exclude(status=InspectionReport.Status.CLOSED)
-    # Requests to move a target date waiting for the OPCC's decision (the review queue's
-    # third list): counted here, once, rather than by a query of their own.
-    pending_extensions = extensions_visible_to(user).filter(
-        decision=ExtensionRequest.Decision.PENDING
-    )
-    groups = (
-        recommendations_visible_to(user)
-        .annotate(
-            **{name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in flags.items()}
-        )
-        .values("status", "kind", *flags)
-        .annotate(
-            n=Count("pk"),
-            reports=count_of(monitored_reports),
-            extensions=count_of(pending_extensions),
-        )
-        .order_by()
-    )
-    # The kept counts' names (recommendations.tallies), "overdue now" apart.
-    totals = dict.fromkeys((name for name in TILE_COUNTS if name != "overdue_elsewhere"), 0)
-    overdue_elsewhere = 0
-    grouped = False
-    for group in groups:
-        n, grouped = group["n"], True
-        totals["reports"] = group["reports"]
-        totals["extensions_waiting"] = group["extensions"]
-        if not group["monitored"]:
-            overdue_elsewhere += n if group["overdue"] else 0
-            continue
-        kind = (
-            "afis"
-            if group["kind"] == Recommendation.Kind.AREA_FOR_IMPROVEMENT
-            else "recommendations"
-        )
-        totals["all"] += n
-        totals[kind] += n
-        if group["status"] in Recommendation.OPEN_STATUSES:
-            totals["open"] += n
-            totals[f"open_{kind}"] += n
-        if group["status"] == Recommendation.Status.PROPOSED_FOR_CLOSURE:
-            totals["awaiting_sign_off"] += n
-        for flag in ("overdue", "closed_not_complete", "complete_still_open"):
-            totals[flag] += n if group[flag] else 0
-    if not grouped:
-        # No recommendation to carry the counts: an office whose reports have none
-        # recorded yet (two more queries, for that office only).
-        totals["reports"] = monitored_reports.count()
-        totals["extensions_waiting"] = pending_extensions.count()
-    return totals, totals["overdue"] + overdue_elsewhere
+    quarter), from the forces' kept rows (recommendations.tallies)."""
+    kept = tallied_totals(user, today=today)
+    tiles = {name: kept[name] for name in TILE_COUNTS if name != "overdue_elsewhere"}
+    lists = {name: kept[name] for name in LIST_COUNTS + QUARTER_COUNTS}
+    return tiles, kept["overdue"] + kept["overdue_elsewhere"], lists
 
 
 def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboard:
@@ -231,6 +149,8 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     query); and the last four quarters' trends (the stored sums of the completed
     quarters; see recommendations.trends.quarter_totals).
     """
+    if not uses_tallies(user):
+        raise ValueError("The dashboard is whole forces' (OPCC staff and readers).")
     today = today or timezone.localdate()
     soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
     window = (today, soon)
@@ -270,8 +190,6 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
         areas.append(counts[None])
 
     totals, overdue_now, lists = _totals(user, today=today)
-    if lists is None:
-        raise ValueError("The dashboard is whole forces' (OPCC staff and readers).")
     updates_waiting, completions_waiting = lists["updates_waiting"], lists["completions_waiting"]
     totals["updates_awaiting_review"] = updates_waiting
 
@@ -284,6 +202,7 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
         plan__report__status=InspectionReport.Status.CLOSED
     )
     live_actions = actions_visible_to(user).filter(live)
+    # actions_awaiting_sign_off()'s condition, to flag the rows read.
     pending = Q(status=Action.Status.PENDING_SIGN_OFF)
     overdue = live & Q(next_update_due__lt=today)
     # Actions due soon, soonest first: an action counts from the earlier of its dates
@@ -307,10 +226,8 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     # The first ten by the soonest date are among the first ten by either date (an action
     # ahead of another by the soonest is ahead by that date too).
     firsts = [
-        actions_visible_to(user)
-        .filter(pending)
-        .order_by("completion_proposed_at", "pk")
-        .values("pk")[:REVIEW_QUEUE_PANEL_LIMIT],
+        # The review queue's own list, oldest first (only the keys: its joins are dropped).
+        actions_awaiting_sign_off(user).values("pk")[:REVIEW_QUEUE_PANEL_LIMIT],
         live_actions.filter(overdue)
         .order_by("next_update_due", "pk")
         .values("pk")[:DASHBOARD_LIST_LIMIT],
@@ -387,15 +304,13 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     # Both lists of progress updates (the oldest submitted, waiting for review, and those
     # returned in the last 30 days, latest first) in one query the same way: the first
     # rows of each picked by key, then read with their action, plan, report and people.
-    visible_updates = updates_visible_to(user)
     updates = list(
         among_firsts(
             ProgressUpdate.objects.all(),
             [
-                visible_updates.filter(review_state=ProgressUpdate.Review.SUBMITTED)
-                .order_by("created_at", "pk")
-                .values("pk")[:REVIEW_QUEUE_PANEL_LIMIT],
-                visible_updates.filter(
+                updates_awaiting_review(user).values("pk")[:REVIEW_QUEUE_PANEL_LIMIT],
+                updates_visible_to(user)
+                .filter(
                     review_state=ProgressUpdate.Review.RETURNED,
                     reviewed_at__gte=timezone.now() - datetime.timedelta(days=30),
                 )

@@ -7,13 +7,21 @@ import threading
 
 import pytest
 from django.db import close_old_connections, connection, transaction
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from oversight.models import InspectionReport
+from oversight.models import InspectionReport, User
+from oversight.selectors import reports_visible_to
 from recommendations import services, tallies
-from recommendations.dashboard import _counted_totals, _totals, dashboard_for
+from recommendations.bounded_lists import count_of
+from recommendations.dashboard import _totals, dashboard_for
+from recommendations.filters import (
+    CLOSED_NOT_COMPLETE,
+    COMPLETE_STILL_OPEN,
+    divergence_condition,
+)
 from recommendations.models import (
     Action,
     DashboardTally,
@@ -21,15 +29,90 @@ from recommendations.models import (
     ProgressUpdate,
     Recommendation,
 )
+from recommendations.rag import overdue_for_counting
 from recommendations.selectors import (
     actions_visible_to,
+    extensions_visible_to,
     recommendations_visible_to,
     updates_visible_to,
 )
+from recommendations.tallies import TILE_COUNTS
 from recommendations.trends import quarter_totals
 from tests import factories
 
 DASHBOARD = reverse("recommendations:dashboard")
+
+
+def _counted_totals(user: User, *, today: datetime.date) -> tuple[dict, int]:
+    """The tiles' counts over every recommendation the user sees on a monitored report, and
+    "overdue now" over all of them (the trends count those of closed reports too), counted
+    from the rows now: what the forces' kept counts must equal. The late actions are those
+    the user sees (overdue_for_counting): an action serves only recommendations of its own
+    plan's report, so none of the user's rows is left out.
+
+    One GROUP BY over status, kind and four yes/no columns (monitored, overdue and the two
+    divergences from HMICFRS's status), a few dozen groups summed here, rather than a dozen
+    filtered counts each testing its conditions again on every row. The number of
+    monitored reports and of requests to move a target date waiting for a decision come
+    with it, each counted once."""
+    flags = {
+        "monitored": ~Q(report__status=InspectionReport.Status.CLOSED),
+        "overdue": overdue_for_counting(actions_visible_to(user), today=today),
+        "closed_not_complete": divergence_condition(CLOSED_NOT_COMPLETE),
+        "complete_still_open": divergence_condition(COMPLETE_STILL_OPEN),
+    }
+    # The reports the charts' ten are drawn from: every monitored one, with recommendations
+    # recorded yet or not.
+    monitored_reports = reports_visible_to(user).exclude(status=InspectionReport.Status.CLOSED)
+    # Requests to move a target date waiting for the OPCC's decision (the review queue's
+    # third list): counted here, once, rather than by a query of their own.
+    pending_extensions = extensions_visible_to(user).filter(
+        decision=ExtensionRequest.Decision.PENDING
+    )
+    groups = (
+        recommendations_visible_to(user)
+        .annotate(
+            **{name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in flags.items()}
+        )
+        .values("status", "kind", *flags)
+        .annotate(
+            n=Count("pk"),
+            reports=count_of(monitored_reports),
+            extensions=count_of(pending_extensions),
+        )
+        .order_by()
+    )
+    # The kept counts' names (recommendations.tallies), "overdue now" apart.
+    totals = dict.fromkeys((name for name in TILE_COUNTS if name != "overdue_elsewhere"), 0)
+    overdue_elsewhere = 0
+    grouped = False
+    for group in groups:
+        n, grouped = group["n"], True
+        totals["reports"] = group["reports"]
+        totals["extensions_waiting"] = group["extensions"]
+        if not group["monitored"]:
+            overdue_elsewhere += n if group["overdue"] else 0
+            continue
+        kind = (
+            "afis"
+            if group["kind"] == Recommendation.Kind.AREA_FOR_IMPROVEMENT
+            else "recommendations"
+        )
+        totals["all"] += n
+        totals[kind] += n
+        if group["status"] in Recommendation.OPEN_STATUSES:
+            totals["open"] += n
+            totals[f"open_{kind}"] += n
+        if group["status"] == Recommendation.Status.PROPOSED_FOR_CLOSURE:
+            totals["awaiting_sign_off"] += n
+        for flag in ("overdue", "closed_not_complete", "complete_still_open"):
+            totals[flag] += n if group[flag] else 0
+    if not grouped:
+        # No recommendation to carry the counts: an office whose reports have none
+        # recorded yet (two more queries, for that office only).
+        totals["reports"] = monitored_reports.count()
+        totals["extensions_waiting"] = pending_extensions.count()
+    return totals, totals["overdue"] + overdue_elsewhere
 
 
 def _row(force) -> DashboardTally:

@@ -49,6 +49,17 @@ def test_dashboard_is_forbidden_to_force_and_partner_users(client, request, pers
     assert client.get(DASHBOARD).status_code == 403
 
 
+@pytest.mark.parametrize("persona", ["plan_owner_a", "police_lead_a", "partner_lead"])
+def test_dashboard_data_is_refused_before_any_query_for_force_and_partner_users(
+    request, persona, django_assert_num_queries
+):
+    """Its lists' totals are whole forces' (recommendations.tallies), which these users do
+    not see: dashboard_for() refuses them rather than counting anything."""
+    user = request.getfixturevalue(persona)
+    with django_assert_num_queries(0), pytest.raises(ValueError, match="whole forces"):
+        dashboard_for(user, today=TODAY)
+
+
 def test_dashboard_redirects_anonymous_to_login(client, db):
     assert client.get(DASHBOARD)["Location"].startswith(reverse("login"))
 
