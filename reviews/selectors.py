@@ -12,13 +12,13 @@ from decimal import Decimal
 from django.db.models import (
     Count,
     F,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
-    Window,
 )
-from django.db.models.functions import RowNumber
 
 from oversight.models import Force, InspectionReport, PriorityArea, User
 from oversight.selectors import forces_visible_to, reports_visible_to
@@ -274,34 +274,35 @@ def latest_assurance_by_area(
     from the link: "deepdivereview__theme", "priorityarea__title"), for a list that shows
     a few of them rather than all of the review's text.
 
-    One query: the (review, area) links of the judged reviews the user sees, select_related
-    the review and the area's report, numbered newest first within each area (a window)
-    and keeping each area's first.
+    One query: the (review, area) links that are their area's newest among the links of
+    the judged reviews the user sees (a subquery per link), select_related the review and
+    the area's report.
     """
     if reviews_visible_to(user).query.is_empty():
         return []
     judged = reviews_visible_to(user).exclude(performance_assurance="", plans_assurance="")
-    links = DeepDiveReview.priority_areas.through.objects.filter(
-        deepdivereview__in=judged.values("pk"),
+    link = DeepDiveReview.priority_areas.through
+    # Each area's newest link as a correlated subquery rather than a window numbering the
+    # links: Django took 1.3 ms longer to compile the window (filtered on, so wrapped in an
+    # outer query) than PostgreSQL takes to run either, and the dashboard asks it on every
+    # request, judged reviews or none.
+    newest_on_area = (
+        link.objects.filter(
+            priorityarea=OuterRef("priorityarea"), deepdivereview__in=judged.values("pk")
+        )
+        .order_by("-deepdivereview__held_on", "-deepdivereview")
+        .values("pk")[:1]
+    )
+    links = link.objects.filter(
+        pk=Subquery(newest_on_area),
         priorityarea__report__in=reports_visible_to(user).values("pk"),
     )
     if report is not None:
         links = links.filter(priorityarea__report=report)
-    links = (
-        links.select_related("deepdivereview", "priorityarea__report")
-        .annotate(
-            newest=Window(
-                RowNumber(),
-                partition_by=[F("priorityarea")],
-                order_by=[F("deepdivereview__held_on").desc(), F("deepdivereview").desc()],
-            )
-        )
-        .filter(newest=1)
-        .order_by(
-            "-priorityarea__report__published_on",
-            "priorityarea__report_id",
-            "priorityarea__position",
-        )
+    links = links.select_related("deepdivereview", "priorityarea__report").order_by(
+        "-priorityarea__report__published_on",
+        "priorityarea__report_id",
+        "priorityarea__position",
     )
     if columns is not None:
         links = links.only(*columns)

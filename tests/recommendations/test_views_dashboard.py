@@ -125,6 +125,25 @@ def test_charts_are_svg_with_counts_and_words_and_no_script(client, opcc_staff, 
     assert 'aria-label="Missing children: 1 open, 2 in progress"' in by_status
 
 
+def test_chart_bars_write_titles_as_text_not_markup(client, opcc_staff, report_a, force_a):
+    """The bars are written in Python, not by a template: every title is still escaped (the
+    area's on its bar and in its accessible name, each report's above its areas)."""
+    other = factories.InspectionReportFactory(force=force_a, title='Audit "<b>two</b>"')
+    report_a.title = "<script>alert('report')</script>"
+    report_a.save()
+    for report, title in ((report_a, "<img src=x onerror=alert(1)>"), (other, "A & B")):
+        area = factories.PriorityAreaFactory(report=report, title=title)
+        factories.RecommendationFactory(report=report).priority_areas.add(area)
+    client.force_login(opcc_staff)
+    content = client.get(DASHBOARD).content.decode()
+    assert "<img src=x" not in content and "<script>alert(" not in content
+    assert ">&lt;img src=x onerror=alert(1)&gt;</a> <span>· 1</span>" in content
+    assert 'aria-label="&lt;img src=x onerror=alert(1)&gt;: 1 no actions yet"' in content
+    assert "&lt;script&gt;alert(&#x27;report&#x27;)&lt;/script&gt;</li>" in content
+    assert "Audit &quot;&lt;b&gt;two&lt;/b&gt;&quot;</li>" in content
+    assert ">A &amp; B</a> <span>· 1</span>" in content
+
+
 def test_recommendations_in_no_priority_area_are_counted_apart(opcc_staff, report_a):
     factories.RecommendationFactory(report=report_a)
     data = dashboard_for(opcc_staff, today=TODAY)
