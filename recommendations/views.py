@@ -29,6 +29,7 @@ from oversight.shared.lookups import one_or_404
 from oversight.shared.panels import panels_for
 from recommendations import charts, services
 from recommendations.dashboard import dashboard_for
+from recommendations.dashboard_rows import DashboardListWriter
 from recommendations.filters import REGISTER_SORTS, RecommendationFilter
 from recommendations.forms import (
     CarryForwardForm,
@@ -121,6 +122,17 @@ _LINE_BREAK_SPACE = re.compile(r"\s*\n\s*")
 _LINE_BREAK_SPACE_BYTES = re.compile(rb"\s*\n\s*")
 
 
+def _dashboard_lists(data) -> dict[str, str]:
+    """The four longest lists' rows, written out in Python (recommendations.dashboard_rows)."""
+    writer = DashboardListWriter()
+    return {
+        "awaiting_sign_off": writer.awaiting_sign_off(data.awaiting_sign_off),
+        "overdue_updates": writer.overdue_updates(data.overdue_updates),
+        "due_soon": writer.due_soon(data.due_soon),
+        "returned_updates": writer.returned_updates(data.returned_updates),
+    }
+
+
 def _dashboard_body(request) -> str:
     data = dashboard_for(request.user)
     breakdown = request.GET.get("by")
@@ -158,6 +170,7 @@ def _dashboard_body(request) -> str:
             "area_bars": charts.bars_html(area_chart),
             "breakdown": breakdown,
             "single_report": single_report,
+            "lists": _dashboard_lists(data),
             "panels": panels_for("dashboard", user=request.user),
         },
         request,
