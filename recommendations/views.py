@@ -123,13 +123,15 @@ _LINE_BREAK_SPACE_BYTES = re.compile(rb"\s*\n\s*")
 
 
 def _dashboard_lists(data) -> dict[str, str]:
-    """The four longest lists' rows, written out in Python (recommendations.dashboard_rows)."""
-    writer = DashboardListWriter()
+    """The lists' rows, written out in Python (recommendations.dashboard_rows)."""
+    writer, queue = DashboardListWriter(), data.review_queue
     return {
         "awaiting_sign_off": writer.awaiting_sign_off(data.awaiting_sign_off),
         "overdue_updates": writer.overdue_updates(data.overdue_updates),
         "due_soon": writer.due_soon(data.due_soon),
         "returned_updates": writer.returned_updates(data.returned_updates),
+        "review_updates": writer.review_updates(queue["updates"] if queue else []),
+        "review_completions": writer.review_completions(queue["completions"] if queue else []),
     }
 
 

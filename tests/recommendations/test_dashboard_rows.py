@@ -1,7 +1,7 @@
 """The dashboard's lists written in Python (recommendations.dashboard_rows) draw what the
-template loops they replaced drew: those loops, kept here as the oracle, rendered by
-Django's template engine over rows with markup in every text, people and dates missing,
-one day and several, in English and in Welsh."""
+template loops they replaced drew (the review queue panel's too): those loops, kept here
+as the oracle, rendered by Django's template engine over rows with markup in every text,
+people and dates missing, one day and several, in English and in Welsh."""
 
 import datetime
 import re
@@ -15,8 +15,8 @@ from recommendations.dashboard_rows import DashboardListWriter
 from recommendations.models import ProgressUpdate, Recommendation
 from tests import factories
 
-# The loops of templates/recommendations/_dashboard_body.html before they were written in
-# Python, each list's <li>s alone.
+# The loops of templates/recommendations/_dashboard_body.html and _review_queue_panel.html
+# before they were written in Python, each list's <li>s alone.
 ORACLE = {
     "awaiting_sign_off": """{% for r in rows %}
         <li class="list-group-item">
@@ -52,6 +52,8 @@ ORACLE = {
       <div class="small">{% blocktranslate trimmed with who=u.reviewed_by on=u.reviewed_at|date:"j M Y" comment=u.review_comment|truncatechars:160 %}Returned by {{ who }} on {{ on }}: “{{ comment }}”{% endblocktranslate %}</div>
     </li>
     {% endfor %}""",  # noqa: E501
+    "review_updates": """{% for update in rows %}<li><a href="{{ update.get_absolute_url }}">{{ update.action|action_name }}</a> {{ update.action.description|truncatechars:60 }} <span class="text-body-secondary">· {{ update.author }}, {{ update.written_on|date:"j M" }}</span></li>{% endfor %}""",  # noqa: E501
+    "review_completions": """{% for action in rows %}<li><a href="{{ action.get_absolute_url }}">{{ action|action_name }}</a> {{ action.description|truncatechars:60 }} <span class="text-body-secondary">· {{ action.completion_proposed_by }}</span></li>{% endfor %}""",  # noqa: E501
 }
 
 MARKUP = '<b>"Tom & Jerry\'s"</b> '
@@ -73,7 +75,11 @@ def rows(db, force_a):
     report = factories.InspectionReportFactory(force=force_a, title=MARKUP + "x" * 80)
     plan = factories.ActionPlanFactory(report=report, title=MARKUP)
     led = factories.ActionFactory(
-        plan=plan, delivery_lead=person, description=MARKUP * 12, reference="A<1>"
+        plan=plan,
+        delivery_lead=person,
+        description=MARKUP * 12,
+        reference="A<1>",
+        completion_proposed_by=person,
     )
     unled = factories.ActionFactory(plan=plan, delivery_lead=None, next_update_due=None)
     proposed = Recommendation(
@@ -107,6 +113,8 @@ def rows(db, force_a):
             DueItem(datetime.date(2026, 12, 8), "Recommendation due", "R2", "/r/8/", ""),
         ],
         "returned_updates": [returned, waiting],
+        "review_updates": [returned, waiting],
+        "review_completions": [led, unled],
     }
 
 
