@@ -79,8 +79,10 @@ def people_visible_to(user: User) -> QuerySet[User]:
     and, for the OPCC, the staff of the forces and partner agencies it oversees."""
     if not user.is_authenticated:
         return User.objects.none()
-    forces = forces_visible_to(user).values("pk")
     if user.is_opcc:
+        # The office's forces by their ids, as they arrived with the user, rather than
+        # forces_visible_to()'s query nested twice (the same forces).
+        forces = overseen_force_ids(user)
         people = (
             Q(office=user.office_id)
             | Q(force__in=forces)

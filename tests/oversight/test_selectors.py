@@ -64,6 +64,18 @@ def test_an_office_with_no_forces_yet_sees_nothing(db, report_a):
     assert overseen_force_ids(staff) == []
     assert not reports_visible_to(staff).exists()
     assert not recommendations_visible_to(staff).exists()
+    assert list(people_visible_to(staff)) == [staff]
+
+
+def test_people_visible_to_opcc_are_the_same_signed_in_or_loaded_otherwise(
+    opcc_staff, police_lead_a, partner_lead, police_lead_b
+):
+    """Signed in, the office's forces are named by the ids loaded with the user; loaded some
+    other way (a task), looked up: the same people either way."""
+    signed_in = _signed_in_as(opcc_staff)
+    assert set(people_visible_to(signed_in)) == set(people_visible_to(opcc_staff))
+    assert {opcc_staff, police_lead_a, partner_lead} <= set(people_visible_to(signed_in))
+    assert police_lead_b not in set(people_visible_to(signed_in))
 
 
 def test_scoping_names_the_forces_loaded_with_the_user_and_sees_a_change_at_once(
