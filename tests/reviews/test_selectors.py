@@ -125,6 +125,46 @@ def test_latest_assurance_by_area_takes_the_latest_judged_review(
     assert [(row.area, row.review) for row in rows] == [(area_a, newer)]
 
 
+def test_latest_assurance_by_area_ignores_another_offices_newer_review_of_the_area(
+    opcc_staff, force_a, report_a, review_a, area_a
+):
+    """Each area's newest review is picked among those the user sees: a newer judged review
+    by another office overseeing the same force neither shows nor hides the office's own."""
+    other_office = factories.OfficeFactory(name="Regional board")
+    other_office.forces.add(force_a)
+    theirs = factories.DeepDiveReviewFactory(
+        office=other_office,
+        force=force_a,
+        report=report_a,
+        held_on=datetime.date(2027, 6, 1),
+        performance_assurance=Assurance.NOT_ASSURED,
+        performance_rationale="Theirs.",
+    )
+    theirs.priority_areas.add(area_a)
+    rows = latest_assurance_by_area(opcc_staff, report=report_a)
+    assert [(row.area, row.review) for row in rows] == [(area_a, review_a)]
+
+
+def test_latest_assurance_by_area_takes_the_later_recorded_of_two_on_one_day(
+    opcc_staff, office_a, force_a, report_a, review_a, area_a
+):
+    same_day = [
+        factories.DeepDiveReviewFactory(
+            office=office_a,
+            force=force_a,
+            report=report_a,
+            held_on=datetime.date(2027, 2, 1),
+            performance_assurance=Assurance.ASSURED,
+            performance_rationale="Fine.",
+        )
+        for _ in range(2)
+    ]
+    for review in same_day:
+        review.priority_areas.add(area_a)
+    rows = latest_assurance_by_area(opcc_staff, report=report_a)
+    assert [(row.area, row.review) for row in rows] == [(area_a, same_day[1])]
+
+
 def test_latest_assurance_by_area_leaves_out_areas_never_judged(opcc_staff, report_a, review_a):
     factories.PriorityAreaFactory(report=report_a, title="Not reviewed")
     assert [row.area.title for row in latest_assurance_by_area(opcc_staff)] == [
