@@ -31,7 +31,7 @@ from oversight.selectors import (
 from recommendations.action_names import action_name_columns, action_name_of
 from recommendations.bounded_lists import among_firsts, first_per_partition
 from recommendations.models import Action, ProgressUpdate, Recommendation
-from recommendations.rag import with_rag_and_overdue
+from recommendations.rag import NO_RAG, RAG_BY_RANK, rag_of
 from recommendations.review_queue import (
     REVIEW_QUEUE_PANEL_LIMIT,
     actions_awaiting_sign_off,
@@ -43,10 +43,12 @@ from recommendations.selectors import (
     updates_visible_to,
 )
 from recommendations.tallies import (
+    CHARTED_REPORTS,
     DUE_SOON_DAYS,
     LIST_COUNTS,
     QUARTER_COUNTS,
     TILE_COUNTS,
+    newest_monitored,
     tallied_totals,
     uses_tallies,
 )
@@ -57,7 +59,7 @@ from recommendations.trends import QuarterTotals, quarter_totals
 DASHBOARD_LIST_LIMIT = 10
 # The charts show the priority areas of the most recently published reports being
 # monitored; the register has every recommendation.
-DASHBOARD_CHART_REPORTS = 10
+DASHBOARD_CHART_REPORTS = CHARTED_REPORTS
 DASHBOARD_DEADLINE_REPORTS = 10
 # The lists read only the columns they show: ten rows of the recommendation, its report and
 # the person who proposed closing it, not every column of the three tables.
@@ -136,18 +138,19 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     every list bounded.
 
     Queries (9 when nothing changed since the forces' counts were kept), whatever the
-    number of rows: the priority areas of the newest monitored reports (select_related
-    report); their recommendation counts by priority area, status and RAG (one GROUP BY);
-    the tiles' and lists' totals (_totals(): each force's kept counts, one query, and one
-    more for the forces changed since they were counted, recommendations.tallies); the
-    lists of actions (the 5 oldest proposed completions, the 10 longest overdue updates,
-    the first 10 actions with an update or target date in the next 14 days: one query);
-    recommendations proposed for closure and those due in the next 14 days (the first 10
-    of each, one query); the reports with an outstanding statutory deadline (the 10
-    oldest, with the total); the lists of progress updates (the 5 oldest waiting for
-    review, the 10 latest returned in the last 30 days, annotated resubmitted: one
-    query); and the last four quarters' trends (the stored sums of the completed
-    quarters; see recommendations.trends.quarter_totals).
+    number of rows: the tiles' and lists' totals (_totals(): each force's kept counts, one
+    query, and one more for the forces changed since they were counted, which keeps their
+    charted reports' counts too, recommendations.tallies); the newest monitored reports
+    with their recommendation counts by priority area, status, RAG and kind as kept (one
+    more query, a GROUP BY, only for those a change reached after they were counted); their
+    priority areas (select_related report); the lists of actions (the 5 oldest proposed
+    completions, the 10 longest overdue updates, the first 10 actions with an update or
+    target date in the next 14 days: one query); recommendations proposed for closure and
+    those due in the next 14 days (the first 10 of each, one query); the reports with an
+    outstanding statutory deadline (the 10 oldest, with the total); the lists of progress
+    updates (the 5 oldest waiting for review, the 10 latest returned in the last 30 days,
+    annotated resubmitted: one query); and the last four quarters' trends (the stored sums
+    of the completed quarters; see recommendations.trends.quarter_totals).
     """
     if not uses_tallies(user):
         raise ValueError("The dashboard is whole forces' (OPCC staff and readers).")
@@ -156,30 +159,53 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     window = (today, soon)
     monitored = reports_visible_to(user).exclude(status=InspectionReport.Status.CLOSED)
     in_monitored = recommendations_visible_to(user).filter(report__in=monitored.values("pk"))
-    charted = monitored.order_by("-published_on", "-pk").values("pk")[:DASHBOARD_CHART_REPORTS]
 
+    # The tiles' and lists' totals first: counting a changed force afresh keeps its charted
+    # reports' counts too (recommendations.tallies), read next.
+    totals, overdue_now, lists = _totals(user, today=today)
+
+    # The charted reports (the newest monitored), each with its counts by priority area,
+    # status, RAG and kind as kept at its force's generation; those not kept at the
+    # force's generation now (a change came after they were counted) are counted here.
+    charted = list(
+        newest_monitored(reports_visible_to(user)).values_list(
+            "pk",
+            "chart_tally__counted_generation",
+            "force__dashboard_tally__generation",
+            "chart_tally__counts",
+        )[:DASHBOARD_CHART_REPORTS]
+    )
     counts: dict[int | None, AreaCounts] = {}
-    for row in (
-        # `charted` is drawn from the monitored reports the user sees: filtering on it
-        # alone (not on `in_monitored` too) lets the database start from its ten reports.
-        with_rag_and_overdue(
-            recommendations_visible_to(user).filter(report__in=charted), user=user, today=today
-        )
-        .order_by()
-        .values("priority_areas", "status", "rag", "kind")
-        .annotate(n=Count("pk", distinct=True))
-    ):
+
+    def count(area, status, rag, kind, n):
         area_counts = counts.setdefault(
-            row["priority_areas"],
-            AreaCounts(None, None, defaultdict(int), defaultdict(int), defaultdict(int)),
+            area, AreaCounts(None, None, defaultdict(int), defaultdict(int), defaultdict(int))
         )
-        area_counts.by_status[row["status"]] += row["n"]
-        area_counts.by_rag[row["rag"]] += row["n"]
-        area_counts.by_kind[row["kind"]] += row["n"]
+        area_counts.by_status[status] += n
+        area_counts.by_rag[rag] += n
+        area_counts.by_kind[kind] += n
+
+    unkept = []
+    for report, counted_generation, generation, kept in charted:
+        if kept is None or counted_generation != generation:
+            unkept.append(report)
+            continue
+        for area, status, rank, kind, n in kept:
+            count(area, status, RAG_BY_RANK.get(rank, NO_RAG), kind, n)
+    if unkept:
+        for row in (
+            recommendations_visible_to(user)
+            .filter(report__in=unkept)
+            .annotate(rag=rag_of(user))
+            .order_by()
+            .values("priority_areas", "status", "rag", "kind")
+            .annotate(n=Count("pk", distinct=True))
+        ):
+            count(row["priority_areas"], row["status"], row["rag"], row["kind"], row["n"])
     areas = []
     for area in (
         priority_areas_visible_to(user)
-        .filter(report__in=charted)
+        .filter(report__in=[row[0] for row in charted])
         .select_related("report")
         .order_by("-report__published_on", "report__title", "position")
     ):
@@ -189,7 +215,6 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     if None in counts:
         areas.append(counts[None])
 
-    totals, overdue_now, lists = _totals(user, today=today)
     updates_waiting, completions_waiting = lists["updates_waiting"], lists["completions_waiting"]
     totals["updates_awaiting_review"] = updates_waiting
 

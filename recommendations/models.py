@@ -921,3 +921,21 @@ class DashboardTally(models.Model):
 
     def __str__(self):
         return f"Dashboard tally of force {self.force_id} (generation {self.generation})"
+
+
+class ReportChartTally(models.Model):
+    """The dashboard chart's counts of one monitored report (recommendations.tallies): its
+    recommendations by priority area, status, RAG and kind, kept for each force's ten most
+    recently published monitored reports (any dashboard's charted reports are among them)
+    when the force's DashboardTally is counted. They hold while `counted_generation` is the
+    force's row's `generation`: every change the chart counts raises it."""
+
+    report = models.OneToOneField(
+        InspectionReport, on_delete=models.CASCADE, primary_key=True, related_name="chart_tally"
+    )
+    counted_generation = models.BigIntegerField()
+    # [[priority area id or None, status, RAG rank or None, kind, recommendations], ...]
+    counts = models.JSONField(default=list)
+
+    def __str__(self):
+        return f"Chart tally of report {self.report_id} (generation {self.counted_generation})"

@@ -31,11 +31,12 @@ NO_RAG = "none"
 NO_RAG_LABEL = gettext_lazy("No actions yet")
 
 
-def _action_links(user: User) -> QuerySet:
-    """(recommendation, action) pairs the user may count. Partner leads count only their
-    agency's actions, so a RAG or an overdue flag never reveals police-only work."""
+def _action_links(user: User | None) -> QuerySet:
+    """(recommendation, action) pairs the user may count (every pair for None). Partner
+    leads count only their agency's actions, so a RAG or an overdue flag never reveals
+    police-only work."""
     links = Action.recommendations.through.objects.all()
-    if user.is_partner:
+    if user is not None and user.is_partner:
         links = links.filter(action__partner_agency=user.partner_agency_id)
     return links
 
@@ -66,16 +67,10 @@ def _late_actions(links: QuerySet, *, today: datetime.date) -> QuerySet:
     )
 
 
-def with_rag_and_overdue(
-    recommendations: QuerySet[Recommendation], *, user: User, today: datetime.date
-) -> QuerySet[Recommendation]:
-    """Annotate `rag` (the Rag value or "none"; ranked 4 red … 1 complete in SQL, see
-    _RagField) and `is_overdue`: open and past its due date, or with a live action past
-    its current target date. Two correlated subqueries, each LIMIT 1 so the database runs
-    them only for the rows it returns (after a page's LIMIT); no query per row.
-
-    To filter or count a whole register by RAG or overdue, use rag_condition() and
-    overdue_condition(): semi-joins that do not rank every row."""
+def rag_of(user: User | None) -> Subquery:
+    """A recommendation's RAG (with_rag_and_overdue's `rag`) as an expression: a correlated
+    LIMIT 1 subquery ranking the actions the user counts (None: every action, as OPCC staff
+    and readers count them), worst first."""
     links = _action_links(user).filter(recommendation=OuterRef("pk"))
     rank = Case(
         When(action__status__in=Action.FINISHED_STATUSES, then=Value(RAG_RANKS[Rag.COMPLETE])),
@@ -88,11 +83,25 @@ def with_rag_and_overdue(
         .order_by("-rank")
         .values("rank")[:1]
     )
+    return Subquery(worst, output_field=_RagField())
+
+
+def with_rag_and_overdue(
+    recommendations: QuerySet[Recommendation], *, user: User, today: datetime.date
+) -> QuerySet[Recommendation]:
+    """Annotate `rag` (the Rag value or "none"; ranked 4 red … 1 complete in SQL, see
+    _RagField) and `is_overdue`: open and past its due date, or with a live action past
+    its current target date. Two correlated subqueries, each LIMIT 1 so the database runs
+    them only for the rows it returns (after a page's LIMIT); no query per row.
+
+    To filter or count a whole register by RAG or overdue, use rag_condition() and
+    overdue_condition(): semi-joins that do not rank every row."""
+    links = _action_links(user).filter(recommendation=OuterRef("pk"))
     # A scalar LIMIT 1 rather than EXISTS: PostgreSQL would hash an EXISTS in the select
     # list by reading every late action in the database, even for a page of 25 rows.
     first_late_action = _late_actions(links, today=today).values("action_id")[:1]
     return recommendations.alias(first_late_action=Subquery(first_late_action)).annotate(
-        rag=Subquery(worst, output_field=_RagField()),
+        rag=rag_of(user),
         is_overdue=ExpressionWrapper(
             Q(status__in=Recommendation.OPEN_STATUSES)
             & (Q(due_on__lt=today) | Q(first_late_action__isnull=False)),

@@ -4,12 +4,15 @@ actions and updates on every request: 40,000 recommendations for a reader of eve
 
 Writers mark a force's row stale in their own transaction: every save or delete of a
 recommendation, action, action plan, report, progress update or request to move a target
-date, and every change to an action's recommendations, raises the generation of the forces
-it belongs to (as the page cache places it, oversight.shared.pagecache). A dashboard reads
-its forces' rows in one query; those stale (changed since, or counted another day) it
-counts afresh in one more statement, which keeps the counts where the row's generation is
-still the one read with them and no writer holds the row: a change committed or under way
-meanwhile leaves the row stale for the next dashboard, never wrong.
+date, every change to an action's recommendations or to a recommendation's priority areas,
+and every priority area deleted, raises the generation of the forces it belongs to (as the
+page cache places it, oversight.shared.pagecache). A dashboard reads its forces' rows in
+one query; those stale (changed since, or counted another day) it counts afresh in one more
+statement, which keeps the counts where the row's generation is still the one read with
+them and no writer holds the row: a change committed or under way meanwhile leaves the row
+stale for the next dashboard, never wrong. The same statement keeps the chart's counts of
+each of those forces' ten newest monitored reports (ReportChartTally), which hold while
+they were counted at the force's generation.
 
 For OPCC staff and readers only, whose scope is whole forces; a partner lead's
 dashboard counts would differ (only their agency's actions), and they have none.
@@ -33,10 +36,10 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, Lag
+from django.db.models.functions import Coalesce, Lag, RowNumber
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
-from oversight.models import Force, InspectionReport, User
+from oversight.models import Force, InspectionReport, PriorityArea, User
 from oversight.selectors import forces_visible_to
 from oversight.shared import pagecache
 from recommendations.bounded_lists import count_of
@@ -52,8 +55,9 @@ from recommendations.models import (
     ExtensionRequest,
     ProgressUpdate,
     Recommendation,
+    ReportChartTally,
 )
-from recommendations.rag import overdue_for_counting
+from recommendations.rag import RAG_RANKS, overdue_for_counting, rag_of
 
 # "Due soon": an update, target date or recommendation due within this many days.
 DUE_SOON_DAYS = 14
@@ -92,6 +96,10 @@ FORCE_COUNTS = ("reports", "extensions_waiting", *ACTION_LIST_COUNTS)
 QUARTER_COUNTS = ("quarter_added", "quarter_closed")
 TALLIED = RECOMMENDATION_COUNTS + FORCE_COUNTS + QUARTER_COUNTS
 TILE_COUNTS = tuple(name for name in TALLIED if name not in LIST_COUNTS + QUARTER_COUNTS)
+# The dashboard charts the priority areas of the user's ten most recently published
+# monitored reports. Each force's ten have their counts kept (ReportChartTally) with its
+# row: whatever forces a dashboard covers, its ten are among theirs.
+CHARTED_REPORTS = 10
 
 
 def uses_tallies(user: User) -> bool:
@@ -179,6 +187,44 @@ def _counted(forces: list[int], *, today: datetime.date) -> tuple[QuerySet, Quer
         .values_list("tally_force", "tally_generation", *(f"n_{name}" for name in FORCE_COUNTS))
     )
     return recommendations, force_wide
+
+
+def newest_monitored(reports: QuerySet[InspectionReport]) -> QuerySet[InspectionReport]:
+    """The reports being monitored (not closed), most recently published first: the order
+    the dashboard charts them in."""
+    return reports.exclude(status=InspectionReport.Status.CLOSED).order_by("-published_on", "-pk")
+
+
+def _charted(forces: list[int]) -> tuple[QuerySet, QuerySet]:
+    """Each force's charted reports (its CHARTED_REPORTS newest monitored), as `pk` and
+    `force_id`, and their recommendations counted by report, priority area (None for those
+    in none), status, RAG and kind: the counts the dashboard's chart sums."""
+    ranked = (
+        newest_monitored(InspectionReport.objects.filter(force__in=forces))
+        .annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=[F("force_id")],
+                order_by=[F("published_on").desc(), F("pk").desc()],
+            )
+        )
+        .filter(place__lte=CHARTED_REPORTS)
+        .order_by()
+    )
+    counts = (
+        Recommendation.objects.filter(report__in=ranked.values("pk"))
+        .annotate(rag=rag_of(None))
+        .order_by()
+        .values("report_id", "priority_areas", "status", "rag", "kind")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    return ranked.values("pk", "force_id"), counts
+
+
+def chart_row(row: dict) -> list:
+    """A row of a chart count (as _charted() counts them) in the form kept: [priority
+    area, status, RAG rank (None without actions), kind, recommendations]."""
+    return [row["priority_areas"], row["status"], RAG_RANKS.get(row["rag"]), row["kind"], row["n"]]
 
 
 def _moves(forces: list[int], *, today: datetime.date) -> tuple[str, list]:
@@ -280,9 +326,14 @@ def count_and_keep(forces: list[int], *, today: datetime.date) -> dict[int, dict
     generation is still the one read with the counts and no writer holds it: a change
     committed or under way meanwhile leaves the row stale for the next dashboard."""
     recommendations, force_wide = _counted(sorted(forces), today=today)
+    charted = _charted(sorted(forces))
     if connection.vendor == "postgresql":
         return _count_and_keep_at_once(
-            recommendations, force_wide, _moves(sorted(forces), today=today), today=today
+            recommendations,
+            force_wide,
+            _moves(sorted(forces), today=today),
+            charted,
+            today=today,
         )
     figures, generations = {}, {}
     for force, generation, *force_counts in force_wide:
@@ -299,17 +350,25 @@ def count_and_keep(forces: list[int], *, today: datetime.date) -> dict[int, dict
         for force, *counts in cursor.fetchall():
             figures[force].update(zip(QUARTER_COUNTS, counts, strict=True))
     _keep(figures, generations, today=today)
+    _keep_charts(*charted, generations)
     return figures
 
 
-def _count_and_keep_at_once(recommendations, force_wide, moves, *, today) -> dict[int, dict]:
+def _count_and_keep_at_once(
+    recommendations, force_wide, moves, charted, *, today
+) -> dict[int, dict]:
     """count_and_keep() on PostgreSQL as one statement: the counts as common table
     expressions, the rows kept by an UPDATE among them (a statement sees one snapshot, so
-    the generation it reads is the one its counts hold for), the figures returned."""
+    the generation it reads is the one its counts hold for), the charted reports' counts
+    kept at that generation too (whether or not the force's row was free to update: a
+    change under way raises it past them when committed), the figures returned."""
     quote = connection.ops.quote_name
     recommendations_sql, recommendations_params = recommendations.query.sql_with_params()
     force_wide_sql, force_wide_params = force_wide.query.sql_with_params()
     moves_sql, moves_params = moves
+    charted_sql, charted_params = charted[0].query.sql_with_params()
+    chart_sql, chart_params = charted[1].query.sql_with_params()
+    charts = quote(ReportChartTally._meta.db_table)
     figures = ", ".join(
         f"COALESCE(r.{quote('n_' + name)}, 0) AS {quote(name)}" for name in RECOMMENDATION_COUNTS
     )
@@ -338,11 +397,35 @@ def _count_and_keep_at_once(recommendations, force_wide, moves, *, today) -> dic
                     SELECT force_id FROM {table} WHERE force_id IN (SELECT force_id FROM f)
                     FOR UPDATE SKIP LOCKED
                 )
+        ),
+        cr AS ({charted_sql}),
+        c AS ({chart_sql}),
+        charts AS (
+            INSERT INTO {charts} (report_id, counted_generation, counts)
+            SELECT cr.pk, f.generation, COALESCE(
+                jsonb_agg(jsonb_build_array(c.priority_areas, c.status, c.rag, c.kind, c.n))
+                    FILTER (WHERE c.report_id IS NOT NULL),
+                '[]'::jsonb
+            )
+            FROM cr JOIN f ON f.force_id = cr.force_id LEFT JOIN c ON c.report_id = cr.pk
+            WHERE f.generation IS NOT NULL
+            GROUP BY cr.pk, f.generation
+            ORDER BY cr.pk
+            ON CONFLICT (report_id) DO UPDATE
+            SET counted_generation = EXCLUDED.counted_generation, counts = EXCLUDED.counts
         )
         SELECT force_id, generation, {", ".join(quote(name) for name in TALLIED)} FROM f
     """  # noqa: S608 (only table and column names are put in the text)
+    params = (
+        *recommendations_params,
+        *force_wide_params,
+        *moves_params,
+        today,
+        *charted_params,
+        *chart_params,
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*recommendations_params, *force_wide_params, *moves_params, today))
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     missing = [force for force, generation, *_ in rows if generation is None]
     if missing:
@@ -378,6 +461,24 @@ def _keep(figures: dict, generations: dict, *, today: datetime.date) -> None:
         DashboardTally.objects.filter(unchanged, force__in=free).bulk_update(
             rows, ["counted_generation", "counted_on", *TALLIED]
         )
+
+
+def _keep_charts(charted: QuerySet, counts: QuerySet, generations: dict) -> None:
+    """count_and_keep()'s charted reports' counts where it is not one statement (SQLite),
+    kept at the generation read before they were counted (see _keep())."""
+    rows = {report["pk"]: (report["force_id"], []) for report in charted}
+    for row in counts:
+        rows[row["report_id"]][1].append(chart_row(row))
+    ReportChartTally.objects.bulk_create(
+        [
+            ReportChartTally(report_id=report, counted_generation=generations[force], counts=kept)
+            for report, (force, kept) in rows.items()
+            if generations.get(force) is not None
+        ],
+        update_conflicts=True,
+        unique_fields=["report"],
+        update_fields=["counted_generation", "counts"],
+    )
 
 
 def _give_rows(forces: list[int]) -> None:
@@ -488,5 +589,13 @@ def connect_signals() -> None:
     m2m_changed.connect(
         _links_changed, sender=Action.recommendations.through, dispatch_uid="tally-action-links"
     )
+    # The charts count recommendations by priority area: a recommendation put in or taken
+    # out of one, or an area deleted (its links go with it, unsignalled), changes them.
+    m2m_changed.connect(
+        _links_changed,
+        sender=Recommendation.priority_areas.through,
+        dispatch_uid="tally-priority-area-links",
+    )
+    post_delete.connect(_changed, sender=PriorityArea, dispatch_uid="tally-priority-area-deleted")
     pre_save.connect(_report_moving, sender=InspectionReport, dispatch_uid="tally-report-moving")
     post_save.connect(_force_created, sender=Force, dispatch_uid="tally-force-created")

@@ -526,10 +526,14 @@ def signed_in_clients(personas: dict[str, User]) -> dict[str, Client]:
 def _domain_tables() -> list[str]:
     from django.apps import apps
 
-    # Left out: recommendations.TrendQuarter and DashboardTally, figures worked out from
-    # the records and kept the first time a page reads them (as the page cache keeps
-    # bodies), not records themselves.
-    derived = {"recommendations_trendquarter", "recommendations_dashboardtally"}
+    # Left out: recommendations.TrendQuarter, DashboardTally and ReportChartTally, figures
+    # worked out from the records and kept the first time a page reads them (as the page
+    # cache keeps bodies), not records themselves.
+    derived = {
+        "recommendations_trendquarter",
+        "recommendations_dashboardtally",
+        "recommendations_reportcharttally",
+    }
     tables = []
     for label in ("oversight", "recommendations", "reviews", "letters", "reminders"):
         for model in apps.get_app_config(label).get_models(include_auto_created=True):

@@ -138,6 +138,7 @@ def test_a_database_from_before_the_move_migrates_forward_with_every_row(
         ("recommendations", "0020_action_proposed_idx"),
         ("recommendations", "0021_dashboard_recommendation_lists"),
         ("recommendations", "0022_dashboard_quarter_moves"),
+        ("recommendations", "0023_report_chart_tally"),
         ("reminders", "0001_initial"),
         ("reminders", "0002_reminder_stage_returned"),
         ("reminders", "0003_calendar_feed"),

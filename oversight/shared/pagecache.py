@@ -110,9 +110,10 @@ STALE_SECONDS = 30
 WRITER_FRESH_SECONDS = 60
 DOMAIN_APPS = {"oversight", "recommendations", "reviews", "letters", "reminders"}
 # Changes no cached body shows: notifications (the unread count is outside the bodies),
-# the trends' store of completed quarters and the dashboard's kept counts per force
-# (figures derived from changes that have already bumped; kept while a page renders).
-IGNORED_MODELS = {"Reminder", "TrendQuarter", "DashboardTally"}
+# the trends' store of completed quarters and the dashboard's kept counts per force and
+# per charted report (figures derived from changes that have already bumped; kept while a
+# page renders).
+IGNORED_MODELS = {"Reminder", "TrendQuarter", "DashboardTally", "ReportChartTally"}
 # A person's own settings no body shows: signing in, their e-mail and language choices
 # (the body's language is part of its key).
 IGNORED_USER_FIELDS = {"last_login", "email_reminders", "digest_frequency", "language"}

@@ -28,8 +28,9 @@ from recommendations.models import (
     ExtensionRequest,
     ProgressUpdate,
     Recommendation,
+    ReportChartTally,
 )
-from recommendations.rag import overdue_for_counting
+from recommendations.rag import overdue_for_counting, with_rag_and_overdue
 from recommendations.selectors import (
     actions_visible_to,
     extensions_visible_to,
@@ -529,3 +530,167 @@ def test_the_trends_current_quarter_kept_is_the_one_read_from_the_versions(
     # R2 closed and reopened, R5 added and closed; R4 deleted no longer counts.
     assert kept[1:3] == (first[1] + 1 + 1 - 1, first[2] + 1 + 1)
     assert _current_quarter(dashboard_for(opcc_staff, today=today).trends) == kept  # from the rows
+
+
+# --- The chart's counts by priority area, kept with the force's row -----------------------
+
+
+def _charted_counting(user: User, today: datetime.date) -> dict:
+    """The chart's counts by priority area (None: in none) over the user's ten newest
+    monitored reports, counted from the recommendations now: what the kept counts must
+    sum to."""
+    charted = (
+        reports_visible_to(user)
+        .exclude(status=InspectionReport.Status.CLOSED)
+        .order_by("-published_on", "-pk")
+        .values("pk")[:10]
+    )
+    counted: dict = {}
+    for row in (
+        with_rag_and_overdue(
+            recommendations_visible_to(user).filter(report__in=charted), user=user, today=today
+        )
+        .order_by()
+        .values("priority_areas", "status", "rag", "kind")
+        .annotate(n=Count("pk", distinct=True))
+    ):
+        by = counted.setdefault(row["priority_areas"], ({}, {}, {}))
+        for breakdown, key in zip(by, ("status", "rag", "kind"), strict=True):
+            breakdown[row[key]] = breakdown.get(row[key], 0) + row["n"]
+    return counted
+
+
+def _charted(user: User, today: datetime.date) -> dict:
+    """The chart's counts by priority area as the dashboard shows them (areas without a
+    recommendation left out)."""
+    return {
+        (counts.area.pk if counts.area else None): (
+            dict(counts.by_status),
+            dict(counts.by_rag),
+            dict(counts.by_kind),
+        )
+        for counts in dashboard_for(user, today=today).areas
+        if counts.total
+    }
+
+
+@pytest.fixture
+def areas(region, report_a, report_b):
+    """Priority areas on both forces' reports, with recommendations in one, two or none."""
+    made = {}
+    for report in (report_a, report_b):
+        first = factories.PriorityAreaFactory(report=report, title="Missing children")
+        second = factories.PriorityAreaFactory(report=report, title="Call handling")
+        factories.PriorityAreaFactory(report=report, title="Vetting")  # nothing in it yet
+        first.recommendations.add(*report.recommendations.filter(reference__in=["R1", "R2"]))
+        second.recommendations.add(*report.recommendations.filter(reference__in=["R2", "R3"]))
+        made[report.pk] = (first, second)
+    return made
+
+
+def test_the_kept_chart_counts_are_those_counted(areas, opcc_staff, force_a, force_b):
+    today = timezone.localdate()
+    counted = _charted_counting(opcc_staff, today)
+    assert len(counted) == 5  # two areas a report, and R4 in none (both reports)
+    assert counted[None][0] == {Recommendation.Status.OPEN: 2}
+
+    assert _charted(opcc_staff, today) == counted  # counted, kept
+    for force in (force_a, force_b):
+        kept = ReportChartTally.objects.get(report__force=force)
+        assert kept.counted_generation == _row(force).generation
+    assert _charted(opcc_staff, today) == counted  # read from the kept rows
+
+
+def test_the_dashboard_reads_the_kept_chart_counts(areas, opcc_staff, report_a):
+    """What is kept at the force's generation is what the chart shows (no count of its
+    own); kept at an older one, it is counted afresh instead."""
+    today = timezone.localdate()
+    counted = _charted_counting(opcc_staff, today)
+    _totals(opcc_staff, today=today)
+    first, _second = areas[report_a.pk]
+    kept = ReportChartTally.objects.get(report=report_a)
+    kept.counts = [[first.pk, Recommendation.Status.OPEN, None, "recommendation", 40]]
+    kept.save()
+
+    assert _charted(opcc_staff, today)[first.pk][0] == {Recommendation.Status.OPEN: 40}
+
+    kept.counted_generation -= 1
+    kept.save()
+    assert _charted(opcc_staff, today) == counted
+
+
+@pytest.mark.parametrize(
+    "change", ["recommendation_added", "area_added", "recommendation_removed", "area_deleted"]
+)
+def test_every_change_to_a_recommendations_priority_areas_is_charted_on_the_next_dashboard(
+    areas, opcc_staff, force_a, report_a, change
+):
+    today = timezone.localdate()
+    before = _charted(opcc_staff, today)
+    assert _fresh(force_a, today)
+    first, second = areas[report_a.pk]
+    r4 = report_a.recommendations.get(reference="R4")
+    if change == "recommendation_added":
+        first.recommendations.add(r4)
+    elif change == "area_added":
+        r4.priority_areas.add(second)
+    elif change == "recommendation_removed":
+        first.recommendations.remove(report_a.recommendations.get(reference="R1"))
+    elif change == "area_deleted":
+        second.delete()
+
+    assert not _fresh(force_a, today)
+    assert _charted(opcc_staff, today) == _charted_counting(opcc_staff, today)
+    assert _charted(opcc_staff, today) != before
+
+
+def test_a_change_in_force_a_leaves_force_b_chart_counts_kept(areas, opcc_staff, report_b):
+    today = timezone.localdate()
+    _charted(opcc_staff, today)
+    kept_b = ReportChartTally.objects.get(report=report_b)
+
+    first_a = next(area for report, (area, _) in areas.items() if report != report_b.pk)
+    first_a.recommendations.clear()
+    _charted(opcc_staff, today)
+
+    assert ReportChartTally.objects.get(report=report_b).counted_generation == (
+        kept_b.counted_generation
+    )
+    assert _charted(opcc_staff, today) == _charted_counting(opcc_staff, today)
+
+
+def test_each_forces_ten_newest_monitored_reports_are_kept(opcc_staff, force_a, report_a):
+    """A dashboard charts the ten newest of the user's monitored reports, across its forces:
+    each force's own ten are kept, and a closed report's are not."""
+    today = timezone.localdate()
+    newer = [
+        factories.InspectionReportFactory(
+            force=force_a,
+            title=f"Report {n}",
+            published_on=report_a.published_on + datetime.timedelta(days=n + 1),
+        )
+        for n in range(11)
+    ]
+    newer[-1].status = InspectionReport.Status.CLOSED
+    newer[-1].save()
+    _totals(opcc_staff, today=today)
+    kept = set(ReportChartTally.objects.values_list("report_id", flat=True))
+    assert kept == {report.pk for report in newer[:10]}
+
+
+def test_chart_counts_read_before_a_change_are_not_read_after_it(
+    areas, opcc_staff, force_a, report_a
+):
+    """Kept at the generation read before they were counted: a change since (a generation
+    raised) leaves them stale, and the chart counts that report afresh."""
+    today = timezone.localdate()
+    charted, counts = tallies._charted([force_a.pk])
+    generations = {force_a.pk: _row(force_a).generation}
+    first, _second = areas[report_a.pk]
+    first.recommendations.clear()  # marks force A's row
+
+    tallies._keep_charts(charted, counts, generations)
+
+    kept = ReportChartTally.objects.get(report=report_a)
+    assert kept.counted_generation == generations[force_a.pk] != _row(force_a).generation
+    assert _charted(opcc_staff, today) == _charted_counting(opcc_staff, today)

@@ -457,10 +457,11 @@ def test_dashboard_runs_the_same_queries_for_2_or_50_recommendations(
     client.force_login(opcc_staff)
     # The first dashboard stores each report's completed quarters (recommendations.trends).
     quarter_totals(opcc_staff)
-    # 1 session, 2 user (with organisation and unread notifications), 3 counts by priority
-    # area, status and RAG, 4 priority areas (with report), 5 the forces' kept tile and
-    # list counts and 6 the stale ones' counted afresh and kept (recommendations.tallies;
-    # the first dashboard after a change), 7 the lists of actions (the oldest proposed
+    # 1 session, 2 user (with organisation and unread notifications), 3 the forces' kept
+    # tile and list counts and 4 the stale ones' counted afresh and kept, with their
+    # charted reports' counts by priority area, status and RAG (recommendations.tallies;
+    # the first dashboard after a change), 5 the charted reports with those counts, 6
+    # priority areas (with report), 7 the lists of actions (the oldest proposed
     # completions, overdue updates, actions due in 14 days), 8 recommendations proposed
     # for closure or due in 14 days (first ten of each), 9 reports with an outstanding
     # deadline, 10 the lists of progress updates (the oldest waiting for review, those
