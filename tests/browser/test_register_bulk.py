@@ -24,6 +24,10 @@ def test_staff_select_rows_and_record_an_hmicfrs_status(
     login(page, opcc_staff)
     page.goto(f"{live_server.url}/recommendations/?sort=reference")
     page.get_by_label("Select R1 (Child protection in force A)").check()
+    # The first tick opens the panel above the table and loads its fields, moving the rows
+    # down: the second waits for that, as a person does, rather than clicking where R2 was.
+    expect(page.locator("[data-bulk-count]")).to_have_text("(1 selected)")
+    expect(page.locator("[data-bulk-panel]").get_by_label("HMICFRS status")).to_be_visible()
     page.get_by_label("Select R2 (Child protection in force A)").check()
     expect(page.locator("[data-bulk-count]")).to_have_text("(2 selected)")
     expect(page.get_by_label("Select all 3 on this page")).to_have_js_property(

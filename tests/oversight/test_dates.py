@@ -18,8 +18,6 @@ from oversight.shared.dates import (
     latest_date,
 )
 
-TODAY = timezone.localdate()
-TEN_YEARS_ON = TODAY.replace(year=TODAY.year + 10)  # not run on 29 February, or it says so
 PROJECT_APPS = {"oversight", "recommendations", "reviews", "letters", "reminders"}
 # Dates the tracker works out or stamps itself; no one types them.
 WORKED_OUT = {
@@ -43,31 +41,39 @@ def _message(latest: datetime.date) -> str:
     return f"Enter a date from 1 January 2000 to {latest.day} {latest:%B %Y}: check the year."
 
 
-@pytest.mark.parametrize("day", [EARLIEST_DATE, TODAY, latest_date()])
+# Today and the latest date are worked out when each test runs, not when the tests are
+# collected: a run that crosses midnight moves them.
+@pytest.mark.parametrize(
+    "day",
+    [lambda: EARLIEST_DATE, timezone.localdate, latest_date],
+    ids=["earliest", "today", "latest"],
+)
 def test_dates_from_2000_to_ten_years_ahead_are_accepted(day):
-    DateInRange()(day)
+    DateInRange()(day())
 
 
 @pytest.mark.parametrize(
     "day",
     [
-        datetime.date(1, 1, 1),
-        datetime.date(1999, 12, 31),
-        latest_date() + datetime.timedelta(days=1),
-        datetime.date(9999, 12, 31),
+        lambda: datetime.date(1, 1, 1),
+        lambda: datetime.date(1999, 12, 31),
+        lambda: latest_date() + datetime.timedelta(days=1),
+        lambda: datetime.date(9999, 12, 31),
     ],
+    ids=["year one", "before 2000", "after the latest", "year 9999"],
 )
 def test_dates_outside_the_range_are_refused_with_the_range(day):
     with pytest.raises(ValidationError) as refused:
-        DateInRange()(day)
+        DateInRange()(day())
     assert refused.value.messages == [_message(latest_date())]
     assert refused.value.code == "date_out_of_range"
 
 
 def test_the_ceiling_is_ten_years_from_today():
-    if (TODAY.month, TODAY.day) == (2, 29):
+    today = timezone.localdate()
+    if (today.month, today.day) == (2, 29):
         pytest.skip("ten years on from 29 February is 28 February, tested below")
-    assert latest_date() == TEN_YEARS_ON
+    assert latest_date() == today.replace(year=today.year + 10)
 
 
 def test_ten_years_on_from_29_february_is_28_february():
@@ -75,7 +81,7 @@ def test_ten_years_on_from_29_february_is_28_february():
 
 
 def test_a_narrower_ceiling_is_stated_in_the_message():
-    latest = TODAY + datetime.timedelta(days=365)
+    latest = timezone.localdate() + datetime.timedelta(days=365)
     with pytest.raises(ValidationError) as refused:
         DateInRange(days_ahead=365)(latest + datetime.timedelta(days=1))
     assert refused.value.messages == [_message(latest)]
@@ -98,7 +104,7 @@ def test_form_date_fields_get_the_range_and_the_date_picker_its_ends():
     assert form.fields["held_on"].widget.attrs["max"] == latest_date().isoformat()
     assert (
         form.fields["published_on"].widget.attrs["max"]
-        == (TODAY + datetime.timedelta(days=365)).isoformat()
+        == (timezone.localdate() + datetime.timedelta(days=365)).isoformat()
     )
 
 
@@ -133,7 +139,7 @@ def test_report_create_refuses_a_report_published_in_year_one(opcc_staff, force_
             },
         )
     assert refused.value.message_dict == {
-        "published_on": [_message(TODAY + datetime.timedelta(days=365))]
+        "published_on": [_message(timezone.localdate() + datetime.timedelta(days=365))]
     }
 
 
@@ -141,5 +147,6 @@ def test_report_list_refuses_a_year_outside_the_range(client, opcc_staff):
     client.force_login(opcc_staff)
     response = client.get(reverse("oversight:report_list"), {"year": "1"})
     assert response.status_code == 200
-    assert f"Enter a year from 2000 to {TODAY.year + 10}." in response.content.decode()
+    latest_year = timezone.localdate().year + 10
+    assert f"Enter a year from 2000 to {latest_year}." in response.content.decode()
     assert 'min="2000"' in response.content.decode()
