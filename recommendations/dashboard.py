@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
     Exists,
     ExpressionWrapper,
     F,
@@ -31,7 +30,7 @@ from oversight.selectors import (
 from recommendations.action_names import action_name_columns, action_name_of
 from recommendations.bounded_lists import among_firsts, first_per_partition
 from recommendations.models import Action, ProgressUpdate, Recommendation
-from recommendations.rag import NO_RAG, RAG_BY_RANK, rag_of
+from recommendations.rag import NO_RAG, RAG_BY_RANK
 from recommendations.review_queue import (
     REVIEW_QUEUE_PANEL_LIMIT,
     actions_awaiting_sign_off,
@@ -48,6 +47,7 @@ from recommendations.tallies import (
     LIST_COUNTS,
     QUARTER_COUNTS,
     TILE_COUNTS,
+    counted_for_chart,
     newest_monitored,
     tallied_totals,
     uses_tallies,
@@ -193,13 +193,8 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
         for area, status, rank, kind, n in kept:
             count(area, status, RAG_BY_RANK.get(rank, NO_RAG), kind, n)
     if unkept:
-        for row in (
-            recommendations_visible_to(user)
-            .filter(report__in=unkept)
-            .annotate(rag=rag_of(user))
-            .order_by()
-            .values("priority_areas", "status", "rag", "kind")
-            .annotate(n=Count("pk", distinct=True))
+        for row in counted_for_chart(
+            recommendations_visible_to(user).filter(report__in=unkept), user=user
         ):
             count(row["priority_areas"], row["status"], row["rag"], row["kind"], row["n"])
     areas = []

@@ -21,7 +21,7 @@ from django.utils.translation import gettext, ngettext
 from recommendations.action_names import action_name_of
 from recommendations.dashboard import DueItem, OverdueUpdate
 from recommendations.models import Action, ProgressUpdate, Recommendation
-from recommendations.register_rows import url_pattern
+from recommendations.register_rows import escaped, url_pattern
 
 
 def _text(value) -> str:
@@ -48,10 +48,11 @@ class DashboardListWriter:
     """Writes the dashboard's lists in the active language. Built once per page."""
 
     def __init__(self):
-        self.recommendation_url = conditional_escape(
-            url_pattern("recommendations:recommendation_detail")
+        urls = escaped(
+            recommendation=url_pattern("recommendations:recommendation_detail"),
+            action=url_pattern("recommendations:action_detail"),
         )
-        self.action_url = conditional_escape(url_pattern("recommendations:action_detail"))
+        self.recommendation_url, self.action_url = urls["recommendation"], urls["action"]
         # Translations are written as the template wrote them, unescaped: the catalogue's
         # text is the project's own (its values are escaped where they go in).
         self.no_lead = gettext("No lead")

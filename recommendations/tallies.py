@@ -211,14 +211,25 @@ def _charted(forces: list[int]) -> tuple[QuerySet, QuerySet]:
         .filter(place__lte=CHARTED_REPORTS)
         .order_by()
     )
-    counts = (
-        Recommendation.objects.filter(report__in=ranked.values("pk"))
-        .annotate(rag=rag_of(None))
-        .order_by()
-        .values("report_id", "priority_areas", "status", "rag", "kind")
-        .annotate(n=Count("pk", distinct=True))
+    counts = counted_for_chart(
+        Recommendation.objects.filter(report__in=ranked.values("pk")), by_report=True
     )
     return ranked.values("pk", "force_id"), counts
+
+
+def counted_for_chart(
+    recommendations: QuerySet[Recommendation], *, user: User | None = None, by_report=False
+) -> QuerySet:
+    """The recommendations counted by priority area (None for those in none), status, RAG
+    (as `user` counts actions; None: every action) and kind, and by report too if asked:
+    the rows the dashboard's chart sums."""
+    keys = ("report_id",) if by_report else ()
+    return (
+        recommendations.annotate(rag=rag_of(user))
+        .order_by()
+        .values(*keys, "priority_areas", "status", "rag", "kind")
+        .annotate(n=Count("pk", distinct=True))
+    )
 
 
 def chart_row(row: dict) -> list:
