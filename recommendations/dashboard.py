@@ -6,17 +6,8 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import (
-    BooleanField,
-    Case,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    When,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,50 +18,37 @@ from oversight.selectors import (
     report_deadlines,
     reports_visible_to,
 )
-from recommendations.action_names import action_name_columns, action_name_of
-from recommendations.bounded_lists import among_firsts, first_per_partition
-from recommendations.models import Action, ProgressUpdate, Recommendation
+from recommendations.action_names import action_name
+from recommendations.bounded_lists import first_per_partition
+from recommendations.models import ProgressUpdate
 from recommendations.rag import NO_RAG, RAG_BY_RANK
-from recommendations.review_queue import (
-    REVIEW_QUEUE_PANEL_LIMIT,
-    actions_awaiting_sign_off,
-    updates_awaiting_review,
-)
-from recommendations.selectors import (
-    actions_visible_to,
-    recommendations_visible_to,
-    updates_visible_to,
-)
+from recommendations.review_queue import REVIEW_QUEUE_PANEL_LIMIT
+from recommendations.selectors import recommendations_visible_to
 from recommendations.tallies import (
     CHARTED_REPORTS,
     DUE_SOON_DAYS,
     LIST_COUNTS,
+    LIST_LIMIT,
+    LISTED_ACTION_COLUMNS,
+    LISTED_RECOMMENDATION_COLUMNS,
+    LISTED_UPDATE_COLUMNS,
     QUARTER_COUNTS,
+    RETURNED_DAYS,
     TILE_COUNTS,
     counted_for_chart,
     newest_monitored,
-    tallied_totals,
+    tallied,
     uses_tallies,
 )
 from recommendations.trends import QuarterTotals, quarter_totals
 
 # Every list on the dashboard is bounded, with its total, so the page costs the same for
 # an office overseeing one force as for a reader of all 43.
-DASHBOARD_LIST_LIMIT = 10
+DASHBOARD_LIST_LIMIT = LIST_LIMIT
 # The charts show the priority areas of the most recently published reports being
 # monitored; the register has every recommendation.
 DASHBOARD_CHART_REPORTS = CHARTED_REPORTS
 DASHBOARD_DEADLINE_REPORTS = 10
-# The lists read only the columns they show: ten rows of the recommendation, its report and
-# the person who proposed closing it, not every column of the three tables.
-LISTED_RECOMMENDATION_COLUMNS = (
-    "reference",
-    "status",
-    "due_on",
-    "closure_proposed_at",
-    "report__title",
-    *User.name_columns("closure_proposed_by"),
-)
 
 
 @dataclass
@@ -86,9 +64,122 @@ class AreaCounts:
         return sum(self.by_status.values())
 
 
+# The lists' rows, as their forces' rows keep them (recommendations.tallies.LISTED): what
+# the lists show, read without a query. A row's values are read from the kept row when
+# asked for: of a reader of every force's hundreds of rows, the lists show a few dozen.
+
+
+def _day(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def _moment(value: str | None) -> datetime.datetime | None:
+    return datetime.datetime.fromisoformat(value) if value else None
+
+
+def _column(columns: tuple[str, ...], name: str, read=None) -> property:
+    index = columns.index(name)
+    if read is None:
+        return property(lambda listed: listed.row[index])
+    return property(lambda listed: read(listed.row[index]))
+
+
+def _person(columns: tuple[str, ...], relation: str) -> property:
+    """A person's name as str(User) writes it; None without one."""
+    first = columns.index(f"{relation}__first_name")
+
+    def name(listed):
+        first_name, last_name, username = listed.row[first : first + 3]
+        if username is None:
+            return None
+        return f"{first_name} {last_name}".strip() or username
+
+    return property(name)
+
+
+def _action_name(columns: tuple[str, ...], relation: str = "") -> property:
+    """The action's name as recommendations.action_names.action_name_of() writes it."""
+    prefix = f"{relation}__" if relation else ""
+    first = columns.index(f"{prefix}reference")
+
+    def name(listed):
+        reference, plan_title, report_title, force = listed.row[first : first + 4]
+        return action_name(reference, plan_title=plan_title, report_title=report_title, force=force)
+
+    return property(name)
+
+
+class _Listed:
+    __slots__ = ("row",)
+    url_name = ""
+
+    def __init__(self, row: list):
+        self.row = row
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.row[0]}>"
+
+    def get_absolute_url(self) -> str:
+        return reverse(self.url_name, args=[self.row[0]])
+
+
+class ListedAction(_Listed):
+    __slots__ = ()
+    url_name = "recommendations:action_detail"
+    _columns = LISTED_ACTION_COLUMNS
+    pk = _column(_columns, "pk")
+    name = _action_name(_columns)
+    description = _column(_columns, "listed_description")
+    report_title = _column(_columns, "plan__report__title")
+    next_update_due = _column(_columns, "next_update_due", _day)
+    completion_proposed_at = _column(_columns, "completion_proposed_at", _moment)
+    delivery_lead = _person(_columns, "delivery_lead")
+    completion_proposed_by = _person(_columns, "completion_proposed_by")
+    is_pending = _column(_columns, "is_pending")  # waiting for sign-off
+    is_overdue = _column(_columns, "is_overdue")  # live, its update overdue
+    is_due = _column(_columns, "is_due")  # live, an update or target date in 14 days
+    _target = _columns.index("target_date")
+    _revised_target = _columns.index("revised_target_date")
+
+    @property
+    def current_target(self) -> datetime.date:
+        return _day(self.row[self._revised_target] or self.row[self._target])
+
+
+class ListedUpdate(_Listed):
+    __slots__ = ()
+    _columns = LISTED_UPDATE_COLUMNS
+    pk = _column(_columns, "pk")
+    action_id = _column(_columns, "action_id")
+    action_name = _action_name(_columns, "action")
+    action_description = _column(_columns, "listed_description")
+    review_state = _column(_columns, "review_state")
+    written_on = _column(_columns, "written_on", _day)
+    created_at = _column(_columns, "created_at", _moment)
+    reviewed_at = _column(_columns, "reviewed_at", _moment)
+    review_comment = _column(_columns, "listed_comment")
+    author = _person(_columns, "author")
+    reviewed_by = _person(_columns, "reviewed_by")
+    resubmitted = _column(_columns, "resubmitted")  # a later update answers it
+
+
+class ListedRecommendation(_Listed):
+    __slots__ = ()
+    url_name = "recommendations:recommendation_detail"
+    _columns = LISTED_RECOMMENDATION_COLUMNS
+    pk = _column(_columns, "pk")
+    reference = _column(_columns, "reference")
+    status = _column(_columns, "status")
+    due_on = _column(_columns, "due_on", _day)
+    closure_proposed_at = _column(_columns, "closure_proposed_at", _moment)
+    report_title = _column(_columns, "report__title")
+    closure_proposed_by = _person(_columns, "closure_proposed_by")
+    is_proposed = _column(_columns, "is_proposed")  # else open and due in 14 days
+
+
 @dataclass
 class OverdueUpdate:
-    action: Action
+    action: ListedAction
     days_overdue: int
 
 
@@ -110,8 +201,8 @@ class Dashboard:
     overdue_updates_total: int
     due_soon: list[DueItem]
     deadlines: list
-    awaiting_sign_off: list[Recommendation]
-    returned_updates: list[ProgressUpdate]
+    awaiting_sign_off: list[ListedRecommendation]
+    returned_updates: list[ListedUpdate]
     due_soon_total: int = 0
     review_queue: dict | None = None  # what waits for a decision (the panel's lists and counts)
     deadline_reports_total: int = 0  # reports with an outstanding deadline
@@ -124,45 +215,49 @@ class Dashboard:
         return self.totals.get("reports", 0) > self.chart_report_limit
 
 
-def _totals(user: User, *, today: datetime.date) -> tuple[dict, int, dict]:
-    """The tiles' counts, "overdue now" and the lists' totals (with the trends' current
-    quarter), from the forces' kept rows (recommendations.tallies)."""
-    kept = tallied_totals(user, today=today)
+def _totals(user: User, *, today: datetime.date) -> tuple[dict, int, dict, list[dict]]:
+    """The tiles' counts, "overdue now", the lists' totals (with the trends' current
+    quarter) and each force's lists' first rows, from the forces' kept rows
+    (recommendations.tallies)."""
+    kept, listed = tallied(user, today=today)
     tiles = {name: kept[name] for name in TILE_COUNTS if name != "overdue_elsewhere"}
     lists = {name: kept[name] for name in LIST_COUNTS + QUARTER_COUNTS}
-    return tiles, kept["overdue"] + kept["overdue_elsewhere"], lists
+    return tiles, kept["overdue"] + kept["overdue_elsewhere"], lists, listed
+
+
+def _kept(listed: list[dict], kind: str, row_class) -> list:
+    return [row_class(row) for kept in listed for row in kept.get(kind, ())]
 
 
 def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboard:
     """What the OPCC dashboard shows to OPCC staff and readers, all scoped to the user,
     every list bounded.
 
-    Queries (9 when nothing changed since the forces' counts were kept), whatever the
-    number of rows: the tiles' and lists' totals (_totals(): each force's kept counts, one
-    query, and one more for the forces changed since they were counted, which keeps their
-    charted reports' counts too, recommendations.tallies); the newest monitored reports
-    with their recommendation counts by priority area, status, RAG and kind as kept (one
-    more query, a GROUP BY, only for those a change reached after they were counted); their
-    priority areas (select_related report); the lists of actions (the 5 oldest proposed
-    completions, the 10 longest overdue updates, the first 10 actions with an update or
-    target date in the next 14 days: one query); recommendations proposed for closure and
-    those due in the next 14 days (the first 10 of each, one query); the reports with an
-    outstanding statutory deadline (the 10 oldest, with the total); the lists of progress
-    updates (the 5 oldest waiting for review, the 10 latest returned in the last 30 days,
-    annotated resubmitted: one query); and the last four quarters' trends (the stored sums
-    of the completed quarters; see recommendations.trends.quarter_totals).
+    Queries (6 when nothing changed since the forces' counts were kept), whatever the
+    number of rows: the tiles' and lists' totals with each force's kept first rows of
+    every list (_totals(): each force's kept row, one query, and one more for the forces
+    changed since they were counted, which keeps their charted reports' counts and their
+    lists' first rows too, recommendations.tallies); the newest monitored reports with
+    their recommendation counts by priority area, status, RAG and kind as kept (one more
+    query, a GROUP BY, only for those a change reached after they were counted); their
+    priority areas (select_related report); the reports with an outstanding statutory
+    deadline (the 10 oldest, with the total); and the last four quarters' trends (the
+    stored sums of the completed quarters; see recommendations.trends.quarter_totals).
+    The lists (the 5 oldest proposed completions and updates waiting for review, the 10
+    longest overdue updates, the first 10 actions with an update or target date in the
+    next 14 days, the 10 latest updates returned in the last 30 days, the first 10
+    recommendations proposed for closure and due in the next 14 days) are put together
+    from the forces' kept first rows, without a query.
     """
     if not uses_tallies(user):
         raise ValueError("The dashboard is whole forces' (OPCC staff and readers).")
     today = today or timezone.localdate()
     soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
-    window = (today, soon)
     monitored = reports_visible_to(user).exclude(status=InspectionReport.Status.CLOSED)
-    in_monitored = recommendations_visible_to(user).filter(report__in=monitored.values("pk"))
 
     # The tiles' and lists' totals first: counting a changed force afresh keeps its charted
     # reports' counts too (recommendations.tallies), read next.
-    totals, overdue_now, lists = _totals(user, today=today)
+    totals, overdue_now, lists, listed = _totals(user, today=today)
 
     # The charted reports (the newest monitored), each with its counts by priority area,
     # status, RAG and kind as kept at its force's generation; those not kept at the
@@ -213,76 +308,11 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     updates_waiting, completions_waiting = lists["updates_waiting"], lists["completions_waiting"]
     totals["updates_awaiting_review"] = updates_waiting
 
-    # The three lists of actions (the proposed completions waiting for sign-off, overdue
-    # updates, and what falls due in the next 14 days) in one query: each list's first rows
-    # picked by key in its index's order, then read together with what they show, each
-    # flagged with the lists it belongs to, and put in each list's order here. A list's
-    # first rows are all among those picked, so each is what a query of its own would give.
-    live = Q(status__in=Action.LIVE_STATUSES) & ~Q(
-        plan__report__status=InspectionReport.Status.CLOSED
-    )
-    live_actions = actions_visible_to(user).filter(live)
-    # actions_awaiting_sign_off()'s condition, to flag the rows read.
-    pending = Q(status=Action.Status.PENDING_SIGN_OFF)
-    overdue = live & Q(next_update_due__lt=today)
-    # Actions due soon, soonest first: an action counts from the earlier of its dates
-    # that falls in the window (an update due, or its current target date).
-    update_due = Q(next_update_due__range=window)
-    target_due = Q(current_target__range=window)
-
-    def with_soonest(actions):
-        return actions.annotate(
-            current_target=Coalesce("revised_target_date", "target_date")
-        ).annotate(
-            soonest=Case(
-                When(
-                    update_due & (~target_due | Q(next_update_due__lte=F("current_target"))),
-                    then="next_update_due",
-                ),
-                default="current_target",
-            )
-        )
-
-    # The first ten by the soonest date are among the first ten by either date (an action
-    # ahead of another by the soonest is ahead by that date too).
-    firsts = [
-        # The review queue's own list, oldest first (only the keys: its joins are dropped).
-        actions_awaiting_sign_off(user).values("pk")[:REVIEW_QUEUE_PANEL_LIMIT],
-        live_actions.filter(overdue)
-        .order_by("next_update_due", "pk")
-        .values("pk")[:DASHBOARD_LIST_LIMIT],
-        live_actions.filter(update_due)
-        .order_by("next_update_due", "pk")
-        .values("pk")[:DASHBOARD_LIST_LIMIT],
-        with_soonest(live_actions)
-        .filter(target_due)
-        .order_by("current_target", "pk")
-        .values("pk")[:DASHBOARD_LIST_LIMIT],
-    ]
-    flags = {
-        "is_pending": pending,
-        "is_overdue": overdue,
-        "is_due": live & (update_due | target_due),
-    }
-    picked_actions = list(
-        with_soonest(among_firsts(Action.objects.all(), firsts))
-        .annotate(
-            **{name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in flags.items()}
-        )
-        .select_related("plan__report", "plan__force", "delivery_lead", "completion_proposed_by")
-        .only(
-            *action_name_columns(),
-            *User.name_columns("delivery_lead"),
-            *User.name_columns("completion_proposed_by"),
-            "description",
-            "next_update_due",
-            "target_date",
-            "revised_target_date",
-            "completion_proposed_at",
-        )
-    )
+    # The lists' first rows, from each force's kept first rows of each list (any list's
+    # first rows over the user's forces are among them), put in each list's order here.
+    actions = _kept(listed, "actions", ListedAction)
     completions = sorted(
-        (action for action in picked_actions if action.is_pending),
+        (action for action in actions if action.is_pending),
         key=lambda action: (
             action.completion_proposed_at is None,
             action.completion_proposed_at,
@@ -290,119 +320,94 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
         ),
     )[:REVIEW_QUEUE_PANEL_LIMIT]
     overdue_updates = sorted(
-        (action for action in picked_actions if action.is_overdue),
+        (action for action in actions if action.is_overdue),
         key=lambda action: (action.next_update_due, action.pk),
     )[:DASHBOARD_LIST_LIMIT]
-    due_actions = sorted(
-        (action for action in picked_actions if action.is_due),
-        key=lambda action: (action.soonest, action.pk),
-    )[:DASHBOARD_LIST_LIMIT]
+    # Actions due soon, soonest first: an action counts from the earlier of its dates
+    # that falls in the window (an update due, or its current target date).
+    due_actions = []
+    for action in actions:
+        if not action.is_due:
+            continue
+        update_due = action.next_update_due is not None and today <= action.next_update_due <= soon
+        target_due = today <= action.current_target <= soon
+        soonest = (
+            action.next_update_due
+            if update_due and (not target_due or action.next_update_due <= action.current_target)
+            else action.current_target
+        )
+        due_actions.append((soonest, action.pk, update_due, target_due, action))
+    due_actions.sort(key=lambda due: due[:2])
     due_soon, due_soon_total = [], lists["updates_due"] + lists["targets_due"]
-    for action in due_actions:
-        lead = str(action.delivery_lead or _("No lead"))
-        if action.next_update_due and today <= action.next_update_due <= soon:
+    for _soonest, _pk, update_due, target_due, action in due_actions[:DASHBOARD_LIST_LIMIT]:
+        lead = action.delivery_lead or _("No lead")
+        title = f"{action.name}: {action.description}"
+        if update_due:
             due_soon.append(
                 DueItem(
                     action.next_update_due,
                     _("Update due"),
-                    f"{action_name_of(action)}: {action.description}",
+                    title,
                     action.get_absolute_url(),
                     lead,
                 )
             )
-        if today <= action.current_target <= soon:
+        if target_due:
             due_soon.append(
                 DueItem(
                     action.current_target,
                     _("Action target date"),
-                    f"{action_name_of(action)}: {action.description}",
+                    title,
                     action.get_absolute_url(),
                     lead,
                 )
             )
 
-    # Both lists of progress updates (the oldest submitted, waiting for review, and those
-    # returned in the last 30 days, latest first) in one query the same way: the first
-    # rows of each picked by key, then read with their action, plan, report and people.
-    updates = list(
-        among_firsts(
-            ProgressUpdate.objects.all(),
-            [
-                updates_awaiting_review(user).values("pk")[:REVIEW_QUEUE_PANEL_LIMIT],
-                updates_visible_to(user)
-                .filter(
-                    review_state=ProgressUpdate.Review.RETURNED,
-                    reviewed_at__gte=timezone.now() - datetime.timedelta(days=30),
-                )
-                .order_by("-reviewed_at", "-pk")
-                .values("pk")[:DASHBOARD_LIST_LIMIT],
-            ],
-        )
-        .select_related("action__plan__report", "action__plan__force", "author", "reviewed_by")
-        .only(
-            *action_name_columns("action"),
-            *User.name_columns("author"),
-            *User.name_columns("reviewed_by"),
-            "action__description",
-            "review_state",
-            "written_on",
-            "created_at",
-            "reviewed_at",
-            "review_comment",
-        )
-        .annotate(resubmitted=Exists(ProgressUpdate.objects.filter(resubmission_of=OuterRef("pk"))))
-    )
+    # The progress updates waiting for review (the oldest) and those returned in the last
+    # 30 days (the latest).
+    updates = _kept(listed, "updates", ListedUpdate)
+    returned_since = timezone.now() - datetime.timedelta(days=RETURNED_DAYS)
     review_queue = {
         "update_count": updates_waiting,
         "updates": sorted(
             (u for u in updates if u.review_state == ProgressUpdate.Review.SUBMITTED),
             key=lambda u: (u.created_at, u.pk),
-        ),
+        )[:REVIEW_QUEUE_PANEL_LIMIT],
         "completion_count": completions_waiting,
         "completions": completions,
         "extension_count": totals.pop("extensions_waiting"),
     }
     returned_updates = sorted(
-        (u for u in updates if u.review_state == ProgressUpdate.Review.RETURNED),
+        (
+            u
+            for u in updates
+            if u.review_state == ProgressUpdate.Review.RETURNED and u.reviewed_at >= returned_since
+        ),
         key=lambda u: (u.reviewed_at, u.pk),
         reverse=True,
-    )
+    )[:DASHBOARD_LIST_LIMIT]
 
-    # One query for both lists of recommendations: the first 10 proposals waiting for
-    # sign-off (oldest proposal first) and the first 10 open ones due soon.
-    proposed = Q(status=Recommendation.Status.PROPOSED_FOR_CLOSURE)
-    due_open = Q(
-        status__in=[Recommendation.Status.OPEN, Recommendation.Status.IN_PROGRESS],
-        due_on__range=window,
+    # The recommendations proposed for closure (the oldest proposals first) and those open
+    # and due in the next 14 days (the first due).
+    recommendations = sorted(
+        _kept(listed, "recommendations", ListedRecommendation),
+        key=lambda r: (
+            r.closure_proposed_at is None,
+            r.closure_proposed_at,
+            r.due_on is None,
+            r.due_on,
+            r.pk,
+        ),
     )
-    is_proposed = ExpressionWrapper(proposed, output_field=BooleanField())
-    order = [
-        F("closure_proposed_at").asc(nulls_last=True),
-        F("due_on").asc(nulls_last=True),
-        F("pk").asc(),
-    ]
-    # The first ten of each read in order and stopped (the partial indexes
-    # rec_proposed_idx and rec_open_due_idx), not every match ranked; their totals are kept.
-    firsts = [
-        in_monitored.filter(condition).order_by(*order).values("pk")[:DASHBOARD_LIST_LIMIT]
-        for condition in (proposed, due_open)
-    ]
-    listed = list(
-        among_firsts(Recommendation.objects.all(), firsts)
-        .select_related("report", "closure_proposed_by")
-        .only(*LISTED_RECOMMENDATION_COLUMNS)
-        .annotate(is_proposed=is_proposed)
-        .order_by(*order)
-    )
-    awaiting_sign_off = [r for r in listed if r.is_proposed]
-    due_recommendations = [r for r in listed if not r.is_proposed]
+    awaiting_sign_off = [r for r in recommendations if r.is_proposed][:DASHBOARD_LIST_LIMIT]
+    due_recommendations = [r for r in recommendations if not r.is_proposed][:DASHBOARD_LIST_LIMIT]
     due_soon_total += lists["recommendations_due"]
     for recommendation in due_recommendations:
         due_soon.append(
             DueItem(
                 recommendation.due_on,
                 _("Recommendation due"),
-                f"{recommendation.reference} · {recommendation.report}",
+                f"{recommendation.reference} · {recommendation.report_title}",
                 recommendation.get_absolute_url(),
                 "",
             )

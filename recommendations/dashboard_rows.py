@@ -18,9 +18,13 @@ from django.utils.text import Truncator
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext, ngettext
 
-from recommendations.action_names import action_name_of
-from recommendations.dashboard import DueItem, OverdueUpdate
-from recommendations.models import Action, ProgressUpdate, Recommendation
+from recommendations.dashboard import (
+    DueItem,
+    ListedAction,
+    ListedRecommendation,
+    ListedUpdate,
+    OverdueUpdate,
+)
 from recommendations.register_rows import escaped, url_pattern
 
 
@@ -61,7 +65,7 @@ class DashboardListWriter:
             f'<span class="badge text-bg-warning">{gettext("Waiting for resubmission")}</span>'
         )
 
-    def awaiting_sign_off(self, recommendations: list[Recommendation]) -> SafeString:
+    def awaiting_sign_off(self, recommendations: list[ListedRecommendation]) -> SafeString:
         rows = []
         for r in recommendations:
             who = _text(r.closure_proposed_by) if r.closure_proposed_by else "—"
@@ -76,7 +80,7 @@ class DashboardListWriter:
                 '<li class="list-group-item">\n'
                 f'<a href="{self.recommendation_url % r.pk}" class="fw-semibold">'
                 f"{_text(r.reference)}</a> · "
-                f'<span class="small">{_truncated(r.report.title, 60)}</span>\n'
+                f'<span class="small">{_truncated(r.report_title, 60)}</span>\n'
                 f'<div class="item-meta">{proposed}</div>\n'
                 "</li>\n"
             )
@@ -95,12 +99,12 @@ class DashboardListWriter:
                 '<li class="list-group-item">\n'
                 '<div class="item-head">\n'
                 f'<a href="{self.action_url % a.pk}" class="fw-semibold">'
-                f"{_text(action_name_of(a))}</a>\n"
+                f"{_text(a.name)}</a>\n"
                 f'<span class="small"><span class="overdue">{days}</span> '
                 f'<span class="text-body-secondary">({due})</span></span>\n'
                 "</div>\n"
                 f'<div class="small">{_truncated(a.description, 110)}</div>\n'
-                f'<div class="item-meta">{lead} · {_truncated(a.plan.report.title, 50)}</div>\n'
+                f'<div class="item-meta">{lead} · {_truncated(a.report_title, 50)}</div>\n'
                 "</li>\n"
             )
         return _items(rows)
@@ -121,7 +125,7 @@ class DashboardListWriter:
             )
         return _items(rows)
 
-    def returned_updates(self, updates: list[ProgressUpdate]) -> SafeString:
+    def returned_updates(self, updates: list[ListedUpdate]) -> SafeString:
         rows = []
         for u in updates:
             written = gettext("update of %(written)s by %(author)s") % {
@@ -137,7 +141,7 @@ class DashboardListWriter:
                 '<li class="list-group-item">\n'
                 '<div class="item-head">\n'
                 f'<span><a href="{self.action_url % u.action_id}#update-{u.pk}"'
-                f' class="fw-semibold">{_text(action_name_of(u.action))}</a> · {written}</span>\n'
+                f' class="fw-semibold">{_text(u.action_name)}</a> · {written}</span>\n'
                 f"{self.resubmitted if u.resubmitted else self.waiting}\n"
                 "</div>\n"
                 f'<div class="small">{returned}</div>\n'
@@ -145,23 +149,23 @@ class DashboardListWriter:
             )
         return _items(rows)
 
-    def review_updates(self, updates: list[ProgressUpdate]) -> SafeString:
+    def review_updates(self, updates: list[ListedUpdate]) -> SafeString:
         """The review queue panel's progress updates waiting for a decision."""
         return _items(
             [
                 f'<li><a href="{self.action_url % u.action_id}#update-{u.pk}">'
-                f"{_text(action_name_of(u.action))}</a> {_truncated(u.action.description, 60)} "
+                f"{_text(u.action_name)}</a> {_truncated(u.action_description, 60)} "
                 f'<span class="text-body-secondary">· {_text(u.author)}, '
                 f"{_text(_day(u.written_on, 'j M'))}</span></li>"
                 for u in updates
             ]
         )
 
-    def review_completions(self, actions: list[Action]) -> SafeString:
+    def review_completions(self, actions: list[ListedAction]) -> SafeString:
         """The review queue panel's actions proposed complete."""
         return _items(
             [
-                f'<li><a href="{self.action_url % a.pk}">{_text(action_name_of(a))}</a> '
+                f'<li><a href="{self.action_url % a.pk}">{_text(a.name)}</a> '
                 f"{_truncated(a.description, 60)} "
                 f'<span class="text-body-secondary">· {_text(a.completion_proposed_by)}'
                 "</span></li>"

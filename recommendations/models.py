@@ -918,6 +918,10 @@ class DashboardTally(models.Model):
     # reopened) and stopped being open (closed, or no longer needed).
     quarter_added = models.PositiveIntegerField(default=0)
     quarter_closed = models.PositiveIntegerField(default=0)
+    # The first rows of each of the dashboard's lists over the force, with what the lists
+    # show (recommendations.tallies.LISTED): {"actions": [[...], ...], "updates": [...],
+    # "recommendations": [...]}. Any dashboard's first rows of a list are among its forces'.
+    lists = models.JSONField(default=dict)
 
     def __str__(self):
         return f"Dashboard tally of force {self.force_id} (generation {self.generation})"

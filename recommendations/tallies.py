@@ -12,7 +12,9 @@ statement, which keeps the counts where the row's generation is still the one re
 them and no writer holds the row: a change committed or under way meanwhile leaves the row
 stale for the next dashboard, never wrong. The same statement keeps the chart's counts of
 each of those forces' ten newest monitored reports (ReportChartTally), which hold while
-they were counted at the force's generation.
+they were counted at the force's generation, and the force's first rows of each of the
+dashboard's lists with what they show (DashboardTally.lists), kept with its counts: so
+the rows name people and the force, and renaming either marks the rows too.
 
 For OPCC staff and readers only, whose scope is whole forces; a partner lead's
 dashboard counts would differ (only their agency's actions), and they have none.
@@ -20,12 +22,16 @@ dashboard counts would differ (only their agency's actions), and they have none.
 
 import contextlib
 import datetime
+import json
 import threading
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
+    Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -36,8 +42,9 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, Lag, RowNumber
+from django.db.models.functions import Coalesce, Lag, Left, RowNumber
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.utils import timezone
 
 from oversight.models import Force, InspectionReport, PriorityArea, User
 from oversight.selectors import forces_visible_to
@@ -58,6 +65,7 @@ from recommendations.models import (
     ReportChartTally,
 )
 from recommendations.rag import RAG_RANKS, overdue_for_counting, rag_of
+from recommendations.review_queue import REVIEW_QUEUE_PANEL_LIMIT
 
 # "Due soon": an update, target date or recommendation due within this many days.
 DUE_SOON_DAYS = 14
@@ -100,6 +108,65 @@ TILE_COUNTS = tuple(name for name in TALLIED if name not in LIST_COUNTS + QUARTE
 # monitored reports. Each force's ten have their counts kept (ReportChartTally) with its
 # row: whatever forces a dashboard covers, its ten are among theirs.
 CHARTED_REPORTS = 10
+
+
+# The dashboard's lists (recommendations.dashboard) show their first rows: each force's
+# first rows of each list are kept with its row (DashboardTally.lists), with what the
+# lists show, so any dashboard's first rows are among its forces' kept ones.
+LIST_LIMIT = 10
+# Long texts are kept cut short: the lists show at most the first 160 characters.
+LISTED_TEXT = 400
+RETURNED_DAYS = 30  # returned updates are listed for this many days
+# What each kept row holds, in this order.
+LISTED_ACTION_COLUMNS = (
+    "pk",
+    "reference",
+    "plan__title",
+    "plan__report__title",
+    "plan__force__name",
+    "listed_description",
+    "next_update_due",
+    "target_date",
+    "revised_target_date",
+    "completion_proposed_at",
+    *User.name_columns("delivery_lead"),
+    *User.name_columns("completion_proposed_by"),
+    "is_pending",
+    "is_overdue",
+    "is_due",
+)
+LISTED_UPDATE_COLUMNS = (
+    "pk",
+    "action_id",
+    "action__reference",
+    "action__plan__title",
+    "action__plan__report__title",
+    "action__plan__force__name",
+    "listed_description",
+    "review_state",
+    "written_on",
+    "created_at",
+    "reviewed_at",
+    "listed_comment",
+    *User.name_columns("author"),
+    *User.name_columns("reviewed_by"),
+    "resubmitted",
+)
+LISTED_RECOMMENDATION_COLUMNS = (
+    "pk",
+    "reference",
+    "status",
+    "due_on",
+    "closure_proposed_at",
+    "report__title",
+    *User.name_columns("closure_proposed_by"),
+    "is_proposed",
+)
+LISTED = {
+    "actions": LISTED_ACTION_COLUMNS,
+    "updates": LISTED_UPDATE_COLUMNS,
+    "recommendations": LISTED_RECOMMENDATION_COLUMNS,
+}
 
 
 def uses_tallies(user: User) -> bool:
@@ -187,6 +254,115 @@ def _counted(forces: list[int], *, today: datetime.date) -> tuple[QuerySet, Quer
         .values_list("tally_force", "tally_generation", *(f"n_{name}" for name in FORCE_COUNTS))
     )
     return recommendations, force_wide
+
+
+def _firsts(rows: QuerySet, force: str, limit: int, *order) -> QuerySet:
+    """The keys of each force's first `limit` rows, in that order (the later key first
+    where the first key runs from the latest): a window over the rows alone, so each list
+    is read by its own (partial) index."""
+    last = F("pk").desc() if order[0].descending else F("pk").asc()
+    return (
+        rows.annotate(place=Window(RowNumber(), partition_by=[F(force)], order_by=[*order, last]))
+        .filter(place__lte=limit)
+        .values("pk")
+    )
+
+
+def _listed(forces: list[int], *, today: datetime.date) -> dict[str, QuerySet]:
+    """The first rows of each of the dashboard's lists over each force (LISTED's columns,
+    after the force's id), as the dashboard orders them: among a force's actions, the 5
+    oldest proposed completions, the 10 longest overdue updates, the first 10 with an
+    update due or a target date in the next 14 days; among its progress updates, the 5
+    oldest waiting for review and the 10 latest returned (in the last 31 days: a day more
+    than a dashboard counted today reads); among its recommendations on monitored reports,
+    the first 10 proposed for closure and the first 10 open and due in 14 days. Each
+    list's keys picked by a window of its own, then the rows of all of a kind read together
+    with what the lists show."""
+    soon = (today, today + datetime.timedelta(days=DUE_SOON_DAYS))
+    monitored = ~Q(plan__report__status=InspectionReport.Status.CLOSED)
+    live = Q(status__in=Action.LIVE_STATUSES) & monitored
+    pending = Q(status=Action.Status.PENDING_SIGN_OFF)
+    overdue = live & Q(next_update_due__lt=today)
+    update_due = live & Q(next_update_due__range=soon)
+    target_due = live & Q(current_target__range=soon)
+    force = "plan__report__force_id"
+    of_forces = Action.objects.filter(plan__report__force__in=forces).alias(
+        current_target=Coalesce("revised_target_date", "target_date")
+    )
+    firsts = [
+        _firsts(
+            of_forces.filter(pending),
+            force,
+            REVIEW_QUEUE_PANEL_LIMIT,
+            F("completion_proposed_at").asc(nulls_last=True),
+        ),
+        _firsts(of_forces.filter(overdue), force, LIST_LIMIT, F("next_update_due").asc()),
+        _firsts(of_forces.filter(update_due), force, LIST_LIMIT, F("next_update_due").asc()),
+        _firsts(of_forces.filter(target_due), force, LIST_LIMIT, F("current_target").asc()),
+    ]
+    actions = (
+        Action.objects.filter(pk__in=firsts[0].union(*firsts[1:], all=True))
+        .alias(current_target=Coalesce("revised_target_date", "target_date"))
+        .annotate(
+            tally_force=F(force),
+            listed_description=Left("description", LISTED_TEXT),
+            is_pending=ExpressionWrapper(pending, output_field=BooleanField()),
+            is_overdue=ExpressionWrapper(overdue, output_field=BooleanField()),
+            is_due=ExpressionWrapper(update_due | target_due, output_field=BooleanField()),
+        )
+    )
+    force = "action__plan__report__force_id"
+    of_forces = ProgressUpdate.objects.filter(action__plan__report__force__in=forces)
+    submitted = of_forces.filter(review_state=ProgressUpdate.Review.SUBMITTED)
+    returned = of_forces.filter(
+        review_state=ProgressUpdate.Review.RETURNED,
+        reviewed_at__gte=timezone.now() - datetime.timedelta(days=RETURNED_DAYS + 1),
+    )
+    firsts = [
+        _firsts(submitted, force, REVIEW_QUEUE_PANEL_LIMIT, F("created_at").asc()),
+        _firsts(returned, force, LIST_LIMIT, F("reviewed_at").desc()),
+    ]
+    updates = ProgressUpdate.objects.filter(pk__in=firsts[0].union(firsts[1], all=True)).annotate(
+        tally_force=F(force),
+        listed_description=Left("action__description", LISTED_TEXT),
+        listed_comment=Left("review_comment", LISTED_TEXT),
+        resubmitted=Exists(ProgressUpdate.objects.filter(resubmission_of=OuterRef("pk"))),
+    )
+    proposed = Q(status=Recommendation.Status.PROPOSED_FOR_CLOSURE)
+    due_open = Q(
+        status__in=[Recommendation.Status.OPEN, Recommendation.Status.IN_PROGRESS],
+        due_on__range=soon,
+    )
+    force = "report__force_id"
+    of_forces = Recommendation.objects.filter(report__force__in=forces).exclude(
+        report__status=InspectionReport.Status.CLOSED
+    )
+    order = (F("closure_proposed_at").asc(nulls_last=True), F("due_on").asc(nulls_last=True))
+    firsts = [
+        _firsts(of_forces.filter(proposed), force, LIST_LIMIT, *order),
+        _firsts(of_forces.filter(due_open), force, LIST_LIMIT, *order),
+    ]
+    recommendations = Recommendation.objects.filter(
+        pk__in=firsts[0].union(firsts[1], all=True)
+    ).annotate(
+        tally_force=F(force),
+        is_proposed=ExpressionWrapper(proposed, output_field=BooleanField()),
+    )
+    return {
+        "actions": actions.order_by().values_list("tally_force", *LISTED_ACTION_COLUMNS),
+        "updates": updates.order_by().values_list("tally_force", *LISTED_UPDATE_COLUMNS),
+        "recommendations": recommendations.order_by().values_list(
+            "tally_force", *LISTED_RECOMMENDATION_COLUMNS
+        ),
+    }
+
+
+def _kept_value(value):
+    """A listed value as kept in JSON (as PostgreSQL's jsonb writes it): days and moments
+    in ISO 8601."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
 
 
 def newest_monitored(reports: QuerySet[InspectionReport]) -> QuerySet[InspectionReport]:
@@ -303,13 +479,14 @@ def _moves(forces: list[int], *, today: datetime.date) -> tuple[str, list]:
     return sql, [*params, *forces]
 
 
-def tallied_totals(user: User, *, today: datetime.date) -> dict[str, int]:
-    """The dashboard tiles' counts summed over the user's forces: each force's from its
-    kept row while that holds (one query), the others counted now and kept for the next
-    dashboard (one query more on PostgreSQL, two elsewhere)."""
+def tallied(user: User, *, today: datetime.date) -> tuple[dict[str, int], list[dict]]:
+    """The dashboard tiles' counts summed over the user's forces, and each force's kept
+    lists' first rows (LISTED): each force's from its kept row while that holds (one
+    query), the others counted now and kept for the next dashboard (one query more on
+    PostgreSQL, five elsewhere)."""
     totals = dict.fromkeys(TALLIED, 0)
-    stale = []
-    for force, generation, counted_generation, counted_on, *figures in (
+    lists, stale = [], []
+    for force, generation, counted_generation, counted_on, kept_lists, *figures in (
         forces_visible_to(user)
         .order_by()
         .values_list(
@@ -317,6 +494,7 @@ def tallied_totals(user: User, *, today: datetime.date) -> dict[str, int]:
             "dashboard_tally__generation",
             "dashboard_tally__counted_generation",
             "dashboard_tally__counted_on",
+            "dashboard_tally__lists",
             *(f"dashboard_tally__{name}" for name in TALLIED),
         )
     ):
@@ -325,25 +503,29 @@ def tallied_totals(user: User, *, today: datetime.date) -> dict[str, int]:
             continue
         for name, n in zip(TALLIED, figures, strict=True):
             totals[name] += n
+        lists.append(kept_lists)
     if stale:
         for figures in count_and_keep(stale, today=today).values():
             for name in TALLIED:
                 totals[name] += figures[name]
-    return totals
+            lists.append(figures["lists"])
+    return totals, lists
 
 
-def count_and_keep(forces: list[int], *, today: datetime.date) -> dict[int, dict[str, int]]:
+def count_and_keep(forces: list[int], *, today: datetime.date) -> dict[int, dict]:
     """Count the forces' figures now and keep them in their rows where each row's
     generation is still the one read with the counts and no writer holds it: a change
     committed or under way meanwhile leaves the row stale for the next dashboard."""
     recommendations, force_wide = _counted(sorted(forces), today=today)
     charted = _charted(sorted(forces))
+    listed = _listed(sorted(forces), today=today)
     if connection.vendor == "postgresql":
         return _count_and_keep_at_once(
             recommendations,
             force_wide,
             _moves(sorted(forces), today=today),
             charted,
+            listed,
             today=today,
         )
     figures, generations = {}, {}
@@ -356,6 +538,10 @@ def count_and_keep(forces: list[int], *, today: datetime.date) -> dict[int, dict
         figures[force].update(zip(RECOMMENDATION_COUNTS, counts, strict=True))
     for figures_of_force in figures.values():
         figures_of_force.update(dict.fromkeys(QUARTER_COUNTS, 0))
+        figures_of_force["lists"] = {kind: [] for kind in LISTED}
+    for kind, rows in listed.items():
+        for force, *values in rows:
+            figures[force]["lists"][kind].append([_kept_value(value) for value in values])
     with connection.cursor() as cursor:
         cursor.execute(*_moves(sorted(forces), today=today))
         for force, *counts in cursor.fetchall():
@@ -366,13 +552,14 @@ def count_and_keep(forces: list[int], *, today: datetime.date) -> dict[int, dict
 
 
 def _count_and_keep_at_once(
-    recommendations, force_wide, moves, charted, *, today
+    recommendations, force_wide, moves, charted, listed, *, today
 ) -> dict[int, dict]:
-    """count_and_keep() on PostgreSQL as one statement: the counts as common table
-    expressions, the rows kept by an UPDATE among them (a statement sees one snapshot, so
-    the generation it reads is the one its counts hold for), the charted reports' counts
-    kept at that generation too (whether or not the force's row was free to update: a
-    change under way raises it past them when committed), the figures returned."""
+    """count_and_keep() on PostgreSQL as one statement: the counts and the lists' first
+    rows as common table expressions, the rows kept by an UPDATE among them (a statement
+    sees one snapshot, so the generation it reads is the one its counts hold for), the
+    charted reports' counts kept at that generation too (whether or not the force's row
+    was free to update: a change under way raises it past them when committed), the
+    figures returned."""
     quote = connection.ops.quote_name
     recommendations_sql, recommendations_params = recommendations.query.sql_with_params()
     force_wide_sql, force_wide_params = force_wide.query.sql_with_params()
@@ -389,6 +576,21 @@ def _count_and_keep_at_once(
     force_figures = ", ".join(f"w.{quote('n_' + name)} AS {quote(name)}" for name in FORCE_COUNTS)
     kept = ", ".join(f"{quote(name)} = f.{quote(name)}" for name in TALLIED)
     table = quote(DashboardTally._meta.db_table)
+    # Each list's rows as a CTE (columns named c0, c1, …), gathered per force as JSON
+    # (grouped once, joined to the forces: not a subquery per force, which would pick
+    # every force's rows again for each).
+    lists_ctes, lists_params, gathered, joined = [], [], [], []
+    for kind, rows in listed.items():
+        rows_sql, rows_params = rows.query.sql_with_params()
+        columns = ", ".join(f"c{i}" for i in range(len(LISTED[kind])))
+        lists_ctes.append(  # only names are put in the text
+            f"l_{kind}(tally_force, {columns}) AS ({rows_sql}), "  # noqa: S608
+            f"g_{kind} AS (SELECT tally_force, jsonb_agg(jsonb_build_array({columns})) AS rows "
+            f"FROM l_{kind} GROUP BY tally_force)"
+        )
+        lists_params.extend(rows_params)
+        gathered.append(f"'{kind}', COALESCE(g_{kind}.rows, '[]'::jsonb)")
+        joined.append(f"LEFT JOIN g_{kind} ON g_{kind}.tally_force = f.force_id")
     sql = f"""
         WITH r AS ({recommendations_sql}),
         w AS ({force_wide_sql}),
@@ -399,10 +601,15 @@ def _count_and_keep_at_once(
             FROM w LEFT JOIN r ON r.tally_force = w.tally_force
                 LEFT JOIN m ON m.tally_force = w.tally_force
         ),
+        {", ".join(lists_ctes)},
+        l AS (
+            SELECT f.force_id, jsonb_build_object({", ".join(gathered)}) AS lists
+            FROM f {" ".join(joined)}
+        ),
         kept AS (
             UPDATE {table} AS t
-            SET counted_generation = f.generation, counted_on = %s, {kept}
-            FROM f
+            SET counted_generation = f.generation, counted_on = %s, {kept}, lists = l.lists
+            FROM f JOIN l ON l.force_id = f.force_id
             WHERE t.force_id = f.force_id AND t.generation = f.generation
                 AND t.force_id IN (
                     SELECT force_id FROM {table} WHERE force_id IN (SELECT force_id FROM f)
@@ -425,12 +632,15 @@ def _count_and_keep_at_once(
             ON CONFLICT (report_id) DO UPDATE
             SET counted_generation = EXCLUDED.counted_generation, counts = EXCLUDED.counts
         )
-        SELECT force_id, generation, {", ".join(quote(name) for name in TALLIED)} FROM f
+        SELECT f.force_id, f.generation, l.lists,
+            {", ".join(f"f.{quote(name)}" for name in TALLIED)}
+        FROM f JOIN l ON l.force_id = f.force_id
     """  # noqa: S608 (only table and column names are put in the text)
     params = (
         *recommendations_params,
         *force_wide_params,
         *moves_params,
+        *lists_params,
         today,
         *charted_params,
         *chart_params,
@@ -441,7 +651,10 @@ def _count_and_keep_at_once(
     missing = [force for force, generation, *_ in rows if generation is None]
     if missing:
         _give_rows(missing)
-    return {force: dict(zip(TALLIED, counts, strict=True)) for force, _, *counts in rows}
+    return {
+        force: dict(zip(TALLIED, counts, strict=True)) | {"lists": json.loads(lists)}
+        for force, _, lists, *counts in rows
+    }
 
 
 def _keep(figures: dict, generations: dict, *, today: datetime.date) -> None:
@@ -470,7 +683,7 @@ def _keep(figures: dict, generations: dict, *, today: datetime.date) -> None:
     )
     with transaction.atomic():
         DashboardTally.objects.filter(unchanged, force__in=free).bulk_update(
-            rows, ["counted_generation", "counted_on", *TALLIED]
+            rows, ["counted_generation", "counted_on", *TALLIED, "lists"]
         )
 
 
@@ -578,9 +791,33 @@ def _report_moving(sender, instance, raw=False, update_fields=None, **kwargs) ->
         instance._tally_moved_from = before
 
 
-def _force_created(sender, instance, created=False, raw=False, **kwargs) -> None:
-    if created and not raw:
+def _force_saved(sender, instance, created=False, raw=False, **kwargs) -> None:
+    if raw:
+        return
+    if created:
         _give_rows([instance.pk])
+    else:
+        mark_stale([instance.pk])  # its name is in the kept lists' rows
+
+
+def _person_renaming(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
+    """A person's name is in the kept lists' rows of any force they act in."""
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    if update_fields is not None and not set(User.NAME_COLUMNS) & set(update_fields):
+        return
+    stored = User.objects.filter(pk=instance.pk).values_list(*User.NAME_COLUMNS).first()
+    if stored is not None and stored != tuple(getattr(instance, c) for c in User.NAME_COLUMNS):
+        instance._tally_renamed = True
+
+
+def _person_changed(sender, instance, raw=False, **kwargs) -> None:
+    if not raw and instance.__dict__.pop("_tally_renamed", False):
+        mark_stale(None)
+
+
+def _person_deleted(sender, instance, **kwargs) -> None:
+    mark_stale(None)  # the rows naming them name no one now
 
 
 def connect_signals() -> None:
@@ -609,4 +846,8 @@ def connect_signals() -> None:
     )
     post_delete.connect(_changed, sender=PriorityArea, dispatch_uid="tally-priority-area-deleted")
     pre_save.connect(_report_moving, sender=InspectionReport, dispatch_uid="tally-report-moving")
-    post_save.connect(_force_created, sender=Force, dispatch_uid="tally-force-created")
+    post_save.connect(_force_saved, sender=Force, dispatch_uid="tally-force-saved")
+    # The kept lists' rows name people (recommendations.dashboard.ListedAction, …).
+    pre_save.connect(_person_renaming, sender=User, dispatch_uid="tally-person-renaming")
+    post_save.connect(_person_changed, sender=User, dispatch_uid="tally-person-renamed")
+    post_delete.connect(_person_deleted, sender=User, dispatch_uid="tally-person-deleted")

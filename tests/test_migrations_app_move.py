@@ -139,6 +139,7 @@ def test_a_database_from_before_the_move_migrates_forward_with_every_row(
         ("recommendations", "0021_dashboard_recommendation_lists"),
         ("recommendations", "0022_dashboard_quarter_moves"),
         ("recommendations", "0023_report_chart_tally"),
+        ("recommendations", "0024_dashboard_tally_lists"),
         ("reminders", "0001_initial"),
         ("reminders", "0002_reminder_stage_returned"),
         ("reminders", "0003_calendar_feed"),

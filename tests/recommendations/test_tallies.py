@@ -694,3 +694,156 @@ def test_chart_counts_read_before_a_change_are_not_read_after_it(
     kept = ReportChartTally.objects.get(report=report_a)
     assert kept.counted_generation == generations[force_a.pk] != _row(force_a).generation
     assert _charted(opcc_staff, today) == _charted_counting(opcc_staff, today)
+
+
+# --- The lists' first rows kept per force ------------------------------------------------
+
+
+def test_the_lists_first_rows_over_two_forces_are_the_first_rows_over_both(
+    office_a, force_b, report_a, report_b, plan_a, police_lead_a, opcc_staff
+):
+    """Each force keeps its own first rows of every list; a dashboard over both forces
+    shows the first rows over both, in each list's order, as counting them all says:
+    twelve of each kind in each force, their dates interleaved, so each list's first ten
+    take rows from both forces and leave some of each force's kept rows out."""
+    office_a.forces.add(force_b)
+    today = timezone.localdate()
+    plan_b = factories.ActionPlanFactory(report=report_b)
+    for n in range(12):
+        for plan, report, offset in ((plan_a, report_a, 0), (plan_b, report_b, 1)):
+            days = 2 * n + offset
+            overdue = factories.ActionFactory(
+                plan=plan,
+                reference=f"O{n}",
+                next_update_due=today - datetime.timedelta(days=30 - days),
+                status=Action.Status.IN_PROGRESS,
+            )
+            factories.ActionFactory(
+                plan=plan,
+                reference=f"D{n}",
+                next_update_due=today + datetime.timedelta(days=days % 14),
+                target_date=today + datetime.timedelta(days=60),
+                status=Action.Status.IN_PROGRESS,
+            )
+            factories.ActionFactory(
+                plan=plan,
+                reference=f"P{n}",
+                status=Action.Status.PENDING_SIGN_OFF,
+                completion_proposed_by=opcc_staff,
+                completion_proposed_at=timezone.now() - datetime.timedelta(hours=30 - days),
+            )
+            factories.ProgressUpdateFactory(
+                action=overdue, author=police_lead_a, review_state=ProgressUpdate.Review.SUBMITTED
+            )
+            factories.ProgressUpdateFactory(
+                action=overdue,
+                author=police_lead_a,
+                review_state=ProgressUpdate.Review.RETURNED,
+                reviewed_by=opcc_staff,
+                reviewed_at=timezone.now() - datetime.timedelta(hours=days),
+                review_comment="More.",
+            )
+            factories.RecommendationFactory(
+                report=report,
+                reference=f"C{n}",
+                status=Recommendation.Status.PROPOSED_FOR_CLOSURE,
+                closure_proposed_by=opcc_staff,
+                closure_proposed_at=timezone.now() - datetime.timedelta(hours=30 - days),
+                closure_rationale="Done.",
+            )
+            factories.RecommendationFactory(
+                report=report, reference=f"R{n}", due_on=today + datetime.timedelta(days=days % 14)
+            )
+    data = dashboard_for(opcc_staff, today=today)
+
+    actions = actions_visible_to(opcc_staff)
+    overdue = actions.filter(next_update_due__lt=today).order_by("next_update_due", "pk")
+    assert [row.action.pk for row in data.overdue_updates] == [a.pk for a in overdue[:10]]
+    pending = actions.filter(status=Action.Status.PENDING_SIGN_OFF)
+    assert [a.pk for a in data.review_queue["completions"]] == [
+        a.pk for a in pending.order_by("completion_proposed_at", "pk")[:5]
+    ]
+    updates = updates_visible_to(opcc_staff)
+    submitted = updates.filter(review_state=ProgressUpdate.Review.SUBMITTED)
+    assert [u.pk for u in data.review_queue["updates"]] == [
+        u.pk for u in submitted.order_by("created_at", "pk")[:5]
+    ]
+    returned = updates.filter(review_state=ProgressUpdate.Review.RETURNED)
+    assert [u.pk for u in data.returned_updates] == [
+        u.pk for u in returned.order_by("-reviewed_at", "-pk")[:10]
+    ]
+    recommendations = recommendations_visible_to(opcc_staff)
+    proposed = recommendations.filter(status=Recommendation.Status.PROPOSED_FOR_CLOSURE)
+    assert [r.pk for r in data.awaiting_sign_off] == [
+        r.pk for r in proposed.order_by("closure_proposed_at", "pk")[:10]
+    ]
+    due = [
+        *(
+            (a.next_update_due, a.get_absolute_url())
+            for a in actions.filter(reference__startswith="D")
+        ),
+        *(
+            (r.due_on, r.get_absolute_url())
+            for r in recommendations.filter(reference__startswith="R")
+        ),
+    ]
+    assert [item.due_on for item in data.due_soon] == sorted(day for day, _ in due)[:10]
+    assert {(item.due_on, item.url) for item in data.due_soon} <= set(due)
+    # Both forces' rows are in each list.
+    assert {row.action.name.split(" (")[0] for row in data.overdue_updates} >= {"O0"}
+    assert (
+        len(
+            {row.action.pk for row in data.overdue_updates}
+            & set(overdue.filter(plan=plan_b).values_list("pk", flat=True))
+        )
+        == 5
+    )
+
+
+def test_a_name_changed_is_shown_on_the_next_dashboard(opcc_staff, force_a, plan_a, police_lead_a):
+    """The kept rows name the people and the force: renaming either marks the rows, so
+    the next dashboard shows the new name; a sign-in (the last login saved) marks none."""
+    today = timezone.localdate()
+    factories.ActionFactory(
+        plan=plan_a,
+        reference="A9",
+        delivery_lead=police_lead_a,
+        next_update_due=today - datetime.timedelta(days=2),
+        status=Action.Status.IN_PROGRESS,
+    )
+
+    def overdue_row():
+        row = dashboard_for(opcc_staff, today=today).overdue_updates[0].action
+        return row.name, row.delivery_lead
+
+    assert overdue_row()[1] == str(police_lead_a)
+    generation = _row(force_a).generation
+    police_lead_a.last_login = timezone.now()
+    police_lead_a.save(update_fields=["last_login"])
+    police_lead_a.save()  # saved with its name unchanged
+    assert _row(force_a).generation == generation
+    police_lead_a.first_name = "Renamed"
+    police_lead_a.save()
+    assert overdue_row()[1] == f"Renamed {police_lead_a.last_name}"
+    force_a.name = "Renamed Police"
+    force_a.save()
+    assert overdue_row()[0].endswith(", Renamed Police)")
+
+
+def test_the_lists_kept_rows_break_ties_as_the_lists_do(opcc_staff, action_a, police_lead_a):
+    """Rows on the same day or moment are kept in the lists' order of their keys: of twelve
+    updates returned at one moment, the ten latest recorded (the last keys)."""
+    moment = timezone.now() - datetime.timedelta(hours=1)
+    returned = [
+        factories.ProgressUpdateFactory(
+            action=action_a,
+            author=police_lead_a,
+            review_state=ProgressUpdate.Review.RETURNED,
+            reviewed_by=opcc_staff,
+            reviewed_at=moment,
+            review_comment="More.",
+        ).pk
+        for _ in range(12)
+    ]
+    data = dashboard_for(opcc_staff, today=timezone.localdate())
+    assert [u.pk for u in data.returned_updates] == sorted(returned, reverse=True)[:10]
