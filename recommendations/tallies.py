@@ -483,7 +483,7 @@ def tallied(user: User, *, today: datetime.date) -> tuple[dict[str, int], list[d
     """The dashboard tiles' counts summed over the user's forces, and each force's kept
     lists' first rows (LISTED): each force's from its kept row while that holds (one
     query), the others counted now and kept for the next dashboard (one query more on
-    PostgreSQL, five elsewhere)."""
+    PostgreSQL, a query per count and list elsewhere)."""
     totals = dict.fromkeys(TALLIED, 0)
     lists, stale = [], []
     for force, generation, counted_generation, counted_on, kept_lists, *figures in (
