@@ -205,8 +205,7 @@ def _chunk_links(ids: list[int], visible_actions: set[int]) -> ChunkLinks:
             continue
         serving[action_id].append(rec_id)
         if username is not None:
-            # As User.__str__: the full name, or the username.
-            leads[rec_id].add(f"{first} {last}".strip() or username)
+            leads[rec_id].add(User.name_from(first, last, username))
     return ChunkLinks(
         leads={pk: sorted(names, key=str.casefold) for pk, names in leads.items()},
         serving=serving,

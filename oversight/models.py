@@ -282,8 +282,14 @@ class User(AbstractUser):
     def name_columns(cls, relation: str) -> tuple[str, ...]:
         return tuple(f"{relation}__{column}" for column in cls.NAME_COLUMNS)
 
+    @staticmethod
+    def name_from(first_name: str, last_name: str, username: str) -> str:
+        """A person's name from NAME_COLUMNS' values, for code that reads values rather
+        than rows: the full name, or the username."""
+        return f"{first_name} {last_name}".strip() or username
+
     def __str__(self):
-        return self.get_full_name() or self.username
+        return self.name_from(self.first_name, self.last_name, self.username)
 
     @property
     def is_opcc(self) -> bool:

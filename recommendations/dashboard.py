@@ -90,9 +90,7 @@ def _person(columns: tuple[str, ...], relation: str) -> property:
 
     def name(listed):
         first_name, last_name, username = listed.row[first : first + 3]
-        if username is None:
-            return None
-        return f"{first_name} {last_name}".strip() or username
+        return None if username is None else User.name_from(first_name, last_name, username)
 
     return property(name)
 

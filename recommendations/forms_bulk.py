@@ -85,9 +85,8 @@ def _offered(user: User, report_ids: set[int]) -> tuple[list, list]:
     owner_rows, area_rows = [], []
     for kind, pk, *row in offered_rows(user, report_ids):
         (area_rows if kind == "area" else owner_rows).append((pk, *row))
-    # As User.__str__: the full name, or the username.
     owner_choices = [
-        (pk, f"{(f'{first} {last}'.strip() or username)} ({force})")
+        (pk, f"{User.name_from(first, last, username)} ({force})")
         for pk, first, last, username, force, _, _ in sorted(
             owner_rows, key=lambda r: (r[4].casefold(), r[1].casefold(), r[2].casefold(), r[3])
         )

@@ -117,8 +117,7 @@ def register_row_details(user: User, recommendations: list[Recommendation]) -> l
         if is_area:
             areas[recommendation_id].append((position, area_id, first))
         else:
-            # As User.__str__: the full name, or the username.
-            leads[recommendation_id].add(f"{first} {last}".strip() or username)
+            leads[recommendation_id].add(User.name_from(first, last, username))
     return [
         RegisterRow(
             r,

@@ -12,6 +12,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.formats import date_format
 from django.utils.functional import Promise, lazy
 
+from oversight.models import User
+
 logger = logging.getLogger(__name__)
 
 
@@ -86,7 +88,7 @@ def managers(people: Iterable[Person]) -> frozenset[int]:
 
 
 def person_name(first: str, last: str, username: str) -> str:
-    return f"{first} {last}".strip() or username
+    return User.name_from(first, last, username)
 
 
 def short(text: str, length: int = 80) -> str:
