@@ -30,14 +30,26 @@ def among_firsts(queryset: QuerySet, firsts: list[QuerySet]) -> QuerySet:
     return queryset.filter(picked)
 
 
+def firsts_per_partition(
+    queryset: QuerySet, *, limit: int, partition_by=None, order_by
+) -> QuerySet:
+    """The first `limit` rows (of each partition), each with `row` (its place), unread:
+    for a subquery, as a set of keys say."""
+    return queryset.annotate(
+        row=Window(RowNumber(), partition_by=partition_by, order_by=order_by)
+    ).filter(row__lte=limit)
+
+
 def first_per_partition(queryset: QuerySet, *, limit: int, partition_by=None, order_by) -> list:
     """The first `limit` rows (of each partition), each with `total` (rows in its
     partition) and `row` (its place): one query, however many rows match."""
     return list(
-        queryset.annotate(
-            row=Window(RowNumber(), partition_by=partition_by, order_by=order_by),
-            total=Window(Count("pk"), partition_by=partition_by),
-        ).filter(row__lte=limit)
+        firsts_per_partition(
+            queryset.annotate(total=Window(Count("pk"), partition_by=partition_by)),
+            limit=limit,
+            partition_by=partition_by,
+            order_by=order_by,
+        )
     )
 
 

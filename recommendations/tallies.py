@@ -42,14 +42,14 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, Lag, Left, RowNumber
+from django.db.models.functions import Coalesce, Lag, Left
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils import timezone
 
 from oversight.models import Force, InspectionReport, PriorityArea, User
 from oversight.selectors import forces_visible_to
 from oversight.shared import pagecache
-from recommendations.bounded_lists import count_of
+from recommendations.bounded_lists import count_of, firsts_per_partition
 from recommendations.filters import (
     CLOSED_NOT_COMPLETE,
     COMPLETE_STILL_OPEN,
@@ -261,11 +261,9 @@ def _firsts(rows: QuerySet, force: str, limit: int, *order) -> QuerySet:
     where the first key runs from the latest): a window over the rows alone, so each list
     is read by its own (partial) index."""
     last = F("pk").desc() if order[0].descending else F("pk").asc()
-    return (
-        rows.annotate(place=Window(RowNumber(), partition_by=[F(force)], order_by=[*order, last]))
-        .filter(place__lte=limit)
-        .values("pk")
-    )
+    return firsts_per_partition(
+        rows, limit=limit, partition_by=[F(force)], order_by=[*order, last]
+    ).values("pk")
 
 
 def _listed(forces: list[int], *, today: datetime.date) -> dict[str, QuerySet]:
@@ -375,17 +373,11 @@ def _charted(forces: list[int]) -> tuple[QuerySet, QuerySet]:
     """Each force's charted reports (its CHARTED_REPORTS newest monitored), as `pk` and
     `force_id`, and their recommendations counted by report, priority area (None for those
     in none), status, RAG and kind: the counts the dashboard's chart sums."""
-    ranked = (
-        newest_monitored(InspectionReport.objects.filter(force__in=forces))
-        .annotate(
-            place=Window(
-                RowNumber(),
-                partition_by=[F("force_id")],
-                order_by=[F("published_on").desc(), F("pk").desc()],
-            )
-        )
-        .filter(place__lte=CHARTED_REPORTS)
-        .order_by()
+    ranked = firsts_per_partition(
+        newest_monitored(InspectionReport.objects.filter(force__in=forces)).order_by(),
+        limit=CHARTED_REPORTS,
+        partition_by=[F("force_id")],
+        order_by=[F("published_on").desc(), F("pk").desc()],
     )
     counts = counted_for_chart(
         Recommendation.objects.filter(report__in=ranked.values("pk")), by_report=True
