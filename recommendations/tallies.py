@@ -808,10 +808,6 @@ def _person_changed(sender, instance, raw=False, **kwargs) -> None:
         mark_stale(None)
 
 
-def _person_deleted(sender, instance, **kwargs) -> None:
-    mark_stale(None)  # the rows naming them name no one now
-
-
 def connect_signals() -> None:
     """Called from RecommendationsConfig.ready()."""
     models = (
@@ -839,7 +835,8 @@ def connect_signals() -> None:
     post_delete.connect(_changed, sender=PriorityArea, dispatch_uid="tally-priority-area-deleted")
     pre_save.connect(_report_moving, sender=InspectionReport, dispatch_uid="tally-report-moving")
     post_save.connect(_force_saved, sender=Force, dispatch_uid="tally-force-saved")
-    # The kept lists' rows name people (recommendations.dashboard.ListedAction, …).
+    # The kept lists' rows name people (recommendations.dashboard.ListedAction, …). A person
+    # named in one cannot be deleted (every such reference is PROTECT): renaming is the
+    # change to mark.
     pre_save.connect(_person_renaming, sender=User, dispatch_uid="tally-person-renaming")
     post_save.connect(_person_changed, sender=User, dispatch_uid="tally-person-renamed")
-    post_delete.connect(_person_deleted, sender=User, dispatch_uid="tally-person-deleted")

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 from django.db import close_old_connections, connection, transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, ProtectedError, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -802,7 +802,8 @@ def test_the_lists_first_rows_over_two_forces_are_the_first_rows_over_both(
 
 def test_a_name_changed_is_shown_on_the_next_dashboard(opcc_staff, force_a, plan_a, police_lead_a):
     """The kept rows name the people and the force: renaming either marks the rows, so
-    the next dashboard shows the new name; a sign-in (the last login saved) marks none."""
+    the next dashboard shows the new name; a sign-in (the last login saved) marks none,
+    and a person they name cannot be deleted."""
     today = timezone.localdate()
     factories.ActionFactory(
         plan=plan_a,
@@ -828,6 +829,9 @@ def test_a_name_changed_is_shown_on_the_next_dashboard(opcc_staff, force_a, plan
     force_a.name = "Renamed Police"
     force_a.save()
     assert overdue_row()[0].endswith(", Renamed Police)")
+    # Nor can a person a kept row names be deleted (the rows would name no one).
+    with pytest.raises(ProtectedError):
+        police_lead_a.delete()
 
 
 def test_the_lists_kept_rows_break_ties_as_the_lists_do(opcc_staff, action_a, police_lead_a):
