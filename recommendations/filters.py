@@ -26,19 +26,16 @@ from django.db.models import (
     When,
 )
 from django.forms.models import ModelChoiceIterator
-from django.forms.utils import flatatt
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property, lazy
-from django.utils.html import escape, format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy
 from django_filters.fields import ChoiceField
 
-from oversight.forms import DateInput
 from oversight.models import InspectionReport, User
 from oversight.selectors import forces_visible_to, priority_areas_visible_to, reports_visible_to
+from oversight.written_fields import WrittenDateInput, WrittenSelect, WrittenTextInput
 from recommendations.models import Action, Recommendation
 from recommendations.rag import NO_RAG, NO_RAG_LABEL, RAG_ORDER, overdue_condition, rag_condition
 from recommendations.selectors import delivery_leads_visible_to, register_history_starts_on
@@ -148,75 +145,6 @@ class RegisterOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*self.get_ordering_value(self.applied(value)))
 
 
-class _WrittenSelect(forms.Select):
-    """Django's select, written out here rather than through a template (and an option
-    dict) per option: a register's filters can list hundreds of reports and priority
-    areas. Flat choices only, one selected, as the register's filters are."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            name,
-            flatatt(self.build_attrs(self.attrs, attrs)),
-            self.render_options(name, value),
-        )
-
-    def render_options(self, name, value) -> str:
-        """The <option>s alone, for an htmx swap into the select already on the page."""
-        (chosen,) = self.format_value(value)[:1] or [""]
-        options, selected = [], False
-        for option_value, label in self.choices:
-            option_value = "" if option_value is None else str(option_value)
-            # As Django's Select: only the first option with the value is selected.
-            is_selected = not selected and option_value == chosen
-            selected = selected or is_selected
-            options.append(
-                f'<option value="{escape(option_value)}"{" selected" if is_selected else ""}>'
-                f"{escape(label)}</option>"
-            )
-        # Safe: each value and label is escaped above.
-        return mark_safe("".join(options))  # noqa: S308
-
-
-class _WrittenInputMixin:
-    """An <input> written out here rather than through Django's widget templates: the
-    register draws its filter row on every page."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        return format_html(
-            '<input type="{}" name="{}"{}{}>',
-            widget["type"],
-            widget["name"],
-            format_html(' value="{}"', widget["value"]) if widget["value"] is not None else "",
-            flatatt(widget["attrs"]),
-        )
-
-
-class _WrittenTextInput(_WrittenInputMixin, forms.TextInput):
-    pass
-
-
-class _WrittenDateInput(_WrittenInputMixin, DateInput):
-    pass
-
-
-def written_out(form: forms.Form) -> None:
-    """Draw a form's selects and single-line inputs the register's way (_WrittenSelect,
-    _WrittenInputMixin), with Bootstrap's classes as crispy would add them: for a form the
-    register draws on every page (the bulk update's fields)."""
-    for field in form.fields.values():
-        widget = field.widget
-        if type(widget) is forms.Select:
-            widget = field.widget = _WrittenSelect(attrs=widget.attrs, choices=widget.choices)
-        elif isinstance(widget, forms.widgets.Input) and not widget.is_hidden:
-            widget.render = _WrittenInputMixin.render.__get__(widget)
-        if widget.is_hidden or "class" in widget.attrs or isinstance(widget, forms.RadioSelect):
-            continue
-        is_select = isinstance(widget, forms.Select)
-        widget.attrs["class"] = "form-select" if is_select else "form-control"
-
-
 class _ListedChoices(ModelChoiceIterator):
     """The options a model select renders: `listed()` (a list or queryset, worked out at
     render time, after the form was validated), not the field's whole queryset."""
@@ -278,7 +206,7 @@ class RecommendationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_text",
         label=gettext_lazy("Words, reference or priority area"),
-        widget=_WrittenTextInput(attrs={"type": "search"}),
+        widget=WrittenTextInput(attrs={"type": "search"}),
     )
     force = django_filters.ModelChoiceFilter(
         field_name="report__force",
@@ -369,7 +297,7 @@ class RecommendationFilter(django_filters.FilterSet):
     as_at = django_filters.DateFilter(
         method="filter_as_at",
         label=gettext_lazy("As at"),
-        widget=_WrittenDateInput(),
+        widget=WrittenDateInput(),
         help_text=gettext_lazy("A past day: the register as it stood at the end of it."),
     )
     sort = RegisterOrderingFilter(label=gettext_lazy("Sort by"))
@@ -421,9 +349,7 @@ class RecommendationFilter(django_filters.FilterSet):
         fields["owner"].widget.choices = _ListedChoices(fields["owner"], self._listed_leads)
         for field in fields.values():
             if type(field.widget) is forms.Select:
-                field.widget = _WrittenSelect(
-                    attrs=field.widget.attrs, choices=field.widget.choices
-                )
+                field.widget = WrittenSelect(attrs=field.widget.attrs, choices=field.widget.choices)
             # Bootstrap's classes, as crispy would add them.
             field.widget.attrs["class"] = (
                 "form-select" if isinstance(field.widget, forms.Select) else "form-control"

@@ -18,6 +18,7 @@ from oversight.shared.concurrency import VersionedModelForm
 from oversight.shared.dates import bound_date_fields
 from oversight.shared.file_types import CSV, XLSX
 from oversight.shared.uploads import CheckedUpload, check_upload, limits_help_text
+from oversight.written_fields import written_out
 from recommendations.models import Recommendation
 from recommendations.paste_import import MAX_CHARACTERS, MAX_ITEMS, PastedRecommendation
 from recommendations.references import normalise_publisher_reference
@@ -221,6 +222,7 @@ class TransitionForm(forms.Form):
                 self.initial.setdefault("reason", recommendation.closure_rationale)
         elif transition.needs not in choices:
             del self.fields["reason"]
+        written_out(self)  # drawn with every view of the recommendation page
 
     def clean_reason(self):
         reason = self.cleaned_data.get("reason", "").strip()
@@ -270,6 +272,7 @@ class InspectorateStatusForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.auto_id = "id_inspectorate_%s"
         bound_date_fields(self)
+        written_out(self)  # drawn with every view of the recommendation page
 
     def clean_changed_on(self):
         changed_on = self.cleaned_data["changed_on"]
@@ -308,6 +311,7 @@ class CarryForwardForm(forms.Form):
         self.fields["report"].label_from_instance = lambda report: (
             f"{report.title} ({date_format(report.published_on, 'M Y')})"
         )
+        written_out(self)  # drawn with every view of the recommendation page
 
     def clean_reference(self):
         return self.cleaned_data["reference"].strip()

@@ -99,7 +99,24 @@ def _offered(user: User, report_ids: set[int]) -> tuple[list, list]:
     return owner_choices, [(title, choices) for (title, _), choices in groups.items()]
 
 
-class BulkUpdateForm(forms.Form):
+class BulkPanelForm(forms.Form):
+    """What the register's bulk update panel carries on every page of the register: the
+    register's query string, to go back to it with the same filters (views_bulk). The
+    other fields (BulkUpdateForm) arrive when the panel is opened, so the register does not
+    build them with every page. `form_id`: the <form> the fields belong to when they are
+    drawn outside it."""
+
+    return_query = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, form_id: str = "", **kwargs):
+        super().__init__(*args, prefix=PREFIX, **kwargs)
+        self.form_id = form_id
+        if form_id:
+            for field in self.fields.values():
+                field.widget.attrs["form"] = form_id
+
+
+class BulkUpdateForm(BulkPanelForm):
     selected = forms.Field(required=False, widget=forms.MultipleHiddenInput)
     # Every row on the register's page as one value, "id@version id@version …": one
     # hidden input instead of one per row (2.6 KB of the page).
@@ -188,8 +205,6 @@ class BulkUpdateForm(forms.Form):
             )
         },
     )
-    # The register's query string, to go back to it with the same filters (views_bulk).
-    return_query = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(
         self,
@@ -207,8 +222,7 @@ class BulkUpdateForm(forms.Form):
         it. `choice_may_wait`: posted from the register, so a missing owner or area (or,
         from its button alone, the change and note) is asked for (`needs_choice`), not an
         error."""
-        super().__init__(*args, prefix=PREFIX, **kwargs)
-        self.form_id = form_id
+        super().__init__(*args, form_id=form_id, **kwargs)
         bound_date_fields(self)
         self.needs_choice = ""
         self.choice_may_wait = choice_may_wait
@@ -219,9 +233,6 @@ class BulkUpdateForm(forms.Form):
             owners, areas = _offered(user, set(report_ids))
             owner.choices = [("", owner.empty_label), *owners]
             area.choices = [("", area.empty_label), *areas]
-        if form_id:
-            for field in self.fields.values():
-                field.widget.attrs["form"] = form_id
 
     def clean_selected(self):
         return self._selection("selected")

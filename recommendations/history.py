@@ -200,15 +200,21 @@ def plan_history(plan: ActionPlan) -> list[HistoryEntry]:
     return entries
 
 
-def recommendation_history(recommendation: Recommendation) -> list[HistoryEntry]:
+def recommendation_history(
+    recommendation: Recommendation, *, held: Iterable[Model | None] = ()
+) -> list[HistoryEntry]:
     """Who changed what on the recommendation, newest first, each changed field old → new,
     with the reason given for a status change. Queries: 1 history (with users), and at most
-    one per related model to name the people and recommendations mentioned."""
+    one per related model to name the people and recommendations mentioned. Those who made
+    the changes are named without a query, and so are the rows in `held` (the proposer and
+    signer the page has read already): a proposal or sign-off names them."""
     records = list(
         recommendation.history.select_related("history_user").order_by("history_date", "history_id")
     )
     versions = _versions(records, _shown_fields(Recommendation, _RECOMMENDATION_HISTORY_SKIP))
-    names = _names(_mentioned(changed for _, changed in versions))
+    held = [*held, *(record.history_user for record in records)]
+    known = {(type(row), row.pk): str(row) for row in held if row is not None}
+    names = _names(_mentioned(changed for _, changed in versions), known=known)
     entries = []
     for record, changed in versions:
         changes = [_field_change(f, old, new, names, was_unset="—") for f, old, new in changed]

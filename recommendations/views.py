@@ -39,7 +39,7 @@ from recommendations.forms import (
     RecommendationForm,
     TransitionForm,
 )
-from recommendations.forms_bulk import BULK_FORM_ID, BulkUpdateForm
+from recommendations.forms_bulk import BULK_FORM_ID, BulkPanelForm
 from recommendations.history import recommendation_history
 from recommendations.models import Action, Recommendation
 from recommendations.paste_import import parse_recommendations
@@ -231,11 +231,7 @@ def register(request):
             rows = register_row_details(request.user, list(page.object_list))
         # Bulk changes apply to the register as it stands, never to a past day's.
         bulk_form = (
-            BulkUpdateForm(
-                user=request.user,
-                form_id=BULK_FORM_ID,
-                initial={"return_query": request.GET.urlencode()},
-            )
+            BulkPanelForm(form_id=BULK_FORM_ID, initial={"return_query": request.GET.urlencode()})
             if rows and not as_at and can_bulk_update_recommendations(request.user)
             else None
         )
@@ -505,7 +501,10 @@ def _detail_context(
         "transition_forms": forms,
         "proposal_blocked": blocked,
         "can_edit": user.is_opcc_staff,
-        "history": recommendation_history(recommendation),
+        "history": recommendation_history(
+            recommendation,
+            held=[recommendation.closure_proposed_by, recommendation.signed_off_by],
+        ),
         "inspectorate_log": (
             inspectorate_log_for(user, recommendation)
             if recommendation.report.is_inspection

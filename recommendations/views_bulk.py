@@ -18,8 +18,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from oversight.shared.forms import apply_refusal
+from oversight.written_fields import written_out
 from recommendations import services_bulk
-from recommendations.filters import written_out
 from recommendations.forms_bulk import BULK_FORM_ID, PREFIX, BulkUpdateForm, parse_selection
 from recommendations.permissions import can_bulk_update_recommendations
 from recommendations.selectors import recommendations_visible_to

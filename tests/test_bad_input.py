@@ -969,6 +969,7 @@ COVERED_ELSEWHERE = {
     "PasteConfirmForm",
     "LineForm",  # the rows of ReviewForm's lines formset
     "_ReportPartForm",  # the base of the finding, judgement, area and cause forms
+    "BulkPanelForm",  # the base of BulkUpdateForm; on its own it is never posted
     "DateInput",  # widgets and fields, not forms
     "MultipleFileInput",
     "EvidenceFilesField",

@@ -15,6 +15,7 @@ from recommendations.dashboard import dashboard_for
 from recommendations.models import InspectorateStatusChange, Recommendation
 from recommendations.services import inspectorate_status_record
 from tests import factories
+from tests.html import Page
 
 Status = Recommendation.InspectorateStatus
 REGISTER = reverse("recommendations:register")
@@ -143,6 +144,18 @@ def test_page_form_bad_input_is_refused_with_a_message_and_nothing_saved(
     assert response.status_code == 400
     assert message in " ".join(response.context["form"].errors[field])
     assert not InspectorateStatusChange.objects.exists()
+    # Drawn next to the field, which is marked invalid (red, and so read out), with what
+    # was entered kept; the other fields are not marked.
+    page = Page(response.content)
+    widget = page.attrs(f"id_inspectorate_{field}")
+    assert "is-invalid" in page.classes(f"id_inspectorate_{field}")
+    assert widget["aria-invalid"] == "true"
+    assert f"id_inspectorate_{field}_error" in widget["aria-describedby"].split()
+    assert message in page.text(f"id_inspectorate_{field}_error")
+    for other in {"status", "changed_on", "comment", "source_url"} - {field}:
+        assert "is-invalid" not in page.classes(f"id_inspectorate_{other}")
+    if data.get("changed_on"):
+        assert page.attrs("id_inspectorate_changed_on")["value"] == data["changed_on"]
 
 
 def test_police_lead_sees_the_log_but_has_no_form(

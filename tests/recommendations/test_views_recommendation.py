@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from oversight.models import InspectionReport
@@ -10,6 +12,7 @@ from oversight.shared.concurrency import version_of
 from recommendations.models import Action, Recommendation
 from recommendations.services import recommendation_transition
 from tests import factories
+from tests.html import Page
 
 S = Recommendation.Status
 READERS = ["opcc_staff", "read_only", "plan_owner_a", "police_lead_a"]
@@ -21,6 +24,15 @@ def _detail(recommendation):
 
 def _move_url(recommendation):
     return reverse("recommendations:recommendation_transition", args=[recommendation.pk])
+
+
+def _propose(recommendation, plan_owner, rationale: str) -> None:
+    recommendation_transition(
+        recommendation=recommendation,
+        to_status=S.PROPOSED_FOR_CLOSURE,
+        by=plan_owner,
+        reason=rationale,
+    )
 
 
 def _buttons(response) -> list[str]:
@@ -96,6 +108,23 @@ def test_detail_shows_the_change_history(client, opcc_staff, recommendation_a):
     assert history[0].who == str(opcc_staff)
     assert ("status", "Open", "No action") in [(c.field, c.old, c.new) for c in history[0].changes]
     assert "The force disagreed and the PCC accepted it." in response.content.decode()
+
+
+def test_the_history_names_the_proposer_with_the_people_already_read(
+    client, opcc_staff, plan_owner_a, recommendation_a
+):
+    _propose(recommendation_a, plan_owner_a, "Delivered.")
+    client.force_login(opcc_staff)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(_detail(recommendation_a))
+    proposal = response.context["history"][0]
+    assert proposal.who == str(plan_owner_a)
+    changes = {c.field: (c.old, c.new) for c in proposal.changes}
+    assert changes["closure proposed by"] == ("—", str(plan_owner_a))
+    # The people are named from the page's own reads: the signed-in user is the only
+    # person read on their own.
+    people = [q for q in queries if q["sql"].startswith('SELECT "oversight_user"."id"')]
+    assert len(people) == 1
 
 
 def test_detail_query_count_does_not_grow_with_actions_and_updates(
@@ -174,17 +203,18 @@ def test_moving_to_in_progress(client, opcc_staff, recommendation_a):
 def test_closing_without_a_rationale_says_so_next_to_the_field(
     client, opcc_staff, plan_owner_a, recommendation_a
 ):
-    recommendation_transition(
-        recommendation=recommendation_a,
-        to_status=S.PROPOSED_FOR_CLOSURE,
-        by=plan_owner_a,
-        reason="Delivered.",
-    )
+    _propose(recommendation_a, plan_owner_a, "Delivered.")
     client.force_login(opcc_staff)
     response = client.post(_move_url(recommendation_a), {"to_status": S.CLOSED, "reason": ""})
     assert response.status_code == 400
     form = next(f for f in response.context["transition_forms"] if f.errors)
     assert form.errors["reason"][0].startswith("Closure rationale: write a sentence or two")
+    # Next to the box, which is marked invalid and opened; the other forms are not.
+    page = Page(response.content)
+    assert "is-invalid" in page.classes("id_closed_reason")
+    assert page.attrs("id_closed_reason")["aria-invalid"] == "true"
+    assert page.text("id_closed_reason_error").startswith("Closure rationale: write a sentence")
+    assert page.classes("id_closed_reason") == ["form-control", "is-invalid"]
     recommendation_a.refresh_from_db()
     assert recommendation_a.status == S.PROPOSED_FOR_CLOSURE
 
@@ -192,12 +222,7 @@ def test_closing_without_a_rationale_says_so_next_to_the_field(
 def test_sign_off_form_starts_from_the_proposers_rationale(
     client, opcc_staff, plan_owner_a, recommendation_a
 ):
-    recommendation_transition(
-        recommendation=recommendation_a,
-        to_status=S.PROPOSED_FOR_CLOSURE,
-        by=plan_owner_a,
-        reason="Dip sample shows every case allocated.",
-    )
+    _propose(recommendation_a, plan_owner_a, "Dip sample shows every case allocated.")
     client.force_login(opcc_staff)
     response = client.get(_detail(recommendation_a))
     assert _buttons(response) == [
