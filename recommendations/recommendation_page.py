@@ -24,13 +24,14 @@ def recommendation_detail_queryset(
     signed_off_by. annotate: rag, is_overdue. prefetch_related: superseded_by__report,
     covered_by__report, carried_forward_from__report (no query when empty);
     priority_areas; the recommendations it supersedes that the user may see; the actions the
-    user may see (to_attr `visible_actions`, with leads and plan), each with its three latest
-    updates (to_attr `latest_updates`, with author) and its evidence (to_attr `files`).
+    user may see (to_attr `visible_actions`, with their leads and agency), each with its
+    three latest updates (to_attr `latest_updates`, with author) and its evidence (to_attr
+    `files`).
     """
     today = today or timezone.localdate()
     actions = (
         actions_visible_to(user)
-        .select_related("delivery_lead", "owner", "partner_agency", "plan")
+        .select_related("delivery_lead", "owner", "partner_agency")
         .prefetch_related(
             Prefetch(
                 "updates",

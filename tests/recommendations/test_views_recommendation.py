@@ -147,7 +147,7 @@ def test_detail_query_count_does_not_grow_with_actions_and_updates(
     client.force_login(opcc_staff)
     # 1 session, 2 user (with organisation and unread notifications), 3 recommendation
     # (with report, force, cause, people; RAG annotated), 4 its priority areas, 5
-    # recommendations it supersedes, 6 its actions (with leads and plan), 7 their latest
+    # recommendations it supersedes, 6 its actions (with leads and agency), 7 their latest
     # updates, 8 their evidence, 9 its history, 10 its inspectorate log, 11 the
     # recommendations that may supersede or cover it (one read for both forms).
     with django_assert_num_queries(11):
