@@ -4,7 +4,7 @@ A plan holds dozens of actions; drawn through the template language with four in
 row, they were most of the page's time. Here the labels are looked up once per page in the
 page's language and the URLs formatted from one reverse() each. The markup is what
 templates/recommendations/plan_detail.html drew with recommendations/_status_badge.html,
-_update_due.html, _target_date.html and _rag.html, without their whitespace.
+_update_due.html, _target_date.html and the rag_badge tag, without their whitespace.
 """
 
 from django.utils.dateformat import format as format_date
@@ -90,7 +90,7 @@ class PlanRowWriter:
         )
 
     def _rag(self, action: Action) -> str:
-        """As _rag.html."""
+        """As the rag_badge tag (recommendations/templatetags/rag_tags.py)."""
         if not action.rag:
             return self.no_rag
         label = self.rag_labels.get(action.rag, escape(action.rag))
