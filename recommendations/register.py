@@ -12,7 +12,7 @@ from django.db.models import F, QuerySet, Value
 from django.utils import timezone
 
 from oversight.models import User
-from recommendations.models import Action, Recommendation
+from recommendations.models import Recommendation
 from recommendations.rag import with_rag_and_overdue
 from recommendations.selectors import actions_visible_to, recommendations_visible_to
 from recommendations.services_bulk import selection_value
@@ -92,21 +92,22 @@ def register_row_details(user: User, recommendations: list[Recommendation]) -> l
             "recommendation_id", "is_area", "text_1", "text_2", "text_3", "order_1", "order_2"
         )
     )
+    # The visible actions joined to the rows' links, not the links tested against the
+    # visible actions: PostgreSQL then reads the rows' few links and their actions rather
+    # than hashing every action the user sees.
     lead_rows = (
-        Action.recommendations.through.objects.filter(
-            recommendation__in=ids,
-            action__in=actions_visible_to(user).filter(delivery_lead__isnull=False),
-        )
+        actions_visible_to(user)
+        .filter(recommendations__in=ids, delivery_lead__isnull=False)
         .annotate(
             is_area=Value(False),
-            text_1=F("action__delivery_lead__first_name"),
-            text_2=F("action__delivery_lead__last_name"),
-            text_3=F("action__delivery_lead__username"),
+            text_1=F("delivery_lead__first_name"),
+            text_2=F("delivery_lead__last_name"),
+            text_3=F("delivery_lead__username"),
             order_1=Value(0),
             order_2=Value(0),
         )
         .values_list(
-            "recommendation_id", "is_area", "text_1", "text_2", "text_3", "order_1", "order_2"
+            "recommendations", "is_area", "text_1", "text_2", "text_3", "order_1", "order_2"
         )
         .distinct()
     )
