@@ -4,11 +4,16 @@ evidence."""
 
 import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from oversight.models import PriorityArea, User
-from recommendations.models import Evidence, ProgressUpdate, Recommendation
+from recommendations.models import (
+    Evidence,
+    InspectorateStatusChange,
+    ProgressUpdate,
+    Recommendation,
+)
 from recommendations.rag import with_rag_and_overdue
 from recommendations.selectors import actions_visible_to, recommendations_visible_to
 
@@ -18,20 +23,22 @@ LATEST_UPDATES_PER_ACTION = 3
 def recommendation_detail_queryset(
     user: User, *, today: datetime.date | None = None
 ) -> QuerySet[Recommendation]:
-    """The recommendation page's row and its chain.
+    """The recommendation page's row and its chain; read_listed() completes it for drawing.
 
     select_related: report, report__force, cause_of_concern, closure_proposed_by,
-    signed_off_by. annotate: rag, is_overdue. prefetch_related: superseded_by__report,
-    covered_by__report, carried_forward_from__report (no query when empty);
-    priority_areas; the recommendations it supersedes that the user may see; the actions the
-    user may see (to_attr `visible_actions`, with their leads and agency), each with its
-    three latest updates (to_attr `latest_updates`, with author) and its evidence (to_attr
-    `files`).
+    signed_off_by. annotate: rag, is_overdue; whether any recommendation names it as
+    superseding (`supersedes_any`) and whether its inspectorate log has any change
+    (`inspectorate_log_any`). prefetch_related: superseded_by__report, covered_by__report,
+    carried_forward_from__report (no query when empty); priority_areas; the actions the user
+    may see (to_attr `visible_actions`, with their leads and agency, and whether each has
+    evidence, `has_files`), each with its three latest updates (to_attr `latest_updates`,
+    with author).
     """
     today = today or timezone.localdate()
     actions = (
         actions_visible_to(user)
         .select_related("delivery_lead", "owner", "partner_agency")
+        .annotate(has_files=Exists(Evidence.objects.filter(action=OuterRef("pk"))))
         .prefetch_related(
             Prefetch(
                 "updates",
@@ -40,15 +47,18 @@ def recommendation_detail_queryset(
                 )[:LATEST_UPDATES_PER_ACTION],
                 to_attr="latest_updates",
             ),
-            Prefetch(
-                "evidence", queryset=Evidence.objects.order_by("-created_at"), to_attr="files"
-            ),
         )
         .order_by("reference")
     )
     return (
         with_rag_and_overdue(recommendations_visible_to(user), user=user, today=today)
         .select_related("report__force", "cause_of_concern", "closure_proposed_by", "signed_off_by")
+        .annotate(
+            supersedes_any=Exists(Recommendation.objects.filter(superseded_by=OuterRef("pk"))),
+            inspectorate_log_any=Exists(
+                InspectorateStatusChange.objects.filter(recommendation=OuterRef("pk"))
+            ),
+        )
         .prefetch_related(
             # The chain's links are prefetched rather than joined: each join to another
             # recommendation and its report added 3-4 ms of PostgreSQL planning to every
@@ -57,12 +67,42 @@ def recommendation_detail_queryset(
             "covered_by__report",
             "carried_forward_from__report",
             Prefetch("priority_areas", queryset=PriorityArea.objects.order_by("position")),
+            Prefetch("actions", queryset=actions, to_attr="visible_actions"),
+            "national_recommendation__named_forces",
+        )
+    )
+
+
+def read_listed(user: User, recommendation: Recommendation) -> None:
+    """The lists the page draws that the row (recommendation_detail_queryset) may say are
+    empty, read only when they are not: a query each saved where they are (most
+    recommendations supersede none; an action has evidence once files are attached). Sets
+    `visible_supersedes` (the recommendations it supersedes that the user may see, with
+    their report) and each visible action's `files` (its evidence, newest first). The
+    inspectorate log is read by the page only when `inspectorate_log_any`."""
+    # Set only where nothing is read: a prefetch to an attribute the row already has is
+    # taken as done.
+    if recommendation.supersedes_any:
+        prefetch_related_objects(
+            [recommendation],
             Prefetch(
                 "supersedes",
                 queryset=recommendations_visible_to(user).select_related("report"),
                 to_attr="visible_supersedes",
             ),
-            Prefetch("actions", queryset=actions, to_attr="visible_actions"),
-            "national_recommendation__named_forces",
         )
-    )
+    else:
+        recommendation.visible_supersedes = []
+    with_files = []
+    for action in recommendation.visible_actions:
+        if action.has_files:
+            with_files.append(action)
+        else:
+            action.files = []
+    if with_files:
+        prefetch_related_objects(
+            with_files,
+            Prefetch(
+                "evidence", queryset=Evidence.objects.order_by("-created_at"), to_attr="files"
+            ),
+        )

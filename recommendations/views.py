@@ -49,7 +49,7 @@ from recommendations.permissions import (
     can_record_inspectorate_status,
 )
 from recommendations.rag import rag_label
-from recommendations.recommendation_page import recommendation_detail_queryset
+from recommendations.recommendation_page import read_listed, recommendation_detail_queryset
 from recommendations.register import (
     recommendation_register,
     register_page_columns,
@@ -462,6 +462,7 @@ def _detail_context(
     carry_form: CarryForwardForm | None = None,
 ):
     user = request.user
+    read_listed(user, recommendation)
     if carry_form is None and can_carry_forward(user, recommendation):
         carry_form = CarryForwardForm(user=user, afi=recommendation)
     transitions = services.recommendation_transitions_for(recommendation=recommendation, user=user)
@@ -507,7 +508,7 @@ def _detail_context(
         ),
         "inspectorate_log": (
             inspectorate_log_for(user, recommendation)
-            if recommendation.report.is_inspection
+            if recommendation.report.is_inspection and recommendation.inspectorate_log_any
             else []
         ),
         "carried_forward_to": carried_forward_into(user, recommendation),

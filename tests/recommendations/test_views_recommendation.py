@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from oversight.models import InspectionReport
 from oversight.shared.concurrency import version_of
-from recommendations.models import Action, Recommendation
-from recommendations.services import recommendation_transition
+from recommendations.models import Action, Evidence, Recommendation
+from recommendations.services import inspectorate_status_record, recommendation_transition
 from tests import factories
 from tests.html import Page
 
@@ -146,12 +146,60 @@ def test_detail_query_count_does_not_grow_with_actions_and_updates(
         factories.ProgressUpdateFactory.create_batch(4, action=action)
     client.force_login(opcc_staff)
     # 1 session, 2 user (with organisation and unread notifications), 3 recommendation
-    # (with report, force, cause, people; RAG annotated), 4 its priority areas, 5
-    # recommendations it supersedes, 6 its actions (with leads and agency), 7 their latest
-    # updates, 8 their evidence, 9 its history, 10 its inspectorate log, 11 the
-    # recommendations that may supersede or cover it (one read for both forms).
-    with django_assert_num_queries(11):
+    # (with report, force, cause, people; RAG annotated; whether it supersedes any and has
+    # an inspectorate log), 4 its priority areas, 5 its actions (with leads and agency;
+    # whether each has evidence), 6 their latest updates, 7 its history, 8 the
+    # recommendations that may supersede or cover it (one read for both forms). It
+    # supersedes none, has no inspectorate log and its actions no evidence: none is read.
+    with django_assert_num_queries(8):
         client.get(_detail(recommendation_a))
+
+
+def test_detail_reads_what_it_supersedes_evidence_and_the_log_only_where_there_are_any(
+    client,
+    opcc_staff,
+    police_lead_a,
+    report_a,
+    recommendation_a,
+    action_a,
+    plan_a,
+    django_assert_num_queries,
+    monkeypatch,
+):
+    from oversight.shared import panels
+
+    monkeypatch.setitem(panels._registry, "recommendation_detail", [])
+    bare = factories.ActionFactory(plan=plan_a, reference="A2", recommendations=[recommendation_a])
+    Evidence.objects.create(
+        action=action_a,
+        file="evidence/2026/11/minutes.pdf",
+        original_name="Board minutes.pdf",
+        content_type="application/pdf",
+        size=1200,
+        sha256="0" * 64,
+        uploaded_by=police_lead_a,
+    )
+    older = factories.RecommendationFactory(report=report_a, reference="R0")
+    Recommendation.objects.filter(pk=older.pk).update(superseded_by=recommendation_a)
+    inspectorate_status_record(
+        recommendation=recommendation_a,
+        by=opcc_staff,
+        status="being_progressed",
+        changed_on=report_a.published_on,
+    )
+    client.force_login(opcc_staff)
+    # As the test above, and 3 more: 6 the recommendations it supersedes, 8 the evidence
+    # of the action that has some, 10 its inspectorate log.
+    with django_assert_num_queries(11):
+        response = client.get(_detail(recommendation_a))
+    actions = {a.pk: a for a in response.context["actions"]}
+    assert [f.original_name for f in actions[action_a.pk].files] == ["Board minutes.pdf"]
+    assert actions[bare.pk].files == []
+    assert response.context["recommendation"].visible_supersedes == [older]
+    assert [c.status for c in response.context["inspectorate_log"]] == ["being_progressed"]
+    content = response.content.decode()
+    assert "Board minutes.pdf" in content
+    assert "Supersedes" in content and older.get_absolute_url() in content
 
 
 # --- Status buttons -------------------------------------------------------------------
