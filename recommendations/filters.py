@@ -35,7 +35,7 @@ from django_filters.fields import ChoiceField
 
 from oversight.models import InspectionReport, User
 from oversight.selectors import forces_visible_to, priority_areas_visible_to, reports_visible_to
-from oversight.written_fields import WrittenDateInput, WrittenSelect, WrittenTextInput
+from oversight.written_fields import WrittenDateInput, WrittenTextInput, written_out
 from recommendations.models import Action, Recommendation
 from recommendations.rag import NO_RAG, NO_RAG_LABEL, RAG_ORDER, overdue_condition, rag_condition
 from recommendations.selectors import delivery_leads_visible_to, register_history_starts_on
@@ -164,15 +164,6 @@ class RegisterFilterForm(forms.Form):
     """The register's filter form: an "As at" day must be one the change history covers."""
 
     user: User
-
-    def full_clean(self):
-        super().full_clean()
-        # Bootstrap's mark of a refused value (the register draws its fields by hand, not
-        # through crispy, which adds it).
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
     def clean_as_at(self):
         day = self.cleaned_data.get("as_at")
@@ -347,13 +338,7 @@ class RecommendationFilter(django_filters.FilterSet):
             fields["priority_area"], self._listed_areas
         )
         fields["owner"].widget.choices = _ListedChoices(fields["owner"], self._listed_leads)
-        for field in fields.values():
-            if type(field.widget) is forms.Select:
-                field.widget = WrittenSelect(attrs=field.widget.attrs, choices=field.widget.choices)
-            # Bootstrap's classes, as crispy would add them.
-            field.widget.attrs["class"] = (
-                "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            )
+        written_out(self.form)  # drawn with every page of the register
         # Choosing a report lists its priority areas at once (htmx), without a submit.
         fields["report"].widget.attrs.update(
             {

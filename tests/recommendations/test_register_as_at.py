@@ -18,6 +18,7 @@ from recommendations.models import Action, Rag, Recommendation
 from recommendations.register_as_at import AS_AT_SORTS, register_as_at
 from recommendations.register_csv import row_cells
 from tests import factories
+from tests.html import Page
 
 REGISTER = reverse("recommendations:register")
 CSV = reverse("recommendations:register_csv")
@@ -225,6 +226,18 @@ def test_a_day_still_to_come_is_refused_with_a_message(client, opcc_staff, first
     response = client.get(url + "?as_at=2026-03-04")
     assert response.status_code == 400
     assert "cannot be shown as at a day still to come" in response.content.decode()
+
+
+def test_the_refused_day_is_marked_next_to_its_field_and_kept(client, opcc_staff, first_day):
+    client.force_login(opcc_staff)
+    response = client.get(REGISTER + "?as_at=2026-03-04&kind=afi")
+    assert response.status_code == 400
+    page = Page(response.content)
+    assert page.classes("id_as_at") == ["form-control", "is-invalid"]
+    assert page.attrs("id_as_at")["aria-invalid"] == "true"
+    assert page.attrs("id_as_at")["value"] == "2026-03-04"
+    assert "day still to come" in page.text("id_as_at_error")
+    assert page.classes("id_kind") == ["form-select"]
 
 
 @pytest.mark.parametrize("url", [REGISTER, CSV])
