@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -29,10 +30,22 @@ def login(live_server):
 
 
 def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot under test-artifacts/ for a person to look at."""
+    """Save a full-page screenshot under test-artifacts/ for a person to look at.
+
+    Headless Chromium now and then answers "Unable to capture screenshot" when the
+    capture meets a frame still being drawn; the picture is for a person, not a check,
+    so it is taken once more after the next frame rather than failing the journey.
+    """
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except PlaywrightError as error:
+        if "Unable to capture screenshot" not in str(error):
+            raise
+        page.wait_for_load_state()
+        page.evaluate("() => new Promise(requestAnimationFrame)")
+        page.screenshot(path=str(path), full_page=True)
     return path
 
 
