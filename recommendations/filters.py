@@ -25,9 +25,9 @@ from django.db.models import (
     Value,
     When,
 )
-from django.forms.models import ModelChoiceIterator
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 from django.utils.formats import date_format
 from django.utils.functional import cached_property, lazy
 from django.utils.translation import gettext, gettext_lazy
@@ -145,19 +145,19 @@ class RegisterOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*self.get_ordering_value(self.applied(value)))
 
 
-class _ListedChoices(ModelChoiceIterator):
-    """The options a model select renders: `listed()` (a list or queryset, worked out at
-    render time, after the form was validated), not the field's whole queryset."""
+class _ListedChoices(BaseChoiceIterator):
+    """The options a model select renders: its empty choice, then the (value, label) pairs
+    `listed()` gives, worked out at render time (after the form was validated), not the
+    field's whole queryset. The pairs are read as values, not as rows made into models: a
+    single-force office's register lists every report of its force on every page."""
 
-    def __init__(self, field, listed: Callable[[], Iterable]):
-        super().__init__(field)
-        self.listed = listed
+    def __init__(self, field: forms.ModelChoiceField, listed: Callable[[], Iterable]):
+        self.field, self.listed = field, listed
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.listed():
-            yield self.choice(obj)
+        yield from self.listed()
 
 
 class RegisterFilterForm(forms.Form):
@@ -331,8 +331,9 @@ class RecommendationFilter(django_filters.FilterSet):
         )
         self.form.user = user  # the form is built here, once every queryset is set
         fields = self.form.fields
-        fields["priority_area"].label_from_instance = lambda area: f"{area.title} ({area.report})"
-        fields["force"].widget.choices = _ListedChoices(fields["force"], lambda: self.forces)
+        fields["force"].widget.choices = _ListedChoices(
+            fields["force"], lambda: [(force.pk, str(force)) for force in self.forces]
+        )
         fields["report"].widget.choices = _ListedChoices(fields["report"], self._listed_reports)
         fields["priority_area"].widget.choices = _ListedChoices(
             fields["priority_area"], self._listed_areas
@@ -401,27 +402,37 @@ class RecommendationFilter(django_filters.FilterSet):
     def _listed_reports(self):
         reports, force = self.filters["report"].queryset, self._chosen("force")
         if force:
-            return reports.filter(force=force)
+            return reports.filter(force=force).values_list("pk", "title")
         if self._lists_everything():
-            return reports
+            return reports.values_list("pk", "title")
         chosen = self._chosen("report")
-        return [chosen] if chosen else []
+        return [(chosen.pk, str(chosen))] if chosen else []
 
     def _listed_areas(self):
         areas, report = self.filters["priority_area"].queryset, self._chosen("report")
-        if report:
-            return areas.filter(report=report)
-        chosen = self._chosen("priority_area")
-        return areas.filter(report=chosen.report_id) if chosen else []
+        if not report:
+            chosen = self._chosen("priority_area")
+            if not chosen:
+                return []
+            report = chosen.report_id
+        return (
+            (pk, f"{title} ({report_title})")
+            for pk, title, report_title in areas.filter(report=report).values_list(
+                "pk", "title", "report__title"
+            )
+        )
 
     def _listed_leads(self):
         leads, force = self.filters["owner"].queryset, self._chosen("force")
         if force:
-            return leads.filter(Q(force=force) | Q(partner_agency__forces=force)).distinct()
-        if self._lists_everything():
-            return leads
-        chosen = self._chosen("owner")
-        return [chosen] if chosen else []
+            leads = leads.filter(Q(force=force) | Q(partner_agency__forces=force)).distinct()
+        elif not self._lists_everything():
+            chosen = self._chosen("owner")
+            return [(chosen.pk, str(chosen))] if chosen else []
+        return (
+            (pk, User.name_from(*names))
+            for pk, *names in leads.values_list("pk", *User.NAME_COLUMNS)
+        )
 
     def _choose_first_hint(self, first: str, hint: str) -> str:
         if first == "force" and (self._lists_everything() or self._chosen("force")):
