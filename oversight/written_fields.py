@@ -56,6 +56,18 @@ class WrittenInputMixin:
         )
 
 
+def _written_textarea(widget, name, value, attrs=None, renderer=None):
+    """A <textarea> written out here rather than through Django's widget template (which
+    starts the value on a line of its own, as this does)."""
+    context = widget.get_context(name, value, attrs)["widget"]
+    return format_html(
+        '<textarea name="{}"{}>\n{}</textarea>',
+        context["name"],
+        flatatt(context["attrs"]),
+        context["value"] or "",
+    )
+
+
 class WrittenTextInput(WrittenInputMixin, forms.TextInput):
     pass
 
@@ -77,10 +89,11 @@ class WrittenBoundField(forms.BoundField):
 
 
 def written_out(form: forms.Form) -> None:
-    """Draw a form's selects and single-line inputs written out (WrittenSelect,
-    WrittenInputMixin), with Bootstrap's classes as crispy would add them, and its fields
-    with errors marked invalid (WrittenBoundField). Call it before the form is validated
-    (in its __init__, say): a field read since keeps the bound field it was read with."""
+    """Draw a form's selects, single-line inputs and text areas written out (WrittenSelect,
+    WrittenInputMixin, _written_textarea), with Bootstrap's classes as crispy would add
+    them, and its fields with errors marked invalid (WrittenBoundField). Call it before the
+    form is validated (in its __init__, say): a field read since keeps the bound field it
+    was read with."""
     for field in form.fields.values():
         field.bound_field_class = WrittenBoundField
         widget = field.widget
@@ -88,6 +101,8 @@ def written_out(form: forms.Form) -> None:
             widget = field.widget = WrittenSelect(attrs=widget.attrs, choices=widget.choices)
         elif isinstance(widget, forms.widgets.Input) and not widget.is_hidden:
             widget.render = WrittenInputMixin.render.__get__(widget)
+        elif type(widget) is forms.Textarea:
+            widget.render = _written_textarea.__get__(widget)
         if widget.is_hidden or "class" in widget.attrs or isinstance(widget, forms.RadioSelect):
             continue
         is_select = isinstance(widget, forms.Select)
