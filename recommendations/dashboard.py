@@ -3,6 +3,7 @@ short lists of what is overdue, due soon, waiting for a decision or returned, ev
 bounded with its total and scoped to the user."""
 
 import datetime
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -108,6 +109,8 @@ def _action_name(columns: tuple[str, ...], relation: str = "") -> property:
 
 
 class _Listed:
+    """A kept row, its values read by name (a property per column) once it is listed."""
+
     __slots__ = ("row",)
     url_name = ""
 
@@ -223,8 +226,33 @@ def _totals(user: User, *, today: datetime.date) -> tuple[dict, int, dict, list[
     return tiles, kept["overdue"] + kept["overdue_elsewhere"], lists, listed
 
 
-def _kept(listed: list[dict], kind: str, row_class) -> list:
-    return [row_class(row) for kept in listed for row in kept.get(kind, ())]
+def _kept(listed: list[dict], kind: str) -> list[list]:
+    return [row for kept in listed for row in kept.get(kind, ())]
+
+
+def _at(columns: tuple[str, ...], *names: str) -> tuple[int, ...]:
+    return tuple(columns.index(name) for name in names)
+
+
+# Where the lists' order and conditions read a kept row: they are applied to the rows as
+# kept (a reader of every force's are some 3,000), and only those listed are made
+# Listed…s. A day is kept as ISO text ("2026-12-06"), which orders as the days do; a
+# moment is read as one, as only the rows of its list are.
+_ACTION = _at(
+    LISTED_ACTION_COLUMNS,
+    "pk",
+    "is_pending",
+    "is_overdue",
+    "is_due",
+    "completion_proposed_at",
+    "next_update_due",
+    "target_date",
+    "revised_target_date",
+)
+_UPDATE = _at(LISTED_UPDATE_COLUMNS, "pk", "review_state", "created_at", "reviewed_at")
+_RECOMMENDATION = _at(
+    LISTED_RECOMMENDATION_COLUMNS, "pk", "is_proposed", "closure_proposed_at", "due_on"
+)
 
 
 def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboard:
@@ -307,37 +335,45 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     totals["updates_awaiting_review"] = updates_waiting
 
     # The lists' first rows, from each force's kept first rows of each list (any list's
-    # first rows over the user's forces are among them), put in each list's order here.
-    actions = _kept(listed, "actions", ListedAction)
-    completions = sorted(
-        (action for action in actions if action.is_pending),
-        key=lambda action: (
-            action.completion_proposed_at is None,
-            action.completion_proposed_at,
-            action.pk,
-        ),
-    )[:REVIEW_QUEUE_PANEL_LIMIT]
-    overdue_updates = sorted(
-        (action for action in actions if action.is_overdue),
-        key=lambda action: (action.next_update_due, action.pk),
-    )[:DASHBOARD_LIST_LIMIT]
+    # first rows over the user's forces are among them), put in each list's order here
+    # (heapq.nsmallest(n, rows, key) is sorted(rows, key=key)[:n]).
+    pk, pending, overdue, due, proposed_at, update_on, target_on, revised_on = _ACTION
+    actions = _kept(listed, "actions")
+    completions = [
+        ListedAction(row)
+        for row in heapq.nsmallest(
+            REVIEW_QUEUE_PANEL_LIMIT,
+            (row for row in actions if row[pending]),
+            key=lambda row: (row[proposed_at] is None, _moment(row[proposed_at]), row[pk]),
+        )
+    ]
+    overdue_updates = [
+        ListedAction(row)
+        for row in heapq.nsmallest(
+            DASHBOARD_LIST_LIMIT,
+            (row for row in actions if row[overdue]),
+            key=lambda row: (row[update_on], row[pk]),
+        )
+    ]
     # Actions due soon, soonest first: an action counts from the earlier of its dates
     # that falls in the window (an update due, or its current target date).
+    first_day, last_day = today.isoformat(), soon.isoformat()
     due_actions = []
-    for action in actions:
-        if not action.is_due:
+    for row in actions:
+        if not row[due]:
             continue
-        update_due = action.next_update_due is not None and today <= action.next_update_due <= soon
-        target_due = today <= action.current_target <= soon
+        update_due_on, target = row[update_on], row[revised_on] or row[target_on]
+        update_due = update_due_on is not None and first_day <= update_due_on <= last_day
+        target_due = first_day <= target <= last_day
         soonest = (
-            action.next_update_due
-            if update_due and (not target_due or action.next_update_due <= action.current_target)
-            else action.current_target
+            update_due_on if update_due and (not target_due or update_due_on <= target) else target
         )
-        due_actions.append((soonest, action.pk, update_due, target_due, action))
-    due_actions.sort(key=lambda due: due[:2])
+        due_actions.append((soonest, row[pk], update_due, target_due, row))
     due_soon, due_soon_total = [], lists["updates_due"] + lists["targets_due"]
-    for _soonest, _pk, update_due, target_due, action in due_actions[:DASHBOARD_LIST_LIMIT]:
+    for _soonest, _pk, update_due, target_due, row in heapq.nsmallest(
+        DASHBOARD_LIST_LIMIT, due_actions, key=lambda due: due[:2]
+    ):
+        action = ListedAction(row)
         lead = action.delivery_lead or _("No lead")
         title = f"{action.name}: {action.description}"
         if update_due:
@@ -363,42 +399,59 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
 
     # The progress updates waiting for review (the oldest) and those returned in the last
     # 30 days (the latest).
-    updates = _kept(listed, "updates", ListedUpdate)
+    pk, state, created_at, reviewed_at = _UPDATE
+    updates = _kept(listed, "updates")
     returned_since = timezone.now() - datetime.timedelta(days=RETURNED_DAYS)
+    returned = []
+    for row in updates:
+        if row[state] == ProgressUpdate.Review.RETURNED:
+            returned_at = _moment(row[reviewed_at])
+            if returned_at >= returned_since:
+                returned.append((returned_at, row[pk], row))
     review_queue = {
         "update_count": updates_waiting,
-        "updates": sorted(
-            (u for u in updates if u.review_state == ProgressUpdate.Review.SUBMITTED),
-            key=lambda u: (u.created_at, u.pk),
-        )[:REVIEW_QUEUE_PANEL_LIMIT],
+        "updates": [
+            ListedUpdate(row)
+            for row in heapq.nsmallest(
+                REVIEW_QUEUE_PANEL_LIMIT,
+                (row for row in updates if row[state] == ProgressUpdate.Review.SUBMITTED),
+                key=lambda row: (_moment(row[created_at]), row[pk]),
+            )
+        ],
         "completion_count": completions_waiting,
         "completions": completions,
         "extension_count": totals.pop("extensions_waiting"),
     }
-    returned_updates = sorted(
-        (
-            u
-            for u in updates
-            if u.review_state == ProgressUpdate.Review.RETURNED and u.reviewed_at >= returned_since
-        ),
-        key=lambda u: (u.reviewed_at, u.pk),
-        reverse=True,
-    )[:DASHBOARD_LIST_LIMIT]
+    returned_updates = [
+        ListedUpdate(row)
+        for _returned_at, _pk, row in heapq.nlargest(
+            DASHBOARD_LIST_LIMIT, returned, key=lambda returned: returned[:2]
+        )
+    ]
 
     # The recommendations proposed for closure (the oldest proposals first) and those open
     # and due in the next 14 days (the first due).
-    recommendations = sorted(
-        _kept(listed, "recommendations", ListedRecommendation),
-        key=lambda r: (
-            r.closure_proposed_at is None,
-            r.closure_proposed_at,
-            r.due_on is None,
-            r.due_on,
-            r.pk,
-        ),
-    )
-    awaiting_sign_off = [r for r in recommendations if r.is_proposed][:DASHBOARD_LIST_LIMIT]
-    due_recommendations = [r for r in recommendations if not r.is_proposed][:DASHBOARD_LIST_LIMIT]
+    pk, proposed, proposed_at, due_on = _RECOMMENDATION
+    recommendations = _kept(listed, "recommendations")
+
+    def first_recommendations(is_proposed: bool) -> list[ListedRecommendation]:
+        return [
+            ListedRecommendation(row)
+            for row in heapq.nsmallest(
+                DASHBOARD_LIST_LIMIT,
+                (row for row in recommendations if bool(row[proposed]) is is_proposed),
+                key=lambda row: (
+                    row[proposed_at] is None,
+                    _moment(row[proposed_at]),
+                    row[due_on] is None,
+                    row[due_on],
+                    row[pk],
+                ),
+            )
+        ]
+
+    awaiting_sign_off = first_recommendations(True)
+    due_recommendations = first_recommendations(False)
     due_soon_total += lists["recommendations_due"]
     for recommendation in due_recommendations:
         due_soon.append(
