@@ -156,16 +156,20 @@ def _dashboard_body(request) -> str:
         "recommendations/_dashboard_body.html",
         {
             "data": data,
-            "trend_chart": charts.trend_bar_chart(
-                id="trend-counts",
-                title=_("Recommendations added, closed and open, by quarter"),
-                rows=data.trends,
+            "trend_chart": charts.trend_chart_html(
+                charts.trend_bar_chart(
+                    id="trend-counts",
+                    title=_("Recommendations added, closed and open, by quarter"),
+                    rows=data.trends,
+                )
             ),
-            "overdue_trend_chart": charts.trend_share_chart(
-                id="trend-overdue",
-                title=_("Share of open recommendations overdue at quarter end"),
-                rows=data.trends,
-                share="overdue_share",
+            "overdue_trend_chart": charts.trend_chart_html(
+                charts.trend_share_chart(
+                    id="trend-overdue",
+                    title=_("Share of open recommendations overdue at quarter end"),
+                    rows=data.trends,
+                    share="overdue_share",
+                )
             ),
             "area_chart": area_chart,
             "chart_patterns": charts.series_patterns_html([*series, *charts.TREND_SERIES]),
