@@ -42,7 +42,8 @@ class ActionCardWriter(PlanRowWriter):
         if action.partner_agency:
             about += f" · {escape(action.partner_agency)}"
         if action.delivery_lead and action.delivery_lead != self.user:
-            about += f" · {escape(gettext('lead: %(lead)s') % {'lead': action.delivery_lead})}"
+            lead = gettext("lead: %(lead)s") % {"lead": action.delivery_lead}
+            about += f" · {escape(lead)}"
         return (
             f'<li class="list-group-item action-card{" action-card-due" if row.is_due else ""}"'
             f' id="action-{action.pk}"><div class="row g-2 align-items-center">'

@@ -60,10 +60,9 @@ class DashboardListWriter:
         # Translations are written as the template wrote them, unescaped: the catalogue's
         # text is the project's own (its values are escaped where they go in).
         self.no_lead = gettext("No lead")
-        self.resubmitted = f'<span class="badge text-bg-success">{gettext("Resubmitted")}</span>'
-        self.waiting = (
-            f'<span class="badge text-bg-warning">{gettext("Waiting for resubmission")}</span>'
-        )
+        resubmitted, waiting = gettext("Resubmitted"), gettext("Waiting for resubmission")
+        self.resubmitted = f'<span class="badge text-bg-success">{resubmitted}</span>'
+        self.waiting = f'<span class="badge text-bg-warning">{waiting}</span>'
 
     def awaiting_sign_off(self, recommendations: list[ListedRecommendation]) -> SafeString:
         rows = []

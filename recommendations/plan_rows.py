@@ -39,7 +39,8 @@ class PlanRowWriter:
             target=gettext("Target"),
         )
         self.not_allocated = escape(gettext("Not allocated"))
-        self.no_rag = f'<span class="text-body-secondary">{escape(gettext("No RAG"))}</span>'
+        no_rag = escape(gettext("No RAG"))
+        self.no_rag = f'<span class="text-body-secondary">{no_rag}</span>'
         self.revised = escape(gettext("Revised"))
         self.with_opcc = escape(gettext("Update with the OPCC for review"))
         self.no_update = escape(gettext("No update expected"))

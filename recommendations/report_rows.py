@@ -36,13 +36,12 @@ class ReportRowWriter:
         self.edit = escape(gettext("Edit"))
         self.afi = escape(gettext("Area for improvement"))
         self.priority_area = escape(pgettext("before a list of links", "Priority area:"))
-        self.no_area = (
-            '<span class="text-warning-emphasis">'
-            f"{escape(gettext('Not in a priority area'))}</span>"
-        )
-        self.overdue = f'<span class="badge text-bg-danger">{escape(gettext("Overdue"))}</span>'
-        self.no_actions = f'<span class="rag rag-none">{escape(gettext("No actions"))}</span>'
-        self.no_rag = f'<span class="text-body-secondary">{escape(gettext("No RAG"))}</span>'
+        no_area, overdue = escape(gettext("Not in a priority area")), escape(gettext("Overdue"))
+        no_actions, no_rag = escape(gettext("No actions")), escape(gettext("No RAG"))
+        self.no_area = f'<span class="text-warning-emphasis">{no_area}</span>'
+        self.overdue = f'<span class="badge text-bg-danger">{overdue}</span>'
+        self.no_actions = f'<span class="rag rag-none">{no_actions}</span>'
+        self.no_rag = f'<span class="text-body-secondary">{no_rag}</span>'
         self.timescales = {v: escape(label) for v, label in Recommendation.Timescale.choices}
         self.statuses = {v: escape(label) for v, label in Recommendation.Status.choices}
 

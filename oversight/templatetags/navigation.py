@@ -71,16 +71,17 @@ def nav_user(context) -> str:
     esc = conditional_escape
     html = []
     if notifications_url := _url("reminders:notifications"):
-        unread = context.get("unread_notifications")
+        unread, unread_label = context.get("unread_notifications"), gettext("unread")
         badge = (
             f'\n<span class="badge text-bg-warning">{esc(unread)}<span class="visually-hidden">'
-            f" {esc(gettext('unread'))}</span></span>"
+            f" {esc(unread_label)}</span></span>"
             if unread
             else ""
         )
+        label = gettext("Notifications")
         html.append(
             f'<li class="nav-item">\n<a class="nav-link{_current(request, notifications_url)}" '
-            f'href="{esc(notifications_url)}">{esc(gettext("Notifications"))}{badge}</a>\n</li>'
+            f'href="{esc(notifications_url)}">{esc(label)}{badge}</a>\n</li>'
         )
     role = user.get_role_display() or gettext("No role")
     organisation = f"<br>{esc(user.organisation)}" if user.organisation else ""
@@ -96,9 +97,10 @@ def nav_user(context) -> str:
             if match and match.view_name == "letters:public_site"
             else ""
         )
+        label = gettext("Public site")
         menu.append(
             f'<li><a class="dropdown-item{current}" href="{esc(reverse("letters:public_site"))}">'
-            f"{esc(gettext('Public site'))}</a></li>\n"
+            f"{esc(label)}</a></li>\n"
             '<li><hr class="dropdown-divider"></li>'
         )
     for name, label in (
@@ -115,11 +117,12 @@ def nav_user(context) -> str:
         menu.append(
             f'<li><a class="dropdown-item" href="{esc(reverse(name))}">{esc(label)}</a></li>'
         )
+    sign_out = gettext("Sign out")
     menu += [
         '<li><hr class="dropdown-divider"></li>',
         f'<li>\n<form method="post" action="{esc(reverse("logout"))}">'
         f"{CsrfTokenNode().render(context)}\n"
-        f'<button type="submit" class="dropdown-item">{esc(gettext("Sign out"))}</button>\n'
+        f'<button type="submit" class="dropdown-item">{esc(sign_out)}</button>\n'
         "</form>\n</li>",
     ]
     html.append(

@@ -3,6 +3,7 @@ with the plural forms Welsh needs, and the compiled catalogue the site serves sa
 
 These fail when someone adds an English string and leaves Welsh readers with it."""
 
+import ast
 import os
 import re
 import shutil
@@ -74,6 +75,53 @@ def test_catalogue_holds_every_marked_string_and_nothing_stale(catalogue, extrac
     stale = sorted(ours - code, key=str)
     assert not missing, f"Marked but not in the catalogue (run scripts/messages.sh): {missing[:20]}"
     assert not stale, f"In the catalogue but no longer in the code: {stale[:20]}"
+
+
+# The calls makemessages reads a string from (Django's names and the usual `_`).
+MARKING_CALLS = {
+    "_",
+    "gettext",
+    "gettext_lazy",
+    "gettext_noop",
+    "ngettext",
+    "ngettext_lazy",
+    "pgettext",
+    "pgettext_lazy",
+    "npgettext",
+    "npgettext_lazy",
+}
+
+
+def _marked_inside_f_strings(source: str) -> list[int]:
+    """The lines of calls marking a string that sit inside an f-string's braces."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.JoinedStr):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Call):
+                    name = getattr(inner.func, "id", None) or getattr(inner.func, "attr", None)
+                    if name in MARKING_CALLS:
+                        lines.append(inner.lineno)
+    return lines
+
+
+def test_no_string_is_marked_inside_an_f_string():
+    """xgettext does not read into an f-string's braces: a string marked there never
+    reaches the catalogue, so Welsh readers are served it in English (and a string it
+    was the last use of drops out of the catalogue with its translation)."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for folder in sorted(ROOT.iterdir())
+        if folder.is_dir() and folder.name not in NOT_CODE and not folder.name.startswith(".")
+        for path in sorted(folder.rglob("*.py"))
+        for line in _marked_inside_f_strings(path.read_text())
+    ]
+    assert not found, f"Mark the string outside the f-string and use the result: {found}"
+
+
+def test_the_check_for_marked_strings_in_f_strings_finds_one():
+    assert _marked_inside_f_strings("x = f\"<b>{gettext('Sign out')}</b>\"") == [1]
+    assert _marked_inside_f_strings('label = gettext("Sign out")\nx = f"<b>{label}</b>"') == []
 
 
 def test_every_string_is_translated_and_none_is_fuzzy(catalogue):
