@@ -155,10 +155,17 @@ def plan_action_rows(plan: ActionPlan, *, user: User) -> tuple[list[ActionRow], 
 
 def action_detail_queryset(user: User) -> QuerySet[Action]:
     """An action with its plan, report, force and partner agency: 1 query, plus 1 for its
-    recommendations. The people it names come with action_people_attach()."""
+    recommendations. The people it names come with action_people_attach(). Annotated with
+    whether it has any evidence (`has_evidence`) and any request to move its target date
+    (`has_extensions`), so that action_updates() and action_extensions() read them only
+    where there are some (most actions have neither)."""
     return (
         actions_visible_to(user)
         .select_related("plan__report", "plan__force", "partner_agency")
+        .annotate(
+            has_evidence=Exists(Evidence.objects.filter(action=OuterRef("pk"))),
+            has_extensions=Exists(ExtensionRequest.objects.filter(action=OuterRef("pk"))),
+        )
         .prefetch_related(
             Prefetch("recommendations", queryset=Recommendation.objects.order_by("position"))
         )
@@ -186,8 +193,9 @@ class ActionUpdates:
 
 
 def action_updates(action: Action) -> ActionUpdates:
-    """An action's updates and evidence. Queries: 1 updates (with author and reviewer),
-    1 evidence for the whole action. The returned update a resubmission answers is one of
+    """An action's updates and evidence (the action as action_detail_queryset() reads
+    it). Queries: 1 updates (with author and reviewer), 1 evidence for the whole action
+    when it has any. The returned update a resubmission answers is one of
     the same action's (progress_update_submit checks it), so it is taken from the list
     rather than joined again with all its columns."""
     updates = list(
@@ -199,8 +207,9 @@ def action_updates(action: Action) -> ActionUpdates:
         if update.resubmission_of_id in by_pk:
             answers.set_cached_value(update, by_pk[update.resubmission_of_id])
     files_by_update: dict[int | None, list[Evidence]] = defaultdict(list)
-    for evidence in action.evidence.select_related("uploaded_by").order_by("created_at", "pk"):
-        files_by_update[evidence.update_id].append(evidence)
+    if action.has_evidence:
+        for evidence in action.evidence.select_related("uploaded_by").order_by("created_at", "pk"):
+            files_by_update[evidence.update_id].append(evidence)
     for update in updates:
         update.files = files_by_update.get(update.pk, [])
     latest = updates[0] if updates else None
@@ -216,8 +225,11 @@ def action_updates(action: Action) -> ActionUpdates:
 
 def action_extensions(action: Action) -> list[ExtensionRequest]:
     """Every request to move the action's target date, newest first, with who asked and
-    who decided. One query, whatever their number. (The action is the one the page shows,
-    already fetched through actions_visible_to.)"""
+    who decided. One query, whatever their number, and none when it has none. (The action
+    is the one the page shows, read by action_detail_queryset(), through
+    actions_visible_to.)"""
+    if not action.has_extensions:
+        return []
     extensions = list(
         ExtensionRequest.objects.filter(action=action)
         .select_related("requested_by", "decided_by")

@@ -7,6 +7,7 @@ gets 405.
 """
 
 import datetime
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -453,6 +454,49 @@ def test_action_page_queries_do_not_grow_with_updates_or_history(
     with CaptureQueriesContext(connection) as many:
         client.get(action.get_absolute_url())
     assert len(many) == len(few)
+
+
+def _tables_read(client, url: str) -> list[str]:
+    """The table each of the page's queries reads rows of (its first column's)."""
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return [
+        found.group(1) if (found := re.match(r'SELECT \(?"(\w+)"', q["sql"])) else q["sql"][:30]
+        for q in captured
+    ]
+
+
+def test_action_page_reads_evidence_and_requests_to_move_its_date_only_where_there_are_any(
+    client, action_a, plan_owner_a, police_lead_a, opcc_staff
+):
+    client.force_login(opcc_staff)
+    url = action_a.get_absolute_url()
+    client.get(url)  # warm the session
+    bare = _tables_read(client, url)
+    assert "recommendations_evidence" not in bare
+    assert "recommendations_extensionrequest" not in bare
+
+    services_progress.progress_update_submit(
+        action=action_a,
+        author=police_lead_a,
+        narrative="Training continuing.",
+        rag=Rag.AMBER,
+        percent_complete=40,
+        uploads=[check_upload(SimpleUploadedFile("minutes.pdf", factories.tiny_pdf()))],
+    )
+    services_extensions.extension_request(
+        action=action_a,
+        by=plan_owner_a,
+        to_date=datetime.date(2031, 6, 30),
+        reason="Examiner posts vacant.",
+    )
+    with_both = _tables_read(client, url)
+    assert with_both.count("recommendations_evidence") == 1
+    assert with_both.count("recommendations_extensionrequest") == 1
+    assert len(with_both) == len(bare) + 2
+    content = client.get(url).content.decode()
+    assert "minutes.pdf" in content
+    assert "Examiner posts vacant." in content
 
 
 # --- Update review --------------------------------------------------------------------
