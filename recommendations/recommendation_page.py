@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_rela
 from django.utils import timezone
 
 from oversight.models import PriorityArea, User
+from oversight.shared import panels
 from recommendations.models import (
     Evidence,
     InspectorateStatusChange,
@@ -58,6 +59,9 @@ def recommendation_detail_queryset(
             inspectorate_log_any=Exists(
                 InspectorateStatusChange.objects.filter(recommendation=OuterRef("pk"))
             ),
+            # Whether other apps' panels on the page have anything for it (oversight.shared.
+            # panels): those that have nothing run no query.
+            **panels.row_annotations("recommendation_detail"),
         )
         .prefetch_related(
             # The chain's links are prefetched rather than joined: each join to another

@@ -13,10 +13,17 @@ panels and renders each one's template with its context.
 
 `context(user=..., obj=...)` must scope everything to the user (a `*_visible_to` selector)
 and run a fixed number of queries, whatever the number of rows.
+
+A panel that is empty for most objects may say so on the page's own row: `has_any` gives
+an expression (whether anything at all is there for the object, whoever may see it), which
+the page's queryset annotates (row_annotations()), and panels_for() leaves the panel out,
+without running its context, where it is false.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 PAGES = {
     "report_detail",
@@ -35,6 +42,12 @@ class Panel:
     template: str
     context: Callable[..., dict]
     order: int = 100
+    has_any: Callable[[], Any] | None = None
+
+    @property
+    def annotation(self) -> str:
+        """The name the page's row is annotated with has_any() under."""
+        return "panel_any_" + re.sub(r"\W", "_", self.template)
 
 
 @dataclass(frozen=True)
@@ -46,20 +59,35 @@ class RenderedPanel:
 _registry: dict[str, list[Panel]] = {page: [] for page in PAGES}
 
 
-def register(page: str, *, template: str, context: Callable[..., dict], order: int = 100) -> None:
+def register(
+    page: str,
+    *,
+    template: str,
+    context: Callable[..., dict],
+    order: int = 100,
+    has_any: Callable[[], Any] | None = None,
+) -> None:
     if page not in PAGES:
         raise ValueError(f"Unknown page {page!r}; known pages: {sorted(PAGES)}")
-    panel = Panel(template=template, context=context, order=order)
+    panel = Panel(template=template, context=context, order=order, has_any=has_any)
     if panel not in _registry[page]:
         _registry[page].append(panel)
         _registry[page].sort(key=lambda p: p.order)
 
 
+def row_annotations(page: str) -> dict[str, Any]:
+    """What the page's queryset annotates its row with: each panel's has_any()."""
+    return {panel.annotation: panel.has_any() for panel in _registry[page] if panel.has_any}
+
+
 def panels_for(page: str, *, user, obj=None) -> list[RenderedPanel]:
-    """The panels for a page, each with its context; a panel with nothing to show
-    (its context function returns None) is left out."""
+    """The panels for a page, each with its context; a panel with nothing to show (its
+    row annotation says there is nothing, or its context function returns None) is left
+    out."""
     rendered = []
     for panel in _registry[page]:
+        if panel.has_any and not getattr(obj, panel.annotation, True):
+            continue
         context = panel.context(user=user, obj=obj)
         if context is not None:
             rendered.append(RenderedPanel(template=panel.template, context=context))
