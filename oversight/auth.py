@@ -103,14 +103,14 @@ class OversightBackend(AuthenticationBackend):
     every page needs them."""
 
     def get_user(self, user_id):
-        user = (
+        rows = (
             User._default_manager.select_related("office", "force", "partner_agency")
             .annotate(
                 two_factor_required=two_factor_required_expression(),
                 overseen_forces=overseen_forces_expression(),
                 **{name: expression() for name, expression in _loaded_with.items()},
             )
-            .filter(pk=user_id)
-            .first()
+            .filter(pk=user_id)[:1]  # not first(): its ORDER BY is compiled on every request
         )
+        user = next(iter(rows), None)
         return user if user is not None and self.user_can_authenticate(user) else None
