@@ -7,24 +7,17 @@ show (the page then leaves the panel out).
 
 from decimal import Decimal
 
-from django.db.models import (
-    BooleanField,
-    Exists,
-    ExpressionWrapper,
-    OuterRef,
-    Prefetch,
-    Q,
-    prefetch_related_objects,
-)
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from oversight.models import PriorityArea, User
 from oversight.shared import panels
 from reviews.handover import follow_ups_left_by
-from reviews.models import FollowUp, Investment
+from reviews.models import FollowUp
 from reviews.permissions import can_manage_reviews, can_update_follow_up
 from reviews.selectors import (
     follow_ups_for_recommendation,
+    follow_ups_or_investments_exist,
     investment_totals_by_area,
     investments_for_recommendation,
     latest_assurance_by_area,
@@ -81,17 +74,6 @@ def recommendation_panel(*, user: User, obj) -> dict | None:
         "investments": investments,
         "investment_total": sum((i.amount for i in investments), Decimal("0")),
     }
-
-
-def recommendation_has_any() -> ExpressionWrapper:
-    """Whether any follow-up serves the recommendation or any investment funds it, whoever
-    may see them: where neither does (most recommendations), the page runs none of
-    recommendation_panel()'s queries."""
-    return ExpressionWrapper(
-        Q(Exists(FollowUp.objects.filter(recommendation=OuterRef("pk"))))
-        | Q(Exists(Investment.objects.filter(recommendations=OuterRef("pk")))),
-        output_field=BooleanField(),
-    )
 
 
 def report_panel(*, user: User, obj) -> dict | None:
@@ -166,7 +148,7 @@ def register_panels() -> None:
         template="reviews/_panel_recommendation.html",
         context=recommendation_panel,
         order=50,
-        has_any=recommendation_has_any,
+        has_any=follow_ups_or_investments_exist,
     )
     panels.register(
         "report_detail", template="reviews/_panel_report.html", context=report_panel, order=50

@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import (
+    BooleanField,
     Count,
+    Exists,
+    ExpressionWrapper,
     F,
     OuterRef,
     Prefetch,
@@ -191,6 +194,18 @@ def visible_review_ids(user: User, review_ids: Iterable[int]) -> set[int]:
     """Which of these reviews the user may open (partner leads own follow-ups of reviews
     they cannot see): one query."""
     return set(reviews_visible_to(user).filter(pk__in=set(review_ids)).values_list("pk", flat=True))
+
+
+def follow_ups_or_investments_exist() -> ExpressionWrapper:
+    """Whether any follow-up serves a recommendation or any investment funds it, whoever
+    may see them, as an expression over the recommendation's row (OuterRef("pk")): the
+    recommendation page runs its panel's queries, which scope them to the user, only
+    where it is true (reviews.panels)."""
+    return ExpressionWrapper(
+        Q(Exists(FollowUp.objects.filter(recommendation=OuterRef("pk"))))
+        | Q(Exists(Investment.objects.filter(recommendations=OuterRef("pk")))),
+        output_field=BooleanField(),
+    )
 
 
 # --- Investments -----------------------------------------------------------------------
