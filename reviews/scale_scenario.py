@@ -18,6 +18,9 @@ written row for row as services_national.national_report_apply would (a force co
 recommendation with `national_recommendation` set and the same wording); one
 recommendation of each is addressed to national bodies only, so every force holds it for
 information, and some responses are covered by an earlier response of the same force.
+Each office has held deep dives over the last two years, one every four months or so, each
+on one of its force's reports and one or two of that report's priority areas, most judged
+(an assurance on current performance and on improvement plans) and the newest planned.
 """
 
 import copy
@@ -50,8 +53,18 @@ from recommendations.models import (
     Recommendation,
 )
 from recommendations.services import NATIONAL_WORDING_FIELDS, NOT_ANSWERED, recommendation_due_on
+from reviews.models import Assurance, DeepDiveReview, LineOfEnquiry
 
 LEADS_PER_FORCE = 6
+DEEP_DIVES_PER_OFFICE = 6
+DEEP_DIVE_THEMES = (
+    "Victim contact and updates",
+    "Domestic abuse risk assessment",
+    "Stop and search scrutiny",
+    "Missing children",
+    "Call handling and response times",
+    "Vetting and professional standards",
+)
 CHUNK_REPORTS = 50
 SCALE_PASSWORD = "oversight-scale"
 
@@ -337,6 +350,8 @@ def seed_scale(
         if progress:
             progress(done_reports, size.reports)
 
+    _seed_deep_dives(rng=rng, forces=forces, offices=offices, today=today)
+
     counts = {
         "forces": Force.objects.count(),
         "reports": InspectionReport.objects.count(),
@@ -345,8 +360,69 @@ def seed_scale(
         "actions": Action.objects.count(),
         "updates": ProgressUpdate.objects.count(),
         "users": User.objects.count(),
+        "deep_dives": DeepDiveReview.objects.count(),
     }
     return ScaleResult(seconds=time.monotonic() - started, counts=counts)
+
+
+def _seed_deep_dives(*, rng, forces, offices, today) -> None:
+    """DEEP_DIVES_PER_OFFICE deep dives per office on its force's newest reports with
+    priority areas, held every four months or so back from today: all but the newest
+    judged, each with two lines of enquiry."""
+    assurances = [choice for choice, _label in Assurance.choices]
+    reviews, covers = [], []
+    for office, force in zip(offices, forces, strict=True):
+        areas_by_report: dict[int, list[int]] = {}
+        for area_id, report_id in (
+            PriorityArea.objects.filter(report__force=force)
+            .order_by("-report__published_on", "report_id", "position")
+            .values_list("pk", "report_id")
+        ):
+            areas_by_report.setdefault(report_id, []).append(area_id)
+        for n, (report_id, area_ids) in enumerate(
+            list(areas_by_report.items())[:DEEP_DIVES_PER_OFFICE]
+        ):
+            judged = n > 0
+            reviews.append(
+                DeepDiveReview(
+                    office=office,
+                    force=force,
+                    report_id=report_id,
+                    theme=DEEP_DIVE_THEMES[n % len(DEEP_DIVE_THEMES)],
+                    held_on=today - datetime.timedelta(days=120 * n + rng.randint(0, 30)),
+                    status=DeepDiveReview.Status.HELD if judged else DeepDiveReview.Status.PLANNED,
+                    panel="Deputy Commissioner\nChief Executive\nIndependent panel member",
+                    findings="The panel heard from the force's lead and read its delivery plan."
+                    if judged
+                    else "",
+                    performance_assurance=rng.choice(assurances) if judged else "",
+                    performance_rationale="Performance data shown to the panel." if judged else "",
+                    plans_assurance=rng.choice(assurances) if judged else "",
+                    plans_rationale="The plan is owned, funded and timed." if judged else "",
+                )
+            )
+            covers.append(rng.sample(area_ids, min(len(area_ids), rng.randint(1, 2))))
+    reviews = DeepDiveReview.objects.bulk_create(reviews)
+    DeepDiveReview.priority_areas.through.objects.bulk_create(
+        [
+            DeepDiveReview.priority_areas.through(deepdivereview_id=review.pk, priorityarea_id=area)
+            for review, area_ids in zip(reviews, covers, strict=True)
+            for area in area_ids
+        ]
+    )
+    LineOfEnquiry.objects.bulk_create(
+        [
+            LineOfEnquiry(review=review, position=position, question=question, response=response)
+            for review in reviews
+            for position, (question, response) in enumerate(
+                (
+                    ("How does the force know its plan is working?", "Monthly performance pack."),
+                    ("What has changed for the public since the inspection?", ""),
+                ),
+                start=1,
+            )
+        ]
+    )
 
 
 def _report(*, rng, index, force, today, national_plan) -> InspectionReport:

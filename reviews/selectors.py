@@ -289,9 +289,8 @@ def latest_assurance_by_area(
     from the link: "deepdivereview__theme", "priorityarea__title"), for a list that shows
     a few of them rather than all of the review's text.
 
-    One query: the (review, area) links that are their area's newest among the links of
-    the judged reviews the user sees (a subquery per link), select_related the review and
-    the area's report.
+    One query: the links of the judged reviews the user sees that are their area's newest
+    among those (a subquery per link), select_related the review and the area's report.
     """
     if reviews_visible_to(user).query.is_empty():
         return []
@@ -301,14 +300,16 @@ def latest_assurance_by_area(
     # links: Django took 1.3 ms longer to compile the window (filtered on, so wrapped in an
     # outer query) than PostgreSQL takes to run either, and the dashboard asks it on every
     # request, judged reviews or none.
+    judged_links = link.objects.filter(deepdivereview__in=judged.values("pk"))
     newest_on_area = (
-        link.objects.filter(
-            priorityarea=OuterRef("priorityarea"), deepdivereview__in=judged.values("pk")
-        )
+        judged_links.filter(priorityarea=OuterRef("priorityarea"))
         .order_by("-deepdivereview__held_on", "-deepdivereview")
         .values("pk")[:1]
     )
-    links = link.objects.filter(
+    # The links weighed are the user's judged reviews' own, not every office's: the newest
+    # on an area is one of them, and PostgreSQL ran the subquery for every link in the
+    # database otherwise (12 ms a dashboard for a reader of every force, 258 deep dives).
+    links = judged_links.filter(
         pk=Subquery(newest_on_area),
         priorityarea__report__in=reports_visible_to(user).values("pk"),
     )

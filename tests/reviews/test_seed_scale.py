@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from oversight.models import Force, InspectionReport, NationalReport, User
+from oversight.models import Force, InspectionReport, NationalReport, Office, User
 from recommendations.models import Action, ProgressUpdate, Recommendation
 
 SMALL = {"forces": 3, "reports": 12, "recommendations": 120, "actions": 360, "updates": 1500}
@@ -113,3 +113,27 @@ def test_seed_scale_dates_stand_around_today_with_history(db):
     quarter_ago = timezone.now() - datetime.timedelta(days=90)
     recently = history.filter(history_type="~", history_date__gte=quarter_ago).count()
     assert 0 < recently < disposed.count() / 4
+
+
+def test_seed_scale_has_each_offices_deep_dives_most_judged_on_its_forces_areas(db):
+    from reviews.models import DeepDiveReview
+
+    call_command("seed_scale", **SMALL)
+    today = timezone.localdate()
+    for office in Office.objects.all():
+        reviews = list(
+            DeepDiveReview.objects.filter(office=office).prefetch_related("priority_areas")
+        )
+        if office.name == "Scale national oversight":
+            assert reviews == []
+            continue
+        assert len(reviews) >= 2
+        force = office.forces.get()
+        judged = [r for r in reviews if r.performance_assurance and r.plans_assurance]
+        assert 0 < len(judged) < len(reviews)
+        for review in reviews:
+            assert review.force == force
+            assert today - datetime.timedelta(days=800) <= review.held_on <= today
+            areas = list(review.priority_areas.all())
+            assert areas and all(area.report_id == review.report_id for area in areas)
+            assert review.report.force_id == force.pk
