@@ -49,6 +49,7 @@ from recommendations.permissions import (
     can_record_inspectorate_status,
 )
 from recommendations.rag import rag_label
+from recommendations.recommendation_actions import RecommendationActionWriter
 from recommendations.recommendation_page import read_listed, recommendation_detail_queryset
 from recommendations.register import (
     recommendation_register,
@@ -503,6 +504,7 @@ def _detail_context(
         "recommendation": recommendation,
         "rag_label": rag_label(recommendation.rag),
         "actions": recommendation.visible_actions,
+        "action_cards": RecommendationActionWriter().actions(recommendation.visible_actions),
         "transition_forms": forms,
         "proposal_blocked": blocked,
         "can_edit": user.is_opcc_staff,
