@@ -9,6 +9,10 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from oversight.models import PriorityArea, User
 from oversight.shared import panels
@@ -16,6 +20,7 @@ from reviews.handover import follow_ups_left_by
 from reviews.models import FollowUp
 from reviews.permissions import can_manage_reviews, can_update_follow_up
 from reviews.selectors import (
+    AreaAssurance,
     follow_ups_for_recommendation,
     follow_ups_or_investments_exist,
     investment_totals_by_area,
@@ -106,13 +111,64 @@ def report_panel(*, user: User, obj) -> dict | None:
 
 
 def dashboard_panel(*, user: User, obj=None) -> dict | None:
-    """Latest assurance per priority area across the reports the user sees (one query)."""
+    """Latest assurance per priority area across the reports the user sees (one query),
+    with the table's rows written out (`rows`, _assurance_rows)."""
     assurance = latest_assurance_by_area(
         user, limit=DASHBOARD_AREA_LIMIT, columns=DASHBOARD_ASSURANCE_COLUMNS
     )
     if not assurance:
         return None
-    return {"assurance": assurance, "limit": DASHBOARD_AREA_LIMIT}
+    return {
+        "assurance": assurance,
+        "rows": _assurance_rows(assurance),
+        "limit": DASHBOARD_AREA_LIMIT,
+    }
+
+
+def _judgement(value: str, label: str, not_judged: str) -> str:
+    """As reviews/_assurance.html: the judgement, always with its word."""
+    if not value:
+        return f'<span class="assurance assurance-none">{not_judged}</span>'
+    return f'<span class="assurance assurance-{escape(value)}">{escape(label)}</span>'
+
+
+def _assurance_rows(assurance: list[AreaAssurance]) -> SafeString:
+    """The dashboard panel's table rows, written here rather than by the template with two
+    included judgements a row: up to DASHBOARD_AREA_LIMIT rows on every dashboard. The
+    labels are looked up once, in the page's language."""
+    area_label, performance_label, plans_label, review_label, not_judged = map(
+        escape,
+        (
+            gettext("Priority area"),
+            gettext("Current performance"),
+            gettext("Improvement plans"),
+            gettext("Review"),
+            gettext("Not judged"),
+        ),
+    )
+    rows = []
+    for row in assurance:
+        area, review = row.area, row.review
+        performance = _judgement(
+            review.performance_assurance, review.get_performance_assurance_display(), not_judged
+        )
+        plans = _judgement(review.plans_assurance, review.get_plans_assurance_display(), not_judged)
+        held_on = escape(date_format(review.held_on, "j M Y"))
+        rows.append(
+            "<tr>\n"
+            f'<td data-label="{area_label}">{escape(area.title)}'
+            f'<div class="small text-body-secondary">{escape(area.report.title)}</div></td>\n'
+            f'<td data-label="{performance_label}">\n'
+            f"{performance}\n</td>\n"
+            f'<td data-label="{plans_label}">\n'
+            f"{plans}\n</td>\n"
+            f'<td data-label="{review_label}"><a href="{escape(review.get_absolute_url())}">'
+            f"{escape(review.theme)}</a>"
+            f'<div class="small text-body-secondary">{held_on}</div></td>\n'
+            "</tr>\n"
+        )
+    # Safe: every value is escaped; the labels are the catalogue's.
+    return mark_safe("".join(rows))  # noqa: S308
 
 
 def my_actions_panel(*, user: User, obj=None) -> dict | None:
