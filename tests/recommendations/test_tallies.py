@@ -255,6 +255,34 @@ def test_every_change_to_what_the_tiles_count_is_counted_on_the_next_dashboard(
     assert _totals(opcc_staff, today=today) != before
 
 
+def test_a_force_counted_again_runs_the_statement_written_for_it_and_counts_the_change(
+    region, opcc_staff, force_a, report_a, monkeypatch
+):
+    """The counting statement depends on the forces and the day alone: written once for a
+    force, it is run again on the next dashboard after another change, and counts the rows
+    as they are then."""
+    today = timezone.localdate()
+    _totals(opcc_staff, today=today)
+    tallies._statement.cache_clear()
+    recommendation = report_a.recommendations.get(reference="R1")
+    recommendation.status = Recommendation.Status.IN_PROGRESS
+    recommendation.save()
+    assert _same_as_counting(opcc_staff, today)  # force A counted, its statement written
+    recommendation.status = Recommendation.Status.PROPOSED_FOR_CLOSURE
+    recommendation.save()
+
+    def written_again(*args, **kwargs):
+        raise AssertionError("the statement was written again")
+
+    for builder in ("_counted", "_listed", "_charted", "_moves"):
+        monkeypatch.setattr(tallies, builder, written_again)
+    before = tallies._statement.cache_info().hits
+    assert not _fresh(force_a, today)
+    assert _same_as_counting(opcc_staff, today)
+    assert _fresh(force_a, today)
+    assert tallies._statement.cache_info().hits == before + 1
+
+
 def test_a_change_in_force_a_leaves_force_b_counts_kept(region, opcc_staff, force_a, force_b):
     today = timezone.localdate()
     _totals(opcc_staff, today=today)
