@@ -515,7 +515,7 @@ def count_and_keep(forces: list[int], *, today: datetime.date) -> dict[int, dict
     generation is still the one read with the counts and no writer holds it: a change
     committed or under way meanwhile leaves the row stale for the next dashboard."""
     if connection.vendor == "postgresql":
-        return _count_and_keep_at_once(*_statement(tuple(sorted(forces)), today))
+        return _count_and_keep_at_once(*_statement_for(sorted(forces), today))
     recommendations, force_wide = _counted(sorted(forces), today=today)
     charted = _charted(sorted(forces))
     listed = _listed(sorted(forces), today=today)
@@ -557,26 +557,48 @@ def _count_and_keep_at_once(sql: str, params: tuple) -> dict[int, dict]:
     }
 
 
-@functools.lru_cache(maxsize=256)
-def _statement(forces: tuple[int, ...], today: datetime.date) -> tuple[str, tuple]:
+# Ids no force has, standing in for the forces counted while the statement is written:
+# every force id it holds is a parameter, replaced by the real one when it runs.
+_FIRST_STAND_IN = -(2**62)
+
+
+def _stand_ins(count: int) -> list[int]:
+    return [_FIRST_STAND_IN + i for i in range(count)]
+
+
+def _statement_for(forces: list[int], today: datetime.date) -> tuple[str, tuple]:
+    """The statement _written() writes for the forces (in order), from the one written for
+    as many stand-ins (_statement()) with the forces' ids put in."""
+    sql, params = _statement(len(forces), today)
+    real = dict(zip(_stand_ins(len(forces)), forces, strict=True))
+    return sql, tuple(real.get(p, p) if type(p) is int else p for p in params)
+
+
+@functools.lru_cache(maxsize=64)
+def _statement(count: int, today: datetime.date) -> tuple[str, tuple]:
+    """_written() for `count` stand-in forces (_stand_ins()): its text depends on the
+    number of forces and the day alone, and the forces are among its parameters, so each
+    process writes it once per number of forces and day and count_and_keep() puts the
+    forces' own ids in. Django took some 55 ms to build and compile its querysets for one
+    force, longer than PostgreSQL takes to plan and run it, on every dashboard opened after
+    a change in the force. What it reads is read when it runs."""
+    return _written(_stand_ins(count), today)
+
+
+def _written(forces: list[int], today: datetime.date) -> tuple[str, tuple]:
     """count_and_keep() on PostgreSQL as one statement: the counts and the lists' first
     rows as common table expressions, the rows kept by an UPDATE among them (a statement
     sees one snapshot, so the generation it reads is the one its counts hold for), the
     charted reports' counts kept at that generation too (whether or not the force's row
     was free to update: a change under way raises it past them when committed), the
-    figures returned.
-
-    The statement's text and parameters depend on the forces and the day alone, so each
-    process writes it once per forces and day: Django took some 55 ms to build and compile
-    its querysets for one force, longer than PostgreSQL takes to plan and run it, on every
-    dashboard opened after a change in the force. What it reads is read when it runs."""
-    recommendations, force_wide = _counted(list(forces), today=today)
-    charted = _charted(list(forces))
-    listed = _listed(list(forces), today=today)
+    figures returned."""
+    recommendations, force_wide = _counted(forces, today=today)
+    charted = _charted(forces)
+    listed = _listed(forces, today=today)
     quote = connection.ops.quote_name
     recommendations_sql, recommendations_params = recommendations.query.sql_with_params()
     force_wide_sql, force_wide_params = force_wide.query.sql_with_params()
-    moves_sql, moves_params = _moves(list(forces), today=today)
+    moves_sql, moves_params = _moves(forces, today=today)
     charted_sql, charted_params = charted[0].query.sql_with_params()
     chart_sql, chart_params = charted[1].query.sql_with_params()
     charts = quote(ReportChartTally._meta.db_table)

@@ -283,6 +283,19 @@ def test_a_force_counted_again_runs_the_statement_written_for_it_and_counts_the_
     assert tallies._statement.cache_info().hits == before + 1
 
 
+def test_the_statement_written_for_stand_ins_is_the_one_written_for_the_forces(
+    region, force_a, force_b
+):
+    """The forces a recount is for are put into the statement written once for as many
+    stand-in ids: text and parameters as if it had been written for them."""
+    today = timezone.localdate()
+    for forces in ([force_a.pk], [force_b.pk], sorted([force_a.pk, force_b.pk])):
+        sql, params = tallies._statement_for(forces, today)
+        assert str(tallies._FIRST_STAND_IN)[:10] not in sql
+        assert not set(tallies._stand_ins(len(forces))) & set(params)
+        assert (sql, params) == tallies._written(forces, today)
+
+
 def test_a_change_in_force_a_leaves_force_b_counts_kept(region, opcc_staff, force_a, force_b):
     today = timezone.localdate()
     _totals(opcc_staff, today=today)
