@@ -652,3 +652,73 @@ def test_the_rag_shows_in_the_users_language(client, opcc_staff, recommendation_
     # The recommendation's RAG in its heading and its action's RAG.
     assert html.count('<span class="rag rag-amber">Ambr</span>') == 2
     assert ">Amber<" not in html
+
+
+def test_each_action_is_drawn_with_its_people_dates_latest_updates_and_files(
+    client, opcc_staff, plan_a, recommendation_a, police_lead_a, plan_owner_a, agency
+):
+    from django.utils.html import escape
+
+    drawn = factories.ActionFactory(
+        plan=plan_a,
+        reference="A7",
+        recommendations=[recommendation_a],
+        description="First line <script>x</script>\nSecond line",
+        delivery_lead=police_lead_a,
+        owner=plan_owner_a,
+        partner_agency=agency,
+        target_date=datetime.date(2027, 3, 31),
+        revised_target_date=datetime.date(2027, 6, 30),
+        revision_reason="Board <b>agreed</b>",
+        success_measure="Fewer & faster",
+        cadence=Action.Cadence.QUARTERLY,
+        next_update_due=datetime.date(2027, 1, 15),
+    )
+    for day, narrative in enumerate(["Oldest", "Older", "Recent", "Newest <i>"], start=1):
+        factories.ProgressUpdateFactory(
+            action=drawn, written_on=datetime.date(2026, 10, day), narrative=narrative
+        )
+    Evidence.objects.create(
+        action=drawn,
+        file="evidence/plan.pdf",
+        original_name="plan <1>.pdf",
+        content_type="application/pdf",
+        size=2048,
+        sha256="0" * 64,
+        uploaded_by=police_lead_a,
+    )
+    quiet = factories.ActionFactory(
+        plan=plan_a,
+        reference="A8",
+        recommendations=[recommendation_a],
+        delivery_lead=None,
+        status=Action.Status.PAUSED,
+        status_reason="Waiting for the new system.",
+    )
+    client.force_login(opcc_staff)
+    html = client.get(_detail(recommendation_a)).content.decode()
+
+    def card(action) -> str:
+        start = html.index(f'<article class="card mb-3 rec-action" id="action-{action.pk}">')
+        return html[start : html.index("</article>", start)]
+
+    drawn_card = card(drawn)
+    assert "A7</a> · First line &lt;script&gt;x&lt;/script&gt;<br>Second line</h3>" in drawn_card
+    lead = f"{escape(police_lead_a)} · {escape(agency)} · accountable: {escape(plan_owner_a)}"
+    assert lead in drawn_card
+    assert "30 Jun 2027" in drawn_card and "originally <del>31 Mar 2027</del>" in drawn_card
+    assert "Why revised: Board &lt;b&gt;agreed&lt;/b&gt;" in drawn_card
+    assert "15 Jan 2027 · quarterly updates" in drawn_card
+    assert "Fewer &amp; faster" in drawn_card
+    # The three latest updates, newest first; the oldest is left to the action's page.
+    newest, third, second = (
+        drawn_card.index(f"<div>{text}</div>") for text in ("Newest &lt;i&gt;", "Recent", "Older")
+    )
+    assert newest < third < second and "Oldest" not in drawn_card
+    assert "plan &lt;1&gt;.pdf</a>" in drawn_card and "2.0" in drawn_card
+    assert "<script>" not in html and "<i>" not in drawn_card
+
+    quiet_card = card(quiet)
+    assert "Not allocated" in quiet_card
+    assert "No progress updates yet." in quiet_card
+    assert "Next update due" not in quiet_card  # a paused action expects none

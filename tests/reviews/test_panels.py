@@ -114,6 +114,24 @@ def test_dashboard_panel_shows_latest_assurance_per_area(opcc_staff, area_a, rev
     assert area_a.title in html and "Partly assured" in html
 
 
+def test_dashboard_panel_rows_escape_what_they_show_and_word_a_missing_judgement(
+    opcc_staff, area_a, review_a
+):
+    area_a.title = "Missing <i>children</i>"
+    area_a.save()
+    review_a.theme = "Child <b>protection</b> & care"
+    review_a.plans_assurance = review_a.plans_rationale = ""
+    review_a.save()
+    html = render_panel("reviews/_panel_dashboard.html", dashboard_panel(user=opcc_staff, obj=None))
+    assert 'data-label="Priority area">Missing &lt;i&gt;children&lt;/i&gt;<div' in html
+    theme = "Child &lt;b&gt;protection&lt;/b&gt; &amp; care"
+    assert f'<a href="{review_a.get_absolute_url()}">{theme}</a>' in html
+    assert '<span class="assurance assurance-partly_assured">Partly assured</span>' in html
+    assert '<span class="assurance assurance-none">Not judged</span>' in html
+    assert "1 Oct 2026" in html
+    assert "<i>" not in html and "<b>" not in html
+
+
 @pytest.mark.parametrize("persona", ["partner_lead", "police_lead_b", "opcc_staff_b"])
 def test_dashboard_panel_is_none_for_those_who_cannot_see_the_review(request, persona, review_a):
     assert dashboard_panel(user=request.getfixturevalue(persona), obj=None) is None
