@@ -368,8 +368,8 @@ def trend_chart_html(chart: TrendChart) -> str:
     if chart.series:
         lines.append('<ul class="chart-legend list-inline small mb-2">')
         lines.extend(
-            '<li class="list-inline-item"><svg class="chart-swatch" width="16" height="16" '
-            f'aria-hidden="true" focusable="false"><rect fill="url(#cs-{esc(s.css)})" '
+            '<li class="list-inline-item"><svg class="chart-swatch" aria-hidden="true">'
+            f'<rect fill="url(#cs-{esc(s.css)})" '
             f'width="16" height="16"/></svg> {esc(s.label)}</li>'
             for s in chart.series
         )
@@ -381,9 +381,12 @@ def trend_chart_html(chart: TrendChart) -> str:
         f'<title id="trend-{chart_id}-title">{title}</title>',
         f'<desc id="trend-{chart_id}-desc">{esc(chart.description)}</desc>',
     ]
+    # The grid is one path, a stroke across the plot at each tick; each tick's figure sits
+    # level with its line, ending just left of the plot.
+    grid = "".join(f"M{left} {tick.y}H{right}" for tick in chart.ticks)
+    lines.append(f'<path class="trend-grid" d="{grid}"/>')
     lines.extend(
-        f'<line class="trend-grid" x1="{left}" x2="{right}" y1="{tick.y}" y2="{tick.y}"/>'
-        f'<text class="trend-tick" x="{left - 6}" y="{tick.y}" dy="4" text-anchor="end">'
+        f'<text class="trend-tick" x="{left - 6}" y="{_units(float(tick.y) + 4)}">'
         f"{esc(tick.label)}</text>"
         for tick in chart.ticks
     )
@@ -400,20 +403,20 @@ def trend_chart_html(chart: TrendChart) -> str:
             f"{esc(str(bar.series.label).lower())}</title>"
             f'<rect fill="url(#cs-{esc(bar.series.css)})" x="{bar.x}" y="{bar.y}" '
             f'width="{bar.width}" height="{bar.height}"/><text class="trend-value{inside}" '
-            f'x="{bar.text_x}" y="{bar.text_y}" text-anchor="middle">{bar.count}</text></g>'
+            f'x="{bar.text_x}" y="{bar.text_y}">{bar.count}</text></g>'
         )
     if chart.line:
         lines.append(f'<polyline class="trend-line" points="{esc(chart.line)}"/>')
     lines.extend(
         f'<g class="trend-marker"><title>{esc(point.quarter)}: {esc(point.label)}</title>'
         f'<circle class="trend-point" cx="{point.x}" cy="{point.y}" r="5"/>'
-        f'<text class="trend-value" x="{point.x}" y="{point.text_y}" text-anchor="middle">'
+        f'<text class="trend-value" x="{point.x}" y="{point.text_y}">'
         f"{esc(point.label)}</text></g>"
         for point in chart.points
     )
     lines.extend(
-        f'<text class="trend-quarter" x="{quarter.x}" y="{chart.quarter_label_y}" '
-        f'text-anchor="middle">{esc(quarter.label)}</text>'
+        f'<text class="trend-quarter" x="{quarter.x}" y="{chart.quarter_label_y}">'
+        f"{esc(quarter.label)}</text>"
         for quarter in chart.quarters
     )
     lines += ["</svg>", "</figure>", ""]
@@ -451,7 +454,7 @@ def series_patterns_html(series: list[Series]) -> str:
             f'width="{size}" height="{size}"/>{hatch}</pattern>'
         )
     return mark_safe(  # noqa: S308 (built from the series constants above, no user text)
-        '<svg class="chart-defs" aria-hidden="true" focusable="false" width="0" height="0">'
+        '<svg class="chart-defs" aria-hidden="true" width="0" height="0">'
         f"<defs>{''.join(patterns)}</defs></svg>"
     )
 
@@ -477,7 +480,7 @@ def bars_html(chart: StackedBarChart) -> str:
     for bar in chart.bars:
         if bar.sublabel and bar.sublabel != heading:  # grouped: the report named once, above
             heading = bar.sublabel
-            rows.append(f'<li class="chart-group small fw-semibold">{esc(heading)}</li>')
+            rows.append(f'<li class="chart-group">{esc(heading)}</li>')
         segments = []
         for seg in bar.segments:
             x = f' x="{_tenths(seg.x)}%"' if seg.x != "0" else ""
@@ -491,9 +494,8 @@ def bars_html(chart: StackedBarChart) -> str:
             )
         label = f'<a href="{esc(bar.url)}">{esc(bar.label)}</a>' if bar.url else esc(bar.label)
         rows.append(
-            f'<li class="chart-row"><div class="chart-label">{label} <span>· {esc(bar.total)}'
-            '</span></div><svg class="chart-bar cbar" width="100%" height="26" role="img" '
-            f'aria-label="{esc(bar.summary)}">{"".join(segments) or empty}</svg></li>'
+            f'<li><div>{label} <span>· {esc(bar.total)}</span></div><svg class="cbar" '
+            f'role="img" aria-label="{esc(bar.summary)}">{"".join(segments) or empty}</svg></li>'
         )
     # Safe: every text above is escaped.
     return mark_safe(f'<ol class="chart-bars list-unstyled mb-0">{"".join(rows)}</ol>')  # noqa: S308

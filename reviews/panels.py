@@ -136,10 +136,10 @@ def _assurance_rows(assurance: list[AreaAssurance]) -> SafeString:
     """The dashboard panel's table rows, written here rather than by the template with two
     included judgements a row: up to DASHBOARD_AREA_LIMIT rows on every dashboard. The
     labels are looked up once, in the page's language."""
-    area_label, performance_label, plans_label, review_label, not_judged = map(
+    # The first cell needs no label: stacked on a phone, the area heads its row.
+    performance_label, plans_label, review_label, not_judged = map(
         escape,
         (
-            gettext("Priority area"),
             gettext("Current performance"),
             gettext("Improvement plans"),
             gettext("Review"),
@@ -155,17 +155,13 @@ def _assurance_rows(assurance: list[AreaAssurance]) -> SafeString:
         plans = _judgement(review.plans_assurance, review.get_plans_assurance_display(), not_judged)
         held_on = escape(date_format(review.held_on, "j M Y"))
         rows.append(
-            "<tr>\n"
-            f'<td data-label="{area_label}">{escape(area.title)}'
-            f'<div class="small text-body-secondary">{escape(area.report.title)}</div></td>\n'
-            f'<td data-label="{performance_label}">\n'
-            f"{performance}\n</td>\n"
-            f'<td data-label="{plans_label}">\n'
-            f"{plans}\n</td>\n"
+            f"<tr><td>{escape(area.title)}"
+            f'<div class="small text-body-secondary">{escape(area.report.title)}</div></td>'
+            f'<td data-label="{performance_label}">{performance}</td>'
+            f'<td data-label="{plans_label}">{plans}</td>'
             f'<td data-label="{review_label}"><a href="{escape(review.get_absolute_url())}">'
             f"{escape(review.theme)}</a>"
-            f'<div class="small text-body-secondary">{held_on}</div></td>\n'
-            "</tr>\n"
+            f'<div class="small text-body-secondary">{held_on}</div></td></tr>\n'
         )
     # Safe: every value is escaped; the labels are the catalogue's.
     return mark_safe("".join(rows))  # noqa: S308

@@ -115,7 +115,7 @@ def test_counts_leave_out_another_offices_work(opcc_staff, area_with_work, recom
 def test_charts_are_svg_with_counts_and_words_and_no_script(client, opcc_staff, area_with_work):
     client.force_login(opcc_staff)
     content = client.get(DASHBOARD).content.decode()
-    assert '<svg class="chart-bar cbar"' in content
+    assert '<svg class="cbar" role="img"' in content
     assert 'aria-label="Missing children: 1 red, 1 green, 1 no actions yet"' in content
     assert "Complete (blue)" in content  # the legend names every colour
     assert "chart.js" not in content.lower()

@@ -123,7 +123,7 @@ def test_dashboard_panel_rows_escape_what_they_show_and_word_a_missing_judgement
     review_a.plans_assurance = review_a.plans_rationale = ""
     review_a.save()
     html = render_panel("reviews/_panel_dashboard.html", dashboard_panel(user=opcc_staff, obj=None))
-    assert 'data-label="Priority area">Missing &lt;i&gt;children&lt;/i&gt;<div' in html
+    assert "<tr><td>Missing &lt;i&gt;children&lt;/i&gt;<div" in html
     theme = "Child &lt;b&gt;protection&lt;/b&gt; &amp; care"
     assert f'<a href="{review_a.get_absolute_url()}">{theme}</a>' in html
     assert '<span class="assurance assurance-partly_assured">Partly assured</span>' in html
