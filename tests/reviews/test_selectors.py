@@ -172,6 +172,16 @@ def test_latest_assurance_by_area_leaves_out_areas_never_judged(opcc_staff, repo
     ]
 
 
+def test_latest_assurance_by_area_leaves_out_areas_of_a_force_the_office_no_longer_oversees(
+    opcc_staff, office_a, force_a, review_a
+):
+    """The office's own deep dive stays its own, but the area it judged is of a report the
+    office no longer sees once the force has passed to another office."""
+    assert latest_assurance_by_area(opcc_staff) != []
+    office_a.forces.remove(force_a)
+    assert latest_assurance_by_area(opcc_staff) == []
+
+
 @pytest.mark.parametrize("persona", ["police_lead_b", "opcc_staff_b", "partner_lead"])
 def test_latest_assurance_by_area_is_scoped(request, persona, review_a):
     assert latest_assurance_by_area(request.getfixturevalue(persona)) == []
