@@ -12,14 +12,13 @@ where it drew nothing.
 
 import datetime
 
-from django.utils.dateformat import format as format_date
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
-from django.utils.timezone import template_localtime
 from django.utils.translation import gettext, ngettext
 
+from oversight.shared.dates import day_text
 from recommendations.dashboard import (
     DueItem,
     ListedAction,
@@ -37,7 +36,7 @@ def _text(value) -> str:
 
 def _day(day: datetime.date | None, pattern: str) -> str:
     """`{{ day|date:pattern }}`: a moment in the current time zone, empty without a day."""
-    return format_date(template_localtime(day), pattern) if day else ""
+    return day_text(day, pattern) if day else ""
 
 
 def _truncated(text: str, length: int) -> str:

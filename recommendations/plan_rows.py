@@ -7,19 +7,19 @@ templates/recommendations/plan_detail.html drew with recommendations/_status_bad
 _update_due.html, _target_date.html and the rag_badge tag, without their whitespace.
 """
 
-from django.utils.dateformat import format as format_date
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 
+from oversight.shared.dates import day_text
 from recommendations.action_rows import ActionRow
 from recommendations.models import Action, Rag
 from recommendations.register_rows import escaped, url_pattern
 
 
 def _date(day) -> str:
-    return escape(format_date(day, "j M Y"))
+    return escape(day_text(day, "j M Y"))
 
 
 class PlanRowWriter:
@@ -114,7 +114,7 @@ class PlanRowWriter:
             late = row.update_overdue_days
             overdue = ngettext("Overdue by %(counter)s day", "Overdue by %(counter)s days", late)
             was_due = gettext("was due %(due)s") % {
-                "due": format_date(action.next_update_due, "j M Y")
+                "due": day_text(action.next_update_due, "j M Y")
             }
             return (
                 f'<span class="overdue">{escape(overdue % {"counter": late})}</span><br>'

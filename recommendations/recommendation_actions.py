@@ -9,20 +9,20 @@ templates/recommendations/recommendation_detail.html drew, its blank space aside
 """
 
 from django.template.defaultfilters import linebreaksbr
-from django.utils.dateformat import format as format_date
 from django.utils.formats import localize
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 
+from oversight.shared.dates import day_text
 from recommendations.models import Action, ProgressUpdate
 from recommendations.plan_rows import PlanRowWriter
 from recommendations.templatetags.action_tags import evidence_list
 
 
 def _date(day) -> str:
-    return escape(format_date(day, "j M Y"))
+    return escape(day_text(day, "j M Y"))
 
 
 class RecommendationActionWriter(PlanRowWriter):

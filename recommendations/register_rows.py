@@ -9,13 +9,13 @@ columns styled by position (static/css/app.css) and short classes for what repea
 """
 
 from django.urls import reverse
-from django.utils.dateformat import format as format_date
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 
 from oversight.models import InspectionReport
+from oversight.shared.dates import day_text
 from recommendations.models import Recommendation
 from recommendations.rag import NO_RAG, RAG_ORDER, rag_label
 from recommendations.register import RegisterRow
@@ -103,7 +103,7 @@ class RegisterRowWriter:
                 f' aria-label="{escape(select_label)}"'
                 "></td>"
             )
-        due = escape(format_date(r.due_on, "j M Y")) if r.due_on else "—"
+        due = escape(day_text(r.due_on, "j M Y")) if r.due_on else "—"
         if r.is_overdue:
             if r.due_on:
                 due = f'<span class="overdue">{due}</span>'
@@ -149,6 +149,6 @@ class RegisterRowWriter:
             cell = self._report_cells[report.pk] = (
                 f'<td><a href="{self.report_url % report.pk}">{escape(title)}</a>'
                 f'<br><span class="sub">{force}{escape(source)} · '
-                f"{escape(format_date(report.published_on, 'M Y'))}</span></td>"
+                f"{escape(day_text(report.published_on, 'M Y'))}</span></td>"
             )
         return cell

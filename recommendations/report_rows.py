@@ -7,12 +7,12 @@ with the rows (recommendations.report_page). The markup is what
 templates/recommendations/_report_recommendations.html drew, without its whitespace.
 """
 
-from django.utils.dateformat import format as format_date
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext, pgettext
 
+from oversight.shared.dates import day_text
 from recommendations.models import Recommendation
 from recommendations.rag import NO_RAG
 from recommendations.register_rows import escaped
@@ -90,7 +90,7 @@ class ReportRowWriter:
         due = self.timescales.get(r.timescale, escape(r.timescale))
         if r.due_on:
             overdue = "overdue" if r.is_overdue else ""
-            on = gettext("due %(due)s") % {"due": format_date(r.due_on, "j M Y")}
+            on = gettext("due %(due)s") % {"due": day_text(r.due_on, "j M Y")}
             due += f'<br><span class="{overdue}">{escape(on)}</span>'
         if r.is_overdue:
             due += f" {self.overdue}"

@@ -28,6 +28,7 @@ serves): three at most, however many rows.
 
 import bisect
 import datetime
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -48,12 +49,12 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from oversight.models import Force, InspectionReport, PriorityArea, User
 from oversight.selectors import reports_visible_to
+from oversight.shared.dates import day_text
 from recommendations.models import Action, Recommendation, TrendQuarter
 from recommendations.rag import overdue_condition
 from recommendations.register_as_at import end_of_day
@@ -74,11 +75,18 @@ class Quarter:
 
     @property
     def label(self) -> str:
-        last_month = datetime.date(self.start.year, self.start.month + 2, 1)
-        label = f"{date_format(self.start, 'M')}–{date_format(last_month, 'M Y')}"
-        if self.end < _quarter_last_day(self.start):
-            label += " " + _("(to %(day)s)") % {"day": date_format(self.end, "j M")}
-        return label
+        return _quarter_label(self.start, self.end, get_language())
+
+
+@functools.lru_cache(maxsize=256)
+def _quarter_label(start: datetime.date, end: datetime.date, language: str | None) -> str:
+    """A quarter's name in `language` (the active one), written once per process: a
+    dashboard names each quarter some twenty times, its charts' every bar and point."""
+    last_month = datetime.date(start.year, start.month + 2, 1)
+    label = f"{day_text(start, 'M')}–{day_text(last_month, 'M Y')}"
+    if end < _quarter_last_day(start):
+        label += " " + _("(to %(day)s)") % {"day": day_text(end, "j M")}
+    return label
 
 
 @dataclass(frozen=True)

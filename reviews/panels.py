@@ -9,13 +9,13 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from oversight.models import PriorityArea, User
 from oversight.shared import panels
+from oversight.shared.dates import day_text
 from reviews.handover import follow_ups_left_by
 from reviews.models import FollowUp
 from reviews.permissions import can_manage_reviews, can_update_follow_up
@@ -153,7 +153,7 @@ def _assurance_rows(assurance: list[AreaAssurance]) -> SafeString:
             review.performance_assurance, review.get_performance_assurance_display(), not_judged
         )
         plans = _judgement(review.plans_assurance, review.get_plans_assurance_display(), not_judged)
-        held_on = escape(date_format(review.held_on, "j M Y"))
+        held_on = escape(day_text(review.held_on, "j M Y"))
         rows.append(
             f"<tr><td>{escape(area.title)}"
             f'<div class="small text-body-secondary">{escape(area.report.title)}</div></td>'

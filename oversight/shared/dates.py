@@ -9,15 +9,20 @@ overdue, or a deadline no one will live to see.
 A model's date field carries the rule as a validator (`DateInRange`), so a service that
 calls full_clean() refuses such a date too; a form gets it with `bound_date_fields(form)`,
 which also sets min and max on the browser's date picker.
+
+And the days the pages write out, each written once per pattern and language (`day_text`).
 """
 
 import datetime
+import functools
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.deconstruct import deconstructible
+from django.utils.timezone import template_localtime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 EARLIEST_DATE = datetime.date(2000, 1, 1)
@@ -34,6 +39,24 @@ def latest_date(*, days_ahead: int | None = None, today: datetime.date | None = 
         return today.replace(year=today.year + YEARS_AHEAD)
     except ValueError:  # 29 February, ten years on, is not a date
         return today.replace(year=today.year + YEARS_AHEAD, day=28)
+
+
+def day_text(day: datetime.date, pattern: str) -> str:
+    """The day as `{{ day|date:pattern }}` writes it, in the active language. `pattern`
+    holds only day, month and year characters ("j M Y"): a moment is written as its day in
+    the current time zone.
+
+    Each day is written once per pattern and language in a process and remembered: the
+    pages write the same days again and again (a dashboard some 150, an action plan 100),
+    and Django's formatter takes 12 µs a day."""
+    if isinstance(day, datetime.datetime):
+        day = template_localtime(day).date()
+    return _day_text(day, pattern, get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_text(day: datetime.date, pattern: str, language: str | None) -> str:
+    return date_format(day, pattern)  # in `language`, the active one
 
 
 def long_date(day: datetime.date) -> str:

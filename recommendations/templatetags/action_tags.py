@@ -2,12 +2,12 @@ from django import template
 from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.template.defaulttags import CsrfTokenNode
 from django.urls import reverse
-from django.utils.formats import date_format, localize
+from django.utils.formats import localize
 from django.utils.html import conditional_escape, linebreaks
 from django.utils.safestring import mark_safe
-from django.utils.timezone import template_localtime
 from django.utils.translation import gettext
 
+from oversight.shared.dates import day_text
 from recommendations.action_names import action_name_of
 from recommendations.models import ProgressUpdate
 from recommendations.templatetags.rag_tags import rag_badge
@@ -48,11 +48,11 @@ def update_card(context, update) -> str:
     state = esc(update.review_state)
     by = gettext("by %(author)s") % {"author": esc(update.author)}
     heading = [
-        f'<span class="fw-semibold">{esc(date_format(update.written_on, "j M Y"))}</span>',
+        f'<span class="fw-semibold">{esc(day_text(update.written_on, "j M Y"))}</span>',
         f'<span class="text-body-secondary">{by}</span>',
     ]
     if update.resubmission_of:
-        written = esc(date_format(update.resubmission_of.written_on, "j M"))
+        written = esc(day_text(update.resubmission_of.written_on, "j M"))
         resubmission = gettext("Resubmission of %(written)s") % {"written": written}
         heading.append(f'<span class="badge text-bg-light border">{resubmission}</span>')
     complete = gettext("%(percent)s%% complete") % {
@@ -78,7 +78,7 @@ def update_card(context, update) -> str:
     ]
     if update.review_state in (ProgressUpdate.Review.RETURNED, ProgressUpdate.Review.ACCEPTED):
         who = esc(update.reviewed_by)
-        on = esc(date_format(template_localtime(update.reviewed_at), "j M Y"))
+        on = esc(day_text(update.reviewed_at, "j M Y"))
         if update.review_state == ProgressUpdate.Review.RETURNED:
             said = gettext("Returned by %(who)s on %(on)s:") % {"who": who, "on": on}
             lines.append(

@@ -7,14 +7,17 @@ from django import forms
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.template import engines
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from oversight.services import report_create
 from oversight.shared.dates import (
     EARLIEST_DATE,
     DateInRange,
     bound_date_fields,
+    day_text,
     latest_date,
 )
 
@@ -150,3 +153,28 @@ def test_report_list_refuses_a_year_outside_the_range(client, opcc_staff):
     latest_year = timezone.localdate().year + 10
     assert f"Enter a year from 2000 to {latest_year}." in response.content.decode()
     assert 'min="2000"' in response.content.decode()
+
+
+# --- Days written out ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pattern", ["j M Y", "D j M", "j M", "M Y", "M", "l j F Y"])
+def test_day_text_writes_what_the_date_filter_writes_in_each_language_in_turn(pattern):
+    """Remembered per language: English, Welsh and English again, each as |date writes it."""
+    days = [datetime.date(2026, 12, 6), datetime.date(2027, 3, 1), datetime.date(2026, 6, 30)]
+    for language in ["en-gb", "cy", "en-gb", "cy"]:
+        with translation.override(language):
+            assert [day_text(day, pattern) for day in days] == [
+                date_filter(day, pattern) for day in days
+            ]
+    with translation.override("cy"):
+        assert day_text(datetime.date(2026, 12, 6), "j M Y") == "6 Rhag 2026"
+
+
+def test_day_text_writes_a_moment_as_its_day_where_the_office_is():
+    """23:30 UTC on 31 July is already 1 August in London (summer time), as a template's
+    |date has it."""
+    moment = datetime.datetime(2026, 7, 31, 23, 30, tzinfo=datetime.UTC)
+    template = engines["django"].from_string('{{ moment|date:"j M Y" }}')
+    with translation.override("en-gb"):
+        assert day_text(moment, "j M Y") == template.render({"moment": moment}) == "1 Aug 2026"
