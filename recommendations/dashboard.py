@@ -8,7 +8,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +18,7 @@ from oversight.selectors import (
     report_deadlines,
     reports_visible_to,
 )
+from oversight.shared.urls import url_pattern
 from recommendations.action_names import action_name
 from recommendations.bounded_lists import first_per_partition
 from recommendations.models import ProgressUpdate
@@ -121,7 +121,7 @@ class _Listed:
         return f"<{type(self).__name__} {self.row[0]}>"
 
     def get_absolute_url(self) -> str:
-        return reverse(self.url_name, args=[self.row[0]])
+        return url_pattern(self.url_name) % self.row[0]
 
 
 class ListedAction(_Listed):

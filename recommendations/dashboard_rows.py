@@ -19,6 +19,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 
 from oversight.shared.dates import day_text
+from oversight.shared.urls import url_pattern
 from recommendations.dashboard import (
     DueItem,
     ListedAction,
@@ -26,7 +27,7 @@ from recommendations.dashboard import (
     ListedUpdate,
     OverdueUpdate,
 )
-from recommendations.register_rows import escaped, url_pattern
+from recommendations.register_rows import escaped
 
 
 def _text(value) -> str:

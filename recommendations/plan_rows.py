@@ -13,9 +13,10 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 
 from oversight.shared.dates import day_text
+from oversight.shared.urls import url_pattern
 from recommendations.action_rows import ActionRow
 from recommendations.models import Action, Rag
-from recommendations.register_rows import escaped, url_pattern
+from recommendations.register_rows import escaped
 
 
 def _date(day) -> str:

@@ -8,7 +8,6 @@ templates/recommendations/_register_body.html drew, without its whitespace, with
 columns styled by position (static/css/app.css) and short classes for what repeats in cells.
 """
 
-from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -16,17 +15,10 @@ from django.utils.translation import gettext
 
 from oversight.models import InspectionReport
 from oversight.shared.dates import day_text
+from oversight.shared.urls import url_pattern
 from recommendations.models import Recommendation
 from recommendations.rag import NO_RAG, RAG_ORDER, rag_label
 from recommendations.register import RegisterRow
-
-# An id no row has, replaced by each row's own in a URL reversed once.
-_PLACEHOLDER = 2_147_483_647
-
-
-def url_pattern(name: str) -> str:
-    """The URL of `name` with "%s" for its pk: one reverse() per page, not one per row."""
-    return reverse(name, args=[_PLACEHOLDER]).replace("%", "%%").replace(str(_PLACEHOLDER), "%s")
 
 
 def escaped(**labels: str) -> dict[str, str]:

@@ -18,9 +18,9 @@ from oversight.models import (
     User,
 )
 from oversight.selectors import report_deadlines, reports_visible_to
+from oversight.shared.urls import url_pattern
 from recommendations.models import ActionPlan, Recommendation
 from recommendations.rag import NO_RAG, RAG_ORDER, rag_label, with_rag_and_overdue
-from recommendations.register_rows import url_pattern
 from recommendations.selectors import action_plans_visible_to, recommendations_visible_to
 
 

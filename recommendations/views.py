@@ -27,6 +27,7 @@ from oversight.shared import pagecache
 from oversight.shared.forms import error_status, refusals_onto
 from oversight.shared.lookups import one_or_404
 from oversight.shared.panels import panels_for
+from oversight.shared.urls import url_pattern
 from recommendations import charts, services
 from recommendations.dashboard import dashboard_for
 from recommendations.dashboard_rows import DashboardListWriter
@@ -146,10 +147,14 @@ def _dashboard_body(request) -> str:
     # With one report, naming it once above the charts says more than on every bar.
     single_report = reports.pop() if len(reports) == 1 else None
     rows = []
+    # Each area's place on its report's page, as PriorityArea.get_absolute_url() gives it,
+    # from one reverse() rather than one a bar.
+    report_url = url_pattern("recommendations:report_detail")
     for counts in data.areas:
         label = counts.area.title if counts.area else _("Not in a priority area")
         sublabel = str(counts.report) if counts.report and not single_report else ""
-        url = counts.area.get_absolute_url() if counts.area else ""
+        area = counts.area
+        url = f"{report_url % area.report_id}#area-{area.pk}" if area else ""
         by = {"rag": counts.by_rag, "status": counts.by_status, "kind": counts.by_kind}
         rows.append(charts.ChartRow(label, sublabel, url, by[breakdown]))
     area_chart = charts.stacked_bar_chart(title=title, id=breakdown, series=series, rows=rows)

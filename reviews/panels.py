@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from oversight.models import PriorityArea, User
 from oversight.shared import panels
 from oversight.shared.dates import day_text
+from oversight.shared.urls import url_pattern
 from reviews.handover import follow_ups_left_by
 from reviews.models import FollowUp
 from reviews.permissions import can_manage_reviews, can_update_follow_up
@@ -146,6 +147,7 @@ def _assurance_rows(assurance: list[AreaAssurance]) -> SafeString:
             gettext("Not judged"),
         ),
     )
+    review_url = url_pattern("reviews:review_detail")
     rows = []
     for row in assurance:
         area, review = row.area, row.review
@@ -159,7 +161,7 @@ def _assurance_rows(assurance: list[AreaAssurance]) -> SafeString:
             f'<div class="small text-body-secondary">{escape(area.report.title)}</div></td>'
             f'<td data-label="{performance_label}">{performance}</td>'
             f'<td data-label="{plans_label}">{plans}</td>'
-            f'<td data-label="{review_label}"><a href="{escape(review.get_absolute_url())}">'
+            f'<td data-label="{review_label}"><a href="{escape(review_url % review.pk)}">'
             f"{escape(review.theme)}</a>"
             f'<div class="small text-body-secondary">{held_on}</div></td></tr>\n'
         )

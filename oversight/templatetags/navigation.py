@@ -8,12 +8,13 @@ from collections.abc import Callable
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy
 
 from oversight.models import User
+from oversight.shared.urls import url_of
 
 register = template.Library()
 
@@ -36,10 +37,7 @@ _LINKS: tuple[tuple[str, str, Callable[[User], bool]], ...] = (
 
 
 def _url(name: str) -> str | None:
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
+    return url_of(name)
 
 
 def _current(request, url: str) -> str:
@@ -99,7 +97,7 @@ def nav_user(context) -> str:
         )
         label = gettext("Public site")
         menu.append(
-            f'<li><a class="dropdown-item{current}" href="{esc(reverse("letters:public_site"))}">'
+            f'<li><a class="dropdown-item{current}" href="{esc(url_of("letters:public_site"))}">'
             f"{esc(label)}</a></li>\n"
             '<li><hr class="dropdown-divider"></li>'
         )
@@ -115,7 +113,7 @@ def nav_user(context) -> str:
         ("mfa_index", gettext("Two-factor sign-in")),
     ):
         menu.append(
-            f'<li><a class="dropdown-item" href="{esc(reverse(name))}">{esc(label)}</a></li>'
+            f'<li><a class="dropdown-item" href="{esc(url_of(name))}">{esc(label)}</a></li>'
         )
     sign_out = gettext("Sign out")
     menu += [
