@@ -13,12 +13,12 @@ where it drew nothing.
 import datetime
 
 from django.utils.formats import localize
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 
 from oversight.shared.dates import day_text
+from oversight.shared.html_text import escape_value
 from oversight.shared.urls import url_pattern
 from recommendations.dashboard import (
     DueItem,
@@ -32,7 +32,7 @@ from recommendations.register_rows import escaped
 
 def _text(value) -> str:
     """A value as `{{ value }}` writes it: localized, then escaped unless already safe."""
-    return conditional_escape(localize(value))
+    return escape_value(localize(value))
 
 
 def _day(day: datetime.date | None, pattern: str) -> str:
@@ -42,7 +42,7 @@ def _day(day: datetime.date | None, pattern: str) -> str:
 
 def _truncated(text: str, length: int) -> str:
     """`{{ text|truncatechars:length }}`, escaped."""
-    return conditional_escape(Truncator(text).chars(length))
+    return escape_value(Truncator(text).chars(length))
 
 
 def _items(rows: list[str]) -> SafeString:

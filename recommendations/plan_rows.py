@@ -7,12 +7,12 @@ templates/recommendations/plan_detail.html drew with recommendations/_status_bad
 _update_due.html, _target_date.html and the rag_badge tag, without their whitespace.
 """
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 
 from oversight.shared.dates import day_text
+from oversight.shared.html_text import escape_text
 from oversight.shared.urls import url_pattern
 from recommendations.action_rows import ActionRow
 from recommendations.models import Action, Rag
@@ -20,17 +20,17 @@ from recommendations.register_rows import escaped
 
 
 def _date(day) -> str:
-    return escape(day_text(day, "j M Y"))
+    return escape_text(day_text(day, "j M Y"))
 
 
 class PlanRowWriter:
     """Writes a plan's action rows in the active language. Built once per page."""
 
     def __init__(self):
-        self.action_url = escape(url_pattern("recommendations:action_detail"))
-        self.update_url = escape(url_pattern("recommendations:update_create"))
-        self.status_labels = {v: escape(str(label)) for v, label in Action.Status.choices}
-        self.rag_labels = {v: escape(str(label)) for v, label in Rag.choices}
+        self.action_url = escape_text(url_pattern("recommendations:action_detail"))
+        self.update_url = escape_text(url_pattern("recommendations:update_create"))
+        self.status_labels = {v: escape_text(str(label)) for v, label in Action.Status.choices}
+        self.rag_labels = {v: escape_text(str(label)) for v, label in Rag.choices}
         self.labels = escaped(
             ref=gettext("Ref"),
             action=gettext("Action"),
@@ -39,13 +39,13 @@ class PlanRowWriter:
             next_update=gettext("Next update"),
             target=gettext("Target"),
         )
-        self.not_allocated = escape(gettext("Not allocated"))
-        no_rag = escape(gettext("No RAG"))
+        self.not_allocated = escape_text(gettext("Not allocated"))
+        no_rag = escape_text(gettext("No RAG"))
         self.no_rag = f'<span class="text-body-secondary">{no_rag}</span>'
-        self.revised = escape(gettext("Revised"))
-        self.with_opcc = escape(gettext("Update with the OPCC for review"))
-        self.no_update = escape(gettext("No update expected"))
-        self.due_today = escape(gettext("Due today"))
+        self.revised = escape_text(gettext("Revised"))
+        self.with_opcc = escape_text(gettext("Update with the OPCC for review"))
+        self.no_update = escape_text(gettext("No update expected"))
+        self.due_today = escape_text(gettext("Due today"))
 
     def rows(self, rows: list[ActionRow]) -> SafeString:
         # Safe: row() escapes every value it writes; the translations' own markup is kept,
@@ -55,33 +55,37 @@ class PlanRowWriter:
     def row(self, row: ActionRow) -> str:
         action, labels = row.action, self.labels
         references = "".join(
-            f'<span class="badge text-bg-light border me-1">{escape(r.reference)}</span>'
+            f'<span class="badge text-bg-light border me-1">{escape_text(r.reference)}</span>'
             for r in action.recommendations.all()
         )
-        counts = escape(
+        counts = escape_text(
             ngettext("%(counter)s update", "%(counter)s updates", action.update_count)
             % {"counter": action.update_count}
         )
         if action.latest_percent is not None:
             percent = gettext("%(percent)s%% complete") % {"percent": action.latest_percent}
-            counts += f" · {escape(percent)}"
-        lead = escape(str(action.delivery_lead)) if action.delivery_lead else self.not_allocated
+            counts += f" · {escape_text(percent)}"
+        lead = (
+            escape_text(str(action.delivery_lead)) if action.delivery_lead else self.not_allocated
+        )
         if action.partner_agency:
-            lead += f'<div class="small text-body-secondary">{escape(action.partner_agency)}</div>'
+            lead += (
+                f'<div class="small text-body-secondary">{escape_text(action.partner_agency)}</div>'
+            )
         post = ""
         if row.can_post_update:
             words = gettext('Post update<span class="visually-hidden"> on %(reference)s</span>')
             post = (
                 '<a class="btn btn-sm btn-outline-primary text-nowrap"'
                 f' href="{self.update_url % action.pk}">'
-                f"{words % {'reference': escape(action.reference)}}</a>"
+                f"{words % {'reference': escape_text(action.reference)}}</a>"
             )
         return (
             f'<tr id="action-{action.pk}">'
             f'<td data-label="{labels["ref"]}"><a class="fw-semibold"'
-            f' href="{self.action_url % action.pk}">{escape(action.reference)}</a></td>'
+            f' href="{self.action_url % action.pk}">{escape_text(action.reference)}</a></td>'
             f'<td data-label="{labels["action"]}">'
-            f"{escape(Truncator(action.description).chars(160))}"
+            f"{escape_text(Truncator(action.description).chars(160))}"
             f'<div class="small text-body-secondary">{references}{counts}</div></td>'
             f'<td data-label="{labels["lead"]}">{lead}</td>'
             f'<td data-label="RAG">{self._rag(action)}</td>'
@@ -95,13 +99,15 @@ class PlanRowWriter:
         """As the rag_badge tag (recommendations/templatetags/rag_tags.py)."""
         if not action.rag:
             return self.no_rag
-        label = self.rag_labels.get(action.rag, escape(action.rag))
-        return f'<span class="rag rag-{escape(action.rag)}">{label[:1].upper()}{label[1:]}</span>'
+        label = self.rag_labels.get(action.rag, escape_text(action.rag))
+        return (
+            f'<span class="rag rag-{escape_text(action.rag)}">{label[:1].upper()}{label[1:]}</span>'
+        )
 
     def _status(self, action: Action) -> str:
         """As recommendations/_status_badge.html."""
-        label = self.status_labels.get(action.status, escape(action.status))
-        status = escape(action.status)
+        label = self.status_labels.get(action.status, escape_text(action.status))
+        status = escape_text(action.status)
         return f'<span class="badge action-status action-status-{status}">{label}</span>'
 
     def _update_due(self, row: ActionRow) -> str:
@@ -118,15 +124,15 @@ class PlanRowWriter:
                 "due": day_text(action.next_update_due, "j M Y")
             }
             return (
-                f'<span class="overdue">{escape(overdue % {"counter": late})}</span><br>'
-                f'<span class="small text-body-secondary">{escape(was_due)}</span>'
+                f'<span class="overdue">{escape_text(overdue % {"counter": late})}</span><br>'
+                f'<span class="small text-body-secondary">{escape_text(was_due)}</span>'
             )
         if days == 0:
             return f'<span class="due-soon">{self.due_today}</span>'
         if days <= 7:
             soon = ngettext("Due in %(counter)s day", "Due in %(counter)s days", days)
             return (
-                f'<span class="due-soon">{escape(soon % {"counter": days})}</span><br>'
+                f'<span class="due-soon">{escape_text(soon % {"counter": days})}</span><br>'
                 f'<span class="small text-body-secondary">{_date(action.next_update_due)}</span>'
             )
         return _date(action.next_update_due)

@@ -8,13 +8,14 @@ templates/recommendations/_register_body.html drew, without its whitespace, with
 columns styled by position (static/css/app.css) and short classes for what repeats in cells.
 """
 
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 
 from oversight.models import InspectionReport
 from oversight.shared.dates import day_text
+from oversight.shared.html_text import escape_text
 from oversight.shared.urls import url_pattern
 from recommendations.models import Recommendation
 from recommendations.rag import NO_RAG, RAG_ORDER, rag_label
@@ -23,7 +24,7 @@ from recommendations.register import RegisterRow
 
 def escaped(**labels: str) -> dict[str, str]:
     """The labels HTML-escaped, by name: a row writer's cell labels, looked up once a page."""
-    return {key: escape(label) for key, label in labels.items()}
+    return {key: escape_text(label) for key, label in labels.items()}
 
 
 def _labels(choices) -> dict[str, str]:
@@ -36,11 +37,11 @@ class RegisterRowWriter:
 
     def __init__(self, *, bulk_form_id: str | None = None, with_force: bool = True):
         # The form the rows' checkboxes belong to, for OPCC staff who may change several.
-        self.bulk_form_id = escape(bulk_form_id) if bulk_form_id else None
+        self.bulk_form_id = escape_text(bulk_form_id) if bulk_form_id else None
         # Each report's force under its title: not when every row is of one force.
         self.with_force = with_force
-        self.recommendation_url = escape(url_pattern("recommendations:recommendation_detail"))
-        self.report_url = escape(url_pattern("recommendations:report_detail"))
+        self.recommendation_url = escape_text(url_pattern("recommendations:recommendation_detail"))
+        self.report_url = escape_text(url_pattern("recommendations:report_detail"))
         self.status_labels = _labels(Recommendation.Status.choices)
         self.timescale_labels = _labels(Recommendation.Timescale.choices)
         self.inspectorate_labels = _labels(Recommendation.InspectorateStatus.choices)
@@ -91,11 +92,11 @@ class RegisterRowWriter:
             select_label = self.select_label % {"ref": r.reference, "title": report.title}
             select = (
                 '<td><input class="form-check-input" type="checkbox" name="bulk-selected"'
-                f' value="{escape(row.selection_value)}" form="{self.bulk_form_id}"'
-                f' aria-label="{escape(select_label)}"'
+                f' value="{escape_text(row.selection_value)}" form="{self.bulk_form_id}"'
+                f' aria-label="{escape_text(select_label)}"'
                 "></td>"
             )
-        due = escape(day_text(r.due_on, "j M Y")) if r.due_on else "—"
+        due = escape_text(day_text(r.due_on, "j M Y")) if r.due_on else "—"
         if r.is_overdue:
             if r.due_on:
                 due = f'<span class="overdue">{due}</span>'
@@ -110,22 +111,24 @@ class RegisterRowWriter:
         if report.source in InspectionReport.INSPECTORATE_SOURCES:
             status = self.inspectorate_labels.get(r.inspectorate_status, r.inspectorate_status)
             status = self.hmicfrs_label % {"status": status.lower()}
-            hmicfrs = f'<br><small class="sub">{escape(status)}</small>'
-        areas = f'<div class="sub">{escape("; ".join(row.areas))}</div>' if row.areas else ""
-        leads = "<br>".join(escape(lead) for lead in row.leads) if row.leads else self.no_lead
+            hmicfrs = f'<br><small class="sub">{escape_text(status)}</small>'
+        areas = f'<div class="sub">{escape_text("; ".join(row.areas))}</div>' if row.areas else ""
+        leads = "<br>".join(escape_text(lead) for lead in row.leads) if row.leads else self.no_lead
         afi = self.afi_badge if r.kind == Recommendation.Kind.AREA_FOR_IMPROVEMENT else ""
         status_label = self.status_labels.get(r.status, r.status)
         timescale = self.timescale_labels.get(r.timescale, r.timescale)
+        text = escape_text(Truncator(r.text).words(28, truncate=" …"))
         return (
             f"<tr>{select}"
-            f'<td><a href="{self.recommendation_url % r.pk}">{escape(r.reference)}</a>{afi}</td>'
+            f'<td><a href="{self.recommendation_url % r.pk}">{escape_text(r.reference)}</a>'
+            f"{afi}</td>"
             f"{self._report_cell(report)}"
-            f'<td><div class="rec-text">{escape(Truncator(r.text).words(28, truncate=" …"))}</div>'
+            f'<td><div class="rec-text">{text}</div>'
             f"{areas}</td>"
             f'<td data-label="{labels["due"]}">{due}'
-            f'<br><span class="sub">{escape(timescale)}</span></td>'
-            f'<td><span class="rec-status rec-status-{escape(r.status)}">'
-            f"{escape(status_label)}</span>"
+            f'<br><span class="sub">{escape_text(timescale)}</span></td>'
+            f'<td><span class="rec-status rec-status-{escape_text(r.status)}">'
+            f"{escape_text(status_label)}</span>"
             f"{hmicfrs}</td>"
             f'<td data-label="{labels["rag"]}">{rag}</td>'
             f'<td data-label="{labels["leads"]}">{leads}</td></tr>'
@@ -137,10 +140,10 @@ class RegisterRowWriter:
         if cell is None:
             source = self.source_labels.get(report.source, report.source)
             title = Truncator(report.title).chars(70)
-            force = f"{escape(report.force.name)} · " if self.with_force else ""
+            force = f"{escape_text(report.force.name)} · " if self.with_force else ""
             cell = self._report_cells[report.pk] = (
-                f'<td><a href="{self.report_url % report.pk}">{escape(title)}</a>'
-                f'<br><span class="sub">{force}{escape(source)} · '
-                f"{escape(day_text(report.published_on, 'M Y'))}</span></td>"
+                f'<td><a href="{self.report_url % report.pk}">{escape_text(title)}</a>'
+                f'<br><span class="sub">{force}{escape_text(source)} · '
+                f"{escape_text(day_text(report.published_on, 'M Y'))}</span></td>"
             )
         return cell

@@ -9,13 +9,13 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from oversight.models import PriorityArea, User
 from oversight.shared import panels
 from oversight.shared.dates import day_text
+from oversight.shared.html_text import escape_text
 from oversight.shared.urls import url_pattern
 from reviews.handover import follow_ups_left_by
 from reviews.models import FollowUp
@@ -130,7 +130,7 @@ def _judgement(value: str, label: str, not_judged: str) -> str:
     """As reviews/_assurance.html: the judgement, always with its word."""
     if not value:
         return f'<span class="assurance assurance-none">{not_judged}</span>'
-    return f'<span class="assurance assurance-{escape(value)}">{escape(label)}</span>'
+    return f'<span class="assurance assurance-{escape_text(value)}">{escape_text(label)}</span>'
 
 
 def _assurance_rows(assurance: list[AreaAssurance]) -> SafeString:
@@ -139,7 +139,7 @@ def _assurance_rows(assurance: list[AreaAssurance]) -> SafeString:
     labels are looked up once, in the page's language."""
     # The first cell needs no label: stacked on a phone, the area heads its row.
     performance_label, plans_label, review_label, not_judged = map(
-        escape,
+        escape_text,
         (
             gettext("Current performance"),
             gettext("Improvement plans"),
@@ -155,14 +155,14 @@ def _assurance_rows(assurance: list[AreaAssurance]) -> SafeString:
             review.performance_assurance, review.get_performance_assurance_display(), not_judged
         )
         plans = _judgement(review.plans_assurance, review.get_plans_assurance_display(), not_judged)
-        held_on = escape(day_text(review.held_on, "j M Y"))
+        held_on = escape_text(day_text(review.held_on, "j M Y"))
         rows.append(
-            f"<tr><td>{escape(area.title)}"
-            f'<div class="small text-body-secondary">{escape(area.report.title)}</div></td>'
+            f"<tr><td>{escape_text(area.title)}"
+            f'<div class="small text-body-secondary">{escape_text(area.report.title)}</div></td>'
             f'<td data-label="{performance_label}">{performance}</td>'
             f'<td data-label="{plans_label}">{plans}</td>'
-            f'<td data-label="{review_label}"><a href="{escape(review_url % review.pk)}">'
-            f"{escape(review.theme)}</a>"
+            f'<td data-label="{review_label}"><a href="{escape_text(review_url % review.pk)}">'
+            f"{escape_text(review.theme)}</a>"
             f'<div class="small text-body-secondary">{held_on}</div></td></tr>\n'
         )
     # Safe: every value is escaped; the labels are the catalogue's.
