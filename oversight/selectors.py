@@ -1,7 +1,9 @@
 """Reads for the inspection domain.
 
 Every queryset that reaches a user starts from a `*_visible_to(user)` function here or
-in the other apps' selectors: pages, counts, exports, letters and search alike.
+in the other apps' selectors: pages, counts, exports, letters and search alike; or is
+narrowed by a `*_scope(user, path)` condition, the same rule written on a related row the
+query joins anyway.
 """
 
 import datetime

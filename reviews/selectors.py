@@ -1,8 +1,9 @@
 """Reads for deep-dive reviews, follow-ups and investments, each scoped to the user.
 
-The `*_visible_to(user)` functions are the only doors: every other selector here starts
-from one of them (or from the oversight and recommendations ones) and says what it
-preloads, so a page runs a fixed number of queries whatever the number of rows.
+The `*_visible_to(user)` functions, and the `*_scope(user, path)` conditions that say the
+same on a related row, are the only doors: every other selector here starts from one of
+them (or from the oversight and recommendations ones) and says what it preloads, so a page
+runs a fixed number of queries whatever the number of rows.
 """
 
 from collections.abc import Iterable
