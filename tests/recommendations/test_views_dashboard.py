@@ -117,6 +117,8 @@ def test_charts_are_svg_with_counts_and_words_and_no_script(client, opcc_staff, 
     content = client.get(DASHBOARD).content.decode()
     assert '<svg class="cbar" role="img"' in content
     assert 'aria-label="Missing children: 1 red, 1 green, 1 no actions yet"' in content
+    # Each bar's label leads to its area on the report's page.
+    assert f'<a href="{area_with_work.get_absolute_url()}">Missing children</a>' in content
     assert "Complete (blue)" in content  # the legend names every colour
     assert "chart.js" not in content.lower()
     # One breakdown at a time; the others a link away.
