@@ -7,10 +7,11 @@ stays for the pages that are a form."""
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from oversight.forms import DateInput
+from oversight.shared.html_text import escape_text
 
 
 class WrittenSelect(forms.Select):
@@ -36,8 +37,8 @@ class WrittenSelect(forms.Select):
             is_selected = not selected and option_value == chosen
             selected = selected or is_selected
             options.append(
-                f'<option value="{escape(option_value)}"{" selected" if is_selected else ""}>'
-                f"{escape(label)}</option>"
+                f'<option value="{escape_text(option_value)}"'
+                f"{' selected' if is_selected else ''}>{escape_text(label)}</option>"
             )
         # Safe: each value and label is escaped above.
         return mark_safe("".join(options))  # noqa: S308

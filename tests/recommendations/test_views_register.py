@@ -480,6 +480,23 @@ def test_area_options_list_the_areas_of_the_report_chosen(client, opcc_staff, re
     assert "Another report" not in options
 
 
+def test_filter_options_escape_the_titles_they_list(client, opcc_staff, report_a):
+    """A report's and a priority area's title with markup are listed as text."""
+    report_a.title = '<b>"Tom & Jerry\'s"</b> report'
+    report_a.save()
+    area = factories.PriorityAreaFactory(report=report_a, title="<script>alert(1)</script>")
+    client.force_login(opcc_staff)
+    page = client.get(REGISTER).content.decode()
+    assert (
+        f'<option value="{report_a.pk}">&lt;b&gt;&quot;Tom &amp; Jerry&#x27;s&quot;&lt;/b&gt;'
+        " report</option>"
+    ) in page
+    assert '<b>"Tom' not in page
+    options = client.get(AREA_OPTIONS, {"report": report_a.pk}).content.decode()
+    assert f'<option value="{area.pk}">&lt;script&gt;alert(1)&lt;/script&gt; (' in options
+    assert "<script>" not in options
+
+
 def test_area_options_list_nothing_of_a_report_the_user_may_not_see(
     client, police_lead_b, report_a
 ):
