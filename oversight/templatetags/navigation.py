@@ -36,8 +36,9 @@ _LINKS: tuple[tuple[str, str, Callable[[User], bool]], ...] = (
 )
 
 
-def _url(name: str) -> str | None:
-    return url_of(name)
+def _required(name: str) -> str:
+    """The address of a page that always exists: reverse() raises should it go missing."""
+    return url_of(name) or reverse(name)
 
 
 def _current(request, url: str) -> str:
@@ -51,7 +52,7 @@ def nav_items(context) -> str:
     request, user = context["request"], context["user"]
     items = []
     for name, label, shown in _LINKS:
-        if shown(user) and (url := _url(name)):
+        if shown(user) and (url := url_of(name)):
             items.append(
                 f'<li class="nav-item"><a class="nav-link{_current(request, url)}" '
                 f'href="{conditional_escape(url)}">{conditional_escape(label)}</a></li>'
@@ -68,7 +69,7 @@ def nav_user(context) -> str:
     request, user = context["request"], context["user"]
     esc = conditional_escape
     html = []
-    if notifications_url := _url("reminders:notifications"):
+    if notifications_url := url_of("reminders:notifications"):
         unread, unread_label = context.get("unread_notifications"), gettext("unread")
         badge = (
             f'\n<span class="badge text-bg-warning">{esc(unread)}<span class="visually-hidden">'
@@ -97,7 +98,7 @@ def nav_user(context) -> str:
         )
         label = gettext("Public site")
         menu.append(
-            f'<li><a class="dropdown-item{current}" href="{esc(url_of("letters:public_site"))}">'
+            f'<li><a class="dropdown-item{current}" href="{esc(_required("letters:public_site"))}">'
             f"{esc(label)}</a></li>\n"
             '<li><hr class="dropdown-divider"></li>'
         )
@@ -105,7 +106,7 @@ def nav_user(context) -> str:
         ("reminders:preferences", gettext("Reminder preferences")),
         ("reminders:calendar_link", gettext("Calendar link")),
     ):
-        if url := _url(name):
+        if url := url_of(name):
             menu.append(f'<li><a class="dropdown-item" href="{esc(url)}">{esc(label)}</a></li>')
     for name, label in (
         ("accounts:api_tokens", gettext("API tokens")),
@@ -113,7 +114,7 @@ def nav_user(context) -> str:
         ("mfa_index", gettext("Two-factor sign-in")),
     ):
         menu.append(
-            f'<li><a class="dropdown-item" href="{esc(url_of(name))}">{esc(label)}</a></li>'
+            f'<li><a class="dropdown-item" href="{esc(_required(name))}">{esc(label)}</a></li>'
         )
     sign_out = gettext("Sign out")
     menu += [
