@@ -94,6 +94,29 @@ def test_detail_shows_the_chain_of_actions_updates_and_evidence(
     assert "30 Jun 2027" in content
 
 
+def test_each_action_shows_its_own_three_latest_updates_ties_newest_entry_first(
+    client, opcc_staff, recommendation_a, action_a, partner_action_a
+):
+    # Police lead A's action: five updates, the last three written on the same day.
+    for day, narrative in ((1, "A first."), (2, "A second."), (5, "A3"), (5, "A4"), (5, "A5")):
+        factories.ProgressUpdateFactory(
+            action=action_a, written_on=datetime.date(2026, 10, day), narrative=narrative
+        )
+    # The partner's action: two updates, written after all of A's.
+    for day in (8, 9):
+        factories.ProgressUpdateFactory(
+            action=partner_action_a,
+            written_on=datetime.date(2026, 10, day),
+            narrative=f"Partner {day}.",
+        )
+    client.force_login(opcc_staff)
+    response = client.get(_detail(recommendation_a))
+    latest = {
+        action.reference: [u.narrative for u in action.latest_updates]
+        for action in response.context["actions"]
+    }
+    assert latest == {"A1": ["A5", "A4", "A3"], "A2": ["Partner 9.", "Partner 8."]}
+
 def test_detail_shows_the_change_history(client, opcc_staff, recommendation_a):
     recommendation_transition(
         recommendation=recommendation_a,
