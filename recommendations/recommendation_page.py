@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from oversight.models import PriorityArea, User
 from oversight.shared import panels
+from oversight.shared.built_querysets import built_once_per_person
 from recommendations.models import (
     Evidence,
     InspectorateStatusChange,
@@ -38,10 +39,13 @@ _latest_updates_of_action = (
 )
 
 
+@built_once_per_person
 def recommendation_detail_queryset(
     user: User, *, today: datetime.date | None = None
 ) -> QuerySet[Recommendation]:
     """The recommendation page's row and its chain; read_listed() completes it for drawing.
+    Built once per person, day and language in a process (oversight.shared.
+    built_querysets), each call a clone to narrow to the page's row.
 
     select_related: report, report__force, cause_of_concern, closure_proposed_by,
     signed_off_by. annotate: rag, is_overdue; whether any recommendation names it as

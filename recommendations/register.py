@@ -12,16 +12,19 @@ from django.db.models import F, QuerySet, Value
 from django.utils import timezone
 
 from oversight.models import User
+from oversight.shared.built_querysets import built_once_per_person
 from recommendations.models import Recommendation
 from recommendations.rag import with_rag_and_overdue
 from recommendations.selectors import actions_visible_to, recommendations_visible_to
 from recommendations.services_bulk import selection_value
 
 
+@built_once_per_person
 def recommendation_register(
     user: User, *, today: datetime.date | None = None
 ) -> QuerySet[Recommendation]:
-    """Every recommendation the user may see, for the register and its CSV export.
+    """Every recommendation the user may see, for the register and its CSV export. Built
+    once per person, day and language in a process (oversight.shared.built_querysets).
 
     select_related: report, report__force, cause_of_concern (shown on every row).
     annotate: rag, is_overdue. The priority areas and delivery leads of the rows shown come

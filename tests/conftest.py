@@ -51,6 +51,17 @@ def _page_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _querysets_built_afresh():
+    """Each test builds the pages' querysets anew (oversight.shared.built_querysets): a
+    test may change what a build reads (the panels registered, say)."""
+    from oversight.shared.built_querysets import forget_all
+
+    forget_all()
+    yield
+    forget_all()
+
+
+@pytest.fixture(autouse=True)
 def _english_after_each_test():
     """A request in Welsh leaves Welsh active in the thread that served it (the test's);
     each test starts and ends in English."""
