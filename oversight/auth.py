@@ -11,6 +11,7 @@ from django.db.models import BooleanField, CharField, Expression
 from django.db.models.expressions import RawSQL
 
 from oversight.models import Office, PartnerAgency, User
+from oversight.shared.built_querysets import built_once, rows_where
 
 # Whether an office requiring two-factor sign-in administers the person (the names are
 # filled in from the models by _two_factor_required_sql).
@@ -103,14 +104,18 @@ class OversightBackend(AuthenticationBackend):
     every page needs them."""
 
     def get_user(self, user_id):
-        rows = (
-            User._default_manager.select_related("office", "force", "partner_agency")
-            .annotate(
-                two_factor_required=two_factor_required_expression(),
-                overseen_forces=overseen_forces_expression(),
-                **{name: expression() for name, expression in _loaded_with.items()},
-            )
-            .filter(pk=user_id)[:1]  # not first(): its ORDER BY is compiled on every request
-        )
-        user = next(iter(rows), None)
+        # On every request: the read is compiled once (oversight.shared.built_querysets).
+        rows = rows_where(_users_as_loaded(tuple(_loaded_with)), "pk", user_id)
+        user = rows[0] if rows else None
         return user if user is not None and self.user_can_authenticate(user) else None
+
+
+@built_once
+def _users_as_loaded(loaded_with: tuple[str, ...]):
+    """The users as every page loads the signed-in one, with what the apps have asked to
+    load with them (`loaded_with`: their names, in order)."""
+    return User._default_manager.select_related("office", "force", "partner_agency").annotate(
+        two_factor_required=two_factor_required_expression(),
+        overseen_forces=overseen_forces_expression(),
+        **{name: _loaded_with[name]() for name in loaded_with},
+    )

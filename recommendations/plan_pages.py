@@ -2,6 +2,7 @@
 the plan's CSV export and the action page (the action, its updates with evidence and its
 requests to move the target date)."""
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 
 from oversight.models import User
+from oversight.shared.built_querysets import built_once_per_person, rows_where
 from oversight.shared.lookups import attach_related
 from recommendations.action_rows import ActionRow, action_row, with_latest_update
 from recommendations.bounded_lists import count_per_row
@@ -63,7 +65,11 @@ def action_plans_for_list(user: User) -> QuerySet[ActionPlan]:
     )
 
 
-def plan_detail_queryset(user: User) -> QuerySet[ActionPlan]:
+@built_once_per_person
+def plan_detail_queryset(user: User, *, today: datetime.date | None = None) -> QuerySet[ActionPlan]:
+    """The plans the user may see, each with its report, force and owner. Built once per
+    person, day and language in a process (the day is not read), its read of one plan
+    compiled once (oversight.shared.built_querysets)."""
     return action_plans_visible_to(user).select_related("report", "force", "owner")
 
 
@@ -89,10 +95,18 @@ def plan_actions(plan: ActionPlan, *, user: User) -> list[Action]:
     """The actions of a plan the user can see (a partner lead: only their agency's), with
     leads, recommendations and the latest update, read in the columns the rows show
     (PLAN_ROW_COLUMNS; a column missing there costs a query a row, which the plan page's
-    query-count tests catch). Queries: 1 actions with annotations, 1 recommendations.
-    Constant in the number of actions and updates."""
-    return list(
-        with_latest_update(actions_visible_to(user).filter(plan=plan))
+    query-count tests catch). Queries: 1 actions with annotations (a read compiled once,
+    plan_actions_queryset()), 1 recommendations. Constant in the number of actions and
+    updates."""
+    return rows_where(plan_actions_queryset(user), "plan", plan.pk)
+
+
+@built_once_per_person
+def plan_actions_queryset(user: User, *, today: datetime.date | None = None) -> QuerySet[Action]:
+    """plan_actions()'s actions before they are narrowed to one plan (`plan=`). Built once
+    per person, day and language in a process (the day is not read)."""
+    return (
+        with_latest_update(actions_visible_to(user))
         .select_related("plan", "delivery_lead", "partner_agency")
         .only(*PLAN_ROW_COLUMNS)
         # Counted per action by a subquery on the updates' action index: a join and GROUP BY
@@ -153,12 +167,15 @@ def plan_action_rows(plan: ActionPlan, *, user: User) -> tuple[list[ActionRow], 
     return rows, summary
 
 
-def action_detail_queryset(user: User) -> QuerySet[Action]:
+@built_once_per_person
+def action_detail_queryset(user: User, *, today: datetime.date | None = None) -> QuerySet[Action]:
     """An action with its plan, report, force and partner agency: 1 query, plus 1 for its
     recommendations. The people it names come with action_people_attach(). Annotated with
     whether it has any evidence (`has_evidence`) and any request to move its target date
     (`has_extensions`), so that action_updates() and action_extensions() read them only
-    where there are some (most actions have neither)."""
+    where there are some (most actions have neither). Built once per person, day and
+    language in a process (the day is not read), its read of one action compiled once
+    (oversight.shared.built_querysets)."""
     return (
         actions_visible_to(user)
         .select_related("plan__report", "plan__force", "partner_agency")

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from oversight.models import PriorityArea, User
 from oversight.shared import panels
-from oversight.shared.built_querysets import built_once_per_person
+from oversight.shared.built_querysets import built_once_per_person, rows_where
 from recommendations.models import (
+    Action,
     Evidence,
     InspectorateStatusChange,
     ProgressUpdate,
@@ -50,13 +51,38 @@ def recommendation_detail_queryset(
     select_related: report, report__force, cause_of_concern, closure_proposed_by,
     signed_off_by. annotate: rag, is_overdue; whether any recommendation names it as
     superseding (`supersedes_any`) and whether its inspectorate log has any change
-    (`inspectorate_log_any`). prefetch_related: priority_areas; the actions the user may see
-    (to_attr `visible_actions`, with their leads and agency, and whether each has evidence,
-    `has_files`), each with its three latest updates (to_attr `latest_updates`, with
-    author). The recommendations it links to come with read_listed().
+    (`inspectorate_log_any`). prefetch_related: priority_areas. The actions the user may see
+    and the recommendations it links to come with read_listed().
     """
     today = today or timezone.localdate()
-    actions = (
+    return (
+        with_rag_and_overdue(recommendations_visible_to(user), user=user, today=today)
+        .select_related("report__force", "cause_of_concern", "closure_proposed_by", "signed_off_by")
+        .annotate(
+            supersedes_any=Exists(Recommendation.objects.filter(superseded_by=OuterRef("pk"))),
+            inspectorate_log_any=Exists(
+                InspectorateStatusChange.objects.filter(recommendation=OuterRef("pk"))
+            ),
+            # Whether other apps' panels on the page have anything for it (oversight.shared.
+            # panels): those that have nothing run no query.
+            **panels.row_annotations("recommendation_detail"),
+        )
+        .prefetch_related(
+            Prefetch("priority_areas", queryset=PriorityArea.objects.order_by("position"))
+        )
+    )
+
+
+@built_once_per_person
+def recommendation_actions_queryset(
+    user: User, *, today: datetime.date | None = None
+) -> QuerySet[Action]:
+    """The actions of a recommendation the user may see, once narrowed to one
+    (`recommendations=`, read_listed()), by reference: with their leads and agency, whether
+    each has evidence (`has_files`), and each with its three latest updates (to_attr
+    `latest_updates`, with author). Built once per person, day and language in a process
+    (the day is not read), each read compiled once (oversight.shared.built_querysets)."""
+    return (
         actions_visible_to(user)
         .select_related("delivery_lead", "owner", "partner_agency")
         .annotate(has_files=Exists(Evidence.objects.filter(action=OuterRef("pk"))))
@@ -71,29 +97,14 @@ def recommendation_detail_queryset(
         )
         .order_by("reference")
     )
-    return (
-        with_rag_and_overdue(recommendations_visible_to(user), user=user, today=today)
-        .select_related("report__force", "cause_of_concern", "closure_proposed_by", "signed_off_by")
-        .annotate(
-            supersedes_any=Exists(Recommendation.objects.filter(superseded_by=OuterRef("pk"))),
-            inspectorate_log_any=Exists(
-                InspectorateStatusChange.objects.filter(recommendation=OuterRef("pk"))
-            ),
-            # Whether other apps' panels on the page have anything for it (oversight.shared.
-            # panels): those that have nothing run no query.
-            **panels.row_annotations("recommendation_detail"),
-        )
-        .prefetch_related(
-            Prefetch("priority_areas", queryset=PriorityArea.objects.order_by("position")),
-            Prefetch("actions", queryset=actions, to_attr="visible_actions"),
-        )
-    )
 
 
 def read_listed(user: User, recommendation: Recommendation) -> None:
     """What the page draws beyond the row (recommendation_detail_queryset), each read only
     where the row says there is some: a query each saved where there is none.
 
+    - `visible_actions`: its actions the user may see (recommendation_actions_queryset()),
+      read as one row is, with a read compiled once (oversight.shared.built_querysets).
     - The recommendations it links to (superseded by, covered by, carried forward from, the
       national recommendation and its forces), each with its report, prefetched here only
       where it has one: most have none, and a prefetch of an empty link, which runs no
@@ -104,6 +115,9 @@ def read_listed(user: User, recommendation: Recommendation) -> None:
     - Each visible action's `files` (its evidence, newest first), once files are attached.
 
     The inspectorate log is read by the page only when `inspectorate_log_any`."""
+    recommendation.visible_actions = rows_where(
+        recommendation_actions_queryset(user), "recommendations", recommendation.pk
+    )
     links = [
         lookup
         for lookup, link_id in (

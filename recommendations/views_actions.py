@@ -157,14 +157,14 @@ def _render_plan(request, plan, *, transition_error=None, status=200):
 @require_GET
 @login_required
 def plan_detail(request, pk):
-    plan = get_object_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
+    plan = one_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
     return _render_plan(request, plan)
 
 
 @GET_POST
 @login_required
 def plan_edit(request, pk):
-    plan = get_object_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
+    plan = one_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
     if not permissions.can_edit_plan(request.user, plan):
         raise PermissionDenied("Only the force's plan owner can edit this plan.")
     form = ActionPlanEditForm(request.POST or None, instance=copy.copy(plan), user=request.user)
@@ -188,7 +188,7 @@ def plan_edit(request, pk):
 @require_POST
 @login_required
 def plan_transition(request, pk):
-    plan = get_object_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
+    plan = one_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
     form = PlanTransitionForm(request.POST)
     if not form.is_valid():
         return _render_plan(
@@ -213,7 +213,7 @@ def plan_transition(request, pk):
 @login_required
 def plan_export(request, pk):
     """The plan as CSV: exactly the actions the user can see on the plan page."""
-    plan = get_object_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
+    plan = one_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
     actions = plan_pages.plan_actions_for_export(plan, user=request.user)
     response = StreamingHttpResponse(
         plan_csv_lines(actions), content_type="text/csv; charset=utf-8"
@@ -244,7 +244,7 @@ def _next_reference(plan: ActionPlan) -> str:
 @GET_POST
 @login_required
 def action_create(request, pk):
-    plan = get_object_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
+    plan = one_or_404(plan_pages.plan_detail_queryset(request.user), pk=pk)
     if not permissions.can_add_actions(request.user, plan):
         raise PermissionDenied("Only the force's plan owner can add actions to this plan.")
     form = ActionForm(

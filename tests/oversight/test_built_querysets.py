@@ -5,13 +5,24 @@ its first request."""
 
 import datetime
 
+import pytest
+from django.db import connection, connections
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from oversight.auth import OversightBackend
 from oversight.models import User
+from oversight.shared import built_querysets
+from oversight.shared.built_querysets import built_once_per_person, numbered, rows_where
 from recommendations.models import Recommendation
-from recommendations.recommendation_page import recommendation_detail_queryset
+from recommendations.recommendation_page import (
+    recommendation_actions_queryset,
+    recommendation_detail_queryset,
+)
 from recommendations.register import recommendation_register
+from recommendations.selectors import recommendations_visible_to
 from tests import factories
 
 
@@ -122,3 +133,136 @@ def test_the_register_follows_the_forces_loaded_with_the_signed_in_user(
     signed_in = backend.get_user(opcc_staff.pk)
 
     assert list(recommendation_register(signed_in)) == [recommendation_b]
+
+
+# --- Reads compiled once and prepared --------------------------------------------------
+
+
+@pytest.fixture
+def prepared_reads(db, monkeypatch):
+    """Reads prepared, as on a connection kept open between requests (CONN_MAX_AGE; the
+    tests' connection is not); what was prepared is dropped afterwards."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    vars(connections["default"]).pop("kept_statements", None)
+
+
+def _drawn(recommendation) -> tuple:
+    return (
+        recommendation.pk,
+        recommendation.text,
+        recommendation.rag,
+        recommendation.is_overdue,
+        recommendation.report.title,
+        recommendation.report.force.name,
+        recommendation.supersedes_any,
+        [area.title for area in recommendation.priority_areas.all()],
+    )
+
+
+def test_prepared_reads_give_what_the_queryset_gives(
+    prepared_reads, opcc_staff, office_a, force_b, recommendation_a, recommendation_b, action_a
+):
+    office_a.forces.add(force_b)  # two forces: the scope is a list of parameters
+    signed_in = OversightBackend().get_user(opcc_staff.pk)
+    area = factories.PriorityAreaFactory(report=recommendation_a.report, title="Custody")
+    recommendation_a.priority_areas.add(area)
+    factories.ProgressUpdateFactory(action=action_a, narrative="On track.")
+    for recommendation in (recommendation_a, recommendation_b, recommendation_a):
+        with CaptureQueriesContext(connection) as prepared:
+            (row,) = rows_where(recommendation_detail_queryset(signed_in), "pk", recommendation.pk)
+        plain = recommendation_detail_queryset.__wrapped__(signed_in).get(pk=recommendation.pk)
+        assert _drawn(row) == _drawn(plain)
+        assert prepared[0]["sql"].startswith("EXECUTE kept_read_")
+        assert len(prepared) == 2  # the row, its priority areas: PREPARE is not a page's query
+    actions = rows_where(
+        recommendation_actions_queryset(signed_in), "recommendations", recommendation_a.pk
+    )
+    assert [(a.reference, a.delivery_lead, a.has_files) for a in actions] == [
+        ("A1", action_a.delivery_lead, False)
+    ]
+    assert [u.narrative for u in actions[0].latest_updates] == ["On track."]
+    assert rows_where(recommendation_detail_queryset(signed_in), "pk", 2_000_000_000) == []
+
+
+def test_a_page_read_prepared_runs_as_many_queries_and_draws_the_same(
+    prepared_reads, client, opcc_staff, recommendation_a, action_a, partner_action_a
+):
+    client.force_login(opcc_staff)
+    with CaptureQueriesContext(connection) as first:
+        unprepared = client.get(_detail(recommendation_a))
+    with CaptureQueriesContext(connection) as again:
+        prepared = client.get(_detail(recommendation_a))
+    assert len(again) == len(first)
+    # The signed-in user, the recommendation and its actions.
+    assert sum(q["sql"].startswith("EXECUTE kept_read_") for q in again) == 3
+    assert [a.reference for a in prepared.context["actions"]] == ["A1", "A2"]
+    assert prepared.context["recommendation"].rag == unprepared.context["recommendation"].rag
+
+
+@built_once_per_person
+def _with_an_untyped_parameter(user, *, today=None):
+    # A parameter tested for NULL: PostgreSQL cannot tell its type to prepare it.
+    return recommendations_visible_to(user).annotate(
+        untyped=RawSQL("%s IS NULL", [None], output_field=BooleanField())
+    )
+
+
+def test_a_read_postgresql_cannot_prepare_is_read_unprepared(
+    prepared_reads, opcc_staff, recommendation_a
+):
+    with CaptureQueriesContext(connection) as queries:
+        (row,) = rows_where(_with_an_untyped_parameter(opcc_staff), "pk", recommendation_a.pk)
+        (again,) = rows_where(_with_an_untyped_parameter(opcc_staff), "pk", recommendation_a.pk)
+    assert row.untyped is again.untyped is True
+    assert not any(q["sql"].startswith("EXECUTE") for q in queries)
+    # The refused PREPARE left the transaction usable.
+    assert Recommendation.objects.filter(pk=recommendation_a.pk).exists()
+
+
+def test_a_connection_holds_at_most_its_share_of_prepared_reads(
+    prepared_reads, monkeypatch, opcc_staff, recommendation_a, action_a
+):
+    monkeypatch.setattr(built_querysets, "PREPARED_PER_CONNECTION", 1)
+    for _ in range(3):
+        (row,) = rows_where(recommendation_detail_queryset(opcc_staff), "pk", recommendation_a.pk)
+        (action,) = rows_where(
+            recommendation_actions_queryset(opcc_staff), "recommendations", recommendation_a.pk
+        )
+        assert (row.pk, action.pk) == (recommendation_a.pk, action_a.pk)
+        assert len(connection.kept_statements[1]) == 1
+
+
+def test_reads_on_a_connection_closed_after_each_request_are_not_prepared(
+    opcc_staff, recommendation_a
+):
+    assert not connection.settings_dict["CONN_MAX_AGE"]
+    with CaptureQueriesContext(connection) as queries:
+        rows_where(recommendation_detail_queryset(opcc_staff), "pk", recommendation_a.pk)
+    assert queries[0]["sql"].startswith("SELECT")
+
+
+def test_placeholders_are_numbered_for_postgresql_and_percent_signs_kept():
+    assert numbered("a = %s AND b LIKE '10%%' AND c IN (%s, %s)") == (
+        "a = $1 AND b LIKE '10%' AND c IN ($2, $3)"
+    )
+
+
+def test_the_signed_in_user_arrives_by_a_prepared_read_with_what_every_page_needs(
+    prepared_reads, opcc_staff, office_a, force_a, force_b
+):
+    office_a.forces.add(force_b)
+    backend = OversightBackend()
+    with CaptureQueriesContext(connection) as queries:
+        loaded = [backend.get_user(opcc_staff.pk) for _ in range(2)]
+    assert all(q["sql"].startswith("EXECUTE kept_read_") for q in queries)
+    for user in loaded:
+        assert user.office == office_a
+        assert sorted(int(pk) for pk in user.overseen_forces.split(",")) == sorted(
+            [force_a.pk, force_b.pk]
+        )
+        assert user.two_factor_required is False
+        assert user.unread_notification_count == 0
+    assert backend.get_user(2_000_000_000) is None
