@@ -44,12 +44,21 @@ def first_per_partition(queryset: QuerySet, *, limit: int, partition_by=None, or
     """The first `limit` rows (of each partition), each with `total` (rows in its
     partition) and `row` (its place): one query, however many rows match."""
     return list(
-        firsts_per_partition(
-            queryset.annotate(total=Window(Count("pk"), partition_by=partition_by)),
-            limit=limit,
-            partition_by=partition_by,
-            order_by=order_by,
+        first_per_partition_unread(
+            queryset, limit=limit, partition_by=partition_by, order_by=order_by
         )
+    )
+
+
+def first_per_partition_unread(
+    queryset: QuerySet, *, limit: int, partition_by=None, order_by
+) -> QuerySet:
+    """first_per_partition()'s rows, unread (to be kept, say)."""
+    return firsts_per_partition(
+        queryset.annotate(total=Window(Count("pk"), partition_by=partition_by)),
+        limit=limit,
+        partition_by=partition_by,
+        order_by=order_by,
     )
 
 

@@ -7,7 +7,7 @@ import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,9 +18,10 @@ from oversight.selectors import (
     report_deadlines,
     reports_visible_to,
 )
+from oversight.shared.built_querysets import built_once_per_person, rows_of
 from oversight.shared.urls import url_pattern
 from recommendations.action_names import action_name
-from recommendations.bounded_lists import first_per_partition
+from recommendations.bounded_lists import first_per_partition_unread
 from recommendations.models import ProgressUpdate
 from recommendations.rag import NO_RAG, RAG_BY_RANK
 from recommendations.review_queue import REVIEW_QUEUE_PANEL_LIMIT
@@ -255,6 +256,39 @@ _RECOMMENDATION = _at(
 )
 
 
+# The dashboard's reads that depend on nothing but the person and the day: built once per
+# person, day and language in a process and compiled once (oversight.shared.
+# built_querysets); the rows are read afresh on every request.
+
+
+@built_once_per_person
+def _charted_reports(user: User, *, today: datetime.date | None = None) -> QuerySet:
+    """The charted reports (the newest monitored), each with its counts as kept and the
+    generations that tell whether they still hold."""
+    return newest_monitored(reports_visible_to(user)).values_list(
+        "pk",
+        "chart_tally__counted_generation",
+        "force__dashboard_tally__generation",
+        "chart_tally__counts",
+    )[:DASHBOARD_CHART_REPORTS]
+
+
+@built_once_per_person
+def _outstanding_deadline_reports(
+    user: User, *, today: datetime.date | None = None
+) -> QuerySet[InspectionReport]:
+    """The monitored reports with a statutory deadline outstanding, the 10 oldest, each
+    with the total and its force."""
+    return first_per_partition_unread(
+        reports_visible_to(user)
+        .exclude(status=InspectionReport.Status.CLOSED)
+        .filter(outstanding_deadline_condition())
+        .select_related("force"),
+        limit=DASHBOARD_DEADLINE_REPORTS,
+        order_by=[F("published_on").asc(), F("pk").asc()],
+    )
+
+
 def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboard:
     """What the OPCC dashboard shows to OPCC staff and readers, all scoped to the user,
     every list bounded.
@@ -279,7 +313,6 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
         raise ValueError("The dashboard is whole forces' (OPCC staff and readers).")
     today = today or timezone.localdate()
     soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
-    monitored = reports_visible_to(user).exclude(status=InspectionReport.Status.CLOSED)
 
     # The tiles' and lists' totals first: counting a changed force afresh keeps its charted
     # reports' counts too (recommendations.tallies), read next.
@@ -288,14 +321,7 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     # The charted reports (the newest monitored), each with its counts by priority area,
     # status, RAG and kind as kept at its force's generation; those not kept at the
     # force's generation now (a change came after they were counted) are counted here.
-    charted = list(
-        newest_monitored(reports_visible_to(user)).values_list(
-            "pk",
-            "chart_tally__counted_generation",
-            "force__dashboard_tally__generation",
-            "chart_tally__counts",
-        )[:DASHBOARD_CHART_REPORTS]
-    )
+    charted = rows_of(_charted_reports(user, today=today))
     counts: dict[int | None, AreaCounts] = {}
 
     def count(area, status, rag, kind, n):
@@ -466,11 +492,7 @@ def dashboard_for(user: User, *, today: datetime.date | None = None) -> Dashboar
     due_soon.sort(key=lambda item: (item.due_on, item.what, item.title))
 
     deadlines = []
-    outstanding = first_per_partition(
-        monitored.filter(outstanding_deadline_condition()).select_related("force"),
-        limit=DASHBOARD_DEADLINE_REPORTS,
-        order_by=[F("published_on").asc(), F("pk").asc()],
-    )
+    outstanding = rows_of(_outstanding_deadline_reports(user, today=today))
     for report in outstanding:
         deadlines.extend(d for d in report_deadlines(report, today=today) if not d.is_done)
     deadlines.sort(key=lambda d: d.due_on)

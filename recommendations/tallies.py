@@ -50,6 +50,7 @@ from django.utils import timezone
 from oversight.models import Force, InspectionReport, PriorityArea, User
 from oversight.selectors import forces_visible_to
 from oversight.shared import pagecache
+from oversight.shared.built_querysets import built_once_per_person, rows_of
 from recommendations.bounded_lists import count_of, firsts_per_partition
 from recommendations.filters import (
     CLOSED_NOT_COMPLETE,
@@ -477,14 +478,12 @@ def _moves(forces: list[int], *, today: datetime.date) -> tuple[str, list]:
     return sql, [*params, *forces]
 
 
-def tallied(user: User, *, today: datetime.date) -> tuple[dict[str, int], list[dict]]:
-    """The dashboard tiles' counts summed over the user's forces, and each force's kept
-    lists' first rows (LISTED): each force's from its kept row while that holds (one
-    query), the others counted now and kept for the next dashboard (one query more on
-    PostgreSQL, a query per count and list elsewhere)."""
-    totals = dict.fromkeys(TALLIED, 0)
-    lists, stale = [], []
-    for force, generation, counted_generation, counted_on, kept_lists, *figures in (
+@built_once_per_person
+def _kept_rows(user: User, *, today: datetime.date | None = None) -> QuerySet:
+    """Each of the user's forces' kept row (tallied()). Built once per person, day and
+    language in a process (the day is not read), its read compiled once (oversight.shared.
+    built_querysets)."""
+    return (
         forces_visible_to(user)
         .order_by()
         .values_list(
@@ -495,6 +494,18 @@ def tallied(user: User, *, today: datetime.date) -> tuple[dict[str, int], list[d
             "dashboard_tally__lists",
             *(f"dashboard_tally__{name}" for name in TALLIED),
         )
+    )
+
+
+def tallied(user: User, *, today: datetime.date) -> tuple[dict[str, int], list[dict]]:
+    """The dashboard tiles' counts summed over the user's forces, and each force's kept
+    lists' first rows (LISTED): each force's from its kept row while that holds (one
+    query), the others counted now and kept for the next dashboard (one query more on
+    PostgreSQL, a query per count and list elsewhere)."""
+    totals = dict.fromkeys(TALLIED, 0)
+    lists, stale = [], []
+    for force, generation, counted_generation, counted_on, kept_lists, *figures in rows_of(
+        _kept_rows(user, today=today)
     ):
         if generation is None or counted_generation != generation or counted_on != today:
             stale.append(force)

@@ -54,6 +54,7 @@ from django.utils.translation import gettext as _
 
 from oversight.models import Force, InspectionReport, PriorityArea, User
 from oversight.selectors import reports_visible_to
+from oversight.shared.built_querysets import built_once_per_person, rows_of
 from oversight.shared.dates import day_text
 from recommendations.models import Action, Recommendation, TrendQuarter
 from recommendations.rag import overdue_condition
@@ -353,7 +354,7 @@ def quarter_totals(
         ]
     done, current = periods[:-1], periods[-1]
     reports = reports_visible_to(user).values("pk")
-    sums = _stored_sums(reports, done)
+    sums = _stored_sums(reports, done, rows=rows_of(_kept_sums(user, today=as_at)))
     if sums is None:
         _trend_quarters_fill(reports, done)
         sums = _stored_sums(reports, done)
@@ -414,9 +415,34 @@ def _totals(row: TrendRow) -> QuarterTotals:
 _SUMMED = ("opening", "added", "closed", "closing", "overdue")
 
 
-def _stored_sums(reports: QuerySet, periods: list[Quarter]) -> dict | None:
+def _stored_sums(
+    reports: QuerySet, periods: list[Quarter], *, rows: list | None = None
+) -> dict | None:
     """{quarter start: (opening, added, closed, closing, overdue)} summed over the stored
-    rows of the reports; None when a report lacks one of its rows. One query."""
+    rows of the reports; None when a report lacks one of its rows. One query (`rows`: those
+    of _summed() already read)."""
+    if rows is None:
+        rows = list(_summed(reports, periods))
+    found = {row["quarter_start"]: row for row in rows}
+    if len(found) < len(periods) or any(r["rows"] != r["expected"] for r in found.values()):
+        if not found and not reports.exists():
+            return {q.start: (0,) * len(_SUMMED) for q in periods}
+        return None
+    return {start: tuple(row[f] for f in _SUMMED) for start, row in found.items()}
+
+
+@built_once_per_person
+def _kept_sums(user: User, *, today: datetime.date | None = None) -> QuerySet:
+    """_summed() over the reports the user sees and the completed quarters shown on
+    `today`. Built once per person, day and language in a process, its read compiled once
+    (oversight.shared.built_querysets)."""
+    reports = reports_visible_to(user).values("pk")
+    return _summed(reports, quarters_to(today, QUARTERS_SHOWN)[:-1])
+
+
+def _summed(reports: QuerySet, periods: list[Quarter]) -> QuerySet:
+    """The stored rows of the reports in the periods summed by quarter, each quarter with
+    its number of rows and the number of reports (`expected`)."""
     expected = Coalesce(
         Subquery(
             reports.order_by()
@@ -427,20 +453,14 @@ def _stored_sums(reports: QuerySet, periods: list[Quarter]) -> dict | None:
         ),
         0,
     )
-    found = {
-        row["quarter_start"]: row
-        for row in TrendQuarter.objects.filter(
+    return (
+        TrendQuarter.objects.filter(
             report__in=reports, quarter_start__in=[q.start for q in periods]
         )
         .order_by()
         .values("quarter_start")
         .annotate(rows=Count("pk"), expected=expected, **{f: Sum(f) for f in _SUMMED})
-    }
-    if len(found) < len(periods) or any(r["rows"] != r["expected"] for r in found.values()):
-        if not found and not reports.exists():
-            return {q.start: (0,) * len(_SUMMED) for q in periods}
-        return None
-    return {start: tuple(row[f] for f in _SUMMED) for start, row in found.items()}
+    )
 
 
 def _trend_quarters_fill(reports: QuerySet, periods: list[Quarter]) -> None:

@@ -5,28 +5,31 @@ number of queries whatever the number of rows, and returns None when there is no
 show (the page then leaves the panel out).
 """
 
+import datetime
 from decimal import Decimal
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from oversight.models import PriorityArea, User
 from oversight.shared import panels
+from oversight.shared.built_querysets import built_once_per_person, rows_of
 from oversight.shared.dates import day_text
 from oversight.shared.html_text import escape_text
 from oversight.shared.urls import url_pattern
 from reviews.handover import follow_ups_left_by
-from reviews.models import FollowUp
+from reviews.models import DeepDiveReview, FollowUp
 from reviews.permissions import can_manage_reviews, can_update_follow_up
 from reviews.selectors import (
     AreaAssurance,
+    assurance_of,
     follow_ups_for_recommendation,
     follow_ups_or_investments_exist,
     investment_totals_by_area,
     investments_for_recommendation,
-    latest_assurance_by_area,
+    latest_assurance_links,
     open_follow_ups_owned_by,
     report_reviews_and_assurance,
     visible_review_ids,
@@ -111,12 +114,21 @@ def report_panel(*, user: User, obj) -> dict | None:
     }
 
 
+@built_once_per_person
+def _dashboard_assurance_links(user: User, *, today: datetime.date | None = None) -> QuerySet:
+    """The dashboard's latest assurance per area (latest_assurance_links()). Built once per
+    person, day and language in a process (the day is not read), its read compiled once
+    (oversight.shared.built_querysets)."""
+    links = latest_assurance_links(
+        user, limit=DASHBOARD_AREA_LIMIT, columns=DASHBOARD_ASSURANCE_COLUMNS
+    )
+    return DeepDiveReview.priority_areas.through.objects.none() if links is None else links
+
+
 def dashboard_panel(*, user: User, obj=None) -> dict | None:
     """Latest assurance per priority area across the reports the user sees (one query),
     with the table's rows written out (`rows`, _assurance_rows)."""
-    assurance = latest_assurance_by_area(
-        user, limit=DASHBOARD_AREA_LIMIT, columns=DASHBOARD_ASSURANCE_COLUMNS
-    )
+    assurance = assurance_of(rows_of(_dashboard_assurance_links(user)))
     if not assurance:
         return None
     return {

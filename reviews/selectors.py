@@ -293,6 +293,24 @@ def latest_assurance_by_area(
     limit: int | None = None,
     columns: tuple[str, ...] | None = None,
 ) -> list[AreaAssurance]:
+    """Each priority area's latest assurance, as latest_assurance_links() reads them (none
+    for a person who sees no deep dives)."""
+    links = latest_assurance_links(user, report=report, limit=limit, columns=columns)
+    return [] if links is None else assurance_of(links)
+
+
+def assurance_of(links) -> list[AreaAssurance]:
+    """latest_assurance_links()'s links read, as each area's assurance."""
+    return [AreaAssurance(area=link.priorityarea, review=link.deepdivereview) for link in links]
+
+
+def latest_assurance_links(
+    user: User,
+    *,
+    report: InspectionReport | None = None,
+    limit: int | None = None,
+    columns: tuple[str, ...] | None = None,
+) -> QuerySet | None:
     """For each priority area (of one report, or of every report the user sees) the latest
     deep dive giving an assurance on it. Areas no review has judged are left out.
     `columns`: the only columns of the review and the area read (as only() names them,
@@ -307,7 +325,7 @@ def latest_assurance_by_area(
     """
     reviews = reviews_scope(user, "deepdivereview__")
     if reviews is None:
-        return []
+        return None
     link = DeepDiveReview.priority_areas.through
     # Each area's newest link as a correlated subquery rather than a window numbering the
     # links: Django took 1.3 ms longer to compile the window (filtered on, so wrapped in an
@@ -338,7 +356,7 @@ def latest_assurance_by_area(
         links = links.only(*columns)
     if limit is not None:
         links = links[:limit]
-    return [AreaAssurance(area=link.priorityarea, review=link.deepdivereview) for link in links]
+    return links
 
 
 @dataclass(frozen=True)

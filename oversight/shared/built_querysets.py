@@ -144,14 +144,26 @@ _statements: dict[str, str] = {}  # SQL -> its prepared statement's name
 PREPARED_PER_CONNECTION = 200
 
 
-def rows_where(queryset: QuerySet, lookup: str, value: int) -> list:
+def rows_of(queryset: QuerySet) -> list:
+    """The rows of `queryset`, with its prefetches: what list(queryset) gives. A kept
+    queryset's read (built_once_per_person, built_once) is compiled once and, on
+    PostgreSQL, prepared once per connection."""
+    return rows_where(queryset, None, None)
+
+
+def rows_where(queryset: QuerySet, lookup: str | None, value: int | None) -> list:
     """The rows of `queryset` whose `lookup` ("pk", or a relation: "recommendations") is
     `value`, with their prefetches: what list(queryset.filter(**{lookup: value})) gives. A
-    kept queryset's read (built_once_per_person) is compiled once and, on PostgreSQL,
-    prepared once per connection."""
+    kept queryset's read (built_once_per_person, built_once) is compiled once and, on
+    PostgreSQL, prepared once per connection."""
     built_key = getattr(queryset, "built_key", None)
-    read = queryset.filter(**{lookup: value})
-    if built_key is None or not isinstance(value, int) or isinstance(value, bool):
+    if lookup is None:
+        read = queryset.all()  # a clone of its own, whose query is read as compiled
+    elif built_key is None or not isinstance(value, int) or isinstance(value, bool):
+        return list(queryset.filter(**{lookup: value}))
+    else:
+        read = queryset.filter(**{lookup: value})
+    if built_key is None or read.query.is_empty():
         return list(read)
     connection = connections[read.db]
     compiled = _compiled_read(queryset, lookup, (built_key, read.db, lookup))
@@ -176,11 +188,11 @@ def _compiled_read(queryset: QuerySet, lookup: str, key: tuple) -> _Compiled:
         if compiled is not None:
             _compiled.move_to_end(key)
             return compiled
-    placeholder = queryset.filter(**{lookup: _PLACEHOLDER})
+    placeholder = queryset.all() if lookup is None else queryset.filter(**{lookup: _PLACEHOLDER})
     compiler = placeholder.query.get_compiler(using=placeholder.db)
     sql, params = compiler.as_sql()
     key_at = tuple(at for at, param in enumerate(params) if param == _PLACEHOLDER)
-    if len(key_at) != 1:
+    if len(key_at) != (lookup is not None):
         raise ValueError(f"The read's {lookup} is not among its parameters once.")
     with _compiled_lock:
         # One statement for each text: people of the same scope's shape share it.

@@ -4,8 +4,11 @@ and nothing read is kept. Each test goes through one process's kept querysets, b
 its first request."""
 
 import datetime
+import io
+import re
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, connections
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
@@ -22,7 +25,7 @@ from recommendations.recommendation_page import (
     recommendation_detail_queryset,
 )
 from recommendations.register import recommendation_register
-from recommendations.selectors import recommendations_visible_to
+from recommendations.selectors import actions_visible_to, recommendations_visible_to
 from tests import factories
 
 
@@ -139,14 +142,19 @@ def test_the_register_follows_the_forces_loaded_with_the_signed_in_user(
 
 
 @pytest.fixture
-def prepared_reads(db, monkeypatch):
-    """Reads prepared, as on a connection kept open between requests (CONN_MAX_AGE; the
-    tests' connection is not); what was prepared is dropped afterwards."""
-    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+def deallocated(db):
+    """What the test prepares is dropped afterwards."""
     yield
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")
     vars(connections["default"]).pop("kept_statements", None)
+
+
+@pytest.fixture
+def prepared_reads(deallocated, monkeypatch):
+    """Reads prepared, as on a connection kept open between requests (CONN_MAX_AGE; the
+    tests' connection is not)."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
 
 
 def _drawn(recommendation) -> tuple:
@@ -266,3 +274,39 @@ def test_the_signed_in_user_arrives_by_a_prepared_read_with_what_every_page_need
         assert user.two_factor_required is False
         assert user.unread_notification_count == 0
     assert backend.get_user(2_000_000_000) is None
+
+
+def _as_drawn(response) -> str:
+    """The page without what changes on every request (the CSRF token, the CSP nonce)."""
+    assert response.status_code == 200
+    return re.sub(
+        r'(csrfmiddlewaretoken" value=|X-CSRFToken": |nonce=)"[^"]*"',
+        r"\1…",
+        response.content.decode(),
+    )
+
+
+@pytest.mark.parametrize("username", ["opcc", "region", "lead", "partner"])
+def test_pages_read_prepared_draw_what_they_draw_unprepared(
+    deallocated, client, settings, monkeypatch, username
+):
+    call_command("seed_demo", quiet_logins=True, stdout=io.StringIO())
+    settings.PAGE_CACHE_SECONDS = 0
+    user = User.objects.get(username=username)
+    action = actions_visible_to(user).order_by("pk").first()
+    pages = [
+        reverse("recommendations:register"),
+        reverse("recommendations:recommendation_detail", args=[action.recommendations.first().pk]),
+        reverse("recommendations:plan_detail", args=[action.plan_id]),
+        reverse("recommendations:action_detail", args=[action.pk]),
+    ]
+    if user.is_opcc:
+        pages.append(reverse("recommendations:dashboard"))
+    client.force_login(user)
+    unprepared = [_as_drawn(client.get(page)) for page in pages]
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    for _ in range(2):  # preparing, then prepared
+        with CaptureQueriesContext(connection) as queries:
+            assert [_as_drawn(client.get(page)) for page in pages] == unprepared
+        assert any(q["sql"].startswith("EXECUTE kept_read_") for q in queries)

@@ -117,6 +117,7 @@ def test_each_action_shows_its_own_three_latest_updates_ties_newest_entry_first(
     }
     assert latest == {"A1": ["A5", "A4", "A3"], "A2": ["Partner 9.", "Partner 8."]}
 
+
 def test_detail_shows_the_change_history(client, opcc_staff, recommendation_a):
     recommendation_transition(
         recommendation=recommendation_a,
