@@ -35,6 +35,7 @@ from django_filters.fields import ChoiceField
 
 from oversight.models import InspectionReport, User
 from oversight.selectors import forces_visible_to, priority_areas_visible_to, reports_visible_to
+from oversight.shared.built_querysets import built_once_per_person, rows_of
 from oversight.written_fields import WrittenDateInput, WrittenTextInput, written_out
 from recommendations.models import Action, Recommendation
 from recommendations.rag import NO_RAG, NO_RAG_LABEL, RAG_ORDER, overdue_condition, rag_condition
@@ -191,6 +192,26 @@ class RegisterFilterForm(forms.Form):
                 % {"date": date_format(starts_on, "j F Y")}
             )
         return day
+
+
+# The filter's options as listed when no force narrows them (an office of one force, or a
+# force not yet chosen): the same for the same person all day, so built once per person,
+# day and language, and read compiled once (oversight.shared.built_querysets).
+
+
+@built_once_per_person
+def _force_options(user: User, *, today: datetime.date | None = None) -> QuerySet:
+    return forces_visible_to(user).only("name").order_by("name")
+
+
+@built_once_per_person
+def _report_options(user: User, *, today: datetime.date | None = None) -> QuerySet:
+    return reports_visible_to(user).order_by("-published_on", "title").values_list("pk", "title")
+
+
+@built_once_per_person
+def _lead_options(user: User, *, today: datetime.date | None = None) -> QuerySet:
+    return delivery_leads_visible_to(user).values_list("pk", *User.NAME_COLUMNS)
 
 
 class RecommendationFilter(django_filters.FilterSet):
@@ -386,7 +407,7 @@ class RecommendationFilter(django_filters.FilterSet):
 
     @cached_property
     def forces(self) -> list:
-        return list(self.filters["force"].queryset)
+        return rows_of(_force_options(self.user))
 
     @property
     def chosen_force(self):
@@ -404,7 +425,7 @@ class RecommendationFilter(django_filters.FilterSet):
         if force:
             return reports.filter(force=force).values_list("pk", "title")
         if self._lists_everything():
-            return reports.values_list("pk", "title")
+            return rows_of(_report_options(self.user))
         chosen = self._chosen("report")
         return [(chosen.pk, str(chosen))] if chosen else []
 
@@ -426,13 +447,13 @@ class RecommendationFilter(django_filters.FilterSet):
         leads, force = self.filters["owner"].queryset, self._chosen("force")
         if force:
             leads = leads.filter(Q(force=force) | Q(partner_agency__forces=force)).distinct()
+            listed = leads.values_list("pk", *User.NAME_COLUMNS)
         elif not self._lists_everything():
             chosen = self._chosen("owner")
             return [(chosen.pk, str(chosen))] if chosen else []
-        return (
-            (pk, User.name_from(*names))
-            for pk, *names in leads.values_list("pk", *User.NAME_COLUMNS)
-        )
+        else:
+            listed = rows_of(_lead_options(self.user))
+        return ((pk, User.name_from(*names)) for pk, *names in listed)
 
     def _choose_first_hint(self, first: str, hint: str) -> str:
         if first == "force" and (self._lists_everything() or self._chosen("force")):

@@ -310,3 +310,25 @@ def test_pages_read_prepared_draw_what_they_draw_unprepared(
         with CaptureQueriesContext(connection) as queries:
             assert [_as_drawn(client.get(page)) for page in pages] == unprepared
         assert any(q["sql"].startswith("EXECUTE kept_read_") for q in queries)
+
+
+def test_the_registers_options_are_each_offices_own_from_one_process(
+    client, opcc_staff, opcc_staff_b, report_a, report_b, action_a, action_b
+):
+    register = reverse("recommendations:register")
+    client.force_login(opcc_staff)
+    page_a = client.get(register).content.decode()
+    client.force_login(opcc_staff_b)
+    page_b = client.get(register).content.decode()
+    for page, own, other in ((page_a, action_a, action_b), (page_b, action_b, action_a)):
+        reports, leads = _options(page, "report"), _options(page, "owner")
+        assert str(own.plan.report_id) in reports
+        assert str(other.plan.report_id) not in reports
+        assert str(own.delivery_lead_id) in leads
+        assert str(other.delivery_lead_id) not in leads
+
+
+def _options(page: str, name: str) -> list[str]:
+    """The values a select of the page offers."""
+    select = re.search(rf'<select name="{name}".*?</select>', page, re.S).group()
+    return re.findall(r'<option value="([^"]*)"', select)
