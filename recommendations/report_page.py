@@ -6,7 +6,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, Value, prefetch_related_objects
+from django.db.models import Prefetch, Q, QuerySet, Value, prefetch_related_objects
 from django.utils import timezone
 
 from oversight.models import (
@@ -18,6 +18,7 @@ from oversight.models import (
     User,
 )
 from oversight.selectors import report_deadlines, reports_visible_to
+from oversight.shared.built_querysets import built_once_per_person, rows_where
 from oversight.shared.urls import url_pattern
 from recommendations.models import ActionPlan, Recommendation
 from recommendations.rag import NO_RAG, RAG_ORDER, rag_label, with_rag_and_overdue
@@ -88,6 +89,29 @@ def _priority_area_links(report: InspectionReport) -> dict[tuple[str, int], list
     return linked
 
 
+# A report's recommendations and plans the user may see, before they are narrowed to the
+# report (`report=`): built once per person, day and language in a process and read
+# compiled once (oversight.shared.built_querysets).
+
+
+@built_once_per_person
+def _recommendations(user: User, *, today: datetime.date | None = None) -> QuerySet[Recommendation]:
+    return (
+        with_rag_and_overdue(recommendations_visible_to(user), user=user, today=today)
+        .select_related("cause_of_concern")
+        .order_by("position", "pk")
+    )
+
+
+@built_once_per_person
+def _plans(user: User, *, today: datetime.date | None = None) -> QuerySet[ActionPlan]:
+    return (
+        action_plans_visible_to(user)
+        .select_related("report", "force", "owner")
+        .order_by("force__name")
+    )
+
+
 def report_page(user: User, pk: int, *, today: datetime.date | None = None) -> ReportPage | None:
     """Everything the report page shows, or None when the user may not see the report.
 
@@ -138,13 +162,7 @@ def report_page(user: User, pk: int, *, today: datetime.date | None = None) -> R
     causes = list(report.causes_of_concern.all())
     for cause in causes:
         cause.linked_areas = linked_areas("cause", cause.pk)
-    recommendations = list(
-        with_rag_and_overdue(
-            recommendations_visible_to(user).filter(report=report), user=user, today=today
-        )
-        .select_related("cause_of_concern")
-        .order_by("position", "pk")
-    )
+    recommendations = rows_where(_recommendations(user, today=today), "report", report.pk)
     by_area = defaultdict(list)
     labels = {rag: rag_label(rag) for rag in RAG_ORDER}
     # One reverse() per page, not two per row.
@@ -172,11 +190,6 @@ def report_page(user: User, pk: int, *, today: datetime.date | None = None) -> R
         unassigned=[r for r in recommendations if not r.linked_areas],
         parent=next((r for r in found if r.pk == report.parent_id), None),
         follow_ups=[r for r in found if r.parent_id == report.pk],
-        plans=list(
-            action_plans_visible_to(user)
-            .filter(report=report)
-            .select_related("report", "force", "owner")
-            .order_by("force__name")
-        ),
+        plans=rows_where(_plans(user, today=today), "report", report.pk),
         deadlines=report_deadlines(report, today=today),
     )

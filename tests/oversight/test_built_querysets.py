@@ -298,6 +298,7 @@ def test_pages_read_prepared_draw_what_they_draw_unprepared(
         reverse("recommendations:register"),
         reverse("recommendations:recommendation_detail", args=[action.recommendations.first().pk]),
         reverse("recommendations:plan_detail", args=[action.plan_id]),
+        reverse("recommendations:report_detail", args=[action.plan.report_id]),
         reverse("recommendations:action_detail", args=[action.pk]),
     ]
     if user.is_opcc:
