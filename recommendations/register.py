@@ -8,11 +8,12 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import F, QuerySet, Value
+from django.db.models import BooleanField, F, IntegerField, QuerySet, TextField, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from oversight.models import User
-from oversight.shared.built_querysets import built_once_per_person
+from oversight.shared.built_querysets import built_once_per_person, rows_for_ids
 from recommendations.models import Recommendation
 from recommendations.rag import with_rag_and_overdue
 from recommendations.selectors import actions_visible_to, recommendations_visible_to
@@ -79,15 +80,37 @@ def register_row_details(user: User, recommendations: list[Recommendation]) -> l
     (no model instances; the areas and the leads as one UNION ALL), however many rows: the
     page and each CSV chunk use it."""
     ids = [r.pk for r in recommendations]
+    areas, leads = defaultdict(list), defaultdict(set)
+    for recommendation_id, is_area, first, last, username, position, area_id in rows_for_ids(
+        user, _details_of, ids
+    ):
+        if is_area:
+            areas[recommendation_id].append((position, area_id, first))
+        else:
+            leads[recommendation_id].add(User.name_from(first, last, username))
+    return [
+        RegisterRow(
+            r,
+            [title for _, _, title in sorted(areas[r.pk])],
+            sorted(leads[r.pk], key=str.casefold),
+        )
+        for r in recommendations
+    ]
+
+
+def _details_of(user: User, ids: list[int], *, today: datetime.date | None = None) -> QuerySet:
+    """The priority areas and delivery leads of the recommendations `ids` (register_row_
+    details()): read compiled once per person, day and number of rows (oversight.shared.
+    built_querysets.rows_for_ids)."""
     # Each row of the union: recommendation, what it is, three texts, two ordering numbers.
     # An area: its title, ordered by its position; a lead: first, last and user name.
     area_rows = (
         Recommendation.priority_areas.through.objects.filter(recommendation__in=ids)
         .annotate(
-            is_area=Value(True),
+            is_area=_typed(True),
             text_1=F("priorityarea__title"),
-            text_2=Value(""),
-            text_3=Value(""),
+            text_2=_typed(""),
+            text_3=_typed(""),
             order_1=F("priorityarea__position"),
             order_2=F("priorityarea_id"),
         )
@@ -102,31 +125,23 @@ def register_row_details(user: User, recommendations: list[Recommendation]) -> l
         actions_visible_to(user)
         .filter(recommendations__in=ids, delivery_lead__isnull=False)
         .annotate(
-            is_area=Value(False),
+            is_area=_typed(False),
             text_1=F("delivery_lead__first_name"),
             text_2=F("delivery_lead__last_name"),
             text_3=F("delivery_lead__username"),
-            order_1=Value(0),
-            order_2=Value(0),
+            order_1=_typed(0),
+            order_2=_typed(0),
         )
         .values_list(
             "recommendations", "is_area", "text_1", "text_2", "text_3", "order_1", "order_2"
         )
         .distinct()
     )
-    areas, leads = defaultdict(list), defaultdict(set)
-    for recommendation_id, is_area, first, last, username, position, area_id in area_rows.union(
-        lead_rows, all=True
-    ):
-        if is_area:
-            areas[recommendation_id].append((position, area_id, first))
-        else:
-            leads[recommendation_id].add(User.name_from(first, last, username))
-    return [
-        RegisterRow(
-            r,
-            [title for _, _, title in sorted(areas[r.pk])],
-            sorted(leads[r.pk], key=str.casefold),
-        )
-        for r in recommendations
-    ]
+    return area_rows.union(lead_rows, all=True)
+
+
+def _typed(value: bool | str | int) -> Cast:
+    """A constant with its type written out (CAST(%s AS …)): PostgreSQL cannot tell an
+    untyped parameter's type in a UNION's columns when it prepares the read."""
+    field = {bool: BooleanField, str: TextField, int: IntegerField}[type(value)]
+    return Cast(Value(value), field())

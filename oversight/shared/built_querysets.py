@@ -132,8 +132,9 @@ class _Compiled:
     compiler: SQLCompiler  # what compiled the read: it makes the rows into objects
     sql: str
     params: tuple
-    key_at: tuple[int, ...]  # where the placeholder is among the params
+    slots: tuple[tuple[int, int], ...]  # (parameter, value read in its place)
     statement: str | None  # the prepared statement's name, on PostgreSQL
+    queryset: QuerySet  # what was compiled, with placeholders
 
 
 _compiled: OrderedDict[tuple, _Compiled] = OrderedDict()
@@ -159,17 +160,83 @@ def rows_where(queryset: QuerySet, lookup: str | None, value: int | None) -> lis
     built_key = getattr(queryset, "built_key", None)
     if lookup is None:
         read = queryset.all()  # a clone of its own, whose query is read as compiled
-    elif built_key is None or not isinstance(value, int) or isinstance(value, bool):
+    elif built_key is None or not _is_key(value):
         return list(queryset.filter(**{lookup: value}))
     else:
         read = queryset.filter(**{lookup: value})
     if built_key is None or read.query.is_empty():
         return list(read)
+    key = (built_key, read.db, lookup)
+    compiled = _kept_compiled(key)
+    if compiled is None:
+        if lookup is None:
+            compiled = _compile(key, queryset.all(), [])
+        else:
+            compiled = _compile(key, queryset.filter(**{lookup: _PLACEHOLDER}), [_PLACEHOLDER])
+    return _read(read, compiled, [] if lookup is None else [value])
+
+
+def rows_for_ids[Q: QuerySet](
+    user, build: Callable[..., Q], ids: list[int], *, today: datetime.date | None = None
+) -> list:
+    """What list(build(user, ids, today=today)) gives, for a `build` that narrows its rows
+    to `ids` (a page's rows, say) and reads nothing else that changes: compiled once per
+    person (scope_key), day, language and number of ids, with ids no row has in their
+    places, and on PostgreSQL prepared once per connection."""
+    today = today or timezone.localdate()
+    if not ids or not all(_is_key(i) for i in ids):
+        return list(build(user, ids, today=today))
+    key = (build, scope_key(user), today, get_language(), len(ids))
+    compiled = _kept_compiled(key)
+    if compiled is None:
+        placeholders = [_PLACEHOLDER - index for index in range(len(ids))]
+        compiled = _compile(key, build(user, placeholders, today=today), placeholders)
+    return _read(compiled.queryset.all(), compiled, ids)
+
+
+def _is_key(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _kept_compiled(key: tuple) -> _Compiled | None:
+    with _compiled_lock:
+        compiled = _compiled.get(key)
+        if compiled is not None:
+            _compiled.move_to_end(key)
+        return compiled
+
+
+def _compile(key: tuple, queryset: QuerySet, placeholders: list[int]) -> _Compiled:
+    """`queryset` compiled with `placeholders` (keys no row has) where each read's values
+    go, and kept under `key`."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    place = {placeholder: index for index, placeholder in enumerate(placeholders)}
+    slots = tuple(
+        (at, place[param])
+        for at, param in enumerate(params)
+        if isinstance(param, int) and param in place
+    )
+    if {index for _, index in slots} != set(range(len(placeholders))):
+        raise ValueError("A value the read narrows by is not among its parameters.")
+    with _compiled_lock:
+        # One statement for each text: people of the same scope's shape share it.
+        statement = None
+        if compiler.connection.vendor == "postgresql":
+            statement = _statements.setdefault(sql, f"kept_read_{len(_statements) + 1}")
+        compiled = _Compiled(compiler, sql, tuple(params), slots, statement, queryset)
+        _compiled[key] = compiled
+        while len(_compiled) > KEPT_COMPILED:
+            _compiled.popitem(last=False)
+    return compiled
+
+
+def _read(read: QuerySet, compiled: _Compiled, values: list) -> list:
+    """`read`'s rows, read by the compiled SQL with `values` in the placeholders' places."""
     connection = connections[read.db]
-    compiled = _compiled_read(queryset, lookup, (built_key, read.db, lookup))
     params = list(compiled.params)
-    for at in compiled.key_at:
-        params[at] = value
+    for at, index in compiled.slots:
+        params[at] = values[index]
     if compiled.statement is not None and _prepared(connection, compiled):
         sql = f"EXECUTE {compiled.statement}({', '.join(['%s'] * len(params))})"
     else:
@@ -180,30 +247,6 @@ def rows_where(queryset: QuerySet, lookup: str | None, value: int | None) -> lis
     # This clone's own query (never shared): its rows are read through the kept compiler.
     read.query.get_compiler = lambda *args, **kwargs: compiler
     return list(read)
-
-
-def _compiled_read(queryset: QuerySet, lookup: str, key: tuple) -> _Compiled:
-    with _compiled_lock:
-        compiled = _compiled.get(key)
-        if compiled is not None:
-            _compiled.move_to_end(key)
-            return compiled
-    placeholder = queryset.all() if lookup is None else queryset.filter(**{lookup: _PLACEHOLDER})
-    compiler = placeholder.query.get_compiler(using=placeholder.db)
-    sql, params = compiler.as_sql()
-    key_at = tuple(at for at, param in enumerate(params) if param == _PLACEHOLDER)
-    if len(key_at) != (lookup is not None):
-        raise ValueError(f"The read's {lookup} is not among its parameters once.")
-    with _compiled_lock:
-        # One statement for each text: people of the same scope's shape share it.
-        statement = None
-        if compiler.connection.vendor == "postgresql":
-            statement = _statements.setdefault(sql, f"kept_read_{len(_statements) + 1}")
-        compiled = _Compiled(compiler, sql, tuple(params), key_at, statement)
-        _compiled[key] = compiled
-        while len(_compiled) > KEPT_COMPILED:
-            _compiled.popitem(last=False)
-    return compiled
 
 
 def _prepared(connection, compiled: _Compiled) -> bool:

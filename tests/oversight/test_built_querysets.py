@@ -18,13 +18,18 @@ from django.urls import reverse
 from oversight.auth import OversightBackend
 from oversight.models import User
 from oversight.shared import built_querysets
-from oversight.shared.built_querysets import built_once_per_person, numbered, rows_where
+from oversight.shared.built_querysets import (
+    built_once_per_person,
+    numbered,
+    rows_for_ids,
+    rows_where,
+)
 from recommendations.models import Recommendation
 from recommendations.recommendation_page import (
     recommendation_actions_queryset,
     recommendation_detail_queryset,
 )
-from recommendations.register import recommendation_register
+from recommendations.register import _details_of, recommendation_register, register_row_details
 from recommendations.selectors import actions_visible_to, recommendations_visible_to
 from tests import factories
 
@@ -333,3 +338,26 @@ def _options(page: str, name: str) -> list[str]:
     """The values a select of the page offers."""
     select = re.search(rf'<select name="{name}".*?</select>', page, re.S).group()
     return re.findall(r'<option value="([^"]*)"', select)
+
+
+def test_reads_by_a_pages_ids_give_what_the_queryset_gives_for_each_page(
+    prepared_reads, opcc_staff, report_a, plan_a, police_lead_a, police_lead_a2
+):
+    area = factories.PriorityAreaFactory(report=report_a, title="Custody")
+    recommendations = [
+        factories.RecommendationFactory(report=report_a, reference=f"R{n}") for n in range(4)
+    ]
+    recommendations[0].priority_areas.add(area)
+    factories.ActionFactory(
+        plan=plan_a, delivery_lead=police_lead_a2, recommendations=recommendations[1:3]
+    )
+    pages = [recommendations[:2], recommendations[2:], recommendations[1:3], recommendations[:2]]
+    for page in pages:
+        ids = [r.pk for r in page]
+        with CaptureQueriesContext(connection) as queries:
+            read = rows_for_ids(opcc_staff, _details_of, ids)
+        assert sorted(read) == sorted(_details_of(opcc_staff, ids))
+        assert queries[0]["sql"].startswith("EXECUTE kept_read_")
+    rows = {row.recommendation.reference: row for row in register_row_details(opcc_staff, pages[0])}
+    assert (rows["R0"].areas, rows["R0"].leads) == (["Custody"], [])
+    assert (rows["R1"].areas, rows["R1"].leads) == ([], [str(police_lead_a2)])
