@@ -29,8 +29,10 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 from django.utils.translation import get_language
 
-# Each kept function's most recent (person, day, language) querysets: a few KB each.
-KEPT_PER_FUNCTION = 256
+# Each kept function's most recent (person, day, language) querysets, and the most recent
+# compiled reads. A kept queryset with its compiled read takes 10-155 KB (the recommendation
+# page's the most): a process keeps some 30 MB at most, for the people it served last.
+KEPT_PER_FUNCTION = 64
 
 
 def scope_key(user) -> tuple:
@@ -124,7 +126,7 @@ def forget_all() -> None:
 
 # A key no row has, compiled in the read's key's place.
 _PLACEHOLDER = -2_147_483_001
-KEPT_COMPILED = 1024
+KEPT_COMPILED = 256
 
 
 @dataclass(frozen=True)
