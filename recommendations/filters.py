@@ -204,9 +204,14 @@ def _force_options(user: User, *, today: datetime.date | None = None) -> QuerySe
     return forces_visible_to(user).only("name").order_by("name")
 
 
+# The report filter's order, newest first, whether its options are read as values or its
+# choice is checked.
+_REPORT_ORDER = ("-published_on", "title")
+
+
 @built_once_per_person
 def _report_options(user: User, *, today: datetime.date | None = None) -> QuerySet:
-    return reports_visible_to(user).order_by("-published_on", "title").values_list("pk", "title")
+    return reports_visible_to(user).order_by(*_REPORT_ORDER).values_list("pk", "title")
 
 
 @built_once_per_person
@@ -337,9 +342,9 @@ class RecommendationFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.user = user
         # Only the columns the options show (each a model's __str__) and the filters read.
-        self.filters["force"].queryset = forces_visible_to(user).only("name").order_by("name")
+        self.filters["force"].queryset = _force_options(user)
         self.filters["report"].queryset = (
-            reports_visible_to(user).only("title", "force").order_by("-published_on", "title")
+            reports_visible_to(user).only("title", "force").order_by(*_REPORT_ORDER)
         )
         self.filters["priority_area"].queryset = (
             priority_areas_visible_to(user)
