@@ -18,6 +18,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Model,
     OrderBy,
     OuterRef,
     Q,
@@ -219,6 +220,14 @@ def _lead_options(user: User, *, today: datetime.date | None = None) -> QuerySet
     return delivery_leads_visible_to(user).values_list("pk", *User.NAME_COLUMNS)
 
 
+def _hashable(value):
+    if isinstance(value, Model):
+        return (value._meta.label, value.pk)
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(item) for item in value)
+    return value
+
+
 class RecommendationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_text",
@@ -401,6 +410,19 @@ class RecommendationFilter(django_filters.FilterSet):
         if self.is_bound:
             return recommendations
         return self.filters["sort"].filter(recommendations, None)
+
+    @property
+    def chosen_key(self) -> tuple:
+        """What the filtered, sorted register is built from besides the person and the day:
+        each cleaned choice, a row chosen as its model and key (hashable, for
+        oversight.shared.built_querysets.built_once_for). Without any parameter, the
+        default sort's."""
+        if not self.is_bound:
+            return ()
+        self.form.is_valid()
+        return tuple(
+            (name, _hashable(value)) for name, value in sorted(self.form.cleaned_data.items())
+        )
 
     @property
     def sort_key(self) -> str:

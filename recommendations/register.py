@@ -6,18 +6,36 @@ Filtering and sorting are recommendations.filters.RecommendationFilter's.
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, F, IntegerField, QuerySet, TextField, Value
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    BooleanField,
+    Count,
+    F,
+    IntegerField,
+    QuerySet,
+    TextField,
+    Value,
+    Window,
+)
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from oversight.models import User
-from oversight.shared.built_querysets import built_once_per_person, rows_for_ids
+from oversight.shared.built_querysets import (
+    built_once_for,
+    built_once_per_person,
+    rows_for_ids,
+    rows_of,
+)
 from recommendations.models import Recommendation
 from recommendations.rag import with_rag_and_overdue
 from recommendations.selectors import actions_visible_to, recommendations_visible_to
 from recommendations.services_bulk import selection_value
+
+REGISTER_PER_PAGE = 25
 
 
 @built_once_per_person
@@ -60,6 +78,48 @@ def register_page_columns(recommendations: QuerySet[Recommendation]) -> QuerySet
     """A recommendation_register() queryset cut to the columns a register page shows (the
     cause of concern, which only the CSV names, is not joined)."""
     return recommendations.select_related(None).select_related("report__force").only(*PAGE_COLUMNS)
+
+
+def register_page(
+    user: User, recommendations: Callable[[], QuerySet[Recommendation]], chosen: tuple, number
+) -> Page:
+    """The register page `number` (as asked: a page past the last shows the last) of the
+    filtered, sorted `recommendations()`, cut to the page's columns. The queryset and each
+    page's read are built and compiled once per person, day, language and `chosen` (what
+    the filter's cleaned choices are: recommendations.filters.RecommendationFilter.
+    chosen_key), and the rows read afresh every time."""
+    kept = built_once_for(
+        user, ("register", chosen), lambda: register_page_columns(recommendations())
+    )
+    return Paginator(_KeptPages(user, chosen, kept), REGISTER_PER_PAGE).get_page(number)
+
+
+class _KeptPages:
+    """A register queryset as the paginator reads it: its count, and each page's rows by
+    a read compiled once (oversight.shared.built_querysets.rows_of)."""
+
+    ordered = True
+
+    def __init__(self, user: User, chosen: tuple, recommendations: QuerySet[Recommendation]):
+        self.user, self.chosen, self.recommendations = user, chosen, recommendations
+
+    def count(self) -> int:
+        # A read of rows rather than an aggregate, so it is compiled once too: the first
+        # row's count of every row (none when there are none).
+        counted = built_once_for(
+            self.user,
+            ("register count", self.chosen),
+            lambda: self.recommendations.order_by().values(n=Window(Count("*")))[:1],
+        )
+        return next((row["n"] for row in rows_of(counted)), 0)
+
+    def __getitem__(self, rows: slice) -> list[Recommendation]:
+        page = built_once_for(
+            self.user,
+            ("register page", self.chosen, rows.start, rows.stop),
+            lambda: self.recommendations[rows],
+        )
+        return rows_of(page)
 
 
 @dataclass

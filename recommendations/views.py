@@ -51,8 +51,9 @@ from recommendations.rag import rag_label
 from recommendations.recommendation_actions import RecommendationActionWriter
 from recommendations.recommendation_page import read_listed, recommendation_detail_queryset
 from recommendations.register import (
+    REGISTER_PER_PAGE,
     recommendation_register,
-    register_page_columns,
+    register_page,
     register_row_details,
 )
 from recommendations.register_as_at import register_rows_as_at
@@ -72,7 +73,6 @@ from recommendations.selectors import (
     transition_candidates,
 )
 
-REGISTER_PER_PAGE = 25
 # The register's "Sort by" list (the column headings sort too, on wider screens).
 SORT_CHOICES = [
     ("report", gettext_lazy("Newest report first")),
@@ -206,12 +206,16 @@ def _dashboard_body(request) -> str:
 
 def _register(request):
     """The filter, the applied sort key and the filtered, sorted recommendations."""
-    register_filter = RecommendationFilter(
+    register_filter = _register_filter(request)
+    return register_filter, register_filter.sort_key, register_filter.qs
+
+
+def _register_filter(request) -> RecommendationFilter:
+    return RecommendationFilter(
         request.GET or None,
         queryset=recommendation_register(request.user),
         user=request.user,
     )
-    return register_filter, register_filter.sort_key, register_filter.qs
 
 
 def _sort_links(sort_key: str) -> dict[str, dict]:
@@ -231,8 +235,8 @@ def _sort_links(sort_key: str) -> dict[str, dict]:
 @require_GET
 def register(request):
     def body() -> str:
-        register_filter, sort_key, recommendations = _register(request)
-        as_at = register_filter.as_at_day
+        register_filter = _register_filter(request)
+        sort_key, as_at = register_filter.sort_key, register_filter.as_at_day
         if as_at:
             # Rebuilt from the change history: every row is worked out, the page cut after.
             as_at_rows = register_rows_as_at(
@@ -244,8 +248,11 @@ def register(request):
             page = Paginator(as_at_rows, REGISTER_PER_PAGE).get_page(request.GET.get("page"))
             rows = list(page.object_list)
         else:
-            page = Paginator(register_page_columns(recommendations), REGISTER_PER_PAGE).get_page(
-                request.GET.get("page")
+            page = register_page(
+                request.user,
+                lambda: register_filter.qs,
+                register_filter.chosen_key,
+                request.GET.get("page"),
             )
             rows = register_row_details(request.user, list(page.object_list))
         # Bulk changes apply to the register as it stands, never to a past day's.

@@ -105,6 +105,20 @@ def built_once[**P, Q: QuerySet](build: Callable[P, Q]) -> Callable[P, Q]:
     return keeping
 
 
+_built_for = _Kept()
+
+
+def built_once_for(
+    user, key: tuple, build: Callable[[], QuerySet], *, today: datetime.date | None = None
+) -> QuerySet:
+    """`build()` kept per scope_key(user), `key`, day and language; each call returns a
+    fresh clone. For a queryset built from what a request asks (a filter's cleaned
+    choices, say): `key` must hold everything `build` reads but the person, the day and the
+    language, and tell apart everything that builds differently."""
+    today = today or timezone.localdate()
+    return _built_for.clone((key, scope_key(user), today, get_language()), build)
+
+
 def forget_all() -> None:
     """Drop every kept queryset and its compiled read (tests, which change the panels or
     settings a build reads)."""

@@ -361,3 +361,47 @@ def test_reads_by_a_pages_ids_give_what_the_queryset_gives_for_each_page(
     rows = {row.recommendation.reference: row for row in register_row_details(opcc_staff, pages[0])}
     assert (rows["R0"].areas, rows["R0"].leads) == (["Custody"], [])
     assert (rows["R1"].areas, rows["R1"].leads) == ([], [str(police_lead_a2)])
+
+
+def test_the_register_shows_each_filter_sort_and_page_asked_of_one_process(
+    client, opcc_staff, office_a, force_b, report_a, report_b
+):
+    office_a.forces.add(force_b)
+    started = Recommendation.Status.IN_PROGRESS
+    for n in range(27):
+        factories.RecommendationFactory(
+            report=report_a, reference=f"A{n:02}", position=n, status="open" if n % 3 else started
+        )
+    factories.RecommendationFactory(report=report_b, reference="B00", position=0)
+    register = reverse("recommendations:register")
+    client.force_login(opcc_staff)
+
+    def listed(query: str) -> tuple[int, list[str]]:
+        response = client.get(register + query)
+        rows = [row.recommendation.reference for row in response.context["rows"]]
+        return response.context["page_obj"].paginator.count, rows
+
+    everything = sorted(f"A{n:02}" for n in range(27)) + ["B00"]
+    first, second = listed(""), listed("?page=2")
+    assert first[0] == second[0] == 28
+    assert len(first[1]) == 25
+    assert sorted(first[1] + second[1]) == everything
+    assert listed("?status=in_progress") == (9, [f"A{n:02}" for n in range(0, 27, 3)])
+    assert listed("?status=open")[0] == 19
+    assert listed(f"?report={report_b.pk}") == (1, ["B00"])
+    assert listed(f"?report={report_a.pk}&status=in_progress&sort=-reference") == (
+        9,
+        [f"A{n:02}" for n in range(24, -1, -3)],
+    )
+    assert listed("?q=no-such-words") == (0, [])
+    assert listed("?page=9") == second  # past the last page: the last
+
+    # A new row, and one started, show on the same pages asked again.
+    factories.RecommendationFactory(report=report_b, reference="B01", position=1, status=started)
+    Recommendation.objects.filter(reference="A01").update(status=started)
+    assert listed("?status=in_progress") == (
+        11,
+        [f"A{n:02}" for n in (0, 1, *range(3, 27, 3))] + ["B01"],
+    )
+    assert listed("")[0] == 29
+    assert listed(f"?report={report_b.pk}") == (2, ["B00", "B01"])
