@@ -8,6 +8,7 @@ one report, so they are listed once a report is chosen, even for a single-force 
 any value the user may see (a link such as ?report=12 works without a force).
 """
 
+import copy
 import datetime
 from collections.abc import Callable, Iterable
 
@@ -26,11 +27,12 @@ from django.db.models import (
     Value,
     When,
 )
+from django.http import QueryDict
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
 from django.utils.formats import date_format
-from django.utils.functional import cached_property, lazy
+from django.utils.functional import cached_property
 from django.utils.translation import gettext, gettext_lazy
 from django_filters.fields import ChoiceField
 
@@ -220,6 +222,54 @@ def _lead_options(user: User, *, today: datetime.date | None = None) -> QuerySet
     return delivery_leads_visible_to(user).values_list("pk", *User.NAME_COLUMNS)
 
 
+# What each model choice is checked against (and narrowed from when a force or report is
+# chosen): only the columns the options show (each a model's __str__) and the filters read.
+
+
+@built_once_per_person
+def _report_choices(user: User, *, today: datetime.date | None = None) -> QuerySet:
+    return reports_visible_to(user).only("title", "force").order_by(*_REPORT_ORDER)
+
+
+@built_once_per_person
+def _area_choices(user: User, *, today: datetime.date | None = None) -> QuerySet:
+    return (
+        priority_areas_visible_to(user)
+        .select_related("report")
+        .only("title", "report__title")
+        .order_by("-report__published_on", "report__title", "position")
+    )
+
+
+@built_once_per_person
+def _lead_choices(user: User, *, today: datetime.date | None = None) -> QuerySet:
+    return delivery_leads_visible_to(user).only("first_name", "last_name", "username")
+
+
+class _Hint:
+    """A field's help text worked out when the field is drawn, after the form is
+    validated (as Django's lazy(), without building a class for each)."""
+
+    def __init__(self, hint: Callable[..., str], *args):
+        self.hint, self.args = hint, args
+
+    def __str__(self) -> str:
+        return self.hint(*self.args)
+
+    def __bool__(self) -> bool:
+        return bool(str(self))
+
+
+def _own_copy(filter_: django_filters.Filter) -> django_filters.Filter:
+    """A filter for one filter set: its own attributes and field arguments (django-filter
+    sets a model choice's queryset among them), sharing what neither changes."""
+    copied = copy.copy(filter_)
+    copied.extra = dict(filter_.extra)
+    if filter_.method is not None:
+        copied.method = filter_.method  # a filter method of the copy's, found on its parent
+    return copied
+
+
 def _hashable(value):
     if isinstance(value, Model):
         return (value._meta.label, value.pk)
@@ -347,23 +397,23 @@ class RecommendationFilter(django_filters.FilterSet):
             "as_at",
         ]
 
-    def __init__(self, *args, user: User, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, queryset=None, *, user: User):
+        # As django-filter's, but each filter copied with its own field arguments rather
+        # than deep-copied (its widget and choices: the field makes its own copy).
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = None
+        self.form_prefix = None
+        self.filters = {name: _own_copy(filter_) for name, filter_ in self.base_filters.items()}
+        for filter_ in self.filters.values():
+            filter_.model = queryset.model
+            filter_.parent = self
         self.user = user
-        # Only the columns the options show (each a model's __str__) and the filters read.
         self.filters["force"].queryset = _force_options(user)
-        self.filters["report"].queryset = (
-            reports_visible_to(user).only("title", "force").order_by(*_REPORT_ORDER)
-        )
-        self.filters["priority_area"].queryset = (
-            priority_areas_visible_to(user)
-            .select_related("report")
-            .only("title", "report__title")
-            .order_by("-report__published_on", "report__title", "position")
-        )
-        self.filters["owner"].queryset = delivery_leads_visible_to(user).only(
-            "first_name", "last_name", "username"
-        )
+        self.filters["report"].queryset = _report_choices(user)
+        self.filters["priority_area"].queryset = _area_choices(user)
+        self.filters["owner"].queryset = _lead_choices(user)
         self.form.user = user  # the form is built here, once every queryset is set
         fields = self.form.fields
         fields["force"].widget.choices = _ListedChoices(
@@ -385,14 +435,16 @@ class RecommendationFilter(django_filters.FilterSet):
                 "aria-controls": "id_priority_area",
             }
         )
-        fields["report"].help_text = lazy(self._choose_first_hint, str)(
-            "force", gettext_lazy("Choose a force to list its reports.")
+        fields["report"].help_text = _Hint(
+            self._choose_first_hint, "force", gettext_lazy("Choose a force to list its reports.")
         )
-        fields["owner"].help_text = lazy(self._choose_first_hint, str)(
-            "force", gettext_lazy("Choose a force to list its leads.")
+        fields["owner"].help_text = _Hint(
+            self._choose_first_hint, "force", gettext_lazy("Choose a force to list its leads.")
         )
-        fields["priority_area"].help_text = lazy(self._choose_first_hint, str)(
-            "report", gettext_lazy("Choose a report to list its priority areas.")
+        fields["priority_area"].help_text = _Hint(
+            self._choose_first_hint,
+            "report",
+            gettext_lazy("Choose a report to list its priority areas."),
         )
 
     def priority_area_options(self) -> str:

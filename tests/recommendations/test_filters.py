@@ -56,3 +56,20 @@ def test_the_sort_still_applies_when_another_filter_is_refused(opcc_staff, three
     assert "report" in register_filter.errors
     assert register_filter.sort_key == "-due"
     assert _references(register_filter) == ["R3", "R1", "R2"]
+
+
+def test_each_filter_set_has_filters_of_its_own_and_leaves_the_classs_as_they_were(
+    opcc_staff, opcc_staff_b, report_a, report_b
+):
+    # Filters are copied lightly for each request (not deep-copied as django-filter does):
+    # one person's choices must never reach the class's filters, nor another's filter set.
+    first = _filter(opcc_staff, {"status": "open"})
+    second = _filter(opcc_staff_b, {"status": "open"})
+    for name, filter_ in RecommendationFilter.base_filters.items():
+        assert getattr(filter_, "parent", None) is None, name
+        assert filter_.extra.get("queryset") is None, name
+    assert first.filters["status"].filter.f.parent is first
+    assert second.filters["status"].filter.f.parent is second
+    assert list(first.form.fields["report"].queryset) == [report_a]
+    assert list(second.form.fields["report"].queryset) == [report_b]
+    assert _references(first) == _references(second) == []
