@@ -18,7 +18,6 @@ from django.db.models import (
     QuerySet,
     TextField,
     Value,
-    Window,
 )
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -104,14 +103,21 @@ class _KeptPages:
         self.user, self.chosen, self.recommendations = user, chosen, recommendations
 
     def count(self) -> int:
-        # A read of rows rather than an aggregate, so it is compiled once too: the first
-        # row's count of every row (none when there are none).
+        # COUNT(*) as count() asks it (PostgreSQL answers it from an index), written as a
+        # read of one row so that it is compiled once too: the rows grouped by a constant,
+        # which the SQL leaves out.
         counted = built_once_for(
             self.user,
             ("register count", self.chosen),
-            lambda: self.recommendations.order_by().values(n=Window(Count("*")))[:1],
+            lambda: (
+                self.recommendations.order_by()
+                .annotate(everything=Value(1))
+                .values("everything")
+                .annotate(n=Count("*"))
+                .values_list("n", flat=True)
+            ),
         )
-        return next((row["n"] for row in rows_of(counted)), 0)
+        return next(iter(rows_of(counted)), 0)
 
     def __getitem__(self, rows: slice) -> list[Recommendation]:
         page = built_once_for(
