@@ -397,7 +397,7 @@ class RecommendationFilter(django_filters.FilterSet):
             "as_at",
         ]
 
-    def __init__(self, data=None, queryset=None, *, user: User):
+    def __init__(self, data, queryset: QuerySet[Recommendation], *, user: User):
         # As django-filter's, but each filter copied with its own field arguments rather
         # than deep-copied (its widget and choices: the field makes its own copy).
         self.is_bound = data is not None
