@@ -63,8 +63,11 @@ def test_each_filter_set_has_filters_of_its_own_and_leaves_the_classs_as_they_we
 ):
     # Filters are copied lightly for each request (not deep-copied as django-filter does):
     # one person's choices must never reach the class's filters, nor another's filter set.
-    first = _filter(opcc_staff, {"status": "open"})
-    second = _filter(opcc_staff_b, {"status": "open"})
+    factories.RecommendationFactory(report=report_a, reference="A1")
+    factories.RecommendationFactory(report=report_a, reference="A2", status="in_progress")
+    factories.RecommendationFactory(report=report_b, reference="B1")
+    asked = {"status": "open", "report": report_a.pk}
+    first, second = _filter(opcc_staff, asked), _filter(opcc_staff_b, asked)
     for name, filter_ in RecommendationFilter.base_filters.items():
         assert getattr(filter_, "parent", None) is None, name
         assert filter_.extra.get("queryset") is None, name
@@ -72,4 +75,8 @@ def test_each_filter_set_has_filters_of_its_own_and_leaves_the_classs_as_they_we
     assert second.filters["status"].filter.f.parent is second
     assert list(first.form.fields["report"].queryset) == [report_a]
     assert list(second.form.fields["report"].queryset) == [report_b]
-    assert _references(first) == _references(second) == []
+    assert _references(first) == ["A1"]
+    # Office B's filter set checks the report against B's own choices: refused, and the
+    # rest of the filter still applied to B's register.
+    assert "report" in second.form.errors
+    assert _references(second) == ["B1"]
