@@ -423,6 +423,9 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300 if CACHE_URL else 0)
 # however often its data changes (a reader of every force, with updates every second).
 # Whoever made the change sees it at once. 0: every change is shown at once.
 PAGE_CACHE_RERENDER_FACTOR = env_int("PAGE_CACHE_RERENDER_FACTOR", 4)
+# ...and at least this many seconds, so a page that renders in 20 ms is rendered again at
+# most once a second (not fifty times), whatever the changes' pace. 0: no floor.
+PAGE_CACHE_RERENDER_SECONDS = env_int("PAGE_CACHE_RERENDER_SECONDS", 1)
 # How long browsers and shared caches may keep a page of the public site (/public/): a
 # publication or withdrawal shows everywhere within this many seconds.
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300)

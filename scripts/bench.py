@@ -10,9 +10,12 @@
    Each page's HTML size is the body of its first response.
 3. The pages the page cache serves, with it on, at concurrency 16 while police leads' progress
    updates are posted through the service layer at 0, 1 and 10 a second
-   (scripts/bench_writer.py, a process of its own, on live actions of every force), and the
-   share of the throughput without writes each keeps; then the dashboards so with the page
-   cache off (each update marks its force's kept counts, recommendations.tallies).
+   (scripts/bench_writer.py, a process of its own, on live actions of every force), the
+   rates run in the order 0, 1, 10, 10, 1, 0 (a machine's drift weighs on every rate alike)
+   --write-rounds times, each rate's figure the median of its runs, and the share of the
+   throughput without writes each keeps; then the dashboards
+   so with the page cache off (each update marks its force's kept counts,
+   recommendations.tallies).
 4. Measures in-process: queries per page, the reminder sweep over all actions (time,
    queries), and in processes of their own the chief constable's letter for a report with
    40 recommendations (time, peak memory), the CSV export of 40,000 rows (time, peak memory,
@@ -30,6 +33,7 @@ import re
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -253,31 +257,57 @@ def stop_writer(writer: subprocess.Popen) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
+# The write rates in the order they are run for each page, mirrored so that a machine
+# growing slower or faster during the page's runs weighs on every rate alike; --write-rounds
+# times over (each rate's figure is the median of its runs).
+WRITE_RUN_ORDER = (*WRITE_RATES, *reversed(WRITE_RATES))
+
+
+def _under_writes_run(env, args, url: str, cookie: str, rate: int) -> dict:
+    """wrk at concurrency 16 while `rate` updates a second are posted."""
+    check_page(url, cookie)  # cached again after the last run's writes
+    writer = start_writer(env, rate) if rate else None
+    try:
+        result = wrk(url, cookie, 16, args.seconds)
+    finally:
+        written = stop_writer(writer) if writer else {"posted": 0, "errors": 0}
+    return {**result, "updates_posted": written["posted"], "update_errors": written["errors"]}
+
+
 def measure_under_writes(
     env, args, pages: list[dict], password: str, *, suffix: str = ""
 ) -> list[dict]:
     """Each page at concurrency 16 while 0, 1 and 10 progress updates a second are posted
-    through the service layer (the page cache as `env` sets it)."""
+    through the service layer (the page cache as `env` sets it): the rates run in
+    WRITE_RUN_ORDER, args.write_rounds times; each rate's req/s and p50 the median of its
+    runs, its share kept that median over the no-writes median."""
     rows = []
     with serving(env, args, pages, password) as served:
         for page, url, cookie in served:
+            runs = {rate: [] for rate in WRITE_RATES}
+            for rate in WRITE_RUN_ORDER * args.write_rounds:
+                runs[rate].append(_under_writes_run(env, args, url, cookie, rate))
             row = {"name": page["name"] + suffix, "persona": page["persona"], "rates": {}}
-            for rate in WRITE_RATES:
-                check_page(url, cookie)  # cached again after the last run's writes
-                writer = start_writer(env, rate) if rate else None
-                try:
-                    result = wrk(url, cookie, 16, args.seconds)
-                finally:
-                    written = stop_writer(writer) if writer else {"posted": 0, "errors": 0}
-                result["updates_posted"] = written["posted"]
-                result["update_errors"] = written["errors"]
-                without_writes = row["rates"][0]["rps"] if rate else result["rps"]
+            for rate, results in runs.items():
+                row["rates"][rate] = {
+                    "rps": statistics.median(r["rps"] for r in results),
+                    "p50_ms": statistics.median(r["p50_ms"] for r in results),
+                    "runs_rps": [r["rps"] for r in results],
+                    "updates_posted": sum(r["updates_posted"] for r in results),
+                    "update_errors": sum(r["update_errors"] for r in results),
+                    "errors": sum(r["errors"] for r in results),
+                }
+            without_writes = row["rates"][0]["rps"]
+            for result in row["rates"].values():
                 result["kept"] = round(result["rps"] / without_writes, 2) if without_writes else 0
-                row["rates"][rate] = result
             rows.append(row)
             print(
                 f"{row['name']:<40} c16 req/s "
-                + "  ".join(f"{r}/s: {row['rates'][r]['rps']:7.1f}" for r in WRITE_RATES),
+                + "  ".join(
+                    f"{r}/s: {row['rates'][r]['rps']:7.1f} "
+                    f"({'/'.join(f'{x:.0f}' for x in row['rates'][r]['runs_rps'])})"
+                    for r in WRITE_RATES
+                ),
                 flush=True,
             )
     return rows
@@ -293,6 +323,12 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8900)
     parser.add_argument(
         "--pages-only", action="store_true", help="Skip the jobs (sweep, CSV, letter, pack)."
+    )
+    parser.add_argument(
+        "--write-rounds",
+        type=int,
+        default=2,
+        help="Times each page's runs under writes (0, 1, 10, 10, 1, 0 a second) are made.",
     )
     args = parser.parse_args()
     if shutil.which("wrk") is None:

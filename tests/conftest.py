@@ -45,6 +45,7 @@ def _page_cache(settings):
     # Every change shown at once to everybody (the bounded re-render rate has its own
     # tests in tests/oversight/test_pagecache.py).
     settings.PAGE_CACHE_RERENDER_FACTOR = 0
+    settings.PAGE_CACHE_RERENDER_SECONDS = 0
     cache.clear()
     yield
     cache.clear()

@@ -60,8 +60,9 @@ next shows what they did.
 A page whose data changes all the time (a reader of every force, while leads post their
 updates) would otherwise be rendered again and again, one render after another. So after
 a change in what a user sees, their body from before it is still shown until
-PAGE_CACHE_RERENDER_FACTOR times its render time has passed since that render began (a
-page that took 0.4 s is rendered at most every 1.6 s), to everyone but whoever made the
+PAGE_CACHE_RERENDER_FACTOR times its render time, and at least PAGE_CACHE_RERENDER_SECONDS,
+have passed since that render began (a page that took 0.4 s is rendered at most every
+1.6 s, a page that took 20 ms at most once a second), to everyone but whoever made the
 change. A global change, or one naming the user, is shown at once.
 
 A change bumps its generations at once (so the request that made it sees it on its next
@@ -415,19 +416,21 @@ def cached_body(
 
 def _rendered_lately_for_its_cost(cached: tuple, generations: tuple) -> bool:
     """Whether a body from before a change in what the user sees may still be shown: its
-    render began less than PAGE_CACHE_RERENDER_FACTOR times its render time ago. So a page
-    whose data changes every moment (a reader of every force) is rendered again at a
-    bounded rate, not all the time. Never after a global change (people, offices, forces:
-    what a user may see) or one that names the user: those are shown at once."""
-    factor = settings.PAGE_CACHE_RERENDER_FACTOR
-    if factor <= 0 or len(cached) < 4:
+    render began less than PAGE_CACHE_RERENDER_FACTOR times its render time ago, or less
+    than PAGE_CACHE_RERENDER_SECONDS ago. So a page whose data changes every moment (a
+    reader of every force) is rendered again at a bounded rate, not all the time, however
+    fast it renders. Never after a global change (people, offices, forces: what a user may
+    see) or one that names the user: those are shown at once."""
+    held = settings.PAGE_CACHE_RERENDER_FACTOR, settings.PAGE_CACHE_RERENDER_SECONDS
+    if not any(held) or len(cached) < 4:
         return False
     global_then, _, person_then = cached[0]
     global_now, _, person_now = generations
     if global_then != global_now or person_then != person_now:
         return False
     rendered_at, render_seconds = cached[2], cached[3]
-    return time.time() - rendered_at < min(factor * render_seconds, STALE_SECONDS)
+    factor, at_least = held
+    return time.time() - rendered_at < min(max(factor * render_seconds, at_least), STALE_SECONDS)
 
 
 def _recent(cached: tuple) -> bool:
