@@ -35,6 +35,10 @@ from recommendations.selectors import actions_visible_to, recommendations_visibl
 from recommendations.services_bulk import selection_value
 
 REGISTER_PER_PAGE = 25
+# The register's first pages, which people open most, are each read by SQL compiled once
+# per filter asked; a later page is compiled when it is read, so that paging through
+# thousands of rows does not keep (and prepare) a read for every page number.
+REGISTER_KEPT_PAGES = 3
 
 
 @built_once_per_person
@@ -83,10 +87,11 @@ def register_page(
     user: User, recommendations: Callable[[], QuerySet[Recommendation]], chosen: tuple, number
 ) -> Page:
     """The register page `number` (as asked: a page past the last shows the last) of the
-    filtered, sorted `recommendations()`, cut to the page's columns. The queryset and each
-    page's read are built and compiled once per person, day, language and `chosen` (what
-    the filter's cleaned choices are: recommendations.filters.RecommendationFilter.
-    chosen_key), and the rows read afresh every time."""
+    filtered, sorted `recommendations()`, cut to the page's columns. The queryset and the
+    first REGISTER_KEPT_PAGES pages' reads are built and compiled once per person, day,
+    language and `chosen` (what the filter's cleaned choices are:
+    recommendations.filters.RecommendationFilter.chosen_key), and the rows read afresh
+    every time."""
     kept = built_once_for(
         user, ("register", chosen), lambda: register_page_columns(recommendations())
     )
@@ -120,6 +125,8 @@ class _KeptPages:
         return next(iter(rows_of(counted)), 0)
 
     def __getitem__(self, rows: slice) -> list[Recommendation]:
+        if rows.start >= REGISTER_KEPT_PAGES * REGISTER_PER_PAGE:
+            return list(self.recommendations[rows])
         page = built_once_for(
             self.user,
             ("register page", self.chosen, rows.start, rows.stop),

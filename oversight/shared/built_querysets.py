@@ -16,6 +16,7 @@ than in the SQL it builds) must not be kept.
 import copy
 import datetime
 import functools
+import hashlib
 import itertools
 import re
 import threading
@@ -155,7 +156,6 @@ class _Compiled:
 
 _compiled: OrderedDict[tuple, _Compiled] = OrderedDict()
 _compiled_lock = threading.Lock()
-_statements: dict[str, str] = {}  # SQL -> its prepared statement's name
 # Statements prepared on one connection before they are all dropped (DEALLOCATE ALL) and
 # prepared again as they are read: a connection kept open for long holds no more.
 PREPARED_PER_CONNECTION = 200
@@ -235,16 +235,23 @@ def _compile(key: tuple, queryset: QuerySet, placeholders: list[int]) -> _Compil
     )
     if {index for _, index in slots} != set(range(len(placeholders))):
         raise ValueError("A value the read narrows by is not among its parameters.")
+    # One statement for each text, named after it: people of the same scope's shape share
+    # it, and nothing is kept per text ever compiled.
+    statement = None
+    if compiler.connection.vendor == "postgresql":
+        statement = statement_name(sql)
     with _compiled_lock:
-        # One statement for each text: people of the same scope's shape share it.
-        statement = None
-        if compiler.connection.vendor == "postgresql":
-            statement = _statements.setdefault(sql, f"kept_read_{len(_statements) + 1}")
         compiled = _Compiled(compiler, sql, tuple(params), slots, statement, queryset)
         _compiled[key] = compiled
         while len(_compiled) > KEPT_COMPILED:
             _compiled.popitem(last=False)
     return compiled
+
+
+def statement_name(sql: str) -> str:
+    """The prepared statement's name for `sql`: the same for the same text in every
+    process, and (96 bits of its digest) never another text's."""
+    return "kept_read_" + hashlib.sha256(sql.encode()).hexdigest()[:24]
 
 
 def _read(read: QuerySet, compiled: _Compiled, values: list) -> list:

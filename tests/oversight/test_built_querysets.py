@@ -405,3 +405,36 @@ def test_the_register_shows_each_filter_sort_and_page_asked_of_one_process(
     )
     assert listed("")[0] == 29
     assert listed(f"?report={report_b.pk}") == (2, ["B00", "B01"])
+
+
+def _kept_register_pages() -> set[tuple[int, int]]:
+    """The register pages (first row, last row) whose reads are kept compiled."""
+    return {
+        key[0][1][0][2:]
+        for key in list(built_querysets._compiled)
+        if isinstance(key[0], tuple) and key[0][1][0][0] == "register page"
+    }
+
+
+def test_paging_through_the_register_keeps_a_read_for_its_first_pages_only(
+    client, monkeypatch, opcc_staff, report_a
+):
+    """Each page number is a SQL text of its own (its OFFSET): kept for every page, a
+    reader paging through 1,600 pages would have the process keep and prepare 1,600."""
+    from recommendations import register
+
+    monkeypatch.setattr(register, "REGISTER_PER_PAGE", 2)
+    for n in range(11):
+        factories.RecommendationFactory(report=report_a, reference=f"A{n:02}", position=n)
+    built_querysets.forget_all()
+    client.force_login(opcc_staff)
+    shown = []
+    for page in range(1, 7):
+        response = client.get(reverse("recommendations:register") + f"?sort=reference&page={page}")
+        shown += [row.recommendation.reference for row in response.context["rows"]]
+    assert shown == [f"A{n:02}" for n in range(11)]
+    assert _kept_register_pages() == {(0, 2), (2, 4), (4, 6)}
+    # Asked again, a later page shows the rows as they are now.
+    factories.RecommendationFactory(report=report_a, reference="A11", position=11)
+    response = client.get(reverse("recommendations:register") + "?sort=reference&page=6")
+    assert [row.recommendation.reference for row in response.context["rows"]] == ["A10", "A11"]
