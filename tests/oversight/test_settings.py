@@ -151,3 +151,19 @@ def test_gunicorn_runs_production_s_sync_workers_from_its_settings_file(environm
     }
     assert config["config"] == "./gunicorn.conf.py"
     assert (config["worker_class"], config["threads"], config["workers"]) == ("sync", "1", workers)
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_cost_a_random_read_as_one_from_memory():
+    """The planner reads a page's few rows by index rather than hashing a whole force's
+    (settings: random_page_cost 1.1, and JIT off), on every connection the app opens."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner settings")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        random_page_cost = cursor.fetchone()[0]
+        cursor.execute("SHOW jit")
+        jit = cursor.fetchone()[0]
+    assert (random_page_cost, jit) == ("1.1", "off")
