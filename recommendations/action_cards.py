@@ -9,10 +9,10 @@ what templates/recommendations/_action_card.html drew, without its whitespace.
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 
 from oversight.models import User
+from oversight.shared.html_text import shortened
 from recommendations.action_names import action_name_of
 from recommendations.action_rows import ActionRow
 from recommendations.models import Action
@@ -38,7 +38,7 @@ class ActionCardWriter(PlanRowWriter):
             f'<span class="badge text-bg-light border me-1">{escape(r.reference)}</span>'
             for r in action.recommendations.all()
         )
-        about += escape(Truncator(action.plan.report.title).chars(70))
+        about += escape(shortened(action.plan.report.title, 70))
         if action.partner_agency:
             about += f" · {escape(action.partner_agency)}"
         if action.delivery_lead and action.delivery_lead != self.user:
@@ -49,7 +49,7 @@ class ActionCardWriter(PlanRowWriter):
             f' id="action-{action.pk}"><div class="row g-2 align-items-center">'
             f'<div class="col-lg-4"><a class="fw-semibold" href="{self.action_url % action.pk}">'
             f"{escape(action_name_of(action))}</a>"
-            f" <span>{escape(Truncator(action.description).chars(140))}</span>"
+            f" <span>{escape(shortened(action.description, 140))}</span>"
             f'<div class="small text-body-secondary mt-1">{about}</div></div>'
             f'<div class="col-6 col-lg-2"><div class="small text-body-secondary">RAG</div>'
             f"{self._rag(action)}{self._standing(row)}</div>"

@@ -14,11 +14,10 @@ import datetime
 
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 
 from oversight.shared.dates import day_text
-from oversight.shared.html_text import escape_value
+from oversight.shared.html_text import escape_value, shortened
 from oversight.shared.urls import url_pattern
 from recommendations.dashboard import (
     DueItem,
@@ -42,7 +41,7 @@ def _day(day: datetime.date | None, pattern: str) -> str:
 
 def _truncated(text: str, length: int) -> str:
     """`{{ text|truncatechars:length }}`, escaped."""
-    return escape_value(Truncator(text).chars(length))
+    return escape_value(shortened(text, length))
 
 
 def _items(rows: list[str]) -> SafeString:

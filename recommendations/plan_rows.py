@@ -8,11 +8,10 @@ _update_due.html, _target_date.html and the rag_badge tag, without their whitesp
 """
 
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 
 from oversight.shared.dates import day_text
-from oversight.shared.html_text import escape_text
+from oversight.shared.html_text import escape_text, shortened
 from oversight.shared.urls import url_pattern
 from recommendations.action_rows import ActionRow
 from recommendations.models import Action, Rag
@@ -85,7 +84,7 @@ class PlanRowWriter:
             f'<td data-label="{labels["ref"]}"><a class="fw-semibold"'
             f' href="{self.action_url % action.pk}">{escape_text(action.reference)}</a></td>'
             f'<td data-label="{labels["action"]}">'
-            f"{escape_text(Truncator(action.description).chars(160))}"
+            f"{escape_text(shortened(action.description, 160))}"
             f'<div class="small text-body-secondary">{references}{counts}</div></td>'
             f'<td data-label="{labels["lead"]}">{lead}</td>'
             f'<td data-label="RAG">{self._rag(action)}</td>'

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 
 from oversight.models import InspectionReport
 from oversight.shared.dates import day_text
-from oversight.shared.html_text import escape_text
+from oversight.shared.html_text import escape_text, shortened
 from oversight.shared.urls import url_pattern
 from recommendations.models import Recommendation
 from recommendations.rag import NO_RAG, RAG_ORDER, rag_label
@@ -139,7 +139,7 @@ class RegisterRowWriter:
         cell = self._report_cells.get(report.pk)
         if cell is None:
             source = self.source_labels.get(report.source, report.source)
-            title = Truncator(report.title).chars(70)
+            title = shortened(report.title, 70)
             force = f"{escape_text(report.force.name)} · " if self.with_force else ""
             cell = self._report_cells[report.pk] = (
                 f'<td><a href="{self.report_url % report.pk}">{escape_text(title)}</a>'
