@@ -36,11 +36,6 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
-def env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    return float(value) if value not in (None, "") else default
-
-
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
 
 DEBUG = env_bool("DEBUG", True)
@@ -169,8 +164,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # a sequential read's: the planner then reads a page's few rows by their indexes rather
     # than scanning or hashing a whole table (the filtered register's delivery leads, the
     # dashboard's quarters and priority areas). DATABASE_RANDOM_PAGE_COST sets it.
+    random_page_cost = float(os.environ.get("DATABASE_RANDOM_PAGE_COST") or 1.1)
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c jit=off -c random_page_cost={env_float('DATABASE_RANDOM_PAGE_COST', 1.1)}"
+        f"-c jit=off -c random_page_cost={random_page_cost}"
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
