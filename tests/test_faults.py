@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import kombu.pools
@@ -349,12 +350,12 @@ def test_the_requeue_runs_from_the_one_beat_schedule():
 
 
 def database_url_for_tests() -> str:
+    """The test database's address; a Unix socket's folder goes in as one encoded host."""
     settings = connection.settings_dict
     password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
-    return (
-        f"postgres://{settings['USER']}{password}@{settings['HOST'] or '127.0.0.1'}"
-        f":{settings['PORT'] or 5432}/{settings['NAME']}"
-    )
+    host = urllib.parse.quote(settings["HOST"] or "127.0.0.1", safe="")
+    port = settings["PORT"] or 5432
+    return f"postgres://{settings['USER']}{password}@{host}:{port}/{settings['NAME']}"
 
 
 class Subprocess:

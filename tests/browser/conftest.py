@@ -2,6 +2,7 @@
 `page` fixtures (real Chromium) are in tests/conftest.py, for journeys in other folders too.
 """
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -49,11 +50,23 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def axe_context(browser, viewport=None):
+    """A page in a browser context of its own that may inject axe-core despite the site's
+    CSP."""
+    context = browser.new_context(
+        viewport=viewport or {"width": 1280, "height": 900}, bypass_csp=True
+    )
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def axe_page(browser):
     """A page whose context may inject axe-core despite the site's CSP."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    with axe_context(browser) as page:
+        yield page

@@ -5,7 +5,7 @@ them."""
 
 import pytest
 
-from tests.browser.test_accessibility_pages import FORCE_SIDE, walk_persona
+from tests.browser.test_accessibility_pages import FORCE_SIDE, walk_personas
 
 pytestmark = [
     pytest.mark.browser,
@@ -14,6 +14,5 @@ pytestmark = [
 ]
 
 
-@pytest.mark.parametrize("username", FORCE_SIDE)
-def test_every_page_of_each_force_persona_has_no_wcag_violations(username, axe_page, live_server):
-    walk_persona(username, axe_page, live_server)
+def test_every_page_of_each_force_persona_has_no_wcag_violations(browser, live_server):
+    walk_personas(FORCE_SIDE, browser, live_server)

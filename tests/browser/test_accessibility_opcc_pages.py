@@ -4,7 +4,7 @@ the test run's two workers share the walks."""
 
 import pytest
 
-from tests.browser.test_accessibility_pages import walk_persona
+from tests.browser.test_accessibility_pages import walk_personas
 
 pytestmark = [
     pytest.mark.browser,
@@ -13,5 +13,5 @@ pytestmark = [
 ]
 
 
-def test_every_page_of_opcc_staff_has_no_wcag_violations(axe_page, live_server):
-    walk_persona("opcc", axe_page, live_server)
+def test_every_page_of_opcc_staff_has_no_wcag_violations(browser, live_server):
+    walk_personas(["opcc"], browser, live_server)

@@ -1,12 +1,13 @@
 """axe-core at WCAG 2.2 AA on every page each demo persona can open, and on each form's
 error state.
 
-One test per persona (the force's in test_accessibility_force_pages.py, OPCC staff's in
-test_accessibility_opcc_pages.py): it loads the demo scenario, signs in through the real
-form and walks the persona's pages in one browser context, collecting every page's
-violations so a failure lists them all at once. Besides axe's WCAG rules it runs the
-structure rules (tests.browser.axe.STRUCTURE), opens every <details> first so folded forms
-are checked, and scans each page's HTML for what the Content-Security-Policy would block.
+One walk per persona (the force's in test_accessibility_force_pages.py, OPCC staff's in
+test_accessibility_opcc_pages.py): after the test has loaded the demo scenario, the persona
+signs in through the real form and walks their pages in a browser context of their own,
+and every page's violations are collected so a failure lists them all at once. Besides
+axe's WCAG rules it runs the structure rules (tests.browser.axe.STRUCTURE), opens every
+<details> first so folded forms are checked, and scans each page's HTML for what the
+Content-Security-Policy would block.
 Two personas walk at a phone's width. File downloads (evidence, PDFs, CSV) and POST-only
 URLs are not pages; the Django admin is not the product's own interface.
 """
@@ -37,6 +38,7 @@ from reminders.services import reminders_sweep
 from reviews.demo_content import DEMO_PASSWORD
 from reviews.models import DeepDiveReview, FollowUp, Investment, LineOfEnquiry
 from tests.browser.axe import STRUCTURE, axe_violations, describe
+from tests.browser.conftest import axe_context
 from tests.test_templates_csp import csp_offences
 
 pytestmark = [
@@ -389,32 +391,44 @@ FORCE_SIDE = ("acc", "lead", "lead2", "partner")
 WALKED_ELSEWHERE = (*FORCE_SIDE, "opcc")
 
 
-@pytest.mark.parametrize(
-    "username", [username for username in PAGES if username not in WALKED_ELSEWHERE]
-)
-def test_every_page_of_each_persona_has_no_wcag_violations(username, axe_page, live_server):
-    walk_persona(username, axe_page, live_server)
+def test_every_page_of_the_other_personas_has_no_wcag_violations(browser, live_server):
+    walk_personas(
+        [username for username in PAGES if username not in WALKED_ELSEWHERE], browser, live_server
+    )
 
 
-def walk_persona(username: str, axe_page, live_server) -> None:
-    """Sign in as the persona and check each of their pages and form error states."""
+def walk_personas(usernames, browser, live_server) -> None:
+    """Load the demo once; each persona signs in, in a browser context of their own, and
+    walks their pages and form error states. Every persona's problems are listed at once.
+
+    The walks share one demo (loading it costs a few seconds): a walk reads and sends
+    forms empty, which are refused, so it leaves nothing another persona's walk would see."""
     ids = _demo_ids()
-    _sign_in(axe_page, live_server.url, username)
-    axe_page.set_viewport_size(VIEWPORTS.get(username, DESKTOP))
+    problems = []
+    for username in usernames:
+        with axe_context(browser, VIEWPORTS.get(username, DESKTOP)) as page:
+            found = _walk(username, page, live_server.url, ids)
+        problems += [f"{username}: {problem}" for problem in found]
+    assert problems == [], "\n\n".join(problems)
+
+
+def _walk(username: str, page, base_url: str, ids: dict[str, int]) -> list[str]:
+    """Sign in as the persona and check each of their pages and form error states."""
+    _sign_in(page, base_url, username)
     problems = []
     for visit in PAGES[username]:
         path = visit.path(ids)
-        response = axe_page.goto(f"{live_server.url}{path}")
+        response = page.goto(f"{base_url}{path}")
         if response.status != 200:
             problems.append(f"{path}: answered {response.status}, not 200")
             continue
         problems += [f"{path}: {offence}" for offence in csp_offences(response.text())]
-        problems += _page_problems(axe_page, path)
+        problems += _page_problems(page, path)
     for send in ERROR_STATES.get(username, []):
         path = send.visit.path(ids)
-        axe_page.goto(f"{live_server.url}{path}")
-        problems += _error_state_problems(axe_page, path, send)
-    assert problems == [], f"{username}:\n" + "\n\n".join(problems)
+        page.goto(f"{base_url}{path}")
+        problems += _error_state_problems(page, path, send)
+    return problems
 
 
 def test_axe_also_checks_the_page_structure(axe_page):
@@ -430,30 +444,32 @@ def test_axe_also_checks_the_page_structure(axe_page):
 PUBLIC_WIDTHS = [DESKTOP, {"width": 390, "height": 844}]
 
 
-@pytest.mark.parametrize("viewport", PUBLIC_WIDTHS, ids=["1280", "390"])
-def test_public_site_has_no_wcag_violations(viewport, axe_page, live_server):
+def test_public_site_has_no_wcag_violations(axe_page, live_server):
     """The public pages, as anybody opens them without signing in (the demo publishes the
-    child protection report and its section 55 response), and the "not found" page."""
+    child protection report and its section 55 response), and the "not found" page, at a
+    desktop's width and a phone's."""
     ids = _demo_ids()
     slug = "devon-and-cornwall-opcc"
-    axe_page.set_viewport_size(viewport)
     problems = []
-    for path, status in [
-        (reverse("public:index"), 200),
-        (reverse("public:office", args=[slug]), 200),
-        (reverse("public:report", args=[slug, ids["report"]]), 200),
-        (reverse("public:data", args=[slug]), 200),
-        (reverse("public:report", args=[slug, ids["report"] + 1000]), 404),
-    ]:
-        response = axe_page.goto(f"{live_server.url}{path}")
-        if response.status != status:
-            problems.append(f"{path}: answered {response.status}, not {status}")
-            continue
-        problems += [f"{path}: {offence}" for offence in csp_offences(response.text())]
-        problems += _page_problems(axe_page, path)
-        overflow = axe_page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        if overflow > 0:
-            problems.append(f"{path}: {overflow} px wider than the screen")
+    for viewport in PUBLIC_WIDTHS:
+        axe_page.set_viewport_size(viewport)
+        for path, status in [
+            (reverse("public:index"), 200),
+            (reverse("public:office", args=[slug]), 200),
+            (reverse("public:report", args=[slug, ids["report"]]), 200),
+            (reverse("public:data", args=[slug]), 200),
+            (reverse("public:report", args=[slug, ids["report"] + 1000]), 404),
+        ]:
+            where = f"{path} at {viewport['width']} px"
+            response = axe_page.goto(f"{live_server.url}{path}")
+            if response.status != status:
+                problems.append(f"{where}: answered {response.status}, not {status}")
+                continue
+            problems += [f"{where}: {offence}" for offence in csp_offences(response.text())]
+            problems += _page_problems(axe_page, where)
+            overflow = axe_page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            if overflow > 0:
+                problems.append(f"{where}: {overflow} px wider than the screen")
     assert problems == [], "\n\n".join(problems)
