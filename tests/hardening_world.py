@@ -557,11 +557,16 @@ def database_fingerprint() -> dict[str, str]:
 def rows_written() -> int:
     """The rows this transaction has inserted, updated or deleted in the domain tables so
     far, rolled-back savepoints' rows included: PostgreSQL's own running count. Where it
-    has not moved, nothing was written, and the fingerprints need not be taken."""
+    has not moved, nothing was written, and the fingerprints need not be taken.
+
+    The counting functions behind the pg_stat_xact_user_tables view, asked of the domain
+    tables alone: the view reads every table in the catalogue first (0.9 ms a call against
+    0.3 ms, twice for each of the permission matrix's 3,000 requests)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)"
-            " FROM pg_stat_xact_user_tables WHERE relname = ANY(%s)",
+            "SELECT coalesce(sum(pg_stat_get_xact_tuples_inserted(t)"
+            " + pg_stat_get_xact_tuples_updated(t) + pg_stat_get_xact_tuples_deleted(t)), 0)"
+            " FROM unnest(%s::regclass[]) AS t",
             [_domain_tables()],
         )
         return cursor.fetchone()[0]
