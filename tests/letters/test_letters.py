@@ -4,6 +4,7 @@ import datetime
 import gc
 import hashlib
 import io
+import os
 import re
 from types import SimpleNamespace
 
@@ -11,7 +12,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
-from letters import sections
+from letters import rendering, sections
 from letters.comparison import letter_compare
 from letters.models import Letter
 from letters.render_jobs import letter_render_draft
@@ -202,6 +203,30 @@ def test_rendering_leaves_the_garbage_collector_as_it_was(opcc_staff, report_a, 
         assert gc.isenabled() is collector_on
     finally:
         gc.enable()
+
+
+def test_the_stylesheet_and_its_fonts_are_loaded_once_and_again_when_the_file_changes(
+    opcc_staff, report_a
+):
+    """letter_render_pdf keeps letter.css parsed, its fonts loaded, while the file is
+    unchanged; each render still draws in the letter's fonts."""
+    factories.RecommendationFactory(report=report_a, reference="R1")
+    letter = factories.LetterFactory(report=report_a)
+    snapshot = letter_build_snapshot(letter=letter, user=opcc_staff)
+    stylesheet = rendering.resolve_letter_asset(rendering.LETTER_STYLESHEET)
+    kept = rendering._letter_style()
+    for _ in range(2):
+        fonts = pdf_fonts(letter_render_pdf(snapshot, is_draft=True))
+        assert "Source-Serif-4" in fonts and "Source-Sans-3" in fonts
+        assert rendering._letter_style() == kept
+    stat = stylesheet.stat()
+    try:
+        os.utime(stylesheet, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+        font_config, css = rendering._letter_style()
+        assert font_config is not kept[0] and css is not kept[1]
+        assert "Source-Serif-4" in pdf_fonts(letter_render_pdf(snapshot, is_draft=True))
+    finally:
+        os.utime(stylesheet, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def test_draft_pdf_is_marked_draft_and_issued_is_not(demo, django_capture_on_commit_callbacks):
