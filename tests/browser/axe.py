@@ -1,5 +1,6 @@
 """axe-core (from the npm registry, node_modules/axe-core) run inside real Chromium."""
 
+import contextlib
 import weakref
 from pathlib import Path
 
@@ -76,3 +77,18 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(
         f"{v['id']} ({v['impact']}): {v['help']} at {v['targets']}" for v in violations
     )
+
+
+@contextlib.contextmanager
+def axe_context(browser, viewport=None):
+    """A page in a browser context of its own that may inject axe-core despite the site's
+    CSP."""
+    context = browser.new_context(
+        viewport=viewport or {"width": 1280, "height": 900}, bypass_csp=True
+    )
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+    finally:
+        context.close()

@@ -2,12 +2,13 @@
 `page` fixtures (real Chromium) are in tests/conftest.py, for journeys in other folders too.
 """
 
-import contextlib
 import os
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
+
+from tests.browser.axe import axe_context
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -48,21 +49,6 @@ def screenshot(page, name: str) -> Path:
         page.evaluate("() => new Promise(requestAnimationFrame)")
         page.screenshot(path=str(path), full_page=True)
     return path
-
-
-@contextlib.contextmanager
-def axe_context(browser, viewport=None):
-    """A page in a browser context of its own that may inject axe-core despite the site's
-    CSP."""
-    context = browser.new_context(
-        viewport=viewport or {"width": 1280, "height": 900}, bypass_csp=True
-    )
-    try:
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-    finally:
-        context.close()
 
 
 @pytest.fixture

@@ -37,8 +37,7 @@ from recommendations.models import Action, ProgressUpdate, Recommendation
 from reminders.services import reminders_sweep
 from reviews.demo_content import DEMO_PASSWORD
 from reviews.models import DeepDiveReview, FollowUp, Investment, LineOfEnquiry
-from tests.browser.axe import STRUCTURE, axe_violations, describe
-from tests.browser.conftest import axe_context
+from tests.browser.axe import STRUCTURE, axe_context, axe_violations, describe
 from tests.test_templates_csp import csp_offences
 
 pytestmark = [
