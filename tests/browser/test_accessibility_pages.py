@@ -400,8 +400,10 @@ def walk_personas(usernames, browser, live_server) -> None:
     """Load the demo once; each persona signs in, in a browser context of their own, and
     walks their pages and form error states. Every persona's problems are listed at once.
 
-    The walks share one demo (loading it costs a few seconds): a walk reads and sends
-    forms empty, which are refused, so it leaves nothing another persona's walk would see."""
+    The walks share one demo (loading it costs a few seconds): a walk reads pages and
+    sends forms empty, which are refused, so what it leaves behind is its sign-in (the
+    person's last sign-in, a line in the sign-in log), not a change to the records the
+    next persona's pages show."""
     ids = _demo_ids()
     problems = []
     for username in usernames:
