@@ -189,6 +189,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)  # one working day
+# The database's sessions, read by one query written in SQL (oversight/shared/sessions.py).
+SESSION_ENGINE = "oversight.shared.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Password-reset and invitation links work once and for this long.
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_MINUTES", 60) * 60

@@ -20,9 +20,10 @@ import hashlib
 import itertools
 import re
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connections
 from django.db.models import QuerySet
@@ -152,6 +153,8 @@ class _Compiled:
     slots: tuple[tuple[int, int], ...]  # (parameter, value read in its place)
     statement: str | None  # the prepared statement's name, on PostgreSQL
     queryset: QuerySet  # what was compiled, with placeholders
+    # The converters of the read's columns, worked out on the first read (see _read).
+    converters: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 _compiled: OrderedDict[tuple, _Compiled] = OrderedDict()
@@ -267,9 +270,24 @@ def _read(read: QuerySet, compiled: _Compiled, values: list) -> list:
     compiler = copy.copy(compiled.compiler)
     compiler.connection = connection
     compiler.as_sql = lambda *args, **kwargs: (sql, params)
+    compiler.get_converters = functools.partial(_kept_converters, compiled, compiler)
     # This clone's own query (never shared): its rows are read through the kept compiler.
     read.query.get_compiler = lambda *args, **kwargs: compiler
     return list(read)
+
+
+def _kept_converters(compiled: _Compiled, compiler: SQLCompiler, expressions: list) -> dict:
+    """What compiler.get_converters(expressions) gives (each column's converters from the
+    database's and the fields' values), worked out once per compiled read and connection
+    rather than on every read: some 40 µs for the signed-in user's 46 columns, on every page.
+    They depend only on the columns, which are the compiled read's own, and on the
+    connection they were asked of; they are given the connection again with each value."""
+    key = tuple(map(id, expressions))
+    kept = compiled.converters.get(key)
+    if kept is None or kept[0]() is not compiler.connection:
+        converters = type(compiler).get_converters(compiler, expressions)
+        kept = compiled.converters[key] = (weakref.ref(compiler.connection), converters)
+    return kept[1]
 
 
 def _prepared(connection, compiled: _Compiled) -> bool:

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
+from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -438,3 +439,32 @@ def test_paging_through_the_register_keeps_a_read_for_its_first_pages_only(
     factories.RecommendationFactory(report=report_a, reference="A11", position=11)
     response = client.get(reverse("recommendations:register") + "?sort=reference&page=6")
     assert [row.recommendation.reference for row in response.context["rows"]] == ["A10", "A11"]
+
+
+def test_a_reads_column_converters_are_worked_out_once_and_convert_every_read(
+    prepared_reads, monkeypatch, opcc_staff, office_a, recommendation_a
+):
+    plain = User.objects.select_related("office").get(pk=opcc_staff.pk)
+    asked = []
+    work_out = SQLCompiler.get_converters
+
+    def counted(compiler, expressions):
+        asked.append(compiler.query.model)
+        return work_out(compiler, expressions)
+
+    monkeypatch.setattr(SQLCompiler, "get_converters", counted)
+    backend = OversightBackend()
+    reads = [backend.get_user(opcc_staff.pk) for _ in range(3)]
+    assert asked == [User]  # the first read's, kept for the next two
+    for user in reads:
+        # Each read's values converted as the ORM converts them: an aware moment, a
+        # boolean, the office made from its columns.
+        assert user.date_joined == plain.date_joined
+        assert user.date_joined.tzinfo is not None
+        assert user.is_active is True
+        assert user.office == office_a
+    # Another read's columns have converters of their own, worked out once too.
+    for _ in range(2):
+        (row,) = rows_where(recommendation_detail_queryset(opcc_staff), "pk", recommendation_a.pk)
+        assert row.due_on == recommendation_a.due_on
+    assert asked.count(Recommendation) == 1
