@@ -3,6 +3,7 @@ letter, then the English), the data the user typed printed as typed."""
 
 import io
 import os
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -130,3 +131,70 @@ def test_a_snapshot_from_before_letters_had_a_language_prints_in_english(demo):
     text = flat(pdf_text(letter_render_pdf(snapshot, is_draft=False)))
     assert "Yours sincerely" in text
     assert snapshot["letter"]["subject"] in text
+
+
+LONG_FORCE_NAME = "The Police Service of the Heart of Wales and the Northern Marches (Dyfed-Powys)"
+# A4 is 595.3 points wide; letter.css leaves 24 mm at the left and 20 mm at the right. The
+# draft mark's letter-spacing follows its last letter too (1 point), hence 2 points' leeway.
+LEFT_EDGE, RIGHT_EDGE = 24 / 25.4 * 72, 595.3 - 20 / 25.4 * 72
+
+
+def _lines_drawn(pdf: bytes) -> list[list[tuple[float, float, float, str]]]:
+    """Each page's runs of words as poppler places their glyphs (pdftotext -bbox): words
+    whose glyphs share a top and stand less than 20 points apart, [(top, left, right,
+    words)] a page, top to bottom and left to right."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(pdf)
+        file.flush()
+        html = subprocess.run(
+            ["pdftotext", "-bbox", file.name, "-"], check=True, capture_output=True, text=True
+        ).stdout
+    pages = []
+    for page in re.findall(r"<page .*?</page>", html, re.DOTALL):
+        words = sorted(
+            (round(float(top)), float(left), float(right), word)
+            for left, top, right, word in re.findall(
+                r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">'
+                r"([^<]*)</word>",
+                page,
+            )
+        )
+        runs: list[list] = []
+        for top, left, right, word in words:
+            if runs and runs[-1][0] == top and left - runs[-1][2] < 20:
+                runs[-1][2], runs[-1][3] = right, f"{runs[-1][3]} {word}"
+            else:
+                runs.append([top, left, right, word])
+        pages.append([tuple(run) for run in runs])
+    return pages
+
+
+def test_each_margin_text_prints_on_one_line_at_its_side_of_the_page(demo):
+    """The margin boxes (letter.css @page): the reference and a long sender's name at the
+    left, the draft mark and the page number at the right, each on a line of its own, on
+    every page of both parts of a bilingual draft."""
+    force = demo.report.force
+    force.name = LONG_FORCE_NAME
+    force.save(update_fields=["name"])
+    letter = _letter_in(Office.LetterLanguage.BILINGUAL, demo)
+    pages = _lines_drawn(_pdf(letter, demo.opcc))
+    assert len(pages) > 2
+    for number, lines in enumerate(pages, start=1):
+        marks = [
+            line
+            for line in lines
+            if line[3].replace(" ", "") in ("DRAFFT:HEBEIANFON", "DRAFT:NOTISSUED")
+        ]
+        (mark,) = marks  # the draft mark on one line, not broken over two
+        assert mark[2] == pytest.approx(RIGHT_EDGE, abs=2)
+        sender, page_number = lines[-2:]  # on the page's last line, left and right
+        assert sender[0] == page_number[0]
+        assert sender[1] == pytest.approx(LEFT_EDGE, abs=2)
+        assert sender[3] == LONG_FORCE_NAME
+        assert page_number[2] == pytest.approx(RIGHT_EDGE, abs=2)
+        assert re.fullmatch(rf"(Tudalen|Page) {number} (o|of) {len(pages)}", page_number[3])
+        if number > 1:  # the first page has its letterhead instead of the running reference
+            reference = lines[0]
+            assert re.fullmatch(r"(Ein cyfeirnod|Our reference) \S+", reference[3])
+            assert reference[1] == pytest.approx(LEFT_EDGE, abs=2)
+            assert reference[0] == mark[0]
